@@ -1,0 +1,147 @@
+"""The Mesa agents: one authority per country, and the smuggling networks.
+
+People are not agents here: they are the vectorised population owned by the model (see people.py).
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+
+class Authority(mesa.Agent):
+    """A country's border, police and financial authorities, as one actor.
+
+    Each day it turns its base capacities and the levers acting on it into today's effectiveness and
+    the pressure it puts on the networks operating on its legs (arrests, seizures, takedowns).
+    """
+
+    def __init__(self, model, country: int, iso3: str):
+        super().__init__(model)
+        self.country = country
+        self.iso3 = iso3
+        base = model.world.base
+        self.base = {k: float(v[country]) for k, v in base.items()}
+        self.step()
+
+    def step(self) -> None:
+        m, i, b = self.model, self.country, self.model.behaviour
+        t = m.today
+        gain = t.capacity_gain[i]
+
+        def grown(x):
+            return x + (1.0 - x) * gain
+
+        self.training = grown(self.base["training"])
+        self.enforcement = grown(self.base["enforcement"]) * t.budget_mult[i]
+        self.digital = grown(self.base["digital_capacity"])
+        self.financial = grown(self.base["financial_capacity"])
+        self.corruption = min(1.0, self.base["corruption"] + t.corruption_add[i]) * t.corruption_mult[i]
+        # trained staff use the same capacity better; cooperation is applied per leg by the model
+        self.effectiveness = self.enforcement * (0.75 + 0.5 * self.training)
+        honest = 1.0 - self.corruption
+        self.arrest_pressure = b.arrest_rate * self.effectiveness * t.arrest_mult[i] * honest
+        self.seizure_pressure = b.seizure_rate * self.financial * t.seizure_mult[i] * (1.0 - 0.5 * self.corruption)
+        self.takedown_pressure = b.takedown_rate * self.digital * t.takedown_mult[i]
+        c = m.country_today
+        c["effectiveness"][i] = self.effectiveness
+        c["corruption"][i] = self.corruption
+        c["arrest_pressure"][i] = self.arrest_pressure
+        c["seizure_pressure"][i] = self.seizure_pressure
+        c["takedown_pressure"][i] = self.takedown_pressure
+        c["training"][i] = self.training
+
+
+class SmugglingNetwork(mesa.Agent):
+    """A smuggling network selling places on some legs.
+
+    It earns fees, pays members and bribes, loses members to arrests and capital to seizures, moves
+    capacity away from policed legs towards demand, raises prices under pressure, hires when demand is
+    unmet and it has the money, and is dismantled when both members and capital run low.
+    """
+
+    def __init__(self, model, legs: np.ndarray, corridor: int, members: float, capital: float):
+        super().__init__(model)
+        self.legs = np.asarray(legs, dtype=np.int32)
+        self.corridor = corridor
+        self.alloc = np.full(len(self.legs), 1.0 / len(self.legs))
+        self.members = float(members)
+        self.capital = float(capital)
+        self.markup = 1.0
+        self.reach = 1.0
+        self.founded = model.day
+        self.revenue = 0.0
+        self.bribes = 0.0
+        self.seized = 0.0
+        self.arrested = 0.0
+        self.leg_revenue = np.zeros(len(self.legs))
+        self.leg_bribes = np.zeros(len(self.legs))
+
+    def capacity(self) -> np.ndarray:
+        """Places per day it can sell on each of its legs (people)."""
+        return self.members * self.model.behaviour.capacity_per_member * self.alloc
+
+    def step(self) -> None:
+        m, b, rng = self.model, self.model.behaviour, self.model.rng
+        legs = self.legs
+        cap = self.capacity()
+        total_cap = m.capacity[legs]
+        share = np.divide(cap, total_cap, out=np.zeros_like(cap), where=total_cap > 0)
+        self.leg_revenue = m.served_people[legs] * share * m.price[legs]
+        self.revenue = float(self.leg_revenue.sum())
+        corrupt = m.leg_corruption[legs]
+        self.leg_bribes = b.bribe_share * self.leg_revenue * corrupt
+        self.bribes = float(self.leg_bribes.sum())
+        self.capital += self.revenue - self.bribes - self.members * b.member_cost_eur_per_day
+
+        # what the authorities where it operates do to it
+        where = m.leg_authority[legs]
+        c = m.country_today
+        arrest_p = float(self.alloc @ c["arrest_pressure"][where])
+        self.arrested = float(rng.poisson(self.members * min(arrest_p, 1.0))) if arrest_p > 0 else 0.0
+        self.arrested = min(self.arrested, self.members)
+        self.members -= self.arrested
+        seize_p = float(self.alloc @ c["seizure_pressure"][where])
+        self.seized = max(self.capital, 0.0) * min(seize_p, 1.0)
+        self.capital -= self.seized
+        takedown = float(self.alloc @ c["takedown_pressure"][where])
+        self.reach = min(1.0, self.reach * (1.0 - min(takedown, 1.0)) + 0.01 * (1.0 - self.reach))
+
+        # adapt: capacity follows demand and avoids policed or closed legs
+        p_int = m.p_intercept[legs]
+        demand = m.queue_people[legs] + m.served_people[legs]
+        target = (demand + 1.0) * np.exp(-4.0 * p_int) * ~m.today.closed[legs]
+        if target.sum() > 0:
+            self.alloc = (1 - b.adapt_rate) * self.alloc + b.adapt_rate * target / target.sum()
+        pressure = float(self.alloc @ p_int)
+        unmet = max(0.0, float(demand.sum() - cap.sum())) / max(float(cap.sum()), 1.0)
+        target_markup = 1.0 + b.price_under_pressure * pressure + 0.3 * min(unmet, 1.0)
+        self.markup += 0.1 * (target_markup - self.markup)
+
+        # grow where demand is unmet and money allows; shed members it cannot pay
+        finance_drag = float(self.alloc @ m.today.seizure_mult[where])
+        if unmet > 0 and self.capital > b.hire_cost_eur:
+            hires = min(b.recruit_rate * max(self.members, 1.0) * min(unmet, 1.0) / finance_drag,
+                        0.5 * self.capital / b.hire_cost_eur)
+            self.members += hires
+            self.capital -= hires * b.hire_cost_eur
+        elif self.capital < 0:
+            self.members *= 0.97
+
+        if self.members < 1.0 or (self.members < 0.25 * b.members_per_network and self.capital < b.hire_cost_eur):
+            m.dismantle(self)
+
+    def __repr__(self) -> str:
+        return (f"SmugglingNetwork(id={self.unique_id}, corridor={self.corridor}, members={self.members:.1f}, "
+                f"capital={self.capital:,.0f})")
+
+
+def stochastic_round(rng, x: np.ndarray) -> np.ndarray:
+    """Round each value up or down at random so that the expected value is kept."""
+    floor = np.floor(x)
+    return (floor + (rng.random(x.shape) < (x - floor))).astype(np.int64)
+
+
+def sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -50, 50)))
+

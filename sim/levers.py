@@ -1,0 +1,194 @@
+"""Interventions and events as daily modifiers on legs, countries and origins.
+
+Each lever is resolved once into the legs, countries and places it acts on; every day `Levers.today`
+turns the active ones into arrays the model and its agents read. Effects, at intensity 1:
+
+- awareness_campaign: trust in smugglers' narratives down 60 %, knowledge of alternatives up 50 points
+- transport_operator_cooperation: 40 % of irregular travellers refused boarding on commercial legs,
+  less where documents can be bought (corruption)
+- operational_cooperation: enforcement and arrests on the corridor's legs up to +60 %, the full
+  amount only when every country controlling a leg of the corridor takes part
+- digital_platform_cooperation: takedowns of adverts x5 (smaller online reach, fewer customers)
+- financial_investigations: seizures of proceeds x5, new networks and hiring slowed
+- anti_corruption: corruption (bribes, fraudulent documents) down 60 %
+- capacity_building: enforcement, training, digital and financial capacity each close 30 % of the gap
+  to 1, after a lag and a ramp (behaviour.capacity_lag_days, capacity_ramp_days); it stays after the end
+- legal_pathways / vocational_training: places_per_year offered to people at the target origins
+  (vocational training also to people waiting or stranded in the target countries)
+- events: surge (departures x intensity), route_closure (legs closed), sea_weather (death risk on sea
+  legs x (1 + intensity)), corruption_scandal (corruption up by intensity, capped at 1),
+  network_shift (share = intensity of the networks' capacity moves to another corridor),
+  budget_cut (enforcement x (1 - intensity))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .network import Network
+from .scenario import Event, Intervention, Scenario
+from .world import World
+
+LEG_KINDS = {"operational_cooperation", "transport_operator_cooperation", "route_closure", "sea_weather"}
+ORIGIN_KINDS = {"awareness_campaign", "surge", "legal_pathways", "vocational_training"}
+
+
+@dataclass
+class Resolved:
+    lever: Intervention | Event
+    legs: np.ndarray  # leg numbers
+    countries: np.ndarray  # country numbers
+    places: np.ndarray  # place numbers (origins for origin kinds)
+    share: float = 1.0  # operational cooperation: share of the corridors' controlling countries taking part
+    to_corridor: int = -1
+
+
+def _resolve(lever, network: Network, world: World) -> Resolved:
+    t = lever.targets
+    cidx = {c: i for i, c in enumerate(world.iso3)}
+    countries = np.array([cidx[c] for c in t.countries], dtype=np.int32)
+    corridor_ids = [world.corridors.index(c) for c in t.corridors]
+    leg_mask = np.zeros(world.n_legs, bool)
+    if t.legs:
+        leg_mask[[network.leg_index[l] for l in t.legs]] = True
+    if corridor_ids:
+        in_corr = np.isin(world.corridor, corridor_ids)
+        if t.countries and lever.kind in LEG_KINDS:
+            in_corr &= np.isin(world.control, countries) | np.isin(world.leg_country, countries)
+        leg_mask |= in_corr
+    elif t.countries and not t.legs:
+        leg_mask |= np.isin(world.control, countries) | np.isin(world.leg_country, countries)
+    if t.is_empty():
+        leg_mask[:] = True
+    legs = np.flatnonzero(leg_mask).astype(np.int32)
+
+    if len(countries) == 0:
+        if t.is_empty():
+            countries = np.arange(world.n_countries, dtype=np.int32)
+        else:
+            touched = world.control[legs]
+            countries = np.unique(np.concatenate([touched[touched >= 0], world.leg_country[legs]])).astype(np.int32)
+
+    origin = world.place_kind == 0
+    place_mask = np.zeros(world.n_places, bool)
+    if t.places:
+        place_mask[[network.place_index[p] for p in t.places]] = True
+    if t.countries:
+        place_mask |= np.isin(world.place_country, countries)
+    if t.is_empty() or not (t.places or t.countries):
+        place_mask[:] = True
+    if lever.kind in ORIGIN_KINDS and lever.kind != "vocational_training":
+        place_mask &= origin
+    places = np.flatnonzero(place_mask).astype(np.int32)
+
+    share = 1.0
+    if lever.kind == "operational_cooperation" and corridor_ids:
+        on_corridor = np.isin(world.corridor, corridor_ids) & world.controlled
+        needed = set(world.control[on_corridor].tolist())
+        taking_part = set(countries.tolist()) if t.countries else needed
+        share = len(needed & taking_part) / len(needed) if needed else 1.0
+    to = world.corridors.index(lever.to_corridor) if getattr(lever, "to_corridor", None) else -1
+    return Resolved(lever, legs, countries, places, share, to)
+
+
+@dataclass
+class Today:
+    """The levers' combined effect on one day."""
+
+    closed: np.ndarray  # per leg
+    risk_mult: np.ndarray  # per leg
+    enforce_mult: np.ndarray  # per leg: operational cooperation
+    check: np.ndarray  # per leg: share refused boarding (before fraud)
+    demand_mult: np.ndarray  # per place
+    trust_mult: np.ndarray  # per place (origins)
+    knowledge_add: np.ndarray  # per place (origins)
+    legal_quota: np.ndarray  # per place: legal pathway places today
+    vocational_quota: np.ndarray  # per place: vocational places today
+    budget_mult: np.ndarray  # per country
+    corruption_add: np.ndarray  # per country
+    corruption_mult: np.ndarray  # per country: anti-corruption
+    capacity_gain: np.ndarray  # per country, 0..1 of the gap closed
+    takedown_mult: np.ndarray  # per country
+    seizure_mult: np.ndarray  # per country
+    arrest_mult: np.ndarray  # per country
+    shifts: list  # network shifts starting today: (from corridors, to corridor, share)
+
+
+class Levers:
+    def __init__(self, scenario: Scenario, network: Network, world: World):
+        self.world = world
+        self.behaviour = scenario.behaviour
+        self.resolved = [_resolve(lv, network, world) for lv in [*scenario.interventions, *scenario.events]]
+        self.days = scenario.days
+
+    def today(self, day: int) -> Today:
+        w = self.world
+        L, P, C = w.n_legs, w.n_places, w.n_countries
+        t = Today(
+            closed=np.zeros(L, bool), risk_mult=np.ones(L), enforce_mult=np.ones(L), check=np.zeros(L),
+            demand_mult=np.ones(P), trust_mult=np.ones(P), knowledge_add=np.zeros(P),
+            legal_quota=np.zeros(P), vocational_quota=np.zeros(P),
+            budget_mult=np.ones(C), corruption_add=np.zeros(C), corruption_mult=np.ones(C),
+            capacity_gain=np.zeros(C), takedown_mult=np.ones(C), seizure_mult=np.ones(C),
+            arrest_mult=np.ones(C), shifts=[],
+        )
+        b = self.behaviour
+        for r in self.resolved:
+            lv, k, x = r.lever, r.lever.kind, r.lever.intensity
+            if k == "capacity_building":
+                # capacity stays once built: only the start matters
+                ramp = np.clip((day - lv.start - b.capacity_lag_days) / b.capacity_ramp_days, 0, 1)
+                t.capacity_gain[r.countries] = 1 - (1 - t.capacity_gain[r.countries]) * (1 - min(0.3 * x, 0.9) * ramp)
+                continue
+            if k == "network_shift":
+                if day == lv.start:
+                    t.shifts.append((np.unique(w.corridor[r.legs]), r.to_corridor, min(x, 1.0)))
+                continue
+            if not lv.active(day):
+                continue
+            if k == "awareness_campaign":
+                t.trust_mult[r.places] *= max(0.0, 1 - 0.6 * x)
+                t.knowledge_add[r.places] += 0.5 * x
+            elif k == "transport_operator_cooperation":
+                sel = r.legs[w.commercial[r.legs]]
+                t.check[sel] = 1 - (1 - t.check[sel]) * (1 - min(0.4 * x, 0.95))
+            elif k == "operational_cooperation":
+                t.enforce_mult[r.legs] *= 1 + 0.6 * x * (0.5 + 0.5 * r.share)
+                t.arrest_mult[r.countries] *= 1 + 0.6 * x * (0.5 + 0.5 * r.share)
+            elif k == "digital_platform_cooperation":
+                t.takedown_mult[r.countries] *= 1 + 4 * x
+            elif k == "financial_investigations":
+                t.seizure_mult[r.countries] *= 1 + 4 * x
+            elif k == "anti_corruption":
+                t.corruption_mult[r.countries] *= max(0.0, 1 - 0.6 * x)
+            elif k in ("legal_pathways", "vocational_training"):
+                quota = t.legal_quota if k == "legal_pathways" else t.vocational_quota
+                if len(r.places):
+                    quota[r.places] += lv.places_per_year / 365.0 / len(r.places)
+            elif k == "surge":
+                t.demand_mult[r.places] *= x
+            elif k == "route_closure":
+                t.closed[r.legs] = True
+            elif k == "sea_weather":
+                sel = r.legs[w.sea[r.legs]]
+                t.risk_mult[sel] *= 1 + x
+            elif k == "corruption_scandal":
+                t.corruption_add[r.countries] += x
+            elif k == "budget_cut":
+                t.budget_mult[r.countries] *= max(0.0, 1 - x)
+        return t
+
+    def cost_eur(self) -> float:
+        """Cost of the interventions, pro-rated to the part of their period inside the run."""
+        total = 0.0
+        for r in self.resolved:
+            lv = r.lever
+            if not isinstance(lv, Intervention) or lv.cost_eur == 0:
+                continue
+            end = lv.end if lv.end is not None else self.days
+            span = end - lv.start
+            inside = max(0, min(end, self.days) - lv.start)
+            total += lv.cost_eur * (inside / span if span > 0 else 0.0)
+        return total

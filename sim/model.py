@@ -1,0 +1,549 @@
+"""RouteModel: the Mesa model of people, smuggling networks and authorities on a route network.
+
+One day, in this order:
+1. levers: today's effect of the interventions and events;
+2. authorities: today's effectiveness and pressure on networks; per-leg interception and death risk;
+3. perception: what people believe each leg costs, and the cost-to-go to a destination;
+4. people on legs and in detention move on: deaths, interceptions, crossings, arrivals, releases;
+5. stranded people earn a little, give up, or get going again;
+6. new people at origins choose between an alternative, an irregular journey, or staying;
+7. waiting people choose their next leg; networks sell places; people depart (checks before boarding);
+8. networks earn, pay, suffer arrests and seizures, adapt and grow; new networks enter;
+9. the day's figures are recorded.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import mesa
+import numpy as np
+
+from . import people as P
+from .agents import Authority, SmugglingNetwork, sigmoid, stochastic_round
+from .levers import Levers
+from .network import Network, load_network
+from .recorder import Recorder
+from .scenario import Scenario, check_against_network, load_scenario
+from .world import World
+
+ONLINE_SHARE = 0.5  # share of would-be migrants who first hear of smugglers online
+
+
+class RouteModel(mesa.Model):
+    """Build from a Scenario (or a scenario file path); step with `model.step()` once per day."""
+
+    def __init__(self, scenario: Scenario | str | Path, *, network: Network | None = None,
+                 seed: int | None = None, days: int | None = None, scale: int | None = None):
+        if not isinstance(scenario, Scenario):
+            scenario, network = load_scenario(scenario, network)
+        elif network is None:
+            network = load_network(scenario.network_path())
+            check_against_network(scenario, network)
+        update = {k: v for k, v in (("seed", seed), ("days", days), ("scale", scale)) if v is not None}
+        if update:
+            scenario = scenario.model_copy(update=update)
+        super().__init__(rng=scenario.seed)
+        # Mesa reserves `scenario` for its own Scenario class: ours is `spec`
+        self.spec, self.network = scenario, network
+        self.behaviour = b = scenario.behaviour
+        self.days, self.scale, self.day = scenario.days, scenario.scale, 0
+        self.world = w = World.build(network, scenario)
+        self.levers = Levers(scenario, network, w)
+        self.today = self.levers.today(0)
+
+        # perception groups: one per country of origin
+        origins = np.flatnonzero(w.place_kind == 0)
+        group_countries = np.unique(w.place_country[origins])
+        self.group_of_country = np.full(w.n_countries, -1, np.int32)
+        self.group_of_country[group_countries] = np.arange(len(group_countries))
+        self.group_country = group_countries
+        self.n_groups = len(group_countries)
+
+        self.demand = np.zeros(w.n_places)
+        self.budget = np.ones(w.n_places)
+        for d in scenario.demand:
+            i = network.place_index[d.origin]
+            self.demand[i] += d.per_year / 365.0
+            self.budget[i] = d.budget_eur
+        self.legal_pool = np.zeros(w.n_places)
+        self.vocational_pool = np.zeros(w.n_places)
+
+        expected = int(self.demand.sum() * self.days / self.scale * 1.1) + 1024
+        self.people = P.Population(expected)
+
+        # per-leg state the agents read; filled every day
+        L = w.n_legs
+        self.capacity = np.zeros(L)
+        self.price = w.fee.copy()
+        self.queue_people = np.zeros(L)
+        self.served_people = np.zeros(L)
+        self.p_intercept = np.zeros(L)
+        self.p_death = w.risk.copy()
+        self.leg_corruption = np.zeros(L)
+        # the authority that acts on a leg: its controller, else the country it starts in
+        self.leg_authority = np.where(w.control >= 0, w.control, w.leg_country).astype(np.int32)
+        self.country_today = {k: np.zeros(w.n_countries) for k in (
+            "effectiveness", "corruption", "arrest_pressure", "seizure_pressure", "takedown_pressure", "training")}
+
+        self.authorities = [Authority(self, i, iso3) for i, iso3 in enumerate(w.iso3)]
+        self._update_legs()
+        self.recorder = Recorder(self)
+        self.networks_dismantled = 0
+        self.networks_entered = 0
+        self._dismantled_today = []
+        self._seed_networks()
+        self.running = True
+
+    # ----------------------------------------------------------------- set-up
+    def _clusters(self):
+        """Smuggled legs grouped by corridor and the country they start in: one local market each."""
+        w = self.world
+        clusters = {}
+        for leg in np.flatnonzero(w.smuggled):
+            clusters.setdefault((int(w.corridor[leg]), int(w.leg_country[leg])), []).append(leg)
+        return {k: np.array(v, dtype=np.int32) for k, v in clusters.items()}
+
+    def _expected_flows(self) -> np.ndarray:
+        """Expected people per day on each leg if nobody waited: sizes the networks at the start."""
+        w = self.world
+        V, Q = self._cost_to_go()
+        probs = self._choice_probs(Q)[0]  # group 0 is representative enough for sizing
+        at = np.zeros(w.n_places)
+        for g, country in enumerate(self.group_country):
+            sel = (w.place_kind == 0) & (w.place_country == country)
+            leave = sigmoid((self.behaviour.benefit_eur - V[g, sel]) / self.behaviour.decision_spread_eur)
+            at[sel] += self.demand[sel] * leave
+        flows = np.zeros(w.n_legs)
+        for _ in range(4 * w.n_places):
+            moving = at.copy()
+            moving[w.is_destination] = 0
+            if moving.sum() < 1e-6:
+                break
+            leg_flow = moving[w.src] * probs
+            flows += leg_flow
+            at = np.bincount(w.dst, weights=leg_flow, minlength=w.n_places)
+        return flows
+
+    def _seed_networks(self):
+        b = self.behaviour
+        flows = self._expected_flows()
+        self.clusters = self._clusters()
+        for (corridor, _), legs in self.clusters.items():
+            need = max(float(flows[legs].sum()) * 1.3, b.capacity_per_member * b.members_per_network * 0.5)
+            members = need / b.capacity_per_member
+            n = max(1, int(round(members / b.members_per_network)))
+            for _ in range(n):
+                net = SmugglingNetwork(self, legs, corridor, members / n, b.hire_cost_eur * members / n)
+                net.alloc = (flows[legs] + 1e-3) / (flows[legs] + 1e-3).sum()
+
+    # ----------------------------------------------------------------- daily helpers
+    @property
+    def networks(self):
+        return self.agents_by_type.get(SmugglingNetwork, mesa.agent.AgentSet([], random=self.random))
+
+    def dismantle(self, network: SmugglingNetwork):
+        self._dismantled_today.append(network)
+
+    def _update_legs(self):
+        """Today's interception and death probability on each leg, from the authorities and levers."""
+        w, b, c, t = self.world, self.behaviour, self.country_today, self.today
+        ctrl = np.maximum(w.control, 0)
+        effort = c["effectiveness"][ctrl] * t.enforce_mult
+        corrupt = np.where(w.controlled, c["corruption"][ctrl], 0.0)
+        # bribed officials let a share of crossings through unchecked
+        p = (1.0 - np.exp(-b.interception_scale * effort)) * (1.0 - 0.8 * corrupt)
+        self.p_intercept = np.where(w.controlled, np.clip(p, 0, 0.98), 0.0)
+        self.leg_corruption = corrupt
+        # under pressure smugglers use worse boats, night crossings and longer detours
+        self.p_death = np.clip(w.risk * t.risk_mult * (1.0 + b.danger_under_pressure * self.p_intercept), 0, 0.95)
+        # fraudulent documents beat checks before boarding where officials can be bought
+        fraud = c["corruption"][w.leg_country]
+        self.p_refused = np.where(w.commercial, t.check * (1.0 - 0.7 * fraud), 0.0)
+
+    def _trust(self) -> np.ndarray:
+        """Trust in smugglers' narratives per perception group, after campaigns and takedowns."""
+        w = self.world
+        origins = w.place_kind == 0
+        trust = np.empty(self.n_groups)
+        for g, country in enumerate(self.group_country):
+            sel = origins & (w.place_country == country)
+            trust[g] = self.behaviour.trust_in_smugglers * float(self.today.trust_mult[sel].mean())
+        return trust * (0.5 + 0.5 * self.online_reach)
+
+    def _cost_to_go(self):
+        """Perceived cost per leg (groups x legs) and cheapest cost to a destination (groups x places)."""
+        w, b = self.world, self.behaviour
+        trust = self._trust() if hasattr(self, "online_reach") else np.full(self.n_groups, b.trust_in_smugglers)
+        seen = 1.0 - trust * (1.0 - b.risk_underestimate)  # share of the real risk a group perceives
+        base = (self.price + w.days * b.value_of_day_eur + self.p_intercept * b.interception_cost_eur
+                + w.preference)
+        cost = base[None, :] + seen[:, None] * (self.p_death * b.value_of_life_eur)[None, :]
+        cost[:, self.today.closed] = np.inf
+        cost = np.maximum(cost, 1.0)  # no free or negative legs: keeps cost-to-go well defined
+        V = getattr(self, "_V", None)
+        if V is None or V.shape != (self.n_groups, w.n_places):
+            V = np.full((self.n_groups, w.n_places), np.inf)
+        V = V.copy()
+        V[:, w.is_destination] = 0.0
+        order, starts = w.out_order, w.out_start[w.out_count > 0]
+        has_out = np.flatnonzero(w.out_count > 0)
+        for _ in range(w.n_places + 1):
+            Q = cost + V[:, w.dst]
+            best = np.minimum.reduceat(Q[:, order], starts, axis=1)
+            new = np.full_like(V, np.inf)
+            new[:, has_out] = best
+            new[:, w.is_destination] = 0.0
+            if np.array_equal(np.nan_to_num(new, posinf=-1), np.nan_to_num(V, posinf=-1)) or \
+                    np.allclose(np.nan_to_num(new, posinf=1e18), np.nan_to_num(V, posinf=1e18), atol=0.5, rtol=0):
+                V = new
+                break
+            V = new
+        self._V = V
+        return V, cost + V[:, w.dst]
+
+    def _choice_probs(self, Q) -> np.ndarray:
+        """Logit choice between a place's outgoing legs: probability per (group, leg)."""
+        w = self.world
+        seg = w.src  # each leg's segment is its start place
+        finite = np.isfinite(Q)
+        Qm = np.where(finite, Q, np.inf)
+        mins = np.full((Q.shape[0], w.n_places), np.inf)
+        order, starts = w.out_order, w.out_start[w.out_count > 0]
+        has_out = np.flatnonzero(w.out_count > 0)
+        mins[:, has_out] = np.minimum.reduceat(Qm[:, order], starts, axis=1)
+        rel = Qm - mins[:, seg]
+        weight = np.where(finite & np.isfinite(mins[:, seg]), np.exp(-rel / self.behaviour.route_spread_eur), 0.0)
+        sums = np.zeros((Q.shape[0], w.n_places))
+        sums[:, has_out] = np.add.reduceat(weight[:, order], starts, axis=1)
+        return np.divide(weight, sums[:, seg], out=np.zeros_like(weight), where=sums[:, seg] > 0)
+
+    def _choice_table(self, probs):
+        """A sorted key table for picking a leg with one searchsorted over all waiting people."""
+        w = self.world
+        order = w.out_order
+        p_sorted = probs[:, order]
+        seg_sorted = w.src[order]
+        csum = np.cumsum(p_sorted, axis=1)
+        first = w.out_start[seg_sorted]
+        before = np.where(first > 0, csum[:, np.maximum(first - 1, 0)], 0.0)
+        within = np.minimum(csum - before, 1.0)
+        stride = w.n_places + 1
+        keys = (np.arange(probs.shape[0])[:, None] * stride + seg_sorted[None, :] + within).ravel()
+        has_out = np.flatnonzero(w.out_count > 0)
+        sums = np.zeros((probs.shape[0], w.n_places))
+        sums[:, has_out] = np.add.reduceat(p_sorted, w.out_start[has_out], axis=1)
+        blocked = sums < 0.5
+        return keys, stride, blocked
+
+    # ----------------------------------------------------------------- the day
+    def step(self) -> None:
+        if self.day >= self.days:
+            self.running = False
+            return
+        w, b, pop, rng = self.world, self.behaviour, self.people, self.rng
+        rec = self.recorder
+        rec.begin_day()
+        self.today = t = self.levers.today(self.day)
+        for shift in t.shifts:
+            self._shift_networks(*shift)
+        for a in self.authorities:
+            a.step()
+        self._update_legs()
+        nets = list(self.networks)
+        reach_w = sum(n.members for n in nets)
+        self.online_reach = (sum(n.reach * n.members for n in nets) / reach_w) if reach_w > 0 else 1.0
+        V, Q = self._cost_to_go()
+
+        self._move(rec)
+        self._detention(rec)
+        self._stranded(rec)
+        self._create(V, rec)
+        self._vocational_in_transit(rec)
+        self._depart(Q, rec)
+
+        for net in nets:
+            net.step()
+        self._enter_networks()
+        active = pop.active
+        pop.active = active[pop.state[active] <= P.STRANDED]
+        rec.end_day()
+        for net in self._dismantled_today:
+            rec.network_gone(net)
+            net.remove()
+            self.networks_dismantled += 1
+        self._dismantled_today = []
+        self.day += 1
+        self.running = self.day < self.days
+
+    def _move(self, rec):
+        w, pop, rng = self.world, self.people, self.rng
+        a = pop.active
+        mv = a[pop.state[a] == P.MOVING]
+        if len(mv) == 0:
+            return
+        pop.days_left[mv] -= 1
+        done = mv[pop.days_left[mv] <= 0]
+        if len(done) == 0:
+            return
+        leg = pop.leg[done].astype(np.int64)
+        u = rng.random(len(done))
+        pd_, pi = self.p_death[leg], self.p_intercept[leg]
+        dead = u < pd_
+        caught = ~dead & (u < pd_ + (1 - pd_) * pi)
+        crossed = ~dead & ~caught
+        pop.state[done[dead]] = P.DEAD
+        rec.leg_add("deaths", leg[dead])
+        d = done[caught]
+        pop.state[d] = P.DETAINED
+        pop.days_left[d] = self.behaviour.detention_days
+        rec.leg_add("interceptions", leg[caught])
+        c = done[crossed]
+        lc = leg[crossed]
+        rec.leg_add("crossings", lc)
+        dst = w.dst[lc]
+        pop.place[c] = dst
+        pop.leg[c] = -1
+        pop.broke_days[c] = 0
+        home = w.is_destination[dst]
+        pop.state[c[home]] = P.ARRIVED
+        rec.place_add("arrivals", dst[home])
+        pop.state[c[~home]] = P.WAITING
+
+    def _detention(self, rec):
+        pop, rng = self.people, self.rng
+        a = pop.active
+        dt = a[pop.state[a] == P.DETAINED]
+        if len(dt) == 0:
+            return
+        pop.days_left[dt] -= 1
+        out = dt[pop.days_left[dt] <= 0]
+        sent_home = rng.random(len(out)) < self.behaviour.return_after_interception
+        pop.state[out[sent_home]] = P.RETURNED
+        rec.place_add("returned", pop.place[out[sent_home]])
+        back = out[~sent_home]
+        pop.state[back] = P.WAITING
+        pop.leg[back] = -1
+        pop.broke_days[back] = 0
+
+    def _stranded(self, rec):
+        w, b, pop, rng = self.world, self.behaviour, self.people, self.rng
+        a = pop.active
+        sd = a[pop.state[a] == P.STRANDED]
+        if len(sd) == 0:
+            return
+        pop.money[sd] += b.work_income_eur_per_day
+        quit_ = rng.random(len(sd)) < b.give_up_per_day
+        pop.state[sd[quit_]] = P.RETURNED
+        rec.place_add("returned", pop.place[sd[quit_]])
+        rest = sd[~quit_]
+        cheapest = self._cheapest_price()
+        ready = pop.money[rest] >= cheapest[pop.place[rest]]
+        r = rest[ready]
+        pop.state[r] = P.WAITING
+        pop.broke_days[r] = 0
+        pop.leg[r] = -1
+
+    def _cheapest_price(self) -> np.ndarray:
+        w = self.world
+        price = np.where(self.today.closed, np.inf, self.price)
+        cheapest = np.full(w.n_places, np.inf)
+        np.minimum.at(cheapest, w.src, price)
+        return cheapest
+
+    def _create(self, V, rec):
+        w, b, pop, rng = self.world, self.behaviour, self.people, self.rng
+        t = self.today
+        expected = self.demand * t.demand_mult / self.scale
+        counts = rng.poisson(expected)
+        self.legal_pool += t.legal_quota / self.scale
+        self.vocational_pool += t.vocational_quota / self.scale
+        mu_shift = -0.5 * b.budget_spread ** 2
+        online = 1.0 - ONLINE_SHARE * (1.0 - self.online_reach)
+        for o in np.flatnonzero(counts):
+            n = int(counts[o])
+            g = self.group_of_country[w.place_country[o]]
+            rec.place_add_n("created", o, n)
+            # alternatives first, for those who know of them and want them, while places last
+            knows = min(1.0, b.knows_alternatives + t.knowledge_add[o])
+            taken = 0
+            for pool in (self.legal_pool, self.vocational_pool):
+                free = int(pool[o])
+                if free <= 0:
+                    continue
+                willing = int(rng.binomial(n - taken, knows * b.prefers_alternative))
+                got = min(willing, free)
+                pool[o] -= got
+                taken += got
+            leave_p = sigmoid((b.benefit_eur - V[g, o]) / b.decision_spread_eur) * online
+            rest = n - taken
+            leaving = int(rng.binomial(rest, leave_p)) if np.isfinite(V[g, o]) else 0
+            stayed = rest - leaving
+            if taken:
+                pop.add(taken, state=P.ALTERNATIVE, place=o, leg=-1, origin=o, group=g, born=self.day)
+                rec.place_add_n("alternatives", o, taken)
+            if stayed:
+                pop.add(stayed, state=P.STAYED, place=o, leg=-1, origin=o, group=g, born=self.day)
+                rec.place_add_n("stayed", o, stayed)
+            if leaving:
+                money = rng.lognormal(np.log(self.budget[o]) + mu_shift, b.budget_spread, leaving)
+                idx = pop.add(leaving, state=P.WAITING, place=o, leg=-1, origin=o, group=g, born=self.day,
+                              money=money, broke_days=0, days_left=0)
+                pop.active = np.concatenate([pop.active, idx])
+                rec.place_add_n("left", o, leaving)
+
+    def _vocational_in_transit(self, rec):
+        """Vocational places in transit countries, offered to stranded people first, then to waiting ones."""
+        w, pop, rng = self.world, self.people, self.rng
+        pool = self.vocational_pool
+        places = np.flatnonzero((pool >= 1) & (w.place_kind != 0))
+        if len(places) == 0:
+            return
+        a = pop.active
+        for p in places:
+            for state in (P.STRANDED, P.WAITING):
+                here = a[(pop.state[a] == state) & (pop.place[a] == p)]
+                if len(here) == 0 or pool[p] < 1:
+                    continue
+                willing = here[rng.random(len(here)) < self.behaviour.prefers_alternative * 0.5]
+                got = willing[: int(pool[p])]
+                pop.state[got] = P.ALTERNATIVE
+                pool[p] -= len(got)
+                rec.place_add_n("alternatives", p, len(got))
+
+    def _depart(self, Q, rec):
+        w, b, pop, rng = self.world, self.behaviour, self.people, self.rng
+        a = pop.active
+        wt = a[pop.state[a] == P.WAITING]
+        self.queue_people[:] = 0
+        self.served_people[:] = 0
+        # network capacity and price on each leg today
+        cap = np.zeros(w.n_legs)
+        price_num = np.zeros(w.n_legs)
+        for net in self.networks:
+            c = net.capacity()
+            np.add.at(cap, net.legs, c)
+            np.add.at(price_num, net.legs, c * net.markup)
+        markup = np.divide(price_num, cap, out=np.ones(w.n_legs), where=cap > 0)
+        self.capacity = cap
+        self.price = w.fee * markup
+        if len(wt) == 0:
+            return
+
+        # choose a leg: logit over the place's outgoing legs by perceived cost (incl. cost-to-go)
+        probs = self._choice_probs(Q)
+        keys, stride, blocked = self._choice_table(probs)
+        g, place = pop.group[wt].astype(np.int64), pop.place[wt].astype(np.int64)
+        key = g * stride + place + rng.random(len(wt)) * (1 - 1e-9) + 1e-12
+        pos = np.searchsorted(keys, key, side="left")
+        pos = np.minimum(pos, len(keys) - 1) % w.n_legs
+        leg = w.out_order[pos].astype(np.int64)
+        stuck = blocked[g, place] | (w.src[leg] != place)
+        # too poor for the chosen leg: fall back to the cheapest open leg from here, else wait
+        money = pop.money[wt]
+        price = self.price[leg]
+        cheap_leg = self._cheapest_leg()
+        poor = (money < price) & ~stuck
+        alt = cheap_leg[place]
+        use_alt = poor & (alt >= 0)
+        use_alt &= money >= np.where(alt >= 0, self.price[np.maximum(alt, 0)], np.inf)
+        leg = np.where(use_alt, alt, leg)
+        can_pay = ~stuck & (money >= self.price[leg])
+        pop.leg[wt] = np.where(stuck, -1, leg)
+
+        # nobody can pay: count the days, strand after a while
+        broke = wt[~can_pay]
+        pop.broke_days[broke] += 1
+        strand = broke[pop.broke_days[broke] >= b.strand_after_days]
+        pop.state[strand] = P.STRANDED
+        rec.place_add("stranded_new", pop.place[strand])
+
+        buyers = wt[can_pay]
+        bleg = leg[can_pay]
+        # smuggled legs: places sold up to the networks' capacity, in random order
+        sm = w.smuggled[bleg]
+        self.queue_people = np.bincount(bleg[sm], minlength=w.n_legs) * float(self.scale)
+        slots = stochastic_round(rng, cap / self.scale)
+        order = np.lexsort((rng.random(len(buyers)), bleg))
+        sorted_leg = bleg[order]
+        first = np.searchsorted(sorted_leg, sorted_leg, side="left")
+        rank = np.arange(len(order)) - first
+        ok_sorted = ~w.smuggled[sorted_leg] | (rank < slots[sorted_leg])
+        go = buyers[order][ok_sorted]
+        gleg = sorted_leg[ok_sorted]
+        served = np.bincount(gleg[w.smuggled[gleg]], minlength=w.n_legs)
+        self.served_people = served * float(self.scale)
+        self.queue_people = np.maximum(self.queue_people - self.served_people, 0)
+        fee = self.price[gleg]
+        pop.money[go] -= fee.astype(np.float32)
+        rec.leg_add("revenue_eur", gleg, weights=np.where(w.smuggled[gleg], fee, 0.0))
+        rec.leg_add("paid", gleg[w.smuggled[gleg]])
+
+        # checks before boarding commercial transport
+        refused = rng.random(len(go)) < self.p_refused[gleg]
+        rec.leg_add("refused_boarding", gleg[refused])
+        pop.money[go[refused]] += fee[refused].astype(np.float32)  # ticket refunded
+        go, gleg = go[~refused], gleg[~refused]
+        pop.state[go] = P.MOVING
+        pop.broke_days[go] = 0
+        days = w.days[gleg]
+        pop.days_left[go] = np.maximum(1, np.floor(days) + (rng.random(len(go)) < days - np.floor(days)))
+        rec.leg_add("attempts", gleg)
+
+    def _cheapest_leg(self) -> np.ndarray:
+        w = self.world
+        price = np.where(self.today.closed, np.inf, self.price)
+        order = np.lexsort((price, w.src))
+        best = np.full(w.n_places, -1, np.int64)
+        first = np.unique(w.src[order], return_index=True)
+        legs = order[first[1]]
+        ok = np.isfinite(price[legs])
+        best[first[0][ok]] = legs[ok]
+        return best
+
+    def _shift_networks(self, from_corridors, to_corridor, share):
+        b = self.behaviour
+        targets = [legs for (corr, _), legs in self.clusters.items() if corr == to_corridor]
+        if not targets:
+            return
+        legs = np.unique(np.concatenate(targets))
+        for net in list(self.networks):
+            if net.corridor in from_corridors and net.members > 0:
+                moved = net.members * share
+                net.members -= moved
+                money = max(net.capital, 0) * share
+                net.capital -= money
+                SmugglingNetwork(self, legs, to_corridor, moved, money)
+
+    def _enter_networks(self):
+        """New networks appear where demand is unmet and the business pays; seizures slow it."""
+        b, rng, w = self.behaviour, self.rng, self.world
+        for (corridor, country), legs in self.clusters.items():
+            unmet = float(self.queue_people[legs].sum())
+            if unmet < b.members_per_network * b.capacity_per_member:
+                continue
+            margin = float((self.price[legs] * self.queue_people[legs]).sum()) / max(unmet, 1.0)
+            if margin <= b.member_cost_eur_per_day / b.capacity_per_member:
+                continue
+            drag = float(self.today.seizure_mult[self.leg_authority[legs]].mean())
+            if rng.random() < b.entry_rate / drag:
+                members = b.members_per_network / 2
+                SmugglingNetwork(self, legs, corridor, members, b.hire_cost_eur * members)
+                self.networks_entered += 1
+
+    # ----------------------------------------------------------------- checks and results
+    def state_counts(self) -> dict[str, int]:
+        """People per state right now (model entries times scale)."""
+        return {name: int(c) * self.scale for name, c in zip(P.STATES, self.people.counts())}
+
+    def run(self, progress=None):
+        while self.running:
+            self.step()
+            if progress:
+                progress(self.day, self.days)
+        return self.results()
+
+    def results(self):
+        from .results import Results
+
+        return Results.from_model(self)

@@ -1,0 +1,305 @@
+"""Load and check a route network folder (places, legs, countries); see docs/geodata.md."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Geod
+from shapely.geometry import shape
+
+from .errors import InputError
+
+PLACE_KINDS = ("origin", "hub", "departure", "landing", "destination")
+MODES = ("land", "sea", "air")
+COUNTRY_FIELDS = ("enforcement", "corruption", "digital_capacity", "financial_capacity", "training")
+END_TOLERANCE_KM = 25.0
+_ID = re.compile(r"^[A-Za-z0-9_\-]+$")
+_WGS84_NAMES = {"urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:EPSG::4326", "EPSG:4326", "epsg:4326"}
+_GEOD = Geod(ellps="WGS84")
+
+
+@dataclass(frozen=True)
+class Network:
+    """A route network: places and directed legs as tables, and the country defaults."""
+
+    folder: Path
+    places: pd.DataFrame  # one row per place, positional index = place number
+    legs: pd.DataFrame  # one row per leg, positional index = leg number
+    countries: pd.DataFrame  # indexed by iso3
+    name: str = field(default="")
+
+    @cached_property
+    def place_index(self) -> dict[str, int]:
+        return {pid: i for i, pid in enumerate(self.places["id"])}
+
+    @cached_property
+    def leg_index(self) -> dict[str, int]:
+        return {lid: i for i, lid in enumerate(self.legs["id"])}
+
+    @cached_property
+    def corridors(self) -> list[str]:
+        return sorted(self.legs["corridor"].unique())
+
+    @cached_property
+    def origins(self) -> list[str]:
+        return list(self.places.loc[self.places["kind"] == "origin", "id"])
+
+    def graph(self) -> nx.DiGraph:
+        g = nx.DiGraph()
+        g.add_nodes_from(self.places["id"])
+        g.add_edges_from(zip(self.legs["from"], self.legs["to"]))
+        return g
+
+
+def _read_geojson(path: Path) -> list[dict]:
+    if not path.exists():
+        raise InputError(path, None, "file not found")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(path, None, f"not valid GeoJSON ({exc})") from None
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        raise InputError(path, None, "not a GeoJSON FeatureCollection")
+    crs = data.get("crs")
+    if crs is None:
+        raise InputError(path, "crs", "missing: say the file is in WGS 84 (EPSG:4326), see docs/geodata.md")
+    name = (crs.get("properties") or {}).get("name") if isinstance(crs, dict) else None
+    if name not in _WGS84_NAMES:
+        raise InputError(path, "crs", f"unexpected CRS {name!r}: reproject to WGS 84 (EPSG:4326)")
+    features = data.get("features")
+    if not isinstance(features, list) or not features:
+        raise InputError(path, "features", "no features")
+    return features
+
+
+def _prop(path, label, props, key, kind, *, optional=False):
+    value = props.get(key)
+    if value is None or value == "":
+        if optional:
+            return None
+        raise InputError(path, label, f"field '{key}' is missing")
+    ok = {
+        "text": isinstance(value, str),
+        "bool": isinstance(value, bool),
+        "number": isinstance(value, (int, float)) and not isinstance(value, bool) and np.isfinite(value),
+    }[kind]
+    if not ok:
+        raise InputError(path, label, f"field '{key}' must be a {kind}, got {value!r}")
+    return value
+
+
+def _geometry(path, label, feat, expected):
+    geom = feat.get("geometry")
+    if not geom:
+        raise InputError(path, label, "geometry is empty")
+    try:
+        g = shape(geom)
+    except Exception as exc:  # shapely raises several types for malformed coordinates
+        raise InputError(path, label, f"invalid geometry ({exc})") from None
+    if g.geom_type != expected:
+        raise InputError(path, label, f"geometry must be a {expected}, got {g.geom_type}")
+    if g.is_empty or not g.is_valid or (expected == "LineString" and g.length == 0):
+        raise InputError(path, label, "invalid or empty geometry")
+    lon, lat = np.asarray(g.coords).T[:2]
+    if np.any(np.abs(lon) > 180) or np.any(np.abs(lat) > 90):
+        raise InputError(path, label, "coordinates out of range: are they longitude/latitude in degrees?")
+    return g
+
+
+def _load_places(path: Path) -> pd.DataFrame:
+    rows, seen = [], set()
+    for n, feat in enumerate(_read_geojson(path), start=1):
+        props = feat.get("properties") or {}
+        pid = props.get("id")
+        label = f"place {pid!r} (feature {n})" if pid else f"feature {n}"
+        pid = _prop(path, label, props, "id", "text")
+        if not _ID.match(pid):
+            raise InputError(path, label, "field 'id' may only hold letters, digits, '_' and '-'")
+        if pid in seen:
+            raise InputError(path, label, f"duplicate place id {pid!r}")
+        seen.add(pid)
+        kind = _prop(path, label, props, "kind", "text")
+        if kind not in PLACE_KINDS:
+            raise InputError(path, label, f"field 'kind' must be one of {', '.join(PLACE_KINDS)}, got {kind!r}")
+        g = _geometry(path, label, feat, "Point")
+        rows.append({
+            "id": pid,
+            "name": _prop(path, label, props, "name", "text"),
+            "kind": kind,
+            "iso3": _prop(path, label, props, "iso3", "text").upper(),
+            "lon": g.x,
+            "lat": g.y,
+        })
+    return pd.DataFrame(rows)
+
+
+def _load_legs(path: Path, places: pd.DataFrame) -> pd.DataFrame:
+    index = {pid: i for i, pid in enumerate(places["id"])}
+    rows, seen = [], set()
+    for n, feat in enumerate(_read_geojson(path), start=1):
+        props = feat.get("properties") or {}
+        lid = props.get("id")
+        label = f"leg {lid!r} (feature {n})" if lid else f"feature {n}"
+        lid = _prop(path, label, props, "id", "text")
+        if not _ID.match(lid):
+            raise InputError(path, label, "field 'id' may only hold letters, digits, '_' and '-'")
+        if lid in seen:
+            raise InputError(path, label, f"duplicate leg id {lid!r}")
+        seen.add(lid)
+        ends = {}
+        for key in ("from", "to"):
+            pid = _prop(path, label, props, key, "text")
+            if pid not in index:
+                raise InputError(path, label, f"field '{key}': unknown place id {pid!r}")
+            ends[key] = index[pid]
+        if ends["from"] == ends["to"]:
+            raise InputError(path, label, "'from' and 'to' are the same place")
+        mode = _prop(path, label, props, "mode", "text")
+        if mode not in MODES:
+            raise InputError(path, label, f"field 'mode' must be one of {', '.join(MODES)}, got {mode!r}")
+        days = _prop(path, label, props, "days", "number")
+        fee = _prop(path, label, props, "fee_eur", "number")
+        risk = _prop(path, label, props, "death_risk", "number")
+        if days <= 0:
+            raise InputError(path, label, f"field 'days' must be > 0, got {days}")
+        if fee < 0:
+            raise InputError(path, label, f"field 'fee_eur' must be >= 0, got {fee}")
+        if not 0 <= risk < 1:
+            raise InputError(path, label, f"field 'death_risk' must be in [0, 1), got {risk}")
+        controlled = _prop(path, label, props, "controlled", "bool")
+        control = _prop(path, label, props, "control_iso3", "text", optional=True)
+        if controlled and not control:
+            raise InputError(path, label, "field 'control_iso3' is required when 'controlled' is true")
+        g = _geometry(path, label, feat, "LineString")
+        coords = np.asarray(g.coords)[:, :2]
+        for key, point in (("from", coords[0]), ("to", coords[-1])):
+            place = places.iloc[ends[key]]
+            _, _, dist = _GEOD.inv(point[0], point[1], place["lon"], place["lat"])
+            if dist / 1000 > END_TOLERANCE_KM:
+                raise InputError(
+                    path, label,
+                    f"the line's {'first' if key == 'from' else 'last'} point is {dist / 1000:.0f} km from "
+                    f"place {place['id']!r} (more than {END_TOLERANCE_KM:.0f} km)",
+                )
+        rows.append({
+            "id": lid,
+            "from": places.iloc[ends["from"]]["id"],
+            "to": places.iloc[ends["to"]]["id"],
+            "src": ends["from"],
+            "dst": ends["to"],
+            "mode": mode,
+            "corridor": _prop(path, label, props, "corridor", "text"),
+            "days": float(days),
+            "fee_eur": float(fee),
+            "death_risk": float(risk),
+            "controlled": controlled,
+            "control_iso3": control.upper() if control else "",
+            "smuggled": _prop(path, label, props, "smuggled", "bool"),
+            "commercial": _prop(path, label, props, "commercial", "bool"),
+            "length_km": _GEOD.geometry_length(g) / 1000,
+            "geometry": g,
+        })
+    return pd.DataFrame(rows)
+
+
+def _load_countries(path: Path) -> pd.DataFrame:
+    if not path.exists():
+        raise InputError(path, None, "file not found")
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        needed = ("iso3", "name", *COUNTRY_FIELDS, "counts_detections")
+        missing = [c for c in needed if c not in (reader.fieldnames or [])]
+        if missing:
+            raise InputError(path, None, f"missing column(s): {', '.join(missing)}")
+        rows, seen = [], set()
+        for n, row in enumerate(reader, start=2):
+            iso3 = (row["iso3"] or "").strip().upper()
+            label = f"line {n} ({iso3 or 'no iso3'})"
+            if not re.fullmatch(r"[A-Z]{3}", iso3):
+                raise InputError(path, label, f"column 'iso3' must be a 3-letter code, got {row['iso3']!r}")
+            if iso3 in seen:
+                raise InputError(path, label, f"duplicate country {iso3}")
+            seen.add(iso3)
+            out = {"iso3": iso3, "name": row["name"]}
+            for col in COUNTRY_FIELDS:
+                try:
+                    value = float(row[col])
+                except (TypeError, ValueError):
+                    raise InputError(path, label, f"column '{col}' must be a number, got {row[col]!r}") from None
+                if not 0 <= value <= 1:
+                    raise InputError(path, label, f"column '{col}' must be between 0 and 1, got {value}")
+                out[col] = value
+            if row["counts_detections"] not in ("0", "1"):
+                raise InputError(path, label, "column 'counts_detections' must be 0 or 1")
+            out["counts_detections"] = row["counts_detections"] == "1"
+            rows.append(out)
+    if not rows:
+        raise InputError(path, None, "no countries")
+    return pd.DataFrame(rows).set_index("iso3")
+
+
+def _check_countries(folder: Path, places, legs, countries) -> None:
+    for n, row in enumerate(places.itertuples(), start=1):
+        if row.iso3 not in countries.index:
+            raise InputError(folder / "places.geojson", f"place {row.id!r} (feature {n})",
+                             f"country {row.iso3} is not in countries.csv")
+    for n, row in enumerate(legs.itertuples(), start=1):
+        if row.control_iso3 and row.control_iso3 not in countries.index:
+            raise InputError(folder / "legs.geojson", f"leg {row.id!r} (feature {n})",
+                             f"field 'control_iso3': country {row.control_iso3} is not in countries.csv")
+
+
+def _check_reachability(folder: Path, network: Network) -> None:
+    g = network.graph()
+    places = network.places
+    origins = list(places.loc[places["kind"] == "origin", "id"])
+    destinations = set(places.loc[places["kind"] == "destination", "id"])
+    where = folder / "places.geojson"
+    if not origins:
+        raise InputError(where, None, "no place of kind 'origin'")
+    if not destinations:
+        raise InputError(where, None, "no place of kind 'destination'")
+    reached = set()
+    for o in origins:
+        below = nx.descendants(g, o) | {o}
+        if not below & destinations:
+            raise InputError(where, f"place {o!r}", "this origin cannot reach any destination along the legs")
+        reached |= below
+    for n, pid in enumerate(places["id"], start=1):
+        if pid not in reached:
+            raise InputError(where, f"place {pid!r} (feature {n})", "no origin can reach this place along the legs")
+
+
+def load_network(folder: str | Path) -> Network:
+    """Read a network folder, check it, and return it. Raises InputError naming file and feature."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(folder, None, "network folder not found")
+    places = _load_places(folder / "places.geojson")
+    legs = _load_legs(folder / "legs.geojson", places)
+    countries = _load_countries(folder / "countries.csv")
+    _check_countries(folder, places, legs, countries)
+    network = Network(folder=folder, places=places, legs=legs, countries=countries, name=folder.name)
+    _check_reachability(folder, network)
+    return network
+
+
+def land_crossing_km(network: Network, land: shapely.Geometry, end_buffer_km: float = 15.0) -> pd.Series:
+    """Length (km, roughly) of each sea leg drawn over land, ignoring a buffer around both ends."""
+    out = {}
+    deg = end_buffer_km / 111.0
+    for row in network.legs[network.legs["mode"] == "sea"].itertuples():
+        coords = np.asarray(row.geometry.coords)
+        ends = shapely.Point(coords[0]).buffer(deg).union(shapely.Point(coords[-1]).buffer(deg))
+        over = row.geometry.difference(ends).intersection(land)
+        out[row.id] = over.length * 111.0
+    return pd.Series(out, dtype=float)

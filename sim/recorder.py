@@ -1,0 +1,94 @@
+"""Per-day figures of a run, kept in preallocated arrays (model entries; scaled to people on output)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import people as P
+
+LEG_FLOWS = ("attempts", "crossings", "interceptions", "deaths", "refused_boarding", "paid", "revenue_eur")
+LEG_LEVELS = ("price_eur", "capacity", "queue", "p_intercept", "p_death")
+PLACE_FLOWS = ("created", "left", "stayed", "alternatives", "arrivals", "returned", "stranded_new")
+PLACE_LEVELS = ("waiting", "stranded", "detained")
+COUNTRY_FLOWS = ("arrests", "seized_eur", "bribes_eur")
+COUNTRY_LEVELS = ("effectiveness", "corruption", "training")
+# measures counted in model entries, multiplied by the scale on output (the rest are already in
+# people or euros: network capacities, queues and money follow the people they stand for)
+SCALED = {"attempts", "crossings", "interceptions", "deaths", "refused_boarding", "paid", "revenue_eur",
+          *PLACE_FLOWS, *PLACE_LEVELS}
+
+
+class Recorder:
+    def __init__(self, model):
+        self.model = model
+        w, days = model.world, model.days
+        self.day = 0
+        self.leg = {m: np.zeros((days, w.n_legs)) for m in LEG_FLOWS + LEG_LEVELS}
+        self.place = {m: np.zeros((days, w.n_places)) for m in PLACE_FLOWS + PLACE_LEVELS}
+        self.country = {m: np.zeros((days, w.n_countries)) for m in COUNTRY_FLOWS + COUNTRY_LEVELS}
+        self.states = np.zeros((days, len(P.STATES)), dtype=np.int64)
+        self.networks_active = np.zeros(days, dtype=np.int64)
+        self.networks_dismantled = np.zeros(days, dtype=np.int64)
+        self.network_rows: list[tuple] = []
+        self.dismantled_by_corridor = np.zeros((days, len(w.corridors)), dtype=np.int64)
+
+    def begin_day(self):
+        self.day = self.model.day
+
+    def leg_add(self, measure, legs, weights=None):
+        if len(legs):
+            self.leg[measure][self.day] += np.bincount(legs, weights=weights, minlength=self.model.world.n_legs)
+
+    def place_add(self, measure, places):
+        if len(places):
+            self.place[measure][self.day] += np.bincount(places, minlength=self.model.world.n_places)
+
+    def place_add_n(self, measure, place, n):
+        self.place[measure][self.day, place] += n
+
+    def network_gone(self, net):
+        self.networks_dismantled[self.day] += 1
+        self.dismantled_by_corridor[self.day, net.corridor] += 1
+
+    def end_day(self):
+        m, d, w = self.model, self.day, self.model.world
+        pop = m.people
+        a = pop.active
+        st = pop.state[a]
+        where = pop.place[a]
+        for name, code in (("waiting", P.WAITING), ("stranded", P.STRANDED), ("detained", P.DETAINED)):
+            sel = st == code
+            self.place[name][d] = np.bincount(where[sel], minlength=w.n_places)
+        self.states[d] = pop.counts()
+        leg = self.leg
+        leg["price_eur"][d] = m.price
+        leg["capacity"][d] = m.capacity
+        leg["queue"][d] = m.queue_people
+        leg["p_intercept"][d] = m.p_intercept
+        leg["p_death"][d] = m.p_death
+        c = m.country_today
+        for name in COUNTRY_LEVELS:
+            self.country[name][d] = c[name]
+        nets = list(m.networks)
+        gone = {id(n) for n in m._dismantled_today}
+        self.networks_active[d] = len(nets) - len(gone)
+        for net in nets:
+            self._network_effects(net, d)
+            self.network_rows.append((d, net.unique_id, net.corridor, net.members, net.capital,
+                                      float(net.capacity().sum()), net.markup, net.revenue, net.bribes,
+                                      net.seized, net.arrested, net.reach, id(net) not in gone))
+
+    def _network_effects(self, net, d):
+        where = self.model.leg_authority[net.legs]
+        c = self.model.country_today
+        n_c = self.model.world.n_countries
+        for measure, amount, pressure in (("arrests", net.arrested, c["arrest_pressure"]),
+                                          ("seized_eur", net.seized, c["seizure_pressure"])):
+            if amount > 0:
+                share = net.alloc * pressure[where]
+                if share.sum() > 0:
+                    self.country[measure][d] += np.bincount(where, weights=amount * share / share.sum(),
+                                                            minlength=n_c)
+        if net.bribes > 0:
+            self.country["bribes_eur"][d] += np.bincount(self.model.world.control[net.legs].clip(0),
+                                                         weights=net.leg_bribes, minlength=n_c)

@@ -1,0 +1,234 @@
+"""Results of one run: tidy tables (pandas), a summary of totals, and safe writing to disk."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from . import people as P
+from .errors import InputError
+from .recorder import COUNTRY_FLOWS, COUNTRY_LEVELS, LEG_FLOWS, LEG_LEVELS, PLACE_FLOWS, PLACE_LEVELS, SCALED
+
+TABLES = ("daily", "legs", "corridors", "places", "countries", "networks")
+SUMMARY_KEYS = (
+    "attempts", "crossings", "arrivals", "interceptions", "deaths", "stranded", "alternatives_taken",
+    "smuggler_revenue_eur", "proceeds_seized_eur", "networks_dismantled", "mean_fee_eur", "cost_eur",
+    "detections", "refused_boarding", "bribes_eur", "arrests", "created", "left", "stayed", "returned",
+    "ever_stranded", "deaths_per_1000_attempts",
+)
+
+
+@dataclass
+class Results:
+    """Everything a run reports. Tables hold people (not model entries) and euros."""
+
+    meta: dict
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    summary: dict = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ building
+    @classmethod
+    def from_model(cls, model) -> "Results":
+        rec, w, net = model.recorder, model.world, model.network
+        days = model.day  # only the days that ran
+        scale = model.scale
+        day = np.arange(days)
+
+        def tidy(arrays, names, ids, id_name):
+            cols = {"day": np.repeat(day, len(ids)), id_name: np.tile(ids, days)}
+            for name in names:
+                values = arrays[name][:days].ravel()
+                cols[name] = values * scale if name in SCALED else values
+            return pd.DataFrame(cols)
+
+        legs = tidy(rec.leg, LEG_FLOWS + LEG_LEVELS, net.legs["id"].to_numpy(), "leg")
+        legs.insert(2, "corridor", np.tile(net.legs["corridor"].to_numpy(), days))
+        counts = model.network.countries["counts_detections"].to_numpy(bool)
+        by_bloc = np.array([c >= 0 and counts[c] for c in w.control])
+        detect = np.tile(w.detects, days)
+        legs["detections"] = np.where(detect, legs["crossings"] + np.where(np.tile(by_bloc, days),
+                                                                          legs["interceptions"], 0), 0)
+        legs["arrivals"] = np.where(np.tile(w.is_destination[w.dst], days), legs["crossings"], 0)
+        places = tidy(rec.place, PLACE_FLOWS + PLACE_LEVELS, net.places["id"].to_numpy(), "place")
+        countries = tidy(rec.country, COUNTRY_FLOWS + COUNTRY_LEVELS, np.array(w.iso3), "iso3")
+        flows = ["attempts", "crossings", "arrivals", "interceptions", "deaths", "refused_boarding", "paid",
+                 "revenue_eur", "detections"]
+        corridors = legs.groupby(["day", "corridor"], sort=True)[flows].sum().reset_index()
+        corridors["mean_fee_eur"] = np.where(corridors["paid"] > 0,
+                                             corridors["revenue_eur"] / corridors["paid"].where(corridors["paid"] > 0), np.nan)
+        gone = pd.DataFrame(rec.dismantled_by_corridor[:days], columns=w.corridors)
+        gone = gone.stack().rename("networks_dismantled").reset_index().rename(
+            columns={"level_0": "day", "level_1": "corridor"})
+        corridors = corridors.merge(gone, on=["day", "corridor"], how="left")
+
+        networks = pd.DataFrame(rec.network_rows, columns=[
+            "day", "network", "corridor", "members", "capital_eur", "capacity", "markup", "revenue_eur",
+            "bribes_eur", "seized_eur", "arrested", "online_reach", "active"])
+        networks["corridor"] = [w.corridors[c] for c in networks["corridor"]]
+
+        daily = pd.DataFrame({"day": day})
+        for name in flows:
+            daily[name] = legs.groupby("day")[name].sum().to_numpy()
+        for name in PLACE_FLOWS + PLACE_LEVELS:
+            daily[name] = places.groupby("day")[name].sum().to_numpy()
+        for name in COUNTRY_FLOWS:
+            daily[name] = countries.groupby("day")[name].sum().to_numpy()
+        for i, name in enumerate(P.STATES):
+            daily[f"state_{name}"] = rec.states[:days, i] * scale
+        daily["networks_active"] = rec.networks_active[:days]
+        daily["networks_dismantled"] = rec.networks_dismantled[:days]
+        daily["mean_fee_eur"] = daily["revenue_eur"] / daily["paid"].where(daily["paid"] > 0)
+
+        meta = {
+            "scenario": model.spec.name,
+            "source": model.spec.source,
+            "network": str(model.spec.network_path()),
+            "seed": model.spec.seed,
+            "days": days,
+            "scale": scale,
+            "version": __version__,
+        }
+        res = cls(meta=meta, tables={"daily": daily, "legs": legs, "corridors": corridors, "places": places,
+                                     "countries": countries, "networks": networks})
+        res.summary = res._summarise(model)
+        return res
+
+    def _summarise(self, model) -> dict:
+        t = self.tables
+        daily, corridors = t["daily"], t["corridors"]
+        pop, w, scale = model.people, model.world, model.scale
+        cost = model.levers.cost_eur()
+
+        def totals(frame) -> dict:
+            paid = float(frame["paid"].sum())
+            attempts = float(frame["attempts"].sum())
+            return {
+                "attempts": attempts,
+                "crossings": float(frame["crossings"].sum()),
+                "arrivals": float(frame["arrivals"].sum()),
+                "interceptions": float(frame["interceptions"].sum()),
+                "deaths": float(frame["deaths"].sum()),
+                "detections": float(frame["detections"].sum()),
+                "refused_boarding": float(frame["refused_boarding"].sum()),
+                "smuggler_revenue_eur": float(frame["revenue_eur"].sum()),
+                "mean_fee_eur": float(frame["revenue_eur"].sum()) / paid if paid else None,
+                "deaths_per_1000_attempts": 1000 * float(frame["deaths"].sum()) / attempts if attempts else None,
+            }
+
+        overall = totals(daily)
+        overall.update({
+            "stranded": float(daily["state_stranded"].iloc[-1]) if len(daily) else 0.0,
+            "ever_stranded": float(daily["stranded_new"].sum()),
+            "alternatives_taken": float(daily["alternatives"].sum()),
+            "proceeds_seized_eur": float(daily["seized_eur"].sum()),
+            "bribes_eur": float(daily["bribes_eur"].sum()),
+            "arrests": float(daily["arrests"].sum()),
+            "networks_dismantled": int(daily["networks_dismantled"].sum()),
+            "networks_active_end": int(daily["networks_active"].iloc[-1]) if len(daily) else 0,
+            "cost_eur": cost,
+            "created": float(daily["created"].sum()),
+            "left": float(daily["left"].sum()),
+            "stayed": float(daily["stayed"].sum()),
+            "returned": float(daily["returned"].sum()),
+        })
+        # stranded people belong to the corridor of the leg they could not pay for
+        a = pop.active
+        stuck = a[pop.state[a] == P.STRANDED]
+        legs_of = pop.leg[stuck]
+        stranded_by = np.bincount(w.corridor[legs_of[legs_of >= 0]], minlength=len(w.corridors)) * scale
+        networks = t["networks"]
+        seized_by = networks.groupby("corridor")["seized_eur"].sum() if len(networks) else pd.Series(dtype=float)
+        cost_by = _cost_by_corridor(model)
+        per = {}
+        for k, name in enumerate(w.corridors):
+            frame = corridors[corridors["corridor"] == name]
+            row = totals(frame)
+            row.update({
+                "stranded": float(stranded_by[k]),
+                "alternatives_taken": None,  # alternatives are taken before any corridor is chosen
+                "proceeds_seized_eur": float(seized_by.get(name, 0.0)),
+                "networks_dismantled": int(frame["networks_dismantled"].sum()),
+                "cost_eur": cost_by.get(name, 0.0),
+            })
+            per[name] = row
+        return {"meta": self.meta, "overall": overall, "corridors": per}
+
+    # ------------------------------------------------------------------ writing and reading
+    def write(self, out: str | Path) -> Path:
+        """Write summary.json and one Parquet file per table; each file appears whole or not at all."""
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        for name, frame in self.tables.items():
+            _atomic(out / f"{name}.parquet", lambda p, f=frame: f.to_parquet(p, index=False))
+        _atomic(out / "summary.json",
+                lambda p: Path(p).write_text(json.dumps(self.summary, indent=2, default=_json_default)))
+        return out
+
+    @classmethod
+    def read(cls, folder: str | Path) -> "Results":
+        folder = Path(folder)
+        summary_path = folder / "summary.json"
+        try:
+            summary = json.loads(summary_path.read_text())
+        except FileNotFoundError:
+            raise InputError(summary_path, None, "file not found") from None
+        except json.JSONDecodeError as exc:
+            raise InputError(summary_path, None, f"cut short or not JSON ({exc.msg})") from None
+        tables = {}
+        for name in TABLES:
+            path = folder / f"{name}.parquet"
+            try:
+                tables[name] = pd.read_parquet(path)
+            except FileNotFoundError:
+                raise InputError(path, None, "file not found") from None
+            except Exception as exc:  # pyarrow raises ArrowInvalid and OSError for truncated files
+                raise InputError(path, None, f"cut short or not Parquet ({type(exc).__name__})") from None
+        return cls(meta=summary.get("meta", {}), tables=tables, summary=summary)
+
+
+def _cost_by_corridor(model) -> dict[str, float]:
+    """Each intervention's cost split over the corridors of the legs it acts on."""
+    w = model.world
+    out: dict[str, float] = {}
+    full = model.levers.cost_eur()
+    if full == 0:
+        return out
+    from .scenario import Intervention
+
+    for r in model.levers.resolved:
+        if not isinstance(r.lever, Intervention) or r.lever.cost_eur == 0 or len(r.legs) == 0:
+            continue
+        lv = r.lever
+        end = lv.end if lv.end is not None else model.days
+        inside = max(0, min(end, model.days) - lv.start) / max(end - lv.start, 1)
+        shares = np.bincount(w.corridor[r.legs], minlength=len(w.corridors)) / len(r.legs)
+        for k, s in enumerate(shares):
+            if s:
+                out[w.corridors[k]] = out.get(w.corridors[k], 0.0) + lv.cost_eur * inside * float(s)
+    return out
+
+
+def _atomic(path: Path, write) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _json_default(x):
+    if isinstance(x, (np.integer,)):
+        return int(x)
+    if isinstance(x, (np.floating,)):
+        return float(x)
+    raise TypeError(type(x))

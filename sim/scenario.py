@@ -1,0 +1,339 @@
+"""Scenario files: YAML validated by a typed schema (pydantic), then checked against the network."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import InputError
+from .network import COUNTRY_FIELDS, Network, load_network
+
+PILLARS = {
+    "awareness_campaign": "prevention",
+    "transport_operator_cooperation": "prevention",
+    "operational_cooperation": "response",
+    "digital_platform_cooperation": "response",
+    "financial_investigations": "response",
+    "anti_corruption": "response",
+    "capacity_building": "response",
+    "legal_pathways": "alternatives",
+    "vocational_training": "alternatives",
+}
+InterventionKind = Literal[
+    "awareness_campaign", "transport_operator_cooperation", "operational_cooperation",
+    "digital_platform_cooperation", "financial_investigations", "anti_corruption",
+    "capacity_building", "legal_pathways", "vocational_training",
+]
+EventKind = Literal["surge", "route_closure", "sea_weather", "corruption_scandal", "network_shift", "budget_cut"]
+QUOTA_KINDS = ("legal_pathways", "vocational_training")
+
+Fraction = Annotated[float, Field(ge=0, le=1)]
+NonNeg = Annotated[float, Field(ge=0)]
+Day = Annotated[int, Field(ge=0)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Targets(Strict):
+    """What a lever acts on. Empty lists mean 'everywhere' for that dimension."""
+
+    countries: list[str] = []
+    corridors: list[str] = []
+    legs: list[str] = []
+    places: list[str] = []
+
+    def is_empty(self) -> bool:
+        return not (self.countries or self.corridors or self.legs or self.places)
+
+
+class _Lever(Strict):
+    name: str | None = None
+    targets: Targets = Targets()
+    start: Day = 0
+    end: Day | None = Field(None, description="first day it no longer applies; empty = until the end of the run")
+    intensity: NonNeg = 1.0
+
+    @model_validator(mode="after")
+    def _end_after_start(self):
+        if self.end is not None and self.end <= self.start:
+            raise ValueError(f"end (day {self.end}) must be after start (day {self.start})")
+        return self
+
+    def active(self, day: int) -> bool:
+        return self.start <= day and (self.end is None or day < self.end)
+
+
+class Intervention(_Lever):
+    """A funded measure of the declaration."""
+
+    kind: InterventionKind
+    cost_eur: NonNeg = 0.0
+    places_per_year: NonNeg = Field(0.0, description="legal_pathways / vocational_training: places offered per year")
+    destinations: list[str] = Field([], description="legal_pathways: destination countries (ISO3)")
+
+    @property
+    def pillar(self) -> str:
+        return PILLARS[self.kind]
+
+    @model_validator(mode="after")
+    def _quota(self):
+        if self.kind in QUOTA_KINDS and self.places_per_year <= 0:
+            raise ValueError(f"{self.kind} needs places_per_year > 0")
+        return self
+
+
+class Event(_Lever):
+    """Something that happens to the system: for exercises and stress tests."""
+
+    kind: EventKind
+    to_corridor: str | None = Field(None, description="network_shift: corridor the networks move to")
+
+    @model_validator(mode="after")
+    def _shift(self):
+        if self.kind == "network_shift" and not self.to_corridor:
+            raise ValueError("network_shift needs to_corridor")
+        return self
+
+
+class Demand(Strict):
+    origin: str = Field(description="place id of kind origin")
+    per_year: NonNeg = Field(description="people per year who consider leaving irregularly from this origin")
+    budget_eur: Annotated[float, Field(gt=0)] = Field(3000.0, description="mean money a person starts with")
+
+
+class CountryOverride(Strict):
+    enforcement: Fraction | None = None
+    corruption: Fraction | None = None
+    digital_capacity: Fraction | None = None
+    financial_capacity: Fraction | None = None
+    training: Fraction | None = None
+
+
+class CorridorOverride(Strict):
+    risk_factor: NonNeg = 1.0
+    fee_factor: Annotated[float, Field(gt=0)] = 1.0
+    preference_eur: float = Field(0.0, description="added to the perceived cost of the corridor's legs (negative = preferred)")
+
+
+class Behaviour(Strict):
+    """Model parameters. Defaults are the shipped model; calibration writes some of them."""
+
+    benefit_eur: NonNeg = Field(12000.0, description="value a person puts on reaching a destination")
+    decision_spread_eur: Annotated[float, Field(gt=0)] = Field(4000.0, description="spread of the leave/stay choice")
+    route_spread_eur: Annotated[float, Field(gt=0)] = Field(800.0, description="spread of the route choice between legs")
+    value_of_day_eur: NonNeg = Field(15.0, description="cost of one day on the road")
+    value_of_life_eur: NonNeg = Field(150000.0, description="cost of a death probability of 1, as perceived")
+    interception_cost_eur: NonNeg = Field(1500.0, description="perceived cost of being intercepted and held")
+    risk_underestimate: Fraction = Field(0.4, description="share of the real risk seen by someone who fully trusts smugglers")
+    trust_in_smugglers: Fraction = Field(0.7, description="baseline trust in smugglers' narratives")
+    knows_alternatives: Fraction = Field(0.3, description="share of people who know an existing alternative")
+    prefers_alternative: Fraction = Field(0.8, description="share of those who know it who take it when offered")
+    interception_scale: NonNeg = Field(1.0, description="interception probability = 1 - exp(-scale * effective enforcement)")
+    detention_days: Annotated[int, Field(ge=1)] = 5
+    return_after_interception: Fraction = Field(0.2, description="share of intercepted people returned home")
+    strand_after_days: Annotated[int, Field(ge=1)] = 21
+    work_income_eur_per_day: NonNeg = 8.0
+    give_up_per_day: Fraction = Field(0.003, description="daily chance a stranded person goes home")
+    budget_spread: NonNeg = Field(0.6, description="sigma of the log-normal money distribution")
+    danger_under_pressure: NonNeg = Field(1.0, description="extra death risk when a leg is heavily policed")
+    price_under_pressure: NonNeg = Field(0.8, description="price rise when a leg is heavily policed")
+    capacity_per_member: NonNeg = Field(2.0, description="places a network member can sell per day")
+    members_per_network: Annotated[int, Field(ge=1)] = 20
+    member_cost_eur_per_day: NonNeg = 40.0
+    bribe_share: Fraction = Field(0.15, description="share of revenue on corrupt borders paid in bribes")
+    arrest_rate: NonNeg = Field(0.01, description="daily share of members arrested at full enforcement")
+    seizure_rate: NonNeg = Field(0.004, description="daily share of capital seized at full financial capacity")
+    takedown_rate: NonNeg = Field(0.01, description="daily share of online reach taken down at full digital capacity")
+    recruit_rate: NonNeg = Field(0.05, description="daily growth of members while demand is unmet and capital allows")
+    hire_cost_eur: NonNeg = 2000.0
+    adapt_rate: NonNeg = Field(0.1, description="how fast networks move capacity away from policed legs")
+    entry_rate: NonNeg = Field(0.05, description="daily chance a new network appears where demand is unmet")
+    capacity_lag_days: Annotated[int, Field(ge=0)] = 90
+    capacity_ramp_days: Annotated[int, Field(ge=1)] = 180
+
+
+class Scenario(Strict):
+    """A validated scenario. Paths inside are resolved relative to the scenario file."""
+
+    name: str = "Unnamed scenario"
+    description: str = ""
+    network: str = Field(description="folder of the route network, relative to this file")
+    days: Annotated[int, Field(ge=1, le=3650)] = 365
+    seed: Annotated[int, Field(ge=0)] = 0
+    scale: Annotated[int, Field(ge=1)] = Field(1, description="people one model entry stands for")
+    demand: Annotated[list[Demand], Field(min_length=1)]
+    countries: dict[str, CountryOverride] = {}
+    corridors: dict[str, CorridorOverride] = {}
+    behaviour: Behaviour = Behaviour()
+    interventions: list[Intervention] = []
+    events: list[Event] = []
+
+    # not part of the file: where it was read from, for relative paths and messages
+    source: str | None = Field(None, exclude=True)
+
+    def network_path(self) -> Path:
+        base = Path(self.source).parent if self.source else Path.cwd()
+        return (base / self.network).resolve()
+
+    def total_cost_eur(self) -> float:
+        return sum(i.cost_eur for i in self.interventions)
+
+    def to_yaml(self) -> str:
+        data = self.model_dump(mode="json", exclude_defaults=False)
+        return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def _loc(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _format(exc: ValidationError) -> tuple[str, str]:
+    err = exc.errors()[0]
+    loc = tuple(p for p in err["loc"] if p not in ("function-after",) and not str(p).startswith("function-"))
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        msg = "unknown field"
+    elif err["type"] == "literal_error":
+        msg = f"unknown value {err.get('input')!r}: {msg.lower()}"
+    more = len(exc.errors()) - 1
+    if more:
+        msg += f" (and {more} more problem{'s' if more > 1 else ''})"
+    return _loc(loc) or "(top level)", msg
+
+
+def _read_yaml(path: Path) -> dict:
+    if not path.exists():
+        raise InputError(path, None, "file not found")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        raise InputError(path, where, f"broken YAML: {problem}") from None
+    except UnicodeDecodeError:
+        raise InputError(path, None, "not a text file") from None
+    if not isinstance(data, dict):
+        raise InputError(path, None, "a scenario must be a mapping of fields (name, network, demand, ...)")
+    return data
+
+
+def _merge(base: dict, child: dict) -> dict:
+    """Child keys replace the base's; lists of levers add up; mappings merge per key."""
+    out = dict(base)
+    for key, value in child.items():
+        if key in ("interventions", "events") and isinstance(value, list):
+            out[key] = list(base.get(key) or []) + value
+        elif key in ("countries", "corridors", "behaviour") and isinstance(value, dict):
+            merged = dict(base.get(key) or {})
+            for k, v in value.items():
+                merged[k] = {**merged.get(k, {}), **v} if isinstance(v, dict) and isinstance(merged.get(k), dict) else v
+            out[key] = merged
+        else:
+            out[key] = value
+    return out
+
+
+def _resolve(path: Path, seen: tuple = ()) -> dict:
+    data = _read_yaml(path)
+    base = data.pop("base", None)
+    if "network" in data and isinstance(data["network"], str):
+        data["network"] = str((path.parent / data["network"]).resolve())
+    if base is None:
+        return data
+    if not isinstance(base, str):
+        raise InputError(path, "base", "must be the path of another scenario file")
+    base_path = (path.parent / base).resolve()
+    if base_path in seen:
+        raise InputError(path, "base", "scenarios include each other in a loop")
+    if not base_path.exists():
+        raise InputError(path, "base", f"base scenario {base} not found")
+    return _merge(_resolve(base_path, seen + (path.resolve(),)), data)
+
+
+def parse_scenario(data: dict, source: str | Path | None = None) -> Scenario:
+    """Validate a mapping (already read from YAML) as a Scenario."""
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        where, msg = _format(exc)
+        raise InputError(source or "scenario", f"field '{where}'", msg) from None
+    scenario.source = str(source) if source else None
+    return scenario
+
+
+def load_scenario(path: str | Path, network: Network | None = None) -> tuple[Scenario, Network]:
+    """Read, validate and check a scenario file against its network. Raises InputError."""
+    path = Path(path)
+    scenario = parse_scenario(_resolve(path), path)
+    network = network or load_network(scenario.network_path())
+    check_against_network(scenario, network)
+    return scenario, network
+
+
+def check_against_network(scenario: Scenario, network: Network) -> None:
+    src = scenario.source or "scenario"
+
+    def fail(where, msg):
+        raise InputError(src, f"field '{where}'", msg)
+
+    countries, corridors = set(network.countries.index), set(network.corridors)
+    places, legs = network.place_index, network.leg_index
+    origins = set(network.origins)
+    for i, d in enumerate(scenario.demand):
+        if d.origin not in places:
+            fail(f"demand[{i}].origin", f"unknown place {d.origin!r}")
+        if d.origin not in origins:
+            fail(f"demand[{i}].origin", f"place {d.origin!r} is not of kind 'origin'")
+    for iso3 in scenario.countries:
+        if iso3 not in countries:
+            fail(f"countries.{iso3}", f"country {iso3} is not on the network")
+    for name in scenario.corridors:
+        if name not in corridors:
+            fail(f"corridors.{name}", f"unknown corridor {name!r} (known: {', '.join(sorted(corridors))})")
+    for group, levers in (("interventions", scenario.interventions), ("events", scenario.events)):
+        for i, lever in enumerate(levers):
+            at = f"{group}[{i}]"
+            if lever.end is None and lever.start >= scenario.days:
+                pass  # starts after the horizon: harmless, it simply never acts
+            for c in lever.targets.countries:
+                if c not in countries:
+                    fail(f"{at}.targets.countries", f"country {c} is not on the network")
+            for c in lever.targets.corridors:
+                if c not in corridors:
+                    fail(f"{at}.targets.corridors", f"unknown corridor {c!r} (known: {', '.join(sorted(corridors))})")
+            for p in lever.targets.places:
+                if p not in places:
+                    fail(f"{at}.targets.places", f"unknown place {p!r}")
+            for leg in lever.targets.legs:
+                if leg not in legs:
+                    fail(f"{at}.targets.legs", f"unknown leg {leg!r}")
+            for c in getattr(lever, "destinations", []):
+                if c not in countries:
+                    fail(f"{at}.destinations", f"country {c} is not on the network")
+            to = getattr(lever, "to_corridor", None)
+            if to and to not in corridors:
+                fail(f"{at}.to_corridor", f"unknown corridor {to!r}")
+
+
+def json_schema() -> str:
+    return json.dumps(Scenario.model_json_schema(), indent=2)
+
+
+__all__ = [
+    "Behaviour", "CorridorOverride", "CountryOverride", "Demand", "Event", "Intervention", "PILLARS",
+    "Scenario", "Targets", "check_against_network", "json_schema", "load_scenario", "parse_scenario",
+    "COUNTRY_FIELDS",
+]

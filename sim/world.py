@@ -1,0 +1,96 @@
+"""Static arrays of one run: the network's legs, places and countries, with the scenario's overrides."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .network import COUNTRY_FIELDS, Network
+from .scenario import Scenario
+
+KIND_CODES = {"origin": 0, "hub": 1, "departure": 2, "landing": 3, "destination": 4}
+
+
+@dataclass
+class World:
+    """Everything about the network the model reads every day, as NumPy arrays."""
+
+    n_legs: int
+    n_places: int
+    n_countries: int
+    # legs
+    src: np.ndarray
+    dst: np.ndarray
+    corridor: np.ndarray  # corridor number per leg
+    corridors: list[str]
+    days: np.ndarray
+    fee: np.ndarray  # base fee per person, corridor fee factor applied
+    risk: np.ndarray  # base death risk, corridor risk factor applied
+    preference: np.ndarray  # corridor preference, EUR added to perceived cost
+    controlled: np.ndarray
+    control: np.ndarray  # country number of the controlling authority, -1 if none
+    smuggled: np.ndarray
+    commercial: np.ndarray
+    sea: np.ndarray
+    detects: np.ndarray  # a crossing of this leg is a detection at the bloc's external border
+    leg_country: np.ndarray  # country the leg starts in
+    # places
+    place_kind: np.ndarray
+    place_country: np.ndarray
+    is_destination: np.ndarray
+    # countries (defaults with scenario overrides), one entry per country
+    iso3: list[str]
+    base: dict[str, np.ndarray]
+    # legs grouped by start place, for the route choice
+    out_order: np.ndarray  # leg numbers sorted by start place
+    out_start: np.ndarray  # first position in out_order of each place's legs
+    out_count: np.ndarray
+
+    @classmethod
+    def build(cls, network: Network, scenario: Scenario) -> "World":
+        legs, places, countries = network.legs, network.places, network.countries
+        iso3 = list(countries.index)
+        cidx = {c: i for i, c in enumerate(iso3)}
+        corridors = network.corridors
+        kidx = {c: i for i, c in enumerate(corridors)}
+        corridor = legs["corridor"].map(kidx).to_numpy(np.int32)
+        risk_factor = np.array([scenario.corridors.get(c).risk_factor if c in scenario.corridors else 1.0
+                                for c in corridors])
+        fee_factor = np.array([scenario.corridors.get(c).fee_factor if c in scenario.corridors else 1.0
+                               for c in corridors])
+        pref = np.array([scenario.corridors.get(c).preference_eur if c in scenario.corridors else 0.0
+                         for c in corridors])
+        base = {f: countries[f].to_numpy(float).copy() for f in COUNTRY_FIELDS}
+        for c, override in scenario.countries.items():
+            for f, v in override.model_dump(exclude_none=True).items():
+                base[f][cidx[c]] = v
+        place_country = places["iso3"].map(cidx).to_numpy(np.int32)
+        src = legs["src"].to_numpy(np.int32)
+        dst = legs["dst"].to_numpy(np.int32)
+        counts = countries["counts_detections"].to_numpy(bool)
+        order = np.argsort(src, kind="stable").astype(np.int32)
+        n_places = len(places)
+        out_count = np.bincount(src, minlength=n_places).astype(np.int32)
+        out_start = np.concatenate([[0], np.cumsum(out_count)[:-1]]).astype(np.int32)
+        control = np.array([cidx[c] if c else -1 for c in legs["control_iso3"]], dtype=np.int32)
+        return cls(
+            n_legs=len(legs), n_places=n_places, n_countries=len(iso3),
+            src=src, dst=dst, corridor=corridor, corridors=corridors,
+            days=legs["days"].to_numpy(float),
+            fee=legs["fee_eur"].to_numpy(float) * fee_factor[corridor],
+            risk=np.clip(legs["death_risk"].to_numpy(float) * risk_factor[corridor], 0, 0.95),
+            preference=pref[corridor],
+            controlled=legs["controlled"].to_numpy(bool),
+            control=control,
+            smuggled=legs["smuggled"].to_numpy(bool),
+            commercial=legs["commercial"].to_numpy(bool),
+            sea=(legs["mode"] == "sea").to_numpy(bool),
+            detects=counts[place_country[dst]] & ~counts[place_country[src]],
+            leg_country=place_country[src],
+            place_kind=places["kind"].map(KIND_CODES).to_numpy(np.int8),
+            place_country=place_country,
+            is_destination=(places["kind"] == "destination").to_numpy(bool),
+            iso3=iso3, base=base,
+            out_order=order, out_start=out_start, out_count=out_count,
+        )
