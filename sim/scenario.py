@@ -199,18 +199,28 @@ def _loc(loc: tuple) -> str:
     return out
 
 
-def _format(exc: ValidationError) -> tuple[str, str]:
-    err = exc.errors()[0]
-    loc = tuple(p for p in err["loc"] if p not in ("function-after",) and not str(p).startswith("function-"))
+def _one_error(err: dict) -> tuple[str, str]:
+    loc = tuple(p for p in err["loc"] if not str(p).startswith("function-"))
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
         msg = "unknown field"
     elif err["type"] == "literal_error":
         msg = f"unknown value {err.get('input')!r}: {msg.lower()}"
-    more = len(exc.errors()) - 1
-    if more:
-        msg += f" (and {more} more problem{'s' if more > 1 else ''})"
+    elif err["type"] == "missing":
+        msg = "required field is missing"
     return _loc(loc) or "(top level)", msg
+
+
+def _format(exc: ValidationError) -> tuple[str, str]:
+    """The first problem as (field path, message); up to two more are appended to the message."""
+    errors = [_one_error(e) for e in exc.errors()]
+    where, msg = errors[0]
+    extra = [f"field '{w}': {m}" for w, m in errors[1:3]]
+    if extra:
+        msg += "; also " + "; ".join(extra)
+    if len(errors) > 3:
+        msg += f" (and {len(errors) - 3} more)"
+    return where, msg
 
 
 def _read_yaml(path: Path) -> dict:
@@ -263,6 +273,13 @@ def _resolve(path: Path, seen: tuple = ()) -> dict:
     return _merge(_resolve(base_path, seen + (path.resolve(),)), data)
 
 
+def scenario_data(path: str | Path) -> dict:
+    """The scenario file as a plain mapping, with its `base` merged in and the network path made absolute.
+
+    Experiments change fields of this mapping and validate it again with `parse_scenario`."""
+    return _resolve(Path(path))
+
+
 def parse_scenario(data: dict, source: str | Path | None = None) -> Scenario:
     """Validate a mapping (already read from YAML) as a Scenario."""
     try:
@@ -277,7 +294,7 @@ def parse_scenario(data: dict, source: str | Path | None = None) -> Scenario:
 def load_scenario(path: str | Path, network: Network | None = None) -> tuple[Scenario, Network]:
     """Read, validate and check a scenario file against its network. Raises InputError."""
     path = Path(path)
-    scenario = parse_scenario(_resolve(path), path)
+    scenario = parse_scenario(scenario_data(path), path)
     network = network or load_network(scenario.network_path())
     check_against_network(scenario, network)
     return scenario, network
@@ -334,6 +351,6 @@ def json_schema() -> str:
 
 __all__ = [
     "Behaviour", "CorridorOverride", "CountryOverride", "Demand", "Event", "Intervention", "PILLARS",
-    "Scenario", "Targets", "check_against_network", "json_schema", "load_scenario", "parse_scenario",
+    "Scenario", "Targets", "check_against_network", "json_schema", "load_scenario", "parse_scenario", "scenario_data",
     "COUNTRY_FIELDS",
 ]

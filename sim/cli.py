@@ -1,0 +1,176 @@
+"""Command line: python -m sim run | check | compare | schema."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from tqdm import tqdm
+
+from .errors import InputError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Migratory-route cooperation simulator.")
+
+EXIT_INPUT = 2
+
+
+def _fail(message: str, code: int = EXIT_INPUT):
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _bar(total: int, unit: str):
+    """A progress bar on a terminal, nothing in pipes and CI logs."""
+    bar = tqdm(total=total, unit=unit, disable=not sys.stderr.isatty(), leave=False)
+
+    def update(done, _total):
+        bar.update(done - bar.n)
+
+    return bar, update
+
+
+def _fmt(x) -> str:
+    if x is None:
+        return "-"
+    if isinstance(x, float):
+        if x != x:
+            return "-"
+        return f"{x:,.1f}" if abs(x) < 100 else f"{x:,.0f}"
+    return str(x)
+
+
+@app.command()
+def run(
+    scenario: Path = typer.Argument(..., help="scenario YAML file"),
+    seed: Optional[int] = typer.Option(None, help="random seed (default: the scenario's)"),
+    days: Optional[int] = typer.Option(None, min=1, help="days to simulate (default: the scenario's)"),
+    scale: Optional[int] = typer.Option(None, min=1, help="people per model entry (default: the scenario's)"),
+    out: Path = typer.Option(Path("out"), help="folder for summary.json and the Parquet tables"),
+):
+    """Run one scenario; write DIR/summary.json and daily tables as Parquet; print the totals."""
+    from .model import RouteModel
+    from .scenario import load_scenario
+
+    try:
+        spec, network = load_scenario(scenario)
+        model = RouteModel(spec, network=network, seed=seed, days=days, scale=scale)
+        bar, update = _bar(model.days, "day")
+        with bar:
+            results = model.run(progress=update)
+        results.write(out)
+    except InputError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"{exc.filename or out}: {exc.strerror}")
+    s = results.summary
+    typer.echo(f"{spec.name}: {model.days} days, seed {model.spec.seed}, scale {model.scale}")
+    keys = ("attempts", "arrivals", "interceptions", "deaths", "detections", "stranded", "smuggler_revenue_eur",
+            "mean_fee_eur")
+    head = f"{'corridor':<24}" + "".join(f"{k.replace('_eur', ''):>15}" for k in keys)
+    typer.echo(head)
+    for name, row in s["corridors"].items():
+        typer.echo(f"{name[:24]:<24}" + "".join(f"{_fmt(row[k]):>15}" for k in keys))
+    typer.echo(f"{'all':<24}" + "".join(f"{_fmt(s['overall'][k]):>15}" for k in keys))
+    o = s["overall"]
+    typer.echo(f"alternatives taken {_fmt(o['alternatives_taken'])}, networks dismantled {o['networks_dismantled']}, "
+               f"proceeds seized {_fmt(o['proceeds_seized_eur'])} EUR, cost {_fmt(o['cost_eur'])} EUR")
+    typer.echo(f"wrote {out}/summary.json and {out}/*.parquet")
+
+
+@app.command()
+def check(scenario: Path = typer.Argument(..., help="scenario YAML file")):
+    """Validate a scenario and its network without running it."""
+    from .scenario import load_scenario
+
+    try:
+        spec, network = load_scenario(scenario)
+    except InputError as exc:
+        _fail(str(exc))
+    typer.echo(f"ok: {spec.name}: network {network.name} ({len(network.places)} places, {len(network.legs)} legs), "
+               f"{len(spec.interventions)} interventions, {len(spec.events)} events, {spec.days} days")
+
+
+@app.command()
+def compare(
+    scenario_a: Path = typer.Argument(..., help="reference scenario (A)"),
+    scenario_b: Path = typer.Argument(..., help="alternative scenario (B)"),
+    replicates: int = typer.Option(10, min=2, help="runs per scenario, with the same seeds in both"),
+    seed: Optional[int] = typer.Option(None, help="first seed (default: A's seed)"),
+    days: Optional[int] = typer.Option(None, min=1),
+    scale: Optional[int] = typer.Option(None, min=1, help="people per model entry for both arms"),
+    workers: int = typer.Option(1, min=1, help="worker processes"),
+    out: Optional[Path] = typer.Option(None, help="also write the comparison as JSON here"),
+):
+    """Compare B with A over an ensemble using common random numbers: differences with 95 % intervals."""
+    from .compare import compare as do_compare
+    from .scenario import load_scenario
+
+    try:
+        a, _ = load_scenario(scenario_a)
+        b, _ = load_scenario(scenario_b)
+        bar, update = _bar(2 * replicates, "run")
+        with bar:
+            result = do_compare(a, b, replicates, first_seed=seed, days=days, scale=scale, workers=workers,
+                                progress=update)
+    except InputError as exc:
+        _fail(str(exc))
+    typer.echo(f"B = {b.name}  vs  A = {a.name}: {replicates} paired runs (common random numbers)")
+    typer.echo(f"{'indicator':<26}{'A':>14}{'B':>14}{'B - A':>14}{'95% interval':>30}")
+    for r in result.kpis.itertuples():
+        typer.echo(f"{r.kpi:<26}{_fmt(r.a):>14}{_fmt(r.b):>14}{_fmt(r.difference):>14}"
+                   f"{'[' + _fmt(r.low) + ', ' + _fmt(r.high) + ']':>30}")
+    typer.echo("\ndisplacement: change in attempts by corridor (B - A)")
+    for r in result.displacement.itertuples():
+        typer.echo(f"  {r.corridor:<26}{_fmt(r.attempts):>12}  [{_fmt(r.attempts_low)}, {_fmt(r.attempts_high)}]")
+    ce = result.cost_effectiveness
+    typer.echo(f"\nextra cost of B: {_fmt(ce['extra_cost_eur'])} EUR")
+    for name in ("death", "irregular_crossing"):
+        e = ce[name]
+        if e["cost_per_avoided_eur"] is None:
+            typer.echo(f"cost per avoided {name.replace('_', ' ')}: n/a (avoided {_fmt(e['avoided'])})")
+        else:
+            typer.echo(f"cost per avoided {name.replace('_', ' ')}: {_fmt(e['cost_per_avoided_eur'])} EUR "
+                       f"[{_fmt(e['cost_per_avoided_low_eur'])}, {_fmt(e['cost_per_avoided_high_eur'])}] "
+                       f"(avoided {_fmt(e['avoided'])} [{_fmt(e['avoided_low'])}, {_fmt(e['avoided_high'])}])")
+    if out:
+        from .results import _atomic
+
+        out.parent.mkdir(parents=True, exist_ok=True)
+        payload = {"a": str(scenario_a), "b": str(scenario_b), "replicates": replicates,
+                   "kpis": result.kpis.to_dict("records"), "displacement": result.displacement.to_dict("records"),
+                   "cost_effectiveness": ce}
+        _atomic(out, lambda p: Path(p).write_text(json.dumps(payload, indent=2, default=float)))
+
+
+@app.command()
+def schema(out: Optional[Path] = typer.Option(None, help="write here instead of printing")):
+    """Print the JSON Schema of scenario files (for editors)."""
+    from .scenario import json_schema
+
+    text = json_schema()
+    if out:
+        out.write_text(text + "\n")
+    else:
+        typer.echo(text)
+
+
+def _register_more_commands():
+    """Commands that live with their own subsystem (experiments, calibration)."""
+    from .experiments.commands import register as experiments
+
+    experiments(app)
+
+
+_register_more_commands()
+
+
+def main():
+    try:
+        app()
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)

@@ -1,0 +1,123 @@
+"""Ensembles and comparisons with common random numbers: both arms run with the same seeds."""
+
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .run import run
+from .scenario import Scenario
+
+KPIS = ("attempts", "arrivals", "interceptions", "deaths", "deaths_per_1000_attempts", "detections", "stranded",
+        "alternatives_taken", "smuggler_revenue_eur", "proceeds_seized_eur", "bribes_eur", "arrests",
+        "networks_dismantled", "mean_fee_eur", "cost_eur")
+
+
+def _one(args):
+    scenario, seed, days, scale = args
+    res = run(scenario, seed=seed, days=days, scale=scale)
+    overall = {k: res.summary["overall"].get(k) for k in KPIS}
+    corridors = {c: {"attempts": v["attempts"], "crossings": v["crossings"], "deaths": v["deaths"]}
+                 for c, v in res.summary["corridors"].items()}
+    return {"seed": seed, "overall": overall, "corridors": corridors, "daily": res.tables["daily"]}
+
+
+def run_ensemble(scenario: Scenario, seeds, *, days=None, scale=None, workers: int = 1, progress=None):
+    """Run one scenario once per seed; the same seed gives the same run whatever the worker count."""
+    jobs = [(scenario, int(s), days, scale) for s in seeds]
+    out = []
+    if workers > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for r in pool.map(_one, jobs):
+                out.append(r)
+                if progress:
+                    progress(len(out), len(jobs))
+    else:
+        for job in jobs:
+            out.append(_one(job))
+            if progress:
+                progress(len(out), len(jobs))
+    return out
+
+
+def interval(values, level: float = 0.95) -> tuple[float, float, float]:
+    """Mean and t-interval of the mean; the interval is (mean, mean) for a single value."""
+    x = np.asarray([v for v in values if v is not None and np.isfinite(v)], dtype=float)
+    if len(x) == 0:
+        return (np.nan, np.nan, np.nan)
+    m = float(x.mean())
+    if len(x) < 2:
+        return (m, m, m)
+    half = float(stats.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)))
+    return (m, m - half, m + half)
+
+
+@dataclass
+class Comparison:
+    kpis: pd.DataFrame  # per KPI: mean of each arm, mean difference (B - A) and its 95 % interval
+    displacement: pd.DataFrame  # per corridor: change in attempts and crossings, with intervals
+    cost_effectiveness: dict
+    arms: list
+
+
+def compare_runs(runs_a: list, runs_b: list) -> Comparison:
+    """Paired differences of two ensembles run with the same seeds."""
+    seeds_a, seeds_b = [r["seed"] for r in runs_a], [r["seed"] for r in runs_b]
+    if seeds_a != seeds_b:
+        raise ValueError("both arms must use the same seeds (common random numbers)")
+    rows = []
+    for k in KPIS:
+        a = [r["overall"][k] for r in runs_a]
+        b = [r["overall"][k] for r in runs_b]
+        diff = [None if x is None or y is None else y - x for x, y in zip(a, b)]
+        ma, mb, (md, lo, hi) = interval(a)[0], interval(b)[0], interval(diff)
+        rows.append({"kpi": k, "a": ma, "b": mb, "difference": md, "low": lo, "high": hi})
+    kpis = pd.DataFrame(rows)
+    corridors = sorted(set(runs_a[0]["corridors"]) | set(runs_b[0]["corridors"]))
+    disp = []
+    for c in corridors:
+        row = {"corridor": c}
+        for m in ("attempts", "crossings", "deaths"):
+            d = [rb["corridors"].get(c, {}).get(m, 0) - ra["corridors"].get(c, {}).get(m, 0)
+                 for ra, rb in zip(runs_a, runs_b)]
+            row[m], row[f"{m}_low"], row[f"{m}_high"] = interval(d)
+        disp.append(row)
+    displacement = pd.DataFrame(disp)
+    return Comparison(kpis, displacement, cost_effectiveness(runs_a, runs_b), [runs_a, runs_b])
+
+
+def cost_effectiveness(runs_a, runs_b) -> dict:
+    """Extra cost of B per death and per irregular crossing it avoids, with the interval of the denominator."""
+    out = {}
+    extra = interval([rb["overall"]["cost_eur"] - ra["overall"]["cost_eur"] for ra, rb in zip(runs_a, runs_b)])[0]
+    out["extra_cost_eur"] = extra
+    for name, key in (("death", "deaths"), ("irregular_crossing", "detections")):
+        avoided, lo, hi = interval([ra["overall"][key] - rb["overall"][key] for ra, rb in zip(runs_a, runs_b)])
+        entry = {"avoided": avoided, "avoided_low": lo, "avoided_high": hi}
+        if avoided > 0 and extra > 0:
+            entry["cost_per_avoided_eur"] = extra / avoided
+            # the interval of a ratio with a fixed numerator: invert the denominator's interval
+            entry["cost_per_avoided_low_eur"] = extra / hi if hi > 0 else None
+            entry["cost_per_avoided_high_eur"] = extra / lo if lo > 0 else None  # None: could be no effect
+        else:
+            entry["cost_per_avoided_eur"] = None
+        out[name] = entry
+    return out
+
+
+def compare(a: Scenario, b: Scenario, replicates: int = 10, *, first_seed: int | None = None, days=None,
+            scale=None, workers: int = 1, progress=None) -> Comparison:
+    seed0 = a.seed if first_seed is None else first_seed
+    seeds = range(seed0, seed0 + replicates)
+    total = 2 * replicates
+
+    def arm_progress(offset):
+        return (lambda done, _n: progress(offset + done, total)) if progress else None
+
+    runs_a = run_ensemble(a, seeds, days=days, scale=scale, workers=workers, progress=arm_progress(0))
+    runs_b = run_ensemble(b, seeds, days=days, scale=scale, workers=workers, progress=arm_progress(replicates))
+    return compare_runs(runs_a, runs_b)

@@ -1,0 +1,1 @@
+"""Batch experiments: sweeps, replicates and sensitivity analysis (see docs/experiments.md)."""
