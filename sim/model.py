@@ -212,8 +212,9 @@ class RouteModel(mesa.Model):
         order, starts = w.out_order, w.out_start[w.out_count > 0]
         has_out = np.flatnonzero(w.out_count > 0)
         mins[:, has_out] = np.minimum.reduceat(Qm[:, order], starts, axis=1)
-        rel = Qm - mins[:, seg]
-        weight = np.where(finite & np.isfinite(mins[:, seg]), np.exp(-rel / self.behaviour.route_spread_eur), 0.0)
+        usable = finite & np.isfinite(mins[:, seg])
+        rel = np.where(usable, Qm - np.where(usable, mins[:, seg], 0.0), 0.0)
+        weight = np.where(usable, np.exp(-rel / self.behaviour.route_spread_eur), 0.0)
         sums = np.zeros((Q.shape[0], w.n_places))
         sums[:, has_out] = np.add.reduceat(weight[:, order], starts, axis=1)
         return np.divide(weight, sums[:, seg], out=np.zeros_like(weight), where=sums[:, seg] > 0)
