@@ -72,7 +72,7 @@ def run_floor(scenario: str, factor: float, days: int | None) -> dict:
     days_left = np.zeros(cap, np.int16)
     n = 0
     active = np.zeros(0, np.int64)
-    out_count = np.maximum(w.out_count, 1)
+    out_count = w.out_count
     person_steps = 0
     t0 = time.perf_counter()
     for _day in range(days):
@@ -90,6 +90,8 @@ def run_floor(scenario: str, factor: float, days: int | None) -> dict:
         done = on_leg[days_left[on_leg] <= 0]
         place[done] = w.dst[leg[done]]
         leg[done] = -1
+        # arrived at a destination: leaves the active list
+        active = active[~w.is_destination[place[active]]]
         # at a place: take a random outgoing leg
         free = active[leg[active] < 0]
         p = place[free]
@@ -97,8 +99,6 @@ def run_floor(scenario: str, factor: float, days: int | None) -> dict:
         chosen = w.out_order[w.out_start[p] + pick]
         leg[free] = chosen
         days_left[free] = np.maximum(1, np.round(w.days[chosen]))
-        # arrived at a destination: leaves the active list
-        active = active[~w.is_destination[place[active]]]
         person_steps += len(active)
     wall = time.perf_counter() - t0
     return {"what": "floor", "wall_s": wall, "person_steps": person_steps, "created": n, "peak_mb": peak_mb(),

@@ -63,6 +63,9 @@ class SmugglingNetwork(mesa.Agent):
     def __init__(self, model, legs: np.ndarray, corridor: int, members: float, capital: float):
         super().__init__(model)
         self.legs = np.asarray(legs, dtype=np.int32)
+        # the authority acting on each leg, and the one bribed on it (its controller)
+        self.where = model.leg_authority[self.legs]
+        self.control = np.maximum(model.world.control[self.legs], 0)
         self.corridor = corridor
         self.alloc = np.full(len(self.legs), 1.0 / len(self.legs))
         self.members = float(members)
@@ -82,46 +85,50 @@ class SmugglingNetwork(mesa.Agent):
         return self.members * self.model.behaviour.capacity_per_member * self.alloc
 
     def step(self) -> None:
-        m, b, rng = self.model, self.model.behaviour, self.model.rng
-        legs = self.legs
+        m, b = self.model, self.model.behaviour
+        legs, alloc = self.legs, self.alloc
         cap = self.capacity()
-        total_cap = m.capacity[legs]
-        share = np.divide(cap, total_cap, out=np.zeros_like(cap), where=total_cap > 0)
+        share = cap / np.maximum(m.capacity[legs], 1e-9)
         self.leg_revenue = m.served_people[legs] * share * m.price[legs]
+        self.leg_bribes = b.bribe_share * self.leg_revenue * m.leg_corruption[legs]
         self.revenue = float(self.leg_revenue.sum())
-        corrupt = m.leg_corruption[legs]
-        self.leg_bribes = b.bribe_share * self.leg_revenue * corrupt
         self.bribes = float(self.leg_bribes.sum())
         self.capital += self.revenue - self.bribes - self.members * b.member_cost_eur_per_day
 
-        # what the authorities where it operates do to it
-        where = m.leg_authority[legs]
-        c = m.country_today
-        arrest_p = float(self.alloc @ c["arrest_pressure"][where])
-        self.arrested = float(rng.poisson(self.members * min(arrest_p, 1.0))) if arrest_p > 0 else 0.0
-        self.arrested = min(self.arrested, self.members)
+        # what the authorities where it operates do to it: arrests, seizures, takedowns
+        by_country = m.pressure[:, self.where] * alloc  # 3 x legs
+        arrest_p, seize_p, takedown = by_country.sum(axis=1)
+        self.arrested = min(float(m.rng.poisson(self.members * min(arrest_p, 1.0))), self.members) \
+            if arrest_p > 0 else 0.0
         self.members -= self.arrested
-        seize_p = float(self.alloc @ c["seizure_pressure"][where])
         self.seized = max(self.capital, 0.0) * min(seize_p, 1.0)
         self.capital -= self.seized
-        takedown = float(self.alloc @ c["takedown_pressure"][where])
         self.reach = min(1.0, self.reach * (1.0 - min(takedown, 1.0)) + 0.01 * (1.0 - self.reach))
+        rec = m.recorder
+        if self.arrested:
+            rec.country_add("arrests", self.where, self.arrested * by_country[0] / arrest_p)
+        if self.seized:
+            rec.country_add("seized_eur", self.where, self.seized * by_country[1] / seize_p)
+        if self.bribes:
+            rec.country_add("bribes_eur", self.control, self.leg_bribes)
 
         # adapt: capacity follows demand and avoids policed or closed legs
         p_int = m.p_intercept[legs]
         demand = m.queue_people[legs] + m.served_people[legs]
-        target = (demand + 1.0) * np.exp(-4.0 * p_int) * ~m.today.closed[legs]
-        if target.sum() > 0:
-            self.alloc = (1 - b.adapt_rate) * self.alloc + b.adapt_rate * target / target.sum()
-        pressure = float(self.alloc @ p_int)
-        unmet = max(0.0, float(demand.sum() - cap.sum())) / max(float(cap.sum()), 1.0)
+        target = (demand + 1.0) * np.exp(-4.0 * p_int) * m.open_legs[legs]
+        total = target.sum()
+        if total > 0:
+            self.alloc = alloc = (1 - b.adapt_rate) * alloc + (b.adapt_rate / total) * target
+        pressure = float(alloc @ p_int)
+        cap_total = float(cap.sum())
+        unmet = max(0.0, float(demand.sum()) - cap_total) / max(cap_total, 1.0)
         target_markup = 1.0 + b.price_under_pressure * pressure + 0.3 * min(unmet, 1.0)
         self.markup += 0.1 * (target_markup - self.markup)
 
-        # grow where demand is unmet and money allows; shed members it cannot pay
-        finance_drag = float(self.alloc @ m.today.seizure_mult[where])
+        # grow where demand is unmet and money allows (seizures slow it); shed members it cannot pay
         if unmet > 0 and self.capital > b.hire_cost_eur:
-            hires = min(b.recruit_rate * max(self.members, 1.0) * min(unmet, 1.0) / finance_drag,
+            drag = float(alloc @ m.today.seizure_mult[self.where])
+            hires = min(b.recruit_rate * max(self.members, 1.0) * min(unmet, 1.0) / drag,
                         0.5 * self.capital / b.hire_cost_eur)
             self.members += hires
             self.capital -= hires * b.hire_cost_eur

@@ -160,6 +160,8 @@ class RouteModel(mesa.Model):
         # fraudulent documents beat checks before boarding where officials can be bought
         fraud = c["corruption"][w.leg_country]
         self.p_refused = np.where(w.commercial, t.check * (1.0 - 0.7 * fraud), 0.0)
+        self.open_legs = ~t.closed
+        self.pressure = np.stack([c["arrest_pressure"], c["seizure_pressure"], c["takedown_pressure"]])
 
     def _trust(self) -> np.ndarray:
         """Trust in smugglers' narratives per perception group, after campaigns and takedowns."""
@@ -194,11 +196,11 @@ class RouteModel(mesa.Model):
             new = np.full_like(V, np.inf)
             new[:, has_out] = best
             new[:, w.is_destination] = 0.0
-            if np.array_equal(np.nan_to_num(new, posinf=-1), np.nan_to_num(V, posinf=-1)) or \
-                    np.allclose(np.nan_to_num(new, posinf=1e18), np.nan_to_num(V, posinf=1e18), atol=0.5, rtol=0):
-                V = new
-                break
+            with np.errstate(invalid="ignore"):
+                moved = np.abs(new - V) > 0.5  # inf - inf is nan: unchanged unreachable places
             V = new
+            if not moved.any():
+                break
         self._V = V
         return V, cost + V[:, w.dst]
 
@@ -231,42 +233,44 @@ class RouteModel(mesa.Model):
         within = np.minimum(csum - before, 1.0)
         stride = w.n_places + 1
         keys = (np.arange(probs.shape[0])[:, None] * stride + seg_sorted[None, :] + within).ravel()
-        has_out = np.flatnonzero(w.out_count > 0)
-        sums = np.zeros((probs.shape[0], w.n_places))
-        sums[:, has_out] = np.add.reduceat(p_sorted, w.out_start[has_out], axis=1)
-        blocked = sums < 0.5
-        return keys, stride, blocked
+        return keys, stride
 
     # ----------------------------------------------------------------- the day
     def step(self) -> None:
         if self.day >= self.days:
             self.running = False
             return
-        w, b, pop, rng = self.world, self.behaviour, self.people, self.rng
-        rec = self.recorder
+        pop, rec = self.people, self.recorder
         rec.begin_day()
         self.today = t = self.levers.today(self.day)
         for shift in t.shifts:
             self._shift_networks(*shift)
-        for a in self.authorities:
-            a.step()
+        for authority in self.authorities:
+            authority.step()
         self._update_legs()
         nets = list(self.networks)
         reach_w = sum(n.members for n in nets)
         self.online_reach = (sum(n.reach * n.members for n in nets) / reach_w) if reach_w > 0 else 1.0
         V, Q = self._cost_to_go()
+        self.cheapest = self._cheapest_price()
 
-        self._move(rec)
-        self._detention(rec)
-        self._stranded(rec)
-        self._create(V, rec)
-        self._vocational_in_transit(rec)
-        self._depart(Q, rec)
+        # one look at everybody on the road; each phase hands on the people ready to leave a place
+        a = pop.active
+        st = pop.state[a]
+        ready = [a[st == P.WAITING],
+                 self._move(a[st == P.MOVING], rec),
+                 self._detention(a[st == P.DETAINED], rec)]
+        stranded = a[st == P.STRANDED]
+        recovered, stranded = self._stranded(stranded, rec)
+        new = self._create(V, rec)
+        waiting = np.concatenate(ready + [recovered, new])
+        waiting = self._vocational_in_transit(waiting, stranded, rec)
+        self._depart(waiting, Q, rec)
 
         for net in nets:
             net.step()
         self._enter_networks()
-        active = pop.active
+        active = np.concatenate([a, new])
         pop.active = active[pop.state[active] <= P.STRANDED]
         rec.end_day()
         for net in self._dismantled_today:
@@ -277,145 +281,146 @@ class RouteModel(mesa.Model):
         self.day += 1
         self.running = self.day < self.days
 
-    def _move(self, rec):
-        w, pop, rng = self.world, self.people, self.rng
-        a = pop.active
-        mv = a[pop.state[a] == P.MOVING]
+    def _move(self, mv, rec) -> np.ndarray:
+        """People on legs move a day on; at the end of a leg they die, are intercepted, or cross."""
+        w, pop = self.world, self.people
         if len(mv) == 0:
-            return
-        pop.days_left[mv] -= 1
-        done = mv[pop.days_left[mv] <= 0]
+            return mv
+        left = pop.days_left[mv] - 1
+        pop.days_left[mv] = left
+        done = mv[left <= 0]
         if len(done) == 0:
-            return
+            return done
         leg = pop.leg[done].astype(np.int64)
-        u = rng.random(len(done))
-        pd_, pi = self.p_death[leg], self.p_intercept[leg]
-        dead = u < pd_
-        caught = ~dead & (u < pd_ + (1 - pd_) * pi)
-        crossed = ~dead & ~caught
+        u = self.rng.random(len(done))
+        p_dead, p_int = self.p_death[leg], self.p_intercept[leg]
+        dead = u < p_dead
+        caught = ~dead & (u < p_dead + (1 - p_dead) * p_int)
+        crossed = ~(dead | caught)
         pop.state[done[dead]] = P.DEAD
         rec.leg_add("deaths", leg[dead])
-        d = done[caught]
-        pop.state[d] = P.DETAINED
-        pop.days_left[d] = self.behaviour.detention_days
+        held = done[caught]
+        pop.state[held] = P.DETAINED
+        pop.days_left[held] = self.behaviour.detention_days
         rec.leg_add("interceptions", leg[caught])
-        c = done[crossed]
-        lc = leg[crossed]
-        rec.leg_add("crossings", lc)
-        dst = w.dst[lc]
-        pop.place[c] = dst
-        pop.leg[c] = -1
-        pop.broke_days[c] = 0
+        over, over_leg = done[crossed], leg[crossed]
+        rec.leg_add("crossings", over_leg)
+        dst = w.dst[over_leg]
+        pop.place[over] = dst
+        pop.leg[over] = -1
+        pop.broke_days[over] = 0
         home = w.is_destination[dst]
-        pop.state[c[home]] = P.ARRIVED
+        pop.state[over[home]] = P.ARRIVED
         rec.place_add("arrivals", dst[home])
-        pop.state[c[~home]] = P.WAITING
+        on = over[~home]
+        pop.state[on] = P.WAITING
+        return on
 
-    def _detention(self, rec):
-        pop, rng = self.people, self.rng
-        a = pop.active
-        dt = a[pop.state[a] == P.DETAINED]
-        if len(dt) == 0:
-            return
-        pop.days_left[dt] -= 1
-        out = dt[pop.days_left[dt] <= 0]
-        sent_home = rng.random(len(out)) < self.behaviour.return_after_interception
-        pop.state[out[sent_home]] = P.RETURNED
-        rec.place_add("returned", pop.place[out[sent_home]])
-        back = out[~sent_home]
+    def _detention(self, held, rec) -> np.ndarray:
+        """Detained people are, after some days, returned home or released where they were caught."""
+        pop = self.people
+        if len(held) == 0:
+            return held
+        left = pop.days_left[held] - 1
+        pop.days_left[held] = left
+        out = held[left <= 0]
+        home = self.rng.random(len(out)) < self.behaviour.return_after_interception
+        pop.state[out[home]] = P.RETURNED
+        rec.place_add("returned", pop.place[out[home]])
+        back = out[~home]
         pop.state[back] = P.WAITING
         pop.leg[back] = -1
         pop.broke_days[back] = 0
+        return back
 
-    def _stranded(self, rec):
-        w, b, pop, rng = self.world, self.behaviour, self.people, self.rng
-        a = pop.active
-        sd = a[pop.state[a] == P.STRANDED]
+    def _stranded(self, sd, rec):
+        """Stranded people earn a little; some give up and go home; those who can pay get going again."""
+        b, pop = self.behaviour, self.people
         if len(sd) == 0:
-            return
+            return sd, sd
         pop.money[sd] += b.work_income_eur_per_day
-        quit_ = rng.random(len(sd)) < b.give_up_per_day
+        quit_ = self.rng.random(len(sd)) < b.give_up_per_day
         pop.state[sd[quit_]] = P.RETURNED
         rec.place_add("returned", pop.place[sd[quit_]])
         rest = sd[~quit_]
-        cheapest = self._cheapest_price()
-        ready = pop.money[rest] >= cheapest[pop.place[rest]]
-        r = rest[ready]
-        pop.state[r] = P.WAITING
-        pop.broke_days[r] = 0
-        pop.leg[r] = -1
+        can = pop.money[rest] >= self.cheapest[pop.place[rest]]
+        back = rest[can]
+        pop.state[back] = P.WAITING
+        pop.broke_days[back] = 0
+        pop.leg[back] = -1
+        return back, rest[~can]
 
     def _cheapest_price(self) -> np.ndarray:
+        """Cheapest open leg from each place today (inf where every leg is closed or none leaves)."""
         w = self.world
         price = np.where(self.today.closed, np.inf, self.price)
         cheapest = np.full(w.n_places, np.inf)
         np.minimum.at(cheapest, w.src, price)
         return cheapest
 
-    def _create(self, V, rec):
-        w, b, pop, rng = self.world, self.behaviour, self.people, self.rng
-        t = self.today
-        expected = self.demand * t.demand_mult / self.scale
-        counts = rng.poisson(expected)
+    def _create(self, V, rec) -> np.ndarray:
+        """New people at origins choose: an alternative (if known and offered), an irregular journey, or staying."""
+        w, b, pop, rng, t = self.world, self.behaviour, self.people, self.rng, self.today
+        counts = rng.poisson(self.demand * t.demand_mult / self.scale)
         self.legal_pool += t.legal_quota / self.scale
         self.vocational_pool += t.vocational_quota / self.scale
-        mu_shift = -0.5 * b.budget_spread ** 2
+        origins = np.flatnonzero(counts)
+        if len(origins) == 0:
+            return np.zeros(0, np.int64)
+        n = counts[origins]
+        rec.place_add_counts("created", origins, n)
+        group = self.group_of_country[w.place_country[origins]]
+        knows = np.minimum(1.0, b.knows_alternatives + t.knowledge_add[origins])
+        taken = np.zeros(len(origins), np.int64)
+        for pool in (self.legal_pool, self.vocational_pool):
+            free = np.floor(pool[origins]).astype(np.int64)
+            if not free.any():
+                continue
+            willing = rng.binomial(n - taken, knows * b.prefers_alternative)
+            got = np.minimum(willing, free)
+            pool[origins] -= got
+            taken += got
         online = 1.0 - ONLINE_SHARE * (1.0 - self.online_reach)
-        for o in np.flatnonzero(counts):
-            n = int(counts[o])
-            g = self.group_of_country[w.place_country[o]]
-            rec.place_add_n("created", o, n)
-            # alternatives first, for those who know of them and want them, while places last
-            knows = min(1.0, b.knows_alternatives + t.knowledge_add[o])
-            taken = 0
-            for pool in (self.legal_pool, self.vocational_pool):
-                free = int(pool[o])
-                if free <= 0:
-                    continue
-                willing = int(rng.binomial(n - taken, knows * b.prefers_alternative))
-                got = min(willing, free)
-                pool[o] -= got
-                taken += got
-            leave_p = sigmoid((b.benefit_eur - V[g, o]) / b.decision_spread_eur) * online
-            rest = n - taken
-            leaving = int(rng.binomial(rest, leave_p)) if np.isfinite(V[g, o]) else 0
-            stayed = rest - leaving
-            if taken:
-                pop.add(taken, state=P.ALTERNATIVE, place=o, leg=-1, origin=o, group=g, born=self.day)
-                rec.place_add_n("alternatives", o, taken)
-            if stayed:
-                pop.add(stayed, state=P.STAYED, place=o, leg=-1, origin=o, group=g, born=self.day)
-                rec.place_add_n("stayed", o, stayed)
-            if leaving:
-                money = rng.lognormal(np.log(self.budget[o]) + mu_shift, b.budget_spread, leaving)
-                idx = pop.add(leaving, state=P.WAITING, place=o, leg=-1, origin=o, group=g, born=self.day,
-                              money=money, broke_days=0, days_left=0)
-                pop.active = np.concatenate([pop.active, idx])
-                rec.place_add_n("left", o, leaving)
+        cost = V[group, origins]
+        leave_p = np.where(np.isfinite(cost), sigmoid((b.benefit_eur - cost) / b.decision_spread_eur) * online, 0.0)
+        leaving = rng.binomial(n - taken, leave_p)
+        stayed = n - taken - leaving
+        for state, k, measure in ((P.ALTERNATIVE, taken, "alternatives"), (P.STAYED, stayed, "stayed")):
+            if k.any():
+                rec.place_add_counts(measure, origins, k)
+                at = np.repeat(origins, k)
+                pop.add(len(at), state=state, place=at, leg=-1, origin=at, group=np.repeat(group, k), born=self.day)
+        if not leaving.any():
+            return np.zeros(0, np.int64)
+        rec.place_add_counts("left", origins, leaving)
+        at = np.repeat(origins, leaving)
+        mu = np.log(self.budget[at]) - 0.5 * b.budget_spread ** 2
+        money = rng.lognormal(mu, b.budget_spread)
+        return pop.add(len(at), state=P.WAITING, place=at, leg=-1, origin=at, group=np.repeat(group, leaving),
+                       born=self.day, money=money, broke_days=0, days_left=0)
 
-    def _vocational_in_transit(self, rec):
+    def _vocational_in_transit(self, waiting, stranded, rec) -> np.ndarray:
         """Vocational places in transit countries, offered to stranded people first, then to waiting ones."""
-        w, pop, rng = self.world, self.people, self.rng
-        pool = self.vocational_pool
+        w, pop, pool = self.world, self.people, self.vocational_pool
         places = np.flatnonzero((pool >= 1) & (w.place_kind != 0))
         if len(places) == 0:
-            return
-        a = pop.active
+            return waiting
+        offered = np.concatenate([stranded, waiting])
+        offered = offered[np.isin(pop.place[offered], places)]
+        wants = offered[self.rng.random(len(offered)) < self.behaviour.prefers_alternative * 0.5]
+        took = []
         for p in places:
-            for state in (P.STRANDED, P.WAITING):
-                here = a[(pop.state[a] == state) & (pop.place[a] == p)]
-                if len(here) == 0 or pool[p] < 1:
-                    continue
-                willing = here[rng.random(len(here)) < self.behaviour.prefers_alternative * 0.5]
-                got = willing[: int(pool[p])]
-                pop.state[got] = P.ALTERNATIVE
-                pool[p] -= len(got)
-                rec.place_add_n("alternatives", p, len(got))
+            here = wants[pop.place[wants] == p][: int(pool[p])]
+            pool[p] -= len(here)
+            rec.place_add_n("alternatives", p, len(here))
+            took.append(here)
+        took = np.concatenate(took)
+        pop.state[took] = P.ALTERNATIVE
+        return waiting[pop.state[waiting] == P.WAITING]
 
-    def _depart(self, Q, rec):
+    def _depart(self, wt, Q, rec):
+        """Waiting people choose a leg; networks sell places up to capacity; people depart."""
         w, b, pop, rng = self.world, self.behaviour, self.people, self.rng
-        a = pop.active
-        wt = a[pop.state[a] == P.WAITING]
         self.queue_people[:] = 0
         self.served_people[:] = 0
         # network capacity and price on each leg today
@@ -431,59 +436,57 @@ class RouteModel(mesa.Model):
         if len(wt) == 0:
             return
 
-        # choose a leg: logit over the place's outgoing legs by perceived cost (incl. cost-to-go)
-        probs = self._choice_probs(Q)
-        keys, stride, blocked = self._choice_table(probs)
-        g, place = pop.group[wt].astype(np.int64), pop.place[wt].astype(np.int64)
-        key = g * stride + place + rng.random(len(wt)) * (1 - 1e-9) + 1e-12
-        pos = np.searchsorted(keys, key, side="left")
-        pos = np.minimum(pos, len(keys) - 1) % w.n_legs
-        leg = w.out_order[pos].astype(np.int64)
-        stuck = blocked[g, place] | (w.src[leg] != place)
-        # too poor for the chosen leg: fall back to the cheapest open leg from here, else wait
+        # too poor for any open leg from here: count the days, strand after a while
+        place = pop.place[wt]
+        cheapest = self.cheapest[place]
         money = pop.money[wt]
-        price = self.price[leg]
-        cheap_leg = self._cheapest_leg()
-        poor = (money < price) & ~stuck
-        alt = cheap_leg[place]
-        use_alt = poor & (alt >= 0)
-        use_alt &= money >= np.where(alt >= 0, self.price[np.maximum(alt, 0)], np.inf)
-        leg = np.where(use_alt, alt, leg)
-        can_pay = ~stuck & (money >= self.price[leg])
-        pop.leg[wt] = np.where(stuck, -1, leg)
-
-        # nobody can pay: count the days, strand after a while
-        broke = wt[~can_pay]
-        pop.broke_days[broke] += 1
-        strand = broke[pop.broke_days[broke] >= b.strand_after_days]
+        open_here = np.isfinite(cheapest)
+        poor = open_here & (money < cheapest)
+        broke = wt[poor]
+        days = pop.broke_days[broke] + 1
+        pop.broke_days[broke] = days
+        strand = broke[days >= b.strand_after_days]
         pop.state[strand] = P.STRANDED
         rec.place_add("stranded_new", pop.place[strand])
+        can = open_here & ~poor
+        wt, place, money = wt[can], place[can], money[can]
+        if len(wt) == 0:
+            return
 
-        buyers = wt[can_pay]
-        bleg = leg[can_pay]
+        # choose a leg: logit over the place's outgoing legs by perceived cost (incl. cost-to-go)
+        keys, stride = self._choice_table(self._choice_probs(Q))
+        g = pop.group[wt].astype(np.int64)
+        key = g * stride + place + rng.random(len(wt)) * (1 - 1e-9) + 1e-12
+        pos = np.minimum(np.searchsorted(keys, key, side="left"), len(keys) - 1) % w.n_legs
+        leg = w.out_order[pos].astype(np.int64)
+        moving = w.src[leg] == place  # else every leg is closed to this group's eyes: wait
+        # the chosen leg too dear: take the cheapest open leg from here instead
+        dear = money < self.price[leg]
+        leg = np.where(dear, self._cheapest_leg()[place], leg)
+        pop.leg[wt] = np.where(moving, leg, -1)
+        buyers, bleg = wt[moving], leg[moving]
+
         # smuggled legs: places sold up to the networks' capacity, in random order
-        sm = w.smuggled[bleg]
-        self.queue_people = np.bincount(bleg[sm], minlength=w.n_legs) * float(self.scale)
+        smuggled = w.smuggled[bleg]
+        self.queue_people = np.bincount(bleg[smuggled], minlength=w.n_legs) * float(self.scale)
         slots = stochastic_round(rng, cap / self.scale)
         order = np.lexsort((rng.random(len(buyers)), bleg))
         sorted_leg = bleg[order]
-        first = np.searchsorted(sorted_leg, sorted_leg, side="left")
-        rank = np.arange(len(order)) - first
-        ok_sorted = ~w.smuggled[sorted_leg] | (rank < slots[sorted_leg])
-        go = buyers[order][ok_sorted]
-        gleg = sorted_leg[ok_sorted]
-        served = np.bincount(gleg[w.smuggled[gleg]], minlength=w.n_legs)
-        self.served_people = served * float(self.scale)
+        rank = np.arange(len(order)) - np.searchsorted(sorted_leg, sorted_leg, side="left")
+        ok = ~w.smuggled[sorted_leg] | (rank < slots[sorted_leg])
+        go, gleg = buyers[order][ok], sorted_leg[ok]
+        sold = w.smuggled[gleg]
+        self.served_people = np.bincount(gleg[sold], minlength=w.n_legs) * float(self.scale)
         self.queue_people = np.maximum(self.queue_people - self.served_people, 0)
         fee = self.price[gleg]
         pop.money[go] -= fee.astype(np.float32)
-        rec.leg_add("revenue_eur", gleg, weights=np.where(w.smuggled[gleg], fee, 0.0))
-        rec.leg_add("paid", gleg[w.smuggled[gleg]])
+        rec.leg_add("revenue_eur", gleg[sold], weights=fee[sold])
+        rec.leg_add("paid", gleg[sold])
 
-        # checks before boarding commercial transport
+        # checks before boarding commercial transport: refused travellers keep their money and wait
         refused = rng.random(len(go)) < self.p_refused[gleg]
         rec.leg_add("refused_boarding", gleg[refused])
-        pop.money[go[refused]] += fee[refused].astype(np.float32)  # ticket refunded
+        pop.money[go[refused]] += fee[refused].astype(np.float32)
         go, gleg = go[~refused], gleg[~refused]
         pop.state[go] = P.MOVING
         pop.broke_days[go] = 0

@@ -43,6 +43,9 @@ class Recorder:
         if len(places):
             self.place[measure][self.day] += np.bincount(places, minlength=self.model.world.n_places)
 
+    def place_add_counts(self, measure, places, counts):
+        self.place[measure][self.day, places] += counts
+
     def place_add_n(self, measure, place, n):
         self.place[measure][self.day, place] += n
 
@@ -50,16 +53,28 @@ class Recorder:
         self.networks_dismantled[self.day] += 1
         self.dismantled_by_corridor[self.day, net.corridor] += 1
 
+    def country_add(self, measure, countries, values):
+        np.add.at(self.country[measure][self.day], countries, values)
+
     def end_day(self):
         m, d, w = self.model, self.day, self.model.world
         pop = m.people
         a = pop.active
-        st = pop.state[a]
-        where = pop.place[a]
-        for name, code in (("waiting", P.WAITING), ("stranded", P.STRANDED), ("detained", P.DETAINED)):
-            sel = st == code
-            self.place[name][d] = np.bincount(where[sel], minlength=w.n_places)
-        self.states[d] = pop.counts()
+        n_p = w.n_places
+        key = pop.state[a].astype(np.int64) * n_p + pop.place[a]
+        by_place = np.bincount(key, minlength=4 * n_p).reshape(4, n_p)
+        self.place["waiting"][d] = by_place[P.WAITING]
+        self.place["stranded"][d] = by_place[P.STRANDED]
+        self.place["detained"][d] = by_place[P.DETAINED]
+        # final states only ever grow: their stocks are the sums of the day's flows so far
+        today = self.states[d]
+        today[:4] = by_place.sum(axis=1)
+        before = self.states[d - 1] if d > 0 else np.zeros_like(today)
+        today[P.ARRIVED] = before[P.ARRIVED] + self.place["arrivals"][d].sum()
+        today[P.DEAD] = before[P.DEAD] + self.leg["deaths"][d].sum()
+        today[P.RETURNED] = before[P.RETURNED] + self.place["returned"][d].sum()
+        today[P.ALTERNATIVE] = before[P.ALTERNATIVE] + self.place["alternatives"][d].sum()
+        today[P.STAYED] = before[P.STAYED] + self.place["stayed"][d].sum()
         leg = self.leg
         leg["price_eur"][d] = m.price
         leg["capacity"][d] = m.capacity
@@ -72,23 +87,7 @@ class Recorder:
         nets = list(m.networks)
         gone = {id(n) for n in m._dismantled_today}
         self.networks_active[d] = len(nets) - len(gone)
+        rows = self.network_rows
         for net in nets:
-            self._network_effects(net, d)
-            self.network_rows.append((d, net.unique_id, net.corridor, net.members, net.capital,
-                                      float(net.capacity().sum()), net.markup, net.revenue, net.bribes,
-                                      net.seized, net.arrested, net.reach, id(net) not in gone))
-
-    def _network_effects(self, net, d):
-        where = self.model.leg_authority[net.legs]
-        c = self.model.country_today
-        n_c = self.model.world.n_countries
-        for measure, amount, pressure in (("arrests", net.arrested, c["arrest_pressure"]),
-                                          ("seized_eur", net.seized, c["seizure_pressure"])):
-            if amount > 0:
-                share = net.alloc * pressure[where]
-                if share.sum() > 0:
-                    self.country[measure][d] += np.bincount(where, weights=amount * share / share.sum(),
-                                                            minlength=n_c)
-        if net.bribes > 0:
-            self.country["bribes_eur"][d] += np.bincount(self.model.world.control[net.legs].clip(0),
-                                                         weights=net.leg_bribes, minlength=n_c)
+            rows.append((d, net.unique_id, net.corridor, net.members, net.capital, net.members * m.behaviour.capacity_per_member,
+                         net.markup, net.revenue, net.bribes, net.seized, net.arrested, net.reach, id(net) not in gone))

@@ -143,9 +143,9 @@ class Behaviour(Strict):
     budget_spread: NonNeg = Field(0.6, description="sigma of the log-normal money distribution")
     danger_under_pressure: NonNeg = Field(1.0, description="extra death risk when a leg is heavily policed")
     price_under_pressure: NonNeg = Field(0.8, description="price rise when a leg is heavily policed")
-    capacity_per_member: NonNeg = Field(2.0, description="places a network member can sell per day")
-    members_per_network: Annotated[int, Field(ge=1)] = 20
-    member_cost_eur_per_day: NonNeg = 40.0
+    capacity_per_member: NonNeg = Field(3.0, description="places a network member can sell per day")
+    members_per_network: Annotated[int, Field(ge=1)] = 60
+    member_cost_eur_per_day: NonNeg = 60.0
     bribe_share: Fraction = Field(0.15, description="share of revenue on corrupt borders paid in bribes")
     arrest_rate: NonNeg = Field(0.01, description="daily share of members arrested at full enforcement")
     seizure_rate: NonNeg = Field(0.004, description="daily share of capital seized at full financial capacity")

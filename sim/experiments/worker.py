@@ -1,0 +1,139 @@
+"""What a worker does for one run: build the point's scenario, call sim.run, keep the outputs.
+
+Everything here is a pure function of (context, run, parameters): no worker identity, no order, no
+state kept between runs, so any worker on any engine gives the same result for the same run.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+import traceback
+
+from ..errors import InputError
+from ..scenario import PILLARS, QUOTA_KINDS, check_against_network, parse_scenario
+from .paths import set_path
+
+
+def apply_budget(data: dict, budget: dict) -> dict:
+    """Spread budget['total_eur'] across the pillars by share; each intervention with a cost gets its
+    pillar's money in proportion to its own cost, and its intensity (or, for legal pathways and vocational
+    training, its places per year) scales with the money. An intervention whose pillar gets nothing is removed."""
+    shares = {p: float(s) for p, s in budget["shares"].items()}
+    total_share = sum(shares.values())
+    if total_share <= 0:
+        raise ValueError("budget shares add up to 0")
+    elasticity = float(budget.get("elasticity", 1.0))
+    ivs = data.get("interventions") or []
+    ref = {}
+    for iv in ivs:
+        pillar = PILLARS.get(iv.get("kind"))
+        if pillar and (iv.get("cost_eur") or 0) > 0:
+            ref[pillar] = ref.get(pillar, 0.0) + float(iv["cost_eur"])
+    out = []
+    for iv in ivs:
+        pillar = PILLARS.get(iv.get("kind"))
+        cost = float(iv.get("cost_eur") or 0)
+        if not pillar or cost <= 0:
+            out.append(iv)
+            continue
+        money = budget["total_eur"] * shares.get(pillar, 0.0) / total_share * cost / ref[pillar]
+        if money <= 0:
+            continue  # this pillar gets nothing: the intervention is not funded
+        ratio = money / cost
+        iv = dict(iv, cost_eur=money)
+        if iv["kind"] in QUOTA_KINDS:
+            iv["places_per_year"] = float(iv.get("places_per_year") or 0) * ratio
+        else:
+            iv["intensity"] = float(iv.get("intensity", 1.0)) * ratio ** elasticity
+        out.append(iv)
+    data["interventions"] = out
+    return data
+
+
+def point_data(ctx, params: dict) -> dict:
+    """The scenario mapping of one parameter point (base, then factors, then the budget split)."""
+    data = copy.deepcopy(ctx.base_data)
+    budget = copy.deepcopy(ctx.budget) if ctx.budget is not None else None
+    for f in ctx.factors:
+        value = params[f.name]
+        if f.integer and isinstance(value, float) and value.is_integer():
+            value = int(value)
+        for steps in f.steps:
+            if f.budget:
+                set_path(budget, steps[1:], value)
+            else:
+                set_path(data, steps, value)
+    if budget is not None:
+        apply_budget(data, budget)
+    return data
+
+
+def point_scenario(ctx, params: dict):
+    scenario = parse_scenario(point_data(ctx, params), source=ctx.base_source)
+    check_against_network(scenario, ctx.network)
+    return scenario
+
+
+def _outputs(summary: dict, outputs) -> dict:
+    """outputs: (name, corridor or None, figure) triples."""
+    out = {}
+    for name, corridor, key in outputs:
+        v = summary["overall"].get(key) if corridor is None else summary["corridors"].get(corridor, {}).get(key)
+        out[name] = None if v is None else float(v)
+    return out
+
+
+def _error(exc: BaseException) -> str:
+    if isinstance(exc, InputError):
+        return str(exc)
+    last = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+    where = f" (at {last[0].filename.rsplit('/', 1)[-1]}:{last[0].lineno})" if last else ""
+    return f"{type(exc).__name__}: {exc}{where}".replace("\n", " ")
+
+
+def execute(ctx, job) -> dict:
+    """Run one job (RunSpec, params). Never raises for a model or input problem: it is reported as failed."""
+    from ..run import run
+
+    spec, params = job
+    t0 = time.perf_counter()
+    try:
+        scenario = point_scenario(ctx, params)
+        results = run(scenario, seed=spec.seed, network=ctx.network)
+        outputs = _outputs(results.summary, ctx.outputs)
+        daily = None
+        if ctx.daily is not None:
+            daily = results.tables["daily"][["day"] + ctx.daily].copy()
+        del results, scenario
+        return {"run": spec.run, "status": "done", "outputs": outputs, "daily": daily,
+                "seconds": time.perf_counter() - t0, "error": None}
+    except Exception as exc:  # noqa: BLE001 - any failure of one run is recorded and the sweep goes on
+        return {"run": spec.run, "status": "failed", "outputs": None, "daily": None,
+                "seconds": time.perf_counter() - t0, "error": _error(exc)}
+
+
+# ----------------------------------------------------------------------------- local process pool
+_CTX = None
+
+
+def init_process(ctx) -> None:
+    """Initializer of local worker processes: keep the context; leave Ctrl-C to the parent."""
+    import signal
+
+    global _CTX
+    _CTX = ctx
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def execute_local(job) -> dict:
+    return execute(_CTX, job)
+
+
+def worker_info() -> dict:
+    """For checking a Dask cluster: the package version and where it is loaded from."""
+    import os
+
+    import sim
+
+    return {"version": sim.__version__, "pid": os.getpid()}
