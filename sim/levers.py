@@ -6,8 +6,8 @@ turns the active ones into arrays the model and its agents read. Effects, at int
 - awareness_campaign: trust in smugglers' narratives down 60 %, knowledge of alternatives up 50 points
 - transport_operator_cooperation: 40 % of irregular travellers refused boarding on commercial legs,
   less where documents can be bought (corruption)
-- operational_cooperation: enforcement and arrests on the corridor's legs up to +60 %, the full
-  amount only when every country controlling a leg of the corridor takes part
+- operational_cooperation: enforcement on the corridor's legs up to +60 % and arrests up to x3, the
+  full amount only when every country controlling a leg of the corridor takes part
 - digital_platform_cooperation: takedowns of adverts x5 (smaller online reach, fewer customers)
 - financial_investigations: seizures of proceeds x5, new networks and hiring slowed
 - anti_corruption: corruption (bribes, fraudulent documents) down 60 %
@@ -156,7 +156,7 @@ class Levers:
                 t.check[sel] = 1 - (1 - t.check[sel]) * (1 - min(0.4 * x, 0.95))
             elif k == "operational_cooperation":
                 t.enforce_mult[r.legs] *= 1 + 0.6 * x * (0.5 + 0.5 * r.share)
-                t.arrest_mult[r.countries] *= 1 + 0.6 * x * (0.5 + 0.5 * r.share)
+                t.arrest_mult[r.countries] *= 1 + 2.0 * x * (0.5 + 0.5 * r.share)
             elif k == "digital_platform_cooperation":
                 t.takedown_mult[r.countries] *= 1 + 4 * x
             elif k == "financial_investigations":

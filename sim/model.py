@@ -178,8 +178,8 @@ class RouteModel(mesa.Model):
         w, b = self.world, self.behaviour
         trust = self._trust() if hasattr(self, "online_reach") else np.full(self.n_groups, b.trust_in_smugglers)
         seen = 1.0 - trust * (1.0 - b.risk_underestimate)  # share of the real risk a group perceives
-        base = (self.price + w.days * b.value_of_day_eur + self.p_intercept * b.interception_cost_eur
-                + w.preference)
+        base = (self.price + w.days * b.value_of_day_eur
+                + (self.p_intercept + self.p_refused) * b.interception_cost_eur + w.preference)
         cost = base[None, :] + seen[:, None] * (self.p_death * b.value_of_life_eur)[None, :]
         cost[:, self.today.closed] = np.inf
         cost = np.maximum(cost, 1.0)  # no free or negative legs: keeps cost-to-go well defined
@@ -483,10 +483,15 @@ class RouteModel(mesa.Model):
         rec.leg_add("revenue_eur", gleg[sold], weights=fee[sold])
         rec.leg_add("paid", gleg[sold])
 
-        # checks before boarding commercial transport: refused travellers keep their money and wait
+        # checks before boarding commercial transport: refused travellers get their money back; some
+        # are sent home, the others look for another way
         refused = rng.random(len(go)) < self.p_refused[gleg]
         rec.leg_add("refused_boarding", gleg[refused])
-        pop.money[go[refused]] += fee[refused].astype(np.float32)
+        turned = go[refused]
+        pop.money[turned] += fee[refused].astype(np.float32)
+        home = turned[rng.random(len(turned)) < b.return_after_refusal]
+        pop.state[home] = P.RETURNED
+        rec.place_add("returned", pop.place[home])
         go, gleg = go[~refused], gleg[~refused]
         pop.state[go] = P.MOVING
         pop.broke_days[go] = 0

@@ -136,6 +136,7 @@ class Behaviour(Strict):
     prefers_alternative: Fraction = Field(0.8, description="share of those who know it who take it when offered")
     interception_scale: NonNeg = Field(1.0, description="interception probability = 1 - exp(-scale * effective enforcement)")
     detention_days: Annotated[int, Field(ge=1)] = 5
+    return_after_refusal: Fraction = Field(0.5, description="share of people refused boarding who go home")
     return_after_interception: Fraction = Field(0.2, description="share of intercepted people returned home")
     strand_after_days: Annotated[int, Field(ge=1)] = 21
     work_income_eur_per_day: NonNeg = 8.0
@@ -150,7 +151,7 @@ class Behaviour(Strict):
     arrest_rate: NonNeg = Field(0.01, description="daily share of members arrested at full enforcement")
     seizure_rate: NonNeg = Field(0.004, description="daily share of capital seized at full financial capacity")
     takedown_rate: NonNeg = Field(0.01, description="daily share of online reach taken down at full digital capacity")
-    recruit_rate: NonNeg = Field(0.05, description="daily growth of members while demand is unmet and capital allows")
+    recruit_rate: NonNeg = Field(0.02, description="daily growth of members while demand is unmet and capital allows")
     hire_cost_eur: NonNeg = 2000.0
     adapt_rate: NonNeg = Field(0.1, description="how fast networks move capacity away from policed legs")
     entry_rate: NonNeg = Field(0.05, description="daily chance a new network appears where demand is unmet")
