@@ -443,6 +443,7 @@ class RouteModel(mesa.Model):
         open_here = np.isfinite(cheapest)
         poor = open_here & (money < cheapest)
         broke = wt[poor]
+        pop.leg[broke] = self._cheapest_leg()[place[poor]]  # the leg they cannot pay for
         days = pop.broke_days[broke] + 1
         pop.broke_days[broke] = days
         strand = broke[days >= b.strand_after_days]

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from .errors import InputError
 from .network import COUNTRY_FIELDS, Network, load_network
@@ -175,8 +175,14 @@ class Scenario(Strict):
     interventions: list[Intervention] = []
     events: list[Event] = []
 
-    # not part of the file: where it was read from, for relative paths and messages
-    source: str | None = Field(None, exclude=True)
+    base: str | None = Field(None, description="another scenario file this one builds on (merged when read)")
+
+    # not part of the file: where it was read from, for messages
+    _source: str | None = PrivateAttr(None)
+
+    @property
+    def source(self) -> str | None:
+        return self._source
 
     def network_path(self) -> Path:
         base = Path(self.source).parent if self.source else Path.cwd()
@@ -288,7 +294,7 @@ def parse_scenario(data: dict, source: str | Path | None = None) -> Scenario:
     except ValidationError as exc:
         where, msg = _format(exc)
         raise InputError(source or "scenario", f"field '{where}'", msg) from None
-    scenario.source = str(source) if source else None
+    scenario._source = str(source) if source else None
     return scenario
 
 

@@ -364,11 +364,6 @@ def load_experiment(path: str | Path, network=None) -> Plan:
     # factors
     plans, names = [], set()
     for i, f in enumerate(spec.factors):
-        if f.label in names:
-            _fail(path, f"factors[{i}].name", f"two factors are called {f.label!r}: give them different names")
-        if f.label in RESERVED:
-            _fail(path, f"factors[{i}].name", f"{f.label!r} is a column of the results: choose another name")
-        names.add(f.label)
         steps_all, types, budget_flags = [], [], []
         for k, text in enumerate(f.all_paths):
             where = f"factors[{i}].path" if f.path is not None else f"factors[{i}].paths[{k}]"
@@ -383,6 +378,11 @@ def load_experiment(path: str | Path, network=None) -> Plan:
             steps_all.append(steps)
             types.append(tp)
             budget_flags.append(is_budget)
+        if f.label in names:
+            _fail(path, f"factors[{i}].name", f"two factors are called {f.label!r}: give them different names")
+        if f.label in RESERVED:
+            _fail(path, f"factors[{i}].name", f"{f.label!r} is a column of the results: choose another name")
+        names.add(f.label)
         if len(set(budget_flags)) > 1:
             _fail(path, f"factors[{i}].paths", "a factor cannot set both budget and scenario fields")
         if f.low is not None:
