@@ -70,11 +70,11 @@ def run(
     typer.echo(f"{spec.name}: {model.days} days, seed {model.spec.seed}, scale {model.scale}")
     keys = ("attempts", "arrivals", "interceptions", "deaths", "detections", "stranded", "smuggler_revenue_eur",
             "mean_fee_eur")
-    head = f"{'corridor':<24}" + "".join(f"{k.replace('_eur', ''):>15}" for k in keys)
+    head = f"{'corridor':<24}" + "".join(f" {k.replace('smuggler_', '').replace('_eur', ''):>14}" for k in keys)
     typer.echo(head)
     for name, row in s["corridors"].items():
-        typer.echo(f"{name[:24]:<24}" + "".join(f"{_fmt(row[k]):>15}" for k in keys))
-    typer.echo(f"{'all':<24}" + "".join(f"{_fmt(s['overall'][k]):>15}" for k in keys))
+        typer.echo(f"{name[:24]:<24}" + "".join(f" {_fmt(row[k]):>14}" for k in keys))
+    typer.echo(f"{'all':<24}" + "".join(f" {_fmt(s['overall'][k]):>14}" for k in keys))
     o = s["overall"]
     typer.echo(f"alternatives taken {_fmt(o['alternatives_taken'])}, networks dismantled {o['networks_dismantled']}, "
                f"proceeds seized {_fmt(o['proceeds_seized_eur'])} EUR, cost {_fmt(o['cost_eur'])} EUR")
@@ -84,12 +84,17 @@ def run(
 @app.command()
 def check(scenario: Path = typer.Argument(..., help="scenario YAML file")):
     """Validate a scenario and its network without running it."""
+    from .network import sea_legs_over_land
     from .scenario import load_scenario
 
     try:
         spec, network = load_scenario(scenario)
     except InputError as exc:
         _fail(str(exc))
+    for leg, km in sea_legs_over_land(network).items():
+        typer.echo(f"warning: {network.folder / 'legs.geojson'}: sea leg {leg!r} crosses {km} km of land on the "
+                   "1:110m basemap (20 km around its ends ignored): add points out at sea if it is not the "
+                   "basemap's coarseness", err=True)
     typer.echo(f"ok: {spec.name}: network {network.name} ({len(network.places)} places, {len(network.legs)} legs), "
                f"{len(spec.interventions)} interventions, {len(spec.events)} events, {spec.days} days")
 
@@ -160,8 +165,10 @@ def schema(out: Optional[Path] = typer.Option(None, help="write here instead of 
 
 def _register_more_commands():
     """Commands that live with their own subsystem (experiments, calibration)."""
+    from .calibration_cli import register as calibration
     from .experiments.commands import register as experiments
 
+    calibration(app)
     experiments(app)
 
 

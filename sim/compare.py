@@ -17,18 +17,28 @@ KPIS = ("attempts", "arrivals", "interceptions", "deaths", "deaths_per_1000_atte
         "networks_dismantled", "mean_fee_eur", "cost_eur")
 
 
-def _one(args):
-    scenario, seed, days, scale = args
-    res = run(scenario, seed=seed, days=days, scale=scale)
+def summarise(res) -> dict:
+    """What an ensemble keeps of one run by default: the KPIs, per-corridor flows and the daily table."""
     overall = {k: res.summary["overall"].get(k) for k in KPIS}
-    corridors = {c: {"attempts": v["attempts"], "crossings": v["crossings"], "deaths": v["deaths"]}
+    corridors = {c: {"attempts": v["attempts"], "crossings": v["crossings"], "deaths": v["deaths"],
+                     "detections": v["detections"]}
                  for c, v in res.summary["corridors"].items()}
-    return {"seed": seed, "overall": overall, "corridors": corridors, "daily": res.tables["daily"]}
+    return {"overall": overall, "corridors": corridors, "daily": res.tables["daily"]}
 
 
-def run_ensemble(scenario: Scenario, seeds, *, days=None, scale=None, workers: int = 1, progress=None):
-    """Run one scenario once per seed; the same seed gives the same run whatever the worker count."""
-    jobs = [(scenario, int(s), days, scale) for s in seeds]
+def _one(args):
+    scenario, seed, days, scale, measure = args
+    res = run(scenario, seed=seed, days=days, scale=scale)
+    return {"seed": seed, **measure(res)}
+
+
+def run_ensemble(scenario: Scenario, seeds, *, days=None, scale=None, workers: int = 1, progress=None,
+                 measure=summarise):
+    """Run one scenario once per seed; the same seed gives the same run whatever the worker count.
+
+    `measure(results) -> dict` chooses what is kept of each run (a module-level function, so that
+    worker processes can receive it)."""
+    jobs = [(scenario, int(s), days, scale, measure) for s in seeds]
     out = []
     if workers > 1:
         with ProcessPoolExecutor(max_workers=workers) as pool:

@@ -34,6 +34,8 @@ import numpy as np
 import pandas as pd
 from branca.element import Element, MacroElement
 from jinja2 import Template
+from shapely.geometry import mapping as shapely_mapping
+from shapely.geometry import shape as shapely_shape
 
 ROOT = Path(__file__).resolve().parent.parent
 STATIC_DIR = ROOT / "static"
@@ -182,7 +184,7 @@ def basemap_path() -> Path | None:
 def _round_coords(coords, nd=2):
     if isinstance(coords[0], (int, float)):
         return [round(coords[0], nd), round(coords[1], nd)]
-    return [_round_coords(c, nd) for c in coords]
+    return [_round_coords(c, nd) for c in coords if len(c)]
 
 
 def _bbox(coords) -> tuple[float, float, float, float]:
@@ -211,6 +213,12 @@ def _basemap_features(path: str) -> tuple:
         if not iso or iso == "-99":
             iso = props.get("adm0_a3")
         codes = {c for c in (props.get("iso3"), props.get("iso_a3"), props.get("adm0_a3")) if c and c != "-99"}
+        try:  # simplify (about 5 km): the map is for context, and smaller data draws faster
+            simple = shapely_mapping(shapely_shape(geom).simplify(0.05, preserve_topology=True))
+            if simple["type"] in ("Polygon", "MultiPolygon"):
+                geom = simple
+        except Exception:
+            pass
         coords = _round_coords(geom["coordinates"])
         out.append({"iso3": iso, "codes": codes, "name": props.get("name") or iso, "type": geom["type"],
                     "coordinates": coords, "bbox": _bbox(coords)})
@@ -260,28 +268,45 @@ def _js(data) -> str:
 
 
 class GeoLayer(MacroElement):
-    """A GeoJSON layer whose features carry their own style, tooltip and popup (``properties.style``,
-    ``properties.tip``, ``properties.popup``); points are drawn as circle markers. No jQuery, no CDN."""
+    """A GeoJSON layer whose features carry their own style and tooltip; points are drawn as circle markers.
+
+    Feature properties: ``s`` (Leaflet path style), ``h`` (tooltip heading, HTML) and ``v`` (values, shown in
+    a table against the layer's ``labels``). Tooltips are built in the browser when first shown, which keeps
+    the data sent for each day small. No jQuery, no CDN."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.geoJson({{ this.data_js }}, {
-            interactive: {{ 'true' if this.interactive else 'false' }},
-            style: function (f) { return f.properties.style || {}; },
-            pointToLayer: function (f, latlng) { return L.circleMarker(latlng, f.properties.style || {}); },
-            onEachFeature: function (f, layer) {
-                if (f.properties.tip) { layer.bindTooltip(f.properties.tip, {sticky: true}); }
-                if (f.properties.popup) { layer.bindPopup(f.properties.popup, {maxWidth: 360}); }
+        var {{ this.get_name() }} = (function () {
+            var labels = {{ this.labels_js }};
+            function tip(layer) {
+                var p = layer.feature.properties, s = p.h || '';
+                if (p.v && labels.length) {
+                    s += '<table class="sim-tip">';
+                    for (var i = 0; i < labels.length; i++) {
+                        s += '<tr><td>' + labels[i] + '</td><td>' + p.v[i] + '</td></tr>';
+                    }
+                    s += '</table>';
+                }
+                return s;
             }
-        }).addTo({{ this._parent.get_name() }});
+            return L.geoJson({{ this.data_js }}, {
+                interactive: {{ 'true' if this.interactive else 'false' }},
+                style: function (f) { return f.properties.s || {}; },
+                pointToLayer: function (f, latlng) { return L.circleMarker(latlng, f.properties.s || {}); },
+                onEachFeature: function (f, layer) {
+                    if (f.properties.h) { layer.bindTooltip(tip, {sticky: true}); }
+                }
+            });
+        })().addTo({{ this._parent.get_name() }});
         {% endmacro %}
     """)
 
-    def __init__(self, data: dict, name: str = "layer", interactive: bool = True):
+    def __init__(self, data: dict, name: str = "layer", interactive: bool = True, labels: list[str] | None = None):
         super().__init__()
         self._name = "GeoLayer"
         self.layer_name = name
         self.data_js = _js(data)
+        self.labels_js = _js([_html.escape(x) for x in (labels or [])])
         self.interactive = interactive
 
 
@@ -338,11 +363,6 @@ def _legend_scale(title: str, unit: str, palette: str, vmin: float, vmax: float,
             f'<div class="ends"><span>{fmt(vmin, digits)}</span><span>{fmt(vmax, digits)}{plus}</span></div>')
 
 
-def _table(rows) -> str:
-    cells = "".join(f"<tr><td>{_html.escape(str(k))}</td><td>{v}</td></tr>" for k, v in rows)
-    return f'<table class="sim-tip">{cells}</table>'
-
-
 def new_map(network, *, tiles: bool = False, height: int | str = "100%") -> folium.Map:
     """An empty map fitted to the network: shipped countries as the basemap, no internet tiles unless asked."""
     use_local_leaflet_if_unset()
@@ -355,7 +375,7 @@ def new_map(network, *, tiles: bool = False, height: int | str = "100%") -> foli
     base = basemap_geojson(network)
     if base is not None:
         for f in base["features"]:
-            f["properties"]["style"] = {"fillColor": LAND, "color": BORDER, "weight": 0.6,
+            f["properties"]["s"] = {"fillColor": LAND, "color": BORDER, "weight": 0.6,
                                         "fillOpacity": 0.35 if tiles else 1.0}
         m.add_child(GeoLayer(base, name="countries", interactive=False))
     m.fit_bounds([[y0 - 1, x0 - 1], [y1 + 1, x1 + 1]])
@@ -577,95 +597,86 @@ def run_base_map(network, *, window: int, leg_colour: str, place_size: str, coun
     return m
 
 
+COUNTRY_TIP = ["Enforcement effectiveness (0–1)", "Corruption (0–1)", "Training (0–1)", "Arrivals",
+               "Smugglers arrested", "Proceeds seized (€)"]
+LEG_TIP = ["Attempts", "Crossings", "Interceptions", "Deaths", "Deaths per 1,000 attempts", "Intercepted, % of attempts",
+           "Death risk (model), per 1,000", "Interception chance (model), %", "Fee, € per person",
+           "Smuggler revenue, €", "Waiting to board (on the day)"]
+PLACE_TIP = ["Waiting for a smuggler (on the day)", "Stranded (on the day)", "Detained (on the day)", "Arrivals",
+             "Set out from here", "Took an alternative"]
+
+
 def run_data_layer(network, frames: RunFrames, day: int, *, window: int, leg_colour: str, place_size: str,
                    country_shade: str, scales: Scales) -> folium.FeatureGroup:
     """Legs, places and shaded countries for one day: the part of the map the day slider changes."""
     fg = folium.FeatureGroup(name=f"Day {day}")
+    period = WINDOWS.get(window, f"{window} days")
     # countries
     if country_shade != "none":
         shapes = country_shapes(network)
         cv = country_view(frames, day, window).set_index("iso3")
         clabel, cunit, cpal, kind = COUNTRY_SHADES[country_shade]
+        names = network.countries["name"].to_dict() if "name" in network.countries else {}
         feats = []
         for iso, geom in shapes.items():
             if iso not in cv.index:
                 continue
             row = cv.loc[iso]
             v = float(row[country_shade])
-            name = network.countries.loc[iso, "name"] if "name" in network.countries else iso
-            tip = (f"<b>{_html.escape(str(name))}</b> ({iso})" + _table([
-                ("Enforcement effectiveness", fmt(row["effectiveness"], 2)),
-                ("Corruption", fmt(row["corruption"], 2)),
-                ("Training", fmt(row["training"], 2)),
-                (f"Arrivals ({WINDOWS.get(window, '')})", fmt(row["arrivals"])),
-                (f"Smugglers arrested ({WINDOWS.get(window, '')})", fmt(row["arrests"])),
-                (f"Proceeds seized, € ({WINDOWS.get(window, '')})", fmt(row["seized_eur"])),
-            ]))
             feats.append({"type": "Feature", "geometry": geom, "properties": {
-                "tip": tip,
-                "style": {"fillColor": colour(v, scales.country_min, scales.country_max, cpal), "fillOpacity": 0.75,
-                          "color": "#777", "weight": 0.8}}})
+                "h": f"<b>{_html.escape(str(names.get(iso, iso)))}</b> ({iso})",
+                "v": [fmt(row["effectiveness"], 2), fmt(row["corruption"], 2), fmt(row["training"], 2),
+                      fmt(row["arrivals"]), fmt(row["arrests"]), fmt(row["seized_eur"])],
+                "s": {"fillColor": colour(v, scales.country_min, scales.country_max, cpal), "fillOpacity": 0.75,
+                      "color": "#777", "weight": 0.8}}})
         if feats:
-            fg.add_child(GeoLayer({"type": "FeatureCollection", "features": feats}, name="country shading"))
+            labels = COUNTRY_TIP[:3] + [f"{x} ({period})" for x in COUNTRY_TIP[3:]]
+            fg.add_child(GeoLayer({"type": "FeatureCollection", "features": feats}, name="country shading",
+                                  labels=labels))
     # legs
     lv = leg_view(frames, day, window)
     ind = _leg_indicator(lv, leg_colour)
-    label, unit, palette = LEG_COLOURS[leg_colour]
+    palette = LEG_COLOURS[leg_colour][2]
     legs = network.legs
+    cols = {c: lv[c].to_numpy() for c in lv.columns}
     feats = []
-    order = np.argsort(lv["attempts"].to_numpy(), kind="stable")  # thick legs on top
-    for i in order:
+    for i in np.argsort(cols["attempts"], kind="stable"):  # thick legs drawn last, on top
         leg = legs.iloc[i]
-        r = lv.iloc[i]
-        att = float(r["attempts"])
-        rate_i = 100 * r["interceptions"] / att if att else None
-        rate_d = 1000 * r["deaths"] / att if att else None
+        att = float(cols["attempts"][i])
         if att > 0:
             style = {"color": colour(ind[i], scales.colour_min, scales.colour_max, palette),
                      "weight": _width(att, scales.flow_max), "opacity": 0.9}
         else:
             style = {"color": NO_FLOW, "weight": 1, "opacity": 0.6, "dashArray": "4 3"}
-        period = WINDOWS.get(window, "")
-        tip = (f"<b>{_html.escape(leg['from'])} → {_html.escape(leg['to'])}</b><br>"
-               f"{_html.escape(leg['corridor'])}, {leg['mode']}, {leg['length_km']:,.0f} km" + _table([
-                   (f"Attempts ({period})", fmt(att)),
-                   ("Crossings", fmt(r["crossings"])),
-                   ("Interceptions", fmt(r["interceptions"])),
-                   ("Deaths", fmt(r["deaths"])),
-                   ("Deaths per 1,000 attempts", fmt(rate_d, 1)),
-                   ("Intercepted, % of attempts", fmt(rate_i, 1)),
-                   ("Death risk (model), per 1,000", fmt(r["p_death"] * 1000, 2)),
-                   ("Interception chance (model), %", fmt(r["p_intercept"] * 100, 1)),
-                   ("Fee, € per person", fmt(r["price_eur"])),
-                   ("Smuggler revenue, €", fmt(r["revenue_eur"])),
-                   ("Waiting to board (on the day)", fmt(r["queue"])),
-               ]))
+        values = [fmt(att), fmt(cols["crossings"][i]), fmt(cols["interceptions"][i]), fmt(cols["deaths"][i]),
+                  fmt(1000 * cols["deaths"][i] / att, 1) if att else "–",
+                  fmt(100 * cols["interceptions"][i] / att, 1) if att else "–",
+                  fmt(cols["p_death"][i] * 1000, 2), fmt(cols["p_intercept"][i] * 100, 1),
+                  fmt(cols["price_eur"][i]), fmt(cols["revenue_eur"][i]), fmt(cols["queue"][i])]
         feats.append({"type": "Feature", "geometry": {"type": "LineString", "coordinates": _line_coords(leg["geometry"])},
-                      "properties": {"tip": tip, "style": style}})
-    fg.add_child(GeoLayer({"type": "FeatureCollection", "features": feats}, name="legs"))
+                      "properties": {"h": f"<b>{_html.escape(leg['from'])} → {_html.escape(leg['to'])}</b><br>"
+                                          f"{_html.escape(leg['corridor'])}, {leg['mode']}, {leg['length_km']:,.0f} km",
+                                     "v": values, "s": style}})
+    labels = [f"{x} ({period})" for x in LEG_TIP[:4]] + LEG_TIP[4:]
+    fg.add_child(GeoLayer({"type": "FeatureCollection", "features": feats}, name="legs", labels=labels))
     # places
     pv = place_view(frames, day, window)
-    plabel, cols = PLACE_SIZES[place_size]
-    size = sum(pv[c].to_numpy() for c in cols)
+    pcols = {c: pv[c].to_numpy() for c in pv.columns}
+    size = sum(pcols[c] for c in PLACE_SIZES[place_size][1])
     places = network.places
     feats = []
-    for i in np.argsort(-size, kind="stable"):  # small circles on top
+    for i in np.argsort(-size, kind="stable"):  # small circles drawn last, on top
         p = places.iloc[i]
-        r = pv.iloc[i]
         v = float(size[i])
-        tip = (f"<b>{_html.escape(p['name'])}</b> ({p['kind']}, {p['iso3']})" + _table([
-            ("Waiting for a smuggler (on the day)", fmt(r["waiting"])),
-            ("Stranded (on the day)", fmt(r["stranded"])),
-            ("Detained (on the day)", fmt(r["detained"])),
-            (f"Arrivals ({WINDOWS.get(window, '')})", fmt(r["arrivals"])),
-            (f"Set out from here ({WINDOWS.get(window, '')})", fmt(r["left"])),
-            (f"Took an alternative ({WINDOWS.get(window, '')})", fmt(r["alternatives"])),
-        ]))
         feats.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(p["lon"], 3), round(p["lat"], 3)]},
-                      "properties": {"tip": tip, "style": {
-                          "radius": _radius(v, scales.size_max), "color": "#3f007d", "weight": 1,
-                          "fillColor": "#6a51a3" if v > 0 else "#ffffff", "fillOpacity": 0.45 if v > 0 else 0.9}}})
-    fg.add_child(GeoLayer({"type": "FeatureCollection", "features": feats}, name="places"))
+                      "properties": {
+                          "h": f"<b>{_html.escape(p['name'])}</b> ({p['kind']}, {p['iso3']})",
+                          "v": [fmt(pcols["waiting"][i]), fmt(pcols["stranded"][i]), fmt(pcols["detained"][i]),
+                                fmt(pcols["arrivals"][i]), fmt(pcols["left"][i]), fmt(pcols["alternatives"][i])],
+                          "s": {"radius": _radius(v, scales.size_max), "color": "#3f007d", "weight": 1,
+                                "fillColor": "#6a51a3" if v > 0 else "#ffffff", "fillOpacity": 0.45 if v > 0 else 0.9}}})
+    labels = PLACE_TIP[:3] + [f"{x} ({period})" for x in PLACE_TIP[3:]]
+    fg.add_child(GeoLayer({"type": "FeatureCollection", "features": feats}, name="places", labels=labels))
     return fg
 
 
@@ -721,21 +732,18 @@ def difference_layer(network, diff: pd.DataFrame, vmax: float, label_a: str, lab
                  "weight": _width(abs(ch), vmax) if ch != 0 else 1, "opacity": 0.9}
         if not clear:
             style["dashArray"] = "6 4"
-        tip = (f"<b>{_html.escape(leg['from'])} → {_html.escape(leg['to'])}</b><br>{_html.escape(leg['corridor'])}, {leg['mode']}"
-               + _table([
-                   (f"{measure.capitalize()}: {label_a}", fmt(r["a"])),
-                   (f"{measure.capitalize()}: {label_b}", fmt(r["b"])),
-                   ("Change", fmt(ch)),
-                   ("95% interval of the change", f"{fmt(r['low'])} to {fmt(r['high'])}"),
-               ]))
         feats.append({"type": "Feature", "geometry": {"type": "LineString", "coordinates": _line_coords(leg["geometry"])},
-                      "properties": {"tip": tip, "style": style}})
-    fg.add_child(GeoLayer({"type": "FeatureCollection", "features": feats}, name="legs"))
-    places = network.places
+                      "properties": {"h": f"<b>{_html.escape(leg['from'])} → {_html.escape(leg['to'])}</b><br>"
+                                          f"{_html.escape(leg['corridor'])}, {leg['mode']}",
+                                     "v": [fmt(r["a"]), fmt(r["b"]), fmt(ch), f"{fmt(r['low'])} to {fmt(r['high'])}"],
+                                     "s": style}})
+    labels = [f"{measure.capitalize()}: {label_a}", f"{measure.capitalize()}: {label_b}", "Change",
+              "95% interval of the change"]
+    fg.add_child(GeoLayer({"type": "FeatureCollection", "features": feats}, name="legs", labels=labels))
     pts = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(p.lon, 3), round(p.lat, 3)]},
-            "properties": {"tip": f"<b>{_html.escape(p.name)}</b> ({p.kind}, {p.iso3})",
-                           "style": {"radius": 3, "color": "#333", "weight": 1, "fillColor": "#fff", "fillOpacity": 1}}}
-           for p in places.itertuples()]
+            "properties": {"h": f"<b>{_html.escape(p.name)}</b> ({p.kind}, {p.iso3})",
+                           "s": {"radius": 3, "color": "#333", "weight": 1, "fillColor": "#fff", "fillOpacity": 1}}}
+           for p in network.places.itertuples()]
     fg.add_child(GeoLayer({"type": "FeatureCollection", "features": pts}, name="places"))
     return fg
 

@@ -303,8 +303,12 @@ class RouteModel(mesa.Model):
         pop.state[held] = P.DETAINED
         pop.days_left[held] = self.behaviour.detention_days
         rec.leg_add("interceptions", leg[caught])
+        seen = w.detects_interception[leg[caught]]
+        rec.detections(held[seen], leg[caught][seen])
         over, over_leg = done[crossed], leg[crossed]
         rec.leg_add("crossings", over_leg)
+        seen = w.detects[over_leg]
+        rec.detections(over[seen], over_leg[seen])
         dst = w.dst[over_leg]
         pop.place[over] = dst
         pop.leg[over] = -1

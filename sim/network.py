@@ -104,7 +104,8 @@ def _geometry(path, label, feat, expected):
     try:
         g = shape(geom)
     except Exception as exc:  # shapely raises several types for malformed coordinates
-        raise InputError(path, label, f"invalid geometry ({exc})") from None
+        detail = " ".join(str(exc).split()).removeprefix("IllegalArgumentException: ")
+        raise InputError(path, label, f"invalid geometry ({detail})") from None
     if g.geom_type != expected:
         raise InputError(path, label, f"geometry must be a {expected}, got {g.geom_type}")
     if g.is_empty or not g.is_valid or (expected == "LineString" and g.length == 0):
@@ -219,7 +220,8 @@ def _load_countries(path: Path) -> pd.DataFrame:
         needed = ("iso3", "name", *COUNTRY_FIELDS, "counts_detections")
         missing = [c for c in needed if c not in (reader.fieldnames or [])]
         if missing:
-            raise InputError(path, None, f"missing column(s): {', '.join(missing)}")
+            hint = " (is it separated by ';'? use commas)" if ";" in ",".join(reader.fieldnames or []) else ""
+            raise InputError(path, None, f"missing column(s): {', '.join(missing)}{hint}")
         rows, seen = [], set()
         for n, row in enumerate(reader, start=2):
             iso3 = (row["iso3"] or "").strip().upper()
@@ -303,3 +305,18 @@ def land_crossing_km(network: Network, land: shapely.Geometry, end_buffer_km: fl
         over = row.geometry.difference(ends).intersection(land)
         out[row.id] = over.length * 111.0
     return pd.Series(out, dtype=float)
+
+
+BASEMAP = Path(__file__).resolve().parents[1] / "geodata" / "countries_110m.geojson"
+
+
+def sea_legs_over_land(network: Network, end_buffer_km: float = 20.0, tolerance_km: float = 1.0) -> dict[str, float]:
+    """Sea legs crossing more than `tolerance_km` of land on the shipped basemap (empty if it is missing)."""
+    if not BASEMAP.exists():
+        return {}
+    import geopandas as gpd
+
+    world = gpd.read_file(BASEMAP)
+    land = shapely.make_valid(shapely.union_all(world.geometry.values))
+    over = land_crossing_km(network, land, end_buffer_km)
+    return over[over > tolerance_km].round(1).to_dict()

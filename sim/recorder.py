@@ -31,6 +31,8 @@ class Recorder:
         self.networks_dismantled = np.zeros(days, dtype=np.int64)
         self.network_rows: list[tuple] = []
         self.dismantled_by_corridor = np.zeros((days, len(w.corridors)), dtype=np.int64)
+        # detections at the bloc's border by corridor and nationality, over the whole run
+        self.detections_by_origin = np.zeros((len(w.corridors), w.n_countries))
 
     def begin_day(self):
         self.day = self.model.day
@@ -38,6 +40,13 @@ class Recorder:
     def leg_add(self, measure, legs, weights=None):
         if len(legs):
             self.leg[measure][self.day] += np.bincount(legs, weights=weights, minlength=self.model.world.n_legs)
+
+    def detections(self, people, legs):
+        """Tally detections (crossings or bloc interceptions on detection legs) by corridor and nationality."""
+        if len(people):
+            w = self.model.world
+            nationality = w.place_country[self.model.people.origin[people]]
+            np.add.at(self.detections_by_origin, (w.corridor[legs], nationality), 1)
 
     def place_add(self, measure, places):
         if len(places):

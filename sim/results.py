@@ -16,7 +16,7 @@ from . import people as P
 from .errors import InputError
 from .recorder import COUNTRY_FLOWS, COUNTRY_LEVELS, LEG_FLOWS, LEG_LEVELS, PLACE_FLOWS, PLACE_LEVELS, SCALED
 
-TABLES = ("daily", "legs", "corridors", "places", "countries", "networks")
+TABLES = ("daily", "legs", "corridors", "places", "countries", "networks", "origins")
 SUMMARY_KEYS = (
     "attempts", "crossings", "arrivals", "interceptions", "deaths", "stranded", "alternatives_taken",
     "smuggler_revenue_eur", "proceeds_seized_eur", "networks_dismantled", "mean_fee_eur", "cost_eur",
@@ -50,11 +50,8 @@ class Results:
 
         legs = tidy(rec.leg, LEG_FLOWS + LEG_LEVELS, net.legs["id"].to_numpy(), "leg")
         legs.insert(2, "corridor", np.tile(net.legs["corridor"].to_numpy(), days))
-        counts = model.network.countries["counts_detections"].to_numpy(bool)
-        by_bloc = np.array([c >= 0 and counts[c] for c in w.control])
-        detect = np.tile(w.detects, days)
-        legs["detections"] = np.where(detect, legs["crossings"] + np.where(np.tile(by_bloc, days),
-                                                                          legs["interceptions"], 0), 0)
+        legs["detections"] = (np.where(np.tile(w.detects, days), legs["crossings"], 0)
+                              + np.where(np.tile(w.detects_interception, days), legs["interceptions"], 0))
         legs["arrivals"] = np.where(np.tile(w.is_destination[w.dst], days), legs["crossings"], 0)
         places = tidy(rec.place, PLACE_FLOWS + PLACE_LEVELS, net.places["id"].to_numpy(), "place")
         countries = tidy(rec.country, COUNTRY_FLOWS + COUNTRY_LEVELS, np.array(w.iso3), "iso3")
@@ -95,8 +92,12 @@ class Results:
             "scale": scale,
             "version": __version__,
         }
+        tally = rec.detections_by_origin * scale
+        k, c = np.nonzero(tally)
+        origins = pd.DataFrame({"corridor": [w.corridors[i] for i in k], "nationality": [w.iso3[i] for i in c],
+                                "detections": tally[k, c]})
         res = cls(meta=meta, tables={"daily": daily, "legs": legs, "corridors": corridors, "places": places,
-                                     "countries": countries, "networks": networks})
+                                     "countries": countries, "networks": networks, "origins": origins})
         res.summary = res._summarise(model)
         return res
 

@@ -34,6 +34,7 @@ class World:
     commercial: np.ndarray
     sea: np.ndarray
     detects: np.ndarray  # a crossing of this leg is a detection at the bloc's external border
+    detects_interception: np.ndarray  # ... and so is an interception on it (by a bloc authority)
     leg_country: np.ndarray  # country the leg starts in
     # places
     place_kind: np.ndarray
@@ -87,6 +88,8 @@ class World:
             commercial=legs["commercial"].to_numpy(bool),
             sea=(legs["mode"] == "sea").to_numpy(bool),
             detects=counts[place_country[dst]] & ~counts[place_country[src]],
+            detects_interception=(counts[place_country[dst]] & ~counts[place_country[src]]
+                                  & (control >= 0) & counts[np.maximum(control, 0)]),
             leg_country=place_country[src],
             place_kind=places["kind"].map(KIND_CODES).to_numpy(np.int8),
             place_country=place_country,

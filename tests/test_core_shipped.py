@@ -45,6 +45,36 @@ def test_sea_legs_are_drawn_over_the_sea(land, name, buffer_km):
     assert (over < 1.0).all(), over[over >= 1.0].to_dict()
 
 
+def test_a_network_written_from_the_docs_alone_runs(tmp_path):
+    """tests/fixtures/horn_region was written from docs/geodata.md by someone who had not read the code."""
+    path = ROOT / "tests" / "fixtures" / "horn_region.yaml"
+    r = subprocess.run([sys.executable, "-m", "sim", "run", str(path), "--days", "60", "--out", str(tmp_path)],
+                       capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["overall"]["arrivals"] > 0 and summary["overall"]["detections"] > 0
+
+
+def test_check_warns_about_sea_legs_over_land(tmp_path):
+    import shutil
+
+    net = tmp_path / "tiny"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "tiny", net)
+    legs = json.loads((net / "legs.geojson").read_text())
+    for f in legs["features"]:
+        if f["properties"]["id"] == "sfax-lampedusa":  # through Tunisia and Libya instead of over the sea
+            f["geometry"]["coordinates"] = [[10.7603, 34.7406], [10.0, 33.0], [12.0, 32.0], [12.605, 35.509]]
+    (net / "legs.geojson").write_text(json.dumps(legs))
+    (tmp_path / "s.yaml").write_text("network: tiny\ndemand: [{origin: niamey, per_year: 10}]\n")
+    r = subprocess.run([sys.executable, "-m", "sim", "check", str(tmp_path / "s.yaml")], capture_output=True,
+                       text=True, cwd=ROOT)
+    assert r.returncode == 0
+    assert "sea leg 'sfax-lampedusa' crosses" in r.stderr
+    clean = subprocess.run([sys.executable, "-m", "sim", "check", str(ROOT / "tests" / "fixtures" / "tiny.yaml")],
+                           capture_output=True, text=True, cwd=ROOT)
+    assert "warning" not in clean.stderr
+
+
 def test_leg_lengths_are_geodesic():
     n = load_network(ROOT / "tests" / "fixtures" / "tiny")
     leg = n.legs.set_index("id").loc["sfax-lampedusa"]

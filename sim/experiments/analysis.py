@@ -222,17 +222,11 @@ def rank_correlations(sw: Sweep) -> pd.DataFrame:
 
 
 # ----------------------------------------------------------------------------- figures
-def _plt():
-    import matplotlib
+def _figure(**kw):
+    """A matplotlib Figure that pyplot does not keep (no global state, no backend needed)."""
+    from matplotlib.figure import Figure
 
-    if matplotlib.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline"):
-        try:
-            matplotlib.use("Agg")
-        except Exception:  # noqa: BLE001 - keep whatever backend is in use
-            pass
-    import matplotlib.pyplot as plt
-
-    return plt
+    return Figure(**kw)
 
 
 def slug(text: str) -> str:
@@ -240,9 +234,9 @@ def slug(text: str) -> str:
 
 
 def fig_sobol(table: pd.DataFrame, output: str):
-    plt = _plt()
     t = table[table["output"] == output]
-    fig, ax = plt.subplots(figsize=(7, 0.45 * len(t) + 1.4))
+    fig = _figure(figsize=(7, 0.45 * len(t) + 1.4))
+    ax = fig.subplots()
     y = np.arange(len(t))
     ax.barh(y - 0.2, t["S1"], 0.4, xerr=t["S1_conf"], label="first order S1", color="#4C72B0", capsize=3)
     ax.barh(y + 0.2, t["ST"], 0.4, xerr=t["ST_conf"], label="total ST", color="#DD8452", capsize=3)
@@ -257,10 +251,10 @@ def fig_sobol(table: pd.DataFrame, output: str):
 
 
 def fig_sobol_overview(table: pd.DataFrame):
-    plt = _plt()
     pivot = table.pivot(index="output", columns="factor", values="ST")
     pivot = pivot.reindex(index=list(dict.fromkeys(table["output"])), columns=list(dict.fromkeys(table["factor"])))
-    fig, ax = plt.subplots(figsize=(1.1 * pivot.shape[1] + 3, 0.4 * pivot.shape[0] + 1.8))
+    fig = _figure(figsize=(1.1 * pivot.shape[1] + 3, 0.4 * pivot.shape[0] + 1.8))
+    ax = fig.subplots()
     im = ax.imshow(pivot.to_numpy(float), cmap="viridis", vmin=0, vmax=1, aspect="auto")
     ax.set_xticks(range(pivot.shape[1]), pivot.columns, rotation=40, ha="right")
     ax.set_yticks(range(pivot.shape[0]), pivot.index)
@@ -274,9 +268,9 @@ def fig_sobol_overview(table: pd.DataFrame):
 
 
 def fig_morris(table: pd.DataFrame, output: str):
-    plt = _plt()
     t = table[table["output"] == output]
-    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    fig = _figure(figsize=(6.5, 4.5))
+    ax = fig.subplots()
     ax.errorbar(t["mu_star"], t["sigma"], xerr=t["mu_star_conf"], fmt="o", capsize=3)
     for r in t.itertuples():
         ax.annotate(r.factor, (r.mu_star, r.sigma), textcoords="offset points", xytext=(5, 4), fontsize=8)
@@ -288,9 +282,9 @@ def fig_morris(table: pd.DataFrame, output: str):
 
 
 def fig_correlations(table: pd.DataFrame, output: str):
-    plt = _plt()
     t = table[table["output"] == output]
-    fig, ax = plt.subplots(figsize=(6.5, 0.4 * len(t) + 1.4))
+    fig = _figure(figsize=(6.5, 0.4 * len(t) + 1.4))
+    ax = fig.subplots()
     y = np.arange(len(t))
     ax.barh(y, t["rho"], xerr=[t["rho"] - t["low"], t["high"] - t["rho"]], color="#4C72B0", capsize=3)
     ax.set_yticks(y, t["factor"])
@@ -304,13 +298,13 @@ def fig_correlations(table: pd.DataFrame, output: str):
 
 
 def fig_scatter(sw: Sweep, output: str):
-    plt = _plt()
     means = _point_means(sw)
     first = sw.runs.groupby("point")[sw.factors].first().reindex(means.index)
     n = len(sw.factors)
     cols = min(n, 3)
     rows = (n + cols - 1) // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 3.2 * rows), squeeze=False)
+    fig = _figure(figsize=(4 * cols, 3.2 * rows))
+    axes = fig.subplots(rows, cols, squeeze=False)
     for k, f in enumerate(sw.factors):
         ax = axes[k // cols][k % cols]
         ax.scatter(first[f], means[output], s=10, alpha=0.6)
@@ -329,10 +323,10 @@ def _numeric(series: pd.Series) -> bool:
 
 def fig_effects(sw: Sweep, output: str):
     """Main effects: the output's mean (95 % interval over runs) at each level of each factor."""
-    plt = _plt()
     done = sw.runs[sw.runs["status"] == "done"]
     n = max(1, len(sw.factors))
-    fig, axes = plt.subplots(1, n, figsize=(4.2 * n, 3.4), squeeze=False, sharey=True)
+    fig = _figure(figsize=(4.2 * n, 3.4))
+    axes = fig.subplots(1, n, squeeze=False, sharey=True)
     if not sw.factors:
         m, _, lo, hi = _interval(done[output].to_numpy(float))
         ax = axes[0][0]
@@ -360,11 +354,11 @@ def fig_effects(sw: Sweep, output: str):
 
 def fig_heatmap(sw: Sweep, output: str):
     """Mean of the output over the first two factors (others averaged)."""
-    plt = _plt()
     f1, f2 = sw.factors[:2]
     done = sw.runs[sw.runs["status"] == "done"]
     table = done.groupby([f2, f1])[output].mean().unstack(f1)
-    fig, ax = plt.subplots(figsize=(1.0 * table.shape[1] + 3, 0.6 * table.shape[0] + 1.8))
+    fig = _figure(figsize=(1.0 * table.shape[1] + 3, 0.6 * table.shape[0] + 1.8))
+    ax = fig.subplots()
     im = ax.imshow(table.to_numpy(float), cmap="magma_r", aspect="auto", origin="lower")
     ax.set_xticks(range(table.shape[1]), [f"{v:g}" if isinstance(v, float) else str(v) for v in table.columns])
     ax.set_yticks(range(table.shape[0]), [f"{v:g}" if isinstance(v, float) else str(v) for v in table.index])
@@ -390,10 +384,10 @@ def point_label(row, factors) -> str:
 
 
 def fig_points(summary: pd.DataFrame, factors: list[str], output: str):
-    plt = _plt()
     t = summary[summary["output"] == output].reset_index(drop=True)
     labels = [point_label(r, factors) for _, r in t.iterrows()]
-    fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(t) + 1.5))
+    fig = _figure(figsize=(7.5, 0.45 * len(t) + 1.5))
+    ax = fig.subplots()
     y = np.arange(len(t))
     err = np.vstack([(t["mean"] - t["low"]).fillna(0), (t["high"] - t["mean"]).fillna(0)])
     ax.barh(y, t["mean"], xerr=err, color="#4C72B0", capsize=3)
@@ -467,8 +461,6 @@ def write_analysis(an: Analysis, out: Path | None = None) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     for name, table in an.tables.items():
         store.atomic_write(out / f"{name}.csv", lambda p, t=table: t.to_csv(p, index=False))
-    plt = _plt()
     for name, fig in an.figures.items():
         store.atomic_write(out / f"{name}.png", lambda p, f=fig: f.savefig(p, dpi=110, format="png"))
-        plt.close(fig)
     return out

@@ -38,6 +38,7 @@ def register(app: typer.Typer) -> None:
         """Run every missing run of an experiment; write a Parquet dataset and a manifest to --out."""
         from ..errors import InputError
         from .spec import load_experiment
+        from .sweep import EngineBroken
         from .sweep import sweep as do_sweep
 
         if engine not in ("auto", "processes", "dask"):
@@ -61,6 +62,8 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"interrupted: finished runs are kept in {out}; run the same command to finish the rest",
                        err=True)
             raise typer.Exit(130)
+        except EngineBroken as exc:
+            _fail(f"{exc}; finished runs are kept in {out}", code=1)
         except OSError as exc:
             _fail(f"{exc.filename or out}: {exc.strerror}")
         rate = f", {report.ran / report.seconds:.2f} runs/s" if report.seconds and report.ran else ""

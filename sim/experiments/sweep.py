@@ -76,8 +76,16 @@ class ProcessEngine:
         self.pool = self._pool()
 
     def _pool(self):
-        return cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
+        pool = cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
                                       initializer=init_process, initargs=(self.ctx,))
+        try:  # a worker must come up before any run is trusted to it
+            pool.submit(worker_info).result(timeout=300)
+        except (cf.process.BrokenProcessPool, cf.TimeoutError) as exc:
+            self._stop(pool)
+            raise EngineBroken("the local worker processes do not start (" + (str(exc) or type(exc).__name__)
+                               + "); when calling sweep() from a script, guard it with "
+                               "if __name__ == '__main__':") from None
+        return pool
 
     def submit(self, job):
         return self.pool.submit(execute_local, job)

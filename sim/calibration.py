@@ -1,0 +1,483 @@
+"""Calibration of a baseline to real route figures, and its validation (docs/validation.md).
+
+Method: iterative proportional fitting by damped fixed-point updates on ensemble means (a simple form
+of stochastic approximation). Each iteration runs an ensemble of the current scenario with fixed
+seeds (common random numbers between iterations), compares it with the targets, and moves each free
+parameter by the log-ratio of target to simulation, damped:
+
+- demand per origin          <- detections by nationality, summed over routes (row margins)
+- corridor preference (EUR)  <- detections per route (column margins)
+- corridor death-risk factor <- dead and missing per route (or group of routes)
+- corridor fee factor        <- mean fee on the route's border crossings, only when outside the range
+- enforcement of the named countries (then their corruption, once enforcement is at 1)
+                             <- share of departures intercepted on the named corridor
+
+Detections are the model's equivalent of Frontex's: crossings into a country that counts detections
+from one that does not, plus interceptions on such legs by a counting country, repeat attempts
+included (a person released after an interception and caught again counts twice).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .compare import interval, run_ensemble
+from .errors import InputError
+from .network import Network, load_network
+from .results import _atomic
+from .scenario import _format, check_against_network, parse_scenario, scenario_data
+
+# ------------------------------------------------------------------ the targets file
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RouteSpec(_Strict):
+    corridors: list[str] = Field(min_length=1)
+    deaths: dict[str, str] = {}
+    fee_eur: tuple[float, float] | None = None
+
+
+class InterceptionSpec(_Strict):
+    corridor: str
+    countries: list[str]
+    intercepted: float = Field(gt=0)
+    departures: float = Field(gt=0)
+    tolerance: float = 0.15
+
+
+class TargetSpec(_Strict):
+    name: str
+    scenario: str
+    write_to: str
+    detections_tolerance: float = 0.15
+    deaths_tolerance: float = 0.3
+    routes: dict[str, RouteSpec]
+    interception: InterceptionSpec | None = None
+
+
+@dataclass
+class Targets:
+    """Numbers to fit, resolved from the data files."""
+
+    routes: dict[str, list[str]]  # route -> corridors
+    detections: dict[str, float]
+    by_origin: dict[str, dict[str, float]]  # route -> nationality -> detections (scaled to the route's total)
+    deaths: dict[tuple, tuple[float, float, float]]  # routes -> (low, target, high)
+    fees: dict[str, tuple[float, float]] = field(default_factory=dict)
+    interception: tuple[str, tuple[str, ...], float, float] | None = None  # corridor, countries, share, tolerance
+    detections_tolerance: float = 0.15
+    deaths_tolerance: float = 0.3
+
+
+def load_targets(path: str | Path) -> tuple[TargetSpec, Targets]:
+    path = Path(path)
+    if not path.exists():
+        raise InputError(path, None, "file not found")
+    try:
+        raw = yaml.safe_load(path.read_text())
+        spec = TargetSpec.model_validate(raw)
+    except yaml.YAMLError as exc:
+        raise InputError(path, None, f"broken YAML: {getattr(exc, 'problem', exc)}") from None
+    except ValidationError as exc:
+        where, msg = _format(exc)
+        raise InputError(path, f"field '{where}'", msg) from None
+    folder = path.parent
+    try:
+        det = pd.read_csv(folder / "frontex_detections_2023.csv")
+        org = pd.read_csv(folder / "frontex_origins_2023.csv")
+        dead = pd.read_csv(folder / "dead_missing_2023.csv")
+    except FileNotFoundError as exc:
+        raise InputError(exc.filename, None, "data file not found") from None
+    detections, by_origin, deaths = {}, {}, {}
+    for code, route in spec.routes.items():
+        rows = det[det["route_code"] == code]
+        if rows.empty:
+            raise InputError(path, f"field 'routes.{code}'", f"route code {code} not in frontex_detections_2023.csv")
+        detections[code] = float(rows["detections"].sum())
+        top = org[(org["route_code"] == code) & (org["nationality_iso3"] != "OOO")]
+        # the listed nationalities stand for the whole route, in proportion
+        shares = top.groupby("nationality_iso3")["detections"].sum()
+        by_origin[code] = (shares / shares.sum() * detections[code]).to_dict()
+    groups: dict[str, list[str]] = {}
+    for code, route in spec.routes.items():
+        if "iom_group" in route.deaths:
+            groups.setdefault(route.deaths["iom_group"], []).append(code)
+            continue
+        if "iom" not in route.deaths:
+            continue
+        iom = _count(dead, route.deaths["iom"], path, code)
+        if "ngo" in route.deaths:
+            ngo = _count(dead, route.deaths["ngo"], path, code)
+            deaths[(code,)] = (iom, math.sqrt(iom * ngo), ngo)  # inside the band, at its geometric middle
+        else:
+            t = spec.deaths_tolerance
+            deaths[(code,)] = (iom * (1 - t), iom, iom * (1 + t))
+    for group, codes in groups.items():
+        n = _count(dead, group, path, codes[0])
+        t = spec.deaths_tolerance
+        deaths[tuple(codes)] = (n * (1 - t), n, n * (1 + t))
+    fees = {code: tuple(r.fee_eur) for code, r in spec.routes.items() if r.fee_eur}
+    icp = spec.interception
+    interception = (icp.corridor, tuple(icp.countries), icp.intercepted / icp.departures, icp.tolerance) if icp else None
+    targets = Targets({c: r.corridors for c, r in spec.routes.items()}, detections, by_origin, deaths, fees,
+                      interception, spec.detections_tolerance, spec.deaths_tolerance)
+    return spec, targets
+
+
+def _count(dead: pd.DataFrame, route: str, path, code) -> float:
+    rows = dead[dead["route"] == route]
+    if rows.empty:
+        raise InputError(path, f"field 'routes.{code}.deaths'", f"route {route!r} not in dead_missing_2023.csv")
+    return float(rows["dead_and_missing"].sum())
+
+
+# ------------------------------------------------------------------ measuring a run
+
+
+def measure(res, routes: dict[str, list[str]], interception_legs: tuple[str, ...]) -> dict:
+    """What calibration needs of one run (module level: worker processes receive it)."""
+    corr = res.summary["corridors"]
+    legs = res.tables["legs"]
+    totals = legs.groupby("leg")[["attempts", "interceptions", "detections", "paid", "revenue_eur"]].sum()
+    origins = res.tables["origins"]
+    out = {"detections": {}, "deaths": {}, "fee": {}, "by_origin": {}}
+    leg_corridor = legs.drop_duplicates("leg").set_index("leg")["corridor"]
+    for code, corridors in routes.items():
+        out["detections"][code] = sum(corr[c]["detections"] for c in corridors if c in corr)
+        out["deaths"][code] = sum(corr[c]["deaths"] for c in corridors if c in corr)
+        crossing = totals[(totals["detections"] > 0) & leg_corridor.reindex(totals.index).isin(corridors).to_numpy()]
+        out["fee"][code] = float(crossing["revenue_eur"].sum() / crossing["paid"].sum()) if crossing["paid"].sum() else None
+        rows = origins[origins["corridor"].isin(corridors)]
+        out["by_origin"][code] = rows.groupby("nationality")["detections"].sum().to_dict()
+    if interception_legs:
+        t = totals.reindex(list(interception_legs)).fillna(0)
+        out["interception"] = float(t["interceptions"].sum() / t["attempts"].sum()) if t["attempts"].sum() else 0.0
+    return out
+
+
+def interception_legs(network: Network, targets: Targets) -> tuple[str, ...]:
+    if not targets.interception:
+        return ()
+    corridor, countries, _, _ = targets.interception
+    legs = network.legs
+    sel = (legs["corridor"] == corridor) & legs["control_iso3"].isin(countries) & (legs["mode"] == "sea")
+    return tuple(legs.loc[sel, "id"])
+
+
+def ensemble_means(runs: list[dict], targets: Targets) -> dict:
+    def mean(get):
+        vals = [get(r) for r in runs]
+        vals = [v for v in vals if v is not None]
+        return float(np.mean(vals)) if vals else None
+
+    codes = list(targets.routes)
+    means = {
+        "detections": {c: mean(lambda r, c=c: r["detections"][c]) for c in codes},
+        "deaths": {c: mean(lambda r, c=c: r["deaths"][c]) for c in codes},
+        "fee": {c: mean(lambda r, c=c: r["fee"][c]) for c in codes},
+        "by_origin": {},
+    }
+    for c in codes:
+        nats = set().union(*(r["by_origin"][c].keys() for r in runs))
+        means["by_origin"][c] = {n: float(np.mean([r["by_origin"][c].get(n, 0.0) for r in runs])) for n in nats}
+    if targets.interception:
+        means["interception"] = mean(lambda r: r["interception"])
+    return means
+
+
+# ------------------------------------------------------------------ parameters
+
+
+@dataclass
+class Parameters:
+    demand: dict[str, float]  # origin place -> per year
+    preference: dict[str, float]  # corridor -> EUR
+    risk: dict[str, float]  # corridor -> factor
+    fee: dict[str, float]  # corridor -> factor
+    enforcement: dict[str, float]  # iso3 -> 0..1
+    corruption: dict[str, float]  # iso3 -> 0..1
+
+    def to_json(self) -> dict:
+        return self.__dict__.copy()
+
+
+def initial_parameters(data: dict, network: Network, targets: Targets) -> Parameters:
+    corridors = [c for cs in targets.routes.values() for c in cs]
+    over = data.get("corridors") or {}
+    countries = data.get("countries") or {}
+    icp = targets.interception[1] if targets.interception else ()
+    defaults = network.countries
+    return Parameters(
+        demand={d["origin"]: float(d["per_year"]) for d in data["demand"]},
+        preference={c: float((over.get(c) or {}).get("preference_eur", 0.0)) for c in corridors},
+        risk={c: float((over.get(c) or {}).get("risk_factor", 1.0)) for c in corridors},
+        fee={c: float((over.get(c) or {}).get("fee_factor", 1.0)) for c in corridors},
+        enforcement={k: float((countries.get(k) or {}).get("enforcement", defaults.loc[k, "enforcement"])) for k in icp},
+        corruption={k: float((countries.get(k) or {}).get("corruption", defaults.loc[k, "corruption"])) for k in icp},
+    )
+
+
+def apply(data: dict, p: Parameters) -> dict:
+    out = json.loads(json.dumps(data))
+    for d in out["demand"]:
+        d["per_year"] = round(p.demand[d["origin"]], 1)
+    corr = out.setdefault("corridors", {}) or {}
+    for c in p.preference:
+        corr[c] = {**(corr.get(c) or {}), "preference_eur": round(p.preference[c], 1),
+                   "risk_factor": round(p.risk[c], 4), "fee_factor": round(p.fee[c], 4)}
+    out["corridors"] = corr
+    countries = out.setdefault("countries", {}) or {}
+    for k in p.enforcement:
+        countries[k] = {**(countries.get(k) or {}), "enforcement": round(p.enforcement[k], 4),
+                        "corruption": round(p.corruption[k], 4)}
+    out["countries"] = countries
+    return out
+
+
+def update(p: Parameters, sim: dict, targets: Targets, network: Network, spread: float, damping: float = 0.7):
+    """One damped fixed-point step of every free parameter towards its target."""
+    a = damping
+    origin_country = network.places.set_index("id")["iso3"]
+    # demand: nationality totals over the routes
+    want, got = {}, {}
+    for code in targets.routes:
+        for nat, v in targets.by_origin[code].items():
+            want[nat] = want.get(nat, 0.0) + v
+        for nat, v in sim["by_origin"][code].items():
+            got[nat] = got.get(nat, 0.0) + v
+    for origin in p.demand:
+        nat = origin_country[origin]
+        if nat in want:
+            ratio = want[nat] / got[nat] if got.get(nat, 0) > 0 else 2.0
+            p.demand[origin] *= float(np.clip(ratio, 0.25, 4.0)) ** a
+    # corridor preference: route totals
+    for code, corridors in targets.routes.items():
+        s = sim["detections"][code]
+        ratio = targets.detections[code] / s if s and s > 0 else 4.0
+        for c in corridors:
+            p.preference[c] -= a * 0.5 * spread * float(np.log(np.clip(ratio, 0.1, 10.0)))
+    # death risk per route or group of routes
+    for codes, (low, target, high) in targets.deaths.items():
+        s = sum(sim["deaths"][c] for c in codes)
+        ratio = target / s if s > 0 else 2.0
+        for code in codes:
+            for c in targets.routes[code]:
+                p.risk[c] = float(np.clip(p.risk[c] * np.clip(ratio, 0.25, 4.0) ** a, 0.01, 50.0))
+    # fees: only when outside the published range, towards its geometric middle
+    for code, (low, high) in targets.fees.items():
+        s = sim["fee"][code]
+        if s and not (low <= s <= high):
+            for c in targets.routes[code]:
+                p.fee[c] *= (math.sqrt(low * high) / s) ** a
+    # interception share: enforcement first, then corruption once enforcement is at its maximum
+    if targets.interception and sim.get("interception"):
+        ratio = targets.interception[2] / sim["interception"]
+        for k in p.enforcement:
+            e = p.enforcement[k] * ratio ** a
+            if e > 1.0:
+                p.corruption[k] = float(np.clip(p.corruption[k] / (e / 1.0), 0.0, 1.0))
+                e = 1.0
+            p.enforcement[k] = float(np.clip(e, 0.01, 1.0))
+    return p
+
+
+# ------------------------------------------------------------------ checking against the targets
+
+
+def check(sim: dict, targets: Targets) -> list[dict]:
+    """One row per target: simulated, real, and whether the simulation is within the tolerance."""
+    rows = []
+    for code in targets.routes:
+        real, s = targets.detections[code], sim["detections"][code]
+        rows.append({"target": "detections", "route": code, "real": real, "sim": s,
+                     "ok": abs(s - real) <= targets.detections_tolerance * real})
+    for codes, (low, target, high) in targets.deaths.items():
+        s = sum(sim["deaths"][c] for c in codes)
+        rows.append({"target": "dead and missing", "route": "+".join(codes), "real": target, "low": low,
+                     "high": high, "sim": s, "ok": low <= s <= high})
+    for code, (low, high) in targets.fees.items():
+        s = sim["fee"][code]
+        rows.append({"target": "fee (EUR)", "route": code, "low": low, "high": high, "sim": s,
+                     "ok": s is not None and low <= s <= high})
+    for code in targets.routes:
+        d = mix_distance(sim["by_origin"][code], targets.by_origin[code])
+        rows.append({"target": "origin mix", "route": code, "sim": d["distance"], "real": 0.0,
+                     "top": d["top"], "ok": d["distance"] <= 0.35 and d["top_present"]})
+    if targets.interception:
+        _, _, share, tol = targets.interception
+        s = sim.get("interception") or 0.0
+        rows.append({"target": "interception share", "route": targets.interception[0], "real": share, "sim": s,
+                     "ok": abs(s - share) <= tol * share})
+    return rows
+
+
+def mix_distance(sim: dict, real: dict) -> dict:
+    """Total variation distance between nationality shares; are the data's top three among the model's top five?"""
+    total_s, total_r = sum(sim.values()) or 1.0, sum(real.values()) or 1.0
+    nats = set(sim) | set(real)
+    distance = 0.5 * sum(abs(sim.get(n, 0) / total_s - real.get(n, 0) / total_r) for n in nats)
+    top_real = sorted(real, key=real.get, reverse=True)[:3]
+    top_sim = sorted(sim, key=sim.get, reverse=True)[:5]
+    return {"distance": distance, "top": top_real, "top_present": all(n in top_sim for n in top_real)}
+
+
+# ------------------------------------------------------------------ the loop
+
+
+def _hash(*parts) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def calibrate(data: dict, network: Network, targets: Targets, *, source: str, iterations: int = 20,
+              replicates: int = 4, scale: int = 10, first_seed: int = 1000, workers: int = 1,
+              state_dir: Path | None = None, progress=None, log=None) -> tuple[Parameters, list[dict]]:
+    """Fit the free parameters; returns the best parameters found and the history of iterations.
+
+    With `state_dir`, every finished iteration is saved (write, then rename) and a rerun with the
+    same inputs continues where it stopped."""
+    spread = parse_scenario(data, source).behaviour.route_spread_eur
+    legs = interception_legs(network, targets)
+    key = _hash(data, {k: (v if k != "deaths" else {"+".join(g): x for g, x in v.items()})
+                       for k, v in targets.__dict__.items()}, replicates, scale, first_seed)
+    state_file = state_dir / "calibration_state.json" if state_dir else None
+    p, history = initial_parameters(data, network, targets), []
+    if state_file and state_file.exists():
+        state = json.loads(state_file.read_text())
+        if state.get("key") == key:
+            p, history = Parameters(**state["parameters"]), state["history"]
+    seeds = range(first_seed, first_seed + replicates)
+    fn = partial(measure, routes=targets.routes, interception_legs=legs)
+    while len(history) < iterations:
+        k = len(history)
+        scenario = parse_scenario(apply(data, p), source)
+        check_against_network(scenario, network)
+        runs = run_ensemble(scenario, seeds, scale=scale, workers=workers, measure=fn,
+                            progress=(lambda d, n, k=k: progress(k * replicates + d, iterations * replicates))
+                            if progress else None)
+        sim = ensemble_means(runs, targets)
+        rows = check(sim, targets)
+        error = max(abs(r["sim"] - r["real"]) / r["real"] for r in rows if r["target"] == "detections")
+        history.append({"iteration": k, "parameters": p.to_json(), "max_detection_error": error,
+                        "within_targets": sum(r["ok"] for r in rows), "targets": len(rows), "sim": sim})
+        if log:
+            log(f"iteration {k}: {history[-1]['within_targets']}/{len(rows)} targets met, "
+                f"largest detection error {error:.1%}")
+        p = update(Parameters(**json.loads(json.dumps(p.to_json()))), sim, targets, network, spread)
+        if state_file:
+            state_dir.mkdir(parents=True, exist_ok=True)
+            payload = {"key": key, "parameters": p.to_json(), "history": history}
+            _atomic(state_file, lambda f: Path(f).write_text(json.dumps(payload)))
+    best = max(history, key=lambda h: (h["within_targets"], -h["max_detection_error"]))
+    return Parameters(**best["parameters"]), history
+
+
+def write_fitted(p: Parameters, path: Path, targets_path: Path, history: list[dict], data: dict) -> None:
+    best = max(history, key=lambda h: (h["within_targets"], -h["max_detection_error"]))
+    budgets = {d["origin"]: d.get("budget_eur") for d in data["demand"]}
+    body = {
+        "demand": [{"origin": o, "per_year": round(v, 1), **({"budget_eur": budgets[o]} if budgets.get(o) else {})}
+                   for o, v in p.demand.items()],
+        "corridors": {c: {"preference_eur": round(p.preference[c], 1), "risk_factor": round(p.risk[c], 4),
+                          "fee_factor": round(p.fee[c], 4)} for c in p.preference},
+    }
+    if p.enforcement:
+        body["countries"] = {k: {"enforcement": round(p.enforcement[k], 4), "corruption": round(p.corruption[k], 4)}
+                             for k in p.enforcement}
+    head = (f"# Fitted by `python -m sim calibrate` on {date.today().isoformat()} to {targets_path.name}\n"
+            f"# (best of {len(history)} iterations: {best['within_targets']}/{best['targets']} targets met).\n"
+            "# Do not edit by hand: rerun the calibration. baseline.yaml reads this file as its base.\n")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _atomic(path, lambda f: Path(f).write_text(head + yaml.safe_dump(body, sort_keys=False)))
+
+
+# ------------------------------------------------------------------ validation table
+
+
+@dataclass
+class Validation:
+    rows: list[dict]
+    average_relative_difference: float
+    settings: dict
+
+
+def validate(scenario_path: Path, targets: Targets, *, replicates: int = 8, scale: int = 10,
+             first_seed: int = 1, workers: int = 1, progress=None) -> Validation:
+    data = scenario_data(scenario_path)
+    scenario = parse_scenario(data, scenario_path)
+    network = load_network(scenario.network_path())
+    check_against_network(scenario, network)
+    fn = partial(measure, routes=targets.routes, interception_legs=interception_legs(network, targets))
+    runs = run_ensemble(scenario, range(first_seed, first_seed + replicates), scale=scale, workers=workers,
+                        measure=fn, progress=progress)
+    sim = ensemble_means(runs, targets)
+    rows = check(sim, targets)
+    # add the ensemble's 95 % interval to each simulated figure
+    for r in rows:
+        if r["target"] == "detections":
+            r["low_sim"], r["high_sim"] = interval([x["detections"][r["route"]] for x in runs])[1:]
+        elif r["target"] == "dead and missing":
+            codes = r["route"].split("+")
+            r["low_sim"], r["high_sim"] = interval([sum(x["deaths"][c] for c in codes) for x in runs])[1:]
+        elif r["target"] == "fee (EUR)":
+            r["low_sim"], r["high_sim"] = interval([x["fee"][r["route"]] for x in runs])[1:]
+        elif r["target"] == "interception share":
+            r["low_sim"], r["high_sim"] = interval([x["interception"] for x in runs])[1:]
+    det = [r for r in rows if r["target"] == "detections"]
+    ard = float(np.mean([abs(r["sim"] - r["real"]) / r["real"] for r in det]))
+    settings = {"scenario": str(scenario_path), "replicates": replicates, "scale": scale,
+                "seeds": f"{first_seed}-{first_seed + replicates - 1}"}
+    return Validation(rows, ard, settings)
+
+
+def validation_markdown(v: Validation) -> str:
+    def n(x, d=0):
+        return "-" if x is None else f"{x:,.{d}f}"
+
+    out = [f"Ensemble of {v.settings['replicates']} runs (seeds {v.settings['seeds']}) of "
+           f"`{Path(v.settings['scenario']).name}` at scale {v.settings['scale']}; 95 % interval of the "
+           "ensemble mean.", "",
+           "| route | Frontex detections 2023 | simulated (mean) | 95 % interval | relative difference | within ±15 % |",
+           "|---|---:|---:|---:|---:|:---:|"]
+    for r in v.rows:
+        if r["target"] == "detections":
+            out.append(f"| {r['route']} | {n(r['real'])} | {n(r['sim'])} | {n(r['low_sim'])} - {n(r['high_sim'])} | "
+                       f"{(r['sim'] - r['real']) / r['real']:+.1%} | {'yes' if r['ok'] else 'NO'} |")
+    out += ["", f"Averaged relative difference over the routes (the metric Flee reports): "
+            f"**{v.average_relative_difference:.1%}**", "",
+            "| dead and missing | band (IOM low - target - high) | simulated (mean) | 95 % interval | inside |",
+            "|---|---:|---:|---:|:---:|"]
+    for r in v.rows:
+        if r["target"] == "dead and missing":
+            out.append(f"| {r['route']} | {n(r['low'])} - {n(r['real'])} - {n(r['high'])} | {n(r['sim'])} | "
+                       f"{n(r['low_sim'])} - {n(r['high_sim'])} | {'yes' if r['ok'] else 'NO'} |")
+    out += ["", "| fee on the border crossing (EUR) | published range | simulated (mean) | inside |", "|---|---:|---:|:---:|"]
+    for r in v.rows:
+        if r["target"] == "fee (EUR)":
+            out.append(f"| {r['route']} | {n(r['low'])} - {n(r['high'])} | {n(r['sim'])} | {'yes' if r['ok'] else 'NO'} |")
+    out += ["", "| origin mix | data's top three | distance (total variation, 0 = same shares) | top three among the model's top five, distance <= 0.35 |",
+            "|---|---|---:|:---:|"]
+    for r in v.rows:
+        if r["target"] == "origin mix":
+            out.append(f"| {r['route']} | {', '.join(r['top'])} | {r['sim']:.2f} | {'yes' if r['ok'] else 'NO'} |")
+    for r in v.rows:
+        if r["target"] == "interception share":
+            out += ["", f"Share of departures intercepted on the {r['route']} (UNODC 2023: {r['real']:.0%}): "
+                    f"simulated {r['sim']:.0%} ({r['low_sim']:.0%} - {r['high_sim']:.0%}), "
+                    f"{'within' if r['ok'] else 'OUTSIDE'} the tolerance."]
+    met = sum(r["ok"] for r in v.rows)
+    out += ["", f"{met} of {len(v.rows)} targets met."]
+    return "\n".join(out)
