@@ -6,7 +6,7 @@ seeds (common random numbers between iterations), compares it with the targets, 
 parameter by the log-ratio of target to simulation, damped:
 
 - demand per origin          <- detections by nationality, summed over routes (row margins)
-- corridor preference (EUR)  <- detections per route (column margins)
+- corridor preference (EUR)  <- detections per route (column margins), relative to the largest route
 - corridor death-risk factor <- dead and missing per route (or group of routes)
 - corridor fee factor        <- mean fee on the route's border crossings, only when outside the range
 - enforcement of the named countries (then their corruption, once enforcement is at 1)
@@ -210,6 +210,8 @@ class Parameters:
     fee: dict[str, float]  # corridor -> factor
     enforcement: dict[str, float]  # iso3 -> 0..1
     corruption: dict[str, float]  # iso3 -> 0..1
+    step: dict[str, float] = field(default_factory=dict)  # route -> preference step (EUR), adapted
+    last: dict[str, float] = field(default_factory=dict)  # route -> last log-ratio, for the adaptation
 
     def to_json(self) -> dict:
         return self.__dict__.copy()
@@ -264,12 +266,24 @@ def update(p: Parameters, sim: dict, targets: Targets, network: Network, spread:
         if nat in want:
             ratio = want[nat] / got[nat] if got.get(nat, 0) > 0 else 2.0
             p.demand[origin] *= float(np.clip(ratio, 0.25, 4.0)) ** a
-    # corridor preference: route totals
+    # corridor preference: route totals. Routes are coupled (one corridor's legs feed another's), so
+    # each route's step adapts (Rprop): it grows while the error keeps its sign and halves when it flips
+    # Preferences are relative: the largest route is the reference and keeps its own (shifting every
+    # route's preference alike would only trade off against demand).
+    reference = max(targets.detections, key=targets.detections.get)
     for code, corridors in targets.routes.items():
+        if code == reference:
+            continue
         s = sim["detections"][code]
-        ratio = targets.detections[code] / s if s and s > 0 else 4.0
+        err = float(np.log(targets.detections[code] / s)) if s and s > 0 else 2.0
+        step = p.step.get(code, 0.25 * spread)
+        prev = p.last.get(code)
+        if prev is not None:
+            step = step * 1.5 if prev * err > 0 else step * 0.5
+        p.step[code] = float(np.clip(step, 5.0, 2.0 * spread))
+        p.last[code] = err
         for c in corridors:
-            p.preference[c] -= a * 0.5 * spread * float(np.log(np.clip(ratio, 0.1, 10.0)))
+            p.preference[c] -= p.step[code] * float(np.clip(err, -1.0, 1.0))
     # death risk per route or group of routes
     for codes, (low, target, high) in targets.deaths.items():
         s = sum(sim["deaths"][c] for c in codes)

@@ -179,10 +179,12 @@ class RouteModel(mesa.Model):
         trust = self._trust() if hasattr(self, "online_reach") else np.full(self.n_groups, b.trust_in_smugglers)
         seen = 1.0 - trust * (1.0 - b.risk_underestimate)  # share of the real risk a group perceives
         base = (self.price + w.days * b.value_of_day_eur
-                + (self.p_intercept + self.p_refused) * b.interception_cost_eur + w.preference)
+                + (self.p_intercept + self.p_refused) * b.interception_cost_eur)
         cost = base[None, :] + seen[:, None] * (self.p_death * b.value_of_life_eur)[None, :]
+        # a preferred corridor can make a crossing feel cheaper, not free: no negative legs, so the
+        # cost-to-go stays well defined
+        cost = np.maximum(cost + w.preference[None, :], 0.1 * cost + 1.0)
         cost[:, self.today.closed] = np.inf
-        cost = np.maximum(cost, 1.0)  # no free or negative legs: keeps cost-to-go well defined
         V = getattr(self, "_V", None)
         if V is None or V.shape != (self.n_groups, w.n_places):
             V = np.full((self.n_groups, w.n_places), np.inf)
@@ -531,17 +533,18 @@ class RouteModel(mesa.Model):
 
     def _enter_networks(self):
         """New networks appear where demand is unmet and the business pays; seizures slow it."""
-        b, rng, w = self.behaviour, self.rng, self.world
+        b, rng = self.behaviour, self.rng
         for (corridor, country), legs in self.clusters.items():
             unmet = float(self.queue_people[legs].sum())
-            if unmet < b.members_per_network * b.capacity_per_member:
+            if unmet < max(20.0, 0.25 * float(self.capacity[legs].sum())):
                 continue
-            margin = float((self.price[legs] * self.queue_people[legs]).sum()) / max(unmet, 1.0)
+            margin = float((self.price[legs] * self.queue_people[legs]).sum()) / unmet
             if margin <= b.member_cost_eur_per_day / b.capacity_per_member:
                 continue
             drag = float(self.today.seizure_mult[self.leg_authority[legs]].mean())
             if rng.random() < b.entry_rate / drag:
-                members = b.members_per_network / 2
+                # sized for part of the unmet demand it sees
+                members = max(5.0, min(unmet / b.capacity_per_member / 2, float(b.members_per_network)))
                 SmugglingNetwork(self, legs, corridor, members, b.hire_cost_eur * members)
                 self.networks_entered += 1
 

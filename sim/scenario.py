@@ -118,7 +118,7 @@ class CountryOverride(Strict):
 class CorridorOverride(Strict):
     risk_factor: NonNeg = 1.0
     fee_factor: Annotated[float, Field(gt=0)] = 1.0
-    preference_eur: float = Field(0.0, description="added to the perceived cost of the corridor's legs (negative = preferred)")
+    preference_eur: float = Field(0.0, description="added to the perceived cost of the corridor's border crossings (negative = preferred)")
 
 
 class Behaviour(Strict):

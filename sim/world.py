@@ -27,7 +27,7 @@ class World:
     days: np.ndarray
     fee: np.ndarray  # base fee per person, corridor fee factor applied
     risk: np.ndarray  # base death risk, corridor risk factor applied
-    preference: np.ndarray  # corridor preference, EUR added to perceived cost
+    preference: np.ndarray  # corridor preference, EUR added to the perceived cost of its border crossings
     controlled: np.ndarray
     control: np.ndarray  # country number of the controlling authority, -1 if none
     smuggled: np.ndarray
@@ -81,7 +81,7 @@ class World:
             days=legs["days"].to_numpy(float),
             fee=legs["fee_eur"].to_numpy(float) * fee_factor[corridor],
             risk=np.clip(legs["death_risk"].to_numpy(float) * risk_factor[corridor], 0, 0.95),
-            preference=pref[corridor],
+            preference=_on_crossings(pref[corridor], corridor, legs["controlled"].to_numpy(bool)),
             controlled=legs["controlled"].to_numpy(bool),
             control=control,
             smuggled=legs["smuggled"].to_numpy(bool),
@@ -97,3 +97,14 @@ class World:
             iso3=iso3, base=base,
             out_order=order, out_start=out_start, out_count=out_count,
         )
+
+
+def _on_crossings(pref: np.ndarray, corridor: np.ndarray, controlled: np.ndarray) -> np.ndarray:
+    """A corridor's preference counts once per border crossing: on its controlled legs (on all its legs
+    if it has none), so it does not grow with the number of feeder legs on a path."""
+    out = np.zeros_like(pref)
+    for c in np.unique(corridor):
+        legs = corridor == c
+        where = legs & controlled if (legs & controlled).any() else legs
+        out[where] = pref[where]
+    return out

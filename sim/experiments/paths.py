@@ -136,7 +136,7 @@ def leaf_type(model: type[BaseModel], steps) -> Any:
             fields = tp.model_fields
             if step.key not in fields or fields[step.key].exclude:
                 known = ", ".join(k for k, f in fields.items() if not f.exclude)
-                raise PathError(f"{format_path(done + [step])}: unknown field {step.key!r} in {where} (known: {known})")
+                raise PathError(f"unknown field {step.key!r} in {where} (known: {known})")
             tp = fields[step.key].annotation
             # keep Annotated constraints out of the way: the annotation without metadata
         elif origin is list:
@@ -145,14 +145,14 @@ def leaf_type(model: type[BaseModel], steps) -> Any:
             item = _unwrap(typing.get_args(tp)[0])
             if step.kind == "select":
                 if not (isinstance(item, type) and issubclass(item, BaseModel)) or step.key not in item.model_fields:
-                    raise PathError(f"{format_path(done + [step])}: items of {where} have no field {step.key!r}")
+                    raise PathError(f"items of {where} have no field {step.key!r}")
             tp = item
         elif origin is dict:
             if step.kind != "key":
                 raise PathError(f"{where} is a mapping: use .name, not {step}")
             tp = typing.get_args(tp)[1]
         else:
-            raise PathError(f"{format_path(done + [step])}: {where} is {_describe(tp)} and has no parts")
+            raise PathError(f"{where} is {_describe(tp)} and has no parts")
         done.append(step)
     return tp
 
@@ -183,6 +183,27 @@ def check_value(tp, value) -> str | None:
     else:
         ok = True
     return None if ok else f"expected {_describe(tp)}, got {value!r}"
+
+
+def field_default(model: type[BaseModel], steps):
+    """The schema's default of the field a path leads to (None if it has none)."""
+    from pydantic_core import PydanticUndefined
+
+    tp: Any = model
+    info = None
+    for step in steps:
+        tp = _unwrap(tp)
+        origin = typing.get_origin(tp)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            info = tp.model_fields[step.key]
+            tp = info.annotation
+        elif origin is list:
+            tp, info = typing.get_args(tp)[0], None
+        elif origin is dict:
+            tp, info = typing.get_args(tp)[1], None
+    if info is None or info.default is PydanticUndefined:
+        return None
+    return info.default
 
 
 def is_numeric(tp) -> bool:
@@ -243,10 +264,16 @@ def _targets(node, steps, done):
     return out
 
 
-def set_path(data: dict, steps, value) -> None:
-    """Set the field(s) a path leads to in a scenario mapping (in place)."""
+def set_path(data: dict, steps, value, combine=None) -> None:
+    """Set the field(s) a path leads to in a scenario mapping (in place).
+
+    combine(old, value) -> new, if given, computes each field's new value from its current one."""
     for container, key in _targets(data, tuple(steps), []):
-        container[key] = copy.deepcopy(value)
+        if combine is None:
+            container[key] = copy.deepcopy(value)
+        else:
+            old = container.get(key) if isinstance(container, dict) else container[key]
+            container[key] = combine(old, value)
 
 
 def get_path(data: dict, steps):

@@ -23,7 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from .. import __version__
 from ..errors import InputError
 from ..scenario import PILLARS, Scenario, _format, check_against_network, parse_scenario, scenario_data
-from .paths import PathError, Step, check_value, format_path, is_integer, is_numeric, leaf_type, parse_path, set_path
+from .paths import (PathError, Step, check_value, field_default, format_path, get_path, is_integer, is_numeric,
+                    leaf_type, parse_path, set_path)
 
 DESIGNS = ("grid", "points", "lhs", "sobol", "morris")
 SAMPLED = ("lhs", "sobol", "morris")
@@ -48,6 +49,7 @@ class Factor(Strict):
     values: list[Any] | None = Field(None, description="grid: the values to try")
     low: float | None = Field(None, description="lhs/sobol/morris: lower end of the range")
     high: float | None = Field(None, description="lhs/sobol/morris: upper end of the range")
+    relative: bool = Field(False, description="the value multiplies each field's value in the base scenario")
 
     @model_validator(mode="after")
     def _shape(self):
@@ -129,6 +131,8 @@ class FactorPlan:
     budget: bool  # the paths point into the experiment's budget, not the scenario
     integer: bool  # round sampled values
     numeric: bool  # the results column is float64 (else text)
+    relative: bool = False  # the value multiplies the base value
+    defaults: tuple = ()  # relative: per path, (schema default where the base has no value, integer field)
 
 
 @dataclass(frozen=True)
@@ -385,17 +389,37 @@ def load_experiment(path: str | Path, network=None) -> Plan:
         names.add(f.label)
         if len(set(budget_flags)) > 1:
             _fail(path, f"factors[{i}].paths", "a factor cannot set both budget and scenario fields")
+        defaults = []
+        if f.relative:
+            for k, (steps, tp) in enumerate(zip(steps_all, types)):
+                where = f"factors[{i}].path" if f.path is not None else f"factors[{i}].paths[{k}]"
+                if not is_numeric(tp):
+                    _fail(path, where, f"a relative factor needs a numeric field; {f.all_paths[k]} is not a number")
+                default = field_default(Budget if budget_flags[k] else Scenario,
+                                        steps[1:] if budget_flags[k] else steps)
+                current = get_path(base, steps) if not budget_flags[k] else [None]
+                if any(v is None for v in current) and not isinstance(default, (int, float)):
+                    _fail(path, where, f"relative: {f.all_paths[k]} has no value in the base scenario to multiply")
+                if any(v is not None and (not isinstance(v, (int, float)) or isinstance(v, bool)) for v in current):
+                    _fail(path, where, f"relative: {f.all_paths[k]} is not a number in the base scenario")
+                defaults.append((default, is_integer(tp)))
+            if any(budget_flags):
+                _fail(path, f"factors[{i}].relative", "budget factors cannot be relative")
+            for j, v in enumerate(f.values or []):
+                if not isinstance(v, (int, float)) or isinstance(v, bool):
+                    _fail(path, f"factors[{i}].values[{j}]", f"a relative factor takes numbers (multipliers), got {v!r}")
         if f.low is not None:
             for k, tp in enumerate(types):
                 if not is_numeric(tp):
                     _fail(path, f"factors[{i}].low", f"a range needs a numeric field; {f.all_paths[k]} is not a number")
-        for j, v in enumerate(f.values or []):
+        for j, v in enumerate([] if f.relative else (f.values or [])):
             for tp in types:
                 problem = check_value(tp, v)
                 if problem:
                     _fail(path, f"factors[{i}].values[{j}]", problem)
-        plans.append(FactorPlan(f.label, tuple(steps_all), budget_flags[0], any(is_integer(t) for t in types),
-                                True))
+        plans.append(FactorPlan(f.label, tuple(steps_all), budget_flags[0],
+                                any(is_integer(t) for t in types) and not f.relative, True, f.relative,
+                                tuple(defaults)))
 
     seed0 = spec.seed if spec.seed is not None else int(base.get("seed", 0) or 0)
     sampler_seed = spec.sampler_seed if spec.sampler_seed is not None else seed0
@@ -410,7 +434,8 @@ def load_experiment(path: str | Path, network=None) -> Plan:
                         _fail(path, f"points[{j}].{fp.name}", problem_v)
     # a column per factor: numbers, or text for anything else
     plans = [FactorPlan(p.name, p.steps, p.budget, p.integer,
-                        all(isinstance(pt[p.name], (int, float)) and not isinstance(pt[p.name], bool) for pt in points))
+                        all(isinstance(pt[p.name], (int, float)) and not isinstance(pt[p.name], bool) for pt in points),
+                        p.relative, p.defaults)
              for p in plans]
     if spec.budget is not None:
         _check_budget(path, spec, base, points, plans)

@@ -39,7 +39,8 @@ class SweepReport:
     engine: str = ""
     first_error: str | None = None
     lost: int = 0  # runs not finished because the engine broke down (rerun to finish them)
-    run_seconds: dict = field(default_factory=dict)
+    run_seconds: dict = field(default_factory=dict)  # run -> seconds of the whole job in the worker
+    sim_seconds: dict = field(default_factory=dict)  # run -> seconds of the sim.run call alone
 
 
 class EngineBroken(Exception):
@@ -339,6 +340,8 @@ def _record(out, plan, job, payload, state, report):
         store.write_failed(out, plan, job, payload)
     state[rid] = {"status": payload["status"], "seconds": payload["seconds"], "error": payload["error"]}
     report.run_seconds[rid] = payload["seconds"]
+    if payload.get("sim_seconds") is not None:
+        report.sim_seconds[rid] = payload["sim_seconds"]
     report.ran += 1
     report.failed = sum(1 for s in state.values() if s["status"] == "failed")
 

@@ -51,6 +51,15 @@ def apply_budget(data: dict, budget: dict) -> dict:
     return data
 
 
+def _times(default_and_integer):
+    default, integer = default_and_integer
+
+    def combine(old, factor):
+        out = (default if old is None else old) * factor
+        return int(round(out)) if integer else float(out)
+    return combine
+
+
 def point_data(ctx, params: dict) -> dict:
     """The scenario mapping of one parameter point (base, then factors, then the budget split)."""
     data = copy.deepcopy(ctx.base_data)
@@ -59,9 +68,11 @@ def point_data(ctx, params: dict) -> dict:
         value = params[f.name]
         if f.integer and isinstance(value, float) and value.is_integer():
             value = int(value)
-        for steps in f.steps:
+        for k, steps in enumerate(f.steps):
             if f.budget:
                 set_path(budget, steps[1:], value)
+            elif f.relative:
+                set_path(data, steps, value, combine=_times(f.defaults[k]))
             else:
                 set_path(data, steps, value)
     if budget is not None:
@@ -100,14 +111,16 @@ def execute(ctx, job) -> dict:
     t0 = time.perf_counter()
     try:
         scenario = point_scenario(ctx, params)
+        t1 = time.perf_counter()
         results = run(scenario, seed=spec.seed, network=ctx.network)
+        sim_seconds = time.perf_counter() - t1
         outputs = _outputs(results.summary, ctx.outputs)
         daily = None
         if ctx.daily is not None:
             daily = results.tables["daily"][["day"] + ctx.daily].copy()
         del results, scenario
         return {"run": spec.run, "status": "done", "outputs": outputs, "daily": daily,
-                "seconds": time.perf_counter() - t0, "error": None}
+                "seconds": time.perf_counter() - t0, "sim_seconds": sim_seconds, "error": None}
     except Exception as exc:  # noqa: BLE001 - any failure of one run is recorded and the sweep goes on
         return {"run": spec.run, "status": "failed", "outputs": None, "daily": None,
                 "seconds": time.perf_counter() - t0, "error": _error(exc)}

@@ -1,0 +1,336 @@
+"""The Streamlit app, headless (streamlit.testing.v1.AppTest), on the tiny fixture network.
+
+Checks that every page loads, that widgets change results, that runs are reused rather than rerun, that a bad
+upload shows the schema's message without crashing, and that no map the app draws links anything online."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+pytest.importorskip("streamlit")
+from streamlit.testing.v1 import AppTest  # noqa: E402
+from streamlit.testing.v1.element_tree import UnknownElement  # noqa: E402
+
+from sim import maps  # noqa: E402
+from sim.app_support import (  # noqa: E402
+    MAX_UPLOAD_BYTES, SCENARIO_DIR, read_upload, scenario_yaml,
+)
+from sim.errors import InputError  # noqa: E402
+from sim.scenario import load_scenario  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+TINY = ROOT / "tests" / "fixtures" / "tiny"
+DEMAND = [{"origin": "niamey", "per_year": 20000, "budget_eur": 3500},
+          {"origin": "bamako", "per_year": 15000, "budget_eur": 3000}]
+TIMEOUT = 120
+
+
+def _write(folder: Path, name: str, **extra) -> Path:
+    data = {"name": name, "network": str(TINY), "days": 40, "seed": 3, "scale": 5, "demand": DEMAND, **extra}
+    path = folder / f"{name.lower().replace(' ', '_')}.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture()
+def scenario_dir(tmp_path, monkeypatch):
+    """Two small scenarios on the tiny network; the app lists only these."""
+    _write(tmp_path, "Tiny A")
+    _write(tmp_path, "Tiny B", interventions=[{"kind": "operational_cooperation", "name": "Joint patrols",
+                                               "intensity": 2.0, "cost_eur": 5_000_000}])
+    monkeypatch.setenv("SIM_APP_SCENARIOS", str(tmp_path))
+    return tmp_path
+
+
+def _app() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _walk(node):
+    children = getattr(node, "children", None)
+    if isinstance(children, dict):
+        for child in children.values():
+            yield child
+            yield from _walk(child)
+
+
+def _folium_args(at: AppTest) -> list[dict]:
+    out = []
+    for e in _walk(at._tree):
+        if isinstance(e, UnknownElement) and e.type == "component_instance" and "folium" in e.proto.component_name:
+            out.append(json.loads(e.proto.json_args))
+    return out
+
+
+def _metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def _assert_offline(args: dict) -> None:
+    links = list(args["js_links"]) + list(args["css_links"])
+    assert links, "the map must load Leaflet from somewhere"
+    for url in links:
+        assert not url.lower().startswith(("http:", "https:", "//")), url
+        assert url.startswith("/app/static/"), url
+    for part in ("header", "html", "script", "feature_group"):
+        text = args.get(part) or ""
+        assert '<script src="http' not in text and "href=\"http" not in text, part
+        assert maps.external_links(text) == [], part
+    for url in links:
+        assert (ROOT / "static" / url.removeprefix("/app/static/")).is_file(), url
+
+
+# --------------------------------------------------------------------------- run and map page
+def test_run_page_runs_draws_an_offline_map_and_reuses_runs(scenario_dir):
+    from app_pages import common
+
+    at = _app()
+    assert at.title[0].value.startswith("Run a scenario")
+    assert any("No results yet" in i.value for i in at.info) or _folium_args(at)
+    at.button(key="run_button").click().run()
+    assert not at.exception, at.exception
+    attempts = _metric(at, "Crossing attempts")
+    assert attempts != "0"
+    maps_drawn = _folium_args(at)
+    assert len(maps_drawn) == 1
+    args = maps_drawn[0]
+    _assert_offline(args)
+    assert "feature_group" in args and "L.geoJson" in args["feature_group"]
+
+    store = common.run_store()
+    misses, layer = store.misses, args["feature_group"]
+    # moving the day slider changes the data layer only, and runs nothing
+    at.slider(key="map_day").set_value(5).run()
+    assert not at.exception, at.exception
+    args2 = _folium_args(at)[0]
+    assert args2["feature_group"] != layer
+    assert args2["script"] == args["script"], "the base map must not be rebuilt when only the day changes"
+    # changing a map indicator rebuilds the legend but runs nothing either
+    at.selectbox(key="map_leg_colour").set_value("fee").run()
+    at.selectbox(key="map_window").set_value(7).run()
+    at.checkbox(key="map_tiles").check().run()  # opt-in internet tiles: still no CDN script or stylesheet
+    assert not at.exception, at.exception
+    _assert_offline(_folium_args(at)[0])
+    assert "tile.openstreetmap.org" in _folium_args(at)[0]["script"]
+    assert store.misses == misses, "moving map widgets must not rerun the model"
+
+    # a widget that changes the scenario changes the results after Run
+    at.number_input(key="days_" + str(at.session_state["scn_rev"])).set_value(20).run()
+    assert any("changed since this run" in w.value for w in at.warning)
+    at.button(key="run_button").click().run()
+    assert not at.exception, at.exception
+    assert _metric(at, "Crossing attempts") != attempts
+    assert not any("changed since this run" in w.value for w in at.warning)
+
+
+def test_seed_changes_results_and_same_seed_is_reused(scenario_dir):
+    from app_pages import common
+
+    at = _app()
+    at.button(key="run_button").click().run()
+    first = _metric(at, "Crossing attempts")
+    rev = str(at.session_state["scn_rev"])
+    at.number_input(key="seed_" + rev).set_value(4).run()
+    at.button(key="run_button").click().run()
+    assert not at.exception, at.exception
+    assert _metric(at, "Crossing attempts") != first
+    misses = common.run_store().misses
+    at.number_input(key="seed_" + rev).set_value(3).run()
+    at.button(key="run_button").click().run()
+    assert _metric(at, "Crossing attempts") == first
+    assert common.run_store().misses == misses, "seed 3 was run before: it must come from the store"
+
+
+# --------------------------------------------------------------------------- uploads
+def test_bad_upload_shows_the_schema_message_and_keeps_running(scenario_dir):
+    at = _app()
+    at.selectbox(key="scn_choice").set_value("Upload a scenario file…").run()
+    assert not at.exception, at.exception
+    bad = yaml.safe_dump({"name": "Bad", "network": str(TINY), "demand": DEMAND,
+                          "interventions": [{"kind": "teleportation"}]}).encode()
+    at.file_uploader(key="scn_upload").set_value(("bad.yaml", bad, "application/x-yaml")).run()
+    assert not at.exception, at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert "bad.yaml" in errors and "interventions[0].kind" in errors and "teleportation" in errors
+    # broken YAML: message with the line
+    at.file_uploader(key="scn_upload").set_value(("broken.yaml", b"name: [unclosed\n", "application/x-yaml")).run()
+    assert not at.exception, at.exception
+    assert any("broken.yaml" in e.value and "broken YAML" in e.value for e in at.error)
+    # a good upload becomes the scenario
+    good = (scenario_dir / "tiny_a.yaml").read_bytes().replace(b"Tiny A", b"Uploaded tiny")
+    at.file_uploader(key="scn_upload").set_value(("good.yaml", good, "application/x-yaml")).run()
+    assert not at.exception, at.exception
+    assert not at.error
+    assert at.session_state["scn_data"]["name"] == "Uploaded tiny"
+
+
+def test_upload_handling_directly(tmp_path):
+    content = yaml.safe_dump({"name": "Up", "network": "../tests/fixtures/tiny", "days": 10, "demand": DEMAND}).encode()
+    data, scenario, network = read_upload("up.yaml", content)  # relative to scenarios/, as if saved there
+    assert scenario.name == "Up" and network.name == "tiny"
+    with pytest.raises(InputError, match="limited to 1 MB"):
+        read_upload("huge.yaml", b"#" * (MAX_UPLOAD_BYTES + 1))
+    with pytest.raises(InputError, match="not a text file"):
+        read_upload("bin.yaml", b"\xff\xfe\x00\x81")
+    with pytest.raises(InputError, match=r"up\.yaml: line \d+, column \d+: broken YAML"):
+        read_upload("up.yaml", b"a: [b\n")
+    with pytest.raises(InputError, match="must be a mapping"):
+        read_upload("list.yaml", b"- 1\n- 2\n")
+    unknown_origin = yaml.safe_dump({"name": "X", "network": str(TINY), "demand": [{"origin": "atlantis", "per_year": 5}]})
+    with pytest.raises(InputError, match=r"x\.yaml: field 'demand\[0\]\.origin': unknown place 'atlantis'"):
+        read_upload("x.yaml", unknown_origin.encode())
+    with pytest.raises(InputError, match="negative|greater than or equal"):
+        read_upload("neg.yaml", yaml.safe_dump({"name": "N", "network": str(TINY), "demand": DEMAND, "interventions": [
+            {"kind": "anti_corruption", "cost_eur": -5}]}).encode())
+    # a base scenario is found relative to scenarios/ too, and errors name the upload
+    (tmp_path / "base.yaml").write_text(yaml.safe_dump({"name": "B", "network": str(TINY), "demand": DEMAND}))
+    data, scenario, _ = read_upload("child.yaml", yaml.safe_dump({"base": str(tmp_path / "base.yaml"), "days": 12}).encode())
+    assert scenario.days == 12 and scenario.name == "B"
+    with pytest.raises(InputError, match=r"child\.yaml: base"):
+        read_upload("child.yaml", yaml.safe_dump({"base": "no_such_file.yaml"}).encode())
+
+
+# --------------------------------------------------------------------------- builder
+def test_builder_edits_interventions_and_cost(scenario_dir):
+    at = _app()
+    at.switch_page("app_pages/builder.py").run()
+    assert not at.exception, at.exception
+    assert [s.value.split(" ·")[0] for s in at.subheader][:3] == ["Prevention", "Response", "Alternatives"]
+    assert _metric(at, "Total package cost") == "€ 0"
+    at.selectbox(key="add_kind_response").set_value("financial_investigations").run()
+    at.button(key="add_response").click().run()
+    assert not at.exception, at.exception
+    costs = [n for n in at.number_input if n.key and n.key.endswith("_cost")]
+    assert len(costs) == 1
+    costs[0].set_value(2_500_000).run()
+    assert _metric(at, "Total package cost") == "€ 2,500,000"
+    assert _metric(at, "Response") == "€ 2,500,000"
+    at.button(key="add_alternatives").click().run()  # legal pathways by default
+    assert not at.exception, at.exception
+    assert _metric(at, "Alternatives") == "€ 1,000,000"
+    assert [iv["kind"] for iv in at.session_state["scn_data"]["interventions"]] == [
+        "financial_investigations", "legal_pathways"]
+    # an end before the start: the schema's message, no crash
+    p = "iv_" + f"{at.session_state['scn_rev']}_{at.session_state['iv_rev']}_0_"
+    at.number_input(key=p + "start").set_value(60).run()
+    at.number_input(key=p + "end").set_value(30).run()
+    assert not at.exception, at.exception
+    assert any("end (day 30) must be after start (day 60)" in e.value for e in at.error)
+    at.number_input(key=p + "end").set_value(None).run()
+    assert not at.error
+    # remove the first: the second remains
+    at.button(key=p + "remove").click().run()
+    assert [iv["kind"] for iv in at.session_state["scn_data"]["interventions"]] == ["legal_pathways"]
+    # the edited scenario runs on the Run page
+    at.switch_page("app_pages/run.py").run()
+    at.button(key="run_button").click().run()
+    assert not at.exception, at.exception
+    assert _folium_args(at)
+
+
+def test_downloaded_yaml_passes_check_in_scenarios_folder(scenario_dir):
+    scenario, _ = load_scenario(scenario_dir / "tiny_b.yaml")
+    text = scenario_yaml(scenario)
+    data = yaml.safe_load(text)
+    assert not Path(data["network"]).is_absolute(), "network should be relative to scenarios/"
+    path = SCENARIO_DIR / f"_app_test_download_{os.getpid()}.yaml"
+    try:
+        path.write_text(text, encoding="utf-8")
+        again, network = load_scenario(path)  # includes check_against_network
+        assert again.total_cost_eur() == scenario.total_cost_eur() == 5_000_000
+        assert again.interventions[0].kind == "operational_cooperation"
+        out = subprocess.run([sys.executable, "-m", "sim", "check", str(path)], cwd=ROOT, capture_output=True,
+                             text=True, timeout=120)
+        assert out.returncode == 0, out.stdout + out.stderr
+    finally:
+        path.unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------------- compare
+def test_compare_page_kpis_costs_and_difference_map(scenario_dir):
+    at = _app()
+    at.number_input(key="replicates_input").set_value(2).run()
+    at.switch_page("app_pages/compare.py").run()
+    assert not at.exception, at.exception
+    chosen = at.multiselect(key="cmp_choice")
+    options = chosen.options
+    b = next(o for o in options if o.startswith("Tiny B"))
+    chosen.set_value([options[0], b]).run()
+    at.button(key="cmp_run").click().run()
+    assert not at.exception, at.exception
+    frames = [d.value for d in at.dataframe]
+    kpis = frames[0]
+    assert "Deaths and missing (people)" in kpis.index
+    assert any("95% interval" in c for c in kpis.columns)
+    cost = frames[1]
+    assert "€ per death avoided [95% interval]" in cost.columns
+    assert cost["extra cost (€)"].iloc[0] == "5,000,000"
+    drawn = _folium_args(at)
+    assert len(drawn) == 1
+    _assert_offline(drawn[0])
+    assert "Change" in drawn[0]["feature_group"]
+    # choosing another measure redraws without rerunning anything
+    from app_pages import common
+
+    misses = common.slim_store().misses
+    at.selectbox(key="cmp_map_measure").set_value("deaths").run()
+    at.selectbox(key="cmp_measure").set_value("state_stranded").run()
+    assert not at.exception, at.exception
+    assert common.slim_store().misses == misses
+
+
+def test_experiments_page_loads(scenario_dir):
+    at = _app()
+    at.switch_page("app_pages/experiments.py").run()
+    assert not at.exception, at.exception
+    assert at.title
+
+
+def test_no_scenarios_is_handled(tmp_path, monkeypatch):
+    monkeypatch.setenv("SIM_APP_SCENARIOS", str(tmp_path / "empty"))
+    at = _app()
+    assert any("No scenario" in i.value for i in at.info)
+
+
+# --------------------------------------------------------------------------- standalone map file
+def test_standalone_map_html_is_offline():
+    from sim import run
+
+    scenario, network = load_scenario(ROOT / "tests" / "fixtures" / "tiny.yaml")
+    res = run(scenario, network=network, days=20, scale=10)
+    frames = maps.run_frames(res.tables, network)
+    html = maps.standalone_html(maps.run_map(network, frames, 10, title="t"))
+    assert maps.external_links(html) == []
+    assert '<script src="http' not in html
+    assert not re.search(r'<link[^>]+href="(https?:)?//', html)
+    assert "L.geoJson" in html and "Leaflet 1.9.4" in html  # Leaflet inlined
+    assert "url(data:image/png;base64," in html  # its images too
+
+
+def test_comparison_report_is_one_offline_page():
+    from sim import run
+    from sim.app_support import compare_arms, report_html, slim
+
+    scenario, network = load_scenario(ROOT / "tests" / "fixtures" / "tiny.yaml")
+    funded = scenario.model_copy(update={"interventions": [
+        __import__("sim.scenario", fromlist=["Intervention"]).Intervention(
+            kind="operational_cooperation", intensity=2.0, cost_eur=1_000_000)]})
+    arms = [[slim(run(s, seed=k, days=30, scale=10, network=network), k) for k in (1, 2)] for s in (scenario, funded)]
+    comps = compare_arms(arms)
+    html = report_html(["Baseline", "Funded"], [scenario, funded], comps, arms,
+                       {"replicates": 2, "seeds": "1–2", "days": 30, "scale": 10}, network)
+    assert "Key figures" in html and "Cost-effectiveness" in html and "Displacement" in html
+    assert html.count("data:image/png;base64,") == 2  # charts over time + where flows moved
+    assert maps.external_links(html) == [] and "http" not in html.replace("http-equiv", "")

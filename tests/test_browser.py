@@ -1,0 +1,201 @@
+"""The app end to end in a real headless browser (Debian's chromium driven by Playwright), fully offline.
+
+Starts `streamlit run app.py` on 127.0.0.1, runs the tiny scenario through the UI, checks that the map draws
+legs, that the day slider and Play change the map, that a comparison runs, and that no request left the
+machine. Screenshots go to test-artifacts/."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = ROOT / "test-artifacts"
+TINY = ROOT / "tests" / "fixtures" / "tiny"
+DEMAND = [{"origin": "niamey", "per_year": 20000, "budget_eur": 3500},
+          {"origin": "bamako", "per_year": 15000, "budget_eur": 3000}]
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+LOCAL_SCHEMES = {"data", "about", "blob"}
+
+if not Path(CHROMIUM).exists():
+    pytest.skip(f"chromium not installed: {CHROMIUM} is missing (apt-get install chromium)", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (Python package) not installed")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_app(env_extra: dict | None = None, port: int | None = None):
+    """Start the app on 127.0.0.1; returns (process, url). The caller stops it with stop_app."""
+    port = port or _free_port()
+    env = {**os.environ, **(env_extra or {})}
+    env.setdefault("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=False)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+            raise RuntimeError(f"streamlit exited early ({proc.returncode}):\n{out}")
+        try:
+            with urllib.request.urlopen(url + "_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return proc, url
+        except OSError:
+            time.sleep(0.3)
+    stop_app(proc)
+    raise RuntimeError("streamlit did not start within 90 s")
+
+
+def stop_app(proc) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+    if proc.stdout:
+        proc.stdout.close()
+
+
+def launch_browser(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+
+
+def off_machine(urls: list[str]) -> list[str]:
+    bad = []
+    for u in urls:
+        p = urlparse(u)
+        if p.scheme in LOCAL_SCHEMES:
+            continue
+        if p.hostname not in LOCAL_HOSTS:
+            bad.append(u)
+    return bad
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("scenarios")
+    for name, extra in (("Tiny A", {}), ("Tiny B", {"interventions": [
+            {"kind": "operational_cooperation", "name": "Joint patrols", "intensity": 2.0, "cost_eur": 5_000_000}]})):
+        data = {"name": name, "network": str(TINY), "days": 40, "seed": 3, "scale": 5, "demand": DEMAND, **extra}
+        (folder / f"{name.lower().replace(' ', '_')}.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    proc, url = start_app({"SIM_APP_SCENARIOS": str(folder)})
+    try:
+        yield url
+    finally:
+        stop_app(proc)
+
+
+def map_signature(frame) -> str:
+    return frame.locator("path.leaflet-interactive").evaluate_all(
+        "els => els.map(e => (e.getAttribute('stroke-width') || '') + (e.getAttribute('stroke') || '')"
+        " + (e.getAttribute('d') || '').length).join(',')")
+
+
+def slider_value(slider) -> int:
+    return int(float(slider.evaluate("e => e.value")))
+
+
+def wait_for_change(frame, before: str, timeout: float = 20.0) -> float:
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        if map_signature(frame) != before:
+            return time.time() - t0
+        time.sleep(0.05)
+    raise AssertionError("the map did not change")
+
+
+def test_app_in_a_real_browser_offline(app_url):
+    ARTIFACTS.mkdir(exist_ok=True)
+    requests: list[str] = []
+    with sync_api.sync_playwright() as pw:
+        browser = launch_browser(pw)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.on("request", lambda r: requests.append(r.url))
+            page.goto(app_url)
+            page.get_by_role("button", name="Run the model").click(timeout=60_000)
+            iframe = page.locator('iframe[title="streamlit_folium.st_folium"]')
+            iframe.wait_for(timeout=90_000)
+            frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+            frame.locator("path.leaflet-interactive").first.wait_for(timeout=60_000)
+            n_paths = frame.locator("path.leaflet-interactive").count()
+            assert n_paths >= 10, f"expected legs and places drawn as SVG paths, got {n_paths}"
+            assert frame.locator(".sim-legend").count() == 1, "legend missing"
+            iframe.scroll_into_view_if_needed()
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(ARTIFACTS / "browser_run_map.png"))
+            assert any(urlparse(u).path.endswith("/app/static/leaflet/leaflet.js") for u in requests), \
+                "Leaflet must come from the app's static folder"
+
+            # tooltips carry the figures
+            frame.locator("path.leaflet-interactive").last.hover(force=True)
+            frame.locator(".leaflet-tooltip").first.wait_for(timeout=10_000)
+
+            # the day slider changes the map
+            before = map_signature(frame)
+            slider = page.get_by_role("slider").first
+            slider.focus()
+            page.keyboard.press("Home")
+            wait_for_change(frame, before)
+            assert slider_value(slider) == 0
+            page.screenshot(path=str(ARTIFACTS / "browser_run_map_day0.png"))
+
+            # the map downloads as one HTML file that links nothing online
+            with page.expect_download(timeout=60_000) as dl:
+                page.get_by_role("button", name="Download this map (HTML, works offline)").click()
+            html = Path(dl.value.path()).read_text(encoding="utf-8")
+            assert "L.geoJson" in html and "Leaflet 1.9.4" in html
+            assert not re.search(r'<(script|link)[^>]+(src|href)="(https?:)?//', html)
+            (ARTIFACTS / "browser_map_download.html").write_text(html, encoding="utf-8")
+
+            # Play steps through the days
+            page.get_by_role("button", name="▶ Play").click()
+            t0 = time.time()
+            while time.time() - t0 < 20 and slider_value(slider) == 0:
+                time.sleep(0.1)
+            assert slider_value(slider) > 0, "Play did not move the day"
+            pause = page.get_by_role("button", name="⏸ Pause")
+            if pause.count():
+                pause.click()
+
+            # a comparison of the two scenarios, 2 replicates
+            box = page.get_by_role("spinbutton", name="Replicates (for comparisons)")
+            box.fill("2")
+            box.press("Enter")
+            page.wait_for_timeout(500)
+            page.get_by_role("link", name="Compare scenarios").click()
+            page.get_by_role("button", name="Run the comparison").click(timeout=60_000)
+            page.get_by_text("Cost-effectiveness").first.wait_for(timeout=120_000)
+            cmp_frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+            cmp_frame.locator("path.leaflet-interactive").first.wait_for(timeout=60_000)
+            assert cmp_frame.locator("path.leaflet-interactive").count() >= 10
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(ARTIFACTS / "browser_compare.png"), full_page=True)
+            assert page.get_by_text("Key figures").count() >= 1
+        finally:
+            browser.close()
+    assert requests, "no request recorded"
+    bad = off_machine(requests)
+    assert not bad, f"requests left the machine: {bad[:5]}"

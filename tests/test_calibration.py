@@ -1,0 +1,108 @@
+"""Calibration: the routine recovers known parameters on a synthetic case; the shipped baseline stays
+within its targets (so a model change that breaks calibration fails here)."""
+
+import json
+import shutil
+from functools import partial
+from pathlib import Path
+
+import pytest
+
+from sim.calibration import Targets, calibrate, ensemble_means, load_targets, measure, validate
+from sim.compare import run_ensemble
+from sim.network import load_network
+from sim.scenario import parse_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def two_routes(tmp_path_factory):
+    """The tiny network with its Tunisian crossing as a corridor of its own: two routes to fit."""
+    folder = tmp_path_factory.mktemp("net") / "tiny"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "tiny", folder)
+    legs = json.loads((folder / "legs.geojson").read_text())
+    for f in legs["features"]:
+        if f["properties"]["id"] == "sfax-lampedusa":
+            f["properties"]["corridor"] = "Tunisian Route"
+    (folder / "legs.geojson").write_text(json.dumps(legs))
+    return folder
+
+
+def scenario_data(folder, niamey, bamako, preference, risk):
+    return {"name": "synthetic", "network": str(folder), "days": 150, "seed": 1,
+            "demand": [{"origin": "niamey", "per_year": niamey}, {"origin": "bamako", "per_year": bamako}],
+            "corridors": {"Central Mediterranean": {"preference_eur": 0.0, "risk_factor": risk},
+                          "Tunisian Route": {"preference_eur": preference, "risk_factor": risk}}}
+
+
+def test_calibration_recovers_known_parameters(two_routes):
+    network = load_network(two_routes)
+    routes = {"CM": ["Central Mediterranean"], "TR": ["Tunisian Route"]}
+    truth = scenario_data(two_routes, 20000, 15000, 500.0, 1.0)
+    seeds = range(1000, 1003)
+    runs = run_ensemble(parse_scenario(truth, "truth"), seeds, scale=2,
+                        measure=partial(measure, routes=routes, interception_legs=()))
+    stub = Targets(routes, {}, {}, {})
+    sim = ensemble_means(runs, stub)
+    deaths = sum(sim["deaths"].values())
+    targets = Targets(routes, detections=sim["detections"], by_origin=sim["by_origin"],
+                      deaths={("CM", "TR"): (0.9 * deaths, deaths, 1.1 * deaths)})
+    # the larger route is the reference, whose preference is not fitted: it starts at its true value
+    assert targets.detections["CM"] > targets.detections["TR"]
+    start = scenario_data(two_routes, 8000, 40000, 0.0, 2.5)
+    fitted, history = calibrate(start, network, targets, source="synthetic", iterations=15, replicates=3,
+                                scale=2, first_seed=1000)
+    assert fitted.demand["niamey"] == pytest.approx(20000, rel=0.1)
+    assert fitted.demand["bamako"] == pytest.approx(15000, rel=0.1)
+    assert fitted.preference["Tunisian Route"] == pytest.approx(500, abs=150)
+    assert fitted.risk["Central Mediterranean"] == pytest.approx(1.0, rel=0.25)
+    assert history[-1]["max_detection_error"] < 0.05
+
+
+def test_calibration_resumes_where_it_stopped(two_routes, tmp_path):
+    network = load_network(two_routes)
+    routes = {"CM": ["Central Mediterranean"], "TR": ["Tunisian Route"]}
+    targets = Targets(routes, {"CM": 3000.0, "TR": 2000.0}, {"CM": {"NER": 1800.0, "MLI": 1200.0},
+                                                             "TR": {"NER": 1000.0, "MLI": 1000.0}}, {})
+    start = scenario_data(two_routes, 8000, 8000, 0.0, 1.0)
+    kwargs = dict(source="synthetic", replicates=1, scale=5, state_dir=tmp_path)
+    _, first = calibrate(start, network, targets, iterations=2, **kwargs)
+    _, resumed = calibrate(start, network, targets, iterations=4, **kwargs)
+    assert [h["iteration"] for h in resumed] == [0, 1, 2, 3]
+    assert resumed[:2] == json.loads(json.dumps(first))  # the first two were read back, not rerun
+    _, straight = calibrate(start, network, targets, iterations=4, **{**kwargs, "state_dir": tmp_path / "fresh"})
+    assert [h["parameters"] for h in straight] == [h["parameters"] for h in resumed]
+
+
+def test_shipped_baseline_stays_within_its_targets():
+    _, targets = load_targets(ROOT / "data" / "targets_europe_2023.yaml")
+    v = validate(ROOT / "scenarios" / "baseline.yaml", targets, replicates=4, scale=10)
+    failed = [r for r in v.rows if not r["ok"]]
+    detections = [r for r in v.rows if r["target"] == "detections"]
+    assert all(r["ok"] for r in detections), detections
+    assert not failed, failed
+
+
+def test_validation_doc_matches_the_command():
+    """docs/validation.md shows the table `python -m sim validate-data --markdown docs/validation.md` writes."""
+    from sim.calibration import validation_markdown
+    from sim.calibration_cli import DOC_END, DOC_START
+
+    doc = (ROOT / "docs" / "validation.md").read_text()
+    shown = doc[doc.index(DOC_START) + len(DOC_START):doc.index(DOC_END)].strip()
+    _, targets = load_targets(ROOT / "data" / "targets_europe_2023.yaml")
+    v = validate(ROOT / "scenarios" / "baseline.yaml", targets)  # the command's defaults
+    v.settings["scenario"] = "scenarios/baseline.yaml"
+    assert validation_markdown(v).strip() == shown
+
+
+def test_bad_targets_file(tmp_path):
+    from sim.errors import InputError
+
+    bad = tmp_path / "t.yaml"
+    bad.write_text((ROOT / "data" / "targets_europe_2023.yaml").read_text().replace("CMR:", "XYZ:"))
+    for name in ("frontex_detections_2023.csv", "frontex_origins_2023.csv", "dead_missing_2023.csv"):
+        shutil.copy(ROOT / "data" / name, tmp_path / name)
+    with pytest.raises(InputError, match="route code XYZ not in frontex_detections_2023.csv"):
+        load_targets(bad)
