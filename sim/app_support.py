@@ -407,6 +407,9 @@ def daily_bands(labels: list[str], arms: list[list[dict]], measure: str, period:
     for label, arm in zip(labels, arms):
         mat = np.array([r["daily"][measure].to_numpy(float) for r in arm])  # replicates x days
         days = mat.shape[1]
+        if days >= period:  # whole periods only: a short last period would look like a drop
+            days = days // period * period
+            mat = mat[:, :days]
         starts = np.arange(0, days, period)
         if kind == "flow":
             agg = np.add.reduceat(mat, starts, axis=1)
@@ -418,7 +421,10 @@ def daily_bands(labels: list[str], arms: list[list[dict]], measure: str, period:
             half = stats.t.ppf(0.975, n - 1) * agg.std(axis=0, ddof=1) / np.sqrt(n)
         else:
             half = np.zeros_like(mean)
-        frames.append(pd.DataFrame({"scenario": label, "day": starts, "mean": mean, "low": mean - half,
+        low = mean - half
+        if np.all(mat >= 0):  # counts and euros cannot go below zero
+            low = np.maximum(low, 0.0)
+        frames.append(pd.DataFrame({"scenario": label, "day": starts, "mean": mean, "low": low,
                                     "high": mean + half}))
     return pd.concat(frames, ignore_index=True)
 

@@ -6,8 +6,8 @@ seeds (common random numbers between iterations), compares it with the targets, 
 parameter by the log-ratio of target to simulation, damped:
 
 - demand per origin          <- detections by nationality, summed over routes (row margins)
-- corridor preference (EUR)  <- detections per route (column margins), relative to the largest route
-- corridor death-risk factor <- dead and missing per route (or group of routes)
+- preference of each nationality for each route (EUR) <- detections by nationality and route (cells)
+- corridor death-risk factor <- dead and missing per detection, per route (or group of routes)
 - corridor fee factor        <- mean fee on the route's border crossings, only when outside the range
 - enforcement of the named countries (then their corruption, once enforcement is at 1)
                              <- share of departures intercepted on the named corridor
@@ -210,8 +210,10 @@ class Parameters:
     fee: dict[str, float]  # corridor -> factor
     enforcement: dict[str, float]  # iso3 -> 0..1
     corruption: dict[str, float]  # iso3 -> 0..1
-    step: dict[str, float] = field(default_factory=dict)  # route -> preference step (EUR), adapted
-    last: dict[str, float] = field(default_factory=dict)  # route -> last log-ratio, for the adaptation
+    nationality: dict[str, dict[str, float]] = field(default_factory=dict)  # iso3 -> route -> EUR
+    routes_of: dict[str, list[str]] = field(default_factory=dict)  # route -> its corridors
+    step: dict[str, float] = field(default_factory=dict)  # "iso3|route" -> preference step (EUR), adapted
+    last: dict[str, float] = field(default_factory=dict)  # "iso3|route" -> last log-ratio, for the adaptation
 
     def to_json(self) -> dict:
         return self.__dict__.copy()
@@ -230,6 +232,10 @@ def initial_parameters(data: dict, network: Network, targets: Targets) -> Parame
         fee={c: float((over.get(c) or {}).get("fee_factor", 1.0)) for c in corridors},
         enforcement={k: float((countries.get(k) or {}).get("enforcement", defaults.loc[k, "enforcement"])) for k in icp},
         corruption={k: float((countries.get(k) or {}).get("corruption", defaults.loc[k, "corruption"])) for k in icp},
+        nationality={nat: {code: float((data.get("nationality_preferences") or {}).get(nat, {}).get(cs[0], 0.0))
+                           for code, cs in targets.routes.items() if nat in targets.by_origin[code]}
+                     for nat in sorted({n for d in targets.by_origin.values() for n in d})},
+        routes_of=dict(targets.routes),
     )
 
 
@@ -247,6 +253,12 @@ def apply(data: dict, p: Parameters) -> dict:
         countries[k] = {**(countries.get(k) or {}), "enforcement": round(p.enforcement[k], 4),
                         "corruption": round(p.corruption[k], 4)}
     out["countries"] = countries
+    prefs = out.setdefault("nationality_preferences", {}) or {}
+    for nat, routes in p.nationality.items():
+        for code, value in routes.items():
+            for corridor in p.routes_of[code]:
+                prefs.setdefault(nat, {})[corridor] = round(value, 1)
+    out["nationality_preferences"] = prefs
     return out
 
 
@@ -266,31 +278,39 @@ def update(p: Parameters, sim: dict, targets: Targets, network: Network, spread:
         if nat in want:
             ratio = want[nat] / got[nat] if got.get(nat, 0) > 0 else 2.0
             p.demand[origin] *= float(np.clip(ratio, 0.25, 4.0)) ** a
-    # corridor preference: route totals. Routes are coupled (one corridor's legs feed another's), so
-    # each route's step adapts (Rprop): it grows while the error keeps its sign and halves when it flips
-    # Preferences are relative: the largest route is the reference and keeps its own (shifting every
-    # route's preference alike would only trade off against demand).
-    reference = max(targets.detections, key=targets.detections.get)
-    for code, corridors in targets.routes.items():
-        if code == reference:
+    # nationality x route: each listed cell moves its nationality's preference for the route, with an
+    # adaptive step (Rprop: it grows while the error keeps its sign, halves when it flips), because
+    # routes are coupled; kept centred on zero per nationality (a common shift only trades off
+    # against demand) and bounded (a cell the model cannot reach must not drag the others away)
+    for nat, routes in p.nationality.items():
+        if len(routes) < 2:
             continue
-        s = sim["detections"][code]
-        err = float(np.log(targets.detections[code] / s)) if s and s > 0 else 2.0
-        step = p.step.get(code, 0.25 * spread)
-        prev = p.last.get(code)
-        if prev is not None:
-            step = step * 1.5 if prev * err > 0 else step * 0.5
-        p.step[code] = float(np.clip(step, 5.0, 2.0 * spread))
-        p.last[code] = err
-        for c in corridors:
-            p.preference[c] -= p.step[code] * float(np.clip(err, -1.0, 1.0))
-    # death risk per route or group of routes
+        for code in routes:
+            s = sim["by_origin"][code].get(nat, 0.0)
+            err = float(np.log(targets.by_origin[code][nat] / s)) if s > 0 else 2.0
+            key = f"{nat}|{code}"
+            step = p.step.get(key, 0.25 * spread)
+            prev = p.last.get(key)
+            if prev is not None:
+                step = step * 1.5 if prev * err > 0 else step * 0.5
+            p.step[key] = float(np.clip(step, 5.0, 2.0 * spread))
+            p.last[key] = err
+            routes[code] -= p.step[key] * float(np.clip(err, -1.0, 1.0))
+        mean = float(np.mean(list(routes.values())))
+        for code in routes:
+            routes[code] = float(np.clip(routes[code] - mean, -4.0 * spread, 4.0 * spread))
+    # death risk per route or group of routes: fitted as deaths per detection, so that a route whose
+    # flow is still too small is not made deadlier (which would shrink its flow further)
     for codes, (low, target, high) in targets.deaths.items():
         s = sum(sim["deaths"][c] for c in codes)
-        ratio = target / s if s > 0 else 2.0
+        flow_real = sum(targets.detections[c] for c in codes)
+        flow_sim = sum(sim["detections"][c] for c in codes)
+        if flow_sim <= 0:
+            continue
+        ratio = (target / flow_real) / (s / flow_sim) if s > 0 else 2.0
         for code in codes:
             for c in targets.routes[code]:
-                p.risk[c] = float(np.clip(p.risk[c] * np.clip(ratio, 0.25, 4.0) ** a, 0.01, 50.0))
+                p.risk[c] = float(np.clip(p.risk[c] * np.clip(ratio, 0.25, 4.0) ** a, 0.02, 10.0))
     # fees: only when outside the published range, towards its geometric middle
     for code, (low, high) in targets.fees.items():
         s = sim["fee"][code]
@@ -408,6 +428,9 @@ def write_fitted(p: Parameters, path: Path, targets_path: Path, history: list[di
         "corridors": {c: {"preference_eur": round(p.preference[c], 1), "risk_factor": round(p.risk[c], 4),
                           "fee_factor": round(p.fee[c], 4)} for c in p.preference},
     }
+    body["nationality_preferences"] = {
+        nat: {corridor: round(v, 1) for code, v in routes.items() for corridor in p.routes_of[code]}
+        for nat, routes in p.nationality.items() if len(routes) > 1}
     if p.enforcement:
         body["countries"] = {k: {"enforcement": round(p.enforcement[k], 4), "corruption": round(p.corruption[k], 4)}
                              for k in p.enforcement}

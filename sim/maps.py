@@ -125,9 +125,10 @@ def _inline_css() -> str:
 
 def standalone_html(m: folium.Map) -> str:
     """The map as one HTML file with Leaflet inlined: opens offline, from disk, with no server."""
-    use_local_leaflet()
+    use_local_leaflet_if_unset()
+    js_url = dict(folium.Map.default_js)["leaflet"]
+    css_url = dict(folium.Map.default_css)["leaflet_css"]
     html = m.get_root().render()
-    js_url, css_url = leaflet_urls()
     js = (LEAFLET_DIR / "leaflet.js").read_text(encoding="utf-8").replace("</script", "<\\/script")
     html = re.sub(r'<script src="' + re.escape(js_url) + r'"></script>', lambda _: f"<script>{js}</script>", html)
     html = re.sub(r'<link rel="stylesheet" href="' + re.escape(css_url) + r'"\s*/>',
@@ -345,6 +346,8 @@ div.leaflet-container { background: %s; }
 .sim-legend .bar { height: 10px; border: 1px solid #999; }
 .sim-legend .ends { display: flex; justify-content: space-between; }
 .sim-legend .row { display: flex; align-items: center; gap: 6px; }
+.leaflet-tooltip { font: 12px/1.35 sans-serif; }
+.sim-tip { border-collapse: collapse; margin-top: 2px; }
 .sim-tip td { padding: 0 4px; } .sim-tip td:last-child { text-align: right; }
 </style>
 """ % SEA

@@ -183,7 +183,8 @@ class RouteModel(mesa.Model):
         cost = base[None, :] + seen[:, None] * (self.p_death * b.value_of_life_eur)[None, :]
         # a preferred corridor can make a crossing feel cheaper, not free: no negative legs, so the
         # cost-to-go stays well defined
-        cost = np.maximum(cost + w.preference[None, :], 0.1 * cost + 1.0)
+        pref = w.preference[None, :] + w.nationality_preference[self.group_country]
+        cost = np.maximum(cost + pref, 0.1 * cost + 1.0)
         cost[:, self.today.closed] = np.inf
         V = getattr(self, "_V", None)
         if V is None or V.shape != (self.n_groups, w.n_places):
@@ -304,6 +305,9 @@ class RouteModel(mesa.Model):
         held = done[caught]
         pop.state[held] = P.DETAINED
         pop.days_left[held] = self.behaviour.detention_days
+        # some bought a package with several attempts: the smuggler owes them the next one
+        retry = (self.rng.random(len(held)) < self.behaviour.retry_included) & w.smuggled[leg[caught]]
+        pop.credit[held[retry]] = leg[caught][retry]
         rec.leg_add("interceptions", leg[caught])
         seen = w.detects_interception[leg[caught]]
         rec.detections(held[seen], leg[caught][seen])
@@ -403,7 +407,7 @@ class RouteModel(mesa.Model):
         mu = np.log(self.budget[at]) - 0.5 * b.budget_spread ** 2
         money = rng.lognormal(mu, b.budget_spread)
         return pop.add(len(at), state=P.WAITING, place=at, leg=-1, origin=at, group=np.repeat(group, leaving),
-                       born=self.day, money=money, broke_days=0, days_left=0)
+                       born=self.day, money=money, broke_days=0, days_left=0, credit=-1)
 
     def _vocational_in_transit(self, waiting, stranded, rec) -> np.ndarray:
         """Vocational places in transit countries, offered to stranded people first, then to waiting ones."""
@@ -442,12 +446,14 @@ class RouteModel(mesa.Model):
         if len(wt) == 0:
             return
 
-        # too poor for any open leg from here: count the days, strand after a while
+        # too poor for any open leg from here (and owed no retry here): count the days, strand after a while
         place = pop.place[wt]
         cheapest = self.cheapest[place]
         money = pop.money[wt]
         open_here = np.isfinite(cheapest)
-        poor = open_here & (money < cheapest)
+        credit = pop.credit[wt].astype(np.int64)
+        owed = (credit >= 0) & (w.src[np.maximum(credit, 0)] == place) & self.open_legs[np.maximum(credit, 0)]
+        poor = open_here & (money < cheapest) & ~owed
         broke = wt[poor]
         pop.leg[broke] = self._cheapest_leg()[place[poor]]  # the leg they cannot pay for
         days = pop.broke_days[broke] + 1
@@ -456,7 +462,7 @@ class RouteModel(mesa.Model):
         pop.state[strand] = P.STRANDED
         rec.place_add("stranded_new", pop.place[strand])
         can = open_here & ~poor
-        wt, place, money = wt[can], place[can], money[can]
+        wt, place, money, owed, credit = wt[can], place[can], money[can], owed[can], credit[can]
         if len(wt) == 0:
             return
 
@@ -467,11 +473,13 @@ class RouteModel(mesa.Model):
         pos = np.minimum(np.searchsorted(keys, key, side="left"), len(keys) - 1) % w.n_legs
         leg = w.out_order[pos].astype(np.int64)
         moving = w.src[leg] == place  # else every leg is closed to this group's eyes: wait
-        # the chosen leg too dear: take the cheapest open leg from here instead
+        # the chosen leg too dear: take the cheapest open leg from here instead; a retry owed is taken
         dear = money < self.price[leg]
         leg = np.where(dear, self._cheapest_leg()[place], leg)
+        leg = np.where(owed, credit, leg)
+        moving |= owed
         pop.leg[wt] = np.where(moving, leg, -1)
-        buyers, bleg = wt[moving], leg[moving]
+        buyers, bleg, free = wt[moving], leg[moving], owed[moving]
 
         # smuggled legs: places sold up to the networks' capacity, in random order
         smuggled = w.smuggled[bleg]
@@ -481,14 +489,16 @@ class RouteModel(mesa.Model):
         sorted_leg = bleg[order]
         rank = np.arange(len(order)) - np.searchsorted(sorted_leg, sorted_leg, side="left")
         ok = ~w.smuggled[sorted_leg] | (rank < slots[sorted_leg])
-        go, gleg = buyers[order][ok], sorted_leg[ok]
+        go, gleg, gfree = buyers[order][ok], sorted_leg[ok], free[order][ok]
         sold = w.smuggled[gleg]
         self.served_people = np.bincount(gleg[sold], minlength=w.n_legs) * float(self.scale)
         self.queue_people = np.maximum(self.queue_people - self.served_people, 0)
-        fee = self.price[gleg]
+        fee = np.where(gfree, 0.0, self.price[gleg])
         pop.money[go] -= fee.astype(np.float32)
-        rec.leg_add("revenue_eur", gleg[sold], weights=fee[sold])
-        rec.leg_add("paid", gleg[sold])
+        pop.credit[go] = -1
+        paid = sold & ~gfree
+        rec.leg_add("revenue_eur", gleg[paid], weights=fee[paid])
+        rec.leg_add("paid", gleg[paid])
 
         # checks before boarding commercial transport: refused travellers get their money back; some
         # are sent home, the others look for another way

@@ -32,6 +32,7 @@ class Population:
         "origin": np.int16,  # origin place
         "group": np.int16,  # perception group (origin country)
         "born": np.int16,  # day created
+        "credit": np.int16,  # leg a smuggler owes them a free retry on (a 'package' with attempts), -1 if none
     }
 
     def __init__(self, capacity: int = 1024):

@@ -138,6 +138,7 @@ class Behaviour(Strict):
     detention_days: Annotated[int, Field(ge=1)] = 5
     return_after_refusal: Fraction = Field(0.5, description="share of people refused boarding who go home")
     return_after_interception: Fraction = Field(0.2, description="share of intercepted people returned home")
+    retry_included: Fraction = Field(0.5, description="share of intercepted people whose smuggler owes them another attempt (package deals)")
     strand_after_days: Annotated[int, Field(ge=1)] = 21
     work_income_eur_per_day: NonNeg = 8.0
     give_up_per_day: Fraction = Field(0.003, description="daily chance a stranded person goes home")
@@ -171,6 +172,9 @@ class Scenario(Strict):
     demand: Annotated[list[Demand], Field(min_length=1)]
     countries: dict[str, CountryOverride] = {}
     corridors: dict[str, CorridorOverride] = {}
+    nationality_preferences: dict[str, dict[str, float]] = Field(
+        {}, description="per nationality (ISO3) and corridor: EUR added to the perceived cost of the corridor's "
+                        "border crossings for people of that nationality (negative = preferred); calibration sets it")
     behaviour: Behaviour = Behaviour()
     interventions: list[Intervention] = []
     events: list[Event] = []
@@ -253,7 +257,7 @@ def _merge(base: dict, child: dict) -> dict:
     for key, value in child.items():
         if key in ("interventions", "events") and isinstance(value, list):
             out[key] = list(base.get(key) or []) + value
-        elif key in ("countries", "corridors", "behaviour") and isinstance(value, dict):
+        elif key in ("countries", "corridors", "behaviour", "nationality_preferences") and isinstance(value, dict):
             merged = dict(base.get(key) or {})
             for k, v in value.items():
                 merged[k] = {**merged.get(k, {}), **v} if isinstance(v, dict) and isinstance(merged.get(k), dict) else v
@@ -327,6 +331,12 @@ def check_against_network(scenario: Scenario, network: Network) -> None:
     for name in scenario.corridors:
         if name not in corridors:
             fail(f"corridors.{name}", f"unknown corridor {name!r} (known: {', '.join(sorted(corridors))})")
+    for iso3, prefs in scenario.nationality_preferences.items():
+        if iso3 not in countries:
+            fail(f"nationality_preferences.{iso3}", f"country {iso3} is not on the network")
+        for name in prefs:
+            if name not in corridors:
+                fail(f"nationality_preferences.{iso3}.{name}", f"unknown corridor {name!r}")
     for group, levers in (("interventions", scenario.interventions), ("events", scenario.events)):
         for i, lever in enumerate(levers):
             at = f"{group}[{i}]"

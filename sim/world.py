@@ -28,6 +28,7 @@ class World:
     fee: np.ndarray  # base fee per person, corridor fee factor applied
     risk: np.ndarray  # base death risk, corridor risk factor applied
     preference: np.ndarray  # corridor preference, EUR added to the perceived cost of its border crossings
+    nationality_preference: np.ndarray  # countries x legs: the same, per nationality
     controlled: np.ndarray
     control: np.ndarray  # country number of the controlling authority, -1 if none
     smuggled: np.ndarray
@@ -82,6 +83,8 @@ class World:
             fee=legs["fee_eur"].to_numpy(float) * fee_factor[corridor],
             risk=np.clip(legs["death_risk"].to_numpy(float) * risk_factor[corridor], 0, 0.95),
             preference=_on_crossings(pref[corridor], corridor, legs["controlled"].to_numpy(bool)),
+            nationality_preference=_by_nationality(scenario, iso3, corridors, corridor,
+                                                   legs["controlled"].to_numpy(bool)),
             controlled=legs["controlled"].to_numpy(bool),
             control=control,
             smuggled=legs["smuggled"].to_numpy(bool),
@@ -107,4 +110,12 @@ def _on_crossings(pref: np.ndarray, corridor: np.ndarray, controlled: np.ndarray
         legs = corridor == c
         where = legs & controlled if (legs & controlled).any() else legs
         out[where] = pref[where]
+    return out
+
+
+def _by_nationality(scenario, iso3, corridors, corridor, controlled) -> np.ndarray:
+    out = np.zeros((len(iso3), len(corridor)))
+    for country, prefs in scenario.nationality_preferences.items():
+        per_corridor = np.array([prefs.get(c, 0.0) for c in corridors])
+        out[iso3.index(country)] = _on_crossings(per_corridor[corridor], corridor, controlled)
     return out

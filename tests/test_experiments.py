@@ -117,6 +117,23 @@ def test_paths_parse_and_set():
         parse_path("interventions[0]intensity")
 
 
+def test_relative_factor_multiplies_the_base_value(tmp_path):
+    from sim.experiments.worker import point_data
+
+    path = experiment(tmp_path, set={"days": 20, "interventions": [dict(COOP, intensity=0.5), dict(COOP), AWARE]},
+                      factors=[{"name": "coop", "path": "interventions[kind=operational_cooperation].intensity",
+                                "relative": True, "values": [0, 3]},
+                               {"name": "demand", "path": "demand[0].per_year", "relative": True, "values": [2]},
+                               {"name": "detention", "path": "behaviour.detention_days", "relative": True,
+                                "values": [1.5]}])
+    plan = load_experiment(path)
+    data = point_data(plan.context, plan.points[1])
+    assert [iv["intensity"] for iv in data["interventions"]] == [1.5, 3.0, 1.0]
+    assert data["demand"][0]["per_year"] == 40000  # 2 x the base's 20,000
+    assert data["behaviour"]["detention_days"] == 8  # 1.5 x the default 5, rounded: a whole number of days
+    assert [iv["intensity"] for iv in point_data(plan.context, plan.points[0])["interventions"]] == [0, 0, 1.0]
+
+
 def test_budget_split_rule():
     data = {"interventions": [dict(COOP, cost_eur=2e6, intensity=1.0), dict(AWARE, cost_eur=1e6, intensity=0.5),
                               dict(LEGAL, cost_eur=3e6), {"kind": "anti_corruption", "intensity": 1.0}]}
@@ -174,6 +191,12 @@ BAD = [
     ({"factors": [{"name": "x", "path": "days", "values": [10]}, {"name": "x", "path": "scale", "values": [5]}]},
      "factors[1].name", "two factors are called 'x'"),
     ({"factors": [{"name": "run", "path": "days", "values": [10]}]}, "factors[0].name", "column of the results"),
+    ({"set": {"countries.LBY.corruption": 3}}, "set", "makes the base scenario invalid"),
+    ({"set": {"countries.XXX.corruption": 0.3}}, "set", "country XXX is not on the network"),
+    ({"factors": [{"path": "interventions[0].kind", "values": [2], "relative": True}]}, "factors[0].path",
+     "relative factor needs a numeric field"),
+    ({"factors": [{"path": "interventions[0].end", "values": [2], "relative": True}]}, "factors[0].path",
+     "no value in the base scenario"),
 ]
 
 

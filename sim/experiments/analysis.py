@@ -68,7 +68,7 @@ def load_sweep(folder: str | Path) -> Sweep:
         d = folder / sub
         return {store.run_id(p.name) for p in d.glob(pattern)} if d.is_dir() else set()
 
-    done_ids, failed_ids = ids(store.RUNS, "run-*.parquet"), ids(store.FAILED, "run-*.json") - set()
+    done_ids, failed_ids = ids(store.RUNS, "run-*.parquet"), ids(store.FAILED, "run-*.json")
     rows["status"] = np.where(rows["run"].isin(done_ids), "done",
                               np.where(rows["run"].isin(failed_ids), "failed", "pending"))
     man["counts"] = {"total": len(rows), "done": int((rows["status"] == "done").sum()),

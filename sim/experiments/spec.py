@@ -348,6 +348,10 @@ def load_experiment(path: str | Path, network=None) -> Plan:
     if not base_path.exists():
         _fail(path, "base", f"base scenario {spec.base} not found")
     base = scenario_data(base_path)
+    # the base's own mistakes name the base file
+    base_scenario = parse_scenario(copy.deepcopy(base), source=base_path)
+    network = network or load_network(base_scenario.network_path())
+    check_against_network(base_scenario, network)
 
     # fixed fields
     for key, value in spec.set.items():
@@ -361,9 +365,14 @@ def load_experiment(path: str | Path, network=None) -> Plan:
             set_path(base, steps, value)
         except PathError as exc:
             _fail(path, f"set.{key}", str(exc))
-    scenario = parse_scenario(copy.deepcopy(base), source=base_path)
-    network = network or load_network(scenario.network_path())
-    check_against_network(scenario, network)
+    try:
+        scenario = parse_scenario(copy.deepcopy(base), source=base_path)
+    except InputError as exc:  # the base was valid: the mistake is in `set`
+        _fail(path, "set", f"makes the base scenario invalid: {exc.where}: {exc.message}")
+    try:
+        check_against_network(scenario, network)
+    except InputError as exc:
+        _fail(path, "set", f"the scenario does not fit its network: {exc.where}: {exc.message}")
 
     # factors
     plans, names = [], set()

@@ -24,7 +24,7 @@ from .spec import Plan
 from .worker import execute, execute_local, init_process, worker_info
 
 MANIFEST_EVERY_S = 30.0
-MAX_WORKER_DEATHS = 3  # a run that was in flight when a worker died this often is recorded as failed
+MAX_WORKER_DEATHS = 3  # a run that, alone on the pool, kills its worker this often is recorded as failed
 
 
 @dataclass
@@ -260,10 +260,11 @@ def sweep(plan: Plan, out: str | Path, *, workers: int | None = None, scheduler:
         if state:
             echo(f"resuming: {len(state)} of {len(plan.runs)} runs already finished, {len(todo)} to go")
         show = sys.stderr.isatty() if progress is None else progress
-        bar = tqdm(total=len(plan.runs), initial=len(state), unit="run", disable=not show, dynamic_ncols=True,
+        bar = tqdm(total=len(plan.runs), initial=len(state), unit="run", disable=not show,
                    smoothing=0.05, desc=plan.spec.name[:30])
         inflight: dict = {}
         deaths: dict[int, int] = {}
+        suspects: deque = deque()  # runs in flight when a worker died: rerun one at a time to find the culprit
         t0 = last_manifest = time.monotonic()
 
         def finished(job, payload):
@@ -273,10 +274,16 @@ def sweep(plan: Plan, out: str | Path, *, workers: int | None = None, scheduler:
                 bar.set_postfix(failed=report.failed, refresh=False)
 
         try:
-            while (todo or inflight) and not (stop_after is not None and report.ran >= stop_after):
-                while todo and len(inflight) < eng.capacity:
-                    job = todo.popleft()
-                    inflight[eng.submit(job)] = job
+            while (todo or inflight or suspects) and not (stop_after is not None and report.ran >= stop_after):
+                if suspects:
+                    if not inflight:
+                        job = suspects.popleft()
+                        inflight[eng.submit(job)] = job
+                else:
+                    while todo and len(inflight) < eng.capacity:
+                        job = todo.popleft()
+                        inflight[eng.submit(job)] = job
+                alone = len(inflight) == 1
                 broken = False
                 for fut in eng.wait(inflight):
                     job = inflight.pop(fut)
@@ -284,33 +291,37 @@ def sweep(plan: Plan, out: str | Path, *, workers: int | None = None, scheduler:
                         payload = fut.result()
                     except cf.process.BrokenProcessPool:
                         broken = True
-                        todo.appendleft(job)
-                        deaths[job[0].run] = deaths.get(job[0].run, 0) + 1
-                        continue
+                        inflight[fut] = job  # handled below with the others
+                        break
                     except Exception as exc:  # noqa: BLE001 - engine trouble, not the run's
                         if type(exc).__name__ != "KilledWorker":
                             raise EngineBroken(f"{type(exc).__name__}: {exc}") from None
                         payload = _lost(job, f"Dask workers died running it ({exc})")
                     finished(job, payload)
                 if broken:
-                    # a worker process died: keep what finished, run the rest again on a fresh pool
+                    # a worker process died: keep what finished; the others are suspects, rerun one at a time,
+                    # and a run that kills its worker when alone MAX_WORKER_DEATHS times is recorded as failed
+                    lost = []
                     for fut, job in list(inflight.items()):
                         if fut.done() and not fut.cancelled() and fut.exception() is None:
                             finished(job, fut.result())
                         else:
-                            todo.appendleft(job)
-                            deaths[job[0].run] = deaths.get(job[0].run, 0) + 1
+                            lost.append(job)
                     inflight.clear()
-                    for job in [j for j in todo if deaths.get(j[0].run, 0) >= MAX_WORKER_DEATHS]:
-                        todo.remove(job)
-                        finished(job, _lost(job, f"the worker process died {MAX_WORKER_DEATHS} times running it"))
+                    if alone and len(lost) == 1:
+                        job = lost[0]
+                        deaths[job[0].run] = deaths.get(job[0].run, 0) + 1
+                        if deaths[job[0].run] >= MAX_WORKER_DEATHS:
+                            finished(job, _lost(job, f"the worker process died {MAX_WORKER_DEATHS} times running it"))
+                            lost = []
+                    suspects.extendleft(reversed(lost))
                     echo("a worker process died: restarting the local pool and running its runs again")
                     eng.restart()
                 if time.monotonic() - last_manifest > MANIFEST_EVERY_S:
                     store.write_manifest(out, store.manifest(plan, state, params))
                     last_manifest = time.monotonic()
         except EngineBroken as exc:
-            report.lost = len(todo) + len(inflight)
+            report.lost = len(todo) + len(inflight) + len(suspects)
             echo(f"the engine stopped ({exc}); rerun the same command to finish the missing runs")
             eng.close(cancel=True)
             eng = None
@@ -325,7 +336,7 @@ def sweep(plan: Plan, out: str | Path, *, workers: int | None = None, scheduler:
         finally:
             bar.close()
             if eng is not None:
-                eng.close(cancel=bool(todo or inflight))
+                eng.close(cancel=bool(todo or inflight or suspects))
         report.seconds = time.monotonic() - t0
         store.write_manifest(out, store.manifest(plan, state, params))
     _finish(report, state)
