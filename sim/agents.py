@@ -87,10 +87,10 @@ class SmugglingNetwork(mesa.Agent):
     def step(self) -> None:
         m, b = self.model, self.model.behaviour
         legs, alloc = self.legs, self.alloc
-        cap = self.capacity()
-        share = cap / np.maximum(m.capacity[legs], 1e-9)
-        self.leg_revenue = m.served_people[legs] * share * m.price[legs]
-        self.leg_bribes = b.bribe_share * self.leg_revenue * m.leg_corruption[legs]
+        cap = (self.members * b.capacity_per_member) * alloc
+        # each leg's sales are shared among the networks on it by capacity
+        self.leg_revenue = cap * m.revenue_per_capacity[legs]
+        self.leg_bribes = self.leg_revenue * m.bribe_rate[legs]
         self.revenue = float(self.leg_revenue.sum())
         self.bribes = float(self.leg_bribes.sum())
         self.capital += self.revenue - self.bribes - self.members * b.member_cost_eur_per_day
@@ -113,21 +113,20 @@ class SmugglingNetwork(mesa.Agent):
             rec.country_add("bribes_eur", self.control, self.leg_bribes)
 
         # adapt: capacity follows demand and avoids policed or closed legs
-        p_int = m.p_intercept[legs]
-        demand = m.queue_people[legs] + m.served_people[legs]
-        target = (demand + 1.0) * np.exp(-4.0 * p_int) * m.open_legs[legs]
+        target = m.leg_appeal[legs]
         total = target.sum()
         if total > 0:
             self.alloc = alloc = (1 - b.adapt_rate) * alloc + (b.adapt_rate / total) * target
-        pressure = float(alloc @ p_int)
-        cap_total = float(cap.sum())
-        unmet = max(0.0, float(demand.sum()) - cap_total) / max(cap_total, 1.0)
+        pressure = float(alloc @ m.p_intercept[legs])
+        drag = float(alloc @ m.today.seizure_mult[self.where])
+        demand = float(m.leg_demand[legs].sum())
+        cap_total = self.members * b.capacity_per_member
+        unmet = max(0.0, demand - cap_total) / max(cap_total, 1.0)
         target_markup = 1.0 + b.price_under_pressure * pressure + 0.3 * min(unmet, 1.0)
         self.markup += 0.1 * (target_markup - self.markup)
 
         # grow where demand is unmet and money allows (seizures slow it); shed members it cannot pay
         if unmet > 0 and self.capital > b.hire_cost_eur:
-            drag = float(alloc @ m.today.seizure_mult[self.where])
             hires = min(b.recruit_rate * max(self.members, 1.0) * min(unmet, 1.0) / drag,
                         0.5 * self.capital / b.hire_cost_eur)
             self.members += hires

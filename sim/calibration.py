@@ -63,6 +63,7 @@ class TargetSpec(_Strict):
     name: str
     scenario: str
     write_to: str
+    enforcement_for_detections: dict[str, list[str]] = {}
     detections_tolerance: float = 0.15
     deaths_tolerance: float = 0.3
     routes: dict[str, RouteSpec]
@@ -79,6 +80,7 @@ class Targets:
     deaths: dict[tuple, tuple[float, float, float]]  # routes -> (low, target, high)
     fees: dict[str, tuple[float, float]] = field(default_factory=dict)
     interception: tuple[str, tuple[str, ...], float, float] | None = None  # corridor, countries, share, tolerance
+    enforcement_for: dict[str, list[str]] = field(default_factory=dict)  # route -> countries fitted to its detections
     detections_tolerance: float = 0.15
     deaths_tolerance: float = 0.3
 
@@ -112,6 +114,13 @@ def load_targets(path: str | Path) -> tuple[TargetSpec, Targets]:
         # the listed nationalities stand for the whole route, in proportion
         shares = top.groupby("nationality_iso3")["detections"].sum()
         by_origin[code] = (shares / shares.sum() * detections[code]).to_dict()
+    # a nationality listed on some route but not among another route's top ten had fewer detections
+    # there than that route's tenth: aim at half of it
+    listed = {n for d in by_origin.values() for n in d}
+    for code, cells in by_origin.items():
+        floor = 0.5 * min(cells.values())
+        for nat in listed - set(cells):
+            cells[nat] = floor
     groups: dict[str, list[str]] = {}
     for code, route in spec.routes.items():
         if "iom_group" in route.deaths:
@@ -134,7 +143,8 @@ def load_targets(path: str | Path) -> tuple[TargetSpec, Targets]:
     icp = spec.interception
     interception = (icp.corridor, tuple(icp.countries), icp.intercepted / icp.departures, icp.tolerance) if icp else None
     targets = Targets({c: r.corridors for c, r in spec.routes.items()}, detections, by_origin, deaths, fees,
-                      interception, spec.detections_tolerance, spec.deaths_tolerance)
+                      interception, dict(spec.enforcement_for_detections), spec.detections_tolerance,
+                      spec.deaths_tolerance)
     return spec, targets
 
 
@@ -223,7 +233,8 @@ def initial_parameters(data: dict, network: Network, targets: Targets) -> Parame
     corridors = [c for cs in targets.routes.values() for c in cs]
     over = data.get("corridors") or {}
     countries = data.get("countries") or {}
-    icp = targets.interception[1] if targets.interception else ()
+    icp = (targets.interception[1] if targets.interception else ()) + tuple(
+        k for ks in targets.enforcement_for.values() for k in ks)
     defaults = network.countries
     return Parameters(
         demand={d["origin"]: float(d["per_year"]) for d in data["demand"]},
@@ -317,16 +328,27 @@ def update(p: Parameters, sim: dict, targets: Targets, network: Network, spread:
         if s and not (low <= s <= high):
             for c in targets.routes[code]:
                 p.fee[c] *= (math.sqrt(low * high) / s) ** a
+    # enforcement at a route's border: more interceptions, more repeat attempts, more detections
+    for code, countries in targets.enforcement_for.items():
+        s = sim["detections"][code]
+        ratio = targets.detections[code] / s if s > 0 else 2.0
+        for k in countries:
+            _raise_enforcement(p, k, float(np.clip(ratio, 0.5, 2.0)) ** (0.5 * a))
     # interception share: enforcement first, then corruption once enforcement is at its maximum
     if targets.interception and sim.get("interception"):
         ratio = targets.interception[2] / sim["interception"]
-        for k in p.enforcement:
-            e = p.enforcement[k] * ratio ** a
-            if e > 1.0:
-                p.corruption[k] = float(np.clip(p.corruption[k] / (e / 1.0), 0.0, 1.0))
-                e = 1.0
-            p.enforcement[k] = float(np.clip(e, 0.01, 1.0))
+        for k in targets.interception[1]:
+            _raise_enforcement(p, k, ratio ** a)
     return p
+
+
+def _raise_enforcement(p: Parameters, k: str, factor: float) -> None:
+    """Enforcement times factor; past 1, the rest of the factor lowers corruption instead."""
+    e = p.enforcement[k] * factor
+    if e > 1.0:
+        p.corruption[k] = float(np.clip(p.corruption[k] / e, 0.0, 1.0))
+        e = 1.0
+    p.enforcement[k] = float(np.clip(e, 0.01, 1.0))
 
 
 # ------------------------------------------------------------------ checking against the targets

@@ -59,6 +59,9 @@ class RouteModel(mesa.Model):
         self.group_of_country[group_countries] = np.arange(len(group_countries))
         self.group_country = group_countries
         self.n_groups = len(group_countries)
+        self.origin_places = origins
+        self.origin_group = self.group_of_country[w.place_country[origins]]
+        self.origins_per_group = np.bincount(self.origin_group, minlength=self.n_groups)
 
         self.demand = np.zeros(w.n_places)
         self.budget = np.ones(w.n_places)
@@ -161,17 +164,15 @@ class RouteModel(mesa.Model):
         fraud = c["corruption"][w.leg_country]
         self.p_refused = np.where(w.commercial, t.check * (1.0 - 0.7 * fraud), 0.0)
         self.open_legs = ~t.closed
+        watch = 1.0 - np.exp(-b.detection_scale * c["effectiveness"][ctrl])
+        self.p_detect = np.where(w.detects & ~w.sea & w.controlled, watch, 1.0)
         self.pressure = np.stack([c["arrest_pressure"], c["seizure_pressure"], c["takedown_pressure"]])
 
     def _trust(self) -> np.ndarray:
         """Trust in smugglers' narratives per perception group, after campaigns and takedowns."""
-        w = self.world
-        origins = w.place_kind == 0
-        trust = np.empty(self.n_groups)
-        for g, country in enumerate(self.group_country):
-            sel = origins & (w.place_country == country)
-            trust[g] = self.behaviour.trust_in_smugglers * float(self.today.trust_mult[sel].mean())
-        return trust * (0.5 + 0.5 * self.online_reach)
+        mult = np.bincount(self.origin_group, weights=self.today.trust_mult[self.origin_places],
+                           minlength=self.n_groups) / self.origins_per_group
+        return self.behaviour.trust_in_smugglers * mult * (0.5 + 0.5 * self.online_reach)
 
     def _cost_to_go(self):
         """Perceived cost per leg (groups x legs) and cheapest cost to a destination (groups x places)."""
@@ -270,6 +271,7 @@ class RouteModel(mesa.Model):
         waiting = self._vocational_in_transit(waiting, stranded, rec)
         self._depart(waiting, Q, rec)
 
+        self._market_signals()
         for net in nets:
             net.step()
         self._enter_networks()
@@ -313,7 +315,8 @@ class RouteModel(mesa.Model):
         rec.detections(held[seen], leg[caught][seen])
         over, over_leg = done[crossed], leg[crossed]
         rec.leg_add("crossings", over_leg)
-        seen = w.detects[over_leg]
+        # sea arrivals are all registered; on land only a share of crossings is detected
+        seen = w.detects[over_leg] & (self.rng.random(len(over)) < self.p_detect[over_leg])
         rec.detections(over[seen], over_leg[seen])
         dst = w.dst[over_leg]
         pop.place[over] = dst
@@ -515,6 +518,14 @@ class RouteModel(mesa.Model):
         days = w.days[gleg]
         pop.days_left[go] = np.maximum(1, np.floor(days) + (rng.random(len(go)) < days - np.floor(days)))
         rec.leg_add("attempts", gleg)
+
+    def _market_signals(self):
+        """Per-leg figures every network reads today: computed once here rather than in each network."""
+        b = self.behaviour
+        self.revenue_per_capacity = self.served_people * self.price / np.maximum(self.capacity, 1e-9)
+        self.bribe_rate = b.bribe_share * self.leg_corruption
+        self.leg_demand = self.queue_people + self.served_people
+        self.leg_appeal = (self.leg_demand + 1.0) * np.exp(-4.0 * self.p_intercept) * self.open_legs
 
     def _cheapest_leg(self) -> np.ndarray:
         w = self.world

@@ -6,7 +6,8 @@ import numpy as np
 
 from . import people as P
 
-LEG_FLOWS = ("attempts", "crossings", "interceptions", "deaths", "refused_boarding", "paid", "revenue_eur")
+LEG_FLOWS = ("attempts", "crossings", "interceptions", "deaths", "refused_boarding", "paid", "revenue_eur",
+             "detections")
 LEG_LEVELS = ("price_eur", "capacity", "queue", "p_intercept", "p_death")
 PLACE_FLOWS = ("created", "left", "stayed", "alternatives", "arrivals", "returned", "stranded_new")
 PLACE_LEVELS = ("waiting", "stranded", "detained")
@@ -14,7 +15,7 @@ COUNTRY_FLOWS = ("arrests", "seized_eur", "bribes_eur")
 COUNTRY_LEVELS = ("effectiveness", "corruption", "training")
 # measures counted in model entries, multiplied by the scale on output (the rest are already in
 # people or euros: network capacities, queues and money follow the people they stand for)
-SCALED = {"attempts", "crossings", "interceptions", "deaths", "refused_boarding", "paid", "revenue_eur",
+SCALED = {"attempts", "crossings", "interceptions", "deaths", "refused_boarding", "paid", "revenue_eur", "detections",
           *PLACE_FLOWS, *PLACE_LEVELS}
 
 
@@ -47,6 +48,7 @@ class Recorder:
             w = self.model.world
             nationality = w.place_country[self.model.people.origin[people]]
             np.add.at(self.detections_by_origin, (w.corridor[legs], nationality), 1)
+            self.leg_add("detections", legs)
 
     def place_add(self, measure, places):
         if len(places):

@@ -50,8 +50,6 @@ class Results:
 
         legs = tidy(rec.leg, LEG_FLOWS + LEG_LEVELS, net.legs["id"].to_numpy(), "leg")
         legs.insert(2, "corridor", np.tile(net.legs["corridor"].to_numpy(), days))
-        legs["detections"] = (np.where(np.tile(w.detects, days), legs["crossings"], 0)
-                              + np.where(np.tile(w.detects_interception, days), legs["interceptions"], 0))
         legs["arrivals"] = np.where(np.tile(w.is_destination[w.dst], days), legs["crossings"], 0)
         places = tidy(rec.place, PLACE_FLOWS + PLACE_LEVELS, net.places["id"].to_numpy(), "place")
         countries = tidy(rec.country, COUNTRY_FLOWS + COUNTRY_LEVELS, np.array(w.iso3), "iso3")

@@ -135,10 +135,11 @@ class Behaviour(Strict):
     knows_alternatives: Fraction = Field(0.3, description="share of people who know an existing alternative")
     prefers_alternative: Fraction = Field(0.8, description="share of those who know it who take it when offered")
     interception_scale: NonNeg = Field(1.0, description="interception probability = 1 - exp(-scale * effective enforcement)")
+    detection_scale: NonNeg = Field(2.0, description="share of land crossings into the bloc detected = 1 - exp(-scale * effectiveness of the border's authority); sea arrivals are all detected")
     detention_days: Annotated[int, Field(ge=1)] = 5
     return_after_refusal: Fraction = Field(0.5, description="share of people refused boarding who go home")
     return_after_interception: Fraction = Field(0.2, description="share of intercepted people returned home")
-    retry_included: Fraction = Field(0.5, description="share of intercepted people whose smuggler owes them another attempt (package deals)")
+    retry_included: Fraction = Field(0.7, description="share of intercepted people whose smuggler owes them another attempt (package deals)")
     strand_after_days: Annotated[int, Field(ge=1)] = 21
     work_income_eur_per_day: NonNeg = 8.0
     give_up_per_day: Fraction = Field(0.003, description="daily chance a stranded person goes home")
@@ -146,7 +147,7 @@ class Behaviour(Strict):
     danger_under_pressure: NonNeg = Field(1.0, description="extra death risk when a leg is heavily policed")
     price_under_pressure: NonNeg = Field(0.8, description="price rise when a leg is heavily policed")
     capacity_per_member: NonNeg = Field(3.0, description="places a network member can sell per day")
-    members_per_network: Annotated[int, Field(ge=1)] = 60
+    members_per_network: Annotated[int, Field(ge=1)] = 100
     member_cost_eur_per_day: NonNeg = 60.0
     bribe_share: Fraction = Field(0.15, description="share of revenue on corrupt borders paid in bribes")
     arrest_rate: NonNeg = Field(0.01, description="daily share of members arrested at full enforcement")
