@@ -437,12 +437,15 @@ class RouteModel(mesa.Model):
         self.queue_people[:] = 0
         self.served_people[:] = 0
         # network capacity and price on each leg today
-        cap = np.zeros(w.n_legs)
-        price_num = np.zeros(w.n_legs)
-        for net in self.networks:
-            c = net.capacity()
-            np.add.at(cap, net.legs, c)
-            np.add.at(price_num, net.legs, c * net.markup)
+        nets = list(self.networks)
+        if nets:
+            legs = np.concatenate([n.legs for n in nets])
+            caps = np.concatenate([n.capacity() for n in nets])
+            marks = np.repeat([n.markup for n in nets], [len(n.legs) for n in nets])
+            cap = np.bincount(legs, weights=caps, minlength=w.n_legs)
+            price_num = np.bincount(legs, weights=caps * marks, minlength=w.n_legs)
+        else:
+            cap = price_num = np.zeros(w.n_legs)
         markup = np.divide(price_num, cap, out=np.ones(w.n_legs), where=cap > 0)
         self.capacity = cap
         self.price = w.fee * markup
@@ -458,7 +461,8 @@ class RouteModel(mesa.Model):
         owed = (credit >= 0) & (w.src[np.maximum(credit, 0)] == place) & self.open_legs[np.maximum(credit, 0)]
         poor = open_here & (money < cheapest) & ~owed
         broke = wt[poor]
-        pop.leg[broke] = self._cheapest_leg()[place[poor]]  # the leg they cannot pay for
+        cheapest_leg = self._cheapest_leg()
+        pop.leg[broke] = cheapest_leg[place[poor]]  # the leg they cannot pay for
         days = pop.broke_days[broke] + 1
         pop.broke_days[broke] = days
         strand = broke[days >= b.strand_after_days]
@@ -478,7 +482,7 @@ class RouteModel(mesa.Model):
         moving = w.src[leg] == place  # else every leg is closed to this group's eyes: wait
         # the chosen leg too dear: take the cheapest open leg from here instead; a retry owed is taken
         dear = money < self.price[leg]
-        leg = np.where(dear, self._cheapest_leg()[place], leg)
+        leg = np.where(dear, cheapest_leg[place], leg)
         leg = np.where(owed, credit, leg)
         moving |= owed
         pop.leg[wt] = np.where(moving, leg, -1)
@@ -488,9 +492,12 @@ class RouteModel(mesa.Model):
         smuggled = w.smuggled[bleg]
         self.queue_people = np.bincount(bleg[smuggled], minlength=w.n_legs) * float(self.scale)
         slots = stochastic_round(rng, cap / self.scale)
-        order = np.lexsort((rng.random(len(buyers)), bleg))
+        # random order within each leg's queue: shuffle, then a stable (radix) sort by leg
+        perm = rng.permutation(len(buyers))
+        order = perm[np.argsort(bleg[perm].astype(np.int16), kind="stable")]
         sorted_leg = bleg[order]
-        rank = np.arange(len(order)) - np.searchsorted(sorted_leg, sorted_leg, side="left")
+        starts = np.flatnonzero(np.diff(sorted_leg, prepend=-1))
+        rank = np.arange(len(order)) - np.repeat(starts, np.diff(starts, append=len(order)))
         ok = ~w.smuggled[sorted_leg] | (rank < slots[sorted_leg])
         go, gleg, gfree = buyers[order][ok], sorted_leg[ok], free[order][ok]
         sold = w.smuggled[gleg]
