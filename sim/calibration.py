@@ -426,8 +426,10 @@ def calibrate(data: dict, network: Network, targets: Targets, *, source: str, it
                             if progress else None)
         sim = ensemble_means(runs, targets)
         rows = check(sim, targets)
-        error = max(abs(r["sim"] - r["real"]) / r["real"] for r in rows if r["target"] == "detections")
+        errors = [abs(r["sim"] - r["real"]) / r["real"] for r in rows if r["target"] == "detections"]
+        error = max(errors)
         history.append({"iteration": k, "parameters": p.to_json(), "max_detection_error": error,
+                        "mean_detection_error": float(np.mean(errors)),
                         "within_targets": sum(r["ok"] for r in rows), "targets": len(rows), "sim": sim})
         if log:
             log(f"iteration {k}: {history[-1]['within_targets']}/{len(rows)} targets met, "
@@ -437,12 +439,17 @@ def calibrate(data: dict, network: Network, targets: Targets, *, source: str, it
             state_dir.mkdir(parents=True, exist_ok=True)
             payload = {"key": key, "parameters": p.to_json(), "history": history}
             _atomic(state_file, lambda f: Path(f).write_text(json.dumps(payload)))
-    best = max(history, key=lambda h: (h["within_targets"], -h["max_detection_error"]))
+    best = max(history, key=best_key)
     return Parameters(**best["parameters"]), history
 
 
+def best_key(h: dict):
+    """Most targets met, then the smallest averaged relative difference of detections."""
+    return (h["within_targets"], -h.get("mean_detection_error", h["max_detection_error"]))
+
+
 def write_fitted(p: Parameters, path: Path, targets_path: Path, history: list[dict], data: dict) -> None:
-    best = max(history, key=lambda h: (h["within_targets"], -h["max_detection_error"]))
+    best = max(history, key=best_key)
     budgets = {d["origin"]: d.get("budget_eur") for d in data["demand"]}
     body = {
         "demand": [{"origin": o, "per_year": round(v, 1), **({"budget_eur": budgets[o]} if budgets.get(o) else {})}

@@ -46,7 +46,9 @@ def register(app: typer.Typer) -> None:
                                     progress=update, log=typer.echo)
         except InputError as exc:
             _fail(str(exc))
-        chosen = max(history, key=lambda h: (h["within_targets"], -h["max_detection_error"]))
+        from .calibration import best_key
+
+        chosen = max(history, key=best_key)
         rows = check(chosen["sim"], tg)
         lines = [f"# Calibration report: {spec.name}", "",
                  f"{len(history)} iterations of {replicates} runs at scale {scale}; best iteration "
