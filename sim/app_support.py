@@ -198,8 +198,8 @@ def scenario_yaml(scenario: Scenario, target_dir: str | Path = SCENARIO_DIR) -> 
     out["network"] = _relative_network(scenario, target_dir)
     for key in ("days", "seed", "scale", "demand"):
         out[key] = full[key]
-    for key in ("countries", "corridors", "behaviour", "interventions", "events"):
-        if lean.get(key):
+    for key in full:  # every other field that differs from its default, whatever fields the schema gains
+        if key not in out and key not in ("description", "base") and lean.get(key):
             out[key] = lean[key]
     if "interventions" in out:  # keep every lever's kind, timing, intensity and cost explicit
         out["interventions"] = [

@@ -1,0 +1,23 @@
+"""Streamlit app of the migratory-route cooperation simulator: build a scenario, run it, watch it on a map,
+compare packages of interventions. Start with:  streamlit run app.py   (see docs/app.md).
+
+The app holds no model logic: it calls sim.run and sim.compare and presents their tables."""
+
+import streamlit as st
+
+from app_pages import common
+from sim import maps
+
+st.set_page_config(page_title="Migratory-route cooperation simulator", layout="wide")
+maps.use_local_leaflet(common.static_prefix())  # Leaflet from static/, never from a CDN
+
+# No page icons: Streamlit turns the active page's icon into a favicon fetched from the internet.
+pages = [
+    st.Page("app_pages/run.py", title="Run and map", default=True),
+    st.Page("app_pages/builder.py", title="Scenario builder"),
+    st.Page("app_pages/compare.py", title="Compare scenarios"),
+    st.Page("app_pages/experiments.py", title="Experiments"),
+]
+page = st.navigation(pages)
+common.sidebar()
+page.run()

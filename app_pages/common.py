@@ -1,0 +1,258 @@
+"""Streamlit glue shared by the app's pages: the scenario in the session, the sidebar, cached runs.
+
+The app holds no model logic: runs come from sim.run, comparisons from sim.compare."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+
+import streamlit as st
+
+from sim import maps
+from sim import run as sim_run
+from sim.app_support import (
+    MAX_UPLOAD_BYTES, check, list_scenarios, load_file, read_upload, run_key, scenario_from_key, slim,
+)
+from sim.errors import InputError
+from sim.network import load_network
+
+UPLOAD = "Upload a scenario file…"
+SCALES = [1, 2, 5, 10, 20, 50, 100]
+
+
+# --------------------------------------------------------------------------- caches
+@st.cache_resource(show_spinner=False, max_entries=8)
+def cached_network(path: str):
+    """Networks are read-only once loaded: one copy shared by all sessions."""
+    return load_network(path)
+
+
+def network_loader(path) -> object:
+    return cached_network(str(path))
+
+
+class RunStore:
+    """A bounded, thread-safe store of finished runs, shared by all sessions (least recently used dropped first).
+
+    Used instead of st.cache_data so that a progress bar can follow a run that is not stored yet (st.cache_data
+    records and replays elements touched inside the cached function, which a progress bar breaks), and so that
+    a stored run is handed out without copying it. Stored results are never modified."""
+
+    def __init__(self, max_entries: int):
+        self.max_entries = max_entries
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key):
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                self.hits += 1
+                return self._items[key]
+            self.misses += 1
+            return None
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.max_entries:
+                self._items.popitem(last=False)
+
+    def __contains__(self, key) -> bool:
+        with self._lock:
+            return key in self._items
+
+
+@st.cache_resource(show_spinner=False)
+def run_store() -> RunStore:
+    return RunStore(max_entries=12)
+
+
+@st.cache_resource(show_spinner=False)
+def slim_store() -> RunStore:
+    return RunStore(max_entries=600)
+
+
+def cached_run(key: str, seed: int, _progress=None):
+    """One run of the scenario described by `key` (see sim.app_support.run_key) with `seed`.
+
+    Kept per (scenario, seed): moving a widget that does not change the scenario does not rerun the model."""
+    store = run_store()
+    res = store.get((key, seed))
+    if res is None:
+        scenario = scenario_from_key(key, seed)
+        res = sim_run(scenario, seed=seed, network=network_loader(scenario.network_path()), progress=_progress)
+        store.put((key, seed), res)
+    return res
+
+
+def cached_slim_run(key: str, seed: int, _progress=None) -> dict:
+    """One replicate of an ensemble, reduced to what comparisons show (keeps memory small)."""
+    store = slim_store()
+    out = store.get((key, seed))
+    if out is None:
+        full = run_store().get((key, seed))
+        if full is None:
+            scenario = scenario_from_key(key, seed)
+            full = sim_run(scenario, seed=seed, network=network_loader(scenario.network_path()), progress=_progress)
+        out = slim(full, seed)
+        store.put((key, seed), out)
+    return out
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def cached_frames(key: str, seed: int, network_path: str):
+    """The run's tables pivoted for the map (read-only arrays, shared)."""
+    results = cached_run(key, seed)
+    return maps.run_frames(results.tables, cached_network(network_path))
+
+
+def progress_callback(bar, label: str, start: float = 0.0, span: float = 1.0):
+    """A sim.run progress callback that moves a Streamlit progress bar (about 50 updates per run)."""
+    state = {"last": -1}
+
+    def cb(day: int, total: int):
+        step = max(total // 50, 1)
+        if day == total or day // step != state["last"]:
+            state["last"] = day // step
+            frac = start + span * min(day / max(total, 1), 1.0)
+            bar.progress(min(frac, 1.0), text=f"{label}: day {day:,} of {total:,}")
+
+    return cb
+
+
+# --------------------------------------------------------------------------- the scenario in the session
+def static_prefix() -> str:
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"/{base}/app/static" if base else "/app/static"
+
+
+def _normalise(scenario) -> dict:
+    data = scenario.model_dump(mode="json")
+    data["network"] = str(scenario.network_path())
+    return data
+
+
+def _set_scenario(source_id, data, scenario, network):
+    st.session_state["scn_source_id"] = source_id
+    st.session_state["scn_data"] = _normalise(scenario)
+    st.session_state["scn_origin"] = scenario.source
+    st.session_state["scn_rev"] = st.session_state.get("scn_rev", 0) + 1
+    st.session_state.pop("scn_load_error", None)
+
+
+def handle_upload(name: str, content: bytes) -> str | None:
+    """Validate an uploaded file and make it the current scenario. Returns the error message, or None."""
+    source_id = ("upload", name, hashlib.sha256(content).hexdigest())
+    if st.session_state.get("scn_source_id") == source_id:
+        return st.session_state.get("scn_load_error")
+    try:
+        data, scenario, network = read_upload(name, content, network_loader=network_loader)
+    except InputError as exc:
+        st.session_state["scn_source_id"] = source_id
+        st.session_state["scn_load_error"] = str(exc)
+        return str(exc)
+    _set_scenario(source_id, data, scenario, network)
+    return None
+
+
+def _load_shipped(path) -> str | None:
+    try:
+        mtime = path.stat().st_mtime
+    except OSError:
+        mtime = None
+    source_id = ("file", str(path), mtime)
+    if st.session_state.get("scn_source_id") == source_id:
+        return st.session_state.get("scn_load_error")
+    try:
+        data, scenario, network = load_file(path, network_loader=network_loader)
+    except InputError as exc:
+        st.session_state["scn_source_id"] = source_id
+        st.session_state["scn_load_error"] = str(exc)
+        return str(exc)
+    _set_scenario(source_id, data, scenario, network)
+    return None
+
+
+def current():
+    """(scenario, network, error message) for the scenario being edited; scenario is None when there is none."""
+    data = st.session_state.get("scn_data")
+    if data is None:
+        return None, None, st.session_state.get("scn_load_error")
+    try:
+        scenario, network = check(data, st.session_state.get("scn_origin") or "scenario", network_loader)
+    except InputError as exc:
+        return None, None, str(exc)
+    return scenario, network, st.session_state.get("scn_load_error")
+
+
+def sidebar() -> None:
+    """Scenario choice, upload and run settings: shared by every page."""
+    sb = st.sidebar
+    sb.header("Scenario")
+    shipped = list_scenarios()
+    labels = list(shipped) + [UPLOAD]
+    choice = sb.selectbox("Scenario", labels, key="scn_choice",
+                          help="A ready scenario from the scenarios/ folder, or your own YAML file. "
+                               "Choosing another one discards unsaved edits (download them first).")
+    if choice == UPLOAD:
+        up = sb.file_uploader(f"Scenario file (YAML, up to {MAX_UPLOAD_BYTES // 1_000_000} MB)", type=["yaml", "yml"],
+                              key="scn_upload", max_upload_size=MAX_UPLOAD_BYTES // 1_000_000,
+                              help="Relative paths in the file (network, base) are read as if the file were in "
+                                   "the scenarios/ folder, e.g. network: ../geodata/europe")
+        if up is not None:
+            err = handle_upload(up.name, up.getvalue())
+            if err:
+                sb.error(f"This file cannot be used: {err}")
+    else:
+        err = _load_shipped(shipped[choice])
+        if err:
+            sb.error(f"This scenario cannot be used: {err}")
+    if not shipped and choice != UPLOAD:
+        sb.info("No scenario files found in scenarios/. Upload one.")
+
+    data = st.session_state.get("scn_data")
+    if data is None:
+        return
+    rev = st.session_state.get("scn_rev", 0)
+    sb.header("Run settings")
+    data["days"] = int(sb.number_input("Horizon (days)", min_value=1, max_value=3650, value=int(data["days"]), step=30,
+                                       key=f"days_{rev}", help="How many days the model runs."))
+    data["seed"] = int(sb.number_input("Seed", min_value=0, value=int(data["seed"]), step=1, key=f"seed_{rev}",
+                                       help="Same scenario and seed give the same run. Comparisons use this seed "
+                                            "and the following ones."))
+    scales = sorted(set(SCALES) | {int(data["scale"])})
+    data["scale"] = int(sb.selectbox("Scale (people per model entry)", scales, index=scales.index(int(data["scale"])),
+                                     key=f"scale_{rev}",
+                                     help="1 = every person is simulated (most detailed). 10 = one model entry "
+                                          "stands for 10 people: coarser, and lighter on large populations. "
+                                          "Figures are always in people."))
+    st.session_state["replicates"] = int(sb.number_input(
+        "Replicates (for comparisons)", min_value=2, max_value=100, value=st.session_state.get("replicates", 5),
+        step=1, key="replicates_input",
+        help="How many runs (seeds) per scenario on the Compare page. More replicates: narrower intervals, longer wait."))
+    sb.caption("The package of interventions and its cost: see the Scenario builder.")
+
+
+def require_scenario():
+    """The current scenario and network, or stop the page with a message saying what to do."""
+    scenario, network, err = current()
+    if scenario is None:
+        if err:
+            st.error(f"The scenario cannot be used: {err}")
+        else:
+            st.info("No scenario loaded yet. Choose one in the sidebar, or upload a YAML file "
+                    "(see docs/app.md for the format).")
+        st.stop()
+    if err:
+        st.warning(f"The last file you chose could not be used ({err}); still showing {scenario.name!r}.")
+    return scenario, network
+
+
+__all__ = ["cached_frames", "cached_network", "cached_run", "cached_slim_run", "current", "handle_upload",
+           "network_loader", "progress_callback", "require_scenario", "run_key", "sidebar", "static_prefix"]

@@ -1,0 +1,213 @@
+"""Run and map: run the current scenario once, see it on a map day by day, download tables and the map."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from app_pages import common
+from sim import maps
+from sim.errors import InputError
+from sim.app_support import (
+    DAILY_MEASURES, KIND_LABELS, corridor_table, package_costs, parquet_bytes, run_key, tables_zip,
+)
+
+PLAY_SECONDS = 1.0  # time between frames when playing
+
+scenario, network = common.require_scenario()
+
+st.title("Run a scenario and see it on the map")
+st.caption("The model follows people on the move, smuggling networks and authorities day by day. "
+           "Press **Run the model**, then move the day slider (or press Play) to watch flows change.")
+
+costs = package_costs(scenario)
+left, right = st.columns([3, 2])
+with left:
+    st.subheader(scenario.name)
+    if scenario.description:
+        st.write(scenario.description)
+    if scenario.interventions:
+        st.markdown("**Interventions:** " + "; ".join(
+            f"{KIND_LABELS.get(i.kind, i.kind)}" + (f" – {i.name}" if i.name and i.name != KIND_LABELS.get(i.kind) else "")
+            for i in scenario.interventions))
+    else:
+        st.markdown("**Interventions:** none (a baseline). Add some in the *Scenario builder*.")
+with right:
+    st.metric("Package cost", f"€ {costs['total']:,.0f}")
+    st.caption(f"{scenario.days:,} days · seed {scenario.seed} · scale {scenario.scale} "
+               f"(people per model entry) · network: {network.name} ({len(network.legs)} legs, "
+               f"{len(network.places)} places)")
+
+key = run_key(scenario)
+if st.button("Run the model", type="primary", key="run_button",
+             help="Runs the scenario with the seed, horizon and scale from the sidebar. Results are kept: "
+                  "running the same scenario and seed again is instant."):
+    bar = st.progress(0.0, text="Starting…")
+    try:
+        common.cached_run(key, scenario.seed, _progress=common.progress_callback(bar, "Running"))
+    except InputError as exc:
+        bar.empty()
+        st.error(f"The model cannot run this scenario: {exc}")
+        st.stop()
+    bar.empty()
+    st.session_state["last_run"] = {"key": key, "seed": scenario.seed, "name": scenario.name,
+                                    "network": str(scenario.network_path())}
+
+last = st.session_state.get("last_run")
+if not last and (key, scenario.seed) in common.run_store():  # already run (by anyone): show it at once
+    last = st.session_state["last_run"] = {"key": key, "seed": scenario.seed, "name": scenario.name,
+                                           "network": str(scenario.network_path())}
+if not last:
+    st.info("No results yet: press **Run the model**.")
+    st.stop()
+if (last["key"], last["seed"]) != (key, scenario.seed):
+    st.warning("The scenario or its settings changed since this run: the results below are for the previous "
+               "version. Press **Run the model** to update them.")
+
+with st.spinner("Loading results…"):
+    results = common.cached_run(last["key"], last["seed"])
+days = int(results.meta.get("days") or len(results.tables["daily"]))
+o = results.summary["overall"]
+
+st.subheader(f"Results: {last['name']}")
+cols = st.columns(5)
+cols[0].metric("Crossing attempts", f"{o['attempts']:,.0f}", help="Irregular attempts to cross a leg (people).")
+cols[1].metric("Arrivals", f"{o['arrivals']:,.0f}", help="People who reached a destination.")
+cols[2].metric("Deaths and missing", f"{o['deaths']:,.0f}")
+cols[3].metric("Deaths per 1,000 attempts",
+               "–" if o.get("deaths_per_1000_attempts") is None else f"{o['deaths_per_1000_attempts']:.2f}")
+cols[4].metric("Interceptions", f"{o['interceptions']:,.0f}")
+cols = st.columns(5)
+cols[0].metric("Stranded at the end", f"{o['stranded']:,.0f}", help="Out of money on the way: most at risk of exploitation.")
+cols[1].metric("Took an alternative", f"{o['alternatives_taken']:,.0f}", help="Legal pathway or vocational training.")
+cols[2].metric("Smuggler revenue", f"€ {o['smuggler_revenue_eur']:,.0f}")
+cols[3].metric("Proceeds seized", f"€ {o['proceeds_seized_eur']:,.0f}")
+cols[4].metric("Networks dismantled", f"{o['networks_dismantled']:,}")
+
+
+# --------------------------------------------------------------------------- the map
+def _toggle_play():
+    playing = not st.session_state.get("map_playing", False)
+    st.session_state["map_playing"] = playing
+    if playing:
+        st.session_state["map_hold"] = 2  # the click's rerun and the full rerun after it show the current day
+        if st.session_state.get("map_day", 0) >= st.session_state.get("map_last_day", 0):
+            st.session_state["map_day"] = 0  # at the end: play from the start
+
+
+def map_body(run_id: str, seed: int, network_path: str, days: int, title: str):
+    playing = st.session_state.get("map_playing", False)
+    step = int(st.session_state.get("map_step", 7))
+    st.session_state["map_last_day"] = days - 1
+    if "map_day" not in st.session_state or st.session_state["map_day"] > days - 1:
+        st.session_state["map_day"] = days - 1
+    hold = st.session_state.get("map_hold", 0)
+    if playing and hold > 0:
+        st.session_state["map_hold"] = hold - 1
+    elif playing:  # a tick of the play timer: next frame
+        nxt = st.session_state["map_day"] + step
+        if nxt > days - 1:
+            st.session_state["map_playing"] = False
+            st.session_state["map_day"] = days - 1
+            st.rerun()
+        st.session_state["map_day"] = nxt
+
+    c1, c2, c3, c4 = st.columns(4)
+    leg_colour = c1.selectbox("Leg colour", list(maps.LEG_COLOURS), key="map_leg_colour",
+                              format_func=lambda k: f"{maps.LEG_COLOURS[k][0]} ({maps.LEG_COLOURS[k][1]})",
+                              help="Colour of each leg. Width always shows the number of attempts.")
+    place_size = c2.selectbox("Circle size", list(maps.PLACE_SIZES), key="map_place_size",
+                              format_func=lambda k: maps.PLACE_SIZES[k][0])
+    country_shade = c3.selectbox("Country shading", list(maps.COUNTRY_SHADES), key="map_country_shade",
+                                 format_func=lambda k: maps.COUNTRY_SHADES[k][0] +
+                                 (f" ({maps.COUNTRY_SHADES[k][1]})" if maps.COUNTRY_SHADES[k][1] else ""))
+    window = c4.selectbox("Flows counted over", list(maps.WINDOWS), index=2, key="map_window",
+                          format_func=lambda w: maps.WINDOWS[w],
+                          help="Leg widths and colours add up the days up to the chosen day.")
+    d1, d2, d3, d4 = st.columns([6, 1.2, 1.2, 1.6], vertical_alignment="bottom")
+    day = d1.slider("Day of the run", 0, days - 1, key="map_day",
+                    help="Drag, or click the slider and use the arrow keys. Day 0 is the first day.")
+    if d2.button("⏸ Pause" if playing else "▶ Play", key="map_play", on_click=_toggle_play,
+                 help="Step through the run automatically."):
+        st.rerun(scope="app")  # the timer that steps the days is set up by a full rerun
+    d3.selectbox("Step", [1, 7, 30], index=1, key="map_step", format_func=lambda s: f"{s} d",
+                 help="Days per frame when playing.")
+    tiles = d4.checkbox("Internet tiles", key="map_tiles",
+                        help="Off by default: the map works offline with the shipped country outlines. "
+                             "On: adds OpenStreetMap tiles, which needs internet.")
+
+    network = common.cached_network(network_path)
+    frames = common.cached_frames(run_id, seed, network_path)
+    scales = maps.run_scales(frames, window, leg_colour, place_size, country_shade)
+    base = maps.run_base_map(network, window=window, leg_colour=leg_colour, place_size=place_size,
+                             country_shade=country_shade, scales=scales, tiles=tiles, title=title)
+    layer = maps.run_data_layer(network, frames, day, window=window, leg_colour=leg_colour, place_size=place_size,
+                                country_shade=country_shade, scales=scales)
+    st.caption(f"Day {day:,} of {days - 1:,}: flows over {maps.WINDOWS[window]}; circles and countries on the day. "
+               "Hover over a leg, place or country for its figures.")
+    st_folium(base, feature_group_to_add=layer, key="run_map", height=560, use_container_width=True,
+              returned_objects=[])
+
+    def map_file() -> str:
+        m = maps.run_map(network, frames, day, window=window, leg_colour=leg_colour, place_size=place_size,
+                         country_shade=country_shade, tiles=tiles, title=f"{title}: day {day}")
+        return maps.standalone_html(m)
+
+    st.download_button("Download this map (HTML, works offline)", data=map_file,
+                       file_name=f"map_{_slug(title)}_day{day}.html", mime="text/html", key="dl_map",
+                       on_click="ignore")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_").lower() or "scenario"
+
+
+st.subheader("Map")
+playing = st.session_state.get("map_playing", False)
+st.fragment(map_body, run_every=PLAY_SECONDS if playing else None)(
+    last["key"], last["seed"], last["network"], days, last["name"])
+
+# --------------------------------------------------------------------------- over time, corridors
+st.subheader("Over time")
+daily = results.tables["daily"]
+measures = st.multiselect("Figures", list(DAILY_MEASURES), default=["attempts", "arrivals", "interceptions"],
+                          format_func=lambda k: DAILY_MEASURES[k][0], key="run_measures")
+period = st.radio("Per", [1, 7, 30], index=1, horizontal=True, key="run_period",
+                  format_func=lambda p: {1: "day", 7: "week (7 days)", 30: "30 days"}[p],
+                  help="Flows (attempts, deaths…) are added up over the period; stocks (stranded…) are averaged.")
+if measures:
+    whole = len(daily) // period * period if len(daily) >= period else len(daily)  # whole periods only
+    daily = daily.iloc[:whole]
+    chart = pd.DataFrame({"day": daily["day"] // period * period})
+    for m in measures:
+        chart[DAILY_MEASURES[m][0]] = daily[m]
+    agg = {DAILY_MEASURES[m][0]: ("sum" if DAILY_MEASURES[m][1] == "flow" else "mean") for m in measures}
+    chart = chart.groupby("day").agg(agg)
+    st.line_chart(chart, x_label="day of the run", y_label="as named in the legend")
+
+st.subheader("By corridor")
+by_corridor = corridor_table(results.summary).set_index("corridor")
+st.table(by_corridor.style.format({c: ("{:,.2f}" if c.startswith("deaths per") else "{:,.0f}")
+                                   for c in by_corridor.columns}, na_rep="–"))
+
+# --------------------------------------------------------------------------- downloads
+st.subheader("Downloads")
+st.caption("Tables are tidy: one row per day (and leg, corridor, place, country or network). "
+           "All figures are in people and euros, whatever the scale.")
+t1, t2, t3, t4 = st.columns([2, 1, 1, 2], vertical_alignment="bottom")
+table = t1.selectbox("Table", list(results.tables), key="dl_table",
+                     format_func=lambda t: f"{t} ({len(results.tables[t]):,} rows)")
+stem = f"{_slug(last['name'])}_seed{last['seed']}_{table}"
+t2.download_button("CSV", data=lambda: results.tables[table].to_csv(index=False), file_name=f"{stem}.csv",
+                   mime="text/csv", key="dl_csv", on_click="ignore")
+t3.download_button("Parquet", data=lambda: parquet_bytes(results.tables[table]), file_name=f"{stem}.parquet",
+                   mime="application/octet-stream", key="dl_parquet", on_click="ignore")
+t4.download_button("All tables + summary (zip)", data=lambda: tables_zip(results),
+                   file_name=f"{_slug(last['name'])}_seed{last['seed']}.zip", mime="application/zip",
+                   key="dl_zip", on_click="ignore")
+with st.expander("Summary as JSON"):
+    st.code(json.dumps(results.summary["overall"], indent=1, default=float), language="json")

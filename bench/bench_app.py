@@ -1,0 +1,125 @@
+"""Speed of the app in a real browser (Debian's chromium driven by Playwright), offline.
+
+Measures, for the first scenario the app lists (the shipped baseline, at its own horizon and scale):
+  cold  first map: open the app on a freshly started server, press "Run the model", until the map shows legs
+        (includes the model run);
+  warm  first map: open the app in a new browser session once that run is stored, until the map shows legs
+        (the run is reused: no click needed);
+  slider: press a key on the day slider until the map's legs change (median and worst of several moves).
+
+Usage:  .venv/bin/python bench/bench_app.py [--moves 8] [--scenarios DIR]
+Prints one line per figure. Targets: first map < 5 s, slider < 1 s (see docs/performance.md, "App")."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+MAP = 'iframe[title="streamlit_folium.st_folium"]'
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(env_extra: dict) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+                             "--server.address", "127.0.0.1", "--server.port", str(port)],
+                            cwd=ROOT, env={**os.environ, **env_extra}, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    for _ in range(300):
+        try:
+            with urllib.request.urlopen(url + "_stcore/health", timeout=2):
+                return proc, url
+        except OSError:
+            time.sleep(0.3)
+    proc.terminate()
+    raise SystemExit("streamlit did not start")
+
+
+def signature(frame) -> str:
+    return frame.locator("path.leaflet-interactive").evaluate_all(
+        "els => els.map(e => (e.getAttribute('stroke-width') || '') + (e.getAttribute('d') || '').length).join(',')")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--moves", type=int, default=8, help="slider moves to time")
+    ap.add_argument("--scenarios", help="folder of scenarios to list instead of scenarios/")
+    args = ap.parse_args()
+    if not Path(CHROMIUM).exists():
+        raise SystemExit(f"chromium not installed ({CHROMIUM}): apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    env = {"SIM_APP_SCENARIOS": str(Path(args.scenarios).resolve())} if args.scenarios else {}
+    proc, url = start(env)
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            t0 = time.perf_counter()
+            page.goto(url)
+            button = page.get_by_role("button", name="Run the model")
+            button.wait_for(timeout=120_000)
+            t_ready = time.perf_counter() - t0
+            button.click()
+            frame = page.frame_locator(MAP)
+            try:
+                frame.locator("path.leaflet-interactive").first.wait_for(timeout=300_000)
+            except Exception:
+                (ROOT / "test-artifacts").mkdir(exist_ok=True)
+                page.screenshot(path=str(ROOT / "test-artifacts" / "bench_failure.png"))
+                raise
+            t_cold = time.perf_counter() - t0
+            name = page.locator("h3").filter(has_text="Results:").first.inner_text()
+            n_legs = frame.locator("path.leaflet-interactive").count()
+
+            page2 = browser.new_page(viewport={"width": 1400, "height": 1000})
+            t0 = time.perf_counter()
+            page2.goto(url)
+            frame2 = page2.frame_locator(MAP)
+            frame2.locator("path.leaflet-interactive").first.wait_for(timeout=120_000)
+            t_warm = time.perf_counter() - t0
+
+            slider = page2.get_by_role("slider").first
+            times = []
+            for k in range(args.moves):
+                before = signature(frame2)
+                slider.focus()
+                t0 = time.perf_counter()
+                page2.keyboard.press("PageDown" if k % 2 == 0 else "ArrowLeft")
+                while signature(frame2) == before:
+                    if time.perf_counter() - t0 > 30:
+                        raise SystemExit("the map did not change after a slider move")
+                    time.sleep(0.01)
+                times.append(time.perf_counter() - t0)
+                page2.wait_for_timeout(300)
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    print(f"scenario: {name.removeprefix('Results: ')} ({n_legs} legs and places drawn)")
+    print(f"app ready (page loaded, Run button shown): {t_ready:.2f} s")
+    print(f"first map, cold (open + Run the model + map): {t_cold:.2f} s")
+    print(f"first map, warm (open, run already stored): {t_warm:.2f} s")
+    print(f"slider to updated map: median {statistics.median(times):.2f} s, worst {max(times):.2f} s "
+          f"over {len(times)} moves")
+
+
+if __name__ == "__main__":
+    main()
