@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from .compare import interval, run_ensemble
 from .errors import InputError
 from .network import Network, load_network
-from .results import _atomic
+from .files import atomic_write
 from .scenario import _format, check_against_network, parse_scenario, scenario_data
 
 # ------------------------------------------------------------------ the targets file
@@ -438,7 +438,7 @@ def calibrate(data: dict, network: Network, targets: Targets, *, source: str, it
         if state_file:
             state_dir.mkdir(parents=True, exist_ok=True)
             payload = {"key": key, "parameters": p.to_json(), "history": history}
-            _atomic(state_file, lambda f: Path(f).write_text(json.dumps(payload)))
+            atomic_write(state_file, lambda f: Path(f).write_text(json.dumps(payload)))
     best = max(history, key=best_key)
     return Parameters(**best["parameters"]), history
 
@@ -467,7 +467,7 @@ def write_fitted(p: Parameters, path: Path, targets_path: Path, history: list[di
             f"# (best of {len(history)} iterations: {best['within_targets']}/{best['targets']} targets met).\n"
             "# Do not edit by hand: rerun the calibration. baseline.yaml reads this file as its base.\n")
     path.parent.mkdir(parents=True, exist_ok=True)
-    _atomic(path, lambda f: Path(f).write_text(head + yaml.safe_dump(body, sort_keys=False)))
+    atomic_write(path, lambda f: Path(f).write_text(head + yaml.safe_dump(body, sort_keys=False)))
 
 
 # ------------------------------------------------------------------ validation table

@@ -101,11 +101,11 @@ def register(app: typer.Typer) -> None:
 
 
 def write_section(path: Path, table: str) -> None:
-    from .results import _atomic
+    from .files import atomic_write
 
     text = path.read_text() if path.exists() else f"{DOC_START}\n{DOC_END}\n"
     if DOC_START not in text:
         text += f"\n{DOC_START}\n{DOC_END}\n"
     new = re.sub(re.escape(DOC_START) + ".*?" + re.escape(DOC_END),
                  lambda _m: f"{DOC_START}\n{table}\n{DOC_END}", text, flags=re.S)
-    _atomic(path, lambda f: Path(f).write_text(new))
+    atomic_write(path, lambda f: Path(f).write_text(new))

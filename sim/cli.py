@@ -142,13 +142,13 @@ def compare(
                        f"[{_fmt(e['cost_per_avoided_low_eur'])}, {_fmt(e['cost_per_avoided_high_eur'])}] "
                        f"(avoided {_fmt(e['avoided'])} [{_fmt(e['avoided_low'])}, {_fmt(e['avoided_high'])}])")
     if out:
-        from .results import _atomic
+        from .files import atomic_write
 
         out.parent.mkdir(parents=True, exist_ok=True)
         payload = {"a": str(scenario_a), "b": str(scenario_b), "replicates": replicates,
                    "kpis": result.kpis.to_dict("records"), "displacement": result.displacement.to_dict("records"),
                    "cost_effectiveness": ce}
-        _atomic(out, lambda p: Path(p).write_text(json.dumps(payload, indent=2, default=float)))
+        atomic_write(out, lambda p: Path(p).write_text(json.dumps(payload, indent=2, default=float)))
 
 
 @app.command()

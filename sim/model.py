@@ -46,7 +46,7 @@ class RouteModel(mesa.Model):
         super().__init__(rng=scenario.seed)
         # Mesa reserves `scenario` for its own Scenario class: ours is `spec`
         self.spec, self.network = scenario, network
-        self.behaviour = b = scenario.behaviour
+        self.behaviour = scenario.behaviour
         self.days, self.scale, self.day = scenario.days, scenario.scale, 0
         self.world = w = World.build(network, scenario)
         self.levers = Levers(scenario, network, w)
@@ -546,7 +546,6 @@ class RouteModel(mesa.Model):
         return best
 
     def _shift_networks(self, from_corridors, to_corridor, share):
-        b = self.behaviour
         targets = [legs for (corr, _), legs in self.clusters.items() if corr == to_corridor]
         if not targets:
             return

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +12,7 @@ import pandas as pd
 from . import __version__
 from . import people as P
 from .errors import InputError
+from .files import atomic_write
 from .recorder import COUNTRY_FLOWS, COUNTRY_LEVELS, LEG_FLOWS, LEG_LEVELS, PLACE_FLOWS, PLACE_LEVELS, SCALED
 
 TABLES = ("daily", "legs", "corridors", "places", "countries", "networks", "origins")
@@ -165,8 +164,8 @@ class Results:
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         for name, frame in self.tables.items():
-            _atomic(out / f"{name}.parquet", lambda p, f=frame: f.to_parquet(p, index=False))
-        _atomic(out / "summary.json",
+            atomic_write(out / f"{name}.parquet", lambda p, f=frame: f.to_parquet(p, index=False))
+        atomic_write(out / "summary.json",
                 lambda p: Path(p).write_text(json.dumps(self.summary, indent=2, default=_json_default)))
         return out
 
@@ -214,15 +213,7 @@ def _cost_by_corridor(model) -> dict[str, float]:
     return out
 
 
-def _atomic(path: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+
 
 
 def _json_default(x):

@@ -10,6 +10,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from .errors import InputError
+from .files import read_yaml_mapping
 from .network import COUNTRY_FIELDS, Network, load_network
 
 PILLARS = {
@@ -236,20 +237,7 @@ def _format(exc: ValidationError) -> tuple[str, str]:
 
 
 def _read_yaml(path: Path) -> dict:
-    if not path.exists():
-        raise InputError(path, None, "file not found")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
-        problem = getattr(exc, "problem", None) or "not valid YAML"
-        raise InputError(path, where, f"broken YAML: {problem}") from None
-    except UnicodeDecodeError:
-        raise InputError(path, None, "not a text file") from None
-    if not isinstance(data, dict):
-        raise InputError(path, None, "a scenario must be a mapping of fields (name, network, demand, ...)")
-    return data
+    return read_yaml_mapping(path, "a scenario: name, network, demand, ...")
 
 
 def _merge(base: dict, child: dict) -> dict:

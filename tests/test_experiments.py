@@ -20,7 +20,6 @@ import yaml
 from typer.testing import CliRunner
 
 from sim.errors import InputError
-from sim.experiments import store
 from sim.experiments.analysis import analyze, write_analysis
 from sim.experiments.paths import PathError, parse_path, set_path
 from sim.experiments.spec import load_experiment

@@ -17,11 +17,10 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .. import __version__
 from ..errors import InputError
+from ..files import read_yaml_mapping
 from ..scenario import PILLARS, Scenario, _format, check_against_network, parse_scenario, scenario_data
 from .paths import (PathError, Step, check_value, field_default, format_path, get_path, is_integer, is_numeric,
                     leaf_type, parse_path, set_path)
@@ -177,21 +176,7 @@ class Plan:
 
 # ----------------------------------------------------------------------------- reading
 def _read(path: Path) -> dict:
-    if not path.exists():
-        raise InputError(path, None, "file not found")
-    if path.is_dir():
-        raise InputError(path, None, "is a folder, not an experiment file")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
-        raise InputError(path, where, f"broken YAML: {getattr(exc, 'problem', None) or 'not valid YAML'}") from None
-    except UnicodeDecodeError:
-        raise InputError(path, None, "not a text file") from None
-    if not isinstance(data, dict):
-        raise InputError(path, None, "an experiment must be a mapping of fields (base, factors, design, ...)")
-    return data
+    return read_yaml_mapping(path, "an experiment: base, factors, design, ...")
 
 
 def parse_experiment(data: dict, source: str | Path) -> Experiment:

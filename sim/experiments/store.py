@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +24,7 @@ import pyarrow.parquet as pq
 
 from .. import __version__
 from ..errors import InputError
+from ..files import atomic_write
 
 MANIFEST = "manifest.json"
 RUNS, DAILY, FAILED, CORRUPT = "runs", "daily", "failed", "corrupt"
@@ -46,17 +46,6 @@ def run_id(name: str) -> int | None:
         return None
 
 
-def atomic_write(path: Path, write) -> None:
-    """write(tmp_path) then rename onto path: readers see the whole file or none."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _factor_array(plan, name: str, value, n: int) -> pa.Array:
