@@ -79,6 +79,8 @@ class SmugglingNetwork(mesa.Agent):
         self.arrested = 0.0
         self.leg_revenue = np.zeros(len(self.legs))
         self.leg_bribes = np.zeros(len(self.legs))
+        self.arrest_share = np.zeros(len(self.legs))
+        self.seize_share = np.zeros(len(self.legs))
 
     def capacity(self) -> np.ndarray:
         """Places per day it can sell on each of its legs (people)."""
@@ -86,42 +88,41 @@ class SmugglingNetwork(mesa.Agent):
 
     def step(self) -> None:
         m, b = self.model, self.model.behaviour
-        legs, alloc = self.legs, self.alloc
-        cap = (self.members * b.capacity_per_member) * alloc
-        # each leg's sales are shared among the networks on it by capacity
-        self.leg_revenue = cap * m.revenue_per_capacity[legs]
-        self.leg_bribes = self.leg_revenue * m.bribe_rate[legs]
+        alloc = self.alloc
+        # today's signals on its legs and from the authorities acting there, read in two gathers
+        revenue_per_capacity, bribe_rate, appeal, p_int, demand = m.leg_signals[:, self.legs]
+        arrest, seizure, takedown, seizure_mult = m.authority_signals[:, self.where]
+        capacity = self.members * b.capacity_per_member
+        self.leg_revenue = (capacity * alloc) * revenue_per_capacity
+        self.leg_bribes = self.leg_revenue * bribe_rate
         self.revenue = float(self.leg_revenue.sum())
         self.bribes = float(self.leg_bribes.sum())
         self.capital += self.revenue - self.bribes - self.members * b.member_cost_eur_per_day
 
         # what the authorities where it operates do to it: arrests, seizures, takedowns
-        by_country = m.pressure[:, self.where] * alloc  # 3 x legs
-        arrest_p, seize_p, takedown = by_country.sum(axis=1)
+        self.arrest_share, self.seize_share = arrest * alloc, seizure * alloc
+        arrest_p, seize_p = float(self.arrest_share.sum()), float(self.seize_share.sum())
         self.arrested = min(float(m.rng.poisson(self.members * min(arrest_p, 1.0))), self.members) \
             if arrest_p > 0 else 0.0
         self.members -= self.arrested
         self.seized = max(self.capital, 0.0) * min(seize_p, 1.0)
         self.capital -= self.seized
-        self.reach = min(1.0, self.reach * (1.0 - min(takedown, 1.0)) + 0.01 * (1.0 - self.reach))
-        rec = m.recorder
-        if self.arrested:
-            rec.country_add("arrests", self.where, self.arrested * by_country[0] / arrest_p)
-        if self.seized:
-            rec.country_add("seized_eur", self.where, self.seized * by_country[1] / seize_p)
-        if self.bribes:
-            rec.country_add("bribes_eur", self.control, self.leg_bribes)
+        # the recorder credits arrests and seizures to countries by these shares
+        if arrest_p > 0:
+            self.arrest_share = self.arrest_share / arrest_p
+        if seize_p > 0:
+            self.seize_share = self.seize_share / seize_p
+        cut = min(float(takedown @ alloc), 1.0)
+        self.reach = min(1.0, self.reach * (1.0 - cut) + 0.01 * (1.0 - self.reach))
 
         # adapt: capacity follows demand and avoids policed or closed legs
-        target = m.leg_appeal[legs]
-        total = target.sum()
+        total = appeal.sum()
         if total > 0:
-            self.alloc = alloc = (1 - b.adapt_rate) * alloc + (b.adapt_rate / total) * target
-        pressure = float(alloc @ m.p_intercept[legs])
-        drag = float(alloc @ m.today.seizure_mult[self.where])
-        demand = float(m.leg_demand[legs].sum())
-        cap_total = self.members * b.capacity_per_member
-        unmet = max(0.0, demand - cap_total) / max(cap_total, 1.0)
+            self.alloc = alloc = (1 - b.adapt_rate) * alloc + (b.adapt_rate / total) * appeal
+        pressure = float(alloc @ p_int)
+        drag = float(alloc @ seizure_mult)
+        wanted = float(demand.sum())
+        unmet = max(0.0, wanted - capacity) / max(capacity, 1.0)
         target_markup = 1.0 + b.price_under_pressure * pressure + 0.3 * min(unmet, 1.0)
         self.markup += 0.1 * (target_markup - self.markup)
 

@@ -166,7 +166,6 @@ class RouteModel(mesa.Model):
         self.open_legs = ~t.closed
         watch = 1.0 - np.exp(-b.detection_scale * c["effectiveness"][ctrl])
         self.p_detect = np.where(w.detects & ~w.sea & w.controlled, watch, 1.0)
-        self.pressure = np.stack([c["arrest_pressure"], c["seizure_pressure"], c["takedown_pressure"]])
 
     def _trust(self) -> np.ndarray:
         """Trust in smugglers' narratives per perception group, after campaigns and takedowns."""
@@ -192,17 +191,17 @@ class RouteModel(mesa.Model):
             V = np.full((self.n_groups, w.n_places), np.inf)
         V = V.copy()
         V[:, w.is_destination] = 0.0
-        order, starts = w.out_order, w.out_start[w.out_count > 0]
+        # value iteration from yesterday's values, on the legs sorted by start place
+        order = w.out_order
+        starts = w.out_start[w.out_count > 0]
         has_out = np.flatnonzero(w.out_count > 0)
+        cost_sorted, dst_sorted = cost[:, order], w.dst[order]
         for _ in range(w.n_places + 1):
-            Q = cost + V[:, w.dst]
-            best = np.minimum.reduceat(Q[:, order], starts, axis=1)
-            new = np.full_like(V, np.inf)
-            new[:, has_out] = best
-            new[:, w.is_destination] = 0.0
+            best = np.minimum.reduceat(cost_sorted + V[:, dst_sorted], starts, axis=1)
             with np.errstate(invalid="ignore"):
-                moved = np.abs(new - V) > 0.5  # inf - inf is nan: unchanged unreachable places
-            V = new
+                moved = np.abs(best - V[:, has_out]) > 2.0  # EUR; inf - inf is nan: still unreachable
+            V[:, has_out] = best
+            V[:, w.is_destination] = 0.0
             if not moved.any():
                 break
         self._V = V
@@ -528,11 +527,17 @@ class RouteModel(mesa.Model):
 
     def _market_signals(self):
         """Per-leg figures every network reads today: computed once here rather than in each network."""
-        b = self.behaviour
-        self.revenue_per_capacity = self.served_people * self.price / np.maximum(self.capacity, 1e-9)
-        self.bribe_rate = b.bribe_share * self.leg_corruption
-        self.leg_demand = self.queue_people + self.served_people
-        self.leg_appeal = (self.leg_demand + 1.0) * np.exp(-4.0 * self.p_intercept) * self.open_legs
+        b, c = self.behaviour, self.country_today
+        demand = self.queue_people + self.served_people
+        self.leg_signals = np.stack([
+            self.served_people * self.price / np.maximum(self.capacity, 1e-9),  # revenue per unit of capacity
+            b.bribe_share * self.leg_corruption,  # bribes per euro earned
+            (demand + 1.0) * np.exp(-4.0 * self.p_intercept) * self.open_legs,  # where capacity is drawn
+            self.p_intercept,
+            demand,
+        ])
+        self.authority_signals = np.stack([c["arrest_pressure"], c["seizure_pressure"], c["takedown_pressure"],
+                                           self.today.seizure_mult])
 
     def _cheapest_leg(self) -> np.ndarray:
         w = self.world
@@ -563,7 +568,8 @@ class RouteModel(mesa.Model):
         b, rng = self.behaviour, self.rng
         for (corridor, country), legs in self.clusters.items():
             unmet = float(self.queue_people[legs].sum())
-            if unmet < max(20.0, 0.25 * float(self.capacity[legs].sum())):
+            # a few model entries always wait at a coarse scale: only a real queue draws a new network
+            if unmet < max(50.0, 3.0 * self.scale, 0.25 * float(self.capacity[legs].sum())):
                 continue
             margin = float((self.price[legs] * self.queue_people[legs]).sum()) / unmet
             if margin <= b.member_cost_eur_per_day / b.capacity_per_member:

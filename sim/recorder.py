@@ -64,9 +64,6 @@ class Recorder:
         self.networks_dismantled[self.day] += 1
         self.dismantled_by_corridor[self.day, net.corridor] += 1
 
-    def country_add(self, measure, countries, values):
-        np.add.at(self.country[measure][self.day], countries, values)
-
     def end_day(self):
         m, d, w = self.model, self.day, self.model.world
         pop = m.people
@@ -98,6 +95,17 @@ class Recorder:
         nets = list(m.networks)
         gone = {id(n) for n in m._dismantled_today}
         self.networks_active[d] = len(nets) - len(gone)
+        if nets:
+            # arrests, seizures and bribes of the day, credited to the countries where they happened
+            n_c = w.n_countries
+            where = np.concatenate([n.where for n in nets])
+            self.country["arrests"][d] += np.bincount(
+                where, np.concatenate([n.arrested * n.arrest_share for n in nets]), minlength=n_c)
+            self.country["seized_eur"][d] += np.bincount(
+                where, np.concatenate([n.seized * n.seize_share for n in nets]), minlength=n_c)
+            self.country["bribes_eur"][d] += np.bincount(
+                np.concatenate([n.control for n in nets]), np.concatenate([n.leg_bribes for n in nets]),
+                minlength=n_c)
         rows = self.network_rows
         for net in nets:
             rows.append((d, net.unique_id, net.corridor, net.members, net.capital, net.members * m.behaviour.capacity_per_member,
