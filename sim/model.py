@@ -89,6 +89,7 @@ class RouteModel(mesa.Model):
         self.country_today = {k: np.zeros(w.n_countries) for k in (
             "effectiveness", "corruption", "arrest_pressure", "seizure_pressure", "takedown_pressure", "training")}
 
+        self.online_reach = 1.0  # networks' average online reach, relative to an unhindered start
         self.authorities = [Authority(self, i, iso3) for i, iso3 in enumerate(w.iso3)]
         self._update_legs()
         self.recorder = Recorder(self)
@@ -109,23 +110,23 @@ class RouteModel(mesa.Model):
 
     def _expected_flows(self) -> np.ndarray:
         """Expected people per day on each leg if nobody waited: sizes the networks at the start."""
-        w = self.world
+        w, b = self.world, self.behaviour
         V, Q = self._cost_to_go()
-        probs = self._choice_probs(Q)[0]  # group 0 is representative enough for sizing
-        at = np.zeros(w.n_places)
-        for g, country in enumerate(self.group_country):
-            sel = (w.place_kind == 0) & (w.place_country == country)
-            leave = sigmoid((self.behaviour.benefit_eur - V[g, sel]) / self.behaviour.decision_spread_eur)
-            at[sel] += self.demand[sel] * leave
+        probs = self._choice_probs(Q)  # groups x legs: each nationality's own choices
+        at = np.zeros((self.n_groups, w.n_places))
+        origins, groups = self.origin_places, self.origin_group
+        leave = sigmoid((b.benefit_eur - V[groups, origins]) / b.decision_spread_eur)
+        at[groups, origins] = self.demand[origins] * np.where(np.isfinite(V[groups, origins]), leave, 0.0)
+        arrive = np.zeros((w.n_legs, w.n_places))
+        arrive[np.arange(w.n_legs), w.dst] = 1.0
         flows = np.zeros(w.n_legs)
         for _ in range(4 * w.n_places):
-            moving = at.copy()
-            moving[w.is_destination] = 0
-            if moving.sum() < 1e-6:
+            at[:, w.is_destination] = 0
+            if at.sum() < 1e-6:
                 break
-            leg_flow = moving[w.src] * probs
-            flows += leg_flow
-            at = np.bincount(w.dst, weights=leg_flow, minlength=w.n_places)
+            leg_flow = at[:, w.src] * probs
+            flows += leg_flow.sum(axis=0)
+            at = leg_flow @ arrive
         return flows
 
     def _seed_networks(self):
@@ -176,7 +177,7 @@ class RouteModel(mesa.Model):
     def _cost_to_go(self):
         """Perceived cost per leg (groups x legs) and cheapest cost to a destination (groups x places)."""
         w, b = self.world, self.behaviour
-        trust = self._trust() if hasattr(self, "online_reach") else np.full(self.n_groups, b.trust_in_smugglers)
+        trust = self._trust()
         seen = 1.0 - trust * (1.0 - b.risk_underestimate)  # share of the real risk a group perceives
         base = (self.price + w.days * b.value_of_day_eur
                 + (self.p_intercept + self.p_refused) * b.interception_cost_eur)
