@@ -116,18 +116,24 @@ def _geometry(path, label, feat, expected):
     return g
 
 
+def _feature_id(path, n: int, props: dict, what: str, seen: set) -> tuple[str, str]:
+    """A feature's id, checked and unique, and the label that names the feature in messages."""
+    fid = props.get("id")
+    label = f"{what} {fid!r} (feature {n})" if fid else f"feature {n}"
+    fid = _prop(path, label, props, "id", "text")
+    if not _ID.match(fid):
+        raise InputError(path, label, "field 'id' may only hold letters, digits, '_' and '-'")
+    if fid in seen:
+        raise InputError(path, label, f"duplicate {what} id {fid!r}")
+    seen.add(fid)
+    return fid, label
+
+
 def _load_places(path: Path) -> pd.DataFrame:
     rows, seen = [], set()
     for n, feat in enumerate(_read_geojson(path), start=1):
         props = feat.get("properties") or {}
-        pid = props.get("id")
-        label = f"place {pid!r} (feature {n})" if pid else f"feature {n}"
-        pid = _prop(path, label, props, "id", "text")
-        if not _ID.match(pid):
-            raise InputError(path, label, "field 'id' may only hold letters, digits, '_' and '-'")
-        if pid in seen:
-            raise InputError(path, label, f"duplicate place id {pid!r}")
-        seen.add(pid)
+        pid, label = _feature_id(path, n, props, "place", seen)
         kind = _prop(path, label, props, "kind", "text")
         if kind not in PLACE_KINDS:
             raise InputError(path, label, f"field 'kind' must be one of {', '.join(PLACE_KINDS)}, got {kind!r}")
@@ -148,14 +154,7 @@ def _load_legs(path: Path, places: pd.DataFrame) -> pd.DataFrame:
     rows, seen = [], set()
     for n, feat in enumerate(_read_geojson(path), start=1):
         props = feat.get("properties") or {}
-        lid = props.get("id")
-        label = f"leg {lid!r} (feature {n})" if lid else f"feature {n}"
-        lid = _prop(path, label, props, "id", "text")
-        if not _ID.match(lid):
-            raise InputError(path, label, "field 'id' may only hold letters, digits, '_' and '-'")
-        if lid in seen:
-            raise InputError(path, label, f"duplicate leg id {lid!r}")
-        seen.add(lid)
+        lid, label = _feature_id(path, n, props, "leg", seen)
         ends = {}
         for key in ("from", "to"):
             pid = _prop(path, label, props, key, "text")
