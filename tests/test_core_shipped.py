@@ -126,3 +126,12 @@ def test_readme_test_command_is_what_ci_runs():
     commands = re.findall(r"^\s*(bash scripts/\S+\.sh)\s*$", readme, flags=re.M)
     assert "bash scripts/test.sh" in commands and "bash scripts/run-baseline.sh" in commands
     assert "bash scripts/test.sh" in ci
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "scenarios" / "experiments").glob("*.yaml")),
+                         ids=lambda p: p.name)
+def test_every_shipped_experiment_checks(tmp_path, path):
+    r = subprocess.run([sys.executable, "-m", "sim", "sweep", str(path), "--out", str(tmp_path / "o"), "--check"],
+                       capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    assert re.search(r"= \d+ runs", r.stdout + r.stderr)

@@ -54,7 +54,10 @@ class InlineEngine:
     name = "inline (1 process)"
 
     def __init__(self, ctx):
+        from .worker import _warm_up
+
         self.ctx, self.capacity = ctx, 1
+        _warm_up()  # freezes what is loaded, so that collecting each finished model is cheap
 
     def submit(self, job):
         f = cf.Future()
@@ -65,7 +68,9 @@ class InlineEngine:
         return [f for f in futures if f.done()] or list(futures)[:1]
 
     def close(self, cancel=False):
-        pass
+        from .worker import unfreeze
+
+        unfreeze()
 
 
 class ProcessEngine:

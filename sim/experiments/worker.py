@@ -7,6 +7,8 @@ state kept between runs, so any worker on any engine gives the same result for t
 from __future__ import annotations
 
 import copy
+import gc
+import multiprocessing
 import time
 import traceback
 
@@ -119,11 +121,13 @@ def execute(ctx, job) -> dict:
         if ctx.daily is not None:
             daily = results.tables["daily"][["day"] + ctx.daily].copy()
         del results, scenario
-        return {"run": spec.run, "status": "done", "outputs": outputs, "daily": daily,
-                "seconds": time.perf_counter() - t0, "sim_seconds": sim_seconds, "error": None}
+        payload = {"run": spec.run, "status": "done", "outputs": outputs, "daily": daily,
+                   "seconds": time.perf_counter() - t0, "sim_seconds": sim_seconds, "error": None}
     except Exception as exc:  # noqa: BLE001 - any failure of one run is recorded and the sweep goes on
-        return {"run": spec.run, "status": "failed", "outputs": None, "daily": None,
-                "seconds": time.perf_counter() - t0, "error": _error(exc)}
+        payload = {"run": spec.run, "status": "failed", "outputs": None, "daily": None,
+                   "seconds": time.perf_counter() - t0, "error": _error(exc)}
+    release()
+    return payload
 
 
 # ----------------------------------------------------------------------------- local process pool
@@ -141,8 +145,39 @@ def init_process(ctx) -> None:
 
 
 def _warm_up() -> None:
-    """Import the model now, so the first run's time is the run's alone."""
+    """Import the model now, so the first run's time is the run's alone; then freeze what is loaded."""
     from .. import model, run  # noqa: F401
+
+    freeze()
+
+
+_FROZEN = False
+
+
+def freeze() -> None:
+    """Move everything alive now (modules, the context) out of the garbage collector's way.
+
+    A finished model is a cycle (agents <-> model), freed only by a full collection; after each run the
+    worker collects, and with the long-lived objects frozen that takes about 2 ms instead of about 100."""
+    global _FROZEN
+    if not _FROZEN:
+        gc.collect()
+        gc.freeze()
+        _FROZEN = True
+
+
+def unfreeze() -> None:
+    global _FROZEN
+    if _FROZEN:
+        gc.unfreeze()
+        _FROZEN = False
+
+
+def release() -> None:
+    """Free the finished model now, so a long-lived worker's memory stays flat."""
+    if not _FROZEN and multiprocessing.parent_process() is not None:
+        freeze()  # a worker process that was not warmed up (a Dask worker that joined late)
+    gc.collect()
 
 
 def execute_local(job) -> dict:
