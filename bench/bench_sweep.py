@@ -1,26 +1,33 @@
 """Benchmark of sweeps: runs per second on 1 and 2 workers, per-run overhead, worker memory over many runs.
 
-    .venv/bin/python bench/bench_sweep.py [SCENARIO] [--runs N] [--scale S] [--days D] [--direct-runs K]
-                                          [--workers 1,2] [--memory-runs M] [--skip-memory] [--json FILE]
+    .venv/bin/python bench/bench_sweep.py [SCENARIO] [--runs N] [--scale S] [--days D] [--workers 1,2]
+                                          [--direct-runs K] [--chunk C] [--workdir DIR]
+                                          [--memory-runs M] [--skip-memory] [--skip-speed] [--json FILE]
 
 SCENARIO (default scenarios/baseline.yaml) is swept N times (default 1,000: one design point, N replicates,
-seeds seed..seed+N-1) at 1:S scale (default 100), once per worker count (default 1 and 2, local processes).
+seeds seed..seed+N-1) at 1:S scale (default 100) on local processes, once per worker count (default 1, 2).
 Printed:
 
-- runs per second per worker count, and the scaling efficiency rate2 / (2 x rate1);
-- per-run overhead beyond the simulation, two ways:
+- runs per second for each worker count, and the scaling efficiency rate2 / (2 x rate1);
+- the per-run overhead beyond the simulation, two ways:
   (a) as the issue defines it: wall time per run of the 1-worker sweep minus the mean time of the same
-      run() called directly (first K seeds, default all N; measured before the sweeps, same process);
-  (b) within the sweep itself: wall time per run minus the mean time of the run() call inside the sweep
-      (same runs, same moment, so it does not drift with other load on the machine);
-- memory: the resident set size of one long-lived local worker process, and of one Dask worker, over M
-  small runs (default 500 runs of the tiny test network, 60 days), sampled after every run.
+      run() called directly for K of the same seeds (default 200). To keep both under the same machine
+      load, the 1-worker sweep runs in chunks of C runs (default 100, resuming the same results folder)
+      and the direct calls for a chunk's seeds are timed just before it;
+  (b) within the sweep: wall time per run minus the mean time of the run() call inside the sweep
+      (recorded per run in the results files), which no load drift can bias;
+- memory: the resident set size of one long-lived local worker process, and of one Dask worker, after
+  each of M small runs (default 500 runs of the tiny test network, 60 days).
+
+A long benchmark can be interrupted and resumed: give --workdir DIR and rerun the same command; sweeps
+resume (they are resumable), and the time of an interrupted session is taken from its files' times.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import multiprocessing
 import os
 import shutil
@@ -34,50 +41,115 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def write_experiment(folder: Path, scenario: Path, runs: int, scale: int, days: int | None) -> Path:
+# ----------------------------------------------------------------------------- state (for resuming)
+def load_state(workdir: Path, config: dict) -> dict:
+    path = workdir / "state.json"
+    if path.exists():
+        state = json.loads(path.read_text())
+        if state["config"] != config:
+            sys.exit(f"error: {workdir} holds a benchmark with other settings: {state['config']}")
+        return state
+    return {"config": config, "direct": {}, "sessions": {}}
+
+
+def save_state(workdir: Path, state: dict) -> None:
+    tmp = workdir / ".state.json.tmp"
+    tmp.write_text(json.dumps(state, indent=1))
+    os.replace(tmp, workdir / "state.json")
+
+
+def run_files(out: Path) -> list[Path]:
+    return sorted((out / "runs").glob("run-*.parquet")) if (out / "runs").is_dir() else []
+
+
+def close_open_sessions(sessions: list[dict], out: Path) -> None:
+    """A session cut short (process killed): its runs are the files written after it started, its end the
+    last of them."""
+    for s in sessions:
+        if s["end"] is None:
+            newer = [p.stat().st_mtime for p in run_files(out) if p.stat().st_mtime >= s["start"]]
+            s["after"] = s["before"] + len(newer)
+            s["end"] = max(newer) if newer else s["start"]
+            s["interrupted"] = True
+
+
+def rate(sessions: list[dict]) -> tuple[float, int, float]:
+    runs = sum(s["after"] - s["before"] for s in sessions)
+    wall = sum(s["end"] - s["start"] for s in sessions)
+    return (runs / wall if wall > 0 else float("nan")), runs, wall
+
+
+# ----------------------------------------------------------------------------- phases
+def write_experiment(workdir: Path, scenario: Path, runs: int, scale: int, days: int | None) -> Path:
     import yaml
 
     fixed = {"scale": scale}
     if days:
         fixed["days"] = days
-    path = folder / "bench.yaml"
+    path = workdir / "bench.yaml"
     path.write_text(yaml.safe_dump({"name": "bench", "base": str(scenario.resolve()), "set": fixed,
                                     "design": "grid", "factors": [], "replicates": runs}))
     return path
 
 
-def direct(plan, k: int) -> list[float]:
-    """Time run() called directly for the first k runs of the plan (same scenario, seeds, network)."""
+def time_direct(plan, indices, state, workdir) -> None:
+    """Time run() called directly (same scenario, seed and network as the sweep's run) for these run indices."""
     from sim import run
-    from sim.experiments.worker import point_scenario
+    from sim.experiments.worker import point_scenario, release
 
     scenario = point_scenario(plan.context, plan.points[0])
-    times = []
-    for i, r in enumerate(plan.runs[:k]):
+    for i in indices:
+        if str(i) in state["direct"]:
+            continue
         t = time.perf_counter()
-        run(scenario, seed=r.seed, network=plan.context.network)
-        times.append(time.perf_counter() - t)
-        if (i + 1) % 50 == 0:
-            print(f"  direct {i + 1}/{k}: {statistics.fmean(times):.3f} s per run, load {os.getloadavg()[0]:.1f}",
-                  flush=True)
-    return times
+        run(scenario, seed=plan.runs[i].seed, network=plan.context.network)
+        state["direct"][str(i)] = time.perf_counter() - t
+        release()  # as the sweep does after each run (not timed, as in the sweep's run() time)
+        save_state(workdir, state)
 
 
-def swept(plan, out: Path, workers: int) -> dict:
+def sweep_phase(plan, workdir: Path, state: dict, workers: int, chunk: int, direct_runs: int) -> None:
     from sim.experiments.sweep import sweep
 
-    shutil.rmtree(out, ignore_errors=True)
-    load0 = os.getloadavg()[0]
-    t = time.perf_counter()
-    report = sweep(plan, out, workers=workers, progress=sys.stderr.isatty())
-    wall = time.perf_counter() - t
-    load1 = os.getloadavg()[0]
-    assert report.done == len(plan.runs), f"{report.failed} runs failed: {report.first_error}"
-    sim = list(report.sim_seconds.values())
-    return {"workers": workers, "engine": report.engine, "runs": len(plan.runs), "wall_s": wall,
-            "runs_per_s": len(plan.runs) / wall, "mean_run_call_s": statistics.fmean(sim),
-            "mean_job_s": statistics.fmean(report.run_seconds.values()),
-            "load_average_before_after": [round(load0, 2), round(load1, 2)]}
+    out = workdir / f"out{workers}"
+    sessions = state["sessions"].setdefault(str(workers), [])
+    close_open_sessions(sessions, out)
+    n = len(plan.runs)
+    n_chunks = math.ceil(n / chunk) if workers == 1 else 1
+    per_chunk = math.ceil(direct_runs / n_chunks) if workers == 1 else 0
+    while len(run_files(out)) < n:
+        done = len(run_files(out))
+        if per_chunk:
+            c = done // chunk
+            first = c * chunk
+            time_direct(plan, range(first, min(first + per_chunk, n)), state, workdir)
+        session = {"start": time.time(), "before": done, "end": None, "after": None,
+                   "load": round(os.getloadavg()[0], 2)}
+        sessions.append(session)
+        save_state(workdir, state)
+        report = sweep(plan, out, workers=workers, progress=sys.stderr.isatty(),
+                       stop_after=(chunk - done % chunk) if workers == 1 else None)
+        session["end"], session["after"] = time.time(), len(run_files(out))
+        session["load_end"] = round(os.getloadavg()[0], 2)
+        save_state(workdir, state)
+        if report.failed:
+            sys.exit(f"error: {report.failed} runs failed: {report.first_error}")
+        r, runs, wall = rate(sessions)
+        print(f"  {workers} worker(s): {session['after']}/{n} runs, {r:.3f} runs/s so far, load "
+              f"{session['load_end']}", flush=True)
+
+
+def run_call_seconds(out: Path) -> list[float]:
+    import pyarrow.parquet as pq
+
+    from sim.experiments.store import RUN_CALL_KEY
+
+    values = []
+    for p in run_files(out):
+        meta = pq.read_schema(p).metadata or {}
+        if RUN_CALL_KEY in meta:
+            values.append(float(meta[RUN_CALL_KEY]))
+    return values
 
 
 def memory_local(plan, n: int) -> list[float]:
@@ -100,7 +172,7 @@ def memory_local(plan, n: int) -> list[float]:
 
 
 def memory_dask(plan, n: int) -> list[float]:
-    """RSS (MB) of one Dask worker (LocalCluster, 1 process) after each of n runs, as the sweep submits them."""
+    """RSS (MB) of one Dask worker (LocalCluster, 1 process) after each of n runs, submitted as the sweep does."""
     import psutil
     from distributed import Client, LocalCluster
 
@@ -122,10 +194,9 @@ def memory_dask(plan, n: int) -> list[float]:
 
 
 def summarise_rss(rss: list[float]) -> dict:
-    pick = {k: round(rss[k - 1], 1) for k in (1, 10, 50, 100, 250, 500, len(rss)) if k <= len(rss)}
+    pick = {k: round(rss[k - 1], 1) for k in (1, 10, 50, 100, 250, 500, 1000, len(rss)) if k <= len(rss)}
     ref = rss[min(49, len(rss) - 1)]
-    return {"rss_mb_after_run": pick, "growth_mb_50_to_end": round(rss[-1] - ref, 1),
-            "max_mb": round(max(rss), 1)}
+    return {"rss_mb_after_run": pick, "growth_mb_50_to_end": round(rss[-1] - ref, 1), "max_mb": round(max(rss), 1)}
 
 
 def main():
@@ -134,8 +205,10 @@ def main():
     ap.add_argument("--runs", type=int, default=1000)
     ap.add_argument("--scale", type=int, default=100)
     ap.add_argument("--days", type=int, default=None)
-    ap.add_argument("--direct-runs", type=int, default=None, help="runs timed directly (default: all)")
     ap.add_argument("--workers", default="1,2")
+    ap.add_argument("--direct-runs", type=int, default=200, help="runs timed with run() called directly")
+    ap.add_argument("--chunk", type=int, default=100, help="the 1-worker sweep runs in chunks of this many runs")
+    ap.add_argument("--workdir", type=Path, default=None, help="keep state here to resume (default: a temp folder)")
     ap.add_argument("--memory-runs", type=int, default=500)
     ap.add_argument("--skip-memory", action="store_true")
     ap.add_argument("--skip-speed", action="store_true")
@@ -144,37 +217,48 @@ def main():
 
     from sim.experiments.spec import load_experiment
 
-    result = {"command": " ".join([Path(sys.executable).name] + sys.argv), "cpus": os.cpu_count(),
-              "load_average_at_start": round(os.getloadavg()[0], 2)}
-    tmp = Path(tempfile.mkdtemp(prefix="bench_sweep_"))
+    result = {"command": " ".join([Path(sys.executable).name] + sys.argv), "cpus": os.cpu_count()}
+    own_tmp = args.workdir is None
+    workdir = Path(tempfile.mkdtemp(prefix="bench_sweep_")) if own_tmp else args.workdir
+    workdir.mkdir(parents=True, exist_ok=True)
     try:
         if not args.skip_speed:
-            plan = load_experiment(write_experiment(tmp, Path(args.scenario), args.runs, args.scale, args.days))
-            k = args.direct_runs or args.runs
-            print(f"{args.scenario}: {args.runs} runs at 1:{args.scale}, {plan.context.base_data.get('days')} days; "
-                  f"direct run() x {k} ...", flush=True)
-            times = direct(plan, k)
-            result["direct"] = {"runs": k, "mean_s": statistics.fmean(times),
-                                "sd_s": statistics.stdev(times) if len(times) > 1 else 0.0}
-            print(f"  direct: {result['direct']['mean_s']:.3f} s per run", flush=True)
+            config = {"scenario": str(Path(args.scenario).resolve()), "runs": args.runs, "scale": args.scale,
+                      "days": args.days, "direct_runs": min(args.direct_runs, args.runs), "chunk": args.chunk}
+            state = load_state(workdir, config)
+            plan = load_experiment(write_experiment(workdir, Path(args.scenario), args.runs, args.scale, args.days))
+            print(f"{args.scenario}: {args.runs} runs at 1:{args.scale}, {plan.context.base_data.get('days')} days",
+                  flush=True)
+            workers = [int(x) for x in args.workers.split(",")]
+            for w in workers:
+                sweep_phase(plan, workdir, state, w, args.chunk, config["direct_runs"])
             result["sweeps"] = []
-            for w in [int(x) for x in args.workers.split(",")]:
-                print(f"sweep on {w} worker(s) ...", flush=True)
-                s = swept(plan, tmp / f"out{w}", w)
-                result["sweeps"].append(s)
-                print(f"  {s['runs_per_s']:.3f} runs/s ({s['wall_s']:.0f} s, {s['engine']})", flush=True)
+            for w in workers:
+                sessions = state["sessions"][str(w)]
+                r, runs, wall = rate(sessions)
+                calls = run_call_seconds(workdir / f"out{w}")
+                result["sweeps"].append({
+                    "workers": w, "runs": runs, "wall_s": round(wall, 1), "runs_per_s": r,
+                    "mean_run_call_s": statistics.fmean(calls), "sessions": len(sessions),
+                    "interrupted_sessions": sum(1 for s in sessions if s.get("interrupted")),
+                    "load_average": [min(s["load"] for s in sessions), max(s.get("load_end", s["load"]) for s in sessions)]})
+            direct = list(state["direct"].values())
+            if direct:
+                result["direct"] = {"runs": len(direct), "mean_s": statistics.fmean(direct),
+                                    "sd_s": statistics.stdev(direct) if len(direct) > 1 else 0.0}
             one = next((s for s in result["sweeps"] if s["workers"] == 1), None)
             two = next((s for s in result["sweeps"] if s["workers"] == 2), None)
             if one:
-                per_run = one["wall_s"] / one["runs"]
-                result["overhead_vs_direct_ms"] = 1000 * (per_run - result["direct"]["mean_s"])
+                per_run = 1 / one["runs_per_s"]
+                if direct:
+                    result["overhead_vs_direct_ms"] = 1000 * (per_run - result["direct"]["mean_s"])
                 result["overhead_in_sweep_ms"] = 1000 * (per_run - one["mean_run_call_s"])
             if one and two:
                 result["efficiency_2"] = two["runs_per_s"] / (2 * one["runs_per_s"])
         if not args.skip_memory:
-            tiny = tmp / "tiny.yaml"
             import yaml
 
+            tiny = workdir / "tiny.yaml"
             tiny.write_text(yaml.safe_dump({"name": "memory", "base": str(ROOT / "tests" / "fixtures" / "tiny.yaml"),
                                             "set": {"days": 60, "scale": 10}, "replicates": 50}))
             mplan = load_experiment(tiny)
@@ -185,7 +269,8 @@ def main():
             result["memory_dask"] = summarise_rss(memory_dask(mplan, args.memory_runs))
             print(f"  {result['memory_dask']}", flush=True)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if own_tmp:
+            shutil.rmtree(workdir, ignore_errors=True)
 
     print(json.dumps(result, indent=1))
     if args.json:

@@ -133,6 +133,28 @@ def test_relative_factor_multiplies_the_base_value(tmp_path):
     assert [iv["intensity"] for iv in point_data(plan.context, plan.points[0])["interventions"]] == [0, 0, 1.0]
 
 
+def test_a_worker_keeps_no_finished_model(tmp_path, monkeypatch):
+    """A finished model is a reference cycle; the worker frees it right after the run, not some time later."""
+    import weakref
+
+    from sim.experiments.worker import execute
+    from sim.model import RouteModel
+
+    alive = []
+    init = RouteModel.__init__
+
+    def tracked(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        alive.append(weakref.ref(self))
+
+    monkeypatch.setattr(RouteModel, "__init__", tracked)
+    plan = load_experiment(experiment(tmp_path, daily=False))
+    for r in plan.runs[:3]:
+        payload = execute(plan.context, (r, plan.points[r.point]))
+        assert payload["status"] == "done"
+        assert [w for w in alive if w() is not None] == []
+
+
 def test_budget_split_rule():
     data = {"interventions": [dict(COOP, cost_eur=2e6, intensity=1.0), dict(AWARE, cost_eur=1e6, intensity=0.5),
                               dict(LEGAL, cost_eur=3e6), {"kind": "anti_corruption", "intensity": 1.0}]}

@@ -28,7 +28,7 @@ from ..files import atomic_write
 
 MANIFEST = "manifest.json"
 RUNS, DAILY, FAILED, CORRUPT = "runs", "daily", "failed", "corrupt"
-HASH_KEY, SECONDS_KEY = b"sim.experiment", b"sim.seconds"
+HASH_KEY, SECONDS_KEY, RUN_CALL_KEY = b"sim.experiment", b"sim.seconds", b"sim.run_seconds"
 FORMAT = 1
 
 
@@ -69,14 +69,18 @@ def _key_columns(plan, job, n: int) -> dict:
     return cols
 
 
-def _metadata(plan, seconds: float) -> dict:
-    return {HASH_KEY: plan.hash.encode(), SECONDS_KEY: repr(float(seconds)).encode()}
+def _metadata(plan, payload: dict) -> dict:
+    """The experiment's hash, the run's time in its worker, and the time of its sim.run call alone."""
+    meta = {HASH_KEY: plan.hash.encode(), SECONDS_KEY: repr(float(payload["seconds"])).encode()}
+    if payload.get("sim_seconds") is not None:
+        meta[RUN_CALL_KEY] = repr(float(payload["sim_seconds"])).encode()
+    return meta
 
 
 def write_run(out: Path, plan, job, payload: dict) -> None:
     """Write a finished run: the daily table first, then the results row set (which marks it done)."""
     name = run_name(job[0].run)
-    meta = _metadata(plan, payload["seconds"])
+    meta = _metadata(plan, payload)
     if payload.get("daily") is not None:
         d = payload["daily"]
         cols = _key_columns(plan, job, len(d))
