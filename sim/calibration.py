@@ -400,7 +400,8 @@ def _hash(*parts) -> str:
 
 def calibrate(data: dict, network: Network, targets: Targets, *, source: str, iterations: int = 20,
               replicates: int = 4, scale: int = 10, first_seed: int = 1000, workers: int = 1,
-              state_dir: Path | None = None, progress=None, log=None) -> tuple[Parameters, list[dict]]:
+              damping: float = 0.7, state_dir: Path | None = None, progress=None,
+              log=None) -> tuple[Parameters, list[dict]]:
     """Fit the free parameters; returns the best parameters found and the history of iterations.
 
     With `state_dir`, every finished iteration is saved (write, then rename) and a rerun with the
@@ -408,7 +409,7 @@ def calibrate(data: dict, network: Network, targets: Targets, *, source: str, it
     spread = parse_scenario(data, source).behaviour.route_spread_eur
     legs = interception_legs(network, targets)
     key = _hash(data, {k: (v if k != "deaths" else {"+".join(g): x for g, x in v.items()})
-                       for k, v in targets.__dict__.items()}, replicates, scale, first_seed)
+                       for k, v in targets.__dict__.items()}, replicates, scale, first_seed, damping)
     state_file = state_dir / "calibration_state.json" if state_dir else None
     p, history = initial_parameters(data, network, targets), []
     if state_file and state_file.exists():
@@ -434,7 +435,7 @@ def calibrate(data: dict, network: Network, targets: Targets, *, source: str, it
         if log:
             log(f"iteration {k}: {history[-1]['within_targets']}/{len(rows)} targets met, "
                 f"largest detection error {error:.1%}")
-        p = update(Parameters(**json.loads(json.dumps(p.to_json()))), sim, targets, network, spread)
+        p = update(Parameters(**json.loads(json.dumps(p.to_json()))), sim, targets, network, spread, damping)
         if state_file:
             state_dir.mkdir(parents=True, exist_ok=True)
             payload = {"key": key, "parameters": p.to_json(), "history": history}

@@ -24,6 +24,7 @@ def register(app: typer.Typer) -> None:
         replicates: int = typer.Option(4, min=1, help="runs per iteration (same seeds every iteration)"),
         scale: int = typer.Option(10, min=1, help="people per model entry during fitting"),
         workers: int = typer.Option(1, min=1, help="worker processes"),
+        damping: float = typer.Option(0.7, min=0.05, max=1.0, help="share of each step taken (smaller: slower, steadier)"),
         state: Path = typer.Option(Path("out/calibration"), help="folder for the resumable state and the report"),
         write: bool = typer.Option(True, help="write the fitted values where the baseline reads them"),
     ):
@@ -42,7 +43,8 @@ def register(app: typer.Typer) -> None:
             bar, update = _bar(iterations * replicates, "run")
             with bar:
                 best, history = fit(data, network, tg, source=str(scenario_path), iterations=iterations,
-                                    replicates=replicates, scale=scale, workers=workers, state_dir=state,
+                                    replicates=replicates, scale=scale, workers=workers, damping=damping,
+                                    state_dir=state,
                                     progress=update, log=typer.echo)
         except InputError as exc:
             _fail(str(exc))
