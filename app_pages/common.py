@@ -149,16 +149,7 @@ def _set_scenario(source_id, data, scenario, network):
 def handle_upload(name: str, content: bytes) -> str | None:
     """Validate an uploaded file and make it the current scenario. Returns the error message, or None."""
     source_id = ("upload", name, hashlib.sha256(content).hexdigest())
-    if st.session_state.get("scn_source_id") == source_id:
-        return st.session_state.get("scn_load_error")
-    try:
-        data, scenario, network = read_upload(name, content, network_loader=network_loader)
-    except InputError as exc:
-        st.session_state["scn_source_id"] = source_id
-        st.session_state["scn_load_error"] = str(exc)
-        return str(exc)
-    _set_scenario(source_id, data, scenario, network)
-    return None
+    return _load(source_id, lambda: read_upload(name, content, network_loader=network_loader))
 
 
 def _load_shipped(path) -> str | None:
@@ -167,10 +158,15 @@ def _load_shipped(path) -> str | None:
     except OSError:
         mtime = None
     source_id = ("file", str(path), mtime)
+    return _load(source_id, lambda: load_file(path, network_loader=network_loader))
+
+
+def _load(source_id, read) -> str | None:
+    """Make what `read()` returns the current scenario, once per source; returns the error message, or None."""
     if st.session_state.get("scn_source_id") == source_id:
         return st.session_state.get("scn_load_error")
     try:
-        data, scenario, network = load_file(path, network_loader=network_loader)
+        data, scenario, network = read()
     except InputError as exc:
         st.session_state["scn_source_id"] = source_id
         st.session_state["scn_load_error"] = str(exc)
