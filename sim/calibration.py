@@ -11,6 +11,13 @@ parameter by the log-ratio of target to simulation, damped:
 - corridor fee factor        <- mean fee on the route's border crossings, only when outside the range
 - enforcement of the named countries (then their corruption, once enforcement is at 1)
                              <- share of departures intercepted on the named corridor
+- enforcement of the countries named for a route, and the share of the people they intercept who
+  are pushed straight back <- the route's detections (repeat attempts)
+- appeal of a named destination (EUR) <- arrivals there (e.g. Cyprus, an island with no onward travel)
+- share of land crossings detected by the named countries (e.g. Bulgaria and Greece on the
+  Eastern Mediterranean) <- for the nationalities listed on a route and on the one that follows it
+                                (Western Balkans after Eastern Mediterranean), the ratio of their
+                                detections on the two: many cross the first border unseen
 
 Detections are the model's equivalent of Frontex's: crossings into a country that counts detections
 from one that does not, plus interceptions on such legs by a counting country, repeat attempts
@@ -59,6 +66,17 @@ class InterceptionSpec(_Strict):
     tolerance: float = 0.15
 
 
+class ArrivalSpec(_Strict):
+    arrivals: float = Field(gt=0)
+    tolerance: float = 0.3
+    source: str
+
+
+class OnwardSpec(_Strict):
+    after: str
+    detection: list[str] = Field(min_length=1)
+
+
 class TargetSpec(_Strict):
     name: str
     scenario: str
@@ -68,6 +86,8 @@ class TargetSpec(_Strict):
     deaths_tolerance: float = 0.3
     routes: dict[str, RouteSpec]
     interception: InterceptionSpec | None = None
+    destinations: dict[str, ArrivalSpec] = {}
+    onward: dict[str, OnwardSpec] = {}
 
 
 @dataclass
@@ -83,6 +103,9 @@ class Targets:
     enforcement_for: dict[str, list[str]] = field(default_factory=dict)  # route -> countries fitted to its detections
     detections_tolerance: float = 0.15
     deaths_tolerance: float = 0.3
+    arrivals: dict[str, tuple[float, float]] = field(default_factory=dict)  # destination -> (arrivals, tolerance)
+    onward: dict[str, tuple[str, list[str]]] = field(default_factory=dict)  # route -> (route before it, countries)
+    listed: dict[str, list[str]] = field(default_factory=dict)  # route -> nationalities in the data's top ten
 
 
 def load_targets(path: str | Path) -> tuple[TargetSpec, Targets]:
@@ -104,7 +127,7 @@ def load_targets(path: str | Path) -> tuple[TargetSpec, Targets]:
         dead = pd.read_csv(folder / "dead_missing_2023.csv")
     except FileNotFoundError as exc:
         raise InputError(exc.filename, None, "data file not found") from None
-    detections, by_origin, deaths = {}, {}, {}
+    detections, by_origin, deaths, listed_on = {}, {}, {}, {}
     for code, route in spec.routes.items():
         rows = det[det["route_code"] == code]
         if rows.empty:
@@ -114,6 +137,7 @@ def load_targets(path: str | Path) -> tuple[TargetSpec, Targets]:
         # the listed nationalities stand for the whole route, in proportion
         shares = top.groupby("nationality_iso3")["detections"].sum()
         by_origin[code] = (shares / shares.sum() * detections[code]).to_dict()
+        listed_on[code] = sorted(shares.index)
     # a nationality listed on some route but not among another route's top ten had fewer detections
     # there than that route's tenth: aim at half of it
     listed = {n for d in by_origin.values() for n in d}
@@ -144,7 +168,13 @@ def load_targets(path: str | Path) -> tuple[TargetSpec, Targets]:
     interception = (icp.corridor, tuple(icp.countries), icp.intercepted / icp.departures, icp.tolerance) if icp else None
     targets = Targets({c: r.corridors for c, r in spec.routes.items()}, detections, by_origin, deaths, fees,
                       interception, dict(spec.enforcement_for_detections), spec.detections_tolerance,
-                      spec.deaths_tolerance)
+                      spec.deaths_tolerance,
+                      {k: (a.arrivals, a.tolerance) for k, a in spec.destinations.items()},
+                      {k: (o.after, list(o.detection)) for k, o in spec.onward.items()}, listed_on)
+    for later, o in spec.onward.items():
+        for code in (later, o.after):
+            if code not in spec.routes:
+                raise InputError(path, f"field 'onward.{later}'", f"route {code} is not in 'routes'")
     return spec, targets
 
 
@@ -158,7 +188,7 @@ def _count(dead: pd.DataFrame, route: str, path, code) -> float:
 # ------------------------------------------------------------------ measuring a run
 
 
-def measure(res, routes: dict[str, list[str]], interception_legs: tuple[str, ...]) -> dict:
+def measure(res, routes: dict[str, list[str]], interception_legs: tuple[str, ...], places: tuple[str, ...] = ()) -> dict:
     """What calibration needs of one run (module level: worker processes receive it)."""
     corr = res.summary["corridors"]
     legs = res.tables["legs"]
@@ -173,6 +203,9 @@ def measure(res, routes: dict[str, list[str]], interception_legs: tuple[str, ...
         out["fee"][code] = float(crossing["revenue_eur"].sum() / crossing["paid"].sum()) if crossing["paid"].sum() else None
         rows = origins[origins["corridor"].isin(corridors)]
         out["by_origin"][code] = rows.groupby("nationality")["detections"].sum().to_dict()
+    if places:
+        arrived = res.tables["places"].groupby("place")["arrivals"].sum()
+        out["arrivals"] = {p: float(arrived.get(p, 0.0)) for p in places}
     if interception_legs:
         t = totals.reindex(list(interception_legs)).fillna(0)
         out["interception"] = float(t["interceptions"].sum() / t["attempts"].sum()) if t["attempts"].sum() else 0.0
@@ -206,10 +239,19 @@ def ensemble_means(runs: list[dict], targets: Targets) -> dict:
         means["by_origin"][c] = {n: float(np.mean([r["by_origin"][c].get(n, 0.0) for r in runs])) for n in nats}
     if targets.interception:
         means["interception"] = mean(lambda r: r["interception"])
+    if targets.arrivals:
+        means["arrivals"] = {k: mean(lambda r, k=k: r["arrivals"][k]) for k in targets.arrivals}
     return means
 
 
 # ------------------------------------------------------------------ parameters
+
+# a nationality's preference for a route stays within this many route spreads of its mean: wide
+# enough to keep a nationality off a route where the data do not list it
+PREFERENCE_BOUND = 8.0
+# a fitted budget stays within what a whole journey is reported to cost: UNODC (2018) gives about
+# 10,000 USD from Afghanistan to Western Europe overland and 3,000-8,000 USD from Pakistan
+BUDGET_BOUNDS_EUR = (1500.0, 12000.0)
 
 
 @dataclass
@@ -224,6 +266,10 @@ class Parameters:
     routes_of: dict[str, list[str]] = field(default_factory=dict)  # route -> its corridors
     step: dict[str, float] = field(default_factory=dict)  # "iso3|route" -> preference step (EUR), adapted
     last: dict[str, float] = field(default_factory=dict)  # "iso3|route" -> last log-ratio, for the adaptation
+    appeal: dict[str, float] = field(default_factory=dict)  # destination place -> EUR
+    detection: dict[str, float] = field(default_factory=dict)  # iso3 -> share of land crossings detected
+    budget: dict[str, float] = field(default_factory=dict)  # origin place -> mean money (EUR)
+    pushback: dict[str, float] = field(default_factory=dict)  # iso3 -> share of interceptions pushed back
 
     def to_json(self) -> dict:
         return self.__dict__.copy()
@@ -247,6 +293,13 @@ def initial_parameters(data: dict, network: Network, targets: Targets) -> Parame
                            for code, cs in targets.routes.items() if nat in targets.by_origin[code]}
                      for nat in sorted({n for d in targets.by_origin.values() for n in d})},
         routes_of=dict(targets.routes),
+        appeal={k: float(((data.get("destinations") or {}).get(k) or {}).get("appeal_eur", 0.0))
+                for k in targets.arrivals},
+        detection={k: float(((data.get("countries") or {}).get(k) or {}).get("detection_share") or 0.7)
+                   for _, ks in targets.onward.values() for k in ks},
+        budget={d["origin"]: float(d.get("budget_eur", 3000.0)) for d in data["demand"]},
+        pushback={k: float((countries.get(k) or {}).get("pushback", defaults.loc[k, "pushback"]))
+                  for ks in targets.enforcement_for.values() for k in ks},
     )
 
 
@@ -254,6 +307,13 @@ def apply(data: dict, p: Parameters) -> dict:
     out = json.loads(json.dumps(data))
     for d in out["demand"]:
         d["per_year"] = round(p.demand[d["origin"]], 1)
+        if d["origin"] in p.budget:
+            d["budget_eur"] = round(p.budget[d["origin"]])
+    if p.appeal:
+        dest = out.setdefault("destinations", {}) or {}
+        for k, v in p.appeal.items():
+            dest[k] = {**(dest.get(k) or {}), "appeal_eur": round(v, 1)}
+        out["destinations"] = dest
     corr = out.setdefault("corridors", {}) or {}
     for c in p.preference:
         corr[c] = {**(corr.get(c) or {}), "preference_eur": round(p.preference[c], 1),
@@ -263,6 +323,10 @@ def apply(data: dict, p: Parameters) -> dict:
     for k in p.enforcement:
         countries[k] = {**(countries.get(k) or {}), "enforcement": round(p.enforcement[k], 4),
                         "corruption": round(p.corruption[k], 4)}
+    for k in p.detection:
+        countries[k] = {**(countries.get(k) or {}), "detection_share": round(p.detection[k], 4)}
+    for k in p.pushback:
+        countries[k] = {**(countries.get(k) or {}), "pushback": round(p.pushback[k], 4)}
     out["countries"] = countries
     prefs = out.setdefault("nationality_preferences", {}) or {}
     for nat, routes in p.nationality.items():
@@ -277,11 +341,12 @@ def update(p: Parameters, sim: dict, targets: Targets, network: Network, spread:
     """One damped fixed-point step of every free parameter towards its target."""
     a = damping
     origin_country = network.places.set_index("id")["iso3"]
-    # demand: nationality totals over the routes
+    # demand: a nationality's detections over all routes <- its total where it is listed (the floors
+    # put on the other routes are upper bounds, not counts: summed, they would inflate small nationalities)
     want, got = {}, {}
     for code in targets.routes:
-        for nat, v in targets.by_origin[code].items():
-            want[nat] = want.get(nat, 0.0) + v
+        for nat in targets.listed.get(code, targets.by_origin[code]):
+            want[nat] = want.get(nat, 0.0) + targets.by_origin[code][nat]
         for nat, v in sim["by_origin"][code].items():
             got[nat] = got.get(nat, 0.0) + v
     for origin in p.demand:
@@ -296,9 +361,16 @@ def update(p: Parameters, sim: dict, targets: Targets, network: Network, spread:
     for nat, routes in p.nationality.items():
         if len(routes) < 2:
             continue
+        fitted = []
         for code in routes:
             s = sim["by_origin"][code].get(nat, 0.0)
-            err = float(np.log(targets.by_origin[code][nat] / s)) if s > 0 else 2.0
+            target = targets.by_origin[code][nat]
+            listed = nat in targets.listed.get(code, [nat])
+            # a route where the nationality is not listed only has an upper bound: below it, leave it be
+            # (else a route it cannot reach drifts to the bound and drags the others through the centring)
+            if not listed and s <= target:
+                continue
+            err = float(np.log(target / s)) if s > 0 else 2.0
             key = f"{nat}|{code}"
             step = p.step.get(key, 0.25 * spread)
             prev = p.last.get(key)
@@ -307,9 +379,11 @@ def update(p: Parameters, sim: dict, targets: Targets, network: Network, spread:
             p.step[key] = float(np.clip(step, 5.0, 2.0 * spread))
             p.last[key] = err
             routes[code] -= p.step[key] * float(np.clip(err, -1.0, 1.0))
-        mean = float(np.mean(list(routes.values())))
+            if listed:
+                fitted.append(code)
+        mean = float(np.mean([routes[c] for c in fitted])) if fitted else 0.0
         for code in routes:
-            routes[code] = float(np.clip(routes[code] - mean, -4.0 * spread, 4.0 * spread))
+            routes[code] = float(np.clip(routes[code] - mean, -PREFERENCE_BOUND * spread, PREFERENCE_BOUND * spread))
     # death risk per route or group of routes: fitted as deaths per detection, so that a route whose
     # flow is still too small is not made deadlier (which would shrink its flow further)
     for codes, (low, target, high) in targets.deaths.items():
@@ -334,11 +408,40 @@ def update(p: Parameters, sim: dict, targets: Targets, network: Network, spread:
         ratio = targets.detections[code] / s if s > 0 else 2.0
         for k in countries:
             _raise_enforcement(p, k, float(np.clip(ratio, 0.5, 2.0)) ** (0.5 * a))
+            # ... and the share pushed straight back, who try again at once (not known: fitted)
+            if k in p.pushback:
+                p.pushback[k] = float(np.clip(p.pushback[k] * float(np.clip(ratio, 0.5, 2.0)) ** (0.5 * a), 0.0, 1.0))
     # interception share: enforcement first, then corruption once enforcement is at its maximum
     if targets.interception and sim.get("interception"):
         ratio = targets.interception[2] / sim["interception"]
         for k in targets.interception[1]:
             _raise_enforcement(p, k, ratio ** a)
+    # a destination's appeal: too few arrivals there, make it more wanted (in steps of the route spread)
+    for place, (want_n, _) in targets.arrivals.items():
+        got_n = sim["arrivals"][place]
+        err = float(np.log(want_n / got_n)) if got_n > 0 else 1.0
+        p.appeal[place] = float(np.clip(p.appeal[place] + a * spread * np.clip(err, -1.0, 1.0),
+                                        -8.0 * spread, 8.0 * spread))
+    # detection at the first border: the nationalities listed on both routes are detected too often
+    # there (compared with the route that follows), so more of them cross it unseen; only counts change
+    for later, (first, countries) in targets.onward.items():
+        both = set(targets.listed.get(later, [])) & set(targets.listed.get(first, []))
+        want_r = sum(targets.by_origin[later][n] for n in both) / sum(targets.by_origin[first][n] for n in both)
+        s_later = sum(sim["by_origin"][later].get(n, 0.0) for n in both)
+        s_first = sum(sim["by_origin"][first].get(n, 0.0) for n in both)
+        ratio = (s_later / s_first) / want_r if s_later > 0 and s_first > 0 else 0.5
+        for k in countries:
+            p.detection[k] = float(np.clip(p.detection[k] * np.clip(ratio, 0.5, 2.0) ** a, 0.02, 1.0))
+        # ... and those who run out of money on the way never reach the next border: per nationality, the
+        # same ratio fits its origins' mean budget, within what a whole journey is reported to cost
+        for nat in both:
+            s_l, s_f = sim["by_origin"][later].get(nat, 0.0), sim["by_origin"][first].get(nat, 0.0)
+            want_n = targets.by_origin[later][nat] / targets.by_origin[first][nat]
+            r = want_n / (s_l / s_f) if s_l > 0 and s_f > 0 else 2.0
+            for origin in p.budget:
+                if origin_country[origin] == nat:
+                    p.budget[origin] = float(np.clip(p.budget[origin] * np.clip(r, 0.5, 2.0) ** (0.5 * a),
+                                                     *BUDGET_BOUNDS_EUR))
     return p
 
 
@@ -378,6 +481,10 @@ def check(sim: dict, targets: Targets) -> list[dict]:
         s = sim.get("interception") or 0.0
         rows.append({"target": "interception share", "route": targets.interception[0], "real": share, "sim": s,
                      "ok": abs(s - share) <= tol * share})
+    for place, (real, tol) in targets.arrivals.items():
+        s = sim["arrivals"][place]
+        rows.append({"target": "arrivals", "route": place, "real": real, "sim": s, "tolerance": tol,
+                     "ok": abs(s - real) <= tol * real})
     return rows
 
 
@@ -417,7 +524,7 @@ def calibrate(data: dict, network: Network, targets: Targets, *, source: str, it
         if state.get("key") == key:
             p, history = Parameters(**state["parameters"]), state["history"]
     seeds = range(first_seed, first_seed + replicates)
-    fn = partial(measure, routes=targets.routes, interception_legs=legs)
+    fn = partial(measure, routes=targets.routes, interception_legs=legs, places=tuple(targets.arrivals))
     while len(history) < iterations:
         k = len(history)
         scenario = parse_scenario(apply(data, p), source)
@@ -451,7 +558,7 @@ def best_key(h: dict):
 
 def write_fitted(p: Parameters, path: Path, targets_path: Path, history: list[dict], data: dict) -> None:
     best = max(history, key=best_key)
-    budgets = {d["origin"]: d.get("budget_eur") for d in data["demand"]}
+    budgets = {d["origin"]: d.get("budget_eur") for d in data["demand"]} | {o: round(v) for o, v in p.budget.items()}
     body = {
         "demand": [{"origin": o, "per_year": round(v, 1), **({"budget_eur": budgets[o]} if budgets.get(o) else {})}
                    for o, v in p.demand.items()],
@@ -461,9 +568,15 @@ def write_fitted(p: Parameters, path: Path, targets_path: Path, history: list[di
     body["nationality_preferences"] = {
         nat: {corridor: round(v, 1) for code, v in routes.items() for corridor in p.routes_of[code]}
         for nat, routes in p.nationality.items() if len(routes) > 1}
-    if p.enforcement:
+    if p.appeal:
+        body["destinations"] = {k: {"appeal_eur": round(v, 1)} for k, v in p.appeal.items()}
+    if p.enforcement or p.detection:
         body["countries"] = {k: {"enforcement": round(p.enforcement[k], 4), "corruption": round(p.corruption[k], 4)}
                              for k in p.enforcement}
+        for k, v in p.detection.items():
+            body["countries"].setdefault(k, {})["detection_share"] = round(v, 4)
+        for k, v in p.pushback.items():
+            body["countries"].setdefault(k, {})["pushback"] = round(v, 4)
     head = (f"# Fitted by `python -m sim calibrate` on {date.today().isoformat()} to {targets_path.name}\n"
             f"# (best of {len(history)} iterations: {best['within_targets']}/{best['targets']} targets met).\n"
             "# Do not edit by hand: rerun the calibration. baseline.yaml reads this file as its base.\n")
@@ -487,7 +600,8 @@ def validate(scenario_path: Path, targets: Targets, *, replicates: int = 8, scal
     scenario = parse_scenario(data, scenario_path)
     network = load_network(scenario.network_path())
     check_against_network(scenario, network)
-    fn = partial(measure, routes=targets.routes, interception_legs=interception_legs(network, targets))
+    fn = partial(measure, routes=targets.routes, interception_legs=interception_legs(network, targets),
+                 places=tuple(targets.arrivals))
     runs = run_ensemble(scenario, range(first_seed, first_seed + replicates), scale=scale, workers=workers,
                         measure=fn, progress=progress)
     sim = ensemble_means(runs, targets)
@@ -503,6 +617,8 @@ def validate(scenario_path: Path, targets: Targets, *, replicates: int = 8, scal
             r["low_sim"], r["high_sim"] = interval([x["fee"][r["route"]] for x in runs])[1:]
         elif r["target"] == "interception share":
             r["low_sim"], r["high_sim"] = interval([x["interception"] for x in runs])[1:]
+        elif r["target"] == "arrivals":
+            r["low_sim"], r["high_sim"] = interval([x["arrivals"][r["route"]] for x in runs])[1:]
     det = [r for r in rows if r["target"] == "detections"]
     ard = float(np.mean([abs(r["sim"] - r["real"]) / r["real"] for r in det]))
     settings = {"scenario": str(scenario_path), "replicates": replicates, "scale": scale,
@@ -545,6 +661,11 @@ def validation_markdown(v: Validation) -> str:
             out += ["", f"Share of departures intercepted on the {r['route']} (UNODC 2023: {r['real']:.0%}): "
                     f"simulated {r['sim']:.0%} ({r['low_sim']:.0%} - {r['high_sim']:.0%}), "
                     f"{'within' if r['ok'] else 'OUTSIDE'} the tolerance."]
+    for r in v.rows:
+        if r["target"] == "arrivals":
+            out += ["", f"Arrivals at {r['route']} (real {n(r['real'])}): simulated {n(r['sim'])} "
+                    f"({n(r['low_sim'])} - {n(r['high_sim'])}), {'within' if r['ok'] else 'OUTSIDE'} "
+                    f"±{r['tolerance']:.0%}."]
     met = sum(r["ok"] for r in v.rows)
     out += ["", f"{met} of {len(v.rows)} targets met."]
     return "\n".join(out)

@@ -165,7 +165,9 @@ class RouteModel(mesa.Model):
         fraud = c["corruption"][w.leg_country]
         self.p_refused = np.where(w.commercial, t.check * (1.0 - 0.7 * fraud), 0.0)
         self.open_legs = ~t.closed
-        watch = 1.0 - np.exp(-b.detection_scale * c["effectiveness"][ctrl])
+        self.p_pushback = np.where(w.controlled, w.base["pushback"][ctrl], 0.0)
+        share = w.base["detection_share"][ctrl]
+        watch = np.where(np.isnan(share), 1.0 - np.exp(-b.detection_scale * c["effectiveness"][ctrl]), share)
         self.p_detect = np.where(w.detects & ~w.sea & w.controlled, watch, 1.0)
 
     def _trust(self) -> np.ndarray:
@@ -191,7 +193,9 @@ class RouteModel(mesa.Model):
         if V is None or V.shape != (self.n_groups, w.n_places):
             V = np.full((self.n_groups, w.n_places), np.inf)
         V = V.copy()
-        V[:, w.is_destination] = 0.0
+        # a less wanted destination is worth less at the end of the road: a higher cost-to-go
+        terminal = -w.appeal[w.is_destination]
+        V[:, w.is_destination] = terminal
         # value iteration from yesterday's values, on the legs sorted by start place
         order = w.out_order
         starts = w.out_start[w.out_count > 0]
@@ -202,7 +206,7 @@ class RouteModel(mesa.Model):
             with np.errstate(invalid="ignore"):
                 moved = np.abs(best - V[:, has_out]) > 2.0  # EUR; inf - inf is nan: still unreachable
             V[:, has_out] = best
-            V[:, w.is_destination] = 0.0
+            V[:, w.is_destination] = terminal
             if not moved.any():
                 break
         self._V = V
@@ -308,8 +312,16 @@ class RouteModel(mesa.Model):
         pop.state[held] = P.DETAINED
         pop.days_left[held] = self.behaviour.detention_days
         # some bought a package with several attempts: the smuggler owes them the next one
-        retry = (self.rng.random(len(held)) < self.behaviour.retry_included) & w.smuggled[leg[caught]]
+        retry = self.rng.random(len(held)) < w.retry[leg[caught]]
         pop.credit[held[retry]] = leg[caught][retry]
+        # pushed back across the border: nobody is held or sent home, they wait where they started and
+        # try again from tomorrow (still owed their retry, if any)
+        pushed = self.rng.random(len(held)) < self.p_pushback[leg[caught]]
+        pop.state[held[pushed]] = P.WAITING
+        pop.days_left[held[pushed]] = 0
+        pop.leg[held[pushed]] = -1
+        pop.broke_days[held[pushed]] = 0
+        rec.leg_add("pushbacks", leg[caught][pushed])
         rec.leg_add("interceptions", leg[caught])
         seen = w.detects_interception[leg[caught]]
         rec.detections(held[seen], leg[caught][seen])

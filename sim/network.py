@@ -20,7 +20,9 @@ from .errors import InputError
 
 PLACE_KINDS = ("origin", "hub", "departure", "landing", "destination")
 MODES = ("land", "sea", "air")
-COUNTRY_FIELDS = ("enforcement", "corruption", "digital_capacity", "financial_capacity", "training")
+COUNTRY_FIELDS = ("enforcement", "corruption", "digital_capacity", "financial_capacity", "training", "pushback")
+# columns a countries.csv may leave out, with the value they then take
+OPTIONAL_COUNTRY_FIELDS = {"pushback": 0.0}
 END_TOLERANCE_KM = 25.0
 _ID = re.compile(r"^[A-Za-z0-9_\-]+$")
 _WGS84_NAMES = {"urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:EPSG::4326", "EPSG:4326", "epsg:4326"}
@@ -216,7 +218,8 @@ def _load_countries(path: Path) -> pd.DataFrame:
         raise InputError(path, None, "file not found")
     with path.open(newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
-        needed = ("iso3", "name", *COUNTRY_FIELDS, "counts_detections")
+        needed = ("iso3", "name", *(f for f in COUNTRY_FIELDS if f not in OPTIONAL_COUNTRY_FIELDS),
+                  "counts_detections")
         missing = [c for c in needed if c not in (reader.fieldnames or [])]
         if missing:
             hint = " (is it separated by ';'? use commas)" if ";" in ",".join(reader.fieldnames or []) else ""
@@ -232,6 +235,9 @@ def _load_countries(path: Path) -> pd.DataFrame:
             seen.add(iso3)
             out = {"iso3": iso3, "name": row["name"]}
             for col in COUNTRY_FIELDS:
+                if col in OPTIONAL_COUNTRY_FIELDS and not (row.get(col) or "").strip():
+                    out[col] = OPTIONAL_COUNTRY_FIELDS[col]
+                    continue
                 try:
                     value = float(row[col])
                 except (TypeError, ValueError):

@@ -6,8 +6,8 @@ import numpy as np
 
 from . import people as P
 
-LEG_FLOWS = ("attempts", "crossings", "interceptions", "deaths", "refused_boarding", "paid", "revenue_eur",
-             "detections")
+LEG_FLOWS = ("attempts", "crossings", "interceptions", "pushbacks", "deaths", "refused_boarding", "paid",
+             "revenue_eur", "detections")
 LEG_LEVELS = ("price_eur", "capacity", "queue", "p_intercept", "p_death")
 PLACE_FLOWS = ("created", "left", "stayed", "alternatives", "arrivals", "returned", "stranded_new")
 PLACE_LEVELS = ("waiting", "stranded", "detained")
@@ -15,7 +15,7 @@ COUNTRY_FLOWS = ("arrests", "seized_eur", "bribes_eur")
 COUNTRY_LEVELS = ("effectiveness", "corruption", "training")
 # measures counted in model entries, multiplied by the scale on output (the rest are already in
 # people or euros: network capacities, queues and money follow the people they stand for)
-SCALED = {"attempts", "crossings", "interceptions", "deaths", "refused_boarding", "paid", "revenue_eur", "detections",
+SCALED = {"attempts", "crossings", "interceptions", "pushbacks", "deaths", "refused_boarding", "paid", "revenue_eur", "detections",
           *PLACE_FLOWS, *PLACE_LEVELS}
 
 

@@ -114,12 +114,26 @@ class CountryOverride(Strict):
     digital_capacity: Fraction | None = None
     financial_capacity: Fraction | None = None
     training: Fraction | None = None
+    pushback: Fraction | None = Field(None, description="share of people intercepted by this country's border "
+                                      "authority who are pushed straight back across the border (no detention, "
+                                      "nobody sent home): they try again from where they started")
+    detection_share: Fraction | None = Field(None, description="share of land crossings into the bloc that this "
+                                             "country's border authority detects (default: grows with its "
+                                             "effectiveness, see behaviour.detection_scale)")
+
+
+class DestinationOverride(Strict):
+    appeal_eur: float = Field(0.0, description="value of reaching this destination compared with the others (EUR); "
+                              "negative = less wanted, e.g. an island with no onward travel")
 
 
 class CorridorOverride(Strict):
     risk_factor: NonNeg = 1.0
     fee_factor: Annotated[float, Field(gt=0)] = 1.0
     preference_eur: float = Field(0.0, description="added to the perceived cost of the corridor's border crossings (negative = preferred)")
+    retry_included: Fraction | None = Field(None, description="share of people intercepted on the corridor whose "
+                                            "smuggler owes them another attempt (default: behaviour.retry_included); "
+                                            "1 where fees are held by a hawala agent until the person arrives")
 
 
 class Behaviour(Strict):
@@ -174,6 +188,8 @@ class Scenario(Strict):
     demand: Annotated[list[Demand], Field(min_length=1)]
     countries: dict[str, CountryOverride] = {}
     corridors: dict[str, CorridorOverride] = {}
+    destinations: dict[str, DestinationOverride] = Field(
+        {}, description="per destination place: how much people want to reach it, compared with the others")
     nationality_preferences: dict[str, dict[str, float]] = Field(
         {}, description="per nationality (ISO3) and corridor: EUR added to the perceived cost of the corridor's "
                         "border crossings for people of that nationality (negative = preferred); calibration sets it")
@@ -246,7 +262,7 @@ def _merge(base: dict, child: dict) -> dict:
     for key, value in child.items():
         if key in ("interventions", "events") and isinstance(value, list):
             out[key] = list(base.get(key) or []) + value
-        elif key in ("countries", "corridors", "behaviour", "nationality_preferences") and isinstance(value, dict):
+        elif key in ("countries", "corridors", "behaviour", "nationality_preferences", "destinations") and isinstance(value, dict):
             merged = dict(base.get(key) or {})
             for k, v in value.items():
                 merged[k] = {**merged.get(k, {}), **v} if isinstance(v, dict) and isinstance(merged.get(k), dict) else v
@@ -320,6 +336,12 @@ def check_against_network(scenario: Scenario, network: Network) -> None:
     for name in scenario.corridors:
         if name not in corridors:
             fail(f"corridors.{name}", f"unknown corridor {name!r} (known: {', '.join(sorted(corridors))})")
+    kinds = network.places.set_index("id")["kind"]
+    for place in scenario.destinations:
+        if place not in places:
+            fail(f"destinations.{place}", f"unknown place {place!r}")
+        if kinds[place] != "destination":
+            fail(f"destinations.{place}", f"place {place!r} is not of kind 'destination'")
     for iso3, prefs in scenario.nationality_preferences.items():
         if iso3 not in countries:
             fail(f"nationality_preferences.{iso3}", f"country {iso3} is not on the network")

@@ -27,6 +27,7 @@ class World:
     days: np.ndarray
     fee: np.ndarray  # base fee per person, corridor fee factor applied
     risk: np.ndarray  # base death risk, corridor risk factor applied
+    retry: np.ndarray  # share of people intercepted on the leg who are owed another attempt
     preference: np.ndarray  # corridor preference, EUR added to the perceived cost of its border crossings
     nationality_preference: np.ndarray  # countries x legs: the same, per nationality
     controlled: np.ndarray
@@ -41,6 +42,7 @@ class World:
     place_kind: np.ndarray
     place_country: np.ndarray
     is_destination: np.ndarray
+    appeal: np.ndarray  # per place: value of reaching it compared with the other destinations (EUR)
     # countries (defaults with scenario overrides), one entry per country
     iso3: list[str]
     base: dict[str, np.ndarray]
@@ -63,7 +65,12 @@ class World:
                                for c in corridors])
         pref = np.array([scenario.corridors.get(c).preference_eur if c in scenario.corridors else 0.0
                          for c in corridors])
+        retry = np.array([scenario.corridors[c].retry_included if c in scenario.corridors
+                          and scenario.corridors[c].retry_included is not None
+                          else scenario.behaviour.retry_included for c in corridors])
         base = {f: countries[f].to_numpy(float).copy() for f in COUNTRY_FIELDS}
+        # a country's detection share on land: measured where it is given, else from its effectiveness
+        base["detection_share"] = np.full(len(iso3), np.nan)
         for c, override in scenario.countries.items():
             for f, v in override.model_dump(exclude_none=True).items():
                 base[f][cidx[c]] = v
@@ -75,6 +82,9 @@ class World:
         n_places = len(places)
         out_count = np.bincount(src, minlength=n_places).astype(np.int32)
         out_start = np.concatenate([[0], np.cumsum(out_count)[:-1]]).astype(np.int32)
+        appeal = np.zeros(len(places))
+        for place, override in scenario.destinations.items():
+            appeal[network.place_index[place]] = override.appeal_eur
         control = np.array([cidx[c] if c else -1 for c in legs["control_iso3"]], dtype=np.int32)
         return cls(
             n_legs=len(legs), n_places=n_places, n_countries=len(iso3),
@@ -82,6 +92,7 @@ class World:
             days=legs["days"].to_numpy(float),
             fee=legs["fee_eur"].to_numpy(float) * fee_factor[corridor],
             risk=np.clip(legs["death_risk"].to_numpy(float) * risk_factor[corridor], 0, 0.95),
+            retry=np.where(legs["smuggled"].to_numpy(bool), retry[corridor], 0.0),
             preference=_on_crossings(pref[corridor], corridor, legs["controlled"].to_numpy(bool)),
             nationality_preference=_by_nationality(scenario, iso3, corridors, corridor,
                                                    legs["controlled"].to_numpy(bool)),
@@ -97,6 +108,7 @@ class World:
             place_kind=places["kind"].map(KIND_CODES).to_numpy(np.int8),
             place_country=place_country,
             is_destination=(places["kind"] == "destination").to_numpy(bool),
+            appeal=appeal,
             iso3=iso3, base=base,
             out_order=order, out_start=out_start, out_count=out_count,
         )
