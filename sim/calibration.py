@@ -8,7 +8,8 @@ parameter by the log-ratio of target to simulation, damped:
 - demand per origin          <- detections by nationality, summed over routes (row margins)
 - preference of each nationality for each route (EUR) <- detections by nationality and route (cells)
 - corridor death-risk factor <- dead and missing per detection, per route (or group of routes)
-- corridor fee factor        <- mean fee on the route's border crossings, only when outside the range
+- corridor fee factor        <- mean fee on the route's border crossings, only when outside the range;
+                                inside it, for the routes named, the route's detections
 - enforcement of the named countries (then their corruption, once enforcement is at 1)
                              <- share of departures intercepted on the named corridor
 - enforcement of the countries named for a route, and the share of the people they intercept who
@@ -82,6 +83,7 @@ class TargetSpec(_Strict):
     scenario: str
     write_to: str
     enforcement_for_detections: dict[str, list[str]] = {}
+    fee_for_detections: list[str] = []
     detections_tolerance: float = 0.15
     deaths_tolerance: float = 0.3
     routes: dict[str, RouteSpec]
@@ -106,6 +108,7 @@ class Targets:
     arrivals: dict[str, tuple[float, float]] = field(default_factory=dict)  # destination -> (arrivals, tolerance)
     onward: dict[str, tuple[str, list[str]]] = field(default_factory=dict)  # route -> (route before it, countries)
     listed: dict[str, list[str]] = field(default_factory=dict)  # route -> nationalities in the data's top ten
+    fee_for: list[str] = field(default_factory=list)  # routes whose fee factor also follows their detections
 
 
 def load_targets(path: str | Path) -> tuple[TargetSpec, Targets]:
@@ -170,7 +173,11 @@ def load_targets(path: str | Path) -> tuple[TargetSpec, Targets]:
                       interception, dict(spec.enforcement_for_detections), spec.detections_tolerance,
                       spec.deaths_tolerance,
                       {k: (a.arrivals, a.tolerance) for k, a in spec.destinations.items()},
-                      {k: (o.after, list(o.detection)) for k, o in spec.onward.items()}, listed_on)
+                      {k: (o.after, list(o.detection)) for k, o in spec.onward.items()}, listed_on,
+                      list(spec.fee_for_detections))
+    for code in spec.fee_for_detections:
+        if code not in spec.routes or not spec.routes[code].fee_eur:
+            raise InputError(path, "field 'fee_for_detections'", f"route {code} needs a published fee range in 'routes'")
     for later, o in spec.onward.items():
         for code in (later, o.after):
             if code not in spec.routes:
@@ -396,12 +403,19 @@ def update(p: Parameters, sim: dict, targets: Targets, network: Network, spread:
         for code in codes:
             for c in targets.routes[code]:
                 p.risk[c] = float(np.clip(p.risk[c] * np.clip(ratio, 0.25, 4.0) ** a, 0.02, 10.0))
-    # fees: only when outside the published range, towards its geometric middle
+    # fees: only when outside the published range, towards its geometric middle; inside it, the
+    # routes named in fee_for_detections follow their detections (where fees are known only to a
+    # factor of ten, what people can pay decides how far they get and how often they try again)
     for code, (low, high) in targets.fees.items():
         s = sim["fee"][code]
         if s and not (low <= s <= high):
             for c in targets.routes[code]:
                 p.fee[c] *= (math.sqrt(low * high) / s) ** a
+        elif s and code in targets.fee_for:
+            d = sim["detections"][code]
+            ratio = float(np.clip(d / targets.detections[code], 0.5, 2.0)) if d > 0 else 0.5
+            for c in targets.routes[code]:
+                p.fee[c] *= ratio ** (0.5 * a)
     # enforcement at a route's border: more interceptions, more repeat attempts, more detections
     for code, countries in targets.enforcement_for.items():
         s = sim["detections"][code]
@@ -473,7 +487,9 @@ def check(sim: dict, targets: Targets) -> list[dict]:
         rows.append({"target": "fee (EUR)", "route": code, "low": low, "high": high, "sim": s,
                      "ok": s is not None and low <= s <= high})
     for code in targets.routes:
-        d = mix_distance(sim["by_origin"][code], targets.by_origin[code])
+        # the data's top ten (not the floors put on the others) stand for the route in proportion
+        listed = targets.listed.get(code) or list(targets.by_origin[code])
+        d = mix_distance(sim["by_origin"][code], {n: targets.by_origin[code][n] for n in listed})
         rows.append({"target": "origin mix", "route": code, "sim": d["distance"], "real": 0.0,
                      "top": d["top"], "ok": d["distance"] <= 0.35 and d["top_present"]})
     if targets.interception:
