@@ -43,42 +43,71 @@ def _fmt(x) -> str:
     return str(x)
 
 
+def _pm(band: dict) -> str:
+    """An ensemble figure: mean and the half-width of its 95 % interval."""
+    mean, low, high = band["mean"], band["low"], band["high"]
+    if mean != mean:  # no value in any run (e.g. no fee paid)
+        return "-"
+    half = (high - low) / 2
+    return _fmt(mean) if half == 0 else f"{_fmt(mean)} ±{_fmt(half)}"
+
+
 @app.command()
 def run(
     scenario: Path = typer.Argument(..., help="scenario YAML file"),
-    seed: Optional[int] = typer.Option(None, help="random seed (default: the scenario's)"),
+    seed: Optional[int] = typer.Option(None, help="random seed of the first run (default: the scenario's)"),
     days: Optional[int] = typer.Option(None, min=1, help="days to simulate (default: the scenario's)"),
     scale: Optional[int] = typer.Option(None, min=1, help="people per model entry (default: the scenario's)"),
-    out: Path = typer.Option(Path("out"), help="folder for summary.json and the Parquet tables"),
+    replicates: int = typer.Option(5, min=1, help="runs, on seeds SEED, SEED+1, ...: every figure printed is their "
+                                                  "mean with its 95 % interval (1: one run, no interval)"),
+    workers: int = typer.Option(2, min=1, help="worker processes for the replicates after the first"),
+    out: Path = typer.Option(Path("out"), help="folder for summary.json, ensemble.json and the Parquet tables"),
 ):
-    """Run one scenario; write DIR/summary.json and daily tables as Parquet; print the totals."""
+    """Run one scenario; write the first run's DIR/summary.json and daily tables as Parquet, and the
+    ensemble's DIR/ensemble.json; print every total as the ensemble mean with its 95 % interval."""
+    from .compare import ensemble_summary, run_ensemble, summary_only
+    from .files import atomic_write
     from .model import RouteModel
     from .scenario import load_scenario
 
     try:
         spec, network = load_scenario(scenario)
         model = RouteModel(spec, network=network, seed=seed, days=days, scale=scale)
-        bar, update = _bar(model.days, "day")
+        seed0 = model.spec.seed
+        bar, update = _bar(model.days + replicates - 1, "day")
         with bar:
             results = model.run(progress=update)
+            runs = [{"seed": seed0, **summary_only(results)}]
+            if replicates > 1:
+                runs += run_ensemble(spec, range(seed0 + 1, seed0 + replicates), days=days, scale=scale,
+                                     workers=min(workers, replicates - 1), measure=summary_only,
+                                     progress=lambda done, _n: update(model.days + done, None))
+        ens = ensemble_summary(runs)
         results.write(out)
+        atomic_write(out / "ensemble.json", lambda f: Path(f).write_text(json.dumps(ens, indent=1, default=float)))
     except InputError as exc:
         _fail(str(exc))
     except OSError as exc:
         _fail(f"{exc.filename or out}: {exc.strerror}")
-    s = results.summary
-    typer.echo(f"{spec.name}: {model.days} days, seed {model.spec.seed}, scale {model.scale}")
+    if replicates > 1:
+        typer.echo(f"{spec.name}: {model.days} days, scale {model.scale}, {replicates} runs (seeds {seed0}-"
+                   f"{seed0 + replicates - 1}): mean ± half-width of its 95 % interval")
+    else:
+        typer.echo(f"{spec.name}: {model.days} days, seed {seed0}, scale {model.scale}: one run, no interval "
+                   "(use --replicates 5 or more for intervals)")
     keys = ("attempts", "arrivals", "interceptions", "deaths", "detections", "stranded", "smuggler_revenue_eur",
             "mean_fee_eur")
-    head = f"{'corridor':<24}" + "".join(f" {k.replace('smuggler_', '').replace('_eur', ''):>14}" for k in keys)
+    width = 20 if replicates > 1 else 14
+    head = f"{'corridor':<24}" + "".join(f" {k.replace('smuggler_', '').replace('_eur', ''):>{width}}" for k in keys)
     typer.echo(head)
-    for name, row in s["corridors"].items():
-        typer.echo(f"{name[:24]:<24}" + "".join(f" {_fmt(row[k]):>14}" for k in keys))
-    typer.echo(f"{'all':<24}" + "".join(f" {_fmt(s['overall'][k]):>14}" for k in keys))
-    o = s["overall"]
-    typer.echo(f"alternatives taken {_fmt(o['alternatives_taken'])}, networks dismantled {o['networks_dismantled']}, "
-               f"proceeds seized {_fmt(o['proceeds_seized_eur'])} EUR, cost {_fmt(o['cost_eur'])} EUR")
-    typer.echo(f"wrote {out}/summary.json and {out}/*.parquet")
+    for name, row in ens["corridors"].items():
+        typer.echo(f"{name[:24]:<24}" + "".join(f" {_pm(row[k]):>{width}}" for k in keys))
+    o = ens["overall"]
+    typer.echo(f"{'all':<24}" + "".join(f" {_pm(o[k]):>{width}}" for k in keys))
+    typer.echo(f"alternatives taken {_pm(o['alternatives_taken'])}, networks dismantled "
+               f"{_pm(o['networks_dismantled'])}, proceeds seized {_pm(o['proceeds_seized_eur'])} EUR, "
+               f"cost {_pm(o['cost_eur'])} EUR")
+    typer.echo(f"wrote {out}/summary.json and {out}/*.parquet (the run with seed {seed0}) and {out}/ensemble.json")
 
 
 @app.command()

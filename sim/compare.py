@@ -26,6 +26,30 @@ def summarise(res) -> dict:
     return {"overall": overall, "corridors": corridors, "daily": res.tables["daily"]}
 
 
+def summary_only(res) -> dict:
+    """What an ensemble of single-scenario runs keeps: the KPIs overall and per corridor (no tables)."""
+    return {"overall": {k: res.summary["overall"].get(k) for k in KPIS},
+            "corridors": {c: dict(v) for c, v in res.summary["corridors"].items()}}
+
+
+def ensemble_summary(runs: list[dict]) -> dict:
+    """Mean and 95 % interval of the mean of every KPI, overall and per corridor, over an ensemble of
+    runs of one scenario (each as kept by `summary_only` or `summarise`, with its seed)."""
+    def band(values):
+        mean, low, high = interval(values)
+        return {"mean": mean, "low": low, "high": high}
+
+    corridors = sorted({c for r in runs for c in r["corridors"]})
+    measures = sorted({m for r in runs for v in r["corridors"].values() for m in v})
+    return {
+        "replicates": len(runs),
+        "seeds": [int(r["seed"]) for r in runs],
+        "overall": {k: band([r["overall"].get(k) for r in runs]) for k in KPIS},
+        "corridors": {c: {m: band([r["corridors"].get(c, {}).get(m) for r in runs]) for m in measures}
+                      for c in corridors},
+    }
+
+
 def _one(args):
     scenario, seed, days, scale, measure = args
     res = run(scenario, seed=seed, days=days, scale=scale)

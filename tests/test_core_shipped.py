@@ -94,6 +94,36 @@ def test_every_shipped_scenario_runs_from_the_cli(tmp_path, path):
         assert keys <= set(row)
     for table in ("daily", "legs", "corridors", "places", "countries", "networks"):
         assert (tmp_path / f"{table}.parquet").stat().st_size > 0
+    ensemble = json.loads((tmp_path / "ensemble.json").read_text())
+    assert ensemble["replicates"] == 5 and len(ensemble["seeds"]) == 5
+    for k in keys - {"mean_fee_eur"}:
+        band = ensemble["overall"][k]
+        assert band["low"] <= band["mean"] <= band["high"], k
+
+
+def test_cli_totals_are_ensemble_means_with_intervals(tmp_path):
+    """`sim run` prints and writes the mean of its replicates with a 95 % interval, the same whatever the
+    number of worker processes; its tables are those of the first seed."""
+    from sim import run
+    from sim.compare import interval
+
+    path = ROOT / "tests" / "fixtures" / "tiny.yaml"
+    outs = []
+    for workers in ("1", "2"):
+        out = tmp_path / workers
+        r = subprocess.run([sys.executable, "-m", "sim", "run", str(path), "--days", "40", "--seed", "7",
+                            "--replicates", "3", "--workers", workers, "--out", str(out)],
+                           capture_output=True, text=True, cwd=ROOT)
+        assert r.returncode == 0, r.stderr
+        assert "3 runs (seeds 7-9)" in r.stdout and "±" in r.stdout
+        outs.append(json.loads((out / "ensemble.json").read_text()))
+    assert outs[0] == outs[1]
+    attempts = [run(path, seed=s, days=40).summary["overall"]["attempts"] for s in (7, 8, 9)]
+    mean, low, high = interval(attempts)
+    band = outs[0]["overall"]["attempts"]
+    assert band["mean"] == pytest.approx(mean) and band["low"] == pytest.approx(low) and low < mean < high
+    first = json.loads((tmp_path / "1" / "summary.json").read_text())
+    assert first["overall"]["attempts"] == attempts[0]
 
 
 def test_pillar_scenarios_start_from_the_baseline():
