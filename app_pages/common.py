@@ -229,9 +229,10 @@ def sidebar() -> None:
                                           "stands for 10 people: coarser, and lighter on large populations. "
                                           "Figures are always in people."))
     st.session_state["replicates"] = int(sb.number_input(
-        "Replicates (for comparisons)", min_value=2, max_value=100, value=st.session_state.get("replicates", 5),
+        "Replicates (runs per scenario)", min_value=2, max_value=100, value=st.session_state.get("replicates", 5),
         step=1, key="replicates_input",
-        help="How many runs (seeds) per scenario on the Compare page. More replicates: narrower intervals, longer wait."))
+        help="How many runs (this seed and the following ones) give each figure its 95% interval, on the Run page "
+             "and per scenario on the Compare page. More replicates: narrower intervals, longer wait."))
     sb.caption("The package of interventions and its cost: see the Scenario builder.")
 
 

@@ -13,8 +13,10 @@ from app_pages import common
 from sim import maps
 from sim.errors import InputError
 from sim.app_support import (
-    DAILY_MEASURES, KIND_LABELS, corridor_table, package_costs, parquet_bytes, run_key, tables_zip,
+    DAILY_MEASURES, KIND_LABELS, band_text, ensemble_corridor_table, package_costs, parquet_bytes, run_key,
+    tables_zip,
 )
+from sim.compare import ensemble_summary
 
 PLAY_SECONDS = 1.0  # time between frames when playing
 
@@ -74,19 +76,47 @@ days = int(results.meta.get("days") or len(results.tables["daily"]))
 o = results.summary["overall"]
 
 st.subheader(f"Results: {last['name']}")
-cols = st.columns(5)
-cols[0].metric("Crossing attempts", f"{o['attempts']:,.0f}", help="Irregular attempts to cross a leg (people).")
-cols[1].metric("Arrivals", f"{o['arrivals']:,.0f}", help="People who reached a destination.")
-cols[2].metric("Deaths and missing", f"{o['deaths']:,.0f}")
-cols[3].metric("Deaths per 1,000 attempts",
-               "–" if o.get("deaths_per_1000_attempts") is None else f"{o['deaths_per_1000_attempts']:.2f}")
-cols[4].metric("Interceptions", f"{o['interceptions']:,.0f}")
-cols = st.columns(5)
-cols[0].metric("Stranded at the end", f"{o['stranded']:,.0f}", help="Out of money on the way: most at risk of exploitation.")
-cols[1].metric("Took an alternative", f"{o['alternatives_taken']:,.0f}", help="Legal pathway or vocational training.")
-cols[2].metric("Smuggler revenue", f"€ {o['smuggler_revenue_eur']:,.0f}")
-cols[3].metric("Proceeds seized", f"€ {o['proceeds_seized_eur']:,.0f}")
-cols[4].metric("Networks dismantled", f"{o['networks_dismantled']:,}")
+KPI_ROWS = [
+    [("Crossing attempts", "attempts", 0, "Irregular attempts to cross a leg (people)."),
+     ("Arrivals", "arrivals", 0, "People who reached a destination."),
+     ("Deaths and missing", "deaths", 0, None),
+     ("Deaths per 1,000 attempts", "deaths_per_1000_attempts", 2, None),
+     ("Interceptions", "interceptions", 0, None)],
+    [("Stranded at the end", "stranded", 0, "Out of money on the way: most at risk of exploitation."),
+     ("Took an alternative", "alternatives_taken", 0, "Legal pathway or vocational training."),
+     ("Smuggler revenue", "smuggler_revenue_eur", 0, None),
+     ("Proceeds seized", "proceeds_seized_eur", 0, None),
+     ("Networks dismantled", "networks_dismantled", 0, None)],
+]
+
+
+def show_kpis(slot, overall: dict, ensemble: dict | None) -> None:
+    """The run's headline figures: with an ensemble, its mean and 95 % interval; before it, this run's."""
+    with slot.container():
+        for row in KPI_ROWS:
+            cols = st.columns(len(row))
+            for col, (label, k, digits, help_) in zip(cols, row):
+                euro = "€ " if k.endswith("_eur") else ""
+                if ensemble is None:
+                    v = overall.get(k)
+                    col.metric(label, "–" if v is None else f"{euro}{v:,.{digits}f}", help=help_)
+                    continue
+                band = ensemble["overall"][k]
+                mean = "–" if band["mean"] != band["mean"] else f"{euro}{band['mean']:,.{digits}f}"
+                spread = band_text(band, digits).partition(" (")[2].rstrip(")")
+                col.metric(label, mean, delta=f"95%: {spread}" if spread else None, delta_color="off",
+                           delta_arrow="off", help=help_)
+        if ensemble is None:
+            st.caption(f"This run (seed {last['seed']}); the intervals over the other runs follow below the map.")
+        else:
+            seeds = ensemble["seeds"]
+            st.caption(f"Mean of {len(seeds)} runs (seeds {seeds[0]}–{seeds[-1]}) and the 95% interval of the mean "
+                       f"(set the number of runs under Replicates in the sidebar). The map, the chart over time and "
+                       f"the downloads show the run with seed {seeds[0]}.")
+
+
+kpi_slot = st.empty()
+show_kpis(kpi_slot, o, None)
 
 
 # --------------------------------------------------------------------------- the map
@@ -171,6 +201,19 @@ playing = st.session_state.get("map_playing", False)
 st.fragment(map_body, run_every=PLAY_SECONDS if playing else None)(
     last["key"], last["seed"], last["network"], days, last["name"])
 
+# --------------------------------------------------------------------------- the ensemble's intervals
+n_runs = int(st.session_state.get("replicates", 5))
+seeds = list(range(last["seed"], last["seed"] + n_runs))
+todo = [s for s in seeds if (last["key"], s) not in common.slim_store()]
+if todo:
+    bar = st.progress(0.0, text=f"Runs for the intervals: 0 of {len(todo)}")
+    for i, s in enumerate(todo):
+        common.cached_slim_run(last["key"], s, _progress=common.progress_callback(
+            bar, f"Runs for the intervals ({i + 1} of {len(todo)})", i / len(todo), 1 / len(todo)))
+    bar.empty()
+ensemble = ensemble_summary([common.cached_slim_run(last["key"], s) for s in seeds])
+show_kpis(kpi_slot, o, ensemble)
+
 # --------------------------------------------------------------------------- over time, corridors
 st.subheader("Over time")
 daily = results.tables["daily"]
@@ -190,9 +233,8 @@ if measures:
     st.line_chart(chart, x_label="day of the run", y_label="as named in the legend")
 
 st.subheader("By corridor")
-by_corridor = corridor_table(results.summary).set_index("corridor")
-st.table(by_corridor.style.format({c: ("{:,.2f}" if c.startswith("deaths per") else "{:,.0f}")
-                                   for c in by_corridor.columns}, na_rep="–"))
+st.caption(f"Mean of the {len(seeds)} runs, with the 95% interval of the mean in brackets.")
+st.table(ensemble_corridor_table(ensemble).set_index("corridor"))
 
 # --------------------------------------------------------------------------- downloads
 st.subheader("Downloads")

@@ -252,14 +252,33 @@ def summary_table(summary: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["figure", "value"])
 
 
-def corridor_table(summary: dict) -> pd.DataFrame:
+CORRIDOR_COLUMNS = {"attempts": "attempts", "crossings": "crossings", "interceptions": "interceptions",
+                    "deaths": "deaths", "deaths_per_1000_attempts": "deaths per 1,000 attempts",
+                    "stranded": "stranded", "smuggler_revenue_eur": "smuggler revenue (€)",
+                    "mean_fee_eur": "mean fee (€)", "cost_eur": "cost (€)"}
+
+
+def band_text(band: dict | None, digits: int = 0) -> str:
+    """An ensemble figure as 'mean (low – high)', its 95 % interval; '–' when no run has a value."""
+    if not band or band["mean"] != band["mean"]:
+        return "–"
+
+    def f(x):
+        return f"{x:,.{digits}f}"
+
+    if band["low"] == band["high"]:
+        return f(band["mean"])
+    return f"{f(band['mean'])} ({f(band['low'])} – {f(band['high'])})"
+
+
+def ensemble_corridor_table(ensemble: dict) -> pd.DataFrame:
+    """Per corridor: the ensemble mean of each figure with its 95 % interval, as text."""
     rows = []
-    for name, c in summary.get("corridors", {}).items():
-        rows.append({"corridor": name, "attempts": c.get("attempts"), "crossings": c.get("crossings"),
-                     "interceptions": c.get("interceptions"), "deaths": c.get("deaths"),
-                     "deaths per 1,000 attempts": c.get("deaths_per_1000_attempts"),
-                     "stranded": c.get("stranded"), "smuggler revenue (€)": c.get("smuggler_revenue_eur"),
-                     "mean fee (€)": c.get("mean_fee_eur"), "cost (€)": c.get("cost_eur")})
+    for name, c in ensemble.get("corridors", {}).items():
+        row = {"corridor": name}
+        for k, label in CORRIDOR_COLUMNS.items():
+            row[label] = band_text(c.get(k), 2 if k == "deaths_per_1000_attempts" else 0)
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
@@ -295,8 +314,7 @@ def _json_default(x):
 def slim(results, seed: int) -> dict:
     """A run reduced to what comparisons need: the dict sim.compare.compare_runs reads, plus leg totals."""
     overall = {k: results.summary["overall"].get(k) for k in KPIS}
-    corridors = {c: {"attempts": v["attempts"], "crossings": v["crossings"], "deaths": v["deaths"]}
-                 for c, v in results.summary["corridors"].items()}
+    corridors = {c: dict(v) for c, v in results.summary["corridors"].items()}
     legs = results.tables["legs"].groupby("leg", sort=False)[["attempts", "crossings", "deaths", "interceptions"]].sum()
     return {"seed": int(seed), "overall": overall, "corridors": corridors, "daily": results.tables["daily"], "legs": legs}
 

@@ -144,6 +144,28 @@ def test_run_page_runs_draws_an_offline_map_and_reuses_runs(scenario_dir):
     assert not any("changed since this run" in w.value for w in at.warning)
 
 
+def test_run_page_figures_carry_their_ensemble_interval(scenario_dir):
+    """Every headline figure is the mean of the replicates (this seed and the next ones) with its 95%
+    interval, and so is every cell of the corridor table."""
+    from sim import run
+    from sim.app_support import scenario_from_key
+    from sim.compare import interval
+
+    at = _app()
+    at.button(key="run_button").click().run()
+    assert not at.exception, at.exception
+    metric = next(m for m in at.metric if m.label == "Crossing attempts")
+    assert metric.delta.startswith("95%: ")
+    assert any("Mean of 5 runs (seeds 3–7)" in c.value for c in at.caption)
+    key = at.session_state["last_run"]["key"]
+    attempts = [run(scenario_from_key(key, s), seed=s).summary["overall"]["attempts"] for s in range(3, 8)]
+    mean, low, high = interval(attempts)
+    assert metric.value == f"{mean:,.0f}"
+    assert metric.delta == f"95%: {low:,.0f} – {high:,.0f}"
+    table = at.table[0].value
+    assert table.loc["Central Mediterranean", "attempts"].endswith(")")
+
+
 def test_seed_changes_results_and_same_seed_is_reused(scenario_dir):
     from app_pages import common
 

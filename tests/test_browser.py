@@ -181,7 +181,7 @@ def test_app_in_a_real_browser_offline(app_url):
                 pause.click()
 
             # a comparison of the two scenarios, 2 replicates
-            box = page.get_by_role("spinbutton", name="Replicates (for comparisons)")
+            box = page.get_by_role("spinbutton", name="Replicates (runs per scenario)")
             box.fill("2")
             box.press("Enter")
             page.wait_for_timeout(500)
