@@ -5,15 +5,18 @@ The app holds no model logic: runs come from sim.run, comparisons from sim.compa
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
 import threading
 from collections import OrderedDict
+from concurrent.futures import ProcessPoolExecutor
 
 import streamlit as st
 
 from sim import maps
 from sim import run as sim_run
 from sim.app_support import (
-    MAX_UPLOAD_BYTES, check, list_scenarios, load_file, read_upload, run_key, scenario_from_key, slim,
+    MAX_UPLOAD_BYTES, check, list_scenarios, load_file, read_upload, run_key, scenario_from_key, slim, slim_run,
 )
 from sim.errors import InputError
 from sim.network import load_network
@@ -103,6 +106,44 @@ def cached_slim_run(key: str, seed: int, _progress=None) -> dict:
         out = slim(full, seed)
         store.put((key, seed), out)
     return out
+
+
+@st.cache_resource(show_spinner=False)
+def replicate_pool() -> dict:
+    """One worker process for the replicates behind the Run page's intervals, shared by all sessions, so
+    that the page (map, slider) stays responsive while they run: spawned (not forked: the server has
+    threads) and at a lower priority than the server."""
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=os.nice, initargs=(10,))
+    return {"pool": pool, "jobs": {}, "lock": threading.Lock()}
+
+
+def replicates(key: str, seeds: list[int]) -> tuple[list[dict] | None, int]:
+    """The replicate runs of `seeds` if all are done (else None), and how many are done.
+
+    The first seed's run is the one shown (already stored); the others are started in the background
+    process the first time they are asked for, and kept with the comparison replicates."""
+    store, bg = slim_store(), replicate_pool()
+    done = 0
+    with bg["lock"]:
+        for s in seeds:
+            if (key, s) in store:
+                done += 1
+                continue
+            if (key, s) in run_store():  # the run shown: reduce it here, at once
+                cached_slim_run(key, s)
+                done += 1
+                continue
+            job = bg["jobs"].get((key, s))
+            if job is None:
+                bg["jobs"][(key, s)] = bg["pool"].submit(slim_run, key, s)
+            elif job.done():
+                store.put((key, s), job.result())
+                del bg["jobs"][(key, s)]
+                done += 1
+    if done < len(seeds):
+        return None, done
+    return [cached_slim_run(key, s) for s in seeds], done
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

@@ -90,33 +90,48 @@ KPI_ROWS = [
 ]
 
 
-def show_kpis(slot, overall: dict, ensemble: dict | None) -> None:
-    """The run's headline figures: with an ensemble, its mean and 95 % interval; before it, this run's."""
-    with slot.container():
-        for row in KPI_ROWS:
-            cols = st.columns(len(row))
-            for col, (label, k, digits, help_) in zip(cols, row):
-                euro = "€ " if k.endswith("_eur") else ""
-                if ensemble is None:
-                    v = overall.get(k)
-                    col.metric(label, "–" if v is None else f"{euro}{v:,.{digits}f}", help=help_)
-                    continue
-                band = ensemble["overall"][k]
-                mean = "–" if band["mean"] != band["mean"] else f"{euro}{band['mean']:,.{digits}f}"
-                spread = band_text(band, digits).partition(" (")[2].rstrip(")")
-                col.metric(label, mean, delta=f"95%: {spread}" if spread else None, delta_color="off",
-                           delta_arrow="off", help=help_)
-        if ensemble is None:
-            st.caption(f"This run (seed {last['seed']}); the intervals over the other runs follow below the map.")
-        else:
-            seeds = ensemble["seeds"]
-            st.caption(f"Mean of {len(seeds)} runs (seeds {seeds[0]}–{seeds[-1]}) and the 95% interval of the mean "
-                       f"(set the number of runs under Replicates in the sidebar). The map, the chart over time and "
-                       f"the downloads show the run with seed {seeds[0]}.")
+def show_kpis(overall: dict, ensemble: dict | None) -> None:
+    """The headline figures: the ensemble's mean and 95 % interval; until it is done, the run shown."""
+    for row in KPI_ROWS:
+        cols = st.columns(len(row))
+        for col, (label, k, digits, help_) in zip(cols, row):
+            euro = "€ " if k.endswith("_eur") else ""
+            if ensemble is None:
+                v = overall.get(k)
+                col.metric(label, "–" if v is None else f"{euro}{v:,.{digits}f}", help=help_)
+                continue
+            band = ensemble["overall"][k]
+            mean = "–" if band["mean"] != band["mean"] else f"{euro}{band['mean']:,.{digits}f}"
+            spread = band_text(band, digits).partition(" (")[2].rstrip(")")
+            col.metric(label, mean, delta=f"95%: {spread}" if spread else None, delta_color="off",
+                       delta_arrow="off", help=help_)
+    if ensemble is None:
+        st.caption(f"The run with seed {last['seed']}; the mean and 95% interval over {n_runs} runs follow "
+                   "when the others are done (in the background: the map works meanwhile).")
+    else:
+        seeds = ensemble["seeds"]
+        st.caption(f"Mean of {len(seeds)} runs (seeds {seeds[0]}–{seeds[-1]}) and the 95% interval of the mean "
+                   f"(set the number of runs under Replicates in the sidebar). The map, the chart over time and "
+                   f"the downloads show the run with seed {seeds[0]}.")
 
 
-kpi_slot = st.empty()
-show_kpis(kpi_slot, o, None)
+n_runs = int(st.session_state.get("replicates", 5))
+seeds = list(range(last["seed"], last["seed"] + n_runs))
+ensemble_runs, _ = common.replicates(last["key"], seeds)
+ensemble = ensemble_summary(ensemble_runs) if ensemble_runs else None
+show_kpis(o, ensemble)
+
+
+def wait_for_replicates(key: str, seeds: list[int]):
+    """While the other runs go on in the background: say how far they are; when done, redraw the page."""
+    runs, done = common.replicates(key, seeds)
+    if runs is not None:
+        st.rerun(scope="app")
+    st.caption(f"Runs for the intervals: {done} of {len(seeds)} done…")
+
+
+if ensemble is None:
+    st.fragment(wait_for_replicates, run_every=1.0)(last["key"], seeds)
 
 
 # --------------------------------------------------------------------------- the map
@@ -201,19 +216,6 @@ playing = st.session_state.get("map_playing", False)
 st.fragment(map_body, run_every=PLAY_SECONDS if playing else None)(
     last["key"], last["seed"], last["network"], days, last["name"])
 
-# --------------------------------------------------------------------------- the ensemble's intervals
-n_runs = int(st.session_state.get("replicates", 5))
-seeds = list(range(last["seed"], last["seed"] + n_runs))
-todo = [s for s in seeds if (last["key"], s) not in common.slim_store()]
-if todo:
-    bar = st.progress(0.0, text=f"Runs for the intervals: 0 of {len(todo)}")
-    for i, s in enumerate(todo):
-        common.cached_slim_run(last["key"], s, _progress=common.progress_callback(
-            bar, f"Runs for the intervals ({i + 1} of {len(todo)})", i / len(todo), 1 / len(todo)))
-    bar.empty()
-ensemble = ensemble_summary([common.cached_slim_run(last["key"], s) for s in seeds])
-show_kpis(kpi_slot, o, ensemble)
-
 # --------------------------------------------------------------------------- over time, corridors
 st.subheader("Over time")
 daily = results.tables["daily"]
@@ -233,8 +235,13 @@ if measures:
     st.line_chart(chart, x_label="day of the run", y_label="as named in the legend")
 
 st.subheader("By corridor")
-st.caption(f"Mean of the {len(seeds)} runs, with the 95% interval of the mean in brackets.")
-st.table(ensemble_corridor_table(ensemble).set_index("corridor"))
+if ensemble is None:
+    st.caption(f"The run with seed {last['seed']}; the intervals follow when the other runs are done.")
+    st.table(ensemble_corridor_table(ensemble_summary([common.cached_slim_run(last["key"], last["seed"])]))
+             .set_index("corridor"))
+else:
+    st.caption(f"Mean of the {len(seeds)} runs, with the 95% interval of the mean in brackets.")
+    st.table(ensemble_corridor_table(ensemble).set_index("corridor"))
 
 # --------------------------------------------------------------------------- downloads
 st.subheader("Downloads")

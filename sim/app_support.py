@@ -319,6 +319,13 @@ def slim(results, seed: int) -> dict:
     return {"seed": int(seed), "overall": overall, "corridors": corridors, "daily": results.tables["daily"], "legs": legs}
 
 
+def slim_run(key: str, seed: int) -> dict:
+    """One replicate run from a run key, reduced by `slim` (module level: a worker process runs it)."""
+    from .run import run
+
+    return slim(run(scenario_from_key(key, seed), seed=seed), seed)
+
+
 def compare_arms(arms: list[list[dict]]) -> list[Comparison]:
     """Each arm against the first, paired by seed (common random numbers)."""
     return [compare_runs(arms[0], arm) for arm in arms[1:]]
