@@ -91,6 +91,7 @@ class RouteModel(mesa.Model):
 
         self.online_reach = 1.0  # networks' average online reach, relative to an unhindered start
         self.authorities = [Authority(self, i, iso3) for i, iso3 in enumerate(w.iso3)]
+        self._authority_inputs = None
         self._update_legs()
         self.recorder = Recorder(self)
         self.networks_dismantled = 0
@@ -253,8 +254,14 @@ class RouteModel(mesa.Model):
         self.today = t = self.levers.today(self.day)
         for shift in t.shifts:
             self._shift_networks(*shift)
-        for authority in self.authorities:
-            authority.step()
+        # an authority's day depends only on its base capacities and today's levers on its country:
+        # when those are as yesterday (most days), so is every authority's output
+        inputs = np.stack([t.capacity_gain, t.budget_mult, t.corruption_add, t.corruption_mult,
+                           t.arrest_mult, t.seizure_mult, t.takedown_mult])
+        if self._authority_inputs is None or not np.array_equal(inputs, self._authority_inputs):
+            for authority in self.authorities:
+                authority.step()
+            self._authority_inputs = inputs
         self._update_legs()
         nets = list(self.networks)
         reach_w = sum(n.members for n in nets)
