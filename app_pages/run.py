@@ -90,7 +90,7 @@ KPI_ROWS = [
 ]
 
 
-def show_kpis(overall: dict, ensemble: dict | None) -> None:
+def show_kpis(overall: dict, ensemble: dict | None, done: int) -> None:
     """The headline figures: the ensemble's mean and 95 % interval; until it is done, the run shown."""
     for row in KPI_ROWS:
         cols = st.columns(len(row))
@@ -106,8 +106,9 @@ def show_kpis(overall: dict, ensemble: dict | None) -> None:
             col.metric(label, mean, delta=f"95%: {spread}" if spread else None, delta_color="off",
                        delta_arrow="off", help=help_)
     if ensemble is None:
-        st.caption(f"The run with seed {last['seed']}; the mean and 95% interval over {n_runs} runs follow "
-                   "when the others are done (in the background: the map works meanwhile).")
+        st.caption(f"The run with seed {last['seed']}. The mean and 95% interval over {n_runs} runs replace it when "
+                   f"the other runs are done ({done} of {n_runs} so far; they run in the background, the map works "
+                   "meanwhile).")
     else:
         seeds = ensemble["seeds"]
         st.caption(f"Mean of {len(seeds)} runs (seeds {seeds[0]}–{seeds[-1]}) and the 95% interval of the mean "
@@ -115,23 +116,22 @@ def show_kpis(overall: dict, ensemble: dict | None) -> None:
                    f"the downloads show the run with seed {seeds[0]}.")
 
 
+def ensemble_now(key: str, seeds: list[int]) -> tuple[dict | None, int]:
+    runs, done = common.replicates(key, seeds)
+    return (ensemble_summary(runs) if runs else None), done
+
+
+def headline(key: str, seeds: list[int], overall: dict) -> None:
+    show_kpis(overall, *ensemble_now(key, seeds))
+
+
 n_runs = int(st.session_state.get("replicates", 5))
 seeds = list(range(last["seed"], last["seed"] + n_runs))
-ensemble_runs, _ = common.replicates(last["key"], seeds)
-ensemble = ensemble_summary(ensemble_runs) if ensemble_runs else None
-show_kpis(o, ensemble)
-
-
-def wait_for_replicates(key: str, seeds: list[int]):
-    """While the other runs go on in the background: say how far they are; when done, redraw the page."""
-    runs, done = common.replicates(key, seeds)
-    if runs is not None:
-        st.rerun(scope="app")
-    st.caption(f"Runs for the intervals: {done} of {len(seeds)} done…")
-
-
-if ensemble is None:
-    st.fragment(wait_for_replicates, run_every=1.0)(last["key"], seeds)
+ready = ensemble_now(last["key"], seeds)[0] is not None
+# while the other runs go on, the figures (and the corridor table below) look again every second, on
+# their own: the map, its slider and the downloads are not redrawn
+POLL = None if ready else 1.0
+st.fragment(headline, run_every=POLL)(last["key"], seeds, o)
 
 
 # --------------------------------------------------------------------------- the map
@@ -235,13 +235,19 @@ if measures:
     st.line_chart(chart, x_label="day of the run", y_label="as named in the legend")
 
 st.subheader("By corridor")
-if ensemble is None:
-    st.caption(f"The run with seed {last['seed']}; the intervals follow when the other runs are done.")
-    st.table(ensemble_corridor_table(ensemble_summary([common.cached_slim_run(last["key"], last["seed"])]))
-             .set_index("corridor"))
-else:
-    st.caption(f"Mean of the {len(seeds)} runs, with the 95% interval of the mean in brackets.")
+
+
+def corridor_block(key: str, seeds: list[int]) -> None:
+    ensemble, _ = ensemble_now(key, seeds)
+    if ensemble is None:
+        st.caption(f"The run with seed {seeds[0]}; the intervals follow when the other runs are done.")
+        ensemble = ensemble_summary([common.cached_slim_run(key, seeds[0])])
+    else:
+        st.caption(f"Mean of the {len(seeds)} runs, with the 95% interval of the mean in brackets.")
     st.table(ensemble_corridor_table(ensemble).set_index("corridor"))
+
+
+st.fragment(corridor_block, run_every=POLL)(last["key"], seeds)
 
 # --------------------------------------------------------------------------- downloads
 st.subheader("Downloads")

@@ -86,57 +86,85 @@ class SmugglingNetwork(mesa.Agent):
         """Places per day it can sell on each of its legs (people)."""
         return self.members * self.model.behaviour.capacity_per_member * self.alloc
 
-    def step(self) -> None:
-        m, b = self.model, self.model.behaviour
-        alloc = self.alloc
-        # today's signals on its legs and from the authorities acting there, read in two gathers
-        revenue_per_capacity, bribe_rate, appeal, p_int, demand = m.leg_signals[:, self.legs]
-        arrest, seizure, takedown, seizure_mult = m.authority_signals[:, self.where]
-        capacity = self.members * b.capacity_per_member
-        self.leg_revenue = (capacity * alloc) * revenue_per_capacity
-        self.leg_bribes = self.leg_revenue * bribe_rate
-        self.revenue = float(self.leg_revenue.sum())
-        self.bribes = float(self.leg_bribes.sum())
-        self.capital += self.revenue - self.bribes - self.members * b.member_cost_eur_per_day
+    @staticmethod
+    def step_all(model, networks: list) -> None:
+        """One day of every network, computed together over their legs (each network's day depends only
+        on today's market and authority signals, not on the others'; arrests are drawn in network order).
 
-        # what the authorities where it operates do to it: arrests, seizures, takedowns
-        self.arrest_share, self.seize_share = arrest * alloc, seizure * alloc
-        arrest_p, seize_p = float(self.arrest_share.sum()), float(self.seize_share.sum())
-        self.arrested = min(float(m.rng.poisson(self.members * min(arrest_p, 1.0))), self.members) \
-            if arrest_p > 0 else 0.0
-        self.members -= self.arrested
-        self.seized = max(self.capital, 0.0) * min(seize_p, 1.0)
-        self.capital -= self.seized
+        Each network earns fees, pays members and bribes, loses members to arrests and capital to
+        seizures, moves capacity towards demand and away from policed legs, raises its price under
+        pressure, hires while demand is unmet and money allows, and is dismantled when it runs down."""
+        if not networks:
+            return
+        m, b = model, model.behaviour
+        sizes = np.fromiter((len(n.legs) for n in networks), np.int64, len(networks))
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        seg = np.repeat(np.arange(len(networks)), sizes)
+        legs = np.concatenate([n.legs for n in networks])
+        where = np.concatenate([n.where for n in networks])
+        alloc = np.concatenate([n.alloc for n in networks])
+        members = np.fromiter((n.members for n in networks), float, len(networks))
+        capital = np.fromiter((n.capital for n in networks), float, len(networks))
+        markup = np.fromiter((n.markup for n in networks), float, len(networks))
+        reach = np.fromiter((n.reach for n in networks), float, len(networks))
+
+        def per_network(x):
+            return np.add.reduceat(x, starts)
+
+        # today's signals on their legs and from the authorities acting there
+        revenue_per_capacity, bribe_rate, appeal, p_int, demand = m.leg_signals[:, legs]
+        arrest, seizure, takedown, seizure_mult = m.authority_signals[:, where]
+        capacity = members * b.capacity_per_member
+        leg_revenue = capacity[seg] * alloc * revenue_per_capacity
+        leg_bribes = leg_revenue * bribe_rate
+        revenue, bribes = per_network(leg_revenue), per_network(leg_bribes)
+        capital = capital + revenue - bribes - members * b.member_cost_eur_per_day
+
+        # what the authorities where they operate do to them: arrests, seizures, takedowns
+        arrest_share, seize_share = arrest * alloc, seizure * alloc
+        arrest_p, seize_p = per_network(arrest_share), per_network(seize_share)
+        arrested = np.zeros(len(networks))
+        hit = arrest_p > 0
+        if hit.any():
+            arrested[hit] = np.minimum(m.rng.poisson(members[hit] * np.minimum(arrest_p[hit], 1.0)), members[hit])
+        members = members - arrested
+        seized = np.maximum(capital, 0.0) * np.minimum(seize_p, 1.0)
+        capital = capital - seized
         # the recorder credits arrests and seizures to countries by these shares
-        if arrest_p > 0:
-            self.arrest_share = self.arrest_share / arrest_p
-        if seize_p > 0:
-            self.seize_share = self.seize_share / seize_p
-        cut = min(float(takedown @ alloc), 1.0)
-        self.reach = min(1.0, self.reach * (1.0 - cut) + 0.01 * (1.0 - self.reach))
+        arrest_share = np.where(hit[seg], arrest_share / np.where(hit, arrest_p, 1.0)[seg], arrest_share)
+        seize_share = np.where((seize_p > 0)[seg], seize_share / np.where(seize_p > 0, seize_p, 1.0)[seg], seize_share)
+        cut = np.minimum(per_network(takedown * alloc), 1.0)
+        reach = np.minimum(1.0, reach * (1.0 - cut) + 0.01 * (1.0 - reach))
 
         # adapt: capacity follows demand and avoids policed or closed legs
-        total = appeal.sum()
-        if total > 0:
-            self.alloc = alloc = (1 - b.adapt_rate) * alloc + (b.adapt_rate / total) * appeal
-        pressure = float(alloc @ p_int)
-        drag = float(alloc @ seizure_mult)
-        wanted = float(demand.sum())
-        unmet = max(0.0, wanted - capacity) / max(capacity, 1.0)
-        target_markup = 1.0 + b.price_under_pressure * pressure + 0.3 * min(unmet, 1.0)
-        self.markup += 0.1 * (target_markup - self.markup)
+        total = per_network(appeal)
+        moves = (total > 0)[seg]
+        alloc = np.where(moves, (1 - b.adapt_rate) * alloc + b.adapt_rate / np.where(total > 0, total, 1.0)[seg] * appeal,
+                         alloc)
+        pressure = per_network(alloc * p_int)
+        drag = per_network(alloc * seizure_mult)
+        unmet = np.maximum(0.0, per_network(demand) - capacity) / np.maximum(capacity, 1.0)
+        target_markup = 1.0 + b.price_under_pressure * pressure + 0.3 * np.minimum(unmet, 1.0)
+        markup = markup + 0.1 * (target_markup - markup)
 
-        # grow where demand is unmet and money allows (seizures slow it); shed members it cannot pay
-        if unmet > 0 and self.capital > b.hire_cost_eur:
-            hires = min(b.recruit_rate * max(self.members, 1.0) * min(unmet, 1.0) / drag,
-                        0.5 * self.capital / b.hire_cost_eur)
-            self.members += hires
-            self.capital -= hires * b.hire_cost_eur
-        elif self.capital < 0:
-            self.members *= 0.97
+        # grow where demand is unmet and money allows (seizures slow it); shed members they cannot pay
+        grow = (unmet > 0) & (capital > b.hire_cost_eur)
+        hires = np.where(grow, np.minimum(b.recruit_rate * np.maximum(members, 1.0) * np.minimum(unmet, 1.0) / drag,
+                                          0.5 * capital / b.hire_cost_eur), 0.0)
+        members = np.where(grow, members + hires, np.where(capital < 0, members * 0.97, members))
+        capital = capital - hires * b.hire_cost_eur
+        gone = (members < 1.0) | ((members < 0.25 * b.members_per_network) & (capital < b.hire_cost_eur))
 
-        if self.members < 1.0 or (self.members < 0.25 * b.members_per_network and self.capital < b.hire_cost_eur):
-            m.dismantle(self)
+        for i, n in enumerate(networks):
+            sl = slice(starts[i], starts[i] + sizes[i])
+            n.leg_revenue, n.leg_bribes = leg_revenue[sl], leg_bribes[sl]
+            n.arrest_share, n.seize_share, n.alloc = arrest_share[sl], seize_share[sl], alloc[sl]
+            n.revenue, n.bribes, n.seized, n.arrested = float(revenue[i]), float(bribes[i]), float(seized[i]), \
+                float(arrested[i])
+            n.members, n.capital, n.markup, n.reach = float(members[i]), float(capital[i]), float(markup[i]), \
+                float(reach[i])
+            if gone[i]:
+                m.dismantle(n)
 
     def __repr__(self) -> str:
         return (f"SmugglingNetwork(id={self.unique_id}, corridor={self.corridor}, members={self.members:.1f}, "

@@ -283,8 +283,7 @@ class RouteModel(mesa.Model):
         self._depart(waiting, Q, rec)
 
         self._market_signals()
-        for net in nets:
-            net.step()
+        SmugglingNetwork.step_all(self, nets)
         self._enter_networks()
         active = np.concatenate([a, new])
         pop.active = active[pop.state[active] <= P.STRANDED]

@@ -149,7 +149,7 @@ def _wait_for_intervals(at: AppTest, timeout: float = 180) -> None:
     import time
 
     start = time.monotonic()
-    while not any(c.value.startswith("Mean of") for c in at.caption):
+    while not any(c.value.startswith("Mean of") and "(seeds" in c.value for c in at.caption):
         assert not at.exception, at.exception
         assert time.monotonic() - start < timeout, "the replicates for the intervals did not finish"
         time.sleep(0.2)
