@@ -116,9 +116,15 @@ def show_kpis(overall: dict, ensemble: dict | None, done: int) -> None:
                    f"the downloads show the run with seed {seeds[0]}.")
 
 
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _ensemble(key: str, seeds: tuple[int, ...]) -> dict:
+    return ensemble_summary(common.replicates(key, list(seeds))[0])
+
+
 def ensemble_now(key: str, seeds: list[int]) -> tuple[dict | None, int]:
+    """The ensemble's figures once all its runs are done (computed once), and how many are done."""
     runs, done = common.replicates(key, seeds)
-    return (ensemble_summary(runs) if runs else None), done
+    return (_ensemble(key, tuple(seeds)) if runs else None), done
 
 
 def headline(key: str, seeds: list[int], overall: dict) -> None:
@@ -128,9 +134,9 @@ def headline(key: str, seeds: list[int], overall: dict) -> None:
 n_runs = int(st.session_state.get("replicates", 5))
 seeds = list(range(last["seed"], last["seed"] + n_runs))
 ready = ensemble_now(last["key"], seeds)[0] is not None
-# while the other runs go on, the figures (and the corridor table below) look again every second, on
+# while the other runs go on, the figures (and the corridor table below) look again every 2 s, on
 # their own: the map, its slider and the downloads are not redrawn
-POLL = None if ready else 1.0
+POLL = None if ready else 2.0
 st.fragment(headline, run_every=POLL)(last["key"], seeds, o)
 
 
