@@ -7,7 +7,9 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import sys
 import threading
+import types
 from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor
 
@@ -115,6 +117,15 @@ def replicate_pool() -> dict:
     threads) and at a lower priority than the server."""
     pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
                                initializer=os.nice, initargs=(10,))
+    # a spawned process first re-runs the parent's __main__ module, and Streamlit runs the app script as
+    # __main__: the worker would run the whole app (and log a warning per Streamlit call). Start it now,
+    # with a bare __main__ in place.
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        pool.submit(int).result()
+    finally:
+        sys.modules["__main__"] = main
     return {"pool": pool, "jobs": {}, "lock": threading.Lock()}
 
 

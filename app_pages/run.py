@@ -106,9 +106,9 @@ def show_kpis(overall: dict, ensemble: dict | None, done: int) -> None:
             col.metric(label, mean, delta=f"95%: {spread}" if spread else None, delta_color="off",
                        delta_arrow="off", help=help_)
     if ensemble is None:
-        st.caption(f"The run with seed {last['seed']}. The mean and 95% interval over {n_runs} runs replace it when "
-                   f"the other runs are done ({done} of {n_runs} so far; they run in the background, the map works "
-                   "meanwhile).")
+        st.caption(f"The run with seed {last['seed']}. The mean and 95% interval over {n_runs} runs replace these "
+                   f"figures when the other runs are done ({done} of {n_runs} so far; they run in the background, "
+                   "the map works meanwhile).")
     else:
         seeds = ensemble["seeds"]
         st.caption(f"Mean of {len(seeds)} runs (seeds {seeds[0]}–{seeds[-1]}) and the 95% interval of the mean "
@@ -127,17 +127,15 @@ def ensemble_now(key: str, seeds: list[int]) -> tuple[dict | None, int]:
     return (_ensemble(key, tuple(seeds)) if runs else None), done
 
 
-def headline(key: str, seeds: list[int], overall: dict) -> None:
-    show_kpis(overall, *ensemble_now(key, seeds))
-
-
 n_runs = int(st.session_state.get("replicates", 5))
 seeds = list(range(last["seed"], last["seed"] + n_runs))
-ready = ensemble_now(last["key"], seeds)[0] is not None
-# while the other runs go on, the figures (and the corridor table below) look again every 2 s, on
-# their own: the map, its slider and the downloads are not redrawn
-POLL = None if ready else 2.0
-st.fragment(headline, run_every=POLL)(last["key"], seeds, o)
+ensemble, runs_done = ensemble_now(last["key"], seeds)
+show_kpis(o, ensemble, runs_done)
+# the page does not redraw itself when the other runs are done (a redraw, even of part of the page,
+# can swallow a click on a download): the figures update at the next interaction, or with this button
+if ensemble is None:
+    st.button(f"Show the intervals ({runs_done} of {n_runs} runs done)", key="show_intervals",
+              help="The other runs go on in the background; this redraws the figures with the runs done so far.")
 
 
 # --------------------------------------------------------------------------- the map
@@ -243,17 +241,13 @@ if measures:
 st.subheader("By corridor")
 
 
-def corridor_block(key: str, seeds: list[int]) -> None:
-    ensemble, _ = ensemble_now(key, seeds)
-    if ensemble is None:
-        st.caption(f"The run with seed {seeds[0]}; the intervals follow when the other runs are done.")
-        ensemble = ensemble_summary([common.cached_slim_run(key, seeds[0])])
-    else:
-        st.caption(f"Mean of the {len(seeds)} runs, with the 95% interval of the mean in brackets.")
-    st.table(ensemble_corridor_table(ensemble).set_index("corridor"))
-
-
-st.fragment(corridor_block, run_every=POLL)(last["key"], seeds)
+if ensemble is None:
+    st.caption(f"The run with seed {seeds[0]}; the intervals follow when the other runs are done.")
+    by_corridor = ensemble_summary([common.cached_slim_run(last["key"], seeds[0])])
+else:
+    st.caption(f"Mean of the {len(seeds)} runs, with the 95% interval of the mean in brackets.")
+    by_corridor = ensemble
+st.table(ensemble_corridor_table(by_corridor).set_index("corridor"))
 
 # --------------------------------------------------------------------------- downloads
 st.subheader("Downloads")

@@ -11,6 +11,7 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -46,15 +47,20 @@ def start_app(env_extra: dict | None = None, port: int | None = None):
     port = port or _free_port()
     env = {**os.environ, **(env_extra or {})}
     env.setdefault("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")
+    # the server's output goes to a file, not a pipe: nobody reads a pipe while the app runs, and a full
+    # one blocks the server (and its background worker) on their next log line
+    log = tempfile.TemporaryFile()
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
          "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=False)
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=False)
+    proc.log = log
     url = f"http://127.0.0.1:{port}/"
     deadline = time.time() + 90
     while time.time() < deadline:
         if proc.poll() is not None:
-            out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+            log.seek(0)
+            out = log.read().decode(errors="replace")
             raise RuntimeError(f"streamlit exited early ({proc.returncode}):\n{out}")
         try:
             with urllib.request.urlopen(url + "_stcore/health", timeout=2) as r:
@@ -74,8 +80,9 @@ def stop_app(proc) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
-    if proc.stdout:
-        proc.stdout.close()
+    log = getattr(proc, "log", None)
+    if log:
+        log.close()
 
 
 def launch_browser(playwright):
