@@ -21,7 +21,7 @@ import pandas as pd
 import yaml
 from scipy import stats
 
-from .compare import KPIS, Comparison, compare_runs, interval
+from .compare import KPIS, Comparison, compare_runs, interval, summarise
 from .errors import InputError
 from .network import Network, load_network
 from .scenario import PILLARS, Scenario, check_against_network, parse_scenario, scenario_data
@@ -313,10 +313,8 @@ def _json_default(x):
 # --------------------------------------------------------------------------- ensembles and comparisons
 def slim(results, seed: int) -> dict:
     """A run reduced to what comparisons need: the dict sim.compare.compare_runs reads, plus leg totals."""
-    overall = {k: results.summary["overall"].get(k) for k in KPIS}
-    corridors = {c: dict(v) for c, v in results.summary["corridors"].items()}
     legs = results.tables["legs"].groupby("leg", sort=False)[["attempts", "crossings", "deaths", "interceptions"]].sum()
-    return {"seed": int(seed), "overall": overall, "corridors": corridors, "daily": results.tables["daily"], "legs": legs}
+    return {"seed": int(seed), **summarise(results), "legs": legs}
 
 
 def slim_run(key: str, seed: int) -> dict:

@@ -302,12 +302,24 @@ def initial_parameters(data: dict, network: Network, targets: Targets) -> Parame
         routes_of=dict(targets.routes),
         appeal={k: float(((data.get("destinations") or {}).get(k) or {}).get("appeal_eur", 0.0))
                 for k in targets.arrivals},
-        detection={k: float(((data.get("countries") or {}).get(k) or {}).get("detection_share") or 0.7)
-                   for _, ks in targets.onward.values() for k in ks},
+        detection={k: _detection_start(data, network, k) for _, ks in targets.onward.values() for k in ks},
         budget={d["origin"]: float(d.get("budget_eur", 3000.0)) for d in data["demand"]},
         pushback={k: float((countries.get(k) or {}).get("pushback", defaults.loc[k, "pushback"]))
                   for ks in targets.enforcement_for.values() for k in ks},
     )
+
+
+def _detection_start(data: dict, network: Network, iso3: str) -> float:
+    """A country's land detection share as the scenario gives it, else as the model derives it from the
+    country's effectiveness (see RouteModel._update_legs)."""
+    given = ((data.get("countries") or {}).get(iso3) or {})
+    if given.get("detection_share") is not None:
+        return float(given["detection_share"])
+    base = network.countries.loc[iso3]
+    enforcement = float(given.get("enforcement", base["enforcement"]))
+    training = float(given.get("training", base["training"]))
+    scale = parse_scenario(data).behaviour.detection_scale
+    return float(1.0 - math.exp(-scale * enforcement * (0.75 + 0.5 * training)))
 
 
 def apply(data: dict, p: Parameters) -> dict:

@@ -17,19 +17,15 @@ KPIS = ("attempts", "arrivals", "interceptions", "deaths", "deaths_per_1000_atte
         "networks_dismantled", "mean_fee_eur", "cost_eur")
 
 
-def summarise(res) -> dict:
-    """What an ensemble keeps of one run by default: the KPIs, per-corridor flows and the daily table."""
-    overall = {k: res.summary["overall"].get(k) for k in KPIS}
-    corridors = {c: {"attempts": v["attempts"], "crossings": v["crossings"], "deaths": v["deaths"],
-                     "detections": v["detections"]}
-                 for c, v in res.summary["corridors"].items()}
-    return {"overall": overall, "corridors": corridors, "daily": res.tables["daily"]}
-
-
 def summary_only(res) -> dict:
     """What an ensemble of single-scenario runs keeps: the KPIs overall and per corridor (no tables)."""
     return {"overall": {k: res.summary["overall"].get(k) for k in KPIS},
             "corridors": {c: dict(v) for c, v in res.summary["corridors"].items()}}
+
+
+def summarise(res) -> dict:
+    """What an ensemble keeps of one run by default: the KPIs, per-corridor totals and the daily table."""
+    return {**summary_only(res), "daily": res.tables["daily"]}
 
 
 def ensemble_summary(runs: list[dict]) -> dict:

@@ -166,7 +166,6 @@ class RouteModel(mesa.Model):
         fraud = c["corruption"][w.leg_country]
         self.p_refused = np.where(w.commercial, t.check * (1.0 - 0.7 * fraud), 0.0)
         self.open_legs = ~t.closed
-        self.p_pushback = np.where(w.controlled, w.base["pushback"][ctrl], 0.0)
         share = w.base["detection_share"][ctrl]
         watch = np.where(np.isnan(share), 1.0 - np.exp(-b.detection_scale * c["effectiveness"][ctrl]), share)
         self.p_detect = np.where(w.detects & ~w.sea & w.controlled, watch, 1.0)
@@ -322,7 +321,7 @@ class RouteModel(mesa.Model):
         pop.credit[held[retry]] = leg[caught][retry]
         # pushed back across the border: nobody is held or sent home, they wait where they started and
         # try again from tomorrow (still owed their retry, if any)
-        pushed = self.rng.random(len(held)) < self.p_pushback[leg[caught]]
+        pushed = self.rng.random(len(held)) < w.pushback[leg[caught]]
         pop.state[held[pushed]] = P.WAITING
         pop.days_left[held[pushed]] = 0
         pop.leg[held[pushed]] = -1

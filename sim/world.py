@@ -28,6 +28,7 @@ class World:
     fee: np.ndarray  # base fee per person, corridor fee factor applied
     risk: np.ndarray  # base death risk, corridor risk factor applied
     retry: np.ndarray  # share of people intercepted on the leg who are owed another attempt
+    pushback: np.ndarray  # share of people intercepted on the leg who are pushed straight back
     preference: np.ndarray  # corridor preference, EUR added to the perceived cost of its border crossings
     nationality_preference: np.ndarray  # countries x legs: the same, per nationality
     controlled: np.ndarray
@@ -93,6 +94,7 @@ class World:
             fee=legs["fee_eur"].to_numpy(float) * fee_factor[corridor],
             risk=np.clip(legs["death_risk"].to_numpy(float) * risk_factor[corridor], 0, 0.95),
             retry=np.where(legs["smuggled"].to_numpy(bool), retry[corridor], 0.0),
+            pushback=np.where(control >= 0, base["pushback"][np.maximum(control, 0)], 0.0),
             preference=_on_crossings(pref[corridor], corridor, legs["controlled"].to_numpy(bool)),
             nationality_preference=_by_nationality(scenario, iso3, corridors, corridor,
                                                    legs["controlled"].to_numpy(bool)),
