@@ -108,10 +108,25 @@ def app_url(tmp_path_factory):
         data = {"name": name, "network": str(TINY), "days": 40, "seed": 3, "scale": 5, "demand": DEMAND, **extra}
         (folder / f"{name.lower().replace(' ', '_')}.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
     proc, url = start_app({"SIM_APP_SCENARIOS": str(folder)})
+    _SERVERS[url] = proc
     try:
         yield url
     finally:
         stop_app(proc)
+        del _SERVERS[url]
+
+
+_SERVERS: dict[str, subprocess.Popen] = {}
+
+
+def server_log(proc, tail: int = 6000) -> str:
+    """The last characters the app's server printed (shown when a browser test fails)."""
+    log = getattr(proc, "log", None)
+    if log is None or log.closed:
+        return ""
+    log.flush()
+    log.seek(0)
+    return log.read().decode(errors="replace")[-tail:]
 
 
 def map_signature(frame) -> str:
@@ -124,6 +139,49 @@ def slider_value(slider) -> int:
     return int(float(slider.evaluate("e => e.value")))
 
 
+def wait_for_idle(page, settle: float = 0.5, timeout: float = 60.0) -> None:
+    """Wait until the browser has the whole of the app's last run: Streamlit marks the page `notRunning` only
+    after it has processed every element the run sent. A download button's file id changes with each run that
+    draws it and the old id is dropped when the run ends, so a click that still holds the old one downloads
+    nothing (Streamlit's own comment in media_file_manager.remove_deferred)."""
+    app = page.locator('[data-testid="stApp"]')
+    t0 = time.time()
+    idle_since = None
+    while time.time() - t0 < timeout:
+        if app.get_attribute("data-test-script-state") == "notRunning":
+            idle_since = idle_since or time.time()
+            if time.time() - idle_since >= settle:
+                return
+        else:
+            idle_since = None
+        time.sleep(0.05)
+    raise AssertionError(f"the app was still running after {timeout:.0f} s")
+
+
+def click_download(page, label: str, timeout: float = 60.0) -> str:
+    """Click a download button; the downloaded file's path, or a failure naming the button's own error
+    (Streamlit shows it for 5 s only, so it is looked for while waiting)."""
+    downloads = []
+
+    def on_download(download):
+        downloads.append(download)
+
+    page.on("download", on_download)
+    try:
+        page.get_by_role("button", name=label).click()
+        error = page.locator('[data-testid="stDownloadButtonError"]')
+        t0 = time.time()
+        while not downloads and time.time() - t0 < timeout:
+            if error.count():
+                page.screenshot(path=str(ARTIFACTS / "browser_download_failed.png"))
+                raise AssertionError(f"{label!r} gave no file but an error: {error.first.inner_text()}")
+            page.wait_for_timeout(100)
+        assert downloads, f"{label!r} gave no file within {timeout:.0f} s, and no error"
+        return downloads[0].path()
+    finally:
+        page.remove_listener("download", on_download)
+
+
 def wait_for_change(frame, before: str, timeout: float = 20.0) -> float:
     t0 = time.time()
     while time.time() - t0 < timeout:
@@ -134,6 +192,15 @@ def wait_for_change(frame, before: str, timeout: float = 20.0) -> float:
 
 
 def test_app_in_a_real_browser_offline(app_url):
+    try:
+        drive_the_app(app_url)
+    except BaseException:
+        # pytest shows a failed test's output: the server's side of what happened
+        print("--- the app server's log, last part ---\n" + server_log(_SERVERS[app_url]))
+        raise
+
+
+def drive_the_app(app_url):
     ARTIFACTS.mkdir(exist_ok=True)
     requests: list[str] = []
     with sync_api.sync_playwright() as pw:
@@ -170,9 +237,9 @@ def test_app_in_a_real_browser_offline(app_url):
             page.screenshot(path=str(ARTIFACTS / "browser_run_map_day0.png"))
 
             # the map downloads as one HTML file that links nothing online
-            with page.expect_download(timeout=60_000) as dl:
-                page.get_by_role("button", name="Download this map (HTML, works offline)").click()
-            html = Path(dl.value.path()).read_text(encoding="utf-8")
+            wait_for_idle(page)
+            path = click_download(page, "Download this map (HTML, works offline)")
+            html = Path(path).read_text(encoding="utf-8")
             assert "L.geoJson" in html and "Leaflet 1.9.4" in html
             assert not re.search(r'<(script|link)[^>]+(src|href)="(https?:)?//', html)
             (ARTIFACTS / "browser_map_download.html").write_text(html, encoding="utf-8")
