@@ -163,9 +163,10 @@ def wait_for_idle(page, settle: float = 0.5, timeout: float = 60.0) -> None:
 def click_download(page, label: str, timeout: float = 30.0, attempts: int = 2) -> str:
     """Click a download button; the downloaded file's path.
 
-    A click that gives no file (the button's own error, which Streamlit shows for 5 s only, or nothing
-    within `timeout`) is clicked once more after the app is idle, and the test warns with what the first
-    click got and the browser's log: a user would click again too. Two clicks without a file fail."""
+    A click that gives no file (the button's own error, which Streamlit shows for 5 s only, a download
+    that fails, or nothing within `timeout`) is clicked once more after the app is idle, and the test
+    warns with what the first click got and the browser's log: a user would click again too. Two clicks
+    without a file fail."""
     failures = []
     for attempt in range(attempts):
         downloads = []
@@ -175,8 +176,10 @@ def click_download(page, label: str, timeout: float = 30.0, attempts: int = 2) -
 
         page.on("download", on_download)
         try:
-            page.get_by_role("button", name=label).click()
             error = page.locator('[data-testid="stDownloadButtonError"]')
+            if error.count():  # an earlier click's error, shown for 5 s: not this click's
+                error.first.wait_for(state="detached", timeout=15_000)
+            page.get_by_role("button", name=label).click()
             t0 = time.time()
             while not downloads and time.time() - t0 < timeout:
                 if error.count():
@@ -188,7 +191,10 @@ def click_download(page, label: str, timeout: float = 30.0, attempts: int = 2) -
                     failures.append(f"no file within {timeout:.0f} s and no error")
         finally:
             page.remove_listener("download", on_download)
-        if downloads:
+        failed = downloads[0].failure() if downloads else None
+        if failed:
+            failures.append(f"the download began but failed: {failed}")
+        elif downloads:
             if failures:
                 warnings.warn(f"{label!r}: click {attempt + 1} gave the file; before it: {failures}. "
                               f"Browser log: {BROWSER_LOG[-20:]}")
