@@ -239,8 +239,6 @@ if measures:
     st.line_chart(chart, x_label="day of the run", y_label="as named in the legend")
 
 st.subheader("By corridor")
-
-
 if ensemble is None:
     st.caption(f"The run with seed {seeds[0]}; the intervals follow when the other runs are done.")
     by_corridor = ensemble_summary([common.cached_slim_run(last["key"], seeds[0])])
