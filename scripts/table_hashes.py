@@ -1,0 +1,63 @@
+"""Print a hash of every results table of three shipped scenarios (same seed, scale, horizon).
+
+Refactors and speed-ups that must not change behaviour compare these before and after:
+
+    .venv/bin/python scripts/table_hashes.py            # print
+    .venv/bin/python scripts/table_hashes.py --check    # compare with tests/data/table_hashes.json
+    .venv/bin/python scripts/table_hashes.py --write    # record (only when behaviour changed on purpose)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+RECORD = ROOT / "tests" / "data" / "table_hashes.json"
+CASES = {  # scenario: (seed, days, scale)
+    "scenarios/baseline.yaml": (3, 120, 100),
+    "scenarios/declaration.yaml": (3, 120, 100),
+    "scenarios/americas_baseline.yaml": (3, 120, 10),
+}
+
+
+def table_hash(df: pd.DataFrame) -> str:
+    digest = hashlib.sha256()
+    digest.update(",".join(map(str, df.columns)).encode())
+    digest.update(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
+def hashes() -> dict:
+    from sim import run
+
+    out = {}
+    for path, (seed, days, scale) in CASES.items():
+        res = run(ROOT / path, seed=seed, days=days, scale=scale)
+        out[path] = {name: table_hash(df) for name, df in sorted(res.tables.items())}
+    return out
+
+
+def main(argv: list[str]) -> int:
+    now = hashes()
+    if "--write" in argv:
+        RECORD.parent.mkdir(parents=True, exist_ok=True)
+        RECORD.write_text(json.dumps(now, indent=1, sort_keys=True) + "\n")
+    print(json.dumps(now, indent=1, sort_keys=True))
+    if "--check" in argv:
+        then = json.loads(RECORD.read_text())
+        diff = [f"{p} {t}" for p in then for t in then[p] if now.get(p, {}).get(t) != then[p][t]]
+        if diff:
+            print("changed:", ", ".join(diff))
+            return 1
+        print("identical")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
