@@ -23,7 +23,7 @@ from scipy import stats
 
 from .compare import KPIS, Comparison, compare_runs, interval, summarise
 from .errors import InputError
-from .network import Network, load_network
+from .network import RouteNetwork, load_network
 from .scenario import PILLARS, Scenario, check_against_network, parse_scenario, scenario_data
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,7 +120,7 @@ def list_scenarios() -> dict[str, Path]:
     return out
 
 
-def check(data: dict, source: str | None, network_loader: Callable = load_network) -> tuple[Scenario, Network]:
+def check(data: dict, source: str | None, network_loader: Callable = load_network) -> tuple[Scenario, RouteNetwork]:
     """Validate a scenario mapping (network path absolute) and check it against its network."""
     scenario = parse_scenario(data, source)
     network = network_loader(scenario.network_path())
@@ -128,8 +128,8 @@ def check(data: dict, source: str | None, network_loader: Callable = load_networ
     return scenario, network
 
 
-def load_file(path: str | Path, network_loader: Callable = load_network) -> tuple[dict, Scenario, Network]:
-    """A scenario file as (raw mapping with base merged and absolute network, Scenario, Network)."""
+def load_file(path: str | Path, network_loader: Callable = load_network) -> tuple[dict, Scenario, RouteNetwork]:
+    """A scenario file as (raw mapping with base merged and absolute network, Scenario, RouteNetwork)."""
     path = Path(path)
     data = scenario_data(path)
     scenario, network = check(data, str(path), network_loader)
@@ -144,7 +144,7 @@ def _yaml_error(name: str, exc: yaml.YAMLError) -> InputError:
 
 
 def read_upload(name: str, content: bytes, base_dir: str | Path = SCENARIO_DIR,
-                network_loader: Callable = load_network) -> tuple[dict, Scenario, Network]:
+                network_loader: Callable = load_network) -> tuple[dict, Scenario, RouteNetwork]:
     """Validate an uploaded scenario file. Relative paths in it (network, base) are read as if the file were
     saved in ``base_dir`` (the repository's scenarios/ folder). Raises InputError naming the file and field."""
     name = Path(name or "uploaded.yaml").name

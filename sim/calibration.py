@@ -42,7 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .compare import interval, run_ensemble
 from .errors import InputError
-from .network import Network, load_network
+from .network import RouteNetwork, load_network
 from .files import atomic_write
 from .scenario import _format, check_against_network, parse_scenario, scenario_data
 
@@ -219,7 +219,7 @@ def measure(res, routes: dict[str, list[str]], interception_legs: tuple[str, ...
     return out
 
 
-def interception_legs(network: Network, targets: Targets) -> tuple[str, ...]:
+def interception_legs(network: RouteNetwork, targets: Targets) -> tuple[str, ...]:
     if not targets.interception:
         return ()
     corridor, countries, _, _ = targets.interception
@@ -282,7 +282,7 @@ class Parameters:
         return self.__dict__.copy()
 
 
-def initial_parameters(data: dict, network: Network, targets: Targets) -> Parameters:
+def initial_parameters(data: dict, network: RouteNetwork, targets: Targets) -> Parameters:
     corridors = [c for cs in targets.routes.values() for c in cs]
     over = data.get("corridors") or {}
     countries = data.get("countries") or {}
@@ -309,7 +309,7 @@ def initial_parameters(data: dict, network: Network, targets: Targets) -> Parame
     )
 
 
-def _detection_start(data: dict, network: Network, iso3: str) -> float:
+def _detection_start(data: dict, network: RouteNetwork, iso3: str) -> float:
     """A country's land detection share as the scenario gives it, else as the model derives it from the
     country's effectiveness (see RouteModel._update_legs)."""
     given = ((data.get("countries") or {}).get(iso3) or {})
@@ -356,7 +356,7 @@ def apply(data: dict, p: Parameters) -> dict:
     return out
 
 
-def update(p: Parameters, sim: dict, targets: Targets, network: Network, spread: float, damping: float = 0.7):
+def update(p: Parameters, sim: dict, targets: Targets, network: RouteNetwork, spread: float, damping: float = 0.7):
     """One damped fixed-point step of every free parameter towards its target."""
     a = damping
     origin_country = network.places.set_index("id")["iso3"]
@@ -533,7 +533,7 @@ def _hash(*parts) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
-def calibrate(data: dict, network: Network, targets: Targets, *, source: str, iterations: int = 20,
+def calibrate(data: dict, network: RouteNetwork, targets: Targets, *, source: str, iterations: int = 20,
               replicates: int = 4, scale: int = 10, first_seed: int = 1000, workers: int = 1,
               damping: float = 0.7, state_dir: Path | None = None, progress=None,
               log=None) -> tuple[Parameters, list[dict]]:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .network import Network
+from .network import RouteNetwork
 from .scenario import Event, Intervention, Scenario
 from .world import World
 
@@ -45,7 +45,7 @@ class Resolved:
     to_corridor: int = -1
 
 
-def _resolve(lever, network: Network, world: World) -> Resolved:
+def _resolve(lever, network: RouteNetwork, world: World) -> Resolved:
     t = lever.targets
     cidx = {c: i for i, c in enumerate(world.iso3)}
     countries = np.array([cidx[c] for c in t.countries], dtype=np.int32)
@@ -117,7 +117,7 @@ class Today:
 
 
 class Levers:
-    def __init__(self, scenario: Scenario, network: Network, world: World):
+    def __init__(self, scenario: Scenario, network: RouteNetwork, world: World):
         self.world = world
         self.behaviour = scenario.behaviour
         self.resolved = [_resolve(lv, network, world) for lv in [*scenario.interventions, *scenario.events]]

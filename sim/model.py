@@ -22,7 +22,7 @@ import numpy as np
 from . import people as P
 from .agents import Authority, SmugglingNetwork, sigmoid, stochastic_round
 from .levers import Levers
-from .network import Network, load_network
+from .network import RouteNetwork, load_network
 from .recorder import Recorder
 from .scenario import Scenario, check_against_network, load_scenario
 from .world import World
@@ -33,7 +33,7 @@ ONLINE_SHARE = 0.5  # share of would-be migrants who first hear of smugglers onl
 class RouteModel(mesa.Model):
     """Build from a Scenario (or a scenario file path); step with `model.step()` once per day."""
 
-    def __init__(self, scenario: Scenario | str | Path, *, network: Network | None = None,
+    def __init__(self, scenario: Scenario | str | Path, *, network: RouteNetwork | None = None,
                  seed: int | None = None, days: int | None = None, scale: int | None = None):
         if not isinstance(scenario, Scenario):
             scenario, network = load_scenario(scenario, network)

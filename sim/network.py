@@ -30,7 +30,7 @@ _GEOD = Geod(ellps="WGS84")
 
 
 @dataclass(frozen=True)
-class Network:
+class RouteNetwork:
     """A route network: places and directed legs as tables, and the country defaults."""
 
     folder: Path
@@ -265,7 +265,7 @@ def _check_countries(folder: Path, places, legs, countries) -> None:
                              f"field 'control_iso3': country {row.control_iso3} is not in countries.csv")
 
 
-def _check_reachability(folder: Path, network: Network) -> None:
+def _check_reachability(folder: Path, network: RouteNetwork) -> None:
     g = network.graph()
     places = network.places
     origins = list(places.loc[places["kind"] == "origin", "id"])
@@ -286,7 +286,7 @@ def _check_reachability(folder: Path, network: Network) -> None:
             raise InputError(where, f"place {pid!r} (feature {n})", "no origin can reach this place along the legs")
 
 
-def load_network(folder: str | Path) -> Network:
+def load_network(folder: str | Path) -> RouteNetwork:
     """Read a network folder, check it, and return it. Raises InputError naming file and feature."""
     folder = Path(folder)
     if not folder.is_dir():
@@ -295,12 +295,12 @@ def load_network(folder: str | Path) -> Network:
     legs = _load_legs(folder / "legs.geojson", places)
     countries = _load_countries(folder / "countries.csv")
     _check_countries(folder, places, legs, countries)
-    network = Network(folder=folder, places=places, legs=legs, countries=countries, name=folder.name)
+    network = RouteNetwork(folder=folder, places=places, legs=legs, countries=countries, name=folder.name)
     _check_reachability(folder, network)
     return network
 
 
-def land_crossing_km(network: Network, land: shapely.Geometry, end_buffer_km: float = 15.0) -> pd.Series:
+def land_crossing_km(network: RouteNetwork, land: shapely.Geometry, end_buffer_km: float = 15.0) -> pd.Series:
     """Length (km, roughly) of each sea leg drawn over land, ignoring a buffer around both ends."""
     out = {}
     deg = end_buffer_km / 111.0
@@ -315,7 +315,7 @@ def land_crossing_km(network: Network, land: shapely.Geometry, end_buffer_km: fl
 BASEMAP = Path(__file__).resolve().parents[1] / "geodata" / "countries_110m.geojson"
 
 
-def sea_legs_over_land(network: Network, end_buffer_km: float = 20.0, tolerance_km: float = 1.0) -> dict[str, float]:
+def sea_legs_over_land(network: RouteNetwork, end_buffer_km: float = 20.0, tolerance_km: float = 1.0) -> dict[str, float]:
     """Sea legs crossing more than `tolerance_km` of land on the shipped basemap (empty if it is missing)."""
     if not BASEMAP.exists():
         return {}

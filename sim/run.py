@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from .network import Network
+from .network import RouteNetwork
 from .scenario import Scenario
 
 
 def run(scenario: Scenario | str | Path, *, seed: int | None = None, days: int | None = None,
-        scale: int | None = None, network: Network | None = None,
+        scale: int | None = None, network: RouteNetwork | None = None,
         progress: Callable[[int, int], None] | None = None):
     """Build the model from a scenario (object or file), run it to its horizon, return its Results."""
     from .model import RouteModel

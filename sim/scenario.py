@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from .errors import InputError
 from .files import read_yaml_mapping
-from .network import COUNTRY_FIELDS, Network, load_network
+from .network import COUNTRY_FIELDS, RouteNetwork, load_network
 
 PILLARS = {
     "awareness_campaign": "prevention",
@@ -307,7 +307,7 @@ def parse_scenario(data: dict, source: str | Path | None = None) -> Scenario:
     return scenario
 
 
-def load_scenario(path: str | Path, network: Network | None = None) -> tuple[Scenario, Network]:
+def load_scenario(path: str | Path, network: RouteNetwork | None = None) -> tuple[Scenario, RouteNetwork]:
     """Read, validate and check a scenario file against its network. Raises InputError."""
     path = Path(path)
     scenario = parse_scenario(scenario_data(path), path)
@@ -316,7 +316,7 @@ def load_scenario(path: str | Path, network: Network | None = None) -> tuple[Sce
     return scenario, network
 
 
-def check_against_network(scenario: Scenario, network: Network) -> None:
+def check_against_network(scenario: Scenario, network: RouteNetwork) -> None:
     src = scenario.source or "scenario"
 
     def fail(where, msg):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .network import COUNTRY_FIELDS, Network
+from .network import COUNTRY_FIELDS, RouteNetwork
 from .scenario import Scenario
 
 KIND_CODES = {"origin": 0, "hub": 1, "departure": 2, "landing": 3, "destination": 4}
@@ -53,7 +53,7 @@ class World:
     out_count: np.ndarray
 
     @classmethod
-    def build(cls, network: Network, scenario: Scenario) -> "World":
+    def build(cls, network: RouteNetwork, scenario: Scenario) -> "World":
         legs, places, countries = network.legs, network.places, network.countries
         iso3 = list(countries.index)
         cidx = {c: i for i, c in enumerate(iso3)}
