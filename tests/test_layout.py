@@ -1,6 +1,6 @@
-"""The package draws nothing: no module under sim/ imports a drawing library (or ui/), so that the model, the CLI and the
-workers load without them. matplotlib is allowed only inside a function (a command that writes figure files,
-such as `sim analyze`), never when a module is imported. Everything that draws lives in ui/."""
+"""The package draws nothing: no module under sim/ imports a drawing library (or ui/), so that the model, the
+CLI and the workers load without them. matplotlib is allowed only inside a function (a command that writes
+figure files, such as `sim analyze`), never when a module is imported. Everything that draws lives in ui/."""
 
 from __future__ import annotations
 
