@@ -5,19 +5,18 @@ The app holds no model logic: it calls sim.run and sim.compare and presents thei
 
 import streamlit as st
 
-from app_pages import common
-from sim import maps
+from ui import leaflet, state
 
 st.set_page_config(page_title="Migratory-route cooperation simulator", layout="wide")
-maps.use_local_leaflet(common.static_prefix())  # Leaflet from static/, never from a CDN
+leaflet.use_local_leaflet(state.static_prefix())  # Leaflet from static/, never from a CDN
 
 # No page icons: Streamlit turns the active page's icon into a favicon fetched from the internet.
 pages = [
-    st.Page("app_pages/run.py", title="Run and map", default=True),
-    st.Page("app_pages/builder.py", title="Scenario builder"),
-    st.Page("app_pages/compare.py", title="Compare scenarios"),
-    st.Page("app_pages/experiments.py", title="Experiments"),
+    st.Page("ui/pages/run.py", title="Run and map", default=True),
+    st.Page("ui/pages/builder.py", title="Scenario builder"),
+    st.Page("ui/pages/compare.py", title="Compare scenarios"),
+    st.Page("ui/pages/experiments.py", title="Experiments"),
 ]
 page = st.navigation(pages)
-common.sidebar()
+state.sidebar()
 page.run()

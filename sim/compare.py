@@ -151,3 +151,59 @@ def compare(a: Scenario, b: Scenario, replicates: int = 10, *, first_seed: int |
     runs_a = run_ensemble(a, seeds, days=days, scale=scale, workers=workers, progress=arm_progress(0))
     runs_b = run_ensemble(b, seeds, days=days, scale=scale, workers=workers, progress=arm_progress(replicates))
     return compare_runs(runs_a, runs_b)
+
+
+# --------------------------------------------------------------------------- what the app's comparisons read
+def slim(results, seed: int) -> dict:
+    """A run reduced to what comparisons need: the dict `compare_runs` reads, plus leg totals."""
+    legs = results.tables["legs"].groupby("leg", sort=False)[["attempts", "crossings", "deaths", "interceptions"]].sum()
+    return {"seed": int(seed), **summarise(results), "legs": legs}
+
+
+def compare_arms(arms: list[list[dict]]) -> list[Comparison]:
+    """Each arm against the first, paired by seed (common random numbers)."""
+    return [compare_runs(arms[0], arm) for arm in arms[1:]]
+
+
+def leg_difference(arm_a: list[dict], arm_b: list[dict], measure: str = "attempts") -> pd.DataFrame:
+    """Per leg: mean of a measure over the run in each arm, and the paired change B - A with its 95% interval."""
+    legs = arm_a[0]["legs"].index
+    a = np.array([r["legs"][measure].reindex(legs).fillna(0).to_numpy() for r in arm_a])
+    b = np.array([r["legs"][measure].reindex(legs).fillna(0).to_numpy() for r in arm_b])
+    rows = []
+    for j, leg in enumerate(legs):
+        m, lo, hi = interval(b[:, j] - a[:, j])
+        rows.append({"leg": leg, "a": a[:, j].mean(), "b": b[:, j].mean(), "change": m, "low": lo, "high": hi})
+    return pd.DataFrame(rows)
+
+
+# columns of the daily table that are levels on the day (averaged over a period); every other one is a flow (summed)
+DAILY_STOCKS = ("state_stranded", "state_waiting", "networks_active")
+
+
+def daily_kind(measure: str) -> str:
+    return "stock" if measure in DAILY_STOCKS else "flow"
+
+
+def daily_bands(labels: list[str], arms: list[list[dict]], measure: str, period: int = 7) -> pd.DataFrame:
+    """Mean over replicates and the 95% interval of the mean, per period of `period` days, for each scenario.
+
+    Flows are summed over each period; stocks are averaged."""
+    kind = daily_kind(measure)
+    frames = []
+    for label, arm in zip(labels, arms):
+        mat = np.array([r["daily"][measure].to_numpy(float) for r in arm])  # replicates x days
+        days = mat.shape[1]
+        if days >= period:  # whole periods only: a short last period would look like a drop
+            days = days // period * period
+            mat = mat[:, :days]
+        starts = np.arange(0, days, period)
+        if kind == "flow":
+            agg = np.add.reduceat(mat, starts, axis=1)
+        else:
+            agg = np.add.reduceat(mat, starts, axis=1) / np.diff(np.append(starts, days))
+        mean, low, high = np.array([interval(agg[:, j]) for j in range(agg.shape[1])]).reshape(-1, 3).T
+        if np.all(mat >= 0):  # counts and euros cannot go below zero
+            low = np.maximum(low, 0.0)
+        frames.append(pd.DataFrame({"scenario": label, "day": starts, "mean": mean, "low": low, "high": high}))
+    return pd.concat(frames, ignore_index=True)

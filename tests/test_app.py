@@ -19,12 +19,11 @@ pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 from streamlit.testing.v1.element_tree import UnknownElement  # noqa: E402
 
-from sim import maps  # noqa: E402
-from sim.app_support import (  # noqa: E402
-    MAX_UPLOAD_BYTES, SCENARIO_DIR, read_upload, scenario_yaml,
-)
 from sim.errors import InputError  # noqa: E402
 from sim.scenario import load_scenario  # noqa: E402
+from ui import maps  # noqa: E402
+from ui.leaflet import external_links, standalone_html  # noqa: E402
+from ui.scenario_files import MAX_UPLOAD_BYTES, SCENARIO_DIR, read_upload, scenario_yaml  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -87,14 +86,14 @@ def _assert_offline(args: dict) -> None:
     for part in ("header", "html", "script", "feature_group"):
         text = args.get(part) or ""
         assert '<script src="http' not in text and "href=\"http" not in text, part
-        assert maps.external_links(text) == [], part
+        assert external_links(text) == [], part
     for url in links:
         assert (ROOT / "static" / url.removeprefix("/app/static/")).is_file(), url
 
 
 # --------------------------------------------------------------------------- run and map page
 def test_run_page_runs_draws_an_offline_map_and_reuses_runs(scenario_dir):
-    from app_pages import common
+    from ui import state
 
     at = _app()
     assert at.title[0].value.startswith("Run a scenario")
@@ -109,7 +108,7 @@ def test_run_page_runs_draws_an_offline_map_and_reuses_runs(scenario_dir):
     _assert_offline(args)
     assert "feature_group" in args and "L.geoJson" in args["feature_group"]
 
-    store = common.run_store()
+    store = state.run_store()
     misses, layer = store.misses, args["feature_group"]
     # moving the day slider changes the data layer only, and runs nothing
     at.slider(key="map_day").set_value(5).run()
@@ -160,7 +159,7 @@ def test_run_page_figures_carry_their_ensemble_interval(scenario_dir):
     """Every headline figure is the mean of the replicates (this seed and the next ones) with its 95%
     interval, and so is every cell of the corridor table."""
     from sim import run
-    from sim.app_support import scenario_from_key
+    from ui.run_keys import scenario_from_key
     from sim.compare import interval
 
     at = _app()
@@ -180,7 +179,7 @@ def test_run_page_figures_carry_their_ensemble_interval(scenario_dir):
 
 
 def test_seed_changes_results_and_same_seed_is_reused(scenario_dir):
-    from app_pages import common
+    from ui import state
 
     at = _app()
     at.button(key="run_button").click().run()
@@ -192,12 +191,12 @@ def test_seed_changes_results_and_same_seed_is_reused(scenario_dir):
     assert not at.exception, at.exception
     _wait_for_intervals(at)
     assert _metric(at, "Crossing attempts") != first
-    misses = common.run_store().misses
+    misses = state.run_store().misses
     at.number_input(key="seed_" + rev).set_value(3).run()
     at.button(key="run_button").click().run()
     assert any(c.value.startswith("Mean of 5 runs (seeds 3–7)") for c in at.caption)  # all kept: no wait
     assert _metric(at, "Crossing attempts") == first
-    assert common.run_store().misses == misses, "seed 3 was run before: it must come from the store"
+    assert state.run_store().misses == misses, "seed 3 was run before: it must come from the store"
 
 
 # --------------------------------------------------------------------------- uploads
@@ -252,7 +251,7 @@ def test_upload_handling_directly(tmp_path):
 # --------------------------------------------------------------------------- builder
 def test_builder_edits_interventions_and_cost(scenario_dir):
     at = _app()
-    at.switch_page("app_pages/builder.py").run()
+    at.switch_page("ui/pages/builder.py").run()
     assert not at.exception, at.exception
     assert [s.value.split(" ·")[0] for s in at.subheader][:3] == ["Prevention", "Response", "Alternatives"]
     assert _metric(at, "Total package cost") == "€ 0"
@@ -281,7 +280,7 @@ def test_builder_edits_interventions_and_cost(scenario_dir):
     at.button(key=p + "remove").click().run()
     assert [iv["kind"] for iv in at.session_state["scn_data"]["interventions"]] == ["legal_pathways"]
     # the edited scenario runs on the Run page
-    at.switch_page("app_pages/run.py").run()
+    at.switch_page("ui/pages/run.py").run()
     at.button(key="run_button").click().run()
     assert not at.exception, at.exception
     assert _folium_args(at)
@@ -309,7 +308,7 @@ def test_downloaded_yaml_passes_check_in_scenarios_folder(scenario_dir):
 def test_compare_page_kpis_costs_and_difference_map(scenario_dir):
     at = _app()
     at.number_input(key="replicates_input").set_value(2).run()
-    at.switch_page("app_pages/compare.py").run()
+    at.switch_page("ui/pages/compare.py").run()
     assert not at.exception, at.exception
     chosen = at.multiselect(key="cmp_choice")
     options = chosen.options
@@ -329,18 +328,18 @@ def test_compare_page_kpis_costs_and_difference_map(scenario_dir):
     _assert_offline(drawn[0])
     assert "Change" in drawn[0]["feature_group"]
     # choosing another measure redraws without rerunning anything
-    from app_pages import common
+    from ui import state
 
-    misses = common.slim_store().misses
+    misses = state.slim_store().misses
     at.selectbox(key="cmp_map_measure").set_value("deaths").run()
     at.selectbox(key="cmp_measure").set_value("state_stranded").run()
     assert not at.exception, at.exception
-    assert common.slim_store().misses == misses
+    assert state.slim_store().misses == misses
 
 
 def test_experiments_page_loads(scenario_dir):
     at = _app()
-    at.switch_page("app_pages/experiments.py").run()
+    at.switch_page("ui/pages/experiments.py").run()
     assert not at.exception, at.exception
     assert at.title
 
@@ -354,12 +353,13 @@ def test_no_scenarios_is_handled(tmp_path, monkeypatch):
 # --------------------------------------------------------------------------- standalone map file
 def test_standalone_map_html_is_offline():
     from sim import run
+    from sim.daily import run_frames
 
     scenario, network = load_scenario(ROOT / "tests" / "fixtures" / "tiny.yaml")
     res = run(scenario, network=network, days=20, scale=10)
-    frames = maps.run_frames(res.tables, network)
-    html = maps.standalone_html(maps.run_map(network, frames, 10, title="t"))
-    assert maps.external_links(html) == []
+    frames = run_frames(res.tables, network)
+    html = standalone_html(maps.run_map(network, frames, 10, title="t"))
+    assert external_links(html) == []
     assert '<script src="http' not in html
     assert not re.search(r'<link[^>]+href="(https?:)?//', html)
     assert "L.geoJson" in html and "Leaflet 1.9.4" in html  # Leaflet inlined
@@ -368,7 +368,8 @@ def test_standalone_map_html_is_offline():
 
 def test_comparison_report_is_one_offline_page():
     from sim import run
-    from sim.app_support import compare_arms, report_html, slim
+    from sim.compare import compare_arms, slim
+    from ui.report import report_html
 
     scenario, network = load_scenario(ROOT / "tests" / "fixtures" / "tiny.yaml")
     funded = scenario.model_copy(update={"interventions": [
@@ -380,7 +381,7 @@ def test_comparison_report_is_one_offline_page():
                        {"replicates": 2, "seeds": "1–2", "days": 30, "scale": 10}, network)
     assert "Key figures" in html and "Cost-effectiveness" in html and "Displacement" in html
     assert html.count("data:image/png;base64,") == 2  # charts over time + where flows moved
-    assert maps.external_links(html) == [] and "http" not in html.replace("http-equiv", "")
+    assert external_links(html) == [] and "http" not in html.replace("http-equiv", "")
 
 
 @pytest.mark.parametrize("path", sorted(SCENARIO_DIR.glob("*.yaml")), ids=lambda p: p.name)

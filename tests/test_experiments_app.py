@@ -15,7 +15,7 @@ from sim.experiments.spec import load_experiment  # noqa: E402
 from sim.experiments.sweep import sweep  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = str(ROOT / "app_pages" / "experiments.py")
+PAGE = str(ROOT / "ui" / "pages" / "experiments.py")
 TINY = ROOT / "tests" / "fixtures" / "tiny.yaml"
 COOP = {"kind": "operational_cooperation", "targets": {"corridors": ["Central Mediterranean"]}, "intensity": 1.0,
         "cost_eur": 1e6}

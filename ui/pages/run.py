@@ -9,18 +9,17 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app_pages import common
-from sim import maps
-from sim.errors import InputError
-from sim.app_support import (
-    DAILY_MEASURES, KIND_LABELS, band_text, ensemble_corridor_table, package_costs, parquet_bytes, run_key,
-    tables_zip,
-)
 from sim.compare import ensemble_summary
+from sim.errors import InputError
+from ui import maps, state
+from ui.labels import DAILY_MEASURES, KIND_LABELS, package_costs
+from ui.leaflet import standalone_html
+from ui.run_keys import run_key
+from ui.tables import band_text, ensemble_corridor_table, parquet_bytes, tables_zip
 
 PLAY_SECONDS = 1.0  # time between frames when playing
 
-scenario, network = common.require_scenario()
+scenario, network = state.require_scenario()
 
 st.title("Run a scenario and see it on the map")
 st.caption("The model follows people on the move, smuggling networks and authorities day by day. "
@@ -50,7 +49,7 @@ if st.button("Run the model", type="primary", key="run_button",
                   "running the same scenario and seed again is instant."):
     bar = st.progress(0.0, text="Starting…")
     try:
-        common.cached_run(key, scenario.seed, _progress=common.progress_callback(bar, "Running"))
+        state.cached_run(key, scenario.seed, _progress=state.progress_callback(bar, "Running"))
     except InputError as exc:
         bar.empty()
         st.error(f"The model cannot run this scenario: {exc}")
@@ -60,7 +59,7 @@ if st.button("Run the model", type="primary", key="run_button",
                                     "network": str(scenario.network_path())}
 
 last = st.session_state.get("last_run")
-if not last and (key, scenario.seed) in common.run_store():  # already run (by anyone): show it at once
+if not last and (key, scenario.seed) in state.run_store():  # already run (by anyone): show it at once
     last = st.session_state["last_run"] = {"key": key, "seed": scenario.seed, "name": scenario.name,
                                            "network": str(scenario.network_path())}
 if not last:
@@ -71,7 +70,7 @@ if (last["key"], last["seed"]) != (key, scenario.seed):
                "version. Press **Run the model** to update them.")
 
 with st.spinner("Loading results…"):
-    results = common.cached_run(last["key"], last["seed"])
+    results = state.cached_run(last["key"], last["seed"])
 days = int(results.meta.get("days") or len(results.tables["daily"]))
 o = results.summary["overall"]
 
@@ -118,12 +117,12 @@ def show_kpis(overall: dict, ensemble: dict | None, done: int) -> None:
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _ensemble(key: str, seeds: tuple[int, ...]) -> dict:
-    return ensemble_summary(common.replicates(key, list(seeds))[0])
+    return ensemble_summary(state.replicates(key, list(seeds))[0])
 
 
 def ensemble_now(key: str, seeds: list[int]) -> tuple[dict | None, int]:
     """The ensemble's figures once all its runs are done (computed once), and how many are done."""
-    runs, done = common.replicates(key, seeds)
+    runs, done = state.replicates(key, seeds)
     return (_ensemble(key, tuple(seeds)) if runs else None), done
 
 
@@ -189,8 +188,8 @@ def map_body(run_id: str, seed: int, network_path: str, days: int, title: str):
                         help="Off by default: the map works offline with the shipped country outlines. "
                              "On: adds OpenStreetMap tiles, which needs internet.")
 
-    network = common.cached_network(network_path)
-    frames = common.cached_frames(run_id, seed, network_path)
+    network = state.cached_network(network_path)
+    frames = state.cached_frames(run_id, seed, network_path)
     scales = maps.run_scales(frames, window, leg_colour, place_size, country_shade)
     base = maps.run_base_map(network, window=window, leg_colour=leg_colour, place_size=place_size,
                              country_shade=country_shade, scales=scales, tiles=tiles, title=title)
@@ -204,7 +203,7 @@ def map_body(run_id: str, seed: int, network_path: str, days: int, title: str):
     def map_file() -> str:
         m = maps.run_map(network, frames, day, window=window, leg_colour=leg_colour, place_size=place_size,
                          country_shade=country_shade, tiles=tiles, title=f"{title}: day {day}")
-        return maps.standalone_html(m)
+        return standalone_html(m)
 
     st.download_button("Download this map (HTML, works offline)", data=map_file,
                        file_name=f"map_{_slug(title)}_day{day}.html", mime="text/html", key="dl_map",
@@ -241,7 +240,7 @@ if measures:
 st.subheader("By corridor")
 if ensemble is None:
     st.caption(f"The run with seed {seeds[0]}; the intervals follow when the other runs are done.")
-    by_corridor = ensemble_summary([common.cached_slim_run(last["key"], seeds[0])])
+    by_corridor = ensemble_summary([state.cached_slim_run(last["key"], seeds[0])])
 else:
     st.caption(f"Mean of the {len(seeds)} runs, with the 95% interval of the mean in brackets.")
     by_corridor = ensemble

@@ -7,22 +7,21 @@ import re
 import pandas as pd
 import streamlit as st
 
-from app_pages import common
-from sim.app_support import (
-    KIND_HELP, KIND_LABELS, PILLAR_HELP, PILLAR_ORDER, check, fresh_intervention, package_costs, scenario_yaml,
-)
 from sim.errors import InputError
 from sim.scenario import PILLARS, QUOTA_KINDS
+from ui import state
+from ui.labels import KIND_HELP, KIND_LABELS, PILLAR_HELP, PILLAR_ORDER, fresh_intervention, package_costs
+from ui.scenario_files import check, scenario_yaml
 
 data = st.session_state.get("scn_data")
 if data is None:
-    common.require_scenario()  # shows what to do, then stops
+    state.require_scenario()  # shows what to do, then stops
 
 st.title("Scenario builder")
 st.caption("Change the package of interventions, grouped by the declaration's three pillars. Changes apply to the "
            "scenario used on the other pages. Download the result to keep it (save it in scenarios/).")
 
-network = common.network_loader(data["network"])
+network = state.network_loader(data["network"])
 rev = st.session_state.get("scn_rev", 0)
 srev = st.session_state.setdefault("iv_rev", 0)
 k = f"{rev}_{srev}"
@@ -128,7 +127,7 @@ if data.get("events"):
 
 st.divider()
 try:
-    scenario, _ = check(data, st.session_state.get("scn_origin") or "scenario", common.network_loader)
+    scenario, _ = check(data, st.session_state.get("scn_origin") or "scenario", state.network_loader)
 except InputError as exc:
     st.error(f"The scenario is not valid yet: {exc}")
     st.stop()

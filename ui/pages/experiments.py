@@ -1,7 +1,7 @@
 """Experiments page: open the results folder of a sweep (`python -m sim sweep ... --out DIR`) and look at
 its sensitivity indices (Sobol, Morris), rank correlations (Latin hypercube) or grid and point plots.
 
-Part of the app's navigation, and runnable alone:  streamlit run app_pages/experiments.py
+Part of the app's navigation, and runnable alone:  streamlit run ui/pages/experiments.py
 The page only reads results and calls sim.experiments.analysis; it never runs the model.
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # run alone with `streamlit run app_pages/experiments.py`
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # run alone with `streamlit run ui/pages/experiments.py`
     sys.path.insert(0, str(ROOT))
 
 import streamlit as st  # noqa: E402

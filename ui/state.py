@@ -15,13 +15,14 @@ from concurrent.futures import ProcessPoolExecutor
 
 import streamlit as st
 
-from sim import maps
 from sim import run as sim_run
-from sim.app_support import (
-    MAX_UPLOAD_BYTES, check, list_scenarios, load_file, read_upload, run_key, scenario_from_key, slim, slim_run,
-)
+from sim.compare import slim
+from sim.daily import run_frames
 from sim.errors import InputError
 from sim.network import load_network
+
+from .run_keys import run_key, scenario_from_key, slim_run
+from .scenario_files import MAX_UPLOAD_BYTES, check, list_scenarios, load_file, read_upload
 
 UPLOAD = "Upload a scenario file…"
 SCALES = [1, 2, 5, 10, 20, 50, 100]
@@ -84,7 +85,7 @@ def slim_store() -> RunStore:
 
 
 def cached_run(key: str, seed: int, _progress=None):
-    """One run of the scenario described by `key` (see sim.app_support.run_key) with `seed`.
+    """One run of the scenario described by `key` (see ui.run_keys.run_key) with `seed`.
 
     Kept per (scenario, seed): moving a widget that does not change the scenario does not rerun the model."""
     store = run_store()
@@ -161,7 +162,7 @@ def replicates(key: str, seeds: list[int]) -> tuple[list[dict] | None, int]:
 def cached_frames(key: str, seed: int, network_path: str):
     """The run's tables pivoted for the map (read-only arrays, shared)."""
     results = cached_run(key, seed)
-    return maps.run_frames(results.tables, cached_network(network_path))
+    return run_frames(results.tables, cached_network(network_path))
 
 
 def progress_callback(bar, label: str, start: float = 0.0, span: float = 1.0):

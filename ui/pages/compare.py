@@ -8,16 +8,18 @@ import altair as alt
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app_pages import common
-from sim import maps
-from sim.app_support import (
-    DAILY_MEASURES, compare_arms, cost_table, daily_bands, displacement_table, kpi_long, kpi_table, leg_difference,
-    list_scenarios, load_file, report_html, run_key,
-)
+from sim.compare import compare_arms, daily_bands, leg_difference
 from sim.errors import InputError
 from sim.scenario import scenario_data
+from ui import maps, state
+from ui.labels import DAILY_MEASURES
+from ui.leaflet import standalone_html
+from ui.report import report_html
+from ui.run_keys import run_key
+from ui.scenario_files import list_scenarios, load_file
+from ui.tables import cost_table, displacement_table, kpi_long, kpi_table
 
-scenario, network = common.require_scenario()
+scenario, network = state.require_scenario()
 
 st.title("Compare scenarios")
 st.caption("Each scenario runs several times with the same seeds (common random numbers), so the differences "
@@ -52,7 +54,7 @@ for label in chosen:
         arms_spec.append((scenario.name + " (current)", scenario))
         continue
     try:
-        _data, s, _net = load_file(shipped[label], network_loader=common.network_loader)
+        _data, s, _net = load_file(shipped[label], network_loader=state.network_loader)
     except InputError as exc:
         problems.append(str(exc))
         continue
@@ -78,10 +80,10 @@ if st.button("Run the comparison", type="primary", key="cmp_run",
     done = 0
     for label, key in zip(labels, keys):
         for seed in seeds:
-            cb = common.progress_callback(bar, f"{label}, seed {seed} ({done + 1} of {total} runs)",
+            cb = state.progress_callback(bar, f"{label}, seed {seed} ({done + 1} of {total} runs)",
                                           start=done / total, span=1 / total)
             try:
-                common.cached_slim_run(key, seed, _progress=cb)
+                state.cached_slim_run(key, seed, _progress=cb)
             except InputError as exc:
                 bar.empty()
                 st.error(f"The model cannot run {label}: {exc}")
@@ -101,7 +103,7 @@ if (cmp["labels"], cmp["keys"], cmp["seeds"]) != (labels, keys, seeds):
     st.warning("The choice or the settings changed since this comparison: press **Run the comparison** to update.")
 
 with st.spinner("Loading runs…"):
-    arms = [[common.cached_slim_run(k, s) for s in cmp["seeds"]] for k in cmp["keys"]]
+    arms = [[state.cached_slim_run(k, s) for s in cmp["seeds"]] for k in cmp["keys"]]
 comps = compare_arms(arms)
 L = cmp["labels"]
 
@@ -124,7 +126,7 @@ if same_network:
                     key="cmp_map_arm")
     measure = b.selectbox("Measure", ["attempts", "crossings", "deaths"], key="cmp_map_measure")
     tiles = c.checkbox("Internet tiles", key="cmp_tiles", help="Off by default: the map works offline.")
-    net = common.cached_network(cmp["networks"][0])
+    net = state.cached_network(cmp["networks"][0])
     diff = leg_difference(arms[0], arms[j], measure)
     vmax = maps.difference_max(diff)
     base = maps.difference_base_map(net, L[0], L[j], vmax, tiles=tiles, measure=measure)
@@ -132,7 +134,7 @@ if same_network:
     st_folium(base, feature_group_to_add=layer, key="cmp_map", height=520, use_container_width=True,
               returned_objects=[])
     st.download_button("Download this map (HTML, works offline)",
-                       data=lambda: maps.standalone_html(maps.difference_map(net, diff, L[0], L[j], tiles=tiles,
+                       data=lambda: standalone_html(maps.difference_map(net, diff, L[0], L[j], tiles=tiles,
                                                                              measure=measure)),
                        file_name="difference_map.html", mime="text/html", key="dl_cmp_map", on_click="ignore")
 else:
@@ -159,7 +161,7 @@ settings = {"replicates": len(cmp["seeds"]), "seeds": f"{cmp['seeds'][0]}–{cmp
             "scale": cmp["scale"]}
 d1.download_button("Comparison report (one HTML page)",
                    data=lambda: report_html(L, cmp["scenarios"], comps, arms, settings,
-                                            common.cached_network(cmp["networks"][0]) if same_network else None),
+                                            state.cached_network(cmp["networks"][0]) if same_network else None),
                    file_name="comparison_report.html", mime="text/html", key="dl_report", on_click="ignore")
 d2.download_button("Key figures (CSV)", data=lambda: kpi_long(L, comps).to_csv(index=False),
                    file_name="comparison_kpis.csv", mime="text/csv", key="dl_kpis", on_click="ignore")

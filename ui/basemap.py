@@ -1,0 +1,100 @@
+"""The countries basemap: the shipped Natural Earth file ``geodata/countries_110m.geojson`` (public domain),
+read from the repository only, simplified and cut to a network's area."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from shapely.geometry import mapping as shapely_mapping
+from shapely.geometry import shape as shapely_shape
+
+ROOT = Path(__file__).resolve().parent.parent
+BASEMAP = ROOT / "geodata" / "countries_110m.geojson"
+
+
+def basemap_path() -> Path | None:
+    """The shipped basemap, or None when it is missing (maps are then drawn without countries)."""
+    return BASEMAP if BASEMAP.exists() else None
+
+
+def _round_coords(coords, nd=2):
+    if isinstance(coords[0], (int, float)):
+        return [round(coords[0], nd), round(coords[1], nd)]
+    return [_round_coords(c, nd) for c in coords if len(c)]
+
+
+def _bbox(coords) -> tuple[float, float, float, float]:
+    arr = np.asarray([p for p in _flatten(coords)])
+    return arr[:, 0].min(), arr[:, 1].min(), arr[:, 0].max(), arr[:, 1].max()
+
+
+def _flatten(coords):
+    if isinstance(coords[0], (int, float)):
+        yield coords
+    else:
+        for c in coords:
+            yield from _flatten(c)
+
+
+@lru_cache(maxsize=4)
+def _basemap_features(path: str) -> tuple:
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    out = []
+    for f in data.get("features", []):
+        props = f.get("properties") or {}
+        geom = f.get("geometry")
+        if not geom:
+            continue
+        iso = props.get("iso3") or props.get("iso_a3")
+        if not iso or iso == "-99":
+            iso = props.get("adm0_a3")
+        codes = {c for c in (props.get("iso3"), props.get("iso_a3"), props.get("adm0_a3")) if c and c != "-99"}
+        try:  # simplify (about 5 km): the map is for context, and smaller data draws faster
+            simple = shapely_mapping(shapely_shape(geom).simplify(0.05, preserve_topology=True))
+            if simple["type"] in ("Polygon", "MultiPolygon"):
+                geom = simple
+        except Exception:
+            pass
+        coords = _round_coords(geom["coordinates"])
+        out.append({"iso3": iso, "codes": codes, "name": props.get("name") or iso, "type": geom["type"],
+                    "coordinates": coords, "bbox": _bbox(coords)})
+    return tuple(out)
+
+
+def network_bounds(network) -> tuple[float, float, float, float]:
+    p = network.places
+    return float(p["lon"].min()), float(p["lat"].min()), float(p["lon"].max()), float(p["lat"].max())
+
+
+def basemap_geojson(network, margin_deg: float = 12.0) -> dict | None:
+    """Countries that touch the network's area (plus a margin), as GeoJSON with iso3 and name."""
+    path = basemap_path()
+    if path is None:
+        return None
+    x0, y0, x1, y1 = network_bounds(network)
+    x0, y0, x1, y1 = x0 - margin_deg, y0 - margin_deg, x1 + margin_deg, y1 + margin_deg
+    feats = []
+    for f in _basemap_features(str(path)):
+        bx0, by0, bx1, by1 = f["bbox"]
+        if bx1 < x0 or bx0 > x1 or by1 < y0 or by0 > y1:
+            continue
+        feats.append({"type": "Feature", "properties": {"iso3": f["iso3"], "name": f["name"]},
+                      "geometry": {"type": f["type"], "coordinates": f["coordinates"]}})
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def country_shapes(network) -> dict[str, dict]:
+    """iso3 -> GeoJSON geometry for the network's countries (where the basemap has them)."""
+    path = basemap_path()
+    if path is None:
+        return {}
+    wanted = set(network.countries.index)
+    out = {}
+    for f in _basemap_features(str(path)):
+        for code in f["codes"] & wanted:
+            if code not in out:
+                out[code] = {"type": f["type"], "coordinates": f["coordinates"]}
+    return out

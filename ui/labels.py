@@ -1,0 +1,84 @@
+"""What the app calls things: pillars, kinds of intervention, key figures and daily measures, with their help
+texts; and the builder's defaults for a new intervention and the package's cost per pillar."""
+
+from __future__ import annotations
+
+from sim.compare import daily_kind
+from sim.scenario import PILLARS, Scenario
+
+PILLAR_ORDER = ("prevention", "response", "alternatives")
+PILLAR_HELP = {
+    "prevention": "Stop people from being drawn into smuggling: information that reaches them, checks before boarding.",
+    "response": "Act against smuggling networks: cooperation along the route, online adverts, money, corruption, capacity.",
+    "alternatives": "Offer safe ways instead: legal pathways and vocational training places.",
+}
+KIND_LABELS = {
+    "awareness_campaign": "Awareness campaign",
+    "transport_operator_cooperation": "Transport-operator cooperation",
+    "operational_cooperation": "Operational cooperation along a route",
+    "digital_platform_cooperation": "Digital-platform cooperation",
+    "financial_investigations": "Financial investigations",
+    "anti_corruption": "Anti-corruption / anti-fraud",
+    "capacity_building": "Capacity building / technical assistance",
+    "legal_pathways": "Legal pathways",
+    "vocational_training": "Vocational education and training",
+}
+KIND_HELP = {
+    "awareness_campaign": "Fewer people trust smugglers' stories; perceived risk moves closer to the real risk.",
+    "transport_operator_cooperation": "Checks before boarding on commercial (air, ferry, bus) legs.",
+    "operational_cooperation": "More interceptions and arrests on the targeted legs; more when neighbours cooperate.",
+    "digital_platform_cooperation": "Smuggler adverts taken down: smaller online reach, fewer new customers.",
+    "financial_investigations": "Smugglers' capital seized; dismantled networks regrow more slowly.",
+    "anti_corruption": "Bribes succeed less often; fewer fraudulent documents.",
+    "capacity_building": "Authorities' capacities grow over time, after a lag.",
+    "legal_pathways": "A quota of safe places per year from the targeted origins to the destination countries.",
+    "vocational_training": "Training places per year that lower the wish to leave irregularly.",
+}
+KPI_LABELS = {
+    "attempts": "Irregular crossing attempts (people)",
+    "arrivals": "Arrivals at destinations (people)",
+    "interceptions": "Interceptions (people)",
+    "deaths": "Deaths and missing (people)",
+    "deaths_per_1000_attempts": "Deaths per 1,000 attempts",
+    "detections": "Irregular border crossings detected (people)",
+    "stranded": "Stranded at the end (people)",
+    "alternatives_taken": "Took a legal pathway or training (people)",
+    "smuggler_revenue_eur": "Smuggler revenue (€)",
+    "proceeds_seized_eur": "Proceeds seized (€)",
+    "bribes_eur": "Bribes paid (€)",
+    "arrests": "Smugglers arrested (people)",
+    "networks_dismantled": "Smuggling networks dismantled",
+    "mean_fee_eur": "Mean smuggler fee (€ per person and leg)",
+    "cost_eur": "Cost of the interventions (€)",
+}
+DAILY_LABELS = {  # column of the daily table -> label
+    "deaths": "Deaths and missing (people)",
+    "attempts": "Irregular crossing attempts (people)",
+    "arrivals": "Arrivals at destinations (people)",
+    "interceptions": "Interceptions (people)",
+    "detections": "Irregular crossings detected (people)",
+    "alternatives": "Took an alternative (people)",
+    "revenue_eur": "Smuggler revenue (€)",
+    "state_stranded": "People stranded (on the day)",
+    "state_waiting": "People waiting for a smuggler (on the day)",
+    "networks_active": "Smuggling networks active",
+}
+# column -> (label, "flow" summed over a period or "stock" averaged); the kind comes from sim.compare
+DAILY_MEASURES = {k: (label, daily_kind(k)) for k, label in DAILY_LABELS.items()}
+
+
+def fresh_intervention(kind: str) -> dict:
+    d = {"kind": kind, "name": KIND_LABELS[kind], "targets": {}, "start": 0, "end": None, "intensity": 1.0,
+         "cost_eur": 1_000_000.0}
+    if kind in ("legal_pathways", "vocational_training"):
+        d["places_per_year"] = 1000.0
+    return d
+
+
+def package_costs(scenario: Scenario) -> dict[str, float]:
+    out = {p: 0.0 for p in PILLAR_ORDER}
+    for i in scenario.interventions:
+        out[PILLARS[i.kind]] += i.cost_eur
+    out["total"] = scenario.total_cost_eur()
+    return out
+

@@ -1,0 +1,144 @@
+"""Scenario files for the app: the shipped ones listed, uploads validated, edits written back as YAML.
+
+Every error is an InputError naming the file and the field; nothing here draws."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+import yaml
+
+from sim.errors import InputError
+from sim.network import RouteNetwork, load_network
+from sim.scenario import Scenario, check_against_network, parse_scenario, scenario_data
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIO_DIR = ROOT / "scenarios"
+MAX_UPLOAD_BYTES = 1_000_000  # 1 MB: a scenario is a few kB
+
+
+def scenario_dirs() -> list[Path]:
+    """Folders whose *.yaml files the app offers; SIM_APP_SCENARIOS (paths joined by os.pathsep) overrides."""
+    env = os.environ.get("SIM_APP_SCENARIOS")
+    if env:
+        return [Path(p).resolve() for p in env.split(os.pathsep) if p]
+    return [SCENARIO_DIR]
+
+
+def list_scenarios() -> dict[str, Path]:
+    """Label -> path of every *.yaml in the scenario folders; baseline first, then alphabetical."""
+    files = []
+    for d in scenario_dirs():
+        if d.is_dir():
+            files.extend(sorted(d.glob("*.yaml")) + sorted(d.glob("*.yml")))
+    files.sort(key=lambda p: (p.stem != "baseline", p.stem))
+    out = {}
+    for p in files:
+        label = p.name
+        try:
+            name = (yaml.safe_load(p.read_text(encoding="utf-8")) or {}).get("name")
+            if isinstance(name, str) and name.strip():
+                label = f"{name.strip()} ({p.name})"
+        except Exception:  # a broken file still gets listed; loading it shows the error
+            pass
+        while label in out:
+            label += " "
+        out[label] = p
+    return out
+
+
+def check(data: dict, source: str | None, network_loader: Callable = load_network) -> tuple[Scenario, RouteNetwork]:
+    """Validate a scenario mapping (network path absolute) and check it against its network."""
+    scenario = parse_scenario(data, source)
+    network = network_loader(scenario.network_path())
+    check_against_network(scenario, network)
+    return scenario, network
+
+
+def load_file(path: str | Path, network_loader: Callable = load_network) -> tuple[dict, Scenario, RouteNetwork]:
+    """A scenario file as (raw mapping with base merged and absolute network, Scenario, RouteNetwork)."""
+    path = Path(path)
+    data = scenario_data(path)
+    scenario, network = check(data, str(path), network_loader)
+    return data, scenario, network
+
+
+def _yaml_error(name: str, exc: yaml.YAMLError) -> InputError:
+    mark = getattr(exc, "problem_mark", None)
+    where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
+    problem = getattr(exc, "problem", None) or "not valid YAML"
+    return InputError(name, where, f"broken YAML: {problem}")
+
+
+def read_upload(name: str, content: bytes, base_dir: str | Path = SCENARIO_DIR,
+                network_loader: Callable = load_network) -> tuple[dict, Scenario, RouteNetwork]:
+    """Validate an uploaded scenario file. Relative paths in it (network, base) are read as if the file were
+    saved in ``base_dir`` (the repository's scenarios/ folder). Raises InputError naming the file and field."""
+    name = Path(name or "uploaded.yaml").name
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise InputError(name, None, f"file is {len(content) / 1e6:.1f} MB; scenario files are limited to "
+                                     f"{MAX_UPLOAD_BYTES / 1e6:.0f} MB")
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(name, None, "not a text file (UTF-8 YAML expected)") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise _yaml_error(name, exc) from None
+    if not isinstance(data, dict):
+        raise InputError(name, None, "a scenario must be a mapping of fields (name, network, demand, ...)")
+    base_dir = Path(base_dir)
+    for key in ("network", "base"):
+        if isinstance(data.get(key), str) and not Path(data[key]).is_absolute():
+            data[key] = str((base_dir / data[key]).resolve())
+    if "base" in data:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / name
+            path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+            try:
+                data = scenario_data(path)
+            except InputError as exc:
+                file = name if exc.file == str(path) else exc.file
+                raise InputError(file, exc.where, exc.message) from None
+    scenario, network = check(data, name, network_loader)
+    return data, scenario, network
+
+
+def _relative_network(scenario: Scenario, target_dir: Path) -> str:
+    net = scenario.network_path()
+    try:
+        return Path(os.path.relpath(net, target_dir)).as_posix()
+    except ValueError:  # another drive on Windows
+        return str(net)
+
+
+def scenario_yaml(scenario: Scenario, target_dir: str | Path = SCENARIO_DIR) -> str:
+    """The scenario as YAML that passes `python -m sim check` once saved in ``target_dir`` (scenarios/):
+    the network path is written relative to that folder."""
+    target_dir = Path(target_dir)
+    full = scenario.model_dump(mode="json")
+    lean = scenario.model_dump(mode="json", exclude_defaults=True)
+    out = {"name": full["name"]}
+    if full.get("description"):
+        out["description"] = full["description"]
+    out["network"] = _relative_network(scenario, target_dir)
+    for key in ("days", "seed", "scale", "demand"):
+        out[key] = full[key]
+    for key in full:  # every other field that differs from its default, whatever fields the schema gains
+        if key not in out and key not in ("description", "base") and lean.get(key):
+            out[key] = lean[key]
+    if "interventions" in out:  # keep every lever's kind, timing, intensity and cost explicit
+        out["interventions"] = [
+            {k: v for k, v in full_i.items() if k in lean_i or k in ("kind", "start", "end", "intensity", "cost_eur")}
+            for full_i, lean_i in zip(full["interventions"], lean["interventions"])
+        ]
+    head = (f"# Scenario saved from the simulator app on {_dt.date.today().isoformat()}.\n"
+            f"# 'network' is relative to the scenarios/ folder: save this file there, then\n"
+            f"#   python -m sim check scenarios/<this file>\n")
+    return head + yaml.safe_dump(out, sort_keys=False, allow_unicode=True)
+
