@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
-from . import people as P
+from .model import people as P
 from .errors import InputError
 from .files import atomic_write
-from .recorder import COUNTRY_FLOWS, COUNTRY_LEVELS, LEG_FLOWS, LEG_LEVELS, PLACE_FLOWS, PLACE_LEVELS, SCALED
+from .model.recorder import COUNTRY_FLOWS, COUNTRY_LEVELS, LEG_FLOWS, LEG_LEVELS, PLACE_FLOWS, PLACE_LEVELS, SCALED
 
 TABLES = ("daily", "legs", "corridors", "places", "countries", "networks", "origins")
 SUMMARY_KEYS = (

@@ -78,8 +78,8 @@ def test_cost_is_prorated_to_the_run(tiny):
 
 def test_operational_cooperation_counts_neighbours(tiny):
     """More countries along the route taking part give a stronger effect."""
-    from sim.levers import Levers
-    from sim.world import World
+    from sim.model.levers import Levers
+    from sim.model.world import World
 
     def boost(countries):
         s, n = with_levers(tiny, interventions=[{"kind": "operational_cooperation", "intensity": 1,

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim import people as P
+from sim.model import people as P
 from sim.model import RouteModel
 from sim.scenario import parse_scenario
 
@@ -98,7 +98,7 @@ def test_nobody_is_lost(tiny, niamey, bamako, budget, days, seed, scale, levers,
 def test_is_an_ordinary_mesa_model(tiny):
     import mesa
 
-    from sim.agents import Authority, SmugglingNetwork
+    from sim.model.agents import Authority, SmugglingNetwork
 
     scenario, network = tiny
     model = RouteModel(scenario, network=network, days=10)

@@ -19,12 +19,12 @@ from pathlib import Path
 import mesa
 import numpy as np
 
+from ..network import RouteNetwork, load_network
+from ..scenario import Scenario, check_against_network, load_scenario
 from . import people as P
 from .agents import Authority, SmugglingNetwork, sigmoid, stochastic_round
 from .levers import Levers
-from .network import RouteNetwork, load_network
 from .recorder import Recorder
-from .scenario import Scenario, check_against_network, load_scenario
 from .world import World
 
 ONLINE_SHARE = 0.5  # share of would-be migrants who first hear of smugglers online
@@ -612,6 +612,6 @@ class RouteModel(mesa.Model):
         return self.results()
 
     def results(self):
-        from .results import Results
+        from ..results import Results
 
         return Results.from_model(self)

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .network import RouteNetwork
-from .scenario import Event, Intervention, Scenario
+from ..network import RouteNetwork
+from ..scenario import Event, Intervention, Scenario
 from .world import World
 
 LEG_KINDS = {"operational_cooperation", "transport_operator_cooperation", "route_closure", "sea_weather"}
