@@ -38,7 +38,7 @@ def run_model(scenario: str, factor: float, days: int | None) -> dict:
     if factor != 1:
         spec = spec.model_copy(update={"demand": [d.model_copy(update={"per_year": d.per_year * factor})
                                                   for d in spec.demand]})
-    model = RouteModel(spec, network=network, days=days, scale=1)
+    model = RouteModel(spec, routes=network, days=days, scale=1)
     person_steps = 0
     t0 = time.perf_counter()
     while model.running:
