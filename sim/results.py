@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .model.people import STATES
 from .errors import InputError
 from .files import atomic_write
+from .model.people import STATES
 from .model.recorder import COUNTRY_FLOWS, COUNTRY_LEVELS, LEG_FLOWS, LEG_LEVELS, PLACE_FLOWS, PLACE_LEVELS, SCALED
 
 TABLES = ("daily", "legs", "corridors", "places", "countries", "networks", "origins")

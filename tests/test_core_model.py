@@ -109,6 +109,30 @@ def test_is_an_ordinary_mesa_model(tiny):
         model.step()
     assert not model.running
     assert model.steps == 10
+    assert model.routes is network
+
+
+def test_state_is_set_up_in_init_and_agents_do_not_write_into_the_model(tiny):
+    """Every attribute of the model and its phases exists from the start; a day adds none, and an
+    authority's step hands its figures back instead of writing them into the model."""
+    from sim.model.agents import Authority
+
+    scenario, network = tiny
+    model = RouteModel(scenario, routes=network, days=3)
+    parts = {"model": model, "market": model.market, "perception": model.perception,
+             "journeys": model.journeys, "recorder": model.recorder}
+    before = {name: set(vars(part)) for name, part in parts.items()}
+    country_today = {k: v.copy() for k, v in model.country_today.items()}
+    authority = next(iter(model.agents_by_type[Authority]))
+    figures = authority.step(model.levers.today(1))
+    assert set(figures) == set(country_today)
+    for name, values in model.country_today.items():
+        assert np.array_equal(values, country_today[name])  # the step above wrote nothing into the model
+    while model.running:
+        model.step()
+    for name, part in parts.items():
+        assert set(vars(part)) == before[name], name
+    assert model.steps == model.days_run == 3
 
 
 def test_constructible_from_a_path(tiny_path):

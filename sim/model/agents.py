@@ -10,7 +10,6 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-
 # what an authority hands the model each day, one value per country
 COUNTRY_FIGURES = ("effectiveness", "corruption", "arrest_pressure", "seizure_pressure", "takedown_pressure",
                    "training")

@@ -20,7 +20,7 @@ from .borders import leg_risks
 from .journeys import Journeys
 from .levers import Levers
 from .market import Market
-from .people import MOVING, DETAINED, STATES, STRANDED, WAITING, Population
+from .people import DETAINED, MOVING, STATES, STRANDED, WAITING, Population
 from .perception import Perception
 from .recorder import Recorder
 from .world import World
