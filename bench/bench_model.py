@@ -30,7 +30,7 @@ def peak_mb() -> float:
 def run_model(scenario: str, factor: float, days: int | None) -> dict:
     import numpy as np
 
-    from sim import people as P
+    from sim.model import people as P
     from sim.model import RouteModel
     from sim.scenario import load_scenario
 
@@ -38,7 +38,7 @@ def run_model(scenario: str, factor: float, days: int | None) -> dict:
     if factor != 1:
         spec = spec.model_copy(update={"demand": [d.model_copy(update={"per_year": d.per_year * factor})
                                                   for d in spec.demand]})
-    model = RouteModel(spec, network=network, days=days, scale=1)
+    model = RouteModel(spec, routes=network, days=days, scale=1)
     person_steps = 0
     t0 = time.perf_counter()
     while model.running:
@@ -57,7 +57,7 @@ def run_floor(scenario: str, factor: float, days: int | None) -> dict:
     import numpy as np
 
     from sim.scenario import load_scenario
-    from sim.world import World
+    from sim.model.world import World
 
     spec, network = load_scenario(scenario)
     w = World.build(network, spec)

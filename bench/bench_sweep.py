@@ -102,7 +102,7 @@ def time_direct(plan, indices, state, workdir) -> None:
         if str(i) in state["direct"]:
             continue
         t = time.perf_counter()
-        run(scenario, seed=plan.runs[i].seed, network=plan.context.network)
+        run(scenario, seed=plan.runs[i].seed, routes=plan.context.network)
         state["direct"][str(i)] = time.perf_counter() - t
         release()  # as the sweep does after each run (not timed, as in the sweep's run() time)
         save_state(workdir, state)

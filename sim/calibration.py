@@ -311,7 +311,7 @@ def initial_parameters(data: dict, network: RouteNetwork, targets: Targets) -> P
 
 def _detection_start(data: dict, network: RouteNetwork, iso3: str) -> float:
     """A country's land detection share as the scenario gives it, else as the model derives it from the
-    country's effectiveness (see RouteModel._update_legs)."""
+    country's effectiveness (see sim.model.borders.leg_risks)."""
     given = ((data.get("countries") or {}).get(iso3) or {})
     if given.get("detection_share") is not None:
         return float(given["detection_share"])

@@ -72,7 +72,7 @@ def run(
 
     try:
         spec, network = load_scenario(scenario)
-        model = RouteModel(spec, network=network, seed=seed, days=days, scale=scale)
+        model = RouteModel(spec, routes=network, seed=seed, days=days, scale=scale)
         seed0 = model.spec.seed
         bar, update = _bar(model.days + replicates - 1, "day")
         with bar:

@@ -9,11 +9,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import __version__
-from . import people as P
 from .errors import InputError
 from .files import atomic_write
-from .recorder import COUNTRY_FLOWS, COUNTRY_LEVELS, LEG_FLOWS, LEG_LEVELS, PLACE_FLOWS, PLACE_LEVELS, SCALED
+from .model.people import STATES
+from .model.recorder import COUNTRY_FLOWS, COUNTRY_LEVELS, LEG_FLOWS, LEG_LEVELS, PLACE_FLOWS, PLACE_LEVELS, SCALED
 
 TABLES = ("daily", "legs", "corridors", "places", "countries", "networks", "origins")
 SUMMARY_KEYS = (
@@ -34,10 +33,12 @@ class Results:
 
     # ------------------------------------------------------------------ building
     @classmethod
-    def from_model(cls, model) -> "Results":
-        rec, w, net = model.recorder, model.world, model.network
-        days = model.day  # only the days that ran
-        scale = model.scale
+    def build(cls, rec, w, routes, meta: dict, *, horizon: int, stranded_legs: np.ndarray, levers) -> "Results":
+        """Tables and summary from a run's recorder. `meta` holds the days that ran and the scale;
+        `horizon` is the run's planned length (interventions' costs are pro-rated to it),
+        `stranded_legs` the leg each person stranded at the end could not pay for."""
+        days = meta["days"]  # only the days that ran
+        scale = meta["scale"]
         day = np.arange(days)
 
         def tidy(arrays, names, ids, id_name):
@@ -47,10 +48,10 @@ class Results:
                 cols[name] = values * scale if name in SCALED else values
             return pd.DataFrame(cols)
 
-        legs = tidy(rec.leg, LEG_FLOWS + LEG_LEVELS, net.legs["id"].to_numpy(), "leg")
-        legs.insert(2, "corridor", np.tile(net.legs["corridor"].to_numpy(), days))
+        legs = tidy(rec.leg, LEG_FLOWS + LEG_LEVELS, routes.legs["id"].to_numpy(), "leg")
+        legs.insert(2, "corridor", np.tile(routes.legs["corridor"].to_numpy(), days))
         legs["arrivals"] = np.where(np.tile(w.is_destination[w.dst], days), legs["crossings"], 0)
-        places = tidy(rec.place, PLACE_FLOWS + PLACE_LEVELS, net.places["id"].to_numpy(), "place")
+        places = tidy(rec.place, PLACE_FLOWS + PLACE_LEVELS, routes.places["id"].to_numpy(), "place")
         countries = tidy(rec.country, COUNTRY_FLOWS + COUNTRY_LEVELS, np.array(w.iso3), "iso3")
         flows = ["attempts", "crossings", "arrivals", "interceptions", "deaths", "refused_boarding", "paid",
                  "revenue_eur", "detections"]
@@ -74,35 +75,24 @@ class Results:
             daily[name] = places.groupby("day")[name].sum().to_numpy()
         for name in COUNTRY_FLOWS:
             daily[name] = countries.groupby("day")[name].sum().to_numpy()
-        for i, name in enumerate(P.STATES):
+        for i, name in enumerate(STATES):
             daily[f"state_{name}"] = rec.states[:days, i] * scale
         daily["networks_active"] = rec.networks_active[:days]
         daily["networks_dismantled"] = rec.networks_dismantled[:days]
         daily["mean_fee_eur"] = daily["revenue_eur"] / daily["paid"].where(daily["paid"] > 0)
 
-        meta = {
-            "scenario": model.spec.name,
-            "source": model.spec.source,
-            "network": str(model.spec.network_path()),
-            "seed": model.spec.seed,
-            "days": days,
-            "scale": scale,
-            "version": __version__,
-        }
         tally = rec.detections_by_origin * scale
         k, c = np.nonzero(tally)
         origins = pd.DataFrame({"corridor": [w.corridors[i] for i in k], "nationality": [w.iso3[i] for i in c],
                                 "detections": tally[k, c]})
         res = cls(meta=meta, tables={"daily": daily, "legs": legs, "corridors": corridors, "places": places,
                                      "countries": countries, "networks": networks, "origins": origins})
-        res.summary = res._summarise(model)
+        res.summary = res._summarise(w, scale, stranded_legs, levers.cost_eur(), _cost_by_corridor(w, levers, horizon))
         return res
 
-    def _summarise(self, model) -> dict:
+    def _summarise(self, w, scale: int, stranded_legs: np.ndarray, cost: float, cost_by: dict) -> dict:
         t = self.tables
         daily, corridors = t["daily"], t["corridors"]
-        pop, w, scale = model.people, model.world, model.scale
-        cost = model.levers.cost_eur()
 
         def totals(frame) -> dict:
             paid = float(frame["paid"].sum())
@@ -137,13 +127,10 @@ class Results:
             "returned": float(daily["returned"].sum()),
         })
         # stranded people belong to the corridor of the leg they could not pay for
-        a = pop.active
-        stuck = a[pop.state[a] == P.STRANDED]
-        legs_of = pop.leg[stuck]
+        legs_of = stranded_legs
         stranded_by = np.bincount(w.corridor[legs_of[legs_of >= 0]], minlength=len(w.corridors)) * scale
         networks = t["networks"]
         seized_by = networks.groupby("corridor")["seized_eur"].sum() if len(networks) else pd.Series(dtype=float)
-        cost_by = _cost_by_corridor(model)
         per = {}
         for k, name in enumerate(w.corridors):
             frame = corridors[corridors["corridor"] == name]
@@ -191,21 +178,20 @@ class Results:
         return cls(meta=summary.get("meta", {}), tables=tables, summary=summary)
 
 
-def _cost_by_corridor(model) -> dict[str, float]:
+def _cost_by_corridor(w, levers, horizon: int) -> dict[str, float]:
     """Each intervention's cost split over the corridors of the legs it acts on."""
-    w = model.world
     out: dict[str, float] = {}
-    full = model.levers.cost_eur()
+    full = levers.cost_eur()
     if full == 0:
         return out
     from .scenario import Intervention
 
-    for r in model.levers.resolved:
+    for r in levers.resolved:
         if not isinstance(r.lever, Intervention) or r.lever.cost_eur == 0 or len(r.legs) == 0:
             continue
         lv = r.lever
-        end = lv.end if lv.end is not None else model.days
-        inside = max(0, min(end, model.days) - lv.start) / max(end - lv.start, 1)
+        end = lv.end if lv.end is not None else horizon
+        inside = max(0, min(end, horizon) - lv.start) / max(end - lv.start, 1)
         shares = np.bincount(w.corridor[r.legs], minlength=len(w.corridors)) / len(r.legs)
         for k, s in enumerate(shares):
             if s:

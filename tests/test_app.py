@@ -356,7 +356,7 @@ def test_standalone_map_html_is_offline():
     from sim.daily import run_frames
 
     scenario, network = load_scenario(ROOT / "tests" / "fixtures" / "tiny.yaml")
-    res = run(scenario, network=network, days=20, scale=10)
+    res = run(scenario, routes=network, days=20, scale=10)
     frames = run_frames(res.tables, network)
     html = standalone_html(maps.run_map(network, frames, 10, title="t"))
     assert external_links(html) == []
@@ -375,7 +375,7 @@ def test_comparison_report_is_one_offline_page():
     funded = scenario.model_copy(update={"interventions": [
         __import__("sim.scenario", fromlist=["Intervention"]).Intervention(
             kind="operational_cooperation", intensity=2.0, cost_eur=1_000_000)]})
-    arms = [[slim(run(s, seed=k, days=30, scale=10, network=network), k) for k in (1, 2)] for s in (scenario, funded)]
+    arms = [[slim(run(s, seed=k, days=30, scale=10, routes=network), k) for k in (1, 2)] for s in (scenario, funded)]
     comps = compare_arms(arms)
     html = report_html(["Baseline", "Funded"], [scenario, funded], comps, arms,
                        {"replicates": 2, "seeds": "1–2", "days": 30, "scale": 10}, network)

@@ -69,7 +69,7 @@ ARMS = {
 def ensemble(name):
     _, network = baseline()
     scenario = variant(**ARMS[name])
-    return [run(scenario, seed=s, days=DAYS, scale=SCALE, network=network) for s in SEEDS]
+    return [run(scenario, seed=s, days=DAYS, scale=SCALE, routes=network) for s in SEEDS]
 
 
 def paired(a, b, measure):

@@ -27,7 +27,7 @@ def tiny_with(tiny, days=120, **fields):
 
 def run_tiny(tiny, **fields):
     scenario, network = tiny_with(tiny, **fields)
-    return run(scenario, network=network)
+    return run(scenario, routes=network)
 
 
 def leg_total(res, leg, measure):
@@ -37,7 +37,7 @@ def leg_total(res, leg, measure):
 
 def test_pushed_back_people_wait_where_they_started_and_nobody_is_lost(tiny):
     scenario, network = tiny_with(tiny, countries={"TUN": {"enforcement": 0.9, "pushback": 1.0}})
-    model = RouteModel(scenario, network=network)
+    model = RouteModel(scenario, routes=network)
     while model.running:
         model.step()
         check_conservation(model)
@@ -99,7 +99,7 @@ def test_land_detection_share_counts_crossings_not_people():
         data = scenario.model_dump(exclude_none=True)
         data["countries"]["BGR"] = {**data["countries"].get("BGR", {}), "detection_share": share}
         s = parse_scenario(data, scenario.source)
-        res = run(s, network=network, days=60, scale=20, seed=3)
+        res = run(s, routes=network, days=60, scale=20, seed=3)
         return {m: leg_total(res, leg, m) for m in ("detections", "crossings", "interceptions")}
 
     none, every = counts(0.0), counts(1.0)

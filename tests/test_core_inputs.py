@@ -170,7 +170,7 @@ def test_results_cut_short_are_refused(tmp_path):
     from sim.results import Results
 
     scenario, network = load_scenario(write_scenario(tmp_path, GOOD))
-    run(scenario, network=network, days=5).write(tmp_path / "out")
+    run(scenario, routes=network, days=5).write(tmp_path / "out")
     legs = tmp_path / "out" / "legs.parquet"
     legs.write_bytes(legs.read_bytes()[:100])
     with pytest.raises(InputError, match="legs.parquet: cut short"):

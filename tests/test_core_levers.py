@@ -21,7 +21,7 @@ def daily(res, table, key, value):
 def test_surge_raises_departures_while_it_lasts(tiny):
     s, n = with_levers(tiny, events=[{"kind": "surge", "start": 30, "end": 50, "intensity": 3,
                                       "targets": {"places": ["niamey"]}}])
-    d = daily(run(s, network=n), "places", "place", "niamey")["created"]
+    d = daily(run(s, routes=n), "places", "place", "niamey")["created"]
     assert d.loc[30:49].mean() > 2 * d.loc[:29].mean()
     assert d.loc[50:].mean() < 1.5 * d.loc[:29].mean()
 
@@ -29,14 +29,14 @@ def test_surge_raises_departures_while_it_lasts(tiny):
 def test_route_closure_stops_departures_on_its_legs(tiny):
     s, n = with_levers(tiny, events=[{"kind": "route_closure", "start": 20, "end": 40,
                                       "targets": {"legs": ["tripoli-lampedusa"]}}])
-    d = daily(run(s, network=n), "legs", "leg", "tripoli-lampedusa")["attempts"]
+    d = daily(run(s, routes=n), "legs", "leg", "tripoli-lampedusa")["attempts"]
     assert d.loc[20:39].sum() == 0
     assert d.loc[:19].sum() > 0 and d.loc[40:].sum() > 0
 
 
 def test_sea_weather_raises_death_risk_at_sea_only(tiny):
     s, n = with_levers(tiny, events=[{"kind": "sea_weather", "start": 10, "end": 20, "intensity": 1}])
-    res = run(s, network=n)
+    res = run(s, routes=n)
     sea = daily(res, "legs", "leg", "sfax-lampedusa")["p_death"]
     land = daily(res, "legs", "leg", "agadez-sfax")["p_death"]
     assert sea.loc[10:19].min() > 1.5 * sea.loc[:9].max()
@@ -48,7 +48,7 @@ def test_corruption_scandal_and_budget_cut_change_the_authority(tiny):
                                       "targets": {"countries": ["TUN"]}},
                                      {"kind": "budget_cut", "start": 30, "end": 40, "intensity": 0.5,
                                       "targets": {"countries": ["LBY"]}}])
-    res = run(s, network=n)
+    res = run(s, routes=n)
     tun = daily(res, "countries", "iso3", "TUN")
     assert tun.loc[10, "corruption"] == pytest.approx(tun.loc[9, "corruption"] + 0.2)
     assert tun.loc[20, "corruption"] == pytest.approx(tun.loc[9, "corruption"])
@@ -60,7 +60,7 @@ def test_corruption_scandal_and_budget_cut_change_the_authority(tiny):
 def test_network_shift_moves_capacity_to_the_new_corridor(tiny):
     s, n = with_levers(tiny, events=[{"kind": "network_shift", "start": 30, "intensity": 0.5,
                                       "targets": {"corridors": ["Central Mediterranean"]}, "to_corridor": "Sahara"}])
-    nets = run(s, network=n).tables["networks"]
+    nets = run(s, routes=n).tables["networks"]
     sahara = nets[nets["corridor"] == "Sahara"].groupby("day")["members"].sum()
     cm = nets[nets["corridor"] == "Central Mediterranean"].groupby("day")["members"].sum()
     assert sahara.loc[30] > sahara.loc[29] + 0.3 * cm.loc[29]
@@ -72,14 +72,14 @@ def test_cost_is_prorated_to_the_run(tiny):
         {"kind": "anti_corruption", "start": 0, "end": 100, "cost_eur": 1_000_000},
         {"kind": "awareness_campaign", "start": 10, "cost_eur": 300_000},
         {"kind": "financial_investigations", "start": 60, "end": 90, "cost_eur": 5_000_000}])
-    res = run(s, network=n)
+    res = run(s, routes=n)
     assert res.summary["overall"]["cost_eur"] == pytest.approx(500_000 + 300_000)
 
 
 def test_operational_cooperation_counts_neighbours(tiny):
     """More countries along the route taking part give a stronger effect."""
-    from sim.levers import Levers
-    from sim.world import World
+    from sim.model.levers import Levers
+    from sim.model.world import World
 
     def boost(countries):
         s, n = with_levers(tiny, interventions=[{"kind": "operational_cooperation", "intensity": 1,

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim import people as P
+from sim.model import people as P
 from sim.model import RouteModel
 from sim.scenario import parse_scenario
 
@@ -18,7 +18,7 @@ EVENTS = ["surge", "route_closure", "sea_weather", "corruption_scandal", "networ
 
 def check_conservation(model: RouteModel):
     """Every entry is in exactly one state, and stocks match the flows recorded so far."""
-    pop, rec, d = model.people, model.recorder, model.day - 1
+    pop, rec, d = model.people, model.recorder, model.steps - 1
     counts = pop.counts()
     assert counts.sum() == pop.n
     assert np.all(pop.state[: pop.n] >= 0) and np.all(pop.state[: pop.n] < len(P.STATES))
@@ -85,7 +85,7 @@ def test_nobody_is_lost(tiny, niamey, bamako, budget, days, seed, scale, levers,
                         {"origin": "bamako", "per_year": bamako, "budget_eur": budget}],
                 interventions=[_lever(x) for x in levers], events=[_lever(x, True) for x in events])
     scenario = parse_scenario(data, base.source)
-    model = RouteModel(scenario, network=network)
+    model = RouteModel(scenario, routes=network)
     while model.running:
         model.step()
         check_conservation(model)
@@ -98,17 +98,41 @@ def test_nobody_is_lost(tiny, niamey, bamako, budget, days, seed, scale, levers,
 def test_is_an_ordinary_mesa_model(tiny):
     import mesa
 
-    from sim.agents import Authority, SmugglingNetwork
+    from sim.model.agents import Authority, SmugglingNetwork
 
     scenario, network = tiny
-    model = RouteModel(scenario, network=network, days=10)
+    model = RouteModel(scenario, routes=network, days=10)
     assert isinstance(model, mesa.Model)
     assert len(model.agents_by_type[Authority]) == len(network.countries)
     assert len(model.agents_by_type[SmugglingNetwork]) >= 1
     for _ in range(10):
         model.step()
     assert not model.running
-    assert model.day == 10
+    assert model.steps == 10
+    assert model.routes is network
+
+
+def test_state_is_set_up_in_init_and_agents_do_not_write_into_the_model(tiny):
+    """Every attribute of the model and its phases exists from the start; a day adds none, and an
+    authority's step hands its figures back instead of writing them into the model."""
+    from sim.model.agents import Authority
+
+    scenario, network = tiny
+    model = RouteModel(scenario, routes=network, days=3)
+    parts = {"model": model, "market": model.market, "perception": model.perception,
+             "journeys": model.journeys, "recorder": model.recorder}
+    before = {name: set(vars(part)) for name, part in parts.items()}
+    country_today = {k: v.copy() for k, v in model.country_today.items()}
+    authority = next(iter(model.agents_by_type[Authority]))
+    figures = authority.step(model.levers.today(1))
+    assert set(figures) == set(country_today)
+    for name, values in model.country_today.items():
+        assert np.array_equal(values, country_today[name])  # the step above wrote nothing into the model
+    while model.running:
+        model.step()
+    for name, part in parts.items():
+        assert set(vars(part)) == before[name], name
+    assert model.steps == model.days_run == 3
 
 
 def test_constructible_from_a_path(tiny_path):
@@ -120,9 +144,9 @@ def test_same_seed_same_tables_different_seed_different(tiny):
     from sim import run
 
     scenario, network = tiny
-    a = run(scenario, seed=11, days=40, network=network)
-    b = run(scenario, seed=11, days=40, network=network)
-    c = run(scenario, seed=12, days=40, network=network)
+    a = run(scenario, seed=11, days=40, routes=network)
+    b = run(scenario, seed=11, days=40, routes=network)
+    c = run(scenario, seed=12, days=40, routes=network)
     for name in a.tables:
         pd.testing.assert_frame_equal(a.tables[name], b.tables[name])
     assert a.summary == b.summary
@@ -134,9 +158,9 @@ def test_scale_reports_people_not_entries(tiny):
     from sim import run
 
     scenario, network = tiny
-    fine = np.mean([run(scenario, seed=s, days=60, network=network).summary["overall"]["attempts"]
+    fine = np.mean([run(scenario, seed=s, days=60, routes=network).summary["overall"]["attempts"]
                     for s in range(3)])
-    coarse = np.mean([run(scenario, seed=s, days=60, scale=10, network=network).summary["overall"]["attempts"]
+    coarse = np.mean([run(scenario, seed=s, days=60, scale=10, routes=network).summary["overall"]["attempts"]
                       for s in range(3)])
     assert coarse == pytest.approx(fine, rel=0.2)
 
@@ -146,7 +170,7 @@ def test_results_round_trip(tmp_path, tiny):
     from sim.results import Results
 
     scenario, network = tiny
-    res = run(scenario, days=20, network=network)
+    res = run(scenario, days=20, routes=network)
     res.write(tmp_path)
     back = Results.read(tmp_path)
     for name in res.tables:

@@ -92,7 +92,7 @@ def cached_run(key: str, seed: int, _progress=None):
     res = store.get((key, seed))
     if res is None:
         scenario = scenario_from_key(key, seed)
-        res = sim_run(scenario, seed=seed, network=network_loader(scenario.network_path()), progress=_progress)
+        res = sim_run(scenario, seed=seed, routes=network_loader(scenario.network_path()), progress=_progress)
         store.put((key, seed), res)
     return res
 
@@ -105,7 +105,7 @@ def cached_slim_run(key: str, seed: int, _progress=None) -> dict:
         full = run_store().get((key, seed))
         if full is None:
             scenario = scenario_from_key(key, seed)
-            full = sim_run(scenario, seed=seed, network=network_loader(scenario.network_path()), progress=_progress)
+            full = sim_run(scenario, seed=seed, routes=network_loader(scenario.network_path()), progress=_progress)
         out = slim(full, seed)
         store.put((key, seed), out)
     return out

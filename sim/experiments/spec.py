@@ -435,7 +435,7 @@ def load_experiment(path: str | Path, network=None) -> Plan:
         _check_budget(path, spec, base, points, plans)
 
     # outputs and daily columns, checked on a one-day run of the base scenario
-    probe = run(scenario, days=1, network=network, seed=seed0)
+    probe = run(scenario, days=1, routes=network, seed=seed0)
     corridors = list(probe.summary["corridors"])
     overall = set(probe.summary["overall"])
     per_corridor = set(next(iter(probe.summary["corridors"].values()), {}))

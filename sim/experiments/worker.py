@@ -114,7 +114,7 @@ def execute(ctx, job) -> dict:
     try:
         scenario = point_scenario(ctx, params)
         t1 = time.perf_counter()
-        results = run(scenario, seed=spec.seed, network=ctx.network)
+        results = run(scenario, seed=spec.seed, routes=ctx.network)
         sim_seconds = time.perf_counter() - t1
         outputs = _outputs(results.summary, ctx.outputs)
         daily = None

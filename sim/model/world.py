@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .network import COUNTRY_FIELDS, RouteNetwork
-from .scenario import Scenario
+from ..network import COUNTRY_FIELDS, RouteNetwork
+from ..scenario import Scenario
 
 KIND_CODES = {"origin": 0, "hub": 1, "departure": 2, "landing": 3, "destination": 4}
 

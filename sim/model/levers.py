@@ -27,8 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .network import RouteNetwork
-from .scenario import Event, Intervention, Scenario
+from ..network import RouteNetwork
+from ..scenario import Event, Intervention, Scenario
 from .world import World
 
 LEG_KINDS = {"operational_cooperation", "transport_operator_cooperation", "route_closure", "sea_weather"}
@@ -45,27 +45,27 @@ class Resolved:
     to_corridor: int = -1
 
 
-def _resolve(lever, network: RouteNetwork, world: World) -> Resolved:
-    t = lever.targets
+def _resolve(lever, routes: RouteNetwork, world: World) -> Resolved:
+    targets = lever.targets
     cidx = {c: i for i, c in enumerate(world.iso3)}
-    countries = np.array([cidx[c] for c in t.countries], dtype=np.int32)
-    corridor_ids = [world.corridors.index(c) for c in t.corridors]
+    countries = np.array([cidx[c] for c in targets.countries], dtype=np.int32)
+    corridor_ids = [world.corridors.index(c) for c in targets.corridors]
     leg_mask = np.zeros(world.n_legs, bool)
-    if t.legs:
-        leg_mask[[network.leg_index[l] for l in t.legs]] = True
+    if targets.legs:
+        leg_mask[[routes.leg_index[l] for l in targets.legs]] = True
     if corridor_ids:
         in_corr = np.isin(world.corridor, corridor_ids)
-        if t.countries and lever.kind in LEG_KINDS:
+        if targets.countries and lever.kind in LEG_KINDS:
             in_corr &= np.isin(world.control, countries) | np.isin(world.leg_country, countries)
         leg_mask |= in_corr
-    elif t.countries and not t.legs:
+    elif targets.countries and not targets.legs:
         leg_mask |= np.isin(world.control, countries) | np.isin(world.leg_country, countries)
-    if t.is_empty():
+    if targets.is_empty():
         leg_mask[:] = True
     legs = np.flatnonzero(leg_mask).astype(np.int32)
 
     if len(countries) == 0:
-        if t.is_empty():
+        if targets.is_empty():
             countries = np.arange(world.n_countries, dtype=np.int32)
         else:
             touched = world.control[legs]
@@ -73,11 +73,11 @@ def _resolve(lever, network: RouteNetwork, world: World) -> Resolved:
 
     origin = world.place_kind == 0
     place_mask = np.zeros(world.n_places, bool)
-    if t.places:
-        place_mask[[network.place_index[p] for p in t.places]] = True
-    if t.countries:
+    if targets.places:
+        place_mask[[routes.place_index[p] for p in targets.places]] = True
+    if targets.countries:
         place_mask |= np.isin(world.place_country, countries)
-    if t.is_empty() or not (t.places or t.countries):
+    if targets.is_empty() or not (targets.places or targets.countries):
         place_mask[:] = True
     if lever.kind in ORIGIN_KINDS and lever.kind != "vocational_training":
         place_mask &= origin
@@ -87,7 +87,7 @@ def _resolve(lever, network: RouteNetwork, world: World) -> Resolved:
     if lever.kind == "operational_cooperation" and corridor_ids:
         on_corridor = np.isin(world.corridor, corridor_ids) & world.controlled
         needed = set(world.control[on_corridor].tolist())
-        taking_part = set(countries.tolist()) if t.countries else needed
+        taking_part = set(countries.tolist()) if targets.countries else needed
         share = len(needed & taking_part) / len(needed) if needed else 1.0
     to = world.corridors.index(lever.to_corridor) if getattr(lever, "to_corridor", None) else -1
     return Resolved(lever, legs, countries, places, share, to)
@@ -117,68 +117,69 @@ class Today:
 
 
 class Levers:
-    def __init__(self, scenario: Scenario, network: RouteNetwork, world: World):
+    def __init__(self, scenario: Scenario, routes: RouteNetwork, world: World):
         self.world = world
         self.behaviour = scenario.behaviour
-        self.resolved = [_resolve(lv, network, world) for lv in [*scenario.interventions, *scenario.events]]
+        self.resolved = [_resolve(lv, routes, world) for lv in [*scenario.interventions, *scenario.events]]
         self.days = scenario.days
 
     def today(self, day: int) -> Today:
-        w = self.world
-        L, P, C = w.n_legs, w.n_places, w.n_countries
-        t = Today(
-            closed=np.zeros(L, bool), risk_mult=np.ones(L), enforce_mult=np.ones(L), check=np.zeros(L),
-            demand_mult=np.ones(P), trust_mult=np.ones(P), knowledge_add=np.zeros(P),
-            legal_quota=np.zeros(P), vocational_quota=np.zeros(P),
-            budget_mult=np.ones(C), corruption_add=np.zeros(C), corruption_mult=np.ones(C),
-            capacity_gain=np.zeros(C), takedown_mult=np.ones(C), seizure_mult=np.ones(C),
-            arrest_mult=np.ones(C), shifts=[],
+        world = self.world
+        legs, places, countries = world.n_legs, world.n_places, world.n_countries
+        today = Today(
+            closed=np.zeros(legs, bool), risk_mult=np.ones(legs), enforce_mult=np.ones(legs), check=np.zeros(legs),
+            demand_mult=np.ones(places), trust_mult=np.ones(places), knowledge_add=np.zeros(places),
+            legal_quota=np.zeros(places), vocational_quota=np.zeros(places),
+            budget_mult=np.ones(countries), corruption_add=np.zeros(countries), corruption_mult=np.ones(countries),
+            capacity_gain=np.zeros(countries), takedown_mult=np.ones(countries), seizure_mult=np.ones(countries),
+            arrest_mult=np.ones(countries), shifts=[],
         )
-        b = self.behaviour
+        behaviour = self.behaviour
         for r in self.resolved:
-            lv, k, x = r.lever, r.lever.kind, r.lever.intensity
-            if k == "capacity_building":
+            lv, kind, x = r.lever, r.lever.kind, r.lever.intensity
+            if kind == "capacity_building":
                 # capacity stays once built: only the start matters
-                ramp = np.clip((day - lv.start - b.capacity_lag_days) / b.capacity_ramp_days, 0, 1)
-                t.capacity_gain[r.countries] = 1 - (1 - t.capacity_gain[r.countries]) * (1 - min(0.3 * x, 0.9) * ramp)
+                ramp = np.clip((day - lv.start - behaviour.capacity_lag_days) / behaviour.capacity_ramp_days, 0, 1)
+                gain = today.capacity_gain[r.countries]
+                today.capacity_gain[r.countries] = 1 - (1 - gain) * (1 - min(0.3 * x, 0.9) * ramp)
                 continue
-            if k == "network_shift":
+            if kind == "network_shift":
                 if day == lv.start:
-                    t.shifts.append((np.unique(w.corridor[r.legs]), r.to_corridor, min(x, 1.0)))
+                    today.shifts.append((np.unique(world.corridor[r.legs]), r.to_corridor, min(x, 1.0)))
                 continue
             if not lv.active(day):
                 continue
-            if k == "awareness_campaign":
-                t.trust_mult[r.places] *= max(0.0, 1 - 0.6 * x)
-                t.knowledge_add[r.places] += 0.5 * x
-            elif k == "transport_operator_cooperation":
-                sel = r.legs[w.commercial[r.legs]]
-                t.check[sel] = 1 - (1 - t.check[sel]) * (1 - min(0.4 * x, 0.95))
-            elif k == "operational_cooperation":
-                t.enforce_mult[r.legs] *= 1 + 0.6 * x * (0.5 + 0.5 * r.share)
-                t.arrest_mult[r.countries] *= 1 + 2.0 * x * (0.5 + 0.5 * r.share)
-            elif k == "digital_platform_cooperation":
-                t.takedown_mult[r.countries] *= 1 + 4 * x
-            elif k == "financial_investigations":
-                t.seizure_mult[r.countries] *= 1 + 4 * x
-            elif k == "anti_corruption":
-                t.corruption_mult[r.countries] *= max(0.0, 1 - 0.6 * x)
-            elif k in ("legal_pathways", "vocational_training"):
-                quota = t.legal_quota if k == "legal_pathways" else t.vocational_quota
+            if kind == "awareness_campaign":
+                today.trust_mult[r.places] *= max(0.0, 1 - 0.6 * x)
+                today.knowledge_add[r.places] += 0.5 * x
+            elif kind == "transport_operator_cooperation":
+                sel = r.legs[world.commercial[r.legs]]
+                today.check[sel] = 1 - (1 - today.check[sel]) * (1 - min(0.4 * x, 0.95))
+            elif kind == "operational_cooperation":
+                today.enforce_mult[r.legs] *= 1 + 0.6 * x * (0.5 + 0.5 * r.share)
+                today.arrest_mult[r.countries] *= 1 + 2.0 * x * (0.5 + 0.5 * r.share)
+            elif kind == "digital_platform_cooperation":
+                today.takedown_mult[r.countries] *= 1 + 4 * x
+            elif kind == "financial_investigations":
+                today.seizure_mult[r.countries] *= 1 + 4 * x
+            elif kind == "anti_corruption":
+                today.corruption_mult[r.countries] *= max(0.0, 1 - 0.6 * x)
+            elif kind in ("legal_pathways", "vocational_training"):
+                quota = today.legal_quota if kind == "legal_pathways" else today.vocational_quota
                 if len(r.places):
                     quota[r.places] += lv.places_per_year / 365.0 / len(r.places)
-            elif k == "surge":
-                t.demand_mult[r.places] *= x
-            elif k == "route_closure":
-                t.closed[r.legs] = True
-            elif k == "sea_weather":
-                sel = r.legs[w.sea[r.legs]]
-                t.risk_mult[sel] *= 1 + x
-            elif k == "corruption_scandal":
-                t.corruption_add[r.countries] += x
-            elif k == "budget_cut":
-                t.budget_mult[r.countries] *= max(0.0, 1 - x)
-        return t
+            elif kind == "surge":
+                today.demand_mult[r.places] *= x
+            elif kind == "route_closure":
+                today.closed[r.legs] = True
+            elif kind == "sea_weather":
+                sel = r.legs[world.sea[r.legs]]
+                today.risk_mult[sel] *= 1 + x
+            elif kind == "corruption_scandal":
+                today.corruption_add[r.countries] += x
+            elif kind == "budget_cut":
+                today.budget_mult[r.countries] *= max(0.0, 1 - x)
+        return today
 
     def cost_eur(self) -> float:
         """Cost of the interventions, pro-rated to the part of their period inside the run."""

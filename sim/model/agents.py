@@ -1,12 +1,18 @@
 """The Mesa agents: one authority per country, and the smuggling networks.
 
 People are not agents here: they are the vectorised population owned by the model (see people.py).
+Agents read what they need from their arguments and hand their results back; they do not write
+into the model.
 """
 
 from __future__ import annotations
 
 import mesa
 import numpy as np
+
+# what an authority hands the model each day, one value per country
+COUNTRY_FIGURES = ("effectiveness", "corruption", "arrest_pressure", "seizure_pressure", "takedown_pressure",
+                   "training")
 
 
 class Authority(mesa.Agent):
@@ -16,40 +22,36 @@ class Authority(mesa.Agent):
     the pressure it puts on the networks operating on its legs (arrests, seizures, takedowns).
     """
 
-    def __init__(self, model, country: int, iso3: str):
+    def __init__(self, model, country: int, iso3: str, base: dict[str, float], behaviour):
         super().__init__(model)
         self.country = country
         self.iso3 = iso3
-        base = model.world.base
-        self.base = {k: float(v[country]) for k, v in base.items()}
-        self.step()
+        self.base = base
+        self.behaviour = behaviour
+        self.training = self.enforcement = self.digital = self.financial = self.corruption = 0.0
+        self.effectiveness = self.arrest_pressure = self.seizure_pressure = self.takedown_pressure = 0.0
 
-    def step(self) -> None:
-        m, i, b = self.model, self.country, self.model.behaviour
-        t = m.today
-        gain = t.capacity_gain[i]
+    def step(self, today) -> dict[str, float]:
+        """Today's figures from the levers acting on this country; returns them (COUNTRY_FIGURES)."""
+        i, behaviour = self.country, self.behaviour
+        gain = today.capacity_gain[i]
 
         def grown(x):
             return x + (1.0 - x) * gain
 
         self.training = grown(self.base["training"])
-        self.enforcement = grown(self.base["enforcement"]) * t.budget_mult[i]
+        self.enforcement = grown(self.base["enforcement"]) * today.budget_mult[i]
         self.digital = grown(self.base["digital_capacity"])
         self.financial = grown(self.base["financial_capacity"])
-        self.corruption = min(1.0, self.base["corruption"] + t.corruption_add[i]) * t.corruption_mult[i]
+        self.corruption = min(1.0, self.base["corruption"] + today.corruption_add[i]) * today.corruption_mult[i]
         # trained staff use the same capacity better; cooperation is applied per leg by the model
         self.effectiveness = self.enforcement * (0.75 + 0.5 * self.training)
         honest = 1.0 - self.corruption
-        self.arrest_pressure = b.arrest_rate * self.effectiveness * t.arrest_mult[i] * honest
-        self.seizure_pressure = b.seizure_rate * self.financial * t.seizure_mult[i] * (1.0 - 0.5 * self.corruption)
-        self.takedown_pressure = b.takedown_rate * self.digital * t.takedown_mult[i]
-        c = m.country_today
-        c["effectiveness"][i] = self.effectiveness
-        c["corruption"][i] = self.corruption
-        c["arrest_pressure"][i] = self.arrest_pressure
-        c["seizure_pressure"][i] = self.seizure_pressure
-        c["takedown_pressure"][i] = self.takedown_pressure
-        c["training"][i] = self.training
+        self.arrest_pressure = behaviour.arrest_rate * self.effectiveness * today.arrest_mult[i] * honest
+        self.seizure_pressure = (behaviour.seizure_rate * self.financial * today.seizure_mult[i]
+                                 * (1.0 - 0.5 * self.corruption))
+        self.takedown_pressure = behaviour.takedown_rate * self.digital * today.takedown_mult[i]
+        return {name: getattr(self, name) for name in COUNTRY_FIGURES}
 
 
 class SmugglingNetwork(mesa.Agent):
@@ -60,19 +62,22 @@ class SmugglingNetwork(mesa.Agent):
     unmet and it has the money, and is dismantled when both members and capital run low.
     """
 
-    def __init__(self, model, legs: np.ndarray, corridor: int, members: float, capital: float):
+    def __init__(self, model, legs: np.ndarray, corridor: int, members: float, capital: float, *,
+                 leg_authority: np.ndarray, leg_control: np.ndarray):
+        """`leg_authority` and `leg_control` are per leg of the route graph: the authority acting on a
+        leg, and the country controlling it (-1 if none)."""
         super().__init__(model)
         self.legs = np.asarray(legs, dtype=np.int32)
         # the authority acting on each leg, and the one bribed on it (its controller)
-        self.where = model.leg_authority[self.legs]
-        self.control = np.maximum(model.world.control[self.legs], 0)
+        self.where = leg_authority[self.legs]
+        self.control = np.maximum(leg_control[self.legs], 0)
         self.corridor = corridor
         self.alloc = np.full(len(self.legs), 1.0 / len(self.legs))
         self.members = float(members)
         self.capital = float(capital)
         self.markup = 1.0
         self.reach = 1.0
-        self.founded = model.day
+        self.founded = model.steps  # Mesa's step count when it was set up (0: at the start)
         self.revenue = 0.0
         self.bribes = 0.0
         self.seized = 0.0
@@ -82,21 +87,25 @@ class SmugglingNetwork(mesa.Agent):
         self.arrest_share = np.zeros(len(self.legs))
         self.seize_share = np.zeros(len(self.legs))
 
-    def capacity(self) -> np.ndarray:
+    def capacity(self, capacity_per_member: float) -> np.ndarray:
         """Places per day it can sell on each of its legs (people)."""
-        return self.members * self.model.behaviour.capacity_per_member * self.alloc
+        return self.members * capacity_per_member * self.alloc
 
     @staticmethod
-    def step_all(model, networks: list) -> None:
+    def step_all(networks: list, leg_signals: np.ndarray, authority_signals: np.ndarray, behaviour,
+                 rng) -> list:
         """One day of every network, computed together over their legs (each network's day depends only
         on today's market and authority signals, not on the others'; arrests are drawn in network order).
 
         Each network earns fees, pays members and bribes, loses members to arrests and capital to
         seizures, moves capacity towards demand and away from policed legs, raises its price under
-        pressure, hires while demand is unmet and money allows, and is dismantled when it runs down."""
+        pressure, hires while demand is unmet and money allows, and is dismantled when it runs down.
+
+        `leg_signals` (5 x legs) and `authority_signals` (4 x countries) are the market's figures of the
+        day (see market.Market.signals). Returns the networks to dismantle; the model removes them
+        once the day is recorded."""
         if not networks:
-            return
-        m, b = model, model.behaviour
+            return []
         sizes = np.fromiter((len(n.legs) for n in networks), np.int64, len(networks))
         starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
         seg = np.repeat(np.arange(len(networks)), sizes)
@@ -112,13 +121,13 @@ class SmugglingNetwork(mesa.Agent):
             return np.add.reduceat(x, starts)
 
         # today's signals on their legs and from the authorities acting there
-        revenue_per_capacity, bribe_rate, appeal, p_int, demand = m.leg_signals[:, legs]
-        arrest, seizure, takedown, seizure_mult = m.authority_signals[:, where]
-        capacity = members * b.capacity_per_member
+        revenue_per_capacity, bribe_rate, appeal, p_int, demand = leg_signals[:, legs]
+        arrest, seizure, takedown, seizure_mult = authority_signals[:, where]
+        capacity = members * behaviour.capacity_per_member
         leg_revenue = capacity[seg] * alloc * revenue_per_capacity
         leg_bribes = leg_revenue * bribe_rate
         revenue, bribes = per_network(leg_revenue), per_network(leg_bribes)
-        capital = capital + revenue - bribes - members * b.member_cost_eur_per_day
+        capital = capital + revenue - bribes - members * behaviour.member_cost_eur_per_day
 
         # what the authorities where they operate do to them: arrests, seizures, takedowns
         arrest_share, seize_share = arrest * alloc, seizure * alloc
@@ -126,7 +135,7 @@ class SmugglingNetwork(mesa.Agent):
         arrested = np.zeros(len(networks))
         hit = arrest_p > 0
         if hit.any():
-            arrested[hit] = np.minimum(m.rng.poisson(members[hit] * np.minimum(arrest_p[hit], 1.0)), members[hit])
+            arrested[hit] = np.minimum(rng.poisson(members[hit] * np.minimum(arrest_p[hit], 1.0)), members[hit])
         members = members - arrested
         seized = np.maximum(capital, 0.0) * np.minimum(seize_p, 1.0)
         capital = capital - seized
@@ -139,22 +148,25 @@ class SmugglingNetwork(mesa.Agent):
         # adapt: capacity follows demand and avoids policed or closed legs
         total = per_network(appeal)
         moves = (total > 0)[seg]
-        alloc = np.where(moves, (1 - b.adapt_rate) * alloc + b.adapt_rate / np.where(total > 0, total, 1.0)[seg] * appeal,
-                         alloc)
+        rate = behaviour.adapt_rate
+        alloc = np.where(moves, (1 - rate) * alloc + rate / np.where(total > 0, total, 1.0)[seg] * appeal, alloc)
         pressure = per_network(alloc * p_int)
         drag = per_network(alloc * seizure_mult)
         unmet = np.maximum(0.0, per_network(demand) - capacity) / np.maximum(capacity, 1.0)
-        target_markup = 1.0 + b.price_under_pressure * pressure + 0.3 * np.minimum(unmet, 1.0)
+        target_markup = 1.0 + behaviour.price_under_pressure * pressure + 0.3 * np.minimum(unmet, 1.0)
         markup = markup + 0.1 * (target_markup - markup)
 
         # grow where demand is unmet and money allows (seizures slow it); shed members they cannot pay
-        grow = (unmet > 0) & (capital > b.hire_cost_eur)
-        hires = np.where(grow, np.minimum(b.recruit_rate * np.maximum(members, 1.0) * np.minimum(unmet, 1.0) / drag,
-                                          0.5 * capital / b.hire_cost_eur), 0.0)
+        grow = (unmet > 0) & (capital > behaviour.hire_cost_eur)
+        hires = np.where(grow, np.minimum(
+            behaviour.recruit_rate * np.maximum(members, 1.0) * np.minimum(unmet, 1.0) / drag,
+            0.5 * capital / behaviour.hire_cost_eur), 0.0)
         members = np.where(grow, members + hires, np.where(capital < 0, members * 0.97, members))
-        capital = capital - hires * b.hire_cost_eur
-        gone = (members < 1.0) | ((members < 0.25 * b.members_per_network) & (capital < b.hire_cost_eur))
+        capital = capital - hires * behaviour.hire_cost_eur
+        gone = (members < 1.0) | ((members < 0.25 * behaviour.members_per_network)
+                                  & (capital < behaviour.hire_cost_eur))
 
+        dismantled = []
         for i, n in enumerate(networks):
             sl = slice(starts[i], starts[i] + sizes[i])
             n.leg_revenue, n.leg_bribes = leg_revenue[sl], leg_bribes[sl]
@@ -164,19 +176,9 @@ class SmugglingNetwork(mesa.Agent):
             n.members, n.capital, n.markup, n.reach = float(members[i]), float(capital[i]), float(markup[i]), \
                 float(reach[i])
             if gone[i]:
-                m.dismantle(n)
+                dismantled.append(n)
+        return dismantled
 
     def __repr__(self) -> str:
         return (f"SmugglingNetwork(id={self.unique_id}, corridor={self.corridor}, members={self.members:.1f}, "
                 f"capital={self.capital:,.0f})")
-
-
-def stochastic_round(rng, x: np.ndarray) -> np.ndarray:
-    """Round each value up or down at random so that the expected value is kept."""
-    floor = np.floor(x)
-    return (floor + (rng.random(x.shape) < (x - floor))).astype(np.int64)
-
-
-def sigmoid(x):
-    return 1.0 / (1.0 + np.exp(-np.clip(x, -50, 50)))
-

@@ -1,0 +1,43 @@
+"""Today's risks on each leg, from the authorities' figures and the levers: interception, death,
+refusal before boarding, and detection of a crossing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .world import World
+
+
+@dataclass
+class LegRisks:
+    """Per-leg probabilities for one day."""
+
+    p_intercept: np.ndarray
+    p_death: np.ndarray
+    p_refused: np.ndarray  # refused boarding at a check before commercial transport
+    p_detect: np.ndarray  # a crossing is seen (1 where every crossing is registered)
+    corruption: np.ndarray  # corruption of the authority controlling the leg (0 if uncontrolled)
+    open: np.ndarray  # not closed today
+
+
+def leg_risks(world: World, behaviour, country_today: dict[str, np.ndarray], today) -> LegRisks:
+    """Today's interception and death probability on each leg, from the authorities and levers."""
+    controller = np.maximum(world.control, 0)
+    effort = country_today["effectiveness"][controller] * today.enforce_mult
+    corrupt = np.where(world.controlled, country_today["corruption"][controller], 0.0)
+    # bribed officials let a share of crossings through unchecked
+    p = (1.0 - np.exp(-behaviour.interception_scale * effort)) * (1.0 - 0.8 * corrupt)
+    p_intercept = np.where(world.controlled, np.clip(p, 0, 0.98), 0.0)
+    # under pressure smugglers use worse boats, night crossings and longer detours
+    p_death = np.clip(world.risk * today.risk_mult * (1.0 + behaviour.danger_under_pressure * p_intercept), 0, 0.95)
+    # fraudulent documents beat checks before boarding where officials can be bought
+    fraud = country_today["corruption"][world.leg_country]
+    p_refused = np.where(world.commercial, today.check * (1.0 - 0.7 * fraud), 0.0)
+    share = world.base["detection_share"][controller]
+    watch = np.where(np.isnan(share),
+                     1.0 - np.exp(-behaviour.detection_scale * country_today["effectiveness"][controller]), share)
+    p_detect = np.where(world.detects & ~world.sea & world.controlled, watch, 1.0)
+    return LegRisks(p_intercept=p_intercept, p_death=p_death, p_refused=p_refused, p_detect=p_detect,
+                    corruption=corrupt, open=~today.closed)

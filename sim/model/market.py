@@ -1,0 +1,169 @@
+"""The market for places on smuggled legs: the networks' capacity and price on each leg, the queues,
+the sale of places, the figures every network reads, and where networks are set up, move and enter.
+
+Each smuggled leg belongs to one local market (a cluster): the smuggled legs of one corridor that
+start in one country. Networks are set up per cluster and sell on its legs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .agents import SmugglingNetwork
+from .world import World
+
+
+def stochastic_round(rng, x: np.ndarray) -> np.ndarray:
+    """Round each value up or down at random so that the expected value is kept."""
+    floor = np.floor(x)
+    return (floor + (rng.random(x.shape) < (x - floor))).astype(np.int64)
+
+
+def clusters(world: World) -> dict[tuple[int, int], np.ndarray]:
+    """Smuggled legs grouped by corridor and the country they start in: one local market each."""
+    out = {}
+    for leg in np.flatnonzero(world.smuggled):
+        out.setdefault((int(world.corridor[leg]), int(world.leg_country[leg])), []).append(leg)
+    return {k: np.array(v, dtype=np.int32) for k, v in out.items()}
+
+
+class Market:
+    """Per-leg market state of the day (in people and euros), and the networks' entry and moves."""
+
+    def __init__(self, world: World, behaviour, scale: int):
+        self.world, self.behaviour, self.scale = world, behaviour, scale
+        n_legs = world.n_legs
+        self.capacity = np.zeros(n_legs)  # places the networks offer today
+        self.price = world.fee.copy()  # today's price: the base fee times the networks' mean markup
+        self.queue_people = np.zeros(n_legs)  # people who wanted a place today and got none
+        self.served_people = np.zeros(n_legs)  # people sold a place today
+        # the authority that acts on a leg: its controller, else the country it starts in
+        self.leg_authority = np.where(world.control >= 0, world.control, world.leg_country).astype(np.int32)
+        self.clusters = clusters(world)
+
+    # ------------------------------------------------------------------ networks
+    def new_network(self, model, legs, corridor, members, capital) -> SmugglingNetwork:
+        """A network registered with the model (Mesa agents belong to one model)."""
+        return SmugglingNetwork(model, legs, corridor, members, capital,
+                                leg_authority=self.leg_authority, leg_control=self.world.control)
+
+    def seed_networks(self, model, flows: np.ndarray) -> None:
+        """Networks at the start, sized for the expected flows on each cluster's legs."""
+        behaviour = self.behaviour
+        for (corridor, _), legs in self.clusters.items():
+            need = max(float(flows[legs].sum()) * 1.3,
+                       behaviour.capacity_per_member * behaviour.members_per_network * 0.5)
+            members = need / behaviour.capacity_per_member
+            n = max(1, int(round(members / behaviour.members_per_network)))
+            for _ in range(n):
+                net = self.new_network(model, legs, corridor, members / n, behaviour.hire_cost_eur * members / n)
+                net.alloc = (flows[legs] + 1e-3) / (flows[legs] + 1e-3).sum()
+
+    def shift_networks(self, model, smugglers, from_corridors, to_corridor, share) -> None:
+        """A share of the networks on some corridors moves to another (a network_shift event)."""
+        targets = [legs for (corr, _), legs in self.clusters.items() if corr == to_corridor]
+        if not targets:
+            return
+        legs = np.unique(np.concatenate(targets))
+        for net in list(smugglers):
+            if net.corridor in from_corridors and net.members > 0:
+                moved = net.members * share
+                net.members -= moved
+                money = max(net.capital, 0) * share
+                net.capital -= money
+                self.new_network(model, legs, to_corridor, moved, money)
+
+    def enter_networks(self, model, rng, seizure_mult: np.ndarray) -> int:
+        """New networks appear where demand is unmet and the business pays; seizures slow it.
+        Returns how many entered."""
+        behaviour, entered = self.behaviour, 0
+        for (corridor, country), legs in self.clusters.items():
+            unmet = float(self.queue_people[legs].sum())
+            # a few model entries always wait at a coarse scale: only a real queue draws a new network
+            if unmet < max(50.0, 3.0 * self.scale, 0.25 * float(self.capacity[legs].sum())):
+                continue
+            margin = float((self.price[legs] * self.queue_people[legs]).sum()) / unmet
+            if margin <= behaviour.member_cost_eur_per_day / behaviour.capacity_per_member:
+                continue
+            drag = float(seizure_mult[self.leg_authority[legs]].mean())
+            if rng.random() < behaviour.entry_rate / drag:
+                # sized for part of the unmet demand it sees
+                members = max(5.0, min(unmet / behaviour.capacity_per_member / 2, float(behaviour.members_per_network)))
+                self.new_network(model, legs, corridor, members, behaviour.hire_cost_eur * members)
+                entered += 1
+        return entered
+
+    # ------------------------------------------------------------------ the day's market
+    def open(self, smugglers: list) -> None:
+        """Today's capacity and price on each leg, from the networks selling there; queues start empty."""
+        world = self.world
+        self.queue_people[:] = 0
+        self.served_people[:] = 0
+        if smugglers:
+            legs = np.concatenate([n.legs for n in smugglers])
+            caps = np.concatenate([n.capacity(self.behaviour.capacity_per_member) for n in smugglers])
+            marks = np.repeat([n.markup for n in smugglers], [len(n.legs) for n in smugglers])
+            cap = np.bincount(legs, weights=caps, minlength=world.n_legs)
+            price_num = np.bincount(legs, weights=caps * marks, minlength=world.n_legs)
+        else:
+            cap = price_num = np.zeros(world.n_legs)
+        markup = np.divide(price_num, cap, out=np.ones(world.n_legs), where=cap > 0)
+        self.capacity = cap
+        self.price = world.fee * markup
+
+    def sell(self, rng, buyers: np.ndarray, legs: np.ndarray, owed: np.ndarray):
+        """Places on smuggled legs sold up to the networks' capacity, in random order within each leg's
+        queue; other legs take everybody. Returns the buyers who got a place, their legs, and whether
+        their place was owed (a free retry)."""
+        world = self.world
+        smuggled = world.smuggled[legs]
+        self.queue_people = np.bincount(legs[smuggled], minlength=world.n_legs) * float(self.scale)
+        slots = stochastic_round(rng, self.capacity / self.scale)
+        # random order within each leg's queue: shuffle, then a stable (radix) sort by leg
+        perm = rng.permutation(len(buyers))
+        order = perm[np.argsort(legs[perm].astype(np.int16), kind="stable")]
+        sorted_leg = legs[order]
+        starts = np.flatnonzero(np.diff(sorted_leg, prepend=-1))
+        rank = np.arange(len(order)) - np.repeat(starts, np.diff(starts, append=len(order)))
+        ok = ~world.smuggled[sorted_leg] | (rank < slots[sorted_leg])
+        go, go_leg, go_owed = buyers[order][ok], sorted_leg[ok], owed[order][ok]
+        sold = world.smuggled[go_leg]
+        self.served_people = np.bincount(go_leg[sold], minlength=world.n_legs) * float(self.scale)
+        self.queue_people = np.maximum(self.queue_people - self.served_people, 0)
+        return go, go_leg, go_owed
+
+    def cheapest_price(self, closed: np.ndarray) -> np.ndarray:
+        """Cheapest open leg from each place today (inf where every leg is closed or none leaves)."""
+        world = self.world
+        price = np.where(closed, np.inf, self.price)
+        cheapest = np.full(world.n_places, np.inf)
+        np.minimum.at(cheapest, world.src, price)
+        return cheapest
+
+    def cheapest_leg(self, closed: np.ndarray) -> np.ndarray:
+        """The cheapest open leg from each place at today's prices (-1 where none)."""
+        world = self.world
+        price = np.where(closed, np.inf, self.price)
+        order = np.lexsort((price, world.src))
+        best = np.full(world.n_places, -1, np.int64)
+        first = np.unique(world.src[order], return_index=True)
+        legs = order[first[1]]
+        ok = np.isfinite(price[legs])
+        best[first[0][ok]] = legs[ok]
+        return best
+
+    def signals(self, risks, country_today: dict[str, np.ndarray], seizure_mult: np.ndarray):
+        """Per-leg figures every network reads today (computed once here rather than in each network),
+        and the pressure of the authority acting on each leg. Returns (leg signals, authority signals)."""
+        behaviour = self.behaviour
+        demand = self.queue_people + self.served_people
+        leg_signals = np.stack([
+            self.served_people * self.price / np.maximum(self.capacity, 1e-9),  # revenue per unit of capacity
+            behaviour.bribe_share * risks.corruption,  # bribes per euro earned
+            (demand + 1.0) * np.exp(-4.0 * risks.p_intercept) * risks.open,  # where capacity is drawn
+            risks.p_intercept,
+            demand,
+        ])
+        authority_signals = np.stack([country_today["arrest_pressure"], country_today["seizure_pressure"],
+                                      country_today["takedown_pressure"], seizure_mult])
+        return leg_signals, authority_signals

@@ -1,0 +1,188 @@
+"""RouteModel: the Mesa model of people, smuggling networks and authorities on a route graph.
+
+`step` is one day, read top to bottom as its phases; each phase lives in its own module (the map is
+in docs/model.md). The model owns the state; phases and agents get what they need as arguments and
+hand their results back.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import mesa
+import numpy as np
+
+from .. import __version__
+from ..network import RouteNetwork, load_network
+from ..scenario import Scenario, check_against_network, load_scenario
+from .agents import COUNTRY_FIGURES, Authority, SmugglingNetwork
+from .borders import leg_risks
+from .journeys import Journeys
+from .levers import Levers
+from .market import Market
+from .people import DETAINED, MOVING, STATES, STRANDED, WAITING, Population
+from .perception import Perception
+from .recorder import Recorder
+from .world import World
+
+
+class RouteModel(mesa.Model):
+    """Build from a Scenario (or a scenario file path); step with `model.step()` once per day.
+
+    Mesa counts the days: during a step `self.steps` is already the number of days run including
+    this one, so today's day number (from 0) is `self.steps - 1`."""
+
+    def __init__(self, scenario: Scenario | str | Path, *, routes: RouteNetwork | None = None,
+                 seed: int | None = None, days: int | None = None, scale: int | None = None):
+        if not isinstance(scenario, Scenario):
+            scenario, routes = load_scenario(scenario, routes)
+        elif routes is None:
+            routes = load_network(scenario.network_path())
+            check_against_network(scenario, routes)
+        update = {k: v for k, v in (("seed", seed), ("days", days), ("scale", scale)) if v is not None}
+        if update:
+            scenario = scenario.model_copy(update=update)
+        super().__init__(rng=scenario.seed)
+        # Mesa reserves `scenario` for its own Scenario class: ours is `spec`
+        self.spec, self.routes = scenario, routes
+        self.behaviour = behaviour = scenario.behaviour
+        self.days, self.scale = scenario.days, scenario.scale
+        self.world = world = World.build(routes, scenario)
+        self.levers = Levers(scenario, routes, world)
+        self.today = self.levers.today(0)
+
+        # people: arrivals per day and money at each origin; the population, sized for the run
+        self.demand = np.zeros(world.n_places)
+        self.budget = np.ones(world.n_places)
+        for d in scenario.demand:
+            i = routes.place_index[d.origin]
+            self.demand[i] += d.per_year / 365.0
+            self.budget[i] = d.budget_eur
+        expected = int(self.demand.sum() * self.days / self.scale * 1.1) + 1024
+        self.people = Population(expected)
+        self.recorder = Recorder(world, self.days, behaviour.capacity_per_member)
+        self.perception = Perception(world, behaviour)
+        self.market = Market(world, behaviour, self.scale)
+        self.journeys = Journeys(world, behaviour, self.people, self.recorder, self.rng, self.scale,
+                                 self.perception, self.demand, self.budget)
+
+        # authorities: one per country; what they hand back each day, per country
+        self.country_today = {name: np.zeros(world.n_countries) for name in COUNTRY_FIGURES}
+        for i, iso3 in enumerate(world.iso3):
+            Authority(self, i, iso3, {k: float(v[i]) for k, v in world.base.items()}, behaviour)
+        self._authorities_act()
+        self._authority_levers = self._levers_on_authorities()
+        self.risks = leg_risks(world, behaviour, self.country_today, self.today)
+
+        # smuggling networks: sized at the start for the flows people would make if nobody waited
+        self.online_reach = 1.0  # networks' average online reach, relative to an unhindered start
+        trust = self.perception.trust(self.today.trust_mult, self.online_reach)
+        values, leg_costs = self.perception.cost_to_go(self.market.price, self.risks, self.today.closed, trust)
+        self.market.seed_networks(self, self.perception.expected_flows(values, leg_costs, self.demand))
+        self.networks_dismantled = 0
+        self.networks_entered = 0
+        self.running = True
+
+    @property
+    def smugglers(self) -> mesa.agent.AgentSet:
+        """The smuggling networks now active (Mesa agents)."""
+        return self.agents_by_type.get(SmugglingNetwork, mesa.agent.AgentSet([], random=self.random))
+
+    @property
+    def days_run(self) -> int:
+        return min(self.steps, self.days)
+
+    # ----------------------------------------------------------------- the day
+    def step(self) -> None:
+        day = self.steps - 1
+        if day >= self.days:
+            self.running = False
+            return
+        self.recorder.begin_day(day)
+        # 1. levers: today's effect of the interventions and events
+        self.today = today = self.levers.today(day)
+        for shift in today.shifts:
+            self.market.shift_networks(self, self.smugglers, *shift)
+        # 2. authorities; today's risks on each leg
+        self._authorities_step()
+        self.risks = leg_risks(self.world, self.behaviour, self.country_today, today)
+        # 3. perception: what each group believes legs cost, and the cost-to-go
+        smugglers = list(self.smugglers)
+        self.online_reach = _online_reach(smugglers)
+        trust = self.perception.trust(today.trust_mult, self.online_reach)
+        values, leg_costs = self.perception.cost_to_go(self.market.price, self.risks, today.closed, trust)
+        cheapest = self.market.cheapest_price(today.closed)
+        # 4-7. people: one look at everybody on the road; each phase hands on those ready to leave a place
+        journeys, pop = self.journeys, self.people
+        active = pop.active
+        state = pop.state[active]
+        ready = [active[state == WAITING],
+                 journeys.move(active[state == MOVING], self.risks),
+                 journeys.detention(active[state == DETAINED])]
+        recovered, stranded = journeys.stranded(active[state == STRANDED], cheapest)
+        new = journeys.create(day, values, today, self.online_reach)
+        waiting = journeys.vocational_in_transit(np.concatenate(ready + [recovered, new]), stranded)
+        self.market.open(smugglers)
+        journeys.depart(waiting, leg_costs, cheapest, self.market, self.risks, today.closed)
+        # 8. networks earn, pay, suffer arrests and seizures, adapt and grow; new networks enter
+        leg_signals, authority_signals = self.market.signals(self.risks, self.country_today, today.seizure_mult)
+        dismantled = SmugglingNetwork.step_all(smugglers, leg_signals, authority_signals, self.behaviour, self.rng)
+        self.networks_entered += self.market.enter_networks(self, self.rng, today.seizure_mult)
+        everybody = np.concatenate([active, new])
+        pop.active = everybody[pop.state[everybody] <= STRANDED]
+        # 9. the day's figures
+        self.recorder.end_day(pop, self.market, self.risks, self.country_today, self.smugglers, dismantled)
+        for net in dismantled:
+            self.recorder.network_gone(net)
+            net.remove()
+            self.networks_dismantled += 1
+        self.running = day + 1 < self.days
+
+    def _levers_on_authorities(self) -> np.ndarray:
+        today = self.today
+        return np.stack([today.capacity_gain, today.budget_mult, today.corruption_add, today.corruption_mult,
+                         today.arrest_mult, today.seizure_mult, today.takedown_mult])
+
+    def _authorities_step(self) -> None:
+        # an authority's day depends only on its base capacities and today's levers on its country:
+        # when those are as yesterday (most days), so is every authority's output
+        levers = self._levers_on_authorities()
+        if not np.array_equal(levers, self._authority_levers):
+            self._authorities_act()
+            self._authority_levers = levers
+
+    def _authorities_act(self) -> None:
+        authorities = self.agents_by_type[Authority]
+        for authority, figures in zip(authorities, authorities.map("step", self.today)):
+            for name, value in figures.items():
+                self.country_today[name][authority.country] = value
+
+    # ----------------------------------------------------------------- checks and results
+    def state_counts(self) -> dict[str, int]:
+        """People per state right now (model entries times scale)."""
+        return {name: int(c) * self.scale for name, c in zip(STATES, self.people.counts())}
+
+    def run(self, progress=None):
+        while self.running:
+            self.step()
+            if progress:
+                progress(self.days_run, self.days)
+        return self.results()
+
+    def results(self):
+        """The run's tables and summary, from what the recorder kept."""
+        from ..results import Results  # results reads the recorder's measure names from this package
+
+        spec, days = self.spec, self.days_run
+        meta = {"scenario": spec.name, "source": spec.source, "network": str(spec.network_path()),
+                "seed": spec.seed, "days": days, "scale": self.scale, "version": __version__}
+        pop = self.people
+        stuck = pop.active[pop.state[pop.active] == STRANDED]
+        return Results.build(self.recorder, self.world, self.routes, meta, horizon=self.days,
+                             stranded_legs=pop.leg[stuck], levers=self.levers)
+
+
+def _online_reach(smugglers: list) -> float:
+    """Networks' online reach, weighted by members (1 with no networks)."""
+    members = sum(n.members for n in smugglers)
+    return (sum(n.reach * n.members for n in smugglers) / members) if members > 0 else 1.0

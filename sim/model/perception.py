@@ -1,0 +1,126 @@
+"""What people believe legs cost, and how they choose between them.
+
+People choose with the information of their perception group (their country of origin): the perceived
+cost of each leg, the cheapest perceived cost from each place to a destination (the cost-to-go, by value
+iteration over the route graph), and a logit choice between a place's outgoing legs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .world import World
+
+
+def sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -50, 50)))
+
+
+class Perception:
+    """Perception groups (one per country of origin) and each group's cost-to-go, kept from day to day."""
+
+    def __init__(self, world: World, behaviour):
+        self.world, self.behaviour = world, behaviour
+        origins = np.flatnonzero(world.place_kind == 0)
+        group_countries = np.unique(world.place_country[origins])
+        self.group_of_country = np.full(world.n_countries, -1, np.int32)
+        self.group_of_country[group_countries] = np.arange(len(group_countries))
+        self.group_country = group_countries
+        self.n_groups = len(group_countries)
+        self.origin_places = origins
+        self.origin_group = self.group_of_country[world.place_country[origins]]
+        self.origins_per_group = np.bincount(self.origin_group, minlength=self.n_groups)
+        # yesterday's cost-to-go per (group, place): today's value iteration starts from it
+        self.values = np.full((self.n_groups, world.n_places), np.inf)
+
+    def trust(self, trust_mult: np.ndarray, online_reach: float) -> np.ndarray:
+        """Trust in smugglers' narratives per perception group, after campaigns and takedowns."""
+        mult = np.bincount(self.origin_group, weights=trust_mult[self.origin_places],
+                           minlength=self.n_groups) / self.origins_per_group
+        return self.behaviour.trust_in_smugglers * mult * (0.5 + 0.5 * online_reach)
+
+    def cost_to_go(self, price, risks, closed, trust):
+        """Perceived cost per leg (groups x legs) and cheapest cost to a destination (groups x places).
+
+        Returns (values, leg_costs): the cost-to-go from each place, and each leg's perceived cost
+        plus the cost-to-go from its end (what a person at its start compares)."""
+        world, behaviour = self.world, self.behaviour
+        seen = 1.0 - trust * (1.0 - behaviour.risk_underestimate)  # share of the real risk a group perceives
+        base = (price + world.days * behaviour.value_of_day_eur
+                + (risks.p_intercept + risks.p_refused) * behaviour.interception_cost_eur)
+        cost = base[None, :] + seen[:, None] * (risks.p_death * behaviour.value_of_life_eur)[None, :]
+        # a preferred corridor can make a crossing feel cheaper, not free: no negative legs, so the
+        # cost-to-go stays well defined
+        pref = world.preference[None, :] + world.nationality_preference[self.group_country]
+        cost = np.maximum(cost + pref, 0.1 * cost + 1.0)
+        cost[:, closed] = np.inf
+        values = self.values.copy()
+        # a less wanted destination is worth less at the end of the road: a higher cost-to-go
+        terminal = -world.appeal[world.is_destination]
+        values[:, world.is_destination] = terminal
+        # value iteration from yesterday's values, on the legs sorted by start place
+        order = world.out_order
+        starts = world.out_start[world.out_count > 0]
+        has_out = np.flatnonzero(world.out_count > 0)
+        cost_sorted, dst_sorted = cost[:, order], world.dst[order]
+        for _ in range(world.n_places + 1):
+            best = np.minimum.reduceat(cost_sorted + values[:, dst_sorted], starts, axis=1)
+            with np.errstate(invalid="ignore"):
+                moved = np.abs(best - values[:, has_out]) > 2.0  # EUR; inf - inf is nan: still unreachable
+            values[:, has_out] = best
+            values[:, world.is_destination] = terminal
+            if not moved.any():
+                break
+        self.values = values
+        return values, cost + values[:, world.dst]
+
+    def choice_probs(self, leg_costs) -> np.ndarray:
+        """Logit choice between a place's outgoing legs: probability per (group, leg)."""
+        world = self.world
+        seg = world.src  # each leg's segment is its start place
+        finite = np.isfinite(leg_costs)
+        costs = np.where(finite, leg_costs, np.inf)
+        mins = np.full((leg_costs.shape[0], world.n_places), np.inf)
+        order, starts = world.out_order, world.out_start[world.out_count > 0]
+        has_out = np.flatnonzero(world.out_count > 0)
+        mins[:, has_out] = np.minimum.reduceat(costs[:, order], starts, axis=1)
+        usable = finite & np.isfinite(mins[:, seg])
+        rel = np.where(usable, costs - np.where(usable, mins[:, seg], 0.0), 0.0)
+        weight = np.where(usable, np.exp(-rel / self.behaviour.route_spread_eur), 0.0)
+        sums = np.zeros((leg_costs.shape[0], world.n_places))
+        sums[:, has_out] = np.add.reduceat(weight[:, order], starts, axis=1)
+        return np.divide(weight, sums[:, seg], out=np.zeros_like(weight), where=sums[:, seg] > 0)
+
+    def choice_table(self, probs):
+        """A sorted key table for picking a leg with one searchsorted over all waiting people."""
+        world = self.world
+        order = world.out_order
+        p_sorted = probs[:, order]
+        seg_sorted = world.src[order]
+        csum = np.cumsum(p_sorted, axis=1)
+        first = world.out_start[seg_sorted]
+        before = np.where(first > 0, csum[:, np.maximum(first - 1, 0)], 0.0)
+        within = np.minimum(csum - before, 1.0)
+        stride = world.n_places + 1
+        keys = (np.arange(probs.shape[0])[:, None] * stride + seg_sorted[None, :] + within).ravel()
+        return keys, stride
+
+    def expected_flows(self, values, leg_costs, demand) -> np.ndarray:
+        """Expected people per day on each leg if nobody waited: sizes the networks at the start."""
+        world, behaviour = self.world, self.behaviour
+        probs = self.choice_probs(leg_costs)  # groups x legs: each nationality's own choices
+        at = np.zeros((self.n_groups, world.n_places))
+        origins, groups = self.origin_places, self.origin_group
+        leave = sigmoid((behaviour.benefit_eur - values[groups, origins]) / behaviour.decision_spread_eur)
+        at[groups, origins] = demand[origins] * np.where(np.isfinite(values[groups, origins]), leave, 0.0)
+        arrive = np.zeros((world.n_legs, world.n_places))
+        arrive[np.arange(world.n_legs), world.dst] = 1.0
+        flows = np.zeros(world.n_legs)
+        for _ in range(4 * world.n_places):
+            at[:, world.is_destination] = 0
+            if at.sum() < 1e-6:
+                break
+            leg_flow = at[:, world.src] * probs
+            flows += leg_flow.sum(axis=0)
+            at = leg_flow @ arrive
+        return flows

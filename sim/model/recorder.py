@@ -1,0 +1,115 @@
+"""Per-day figures of a run, kept in preallocated arrays (model entries; scaled to people on output)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .people import ALTERNATIVE, ARRIVED, DEAD, DETAINED, RETURNED, STATES, STAYED, STRANDED, WAITING
+
+LEG_FLOWS = ("attempts", "crossings", "interceptions", "pushbacks", "deaths", "refused_boarding", "paid",
+             "revenue_eur", "detections")
+LEG_LEVELS = ("price_eur", "capacity", "queue", "p_intercept", "p_death")
+PLACE_FLOWS = ("created", "left", "stayed", "alternatives", "arrivals", "returned", "stranded_new")
+PLACE_LEVELS = ("waiting", "stranded", "detained")
+COUNTRY_FLOWS = ("arrests", "seized_eur", "bribes_eur")
+COUNTRY_LEVELS = ("effectiveness", "corruption", "training")
+# measures counted in model entries, multiplied by the scale on output (the rest are already in
+# people or euros: network capacities, queues and money follow the people they stand for)
+SCALED = {"attempts", "crossings", "interceptions", "pushbacks", "deaths", "refused_boarding", "paid", "revenue_eur", "detections",
+          *PLACE_FLOWS, *PLACE_LEVELS}
+
+
+class Recorder:
+    """The run's figures, day by day. The model hands it what it records; it reads nothing else."""
+
+    def __init__(self, world, days: int, capacity_per_member: float):
+        self.world, self.capacity_per_member = world, capacity_per_member
+        self.day = 0
+        self.leg = {m: np.zeros((days, world.n_legs)) for m in LEG_FLOWS + LEG_LEVELS}
+        self.place = {m: np.zeros((days, world.n_places)) for m in PLACE_FLOWS + PLACE_LEVELS}
+        self.country = {m: np.zeros((days, world.n_countries)) for m in COUNTRY_FLOWS + COUNTRY_LEVELS}
+        self.states = np.zeros((days, len(STATES)), dtype=np.int64)
+        self.networks_active = np.zeros(days, dtype=np.int64)
+        self.networks_dismantled = np.zeros(days, dtype=np.int64)
+        self.network_rows: list[tuple] = []
+        self.dismantled_by_corridor = np.zeros((days, len(world.corridors)), dtype=np.int64)
+        # detections at the bloc's border by corridor and nationality, over the whole run
+        self.detections_by_origin = np.zeros((len(world.corridors), world.n_countries))
+
+    def begin_day(self, day: int):
+        self.day = day
+
+    def leg_add(self, measure, legs, weights=None):
+        if len(legs):
+            self.leg[measure][self.day] += np.bincount(legs, weights=weights, minlength=self.world.n_legs)
+
+    def detections(self, origins, legs):
+        """Tally detections (crossings or bloc interceptions on detection legs) by corridor and nationality
+        (the country of each person's origin place)."""
+        if len(origins):
+            world = self.world
+            nationality = world.place_country[origins]
+            np.add.at(self.detections_by_origin, (world.corridor[legs], nationality), 1)
+            self.leg_add("detections", legs)
+
+    def place_add(self, measure, places):
+        if len(places):
+            self.place[measure][self.day] += np.bincount(places, minlength=self.world.n_places)
+
+    def place_add_counts(self, measure, places, counts):
+        self.place[measure][self.day, places] += counts
+
+    def place_add_n(self, measure, place, n):
+        self.place[measure][self.day, place] += n
+
+    def network_gone(self, net):
+        self.networks_dismantled[self.day] += 1
+        self.dismantled_by_corridor[self.day, net.corridor] += 1
+
+    def end_day(self, pop, market, risks, country_today: dict, smugglers: list, dismantled: list):
+        """The day's stocks and levels: people by state and place, each leg's market and risks, each
+        country's figures, and every network (those in `dismantled` are recorded as no longer active)."""
+        d = self.day
+        a = pop.active
+        n_p = self.world.n_places
+        key = pop.state[a].astype(np.int64) * n_p + pop.place[a]
+        by_place = np.bincount(key, minlength=4 * n_p).reshape(4, n_p)
+        self.place["waiting"][d] = by_place[WAITING]
+        self.place["stranded"][d] = by_place[STRANDED]
+        self.place["detained"][d] = by_place[DETAINED]
+        # final states only ever grow: their stocks are the sums of the day's flows so far
+        today = self.states[d]
+        today[:4] = by_place.sum(axis=1)
+        before = self.states[d - 1] if d > 0 else np.zeros_like(today)
+        today[ARRIVED] = before[ARRIVED] + self.place["arrivals"][d].sum()
+        today[DEAD] = before[DEAD] + self.leg["deaths"][d].sum()
+        today[RETURNED] = before[RETURNED] + self.place["returned"][d].sum()
+        today[ALTERNATIVE] = before[ALTERNATIVE] + self.place["alternatives"][d].sum()
+        today[STAYED] = before[STAYED] + self.place["stayed"][d].sum()
+        leg = self.leg
+        leg["price_eur"][d] = market.price
+        leg["capacity"][d] = market.capacity
+        leg["queue"][d] = market.queue_people
+        leg["p_intercept"][d] = risks.p_intercept
+        leg["p_death"][d] = risks.p_death
+        for name in COUNTRY_LEVELS:
+            self.country[name][d] = country_today[name]
+        nets = list(smugglers)
+        gone = {id(n) for n in dismantled}
+        self.networks_active[d] = len(nets) - len(gone)
+        if nets:
+            # arrests, seizures and bribes of the day, credited to the countries where they happened
+            n_c = self.world.n_countries
+            where = np.concatenate([n.where for n in nets])
+            self.country["arrests"][d] += np.bincount(
+                where, np.concatenate([n.arrested * n.arrest_share for n in nets]), minlength=n_c)
+            self.country["seized_eur"][d] += np.bincount(
+                where, np.concatenate([n.seized * n.seize_share for n in nets]), minlength=n_c)
+            self.country["bribes_eur"][d] += np.bincount(
+                np.concatenate([n.control for n in nets]), np.concatenate([n.leg_bribes for n in nets]),
+                minlength=n_c)
+        rows = self.network_rows
+        for net in nets:
+            rows.append((d, net.unique_id, net.corridor, net.members, net.capital,
+                         net.members * self.capacity_per_member, net.markup, net.revenue, net.bribes, net.seized,
+                         net.arrested, net.reach, id(net) not in gone))
