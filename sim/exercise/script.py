@@ -135,15 +135,15 @@ class ExerciseScript(Strict):
     @model_validator(mode="after")
     def _references(self):
         if ".." in Path(self.base_scenario).parts or self.base_scenario.startswith("/"):
-            raise ValueError("base_scenario must be a path inside scenarios/ (no '..', not absolute)")
+            raise ValueError("base_scenario: must be a path inside scenarios/ (no '..', not absolute)")
         if self.days_per_round * self.rounds > 3650:
-            raise ValueError("days_per_round x rounds must be at most 3650 days")
+            raise ValueError("rounds: days_per_round x rounds must be at most 3650 days")
         _unique([t.name for t in self.teams], "teams", "team name")
         owner: dict[str, str] = {}
         for t in self.teams:
             for c in t.countries:
                 if c in owner:
-                    raise ValueError(f"country {c} is in teams {owner[c]!r} and {t.name!r}: give it to one team")
+                    raise ValueError(f"teams: country {c} is in teams {owner[c]!r} and {t.name!r}: give it to one team")
                 owner[c] = t.name
         _unique([i.id for i in self.injects], "injects", "inject id")
         _unique([o.id for o in self.objectives], "objectives", "objective id")
