@@ -44,7 +44,7 @@ from .compare import interval, run_ensemble
 from .errors import InputError
 from .network import RouteNetwork, load_network
 from .files import atomic_write
-from .scenario import _format, check_against_network, parse_scenario, scenario_data
+from .scenario import check_against_network, parse_scenario, scenario_data, validation_problem
 
 # ------------------------------------------------------------------ the targets file
 
@@ -121,7 +121,7 @@ def load_targets(path: str | Path) -> tuple[TargetSpec, Targets]:
     except yaml.YAMLError as exc:
         raise InputError(path, None, f"broken YAML: {getattr(exc, 'problem', exc)}") from None
     except ValidationError as exc:
-        where, msg = _format(exc)
+        where, msg = validation_problem(exc)
         raise InputError(path, f"field '{where}'", msg) from None
     folder = path.parent
     try:

@@ -89,7 +89,7 @@ def shipped_validation():
 def test_validation_doc_matches_the_command(shipped_validation):
     """docs/validation.md shows the table `python -m sim validate-data --markdown docs/validation.md` writes."""
     from sim.calibration import validation_markdown
-    from sim.calibration_cli import DOC_END, DOC_START
+    from sim.cli.calibrate import DOC_END, DOC_START
 
     doc = (ROOT / "docs" / "validation.md").read_text()
     shown = doc[doc.index(DOC_START) + len(DOC_START):doc.index(DOC_END)].strip()

@@ -8,15 +8,15 @@ from typing import Optional
 
 import typer
 
-from .errors import InputError
+from ..errors import InputError
+from .common import fail as _fail
+from .common import progress_bar as _bar
 
 DEFAULT_TARGETS = Path("data/targets_europe_2023.yaml")
 DOC_START, DOC_END = "<!-- validate-data:start -->", "<!-- validate-data:end -->"
 
 
 def register(app: typer.Typer) -> None:
-    from .cli import _bar, _fail
-
     @app.command()
     def calibrate(
         targets: Path = typer.Option(DEFAULT_TARGETS, help="targets file (which figures, which scenario)"),
@@ -29,10 +29,10 @@ def register(app: typer.Typer) -> None:
         write: bool = typer.Option(True, help="write the fitted values where the baseline reads them"),
     ):
         """Fit the baseline's free parameters to the 2023 figures; resumable; writes a report."""
-        from .calibration import calibrate as fit
-        from .calibration import check, load_targets, write_fitted
-        from .network import load_network
-        from .scenario import parse_scenario, scenario_data
+        from ..calibration import calibrate as fit
+        from ..calibration import check, load_targets, write_fitted
+        from ..network import load_network
+        from ..scenario import parse_scenario, scenario_data
 
         try:
             spec, tg = load_targets(targets)
@@ -48,7 +48,7 @@ def register(app: typer.Typer) -> None:
                                     progress=update, log=typer.echo)
         except InputError as exc:
             _fail(str(exc))
-        from .calibration import best_key
+        from ..calibration import best_key
 
         chosen = max(history, key=best_key)
         rows = check(chosen["sim"], tg)
@@ -82,7 +82,7 @@ def register(app: typer.Typer) -> None:
         strict: bool = typer.Option(False, help="exit 1 when a target is not met"),
     ):
         """Simulated vs real figures per route, with the ensemble's 95 % interval."""
-        from .calibration import load_targets, validate, validation_markdown
+        from ..calibration import load_targets, validate, validation_markdown
 
         try:
             spec, tg = load_targets(targets)
@@ -103,7 +103,7 @@ def register(app: typer.Typer) -> None:
 
 
 def write_section(path: Path, table: str) -> None:
-    from .files import atomic_write
+    from ..files import atomic_write
 
     text = path.read_text() if path.exists() else f"{DOC_START}\n{DOC_END}\n"
     if DOC_START not in text:
