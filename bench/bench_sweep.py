@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import multiprocessing
 import os
 import shutil
 import statistics
@@ -95,7 +94,8 @@ def write_experiment(workdir: Path, scenario: Path, runs: int, scale: int, days:
 def time_direct(plan, indices, state, workdir) -> None:
     """Time run() called directly (same scenario, seed and network as the sweep's run) for these run indices."""
     from sim import run
-    from sim.experiments.worker import point_scenario, release
+    from sim.execute import release
+    from sim.experiments.worker import point_scenario
 
     scenario = point_scenario(plan.context, plan.points[0])
     for i in indices:
@@ -153,21 +153,22 @@ def run_call_seconds(out: Path) -> list[float]:
 
 
 def memory_local(plan, n: int) -> list[float]:
-    """RSS (MB) of one spawned worker process after each of n runs."""
-    import concurrent.futures as cf
-
+    """RSS (MB) of one local worker process of the runner after each of n runs."""
     import psutil
 
-    from sim.experiments.worker import execute_local, init_process, worker_info
+    from sim.execute import ProcessEngine, worker_info
+    from sim.experiments.worker import execute
 
-    ctx = multiprocessing.get_context("spawn")
-    with cf.ProcessPoolExecutor(1, mp_context=ctx, initializer=init_process, initargs=(plan.context,)) as pool:
-        proc = psutil.Process(pool.submit(worker_info).result()["pid"])
+    engine = ProcessEngine(execute, plan.context, 1)
+    try:
+        proc = psutil.Process(engine.pool.submit(worker_info).result()["pid"])
         rss = []
         for i in range(n):
             r = plan.runs[i % len(plan.runs)]
-            pool.submit(execute_local, (r, plan.points[r.point])).result()
+            engine.submit((r, plan.points[r.point])).result()
             rss.append(proc.memory_info().rss / 2**20)
+    finally:
+        engine.close()
     return rss
 
 
@@ -176,7 +177,8 @@ def memory_dask(plan, n: int) -> list[float]:
     import psutil
     from distributed import Client, LocalCluster
 
-    from sim.experiments.worker import execute, worker_info
+    from sim.execute import worker_info
+    from sim.experiments.worker import execute
 
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
                       dashboard_address=None) as cluster, Client(cluster) as client:

@@ -2,7 +2,7 @@
 
 Method: iterative proportional fitting by damped fixed-point updates on ensemble means (a simple form
 of stochastic approximation). Each iteration runs an ensemble of the current scenario with fixed
-seeds (common random numbers between iterations), compares it with the targets, and moves each free
+seeds (common random numbers between iterations), compares it with the observed figures, and moves each free
 parameter by the log-ratio of target to simulation, damped:
 
 - demand per origin          <- detections by nationality, summed over routes (row margins)
@@ -44,9 +44,9 @@ from .compare import interval, run_ensemble
 from .errors import InputError
 from .network import RouteNetwork, load_network
 from .files import atomic_write
-from .scenario import _format, check_against_network, parse_scenario, scenario_data
+from .scenario import check_against_network, parse_scenario, scenario_data, validation_problem
 
-# ------------------------------------------------------------------ the targets file
+# ------------------------------------------------------------------ the observed figures file
 
 
 class _Strict(BaseModel):
@@ -78,7 +78,7 @@ class OnwardSpec(_Strict):
     detection: list[str] = Field(min_length=1)
 
 
-class TargetSpec(_Strict):
+class ObservedSpec(_Strict):
     name: str
     scenario: str
     write_to: str
@@ -93,7 +93,7 @@ class TargetSpec(_Strict):
 
 
 @dataclass
-class Targets:
+class Observed:
     """Numbers to fit, resolved from the data files."""
 
     routes: dict[str, list[str]]  # route -> corridors
@@ -111,17 +111,17 @@ class Targets:
     fee_for: list[str] = field(default_factory=list)  # routes whose fee factor also follows their detections
 
 
-def load_targets(path: str | Path) -> tuple[TargetSpec, Targets]:
+def load_observed(path: str | Path) -> tuple[ObservedSpec, Observed]:
     path = Path(path)
     if not path.exists():
         raise InputError(path, None, "file not found")
     try:
         raw = yaml.safe_load(path.read_text())
-        spec = TargetSpec.model_validate(raw)
+        spec = ObservedSpec.model_validate(raw)
     except yaml.YAMLError as exc:
         raise InputError(path, None, f"broken YAML: {getattr(exc, 'problem', exc)}") from None
     except ValidationError as exc:
-        where, msg = _format(exc)
+        where, msg = validation_problem(exc)
         raise InputError(path, f"field '{where}'", msg) from None
     folder = path.parent
     try:
@@ -169,7 +169,7 @@ def load_targets(path: str | Path) -> tuple[TargetSpec, Targets]:
     fees = {code: tuple(r.fee_eur) for code, r in spec.routes.items() if r.fee_eur}
     icp = spec.interception
     interception = (icp.corridor, tuple(icp.countries), icp.intercepted / icp.departures, icp.tolerance) if icp else None
-    targets = Targets({c: r.corridors for c, r in spec.routes.items()}, detections, by_origin, deaths, fees,
+    observed = Observed({c: r.corridors for c, r in spec.routes.items()}, detections, by_origin, deaths, fees,
                       interception, dict(spec.enforcement_for_detections), spec.detections_tolerance,
                       spec.deaths_tolerance,
                       {k: (a.arrivals, a.tolerance) for k, a in spec.destinations.items()},
@@ -182,7 +182,7 @@ def load_targets(path: str | Path) -> tuple[TargetSpec, Targets]:
         for code in (later, o.after):
             if code not in spec.routes:
                 raise InputError(path, f"field 'onward.{later}'", f"route {code} is not in 'routes'")
-    return spec, targets
+    return spec, observed
 
 
 def _count(dead: pd.DataFrame, route: str, path, code) -> float:
@@ -219,22 +219,22 @@ def measure(res, routes: dict[str, list[str]], interception_legs: tuple[str, ...
     return out
 
 
-def interception_legs(network: RouteNetwork, targets: Targets) -> tuple[str, ...]:
-    if not targets.interception:
+def interception_legs(network: RouteNetwork, observed: Observed) -> tuple[str, ...]:
+    if not observed.interception:
         return ()
-    corridor, countries, _, _ = targets.interception
+    corridor, countries, _, _ = observed.interception
     legs = network.legs
     sel = (legs["corridor"] == corridor) & legs["control_iso3"].isin(countries) & (legs["mode"] == "sea")
     return tuple(legs.loc[sel, "id"])
 
 
-def ensemble_means(runs: list[dict], targets: Targets) -> dict:
+def ensemble_means(runs: list[dict], observed: Observed) -> dict:
     def mean(get):
         vals = [get(r) for r in runs]
         vals = [v for v in vals if v is not None]
         return float(np.mean(vals)) if vals else None
 
-    codes = list(targets.routes)
+    codes = list(observed.routes)
     means = {
         "detections": {c: mean(lambda r, c=c: r["detections"][c]) for c in codes},
         "deaths": {c: mean(lambda r, c=c: r["deaths"][c]) for c in codes},
@@ -244,10 +244,10 @@ def ensemble_means(runs: list[dict], targets: Targets) -> dict:
     for c in codes:
         nats = set().union(*(r["by_origin"][c].keys() for r in runs))
         means["by_origin"][c] = {n: float(np.mean([r["by_origin"][c].get(n, 0.0) for r in runs])) for n in nats}
-    if targets.interception:
+    if observed.interception:
         means["interception"] = mean(lambda r: r["interception"])
-    if targets.arrivals:
-        means["arrivals"] = {k: mean(lambda r, k=k: r["arrivals"][k]) for k in targets.arrivals}
+    if observed.arrivals:
+        means["arrivals"] = {k: mean(lambda r, k=k: r["arrivals"][k]) for k in observed.arrivals}
     return means
 
 
@@ -282,12 +282,12 @@ class Parameters:
         return self.__dict__.copy()
 
 
-def initial_parameters(data: dict, network: RouteNetwork, targets: Targets) -> Parameters:
-    corridors = [c for cs in targets.routes.values() for c in cs]
+def initial_parameters(data: dict, network: RouteNetwork, observed: Observed) -> Parameters:
+    corridors = [c for cs in observed.routes.values() for c in cs]
     over = data.get("corridors") or {}
     countries = data.get("countries") or {}
-    icp = (targets.interception[1] if targets.interception else ()) + tuple(
-        k for ks in targets.enforcement_for.values() for k in ks)
+    icp = (observed.interception[1] if observed.interception else ()) + tuple(
+        k for ks in observed.enforcement_for.values() for k in ks)
     defaults = network.countries
     return Parameters(
         demand={d["origin"]: float(d["per_year"]) for d in data["demand"]},
@@ -297,15 +297,15 @@ def initial_parameters(data: dict, network: RouteNetwork, targets: Targets) -> P
         enforcement={k: float((countries.get(k) or {}).get("enforcement", defaults.loc[k, "enforcement"])) for k in icp},
         corruption={k: float((countries.get(k) or {}).get("corruption", defaults.loc[k, "corruption"])) for k in icp},
         nationality={nat: {code: float((data.get("nationality_preferences") or {}).get(nat, {}).get(cs[0], 0.0))
-                           for code, cs in targets.routes.items() if nat in targets.by_origin[code]}
-                     for nat in sorted({n for d in targets.by_origin.values() for n in d})},
-        routes_of=dict(targets.routes),
+                           for code, cs in observed.routes.items() if nat in observed.by_origin[code]}
+                     for nat in sorted({n for d in observed.by_origin.values() for n in d})},
+        routes_of=dict(observed.routes),
         appeal={k: float(((data.get("destinations") or {}).get(k) or {}).get("appeal_eur", 0.0))
-                for k in targets.arrivals},
-        detection={k: _detection_start(data, network, k) for _, ks in targets.onward.values() for k in ks},
+                for k in observed.arrivals},
+        detection={k: _detection_start(data, network, k) for _, ks in observed.onward.values() for k in ks},
         budget={d["origin"]: float(d.get("budget_eur", 3000.0)) for d in data["demand"]},
         pushback={k: float((countries.get(k) or {}).get("pushback", defaults.loc[k, "pushback"]))
-                  for ks in targets.enforcement_for.values() for k in ks},
+                  for ks in observed.enforcement_for.values() for k in ks},
     )
 
 
@@ -356,16 +356,16 @@ def apply(data: dict, p: Parameters) -> dict:
     return out
 
 
-def update(p: Parameters, sim: dict, targets: Targets, network: RouteNetwork, spread: float, damping: float = 0.7):
+def update(p: Parameters, sim: dict, observed: Observed, network: RouteNetwork, spread: float, damping: float = 0.7):
     """One damped fixed-point step of every free parameter towards its target."""
     a = damping
     origin_country = network.places.set_index("id")["iso3"]
     # demand: a nationality's detections over all routes <- its total where it is listed (the floors
     # put on the other routes are upper bounds, not counts: summed, they would inflate small nationalities)
     want, got = {}, {}
-    for code in targets.routes:
-        for nat in targets.listed.get(code, targets.by_origin[code]):
-            want[nat] = want.get(nat, 0.0) + targets.by_origin[code][nat]
+    for code in observed.routes:
+        for nat in observed.listed.get(code, observed.by_origin[code]):
+            want[nat] = want.get(nat, 0.0) + observed.by_origin[code][nat]
         for nat, v in sim["by_origin"][code].items():
             got[nat] = got.get(nat, 0.0) + v
     for origin in p.demand:
@@ -383,8 +383,8 @@ def update(p: Parameters, sim: dict, targets: Targets, network: RouteNetwork, sp
         fitted = []
         for code in routes:
             s = sim["by_origin"][code].get(nat, 0.0)
-            target = targets.by_origin[code][nat]
-            listed = nat in targets.listed.get(code, [nat])
+            target = observed.by_origin[code][nat]
+            listed = nat in observed.listed.get(code, [nat])
             # a route where the nationality is not listed only has an upper bound: below it, leave it be
             # (else a route it cannot reach drifts to the bound and drags the others through the centring)
             if not listed and s <= target:
@@ -405,54 +405,54 @@ def update(p: Parameters, sim: dict, targets: Targets, network: RouteNetwork, sp
             routes[code] = float(np.clip(routes[code] - mean, -PREFERENCE_BOUND * spread, PREFERENCE_BOUND * spread))
     # death risk per route or group of routes: fitted as deaths per detection, so that a route whose
     # flow is still too small is not made deadlier (which would shrink its flow further)
-    for codes, (low, target, high) in targets.deaths.items():
+    for codes, (low, target, high) in observed.deaths.items():
         s = sum(sim["deaths"][c] for c in codes)
-        flow_real = sum(targets.detections[c] for c in codes)
+        flow_real = sum(observed.detections[c] for c in codes)
         flow_sim = sum(sim["detections"][c] for c in codes)
         if flow_sim <= 0:
             continue
         ratio = (target / flow_real) / (s / flow_sim) if s > 0 else 2.0
         for code in codes:
-            for c in targets.routes[code]:
+            for c in observed.routes[code]:
                 p.risk[c] = float(np.clip(p.risk[c] * np.clip(ratio, 0.25, 4.0) ** a, 0.02, 10.0))
     # fees: only when outside the published range, towards its geometric middle; inside it, the
     # routes named in fee_for_detections follow their detections (where fees are known only to a
     # factor of ten, what people can pay decides how far they get and how often they try again)
-    for code, (low, high) in targets.fees.items():
+    for code, (low, high) in observed.fees.items():
         s = sim["fee"][code]
         if s and not (low <= s <= high):
-            for c in targets.routes[code]:
+            for c in observed.routes[code]:
                 p.fee[c] *= (math.sqrt(low * high) / s) ** a
-        elif s and code in targets.fee_for:
+        elif s and code in observed.fee_for:
             d = sim["detections"][code]
-            ratio = float(np.clip(d / targets.detections[code], 0.5, 2.0)) if d > 0 else 0.5
-            for c in targets.routes[code]:
+            ratio = float(np.clip(d / observed.detections[code], 0.5, 2.0)) if d > 0 else 0.5
+            for c in observed.routes[code]:
                 p.fee[c] *= ratio ** (0.5 * a)
     # enforcement at a route's border: more interceptions, more repeat attempts, more detections
-    for code, countries in targets.enforcement_for.items():
+    for code, countries in observed.enforcement_for.items():
         s = sim["detections"][code]
-        ratio = targets.detections[code] / s if s > 0 else 2.0
+        ratio = observed.detections[code] / s if s > 0 else 2.0
         for k in countries:
             _raise_enforcement(p, k, float(np.clip(ratio, 0.5, 2.0)) ** (0.5 * a))
             # ... and the share pushed straight back, who try again at once (not known: fitted)
             if k in p.pushback:
                 p.pushback[k] = float(np.clip(p.pushback[k] * float(np.clip(ratio, 0.5, 2.0)) ** (0.5 * a), 0.0, 1.0))
     # interception share: enforcement first, then corruption once enforcement is at its maximum
-    if targets.interception and sim.get("interception"):
-        ratio = targets.interception[2] / sim["interception"]
-        for k in targets.interception[1]:
+    if observed.interception and sim.get("interception"):
+        ratio = observed.interception[2] / sim["interception"]
+        for k in observed.interception[1]:
             _raise_enforcement(p, k, ratio ** a)
     # a destination's appeal: too few arrivals there, make it more wanted (in steps of the route spread)
-    for place, (want_n, _) in targets.arrivals.items():
+    for place, (want_n, _) in observed.arrivals.items():
         got_n = sim["arrivals"][place]
         err = float(np.log(want_n / got_n)) if got_n > 0 else 1.0
         p.appeal[place] = float(np.clip(p.appeal[place] + a * spread * np.clip(err, -1.0, 1.0),
                                         -8.0 * spread, 8.0 * spread))
     # detection at the first border: the nationalities listed on both routes are detected too often
     # there (compared with the route that follows), so more of them cross it unseen; only counts change
-    for later, (first, countries) in targets.onward.items():
-        both = set(targets.listed.get(later, [])) & set(targets.listed.get(first, []))
-        want_r = sum(targets.by_origin[later][n] for n in both) / sum(targets.by_origin[first][n] for n in both)
+    for later, (first, countries) in observed.onward.items():
+        both = set(observed.listed.get(later, [])) & set(observed.listed.get(first, []))
+        want_r = sum(observed.by_origin[later][n] for n in both) / sum(observed.by_origin[first][n] for n in both)
         s_later = sum(sim["by_origin"][later].get(n, 0.0) for n in both)
         s_first = sum(sim["by_origin"][first].get(n, 0.0) for n in both)
         ratio = (s_later / s_first) / want_r if s_later > 0 and s_first > 0 else 0.5
@@ -462,7 +462,7 @@ def update(p: Parameters, sim: dict, targets: Targets, network: RouteNetwork, sp
         # same ratio fits its origins' mean budget, within what a whole journey is reported to cost
         for nat in both:
             s_l, s_f = sim["by_origin"][later].get(nat, 0.0), sim["by_origin"][first].get(nat, 0.0)
-            want_n = targets.by_origin[later][nat] / targets.by_origin[first][nat]
+            want_n = observed.by_origin[later][nat] / observed.by_origin[first][nat]
             r = want_n / (s_l / s_f) if s_l > 0 and s_f > 0 else 2.0
             for origin in p.budget:
                 if origin_country[origin] == nat:
@@ -480,38 +480,38 @@ def _raise_enforcement(p: Parameters, k: str, factor: float) -> None:
     p.enforcement[k] = float(np.clip(e, 0.01, 1.0))
 
 
-# ------------------------------------------------------------------ checking against the targets
+# ------------------------------------------------------------------ checking against the observed figures
 
 
-def check(sim: dict, targets: Targets) -> list[dict]:
-    """One row per target: simulated, real, and whether the simulation is within the tolerance."""
+def check(sim: dict, observed: Observed) -> list[dict]:
+    """One row per observed figure: simulated, real, and whether the simulation is within the tolerance."""
     rows = []
-    for code in targets.routes:
-        real, s = targets.detections[code], sim["detections"][code]
-        rows.append({"target": "detections", "route": code, "real": real, "sim": s,
-                     "ok": abs(s - real) <= targets.detections_tolerance * real})
-    for codes, (low, target, high) in targets.deaths.items():
+    for code in observed.routes:
+        real, s = observed.detections[code], sim["detections"][code]
+        rows.append({"figure": "detections", "route": code, "real": real, "sim": s,
+                     "ok": abs(s - real) <= observed.detections_tolerance * real})
+    for codes, (low, target, high) in observed.deaths.items():
         s = sum(sim["deaths"][c] for c in codes)
-        rows.append({"target": "dead and missing", "route": "+".join(codes), "real": target, "low": low,
+        rows.append({"figure": "dead and missing", "route": "+".join(codes), "real": target, "low": low,
                      "high": high, "sim": s, "ok": low <= s <= high})
-    for code, (low, high) in targets.fees.items():
+    for code, (low, high) in observed.fees.items():
         s = sim["fee"][code]
-        rows.append({"target": "fee (EUR)", "route": code, "low": low, "high": high, "sim": s,
+        rows.append({"figure": "fee (EUR)", "route": code, "low": low, "high": high, "sim": s,
                      "ok": s is not None and low <= s <= high})
-    for code in targets.routes:
+    for code in observed.routes:
         # the data's top ten (not the floors put on the others) stand for the route in proportion
-        listed = targets.listed.get(code) or list(targets.by_origin[code])
-        d = mix_distance(sim["by_origin"][code], {n: targets.by_origin[code][n] for n in listed})
-        rows.append({"target": "origin mix", "route": code, "sim": d["distance"], "real": 0.0,
+        listed = observed.listed.get(code) or list(observed.by_origin[code])
+        d = mix_distance(sim["by_origin"][code], {n: observed.by_origin[code][n] for n in listed})
+        rows.append({"figure": "origin mix", "route": code, "sim": d["distance"], "real": 0.0,
                      "top": d["top"], "ok": d["distance"] <= 0.35 and d["top_present"]})
-    if targets.interception:
-        _, _, share, tol = targets.interception
+    if observed.interception:
+        _, _, share, tol = observed.interception
         s = sim.get("interception") or 0.0
-        rows.append({"target": "interception share", "route": targets.interception[0], "real": share, "sim": s,
+        rows.append({"figure": "interception share", "route": observed.interception[0], "real": share, "sim": s,
                      "ok": abs(s - share) <= tol * share})
-    for place, (real, tol) in targets.arrivals.items():
+    for place, (real, tol) in observed.arrivals.items():
         s = sim["arrivals"][place]
-        rows.append({"target": "arrivals", "route": place, "real": real, "sim": s, "tolerance": tol,
+        rows.append({"figure": "arrivals", "route": place, "real": real, "sim": s, "tolerance": tol,
                      "ok": abs(s - real) <= tol * real})
     return rows
 
@@ -533,7 +533,7 @@ def _hash(*parts) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
-def calibrate(data: dict, network: RouteNetwork, targets: Targets, *, source: str, iterations: int = 20,
+def calibrate(data: dict, network: RouteNetwork, observed: Observed, *, source: str, iterations: int = 20,
               replicates: int = 4, scale: int = 10, first_seed: int = 1000, workers: int = 1,
               damping: float = 0.7, state_dir: Path | None = None, progress=None,
               log=None) -> tuple[Parameters, list[dict]]:
@@ -542,17 +542,17 @@ def calibrate(data: dict, network: RouteNetwork, targets: Targets, *, source: st
     With `state_dir`, every finished iteration is saved (write, then rename) and a rerun with the
     same inputs continues where it stopped."""
     spread = parse_scenario(data, source).behaviour.route_spread_eur
-    legs = interception_legs(network, targets)
+    legs = interception_legs(network, observed)
     key = _hash(data, {k: (v if k != "deaths" else {"+".join(g): x for g, x in v.items()})
-                       for k, v in targets.__dict__.items()}, replicates, scale, first_seed, damping)
+                       for k, v in observed.__dict__.items()}, replicates, scale, first_seed, damping)
     state_file = state_dir / "calibration_state.json" if state_dir else None
-    p, history = initial_parameters(data, network, targets), []
+    p, history = initial_parameters(data, network, observed), []
     if state_file and state_file.exists():
         state = json.loads(state_file.read_text())
         if state.get("key") == key:
             p, history = Parameters(**state["parameters"]), state["history"]
     seeds = range(first_seed, first_seed + replicates)
-    fn = partial(measure, routes=targets.routes, interception_legs=legs, places=tuple(targets.arrivals))
+    fn = partial(measure, routes=observed.routes, interception_legs=legs, places=tuple(observed.arrivals))
     while len(history) < iterations:
         k = len(history)
         scenario = parse_scenario(apply(data, p), source)
@@ -560,17 +560,17 @@ def calibrate(data: dict, network: RouteNetwork, targets: Targets, *, source: st
         runs = run_ensemble(scenario, seeds, scale=scale, workers=workers, measure=fn,
                             progress=(lambda d, n, k=k: progress(k * replicates + d, iterations * replicates))
                             if progress else None)
-        sim = ensemble_means(runs, targets)
-        rows = check(sim, targets)
-        errors = [abs(r["sim"] - r["real"]) / r["real"] for r in rows if r["target"] == "detections"]
+        sim = ensemble_means(runs, observed)
+        rows = check(sim, observed)
+        errors = [abs(r["sim"] - r["real"]) / r["real"] for r in rows if r["figure"] == "detections"]
         error = max(errors)
         history.append({"iteration": k, "parameters": p.to_json(), "max_detection_error": error,
                         "mean_detection_error": float(np.mean(errors)),
                         "within_targets": sum(r["ok"] for r in rows), "targets": len(rows), "sim": sim})
         if log:
-            log(f"iteration {k}: {history[-1]['within_targets']}/{len(rows)} targets met, "
+            log(f"iteration {k}: {history[-1]['within_targets']}/{len(rows)} figures matched, "
                 f"largest detection error {error:.1%}")
-        p = update(Parameters(**json.loads(json.dumps(p.to_json()))), sim, targets, network, spread, damping)
+        p = update(Parameters(**json.loads(json.dumps(p.to_json()))), sim, observed, network, spread, damping)
         if state_file:
             state_dir.mkdir(parents=True, exist_ok=True)
             payload = {"key": key, "parameters": p.to_json(), "history": history}
@@ -580,11 +580,11 @@ def calibrate(data: dict, network: RouteNetwork, targets: Targets, *, source: st
 
 
 def best_key(h: dict):
-    """Most targets met, then the smallest averaged relative difference of detections."""
+    """Most figures matched, then the smallest averaged relative difference of detections."""
     return (h["within_targets"], -h.get("mean_detection_error", h["max_detection_error"]))
 
 
-def write_fitted(p: Parameters, path: Path, targets_path: Path, history: list[dict], data: dict) -> None:
+def write_fitted(p: Parameters, path: Path, observed_path: Path, history: list[dict], data: dict) -> None:
     best = max(history, key=best_key)
     budgets = {d["origin"]: d.get("budget_eur") for d in data["demand"]} | {o: round(v) for o, v in p.budget.items()}
     body = {
@@ -605,8 +605,8 @@ def write_fitted(p: Parameters, path: Path, targets_path: Path, history: list[di
             body["countries"].setdefault(k, {})["detection_share"] = round(v, 4)
         for k, v in p.pushback.items():
             body["countries"].setdefault(k, {})["pushback"] = round(v, 4)
-    head = (f"# Fitted by `python -m sim calibrate` on {date.today().isoformat()} to {targets_path.name}\n"
-            f"# (best of {len(history)} iterations: {best['within_targets']}/{best['targets']} targets met).\n"
+    head = (f"# Fitted by `python -m sim calibrate` on {date.today().isoformat()} to {observed_path.name}\n"
+            f"# (best of {len(history)} iterations: {best['within_targets']}/{best['targets']} figures matched).\n"
             "# Do not edit by hand: rerun the calibration. baseline.yaml reads this file as its base.\n")
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, lambda f: Path(f).write_text(head + yaml.safe_dump(body, sort_keys=False)))
@@ -622,32 +622,32 @@ class Validation:
     settings: dict
 
 
-def validate(scenario_path: Path, targets: Targets, *, replicates: int = 8, scale: int = 10,
+def validate(scenario_path: Path, observed: Observed, *, replicates: int = 8, scale: int = 10,
              first_seed: int = 1, workers: int = 1, progress=None) -> Validation:
     data = scenario_data(scenario_path)
     scenario = parse_scenario(data, scenario_path)
     network = load_network(scenario.network_path())
     check_against_network(scenario, network)
-    fn = partial(measure, routes=targets.routes, interception_legs=interception_legs(network, targets),
-                 places=tuple(targets.arrivals))
+    fn = partial(measure, routes=observed.routes, interception_legs=interception_legs(network, observed),
+                 places=tuple(observed.arrivals))
     runs = run_ensemble(scenario, range(first_seed, first_seed + replicates), scale=scale, workers=workers,
                         measure=fn, progress=progress)
-    sim = ensemble_means(runs, targets)
-    rows = check(sim, targets)
+    sim = ensemble_means(runs, observed)
+    rows = check(sim, observed)
     # add the ensemble's 95 % interval to each simulated figure
     for r in rows:
-        if r["target"] == "detections":
+        if r["figure"] == "detections":
             r["low_sim"], r["high_sim"] = interval([x["detections"][r["route"]] for x in runs])[1:]
-        elif r["target"] == "dead and missing":
+        elif r["figure"] == "dead and missing":
             codes = r["route"].split("+")
             r["low_sim"], r["high_sim"] = interval([sum(x["deaths"][c] for c in codes) for x in runs])[1:]
-        elif r["target"] == "fee (EUR)":
+        elif r["figure"] == "fee (EUR)":
             r["low_sim"], r["high_sim"] = interval([x["fee"][r["route"]] for x in runs])[1:]
-        elif r["target"] == "interception share":
+        elif r["figure"] == "interception share":
             r["low_sim"], r["high_sim"] = interval([x["interception"] for x in runs])[1:]
-        elif r["target"] == "arrivals":
+        elif r["figure"] == "arrivals":
             r["low_sim"], r["high_sim"] = interval([x["arrivals"][r["route"]] for x in runs])[1:]
-    det = [r for r in rows if r["target"] == "detections"]
+    det = [r for r in rows if r["figure"] == "detections"]
     ard = float(np.mean([abs(r["sim"] - r["real"]) / r["real"] for r in det]))
     settings = {"scenario": str(scenario_path), "replicates": replicates, "scale": scale,
                 "seeds": f"{first_seed}-{first_seed + replicates - 1}"}
@@ -664,7 +664,7 @@ def validation_markdown(v: Validation) -> str:
            "| route | Frontex detections 2023 | simulated (mean) | 95 % interval | relative difference | within ±15 % |",
            "|---|---:|---:|---:|---:|:---:|"]
     for r in v.rows:
-        if r["target"] == "detections":
+        if r["figure"] == "detections":
             out.append(f"| {r['route']} | {n(r['real'])} | {n(r['sim'])} | {n(r['low_sim'])} - {n(r['high_sim'])} | "
                        f"{(r['sim'] - r['real']) / r['real']:+.1%} | {'yes' if r['ok'] else 'NO'} |")
     out += ["", f"Averaged relative difference over the routes (the metric Flee reports): "
@@ -672,28 +672,28 @@ def validation_markdown(v: Validation) -> str:
             "| dead and missing | band (IOM low - target - high) | simulated (mean) | 95 % interval | inside |",
             "|---|---:|---:|---:|:---:|"]
     for r in v.rows:
-        if r["target"] == "dead and missing":
+        if r["figure"] == "dead and missing":
             out.append(f"| {r['route']} | {n(r['low'])} - {n(r['real'])} - {n(r['high'])} | {n(r['sim'])} | "
                        f"{n(r['low_sim'])} - {n(r['high_sim'])} | {'yes' if r['ok'] else 'NO'} |")
     out += ["", "| fee on the border crossing (EUR) | published range | simulated (mean) | inside |", "|---|---:|---:|:---:|"]
     for r in v.rows:
-        if r["target"] == "fee (EUR)":
+        if r["figure"] == "fee (EUR)":
             out.append(f"| {r['route']} | {n(r['low'])} - {n(r['high'])} | {n(r['sim'])} | {'yes' if r['ok'] else 'NO'} |")
     out += ["", "| origin mix | data's top three | distance (total variation, 0 = same shares) | top three among the model's top five, distance <= 0.35 |",
             "|---|---|---:|:---:|"]
     for r in v.rows:
-        if r["target"] == "origin mix":
+        if r["figure"] == "origin mix":
             out.append(f"| {r['route']} | {', '.join(r['top'])} | {r['sim']:.2f} | {'yes' if r['ok'] else 'NO'} |")
     for r in v.rows:
-        if r["target"] == "interception share":
+        if r["figure"] == "interception share":
             out += ["", f"Share of departures intercepted on the {r['route']} (UNODC 2023: {r['real']:.0%}): "
                     f"simulated {r['sim']:.0%} ({r['low_sim']:.0%} - {r['high_sim']:.0%}), "
                     f"{'within' if r['ok'] else 'OUTSIDE'} the tolerance."]
     for r in v.rows:
-        if r["target"] == "arrivals":
+        if r["figure"] == "arrivals":
             out += ["", f"Arrivals at {r['route']} (real {n(r['real'])}): simulated {n(r['sim'])} "
                     f"({n(r['low_sim'])} - {n(r['high_sim'])}), {'within' if r['ok'] else 'OUTSIDE'} "
                     f"±{r['tolerance']:.0%}."]
     met = sum(r["ok"] for r in v.rows)
-    out += ["", f"{met} of {len(v.rows)} targets met."]
+    out += ["", f"{met} of {len(v.rows)} figures matched."]
     return "\n".join(out)

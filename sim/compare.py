@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from .run import run
+from .execute import Job, run_jobs
 from .scenario import Scenario
-
-KPIS = ("attempts", "arrivals", "interceptions", "deaths", "deaths_per_1000_attempts", "detections", "stranded",
-        "alternatives_taken", "smuggler_revenue_eur", "proceeds_seized_eur", "bribes_eur", "arrests",
-        "networks_dismantled", "mean_fee_eur", "cost_eur")
+from .stats import interval
+from .vocabulary import KPIS
 
 
 def summary_only(res) -> dict:
@@ -46,44 +42,13 @@ def ensemble_summary(runs: list[dict]) -> dict:
     }
 
 
-def _one(args):
-    scenario, seed, days, scale, measure = args
-    res = run(scenario, seed=seed, days=days, scale=scale)
-    return {"seed": seed, **measure(res)}
-
-
-def run_ensemble(scenario: Scenario, seeds, *, days=None, scale=None, workers: int = 1, progress=None,
-                 measure=summarise):
-    """Run one scenario once per seed; the same seed gives the same run whatever the worker count.
-
-    `measure(results) -> dict` chooses what is kept of each run (a module-level function, so that
-    worker processes can receive it)."""
-    jobs = [(scenario, int(s), days, scale, measure) for s in seeds]
-    out = []
-    if workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for r in pool.map(_one, jobs):
-                out.append(r)
-                if progress:
-                    progress(len(out), len(jobs))
-    else:
-        for job in jobs:
-            out.append(_one(job))
-            if progress:
-                progress(len(out), len(jobs))
-    return out
-
-
-def interval(values, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and t-interval of the mean; the interval is (mean, mean) for a single value."""
-    x = np.asarray([v for v in values if v is not None and np.isfinite(v)], dtype=float)
-    if len(x) == 0:
-        return (np.nan, np.nan, np.nan)
-    m = float(x.mean())
-    if len(x) < 2:
-        return (m, m, m)
-    half = float(stats.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)))
-    return (m, m - half, m + half)
+def run_ensemble(scenario: Scenario, seeds, *, days=None, scale=None, workers: int = 1, scheduler=None,
+                 progress=None, measure=summarise):
+    """Run one scenario once per seed (see sim.execute); the same seed gives the same run whatever the
+    engine and worker count. `measure(results) -> dict` chooses what is kept of each run (a module-level
+    function, so that worker processes can receive it); each run comes back with its seed."""
+    jobs = [Job(scenario, int(s), days=days, scale=scale, keep=measure) for s in seeds]
+    return run_jobs(jobs, workers=workers, scheduler=scheduler, progress=progress)
 
 
 @dataclass
@@ -140,17 +105,13 @@ def cost_effectiveness(runs_a, runs_b) -> dict:
 
 
 def compare(a: Scenario, b: Scenario, replicates: int = 10, *, first_seed: int | None = None, days=None,
-            scale=None, workers: int = 1, progress=None) -> Comparison:
+            scale=None, workers: int = 1, scheduler=None, progress=None) -> Comparison:
+    """B against A over `replicates` paired runs: both arms on the same seeds, in one batch of jobs."""
     seed0 = a.seed if first_seed is None else first_seed
     seeds = range(seed0, seed0 + replicates)
-    total = 2 * replicates
-
-    def arm_progress(offset):
-        return (lambda done, _n: progress(offset + done, total)) if progress else None
-
-    runs_a = run_ensemble(a, seeds, days=days, scale=scale, workers=workers, progress=arm_progress(0))
-    runs_b = run_ensemble(b, seeds, days=days, scale=scale, workers=workers, progress=arm_progress(replicates))
-    return compare_runs(runs_a, runs_b)
+    jobs = [Job(arm, s, days=days, scale=scale, keep=summarise) for arm in (a, b) for s in seeds]
+    runs = run_jobs(jobs, workers=workers, scheduler=scheduler, progress=progress)
+    return compare_runs(runs[:replicates], runs[replicates:])
 
 
 # --------------------------------------------------------------------------- what the app's comparisons read

@@ -17,3 +17,7 @@ class InputError(Exception):
     def __str__(self) -> str:
         parts = [p for p in (self.file, self.where) if p]
         return ": ".join(parts + [self.message])
+
+    def __reduce__(self):
+        # rebuilt from its three parts, so that it survives the trip back from a worker process
+        return (type(self), (self.file, self.where, self.message))

@@ -10,6 +10,21 @@ import yaml
 
 from .errors import InputError
 
+ROOT = Path(__file__).resolve().parent.parent  # the project's folder: scenarios/, data/, geodata/, docs/
+
+
+def json_default(x):
+    """For json.dumps(default=...): numpy numbers as plain numbers, anything else (paths) as its text."""
+    import numpy as np
+
+    if isinstance(x, np.integer):
+        return int(x)
+    if isinstance(x, np.floating):
+        return float(x)
+    if isinstance(x, np.bool_):
+        return bool(x)
+    return str(x)
+
 
 def atomic_write(path: Path, write) -> None:
     """write(tmp_path), then rename onto path: readers see the whole file or none of it."""

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
-from .files import atomic_write
+from .files import atomic_write, json_default
 from .model.people import STATES
 from .model.recorder import COUNTRY_FLOWS, COUNTRY_LEVELS, LEG_FLOWS, LEG_LEVELS, PLACE_FLOWS, PLACE_LEVELS, SCALED
 
@@ -153,7 +153,7 @@ class Results:
         for name, frame in self.tables.items():
             atomic_write(out / f"{name}.parquet", lambda p, f=frame: f.to_parquet(p, index=False))
         atomic_write(out / "summary.json",
-                lambda p: Path(p).write_text(json.dumps(self.summary, indent=2, default=_json_default)))
+                lambda p: Path(p).write_text(json.dumps(self.summary, indent=2, default=json_default)))
         return out
 
     @classmethod
@@ -197,14 +197,3 @@ def _cost_by_corridor(w, levers, horizon: int) -> dict[str, float]:
             if s:
                 out[w.corridors[k]] = out.get(w.corridors[k], 0.0) + lv.cost_eur * inside * float(s)
     return out
-
-
-
-
-
-def _json_default(x):
-    if isinstance(x, (np.integer,)):
-        return int(x)
-    if isinstance(x, (np.floating,)):
-        return float(x)
-    raise TypeError(type(x))

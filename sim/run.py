@@ -1,4 +1,4 @@
-"""The one run function the CLI, the app and the experiments all call."""
+"""The one run function: one scenario, one seed. Batches of runs go through sim.execute."""
 
 from __future__ import annotations
 
@@ -18,7 +18,3 @@ def run(scenario: Scenario | str | Path, *, seed: int | None = None, days: int |
     model = RouteModel(scenario, routes=routes, seed=seed, days=days, scale=scale)
     return model.run(progress=progress)
 
-
-def run_many(scenario: Scenario | str | Path, seeds, **kwargs):
-    """Run one scenario once per seed (sequentially); returns the list of Results in seed order."""
-    return [run(scenario, seed=s, **kwargs) for s in seeds]

@@ -12,25 +12,11 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from .errors import InputError
 from .files import read_yaml_mapping
 from .network import COUNTRY_FIELDS, RouteNetwork, load_network
+from .vocabulary import EVENT_KINDS, INTERVENTION_KINDS, PILLAR_OF_KIND, QUOTA_KINDS
 
-PILLARS = {
-    "awareness_campaign": "prevention",
-    "transport_operator_cooperation": "prevention",
-    "operational_cooperation": "response",
-    "digital_platform_cooperation": "response",
-    "financial_investigations": "response",
-    "anti_corruption": "response",
-    "capacity_building": "response",
-    "legal_pathways": "alternatives",
-    "vocational_training": "alternatives",
-}
-InterventionKind = Literal[
-    "awareness_campaign", "transport_operator_cooperation", "operational_cooperation",
-    "digital_platform_cooperation", "financial_investigations", "anti_corruption",
-    "capacity_building", "legal_pathways", "vocational_training",
-]
-EventKind = Literal["surge", "route_closure", "sea_weather", "corruption_scandal", "network_shift", "budget_cut"]
-QUOTA_KINDS = ("legal_pathways", "vocational_training")
+PILLARS = PILLAR_OF_KIND  # the app's old name (kind -> pillar); new code reads sim.vocabulary
+InterventionKind = Literal[INTERVENTION_KINDS]
+EventKind = Literal[EVENT_KINDS]
 
 Fraction = Annotated[float, Field(ge=0, le=1)]
 NonNeg = Annotated[float, Field(ge=0)]
@@ -80,7 +66,7 @@ class Intervention(_Lever):
 
     @property
     def pillar(self) -> str:
-        return PILLARS[self.kind]
+        return PILLAR_OF_KIND[self.kind]
 
     @model_validator(mode="after")
     def _quota(self):
@@ -240,7 +226,7 @@ def _one_error(err: dict) -> tuple[str, str]:
     return _loc(loc) or "(top level)", msg
 
 
-def _format(exc: ValidationError) -> tuple[str, str]:
+def validation_problem(exc: ValidationError) -> tuple[str, str]:
     """The first problem as (field path, message); up to two more are appended to the message."""
     errors = [_one_error(e) for e in exc.errors()]
     where, msg = errors[0]
@@ -301,7 +287,7 @@ def parse_scenario(data: dict, source: str | Path | None = None) -> Scenario:
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        where, msg = _format(exc)
+        where, msg = validation_problem(exc)
         raise InputError(source or "scenario", f"field '{where}'", msg) from None
     scenario._source = str(source) if source else None
     return scenario

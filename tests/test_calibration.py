@@ -1,5 +1,5 @@
 """Calibration: the routine recovers known parameters on a synthetic case and resumes; the shipped
-baseline stays within the 2023 targets; the validation page shows what the current model gives."""
+baseline stays within the 2023 observed; the validation page shows what the current model gives."""
 
 import json
 import shutil
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.calibration import Targets, calibrate, ensemble_means, load_targets, measure, validate
+from sim.calibration import Observed, calibrate, ensemble_means, load_observed, measure, validate
 from sim.compare import run_ensemble
 from sim.network import load_network
 from sim.scenario import parse_scenario
@@ -43,13 +43,13 @@ def test_calibration_recovers_known_parameters(two_routes):
     seeds = range(1000, 1003)
     runs = run_ensemble(parse_scenario(truth, "truth"), seeds, scale=2,
                         measure=partial(measure, routes=routes, interception_legs=()))
-    stub = Targets(routes, {}, {}, {})
+    stub = Observed(routes, {}, {}, {})
     sim = ensemble_means(runs, stub)
     deaths = sum(sim["deaths"].values())
-    targets = Targets(routes, detections=sim["detections"], by_origin=sim["by_origin"],
+    observed = Observed(routes, detections=sim["detections"], by_origin=sim["by_origin"],
                       deaths={("CM", "TR"): (0.9 * deaths, deaths, 1.1 * deaths)})
     start = scenario_data(two_routes, 8000, 40000, 0.0, 2.5)
-    fitted, history = calibrate(start, network, targets, source="synthetic", iterations=15, replicates=3,
+    fitted, history = calibrate(start, network, observed, source="synthetic", iterations=15, replicates=3,
                                 scale=2, first_seed=1000)
     assert fitted.demand["niamey"] == pytest.approx(20000, rel=0.1)
     assert fitted.demand["bamako"] == pytest.approx(15000, rel=0.1)
@@ -64,15 +64,15 @@ def test_calibration_recovers_known_parameters(two_routes):
 def test_calibration_resumes_where_it_stopped(two_routes, tmp_path):
     network = load_network(two_routes)
     routes = {"CM": ["Central Mediterranean"], "TR": ["Tunisian Route"]}
-    targets = Targets(routes, {"CM": 3000.0, "TR": 2000.0}, {"CM": {"NER": 1800.0, "MLI": 1200.0},
+    observed = Observed(routes, {"CM": 3000.0, "TR": 2000.0}, {"CM": {"NER": 1800.0, "MLI": 1200.0},
                                                              "TR": {"NER": 1000.0, "MLI": 1000.0}}, {})
     start = scenario_data(two_routes, 8000, 8000, 0.0, 1.0)
     kwargs = dict(source="synthetic", replicates=1, scale=5, state_dir=tmp_path)
-    _, first = calibrate(start, network, targets, iterations=2, **kwargs)
-    _, resumed = calibrate(start, network, targets, iterations=4, **kwargs)
+    _, first = calibrate(start, network, observed, iterations=2, **kwargs)
+    _, resumed = calibrate(start, network, observed, iterations=4, **kwargs)
     assert [h["iteration"] for h in resumed] == [0, 1, 2, 3]
     assert resumed[:2] == json.loads(json.dumps(first))  # the first two were read back, not rerun
-    _, straight = calibrate(start, network, targets, iterations=4, **{**kwargs, "state_dir": tmp_path / "fresh"})
+    _, straight = calibrate(start, network, observed, iterations=4, **{**kwargs, "state_dir": tmp_path / "fresh"})
     assert [h["parameters"] for h in straight] == [h["parameters"] for h in resumed]
 
 
@@ -80,8 +80,8 @@ def test_calibration_resumes_where_it_stopped(two_routes, tmp_path):
 def shipped_validation():
     """`python -m sim validate-data` with its defaults: 8 runs (seeds 1-8, not the seeds the fit used)
     of the shipped baseline at scale 10."""
-    _, targets = load_targets(ROOT / "data" / "targets_europe_2023.yaml")
-    v = validate(ROOT / "scenarios" / "baseline.yaml", targets)
+    _, observed = load_observed(ROOT / "data" / "observed_europe_2023.yaml")
+    v = validate(ROOT / "scenarios" / "baseline.yaml", observed)
     v.settings["scenario"] = "scenarios/baseline.yaml"
     return v
 
@@ -89,29 +89,29 @@ def shipped_validation():
 def test_validation_doc_matches_the_command(shipped_validation):
     """docs/validation.md shows the table `python -m sim validate-data --markdown docs/validation.md` writes."""
     from sim.calibration import validation_markdown
-    from sim.calibration_cli import DOC_END, DOC_START
+    from sim.cli.calibrate import DOC_END, DOC_START
 
     doc = (ROOT / "docs" / "validation.md").read_text()
     shown = doc[doc.index(DOC_START) + len(DOC_START):doc.index(DOC_END)].strip()
     assert validation_markdown(shipped_validation).strip() == shown
 
 
-def test_shipped_baseline_stays_within_the_2023_targets(shipped_validation):
-    """The ensemble mean of the calibrated baseline meets every target, each with the tolerance the
-    targets file states (detections +-15 %, dead and missing inside the band, fees inside the
+def test_shipped_baseline_stays_within_the_2023_observed_figures(shipped_validation):
+    """The ensemble mean of the calibrated baseline matches every observed figure, each with the tolerance the
+    observed file states (detections +-15 %, dead and missing inside the band, fees inside the
     published range, origin mix distance <= 0.35 with the data's top three present, interception share
     and Cyprus arrivals within their tolerance). A model change that breaks the calibration fails here."""
-    missed = [f"{r['target']} {r['route']}: simulated {r['sim']:.3g}" for r in shipped_validation.rows if not r["ok"]]
-    assert not missed, "outside the 2023 targets: " + "; ".join(missed)
+    missed = [f"{r['figure']} {r['route']}: simulated {r['sim']:.3g}" for r in shipped_validation.rows if not r["ok"]]
+    assert not missed, "outside the 2023 observed: " + "; ".join(missed)
     assert shipped_validation.average_relative_difference < 0.15
 
 
-def test_bad_targets_file(tmp_path):
+def test_bad_observed_file(tmp_path):
     from sim.errors import InputError
 
     bad = tmp_path / "t.yaml"
-    bad.write_text((ROOT / "data" / "targets_europe_2023.yaml").read_text().replace("CMR:", "XYZ:"))
+    bad.write_text((ROOT / "data" / "observed_europe_2023.yaml").read_text().replace("CMR:", "XYZ:"))
     for name in ("frontex_detections_2023.csv", "frontex_origins_2023.csv", "dead_missing_2023.csv"):
         shutil.copy(ROOT / "data" / name, tmp_path / name)
     with pytest.raises(InputError, match="route code XYZ not in frontex_detections_2023.csv"):
-        load_targets(bad)
+        load_observed(bad)

@@ -10,10 +10,8 @@ from sim.model import people as P
 from sim.model import RouteModel
 from sim.scenario import parse_scenario
 
-KINDS = ["awareness_campaign", "transport_operator_cooperation", "operational_cooperation",
-         "digital_platform_cooperation", "financial_investigations", "anti_corruption", "capacity_building",
-         "legal_pathways", "vocational_training"]
-EVENTS = ["surge", "route_closure", "sea_weather", "corruption_scandal", "network_shift", "budget_cut"]
+from sim.vocabulary import EVENT_KINDS as EVENTS
+from sim.vocabulary import INTERVENTION_KINDS as KINDS
 
 
 def check_conservation(model: RouteModel):

@@ -419,8 +419,9 @@ def test_a_killed_worker_does_not_stop_the_sweep(longer, tmp_path):
     out = tmp_path / "worker_killed"
     proc = _sweep_process(path, out)
     _wait_for_runs(out, 2, proc)
+    # the runner's workers are forked by its forkserver (a child of the sweep): the server's children
     workers = [c for c in psutil.Process(proc.pid).children(recursive=True)
-               if "spawn_main" in " ".join(c.cmdline()) and "resource_tracker" not in " ".join(c.cmdline())]
+               if "forkserver" in " ".join(c.cmdline()) and "forkserver" in " ".join(c.parent().cmdline())]
     assert workers, "the sweep has worker processes"
     workers[0].send_signal(signal.SIGKILL)
     stdout, stderr = proc.communicate(timeout=300)

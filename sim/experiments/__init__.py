@@ -5,5 +5,5 @@
 - sweep.py: the driver: local processes or Dask, one file per finished run, resumable
 - store.py: the results folder (manifest.json, runs/, daily/, failed/) and reading it back
 - analysis.py: Sobol and Morris indices (SALib), rank correlations, summaries and plots
-- commands.py: `python -m sim sweep` and `python -m sim analyze`
+- the commands `python -m sim sweep` and `python -m sim analyze` live in sim/cli/experiments.py
 """

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..stats import describe
 from . import store
 
 
@@ -85,20 +86,6 @@ def load_sweep(folder: str | Path) -> Sweep:
     return Sweep(folder, man, rows, factors, outputs)
 
 
-def _interval(x: np.ndarray) -> tuple[float, float, float, float]:
-    from scipy import stats
-
-    x = x[np.isfinite(x)]
-    if len(x) == 0:
-        return np.nan, np.nan, np.nan, np.nan
-    m = float(x.mean())
-    if len(x) < 2:
-        return m, np.nan, m, m
-    sd = float(x.std(ddof=1))
-    half = float(stats.t.ppf(0.975, len(x) - 1) * sd / np.sqrt(len(x)))
-    return m, sd, m - half, m + half
-
-
 def point_summary(sw: Sweep) -> pd.DataFrame:
     """Per design point and output: factors, finished runs n, mean, sd and 95 % interval of the mean."""
     done = sw.runs[sw.runs["status"] == "done"]
@@ -108,7 +95,7 @@ def point_summary(sw: Sweep) -> pd.DataFrame:
     for point, params in first.iterrows():
         sub = done[done["point"] == point]
         for o in sw.outputs:
-            m, sd, lo, hi = _interval(sub[o].to_numpy(float))
+            m, sd, lo, hi = describe(sub[o].to_numpy(float))
             rows.append({"point": point, **params.to_dict(), "output": o, "n": int(sub[o].notna().sum()),
                          "mean": m, "sd": sd, "low": lo, "high": hi})
     return pd.DataFrame(rows)
@@ -328,14 +315,14 @@ def fig_effects(sw: Sweep, output: str):
     fig = _figure(figsize=(4.2 * n, 3.4))
     axes = fig.subplots(1, n, squeeze=False, sharey=True)
     if not sw.factors:
-        m, _, lo, hi = _interval(done[output].to_numpy(float))
+        m, _, lo, hi = describe(done[output].to_numpy(float))
         ax = axes[0][0]
         ax.errorbar([0], [m], yerr=[[m - lo], [hi - m]], fmt="o", capsize=4)
         ax.set_xticks([0], ["all runs"])
     for k, f in enumerate(sw.factors):
         ax = axes[0][k]
         levels = list(dict.fromkeys(sw.runs.sort_values("point")[f]))
-        stats_ = [_interval(done.loc[done[f] == v, output].to_numpy(float)) for v in levels]
+        stats_ = [describe(done.loc[done[f] == v, output].to_numpy(float)) for v in levels]
         means = np.array([s[0] for s in stats_])
         lo = np.array([s[2] for s in stats_])
         hi = np.array([s[3] for s in stats_])

@@ -21,18 +21,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ..errors import InputError
 from ..files import read_yaml_mapping
-from ..scenario import PILLARS, Scenario, _format, check_against_network, parse_scenario, scenario_data
+from ..scenario import Scenario, check_against_network, parse_scenario, scenario_data, validation_problem
+from ..vocabulary import KPIS, PILLAR_OF_KIND, PILLARS
 from .paths import (PathError, Step, check_value, field_default, format_path, get_path, is_integer, is_numeric,
                     leaf_type, parse_path, set_path)
 
 DESIGNS = ("grid", "points", "lhs", "sobol", "morris")
 SAMPLED = ("lhs", "sobol", "morris")
-PILLAR_NAMES = ("prevention", "response", "alternatives")
 # columns of the results datasets that factor names must not take
 RESERVED = {"run", "point", "replicate", "seed", "output", "value", "day", "status"}
-DEFAULT_OUTPUTS = ("attempts", "arrivals", "interceptions", "deaths", "deaths_per_1000_attempts", "detections",
-                   "stranded", "alternatives_taken", "smuggler_revenue_eur", "proceeds_seized_eur", "bribes_eur",
-                   "arrests", "networks_dismantled", "mean_fee_eur", "cost_eur")
 
 
 class Strict(BaseModel):
@@ -82,7 +79,7 @@ class Budget(Strict):
 
     total_eur: Annotated[float, Field(gt=0)]
     shares: dict[Literal["prevention", "response", "alternatives"], Annotated[float, Field(ge=0)]] = Field(
-        default_factory=lambda: {p: 1 / 3 for p in PILLAR_NAMES},
+        default_factory=lambda: {p: 1 / 3 for p in PILLARS},
         description="share of the budget per pillar; normalised to sum to 1")
     elasticity: Annotated[float, Field(ge=0)] = Field(
         1.0, description="intensity = reference intensity x (cost / reference cost) ** elasticity")
@@ -103,7 +100,7 @@ class Experiment(Strict):
     replicates: Annotated[int, Field(ge=1)] = 1
     seed: Annotated[int, Field(ge=0)] | None = Field(None, description="seed of replicate 0; default: the base scenario's")
     sampler_seed: Annotated[int, Field(ge=0)] | None = Field(None, description="seed of the sampler; default: seed")
-    outputs: list[str] = Field(list(DEFAULT_OUTPUTS), description="summary figures to keep per run")
+    outputs: list[str] = Field(list(KPIS), description="summary figures to keep per run")
     daily: bool | list[str] = Field(False, description="also keep the per-day table (true, or a list of columns)")
     budget: Budget | None = None
 
@@ -183,7 +180,7 @@ def parse_experiment(data: dict, source: str | Path) -> Experiment:
     try:
         return Experiment.model_validate(data)
     except ValidationError as exc:
-        where, msg = _format(exc)
+        where, msg = validation_problem(exc)
         raise InputError(source, f"field '{where}'", msg) from None
 
 
@@ -298,10 +295,10 @@ def design_points(spec: Experiment, path: Path, factors: list[Factor], ints: lis
 
 def _check_budget(path: Path, spec: Experiment, base: dict, points: list[dict], plans: list[FactorPlan]):
     """Each pillar that gets money must have an intervention with a cost to scale."""
-    funded = {p: 0.0 for p in PILLAR_NAMES}
+    funded = {p: 0.0 for p in PILLARS}
     for iv in base.get("interventions") or []:
-        if isinstance(iv, dict) and PILLARS.get(iv.get("kind")) and (iv.get("cost_eur") or 0) > 0:
-            funded[PILLARS[iv["kind"]]] += iv["cost_eur"]
+        if isinstance(iv, dict) and PILLAR_OF_KIND.get(iv.get("kind")) and (iv.get("cost_eur") or 0) > 0:
+            funded[PILLAR_OF_KIND[iv["kind"]]] += iv["cost_eur"]
     budget_factors = [p for p in plans if p.budget]
     for j, point in enumerate(points):
         b = spec.budget.model_dump()
@@ -311,7 +308,7 @@ def _check_budget(path: Path, spec: Experiment, base: dict, points: list[dict], 
         try:
             b = Budget.model_validate(b)
         except ValidationError as exc:
-            where, msg = _format(exc)
+            where, msg = validation_problem(exc)
             _fail(path, f"budget.{where}", f"{msg} (design point {j})")
         total = sum(b.shares.values())
         if total <= 0:
@@ -487,4 +484,4 @@ def load_experiment(path: str | Path, network=None) -> Plan:
 
 
 __all__ = ["Budget", "Experiment", "Factor", "Plan", "RunSpec", "Context", "load_experiment", "parse_experiment",
-           "DEFAULT_OUTPUTS", "format_path"]
+           "format_path"]

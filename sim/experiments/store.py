@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 
 from .. import __version__
 from ..errors import InputError
-from ..files import atomic_write
+from ..files import atomic_write, json_default
 
 MANIFEST = "manifest.json"
 RUNS, DAILY, FAILED, CORRUPT = "runs", "daily", "failed", "corrupt"
@@ -105,15 +105,7 @@ def write_failed(out: Path, plan, job, payload: dict) -> None:
     record = {"run": spec.run, "point": spec.point, "replicate": spec.replicate, "seed": spec.seed,
               "params": params, "error": payload["error"], "seconds": payload["seconds"], "hash": plan.hash}
     atomic_write(out / FAILED / f"{run_name(spec.run)}.json",
-                 lambda p: Path(p).write_text(json.dumps(record, indent=1, default=_plain)))
-
-
-def _plain(x):
-    if isinstance(x, (np.integer,)):
-        return int(x)
-    if isinstance(x, (np.floating,)):
-        return float(x)
-    return str(x)
+                 lambda p: Path(p).write_text(json.dumps(record, indent=1, default=json_default)))
 
 
 def scan(out: Path, plan) -> dict[int, dict]:
@@ -215,7 +207,7 @@ def spec_paths(plan, name: str) -> list[str]:
 
 
 def write_manifest(out: Path, data: dict) -> None:
-    atomic_write(out / MANIFEST, lambda p: Path(p).write_text(json.dumps(data, indent=1, default=_plain)))
+    atomic_write(out / MANIFEST, lambda p: Path(p).write_text(json.dumps(data, indent=1, default=json_default)))
 
 
 # ----------------------------------------------------------------------------- reading back

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import fcntl
-import multiprocessing
 import os
 import sys
 import time
@@ -19,9 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError
+from ..execute import EngineBroken, Runner
 from . import store
 from .spec import Plan
-from .worker import execute, execute_local, init_process, worker_info
+from .worker import execute as run_point
 
 MANIFEST_EVERY_S = 30.0
 MAX_WORKER_DEATHS = 3  # a run that, alone on the pool, kills its worker this often is recorded as failed
@@ -43,158 +43,10 @@ class SweepReport:
     sim_seconds: dict = field(default_factory=dict)  # run -> seconds of the sim.run call alone
 
 
-class EngineBroken(Exception):
-    """The engine cannot go on (lost scheduler, repeated worker deaths)."""
-
-
-# ----------------------------------------------------------------------------- engines
-class InlineEngine:
-    """One worker: the runs happen in this process, one after the other."""
-
-    name = "inline (1 process)"
-
-    def __init__(self, ctx):
-        from .worker import _warm_up
-
-        self.ctx, self.capacity = ctx, 1
-        _warm_up()  # freezes what is loaded, so that collecting each finished model is cheap
-
-    def submit(self, job):
-        f = cf.Future()
-        f.set_result(execute(self.ctx, job))
-        return f
-
-    def wait(self, futures):
-        return [f for f in futures if f.done()] or list(futures)[:1]
-
-    def close(self, cancel=False):
-        from .worker import unfreeze
-
-        unfreeze()
-
-
-class ProcessEngine:
-    """Local worker processes (concurrent.futures, spawned: a clean interpreter each)."""
-
-    def __init__(self, ctx, workers: int):
-        self.ctx, self.workers, self.capacity = ctx, workers, 2 * workers
-        self.name = f"local processes ({workers} workers)"
-        self.pool = self._pool()
-
-    def _pool(self):
-        pool = cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                      initializer=init_process, initargs=(self.ctx,))
-        try:  # a worker must come up before any run is trusted to it
-            pool.submit(worker_info).result(timeout=300)
-        except (cf.process.BrokenProcessPool, cf.TimeoutError) as exc:
-            self._stop(pool)
-            raise EngineBroken("the local worker processes do not start (" + (str(exc) or type(exc).__name__)
-                               + "); when calling sweep() from a script, guard it with "
-                               "if __name__ == '__main__':") from None
-        return pool
-
-    def submit(self, job):
-        return self.pool.submit(execute_local, job)
-
-    def wait(self, futures):
-        done, _ = cf.wait(futures, timeout=5.0, return_when=cf.FIRST_COMPLETED)
-        return done
-
-    def restart(self):
-        self._stop(self.pool)
-        self.pool = self._pool()
-
-    @staticmethod
-    def _stop(pool):
-        """Stop a pool now: the runs in flight are dropped (they will be run again on resume)."""
-        procs = list((getattr(pool, "_processes", None) or {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for p in procs:  # our own worker processes, by their handles
-            if p.is_alive():
-                p.terminate()
-        for p in procs:
-            p.join(timeout=5)
-
-    def close(self, cancel=False):
-        if cancel:
-            self._stop(self.pool)
-        else:
-            self.pool.shutdown(wait=True)
-
-
-class DaskEngine:
-    """A Dask distributed cluster: an existing scheduler, or a LocalCluster started here."""
-
-    def __init__(self, ctx, address: str | None, workers: int):
-        from distributed import Client, LocalCluster
-
-        self.cluster = None
-        if address:
-            try:
-                self.client = Client(address, timeout="20s")
-            except (OSError, TimeoutError) as exc:
-                raise InputError(None, "--scheduler", f"cannot reach the Dask scheduler at {address} ({exc})") from None
-            self.name = f"Dask scheduler {address}"
-        else:
-            self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                        dashboard_address=None)
-            self.client = Client(self.cluster)
-            self.name = f"Dask LocalCluster ({workers} workers)"
-        try:
-            self._check_workers()
-            self.ctx_future = self.client.scatter(ctx, broadcast=True, hash=False)
-        except BaseException:
-            self.close(cancel=True)
-            raise
-        self.capacity = 2 * max(1, sum(self.client.nthreads().values()))
-
-    def _check_workers(self):
-        from .. import __version__
-
-        self.client.wait_for_workers(1, timeout=60)
-        try:
-            infos = self.client.run(worker_info)
-        except Exception as exc:  # noqa: BLE001 - the workers could not even import the package
-            raise InputError(None, "--scheduler", f"the Dask workers cannot run the simulator ({exc}): "
-                                                  "install this package on them") from None
-        bad = {w: i["version"] for w, i in infos.items() if i["version"] != __version__}
-        if bad:
-            w, v = next(iter(bad.items()))
-            raise InputError(None, "--scheduler", f"worker {w} has sim {v}, this is sim {__version__}: "
-                                                  "the cluster must run the same code")
-
-    def submit(self, job):
-        return self.client.submit(execute, self.ctx_future, job, pure=False, retries=0)
-
-    def wait(self, futures):
-        from distributed import wait
-
-        try:
-            done, _ = wait(list(futures), timeout=5.0, return_when="FIRST_COMPLETED")
-        except TimeoutError:
-            return []
-        return done
-
-    def close(self, cancel=False):
-        try:
-            self.client.close()  # releases (cancels) whatever is still in flight
-        finally:
-            if self.cluster is not None:
-                self.cluster.close()
-
-
-def make_engine(ctx, workers: int | None, scheduler: str | None, engine: str):
+def make_runner(ctx, workers: int | None, scheduler: str | None, engine: str) -> Runner:
+    """The runner of an experiment: each worker receives the context once and runs worker.execute."""
     address = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
-    if engine == "auto":
-        engine = "dask" if address else "processes"
-    workers = workers or os.cpu_count() or 1
-    if engine == "dask":
-        return DaskEngine(ctx, address, workers)
-    if address and engine == "processes":
-        raise InputError(None, "--engine", "processes runs locally: drop --scheduler (or DASK_SCHEDULER_ADDRESS)")
-    if workers == 1:
-        return InlineEngine(ctx)
-    return ProcessEngine(ctx, workers)
+    return Runner(workers, scheduler=address, engine=engine, task=run_point, context=ctx)
 
 
 # ----------------------------------------------------------------------------- the sweep
@@ -260,7 +112,7 @@ def sweep(plan: Plan, out: str | Path, *, workers: int | None = None, scheduler:
         if not todo:
             _finish(report, state)
             return report
-        eng = make_engine(plan.context, workers, scheduler, engine)
+        eng = make_runner(plan.context, workers, scheduler, engine)
         report.engine = eng.name
         if state:
             echo(f"resuming: {len(state)} of {len(plan.runs)} runs already finished, {len(todo)} to go")

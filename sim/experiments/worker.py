@@ -7,13 +7,13 @@ state kept between runs, so any worker on any engine gives the same result for t
 from __future__ import annotations
 
 import copy
-import gc
-import multiprocessing
 import time
 import traceback
 
 from ..errors import InputError
-from ..scenario import PILLARS, QUOTA_KINDS, check_against_network, parse_scenario
+from ..execute import release
+from ..scenario import check_against_network, parse_scenario
+from ..vocabulary import PILLAR_OF_KIND, QUOTA_KINDS
 from .paths import set_path
 
 
@@ -29,12 +29,12 @@ def apply_budget(data: dict, budget: dict) -> dict:
     ivs = data.get("interventions") or []
     ref = {}
     for iv in ivs:
-        pillar = PILLARS.get(iv.get("kind"))
+        pillar = PILLAR_OF_KIND.get(iv.get("kind"))
         if pillar and (iv.get("cost_eur") or 0) > 0:
             ref[pillar] = ref.get(pillar, 0.0) + float(iv["cost_eur"])
     out = []
     for iv in ivs:
-        pillar = PILLARS.get(iv.get("kind"))
+        pillar = PILLAR_OF_KIND.get(iv.get("kind"))
         cost = float(iv.get("cost_eur") or 0)
         if not pillar or cost <= 0:
             out.append(iv)
@@ -128,67 +128,3 @@ def execute(ctx, job) -> dict:
                    "seconds": time.perf_counter() - t0, "error": _error(exc)}
     release()
     return payload
-
-
-# ----------------------------------------------------------------------------- local process pool
-_CTX = None
-
-
-def init_process(ctx) -> None:
-    """Initializer of local worker processes: keep the context; leave Ctrl-C to the parent."""
-    import signal
-
-    global _CTX
-    _CTX = ctx
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _warm_up()
-
-
-def _warm_up() -> None:
-    """Import the model now, so the first run's time is the run's alone; then freeze what is loaded."""
-    from .. import model, run  # noqa: F401
-
-    freeze()
-
-
-_FROZEN = False
-
-
-def freeze() -> None:
-    """Move everything alive now (modules, the context) out of the garbage collector's way.
-
-    A finished model is a cycle (agents <-> model), freed only by a full collection; after each run the
-    worker collects, and with the long-lived objects frozen that takes about 2 ms instead of about 100."""
-    global _FROZEN
-    if not _FROZEN:
-        gc.collect()
-        gc.freeze()
-        _FROZEN = True
-
-
-def unfreeze() -> None:
-    global _FROZEN
-    if _FROZEN:
-        gc.unfreeze()
-        _FROZEN = False
-
-
-def release() -> None:
-    """Free the finished model now, so a long-lived worker's memory stays flat."""
-    if not _FROZEN and multiprocessing.parent_process() is not None:
-        freeze()  # a worker process that was not warmed up (a Dask worker that joined late)
-    gc.collect()
-
-
-def execute_local(job) -> dict:
-    return execute(_CTX, job)
-
-
-def worker_info() -> dict:
-    """For checking a Dask cluster: the package version and where it is loaded from."""
-    import os
-
-    import sim
-
-    _warm_up()
-    return {"version": sim.__version__, "pid": os.getpid()}

@@ -8,18 +8,18 @@ from typing import Optional
 
 import typer
 
-from .errors import InputError
+from ..errors import InputError
+from .common import fail as _fail
+from .common import progress_bar as _bar
 
-DEFAULT_TARGETS = Path("data/targets_europe_2023.yaml")
+DEFAULT_OBSERVED = Path("data/observed_europe_2023.yaml")
 DOC_START, DOC_END = "<!-- validate-data:start -->", "<!-- validate-data:end -->"
 
 
 def register(app: typer.Typer) -> None:
-    from .cli import _bar, _fail
-
     @app.command()
     def calibrate(
-        targets: Path = typer.Option(DEFAULT_TARGETS, help="targets file (which figures, which scenario)"),
+        observed: Path = typer.Option(DEFAULT_OBSERVED, "--observed", "--targets", help="observed figures file (which figures, which scenario)"),
         iterations: int = typer.Option(20, min=1, help="fitting iterations"),
         replicates: int = typer.Option(4, min=1, help="runs per iteration (same seeds every iteration)"),
         scale: int = typer.Option(10, min=1, help="people per model entry during fitting"),
@@ -29,67 +29,67 @@ def register(app: typer.Typer) -> None:
         write: bool = typer.Option(True, help="write the fitted values where the baseline reads them"),
     ):
         """Fit the baseline's free parameters to the 2023 figures; resumable; writes a report."""
-        from .calibration import calibrate as fit
-        from .calibration import check, load_targets, write_fitted
-        from .network import load_network
-        from .scenario import parse_scenario, scenario_data
+        from ..calibration import calibrate as fit
+        from ..calibration import check, load_observed, write_fitted
+        from ..network import load_network
+        from ..scenario import parse_scenario, scenario_data
 
         try:
-            spec, tg = load_targets(targets)
-            scenario_path = (targets.parent / spec.scenario).resolve()
+            spec, obs = load_observed(observed)
+            scenario_path = (observed.parent / spec.scenario).resolve()
             data = scenario_data(scenario_path)
             data.pop("base", None)
             network = load_network(parse_scenario(data, scenario_path).network_path())
             bar, update = _bar(iterations * replicates, "run")
             with bar:
-                best, history = fit(data, network, tg, source=str(scenario_path), iterations=iterations,
+                best, history = fit(data, network, obs, source=str(scenario_path), iterations=iterations,
                                     replicates=replicates, scale=scale, workers=workers, damping=damping,
                                     state_dir=state,
                                     progress=update, log=typer.echo)
         except InputError as exc:
             _fail(str(exc))
-        from .calibration import best_key
+        from ..calibration import best_key
 
         chosen = max(history, key=best_key)
-        rows = check(chosen["sim"], tg)
+        rows = check(chosen["sim"], obs)
         lines = [f"# Calibration report: {spec.name}", "",
                  f"{len(history)} iterations of {replicates} runs at scale {scale}; best iteration "
-                 f"{chosen['iteration']}: {chosen['within_targets']}/{chosen['targets']} targets met.", "",
-                 "| target | route | real | simulated | within |", "|---|---|---:|---:|:---:|"]
+                 f"{chosen['iteration']}: {chosen['within_targets']}/{chosen['targets']} figures matched.", "",
+                 "| figure | route | real | simulated | within |", "|---|---|---:|---:|:---:|"]
         for r in rows:
-            lines.append(f"| {r['target']} | {r['route']} | {r.get('real', '')} | {r['sim']} | {'yes' if r['ok'] else 'NO'} |")
-        lines += ["", "| iteration | targets met | largest detection error |", "|---:|---:|---:|"]
+            lines.append(f"| {r['figure']} | {r['route']} | {r.get('real', '')} | {r['sim']} | {'yes' if r['ok'] else 'NO'} |")
+        lines += ["", "| iteration | figures matched | largest detection error |", "|---:|---:|---:|"]
         lines += [f"| {h['iteration']} | {h['within_targets']}/{h['targets']} | {h['max_detection_error']:.1%} |"
                   for h in history]
         state.mkdir(parents=True, exist_ok=True)
         (state / "report.md").write_text("\n".join(lines) + "\n")
-        typer.echo(f"best iteration {chosen['iteration']}: {chosen['within_targets']}/{chosen['targets']} targets met; "
+        typer.echo(f"best iteration {chosen['iteration']}: {chosen['within_targets']}/{chosen['targets']} figures matched; "
                    f"report in {state / 'report.md'}")
         if write:
-            out = (targets.parent / spec.write_to).resolve()
-            write_fitted(best, out, targets, history, data)
+            out = (observed.parent / spec.write_to).resolve()
+            write_fitted(best, out, observed, history, data)
             typer.echo(f"wrote the fitted values to {out}")
 
     @app.command("validate-data")
     def validate_data(
-        scenario: Optional[Path] = typer.Option(None, help="scenario to compare (default: the targets' scenario)"),
-        targets: Path = typer.Option(DEFAULT_TARGETS, help="targets file"),
+        scenario: Optional[Path] = typer.Option(None, help="scenario to compare (default: the observed figures' scenario)"),
+        observed: Path = typer.Option(DEFAULT_OBSERVED, "--observed", "--targets", help="observed figures file"),
         replicates: int = typer.Option(8, min=2, help="runs in the ensemble"),
         scale: int = typer.Option(10, min=1, help="people per model entry"),
         workers: int = typer.Option(1, min=1, help="worker processes"),
         markdown: Optional[Path] = typer.Option(None, help="also write the table into this Markdown file, "
                                                            "between its validate-data markers"),
-        strict: bool = typer.Option(False, help="exit 1 when a target is not met"),
+        strict: bool = typer.Option(False, help="exit 1 when an observed figure is not matched"),
     ):
         """Simulated vs real figures per route, with the ensemble's 95 % interval."""
-        from .calibration import load_targets, validate, validation_markdown
+        from ..calibration import load_observed, validate, validation_markdown
 
         try:
-            spec, tg = load_targets(targets)
-            path = scenario or (targets.parent / spec.scenario).resolve()
+            spec, obs = load_observed(observed)
+            path = scenario or (observed.parent / spec.scenario).resolve()
             bar, update = _bar(replicates, "run")
             with bar:
-                v = validate(Path(path), tg, replicates=replicates, scale=scale, workers=workers, progress=update)
+                v = validate(Path(path), obs, replicates=replicates, scale=scale, workers=workers, progress=update)
         except InputError as exc:
             _fail(str(exc))
         v.settings["scenario"] = str(Path(path).relative_to(Path.cwd())) if Path(path).is_relative_to(Path.cwd()) else str(path)
@@ -103,7 +103,7 @@ def register(app: typer.Typer) -> None:
 
 
 def write_section(path: Path, table: str) -> None:
-    from .files import atomic_write
+    from ..files import atomic_write
 
     text = path.read_text() if path.exists() else f"{DOC_START}\n{DOC_END}\n"
     if DOC_START not in text:

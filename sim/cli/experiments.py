@@ -1,4 +1,4 @@
-"""CLI commands of the experiments subsystem, registered on the main typer app."""
+"""Commands of the experiments subsystem: python -m sim sweep | analyze."""
 
 from __future__ import annotations
 
@@ -7,21 +7,16 @@ from typing import List, Optional
 
 import typer
 
+from ..stats import format_number
+from .common import fail as _fail
+
 
 def _fmt(x) -> str:
-    if isinstance(x, (int,)) and not isinstance(x, bool):
-        return str(x)
-    if x is None or (isinstance(x, float) and x != x):
-        return "-"
-    if isinstance(x, float):
-        return f"{x:,.3f}" if abs(x) < 10 else f"{x:,.0f}"
-    return str(x)
+    return format_number(x, small=10, decimals=3)
 
 
 def register(app: typer.Typer) -> None:
     """Add the experiments' commands (sweep, analyze) to the main CLI."""
-    from ..cli import _fail
-
     @app.command()
     def sweep(
         experiment: Path = typer.Argument(..., help="experiment YAML file (see docs/experiments.md)"),
@@ -37,9 +32,9 @@ def register(app: typer.Typer) -> None:
     ):
         """Run every missing run of an experiment; write a Parquet dataset and a manifest to --out."""
         from ..errors import InputError
-        from .spec import load_experiment
-        from .sweep import EngineBroken
-        from .sweep import sweep as do_sweep
+        from ..experiments.spec import load_experiment
+        from ..execute import EngineBroken
+        from ..experiments.sweep import sweep as do_sweep
 
         if engine not in ("auto", "processes", "dask"):
             _fail(f"--engine: unknown engine {engine!r} (auto, processes or dask)")
@@ -85,8 +80,8 @@ def register(app: typer.Typer) -> None:
     ):
         """Sensitivity indices (Sobol, Morris), rank correlations (LHS), summaries and plots of a sweep."""
         from ..errors import InputError
-        from .analysis import analyze as do_analyze
-        from .analysis import write_analysis
+        from ..experiments.analysis import analyze as do_analyze
+        from ..experiments.analysis import write_analysis
 
         try:
             an = do_analyze(folder, outputs=output or None, figures=plots)

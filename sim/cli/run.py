@@ -1,58 +1,27 @@
-"""Command line: python -m sim run | check | compare | schema."""
+"""Commands of single scenarios: python -m sim run | check | compare | schema."""
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
-from tqdm import tqdm
 
-from .errors import InputError
-
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Migratory-route cooperation simulator.")
-
-EXIT_INPUT = 2
-
-
-def _fail(message: str, code: int = EXIT_INPUT):
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def _bar(total: int, unit: str):
-    """A progress bar on a terminal, nothing in pipes and CI logs."""
-    bar = tqdm(total=total, unit=unit, disable=not sys.stderr.isatty(), leave=False)
-
-    def update(done, _total):
-        bar.update(done - bar.n)
-
-    return bar, update
-
+from ..errors import InputError
+from ..stats import format_interval, format_number
+from .common import fail as _fail
+from .common import progress_bar as _bar
 
 def _fmt(x) -> str:
-    if x is None:
-        return "-"
-    if isinstance(x, float):
-        if x != x:
-            return "-"
-        return f"{x:,.1f}" if abs(x) < 100 else f"{x:,.0f}"
-    return str(x)
+    return format_number(x)
 
 
 def _pm(band: dict) -> str:
     """An ensemble figure: mean and the half-width of its 95 % interval."""
-    mean, low, high = band["mean"], band["low"], band["high"]
-    if mean != mean:  # no value in any run (e.g. no fee paid)
-        return "-"
-    half = (high - low) / 2
-    return _fmt(mean) if half == 0 else f"{_fmt(mean)} ±{_fmt(half)}"
+    return format_interval(band["mean"], band["low"], band["high"])
 
 
-@app.command()
 def run(
     scenario: Path = typer.Argument(..., help="scenario YAML file"),
     seed: Optional[int] = typer.Option(None, help="random seed of the first run (default: the scenario's)"),
@@ -65,10 +34,10 @@ def run(
 ):
     """Run one scenario; write the first run's DIR/summary.json and daily tables as Parquet, and the
     ensemble's DIR/ensemble.json; print every total as the ensemble mean with its 95 % interval."""
-    from .compare import ensemble_summary, run_ensemble, summary_only
-    from .files import atomic_write
-    from .model import RouteModel
-    from .scenario import load_scenario
+    from ..compare import ensemble_summary, run_ensemble, summary_only
+    from ..files import atomic_write
+    from ..model import RouteModel
+    from ..scenario import load_scenario
 
     try:
         spec, network = load_scenario(scenario)
@@ -110,11 +79,10 @@ def run(
     typer.echo(f"wrote {out}/summary.json and {out}/*.parquet (the run with seed {seed0}) and {out}/ensemble.json")
 
 
-@app.command()
 def check(scenario: Path = typer.Argument(..., help="scenario YAML file")):
     """Validate a scenario and its network without running it."""
-    from .network import sea_legs_over_land
-    from .scenario import load_scenario
+    from ..network import sea_legs_over_land
+    from ..scenario import load_scenario
 
     try:
         spec, network = load_scenario(scenario)
@@ -128,7 +96,6 @@ def check(scenario: Path = typer.Argument(..., help="scenario YAML file")):
                f"{len(spec.interventions)} interventions, {len(spec.events)} events, {spec.days} days")
 
 
-@app.command()
 def compare(
     scenario_a: Path = typer.Argument(..., help="reference scenario (A)"),
     scenario_b: Path = typer.Argument(..., help="alternative scenario (B)"),
@@ -140,8 +107,8 @@ def compare(
     out: Optional[Path] = typer.Option(None, help="also write the comparison as JSON here"),
 ):
     """Compare B with A over an ensemble using common random numbers: differences with 95 % intervals."""
-    from .compare import compare as do_compare
-    from .scenario import load_scenario
+    from ..compare import compare as do_compare
+    from ..scenario import load_scenario
 
     try:
         a, _ = load_scenario(scenario_a)
@@ -171,7 +138,7 @@ def compare(
                        f"[{_fmt(e['cost_per_avoided_low_eur'])}, {_fmt(e['cost_per_avoided_high_eur'])}] "
                        f"(avoided {_fmt(e['avoided'])} [{_fmt(e['avoided_low'])}, {_fmt(e['avoided_high'])}])")
     if out:
-        from .files import atomic_write
+        from ..files import atomic_write
 
         out.parent.mkdir(parents=True, exist_ok=True)
         payload = {"a": str(scenario_a), "b": str(scenario_b), "replicates": replicates,
@@ -180,10 +147,9 @@ def compare(
         atomic_write(out, lambda p: Path(p).write_text(json.dumps(payload, indent=2, default=float)))
 
 
-@app.command()
 def schema(out: Optional[Path] = typer.Option(None, help="write here instead of printing")):
     """Print the JSON Schema of scenario files (for editors)."""
-    from .scenario import json_schema
+    from ..scenario import json_schema
 
     text = json_schema()
     if out:
@@ -192,21 +158,6 @@ def schema(out: Optional[Path] = typer.Option(None, help="write here instead of 
         typer.echo(text)
 
 
-def _register_more_commands():
-    """Commands that live with their own subsystem (experiments, calibration)."""
-    from .calibration_cli import register as calibration
-    from .experiments.commands import register as experiments
-
-    calibration(app)
-    experiments(app)
-
-
-_register_more_commands()
-
-
-def main():
-    try:
-        app()
-    except KeyboardInterrupt:
-        typer.echo("interrupted", err=True)
-        sys.exit(130)
+def register(app: typer.Typer) -> None:
+    for command in (run, check, compare, schema):
+        app.command()(command)

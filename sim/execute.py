@@ -1,0 +1,415 @@
+"""The one runner: a list of jobs run in this process, on local worker processes or on a Dask cluster.
+
+Compare, calibration, the experiments' sweep (and the app) all hand their runs to a `Runner`. A job's seed
+is part of the job, never of the worker, so a job gives the same result on any engine and any number of
+workers. Workers only compute and return what the job keeps; the caller writes.
+
+Two ways to use it:
+- `run_jobs(jobs, workers=...)`: run them all, results in job order (what ensembles and calibration do);
+- `Runner(...)`: `submit` a job, poll its future (`done()`, `result()`), `cancel` the ones not wanted any
+  more, `close` at the end (what the sweep does, and what a long-lived app holds).
+
+A worker keeps what is slow to rebuild between jobs: the loaded route networks (by file) and a shared
+`context` (sent once per worker, e.g. an experiment's base scenario and network).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import gc
+import multiprocessing
+import os
+import sys
+import types
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from .errors import InputError
+
+
+# ----------------------------------------------------------------------------- jobs
+def summary(results) -> dict:
+    """What a job keeps by default: the run's summary (overall and per corridor)."""
+    return dict(results.summary)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One run. `keep(results) -> dict` chooses what comes back (the runner adds the seed); it must be a
+    module-level function (or a functools.partial of one) so that worker processes can receive it."""
+
+    scenario: Any  # a Scenario, or a scenario mapping (parsed in the worker, relative to `source`)
+    seed: int
+    days: int | None = None
+    scale: int | None = None
+    keep: Callable[[Any], dict] = summary
+    source: str | None = None
+
+
+_NETWORKS: dict = {}  # (network folder, its files' modification times) -> RouteNetwork, per process
+
+
+def _network(scenario):
+    """The scenario's route network, loaded once per worker and reused by its later jobs."""
+    from .network import load_network
+
+    folder = scenario.network_path()
+    stamp = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in Path(folder).glob("*") if p.is_file())) \
+        if Path(folder).is_dir() else ()
+    key = (str(folder), stamp)
+    if key not in _NETWORKS:
+        if len(_NETWORKS) >= 4:
+            _NETWORKS.pop(next(iter(_NETWORKS)))
+        _NETWORKS[key] = load_network(folder)
+    return _NETWORKS[key]
+
+
+def run_job(_context, job: Job) -> dict:
+    """The task of ensembles: run one Job and return {'seed': ..., **job.keep(results)}."""
+    from .run import run
+    from .scenario import Scenario, check_against_network, parse_scenario
+
+    scenario = job.scenario if isinstance(job.scenario, Scenario) else parse_scenario(job.scenario, job.source)
+    network = _network(scenario)
+    check_against_network(scenario, network)
+    results = run(scenario, seed=job.seed, days=job.days, scale=job.scale, routes=network)
+    out = {"seed": int(job.seed), **job.keep(results)}
+    del results
+    release()
+    return out
+
+
+# ----------------------------------------------------------------------------- worker housekeeping
+_FROZEN = False
+
+
+def freeze() -> None:
+    """Move everything alive now (modules, the context) out of the garbage collector's way.
+
+    A finished model is a cycle (agents <-> model), freed only by a full collection; after each run the
+    worker collects, and with the long-lived objects frozen that takes about 2 ms instead of about 100."""
+    global _FROZEN
+    if not _FROZEN:
+        gc.collect()
+        gc.freeze()
+        _FROZEN = True
+
+
+def unfreeze() -> None:
+    global _FROZEN
+    if _FROZEN:
+        gc.unfreeze()
+        _FROZEN = False
+
+
+def release() -> None:
+    """Free the finished model now, so a long-lived worker's memory stays flat."""
+    if not _FROZEN and multiprocessing.parent_process() is not None:
+        freeze()  # a worker process that was not warmed up (a Dask worker that joined late)
+    gc.collect()
+
+
+def warm_up() -> None:
+    """Import the model now, so the first run's time is the run's alone; then freeze what is loaded."""
+    from . import model, run  # noqa: F401
+
+    freeze()
+
+
+def worker_info() -> dict:
+    """For checking a worker: the package version and its process id."""
+    import sim
+
+    warm_up()
+    return {"version": sim.__version__, "pid": os.getpid()}
+
+
+_TASK: Callable | None = None
+_CONTEXT: Any = None
+
+
+def init_process(task, context, nice: int = 0) -> None:
+    """Initializer of local worker processes: keep the task and context; leave Ctrl-C to the parent."""
+    import signal
+
+    global _TASK, _CONTEXT
+    _TASK, _CONTEXT = task, context
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if nice:
+        os.nice(nice)
+    warm_up()
+
+
+def call_local(item):
+    return _TASK(_CONTEXT, item)
+
+
+# ----------------------------------------------------------------------------- engines
+class EngineBroken(Exception):
+    """The engine cannot go on (lost scheduler, workers that do not start)."""
+
+
+class InlineEngine:
+    """No worker: the jobs run in this process, one after the other, as they are submitted."""
+
+    name = "inline (1 process)"
+
+    def __init__(self, task, context):
+        self.task, self.context, self.capacity = task, context, 1
+        warm_up()
+
+    def submit(self, item):
+        f = cf.Future()
+        try:
+            f.set_result(self.task(self.context, item))
+        except Exception as exc:  # noqa: BLE001 - handed to the caller through the future, as a pool would
+            f.set_exception(exc)
+        return f
+
+    def wait(self, futures, timeout: float = 5.0):
+        return [f for f in futures if f.done()] or list(futures)[:1]
+
+    def close(self, cancel=False):
+        unfreeze()
+
+
+@contextlib.contextmanager
+def _bare_main():
+    """A spawned or forkserver worker first imports the parent's __main__ module; under Streamlit that is
+    the app script, which would run the whole app in the worker. Start workers with a bare __main__."""
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
+
+
+def _mp_context(method: str, isolate_main: bool):
+    base = multiprocessing.get_context(method)
+    if method == "forkserver":  # imported once in the server, then every worker forks with it loaded
+        base.set_forkserver_preload(["sim.execute", "sim.run", "sim.model"])
+    if not isolate_main or method == "fork":
+        return base
+
+    class Process(base.Process):
+        @staticmethod
+        def _Popen(process_obj):
+            with _bare_main():
+                return base.Process._Popen(process_obj)
+
+    class Context(type(base)):
+        pass
+
+    ctx = Context()
+    ctx.Process = Process
+    return ctx
+
+
+class ProcessEngine:
+    """Local worker processes, started by a forkserver: a clean process each, not a fork of a process
+    that may hold threads (the app's server, a Dask client)."""
+
+    def __init__(self, task, context, workers: int, *, nice: int = 0, isolate_main: bool = False,
+                 start_method: str = "forkserver"):
+        self.task, self.context, self.workers, self.capacity = task, context, workers, 2 * workers
+        self.nice, self.mp = nice, _mp_context(start_method, isolate_main)
+        self.name = f"local processes ({workers} workers)"
+        self.pool = self._pool()
+
+    def _pool(self):
+        pool = cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=self.mp, initializer=init_process,
+                                      initargs=(self.task, self.context, self.nice))
+        try:  # a worker must come up before any run is trusted to it
+            pool.submit(worker_info).result(timeout=300)
+        except (cf.process.BrokenProcessPool, cf.TimeoutError) as exc:
+            self._stop(pool)
+            raise EngineBroken("the local worker processes do not start (" + (str(exc) or type(exc).__name__)
+                               + "); when calling the runner from a script, guard it with "
+                               "if __name__ == '__main__':") from None
+        return pool
+
+    def submit(self, item):
+        return self.pool.submit(call_local, item)
+
+    def wait(self, futures, timeout: float = 5.0):
+        done, _ = cf.wait(futures, timeout=timeout, return_when=cf.FIRST_COMPLETED)
+        return done
+
+    def restart(self):
+        self._stop(self.pool)
+        self.pool = self._pool()
+
+    @staticmethod
+    def _stop(pool):
+        """Stop a pool now: the jobs in flight are dropped."""
+        procs = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for p in procs:  # our own worker processes, by their handles
+            if p.is_alive():
+                p.terminate()
+        for p in procs:
+            p.join(timeout=5)
+
+    def close(self, cancel=False):
+        if cancel:
+            self._stop(self.pool)
+        else:
+            self.pool.shutdown(wait=True)
+
+
+class DaskEngine:
+    """A Dask distributed cluster: an existing scheduler, or a LocalCluster started here."""
+
+    def __init__(self, task, context, address: str | None, workers: int):
+        from distributed import Client, LocalCluster
+
+        self.task, self.cluster = task, None
+        if address:
+            try:
+                self.client = Client(address, timeout="20s")
+            except (OSError, TimeoutError) as exc:
+                raise InputError(None, "--scheduler", f"cannot reach the Dask scheduler at {address} ({exc})") from None
+            self.name = f"Dask scheduler {address}"
+        else:
+            self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                        dashboard_address=None)
+            self.client = Client(self.cluster)
+            self.name = f"Dask LocalCluster ({workers} workers)"
+        try:
+            self._check_workers()
+            self.context = self.client.scatter(context, broadcast=True, hash=False) if context is not None else None
+        except BaseException:
+            self.close(cancel=True)
+            raise
+        self.capacity = 2 * max(1, sum(self.client.nthreads().values()))
+
+    def _check_workers(self):
+        from . import __version__
+
+        self.client.wait_for_workers(1, timeout=60)
+        try:
+            infos = self.client.run(worker_info)
+        except Exception as exc:  # noqa: BLE001 - the workers could not even import the package
+            raise InputError(None, "--scheduler", f"the Dask workers cannot run the simulator ({exc}): "
+                                                  "install this package on them") from None
+        bad = {w: i["version"] for w, i in infos.items() if i["version"] != __version__}
+        if bad:
+            w, v = next(iter(bad.items()))
+            raise InputError(None, "--scheduler", f"worker {w} has sim {v}, this is sim {__version__}: "
+                                                  "the cluster must run the same code")
+
+    def submit(self, item):
+        return self.client.submit(self.task, self.context, item, pure=False, retries=0)
+
+    def wait(self, futures, timeout: float = 5.0):
+        from distributed import wait
+
+        try:
+            done, _ = wait(list(futures), timeout=timeout, return_when="FIRST_COMPLETED")
+        except TimeoutError:
+            return []
+        return done
+
+    def close(self, cancel=False):
+        try:
+            self.client.close()  # releases (cancels) whatever is still in flight
+        finally:
+            if self.cluster is not None:
+                self.cluster.close()
+
+
+ENGINES = ("auto", "processes", "dask")
+
+
+def make_engine(task, context=None, *, workers: int | None = 1, scheduler: str | None = None,
+                engine: str = "auto", nice: int = 0, isolate_main: bool = False):
+    """auto: Dask when a scheduler address is given, else local processes (in this process for 1 worker)."""
+    if engine not in ENGINES:
+        raise InputError(None, "--engine", f"unknown engine {engine!r} (auto, processes or dask)")
+    if engine == "auto":
+        engine = "dask" if scheduler else "processes"
+    workers = workers or os.cpu_count() or 1
+    if engine == "dask":
+        return DaskEngine(task, context, scheduler, workers)
+    if scheduler:
+        raise InputError(None, "--engine", "processes runs locally: drop --scheduler (or DASK_SCHEDULER_ADDRESS)")
+    if workers == 1 and not nice:
+        return InlineEngine(task, context)
+    return ProcessEngine(task, context, workers, nice=nice, isolate_main=isolate_main)
+
+
+# ----------------------------------------------------------------------------- the runner
+class Runner:
+    """Runs jobs on one engine; submit-and-poll, cancel, or `map` a list.
+
+    task(context, item) -> result is what a worker does with one item (default: `run_job` on a Job); a
+    module-level function. nice > 0 lowers the workers' priority (and always uses worker processes, so
+    that the caller stays responsive); isolate_main starts them with a bare __main__ (see _bare_main)."""
+
+    def __init__(self, workers: int | None = 1, *, scheduler: str | None = None, engine: str = "auto",
+                 task: Callable = run_job, context: Any = None, nice: int = 0, isolate_main: bool = False):
+        self.engine = make_engine(task, context, workers=workers, scheduler=scheduler, engine=engine, nice=nice,
+                                  isolate_main=isolate_main)
+
+    @property
+    def name(self) -> str:
+        return self.engine.name
+
+    @property
+    def capacity(self) -> int:
+        """How many jobs to keep in flight so that no worker waits."""
+        return self.engine.capacity
+
+    def submit(self, item):
+        """Start one job; returns a future (done(), result(), cancel())."""
+        return self.engine.submit(item)
+
+    def wait(self, futures, timeout: float = 5.0):
+        """Block until at least one of `futures` is done or `timeout` seconds pass; returns those done."""
+        return self.engine.wait(futures, timeout)
+
+    @staticmethod
+    def cancel(futures) -> int:
+        """Cancel the jobs of `futures` that have not started; returns how many were cancelled."""
+        return sum(1 for f in futures if not f.done() and f.cancel())
+
+    def map(self, items, progress: Callable[[int, int], None] | None = None) -> list:
+        """Run every item; results in the items' order. A job's exception is raised here."""
+        items = list(items)
+        results, todo, inflight = [None] * len(items), list(range(len(items)))[::-1], {}
+        try:
+            while todo or inflight:
+                while todo and len(inflight) < self.capacity:
+                    k = todo.pop()
+                    inflight[self.submit(items[k])] = k
+                for fut in self.wait(inflight):
+                    results[inflight.pop(fut)] = fut.result()
+                    if progress:
+                        progress(len(items) - len(todo) - len(inflight), len(items))
+        except BaseException:
+            self.cancel(inflight)
+            raise
+        return results
+
+    def restart(self) -> None:
+        """Start the local worker processes again after one died (the jobs in flight are dropped)."""
+        self.engine.restart()
+
+    def close(self, cancel: bool = False) -> None:
+        self.engine.close(cancel=cancel)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, *_):
+        self.close(cancel=exc_type is not None)
+
+
+def run_jobs(jobs, *, workers: int = 1, scheduler: str | None = None, progress=None) -> list[dict]:
+    """Run Jobs; results in the jobs' order, the same whatever the engine and number of workers."""
+    jobs = list(jobs)
+    with Runner(min(workers, max(1, len(jobs))), scheduler=scheduler) as runner:
+        return runner.map(jobs, progress)
