@@ -16,7 +16,7 @@ from pydantic import Field, ValidationError, model_validator
 from ..errors import InputError
 from ..network import RouteNetwork
 from ..run import run
-from ..scenario import QUOTA_KINDS, InterventionKind, Scenario, _format, check_against_network, parse_scenario
+from ..scenario import QUOTA_KINDS, InterventionKind, Scenario, validation_problem, check_against_network, parse_scenario
 from .script import ISO3, METRICS, ExerciseScript, Strict
 
 ROUND_FIGURES = ("attempts", "arrivals", "deaths", "interceptions", "detections", "smuggler_revenue_eur")
@@ -50,7 +50,7 @@ def parse_decision(data: dict, team: str, script: ExerciseScript, network: Route
     try:
         d = Decision.model_validate(data)
     except ValidationError as exc:
-        where, msg = _format(exc)
+        where, msg = validation_problem(exc)
         raise InputError(f"decision of {team}", f"field '{where}'", msg) from None
     own = set(script.team(team).countries)
     foreign_ok = d.kind == "legal_pathways"

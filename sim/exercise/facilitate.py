@@ -11,7 +11,7 @@ import time
 
 from pydantic import ValidationError
 
-from ..scenario import _format
+from ..scenario import validation_problem
 from .adjudicate import conditions_met, round_results, run_line
 from .common import ExerciseError, clean_text
 from .script import Inject, InjectEvent
@@ -63,7 +63,7 @@ class FacilitatorOperations:
         try:
             ev = InjectEvent.model_validate(event) if event else None
         except ValidationError as exc:
-            where, msg = _format(exc)
+            where, msg = validation_problem(exc)
             raise ExerciseError(f"inject event: field '{where}': {msg}") from None
         with self.write() as c:
             line = self._line(c, line)

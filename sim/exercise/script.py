@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from ..errors import InputError
 from ..files import read_yaml_mapping
 from ..network import RouteNetwork
-from ..scenario import EventKind, Scenario, Targets, _format, check_against_network, load_scenario, parse_scenario
+from ..scenario import EventKind, Scenario, Targets, validation_problem, check_against_network, load_scenario, parse_scenario
 
 REPO = Path(__file__).resolve().parents[2]
 SCENARIOS_DIR = REPO / "scenarios"
@@ -194,7 +194,7 @@ def parse_script(data: dict, source: str | Path | None = None) -> ExerciseScript
     try:
         return ExerciseScript.model_validate(data)
     except ValidationError as exc:
-        where, msg = _format(exc)
+        where, msg = validation_problem(exc)
         # cross-reference errors name their own field: move it from the message to the field
         m = re.match(r"^([a-z_]+(\[\d+\])?(\.[a-z_]+)?): (.*)$", msg)
         if where == "(top level)" and m:

@@ -16,7 +16,7 @@ from pydantic import Field, ValidationError
 from .. import __version__
 from ..errors import InputError
 from ..files import read_yaml_mapping
-from ..scenario import _format
+from ..scenario import validation_problem
 from .adjudicate import Decision, round_results, run_line
 from .exercises import create_exercise
 from .script import SCENARIOS_DIR, InjectEvent, Name, Strict
@@ -144,7 +144,7 @@ def import_exercise(folder: str | Path, path: str | Path, *, scenarios_dir: Path
     try:
         data = ExportFile.model_validate(raw)
     except ValidationError as exc:
-        where, msg = _format(exc)
+        where, msg = validation_problem(exc)
         raise InputError(path, f"field '{where}'", msg) from None
     ex, codes = create_exercise(folder, data.script, source=f"{path}: script", scenarios_dir=scenarios_dir)
     if base_fingerprint(ex.base, ex.network) != data.base_sha:
