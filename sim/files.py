@@ -31,6 +31,12 @@ def quote(value, limit: int = QUOTE_CHARS) -> str:
     return " ".join(text.split())
 
 
+def clip(text, limit: int = QUOTE_CHARS) -> str:
+    """str(text) cut to `limit` characters, on one line."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def atomic_write(path: Path, write) -> None:
     """write(tmp_path), then rename onto path: readers see the whole file or none of it."""
     path = Path(path)
