@@ -31,6 +31,15 @@ ACTS_ON = {
     **{k: "origins" for k in ORIGIN_KINDS}, **{k: "places" for k in PLACE_KINDS},
     **{k: "legs" for k in LEG_KINDS}, **{k: "countries" for k in COUNTRY_KINDS},
 }
+# Documented range of `intensity` per kind (docs/scenarios.md). Interventions: 1 is a strong programme, up to
+# 10 so budget experiments can scale a measure's money tenfold (effects are capped where a share would pass
+# 100 %). Events are multipliers (surge, sea_weather) or shares (the others); a closure is all or nothing.
+# The schema only bounds every kind by the widest range, so the model itself stays testable beyond these.
+INTENSITY_RANGE = {
+    "surge": (0.0, 10.0), "sea_weather": (0.0, 10.0), "corruption_scandal": (0.0, 1.0),
+    "network_shift": (0.0, 1.0), "budget_cut": (0.0, 1.0), "route_closure": (1.0, 1.0),
+}
+INTERVENTION_INTENSITY = (0.0, 10.0)
 LEG_FILTER = {"transport_operator_cooperation": ("commercial", "commercial legs"), "sea_weather": ("sea", "sea legs")}
 
 
@@ -71,6 +80,10 @@ def _filter(network, kind) -> np.ndarray:
 def lever_problems(lever, at: str, network, days: int) -> list[Problem]:
     kind, t = lever.kind, lever.targets
     out = []
+    lo, hi = INTENSITY_RANGE.get(kind, INTERVENTION_INTENSITY)
+    if not lo <= lever.intensity <= hi:
+        allowed = f"must be {lo:g}" if lo == hi else f"must be between {lo:g} and {hi:g}"
+        return [Problem(f"{at}.intensity", f"{lever.intensity:g} is out of range: for {kind} it {allowed}")]
     if lever.start >= days:
         out.append(Problem(f"{at}.start", f"starts on day {lever.start}, after the {days}-day horizon: it never acts",
                            warning=True))

@@ -63,7 +63,8 @@ SCENARIO_CASES = [
     # targets a kind cannot use, or that reach nothing or everything
     (lever("route_closure", targets={"places": ["lampedusa"]}), "events[0].targets.places", "cannot use places"),
     (lever("route_closure"), "events[0].targets", "would close every leg"),
-    (lever("route_closure", targets={"legs": ["sfax-lampedusa"]}, intensity=0), "events[0]", "intensity 0"),
+    (lever("route_closure", targets={"legs": ["sfax-lampedusa"]}, intensity=0), "events[0].intensity",
+     "for route_closure it must be 1"),
     (lever("operational_cooperation", targets={"places": ["tripoli", "sfax"]}), "interventions[0].targets.places",
      "cannot use places"),
     (lever("legal_pathways", targets={"countries": ["LBY"]}), "interventions[0].targets", "none of its targets"),
@@ -80,11 +81,13 @@ SCENARIO_CASES = [
     (lever("anti_corruption", targets={"places": ["agadez"]}), "interventions[0].targets.places",
      "cannot use places"),
     # intensities outside their documented range
-    (lever("surge", targets={"countries": ["NER"]}, intensity=1000), "events[0]", "between 0 and 10"),
-    (lever("budget_cut", targets={"countries": ["LBY"]}, intensity=5), "events[0]", "between 0 and 1"),
+    (lever("surge", targets={"countries": ["NER"]}, intensity=1000), "events[0].intensity", "less than or equal to 10"),
+    (lever("budget_cut", targets={"countries": ["LBY"]}, intensity=5), "events[0].intensity", "between 0 and 1"),
     (lever("network_shift", targets={"corridors": ["Sahara"]}, to_corridor="Central Mediterranean", intensity=3),
-     "events[0]", "between 0 and 1"),
-    (lever("anti_corruption", intensity=50), "interventions[0]", "between 0 and 5"),
+     "events[0].intensity", "between 0 and 1"),
+    (lever("anti_corruption", intensity=50), "interventions[0].intensity", "less than or equal to 10"),
+    (lever("corruption_scandal", targets={"countries": ["LBY"]}, intensity=2), "events[0].intensity",
+     "between 0 and 1"),
     # numbers that are not finite, not numbers, or out of their range
     ({"corridors": {"Sahara": {"preference_eur": float("nan")}}}, "corridors.Sahara.preference_eur", "finite"),
     ({"destinations": {"rome": {"appeal_eur": float("nan")}}}, "destinations.rome.appeal_eur", "finite"),
@@ -327,7 +330,10 @@ def mutate(data, draw):
     if where == "top":
         data[draw(st.sampled_from(FIELDS))] = value
     elif where == "demand":
-        data["demand"][0][draw(st.sampled_from(["origin", "per_year", "budget_eur", "extra"]))] = value
+        demand = data.get("demand")
+        if not (isinstance(demand, list) and demand and isinstance(demand[0], dict)):
+            data["demand"] = demand = [{"origin": "niamey", "per_year": 10}]  # an earlier edit replaced it
+        demand[0][draw(st.sampled_from(["origin", "per_year", "budget_eur", "extra"]))] = value
     elif where == "behaviour":
         data["behaviour"] = {draw(st.sampled_from(["budget_spread", "detention_days", "value_of_day_eur"])): value}
     else:
@@ -338,11 +344,12 @@ def mutate(data, draw):
             item[draw(st.sampled_from(["intensity", "start", "end", "kind", "places_per_year"]))] = value
         else:
             item["targets"] = {draw(st.sampled_from(["countries", "corridors", "legs", "places"])): value}
-        data.setdefault(next(iter(lever(kind))), []).append(item)
+        group = next(iter(lever(kind)))
+        data[group] = [*(data[group] if isinstance(data.get(group), list) else []), item]
     return data
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.data())
 def test_random_edits_of_a_valid_scenario_are_accepted_or_refused_cleanly(tmp_path, data):
     base = scenario_data(ROOT / "tests" / "fixtures" / "tiny.yaml")
