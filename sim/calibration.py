@@ -43,7 +43,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from .compare import interval, run_ensemble
 from .errors import InputError
 from .network import RouteNetwork, load_network
-from .files import atomic_write
+from .files import atomic_write, read_yaml
 from .scenario import check_against_network, parse_scenario, scenario_data, validation_problem
 
 # ------------------------------------------------------------------ the observed figures file
@@ -116,10 +116,8 @@ def load_observed(path: str | Path) -> tuple[ObservedSpec, Observed]:
     if not path.exists():
         raise InputError(path, None, "file not found")
     try:
-        raw = yaml.safe_load(path.read_text())
+        raw = read_yaml(path)
         spec = ObservedSpec.model_validate(raw)
-    except yaml.YAMLError as exc:
-        raise InputError(path, None, f"broken YAML: {getattr(exc, 'problem', exc)}") from None
     except ValidationError as exc:
         where, msg = validation_problem(exc)
         raise InputError(path, f"field '{where}'", msg) from None

@@ -1,4 +1,10 @@
-"""Reading and writing the project's files safely: YAML mappings with clear errors, atomic writes."""
+"""Reading and writing the project's files safely: YAML mappings with clear errors, atomic writes.
+
+Every YAML file the package reads (scenarios, experiments, calibration targets, uploads) goes through
+`load_yaml_text`, which refuses what a plain `yaml.safe_load` would hang on or silently accept: a file
+over `MAX_YAML_BYTES`, aliases that expand to more than `MAX_YAML_NODES` values ("billion laughs"),
+nesting deeper than `MAX_YAML_DEPTH`, and a key given twice in one mapping (YAML keeps the last one).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 import yaml
+from yaml.nodes import MappingNode, ScalarNode
 
 from .errors import InputError
 
@@ -26,6 +33,26 @@ def json_default(x):
     return str(x)
 
 
+MAX_YAML_BYTES = 5_000_000
+MAX_YAML_DEPTH = 50
+MAX_YAML_NODES = 1_000_000  # values after expanding aliases; a large calibrated scenario has about 10,000
+QUOTE_CHARS = 60
+
+
+def quote(value, limit: int = QUOTE_CHARS) -> str:
+    """repr(value) cut to `limit` characters, so a message stays one short line whatever was given."""
+    text = repr(value)
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return " ".join(text.split())
+
+
+def clip(text, limit: int = QUOTE_CHARS) -> str:
+    """str(text) cut to `limit` characters, on one line."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def atomic_write(path: Path, write) -> None:
     """write(tmp_path), then rename onto path: readers see the whole file or none of it."""
     path = Path(path)
@@ -40,21 +67,112 @@ def atomic_write(path: Path, write) -> None:
         raise
 
 
-def read_yaml_mapping(path: Path, what: str) -> dict:
-    """A YAML file that must hold a mapping; `what` says what it should contain, for the message."""
+class _Refused(yaml.YAMLError):
+    def __init__(self, problem: str, mark=None):
+        super().__init__(problem)
+        self.problem, self.problem_mark = problem, mark
+
+
+class _GuardedLoader(yaml.SafeLoader):
+    """SafeLoader that bounds nesting while composing and refuses duplicate keys while constructing."""
+
+    def compose_node(self, parent, index):
+        self._depth = getattr(self, "_depth", 0) + 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                raise _Refused(f"nested more than {MAX_YAML_DEPTH} levels deep", self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, MappingNode):
+            seen = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    if key in seen:
+                        raise _Refused(f"key {quote(key)} given twice (first on line {seen[key] + 1})",
+                                       key_node.start_mark)
+                except TypeError:  # an unhashable key: SafeLoader reports it itself
+                    continue
+                seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
+
+
+def _expanded_size(root) -> int:
+    """Number of values the document holds once aliases are expanded, counted without expanding them."""
+    sizes: dict[int, int] = {}
+    stack = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if id(node) in sizes:
+            continue
+        if isinstance(node, ScalarNode):
+            sizes[id(node)] = 1
+            continue
+        children = [v for pair in node.value for v in pair] if isinstance(node, MappingNode) else list(node.value)
+        if done:
+            sizes[id(node)] = min(1 + sum(sizes[id(c)] for c in children), MAX_YAML_NODES + 1)
+        else:
+            stack.append((node, True))
+            stack.extend((c, False) for c in children if id(c) not in sizes)
+    return sizes[id(root)]
+
+
+def load_yaml_text(text: str, source: str | Path) -> object:
+    """Parse YAML text with the limits above; any problem is an InputError naming `source`."""
+    if len(text) > MAX_YAML_BYTES:
+        raise InputError(source, None, f"file is {len(text) / 1e6:.1f} MB; YAML files are limited to "
+                                       f"{MAX_YAML_BYTES / 1e6:.0f} MB")
+    loader = _GuardedLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if _expanded_size(node) > MAX_YAML_NODES:
+            raise _Refused(f"aliases expand to more than {MAX_YAML_NODES:,} values")
+        return loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        raise InputError(source, where, f"broken YAML: {problem}") from None
+    except RecursionError:
+        raise InputError(source, None, f"broken YAML: nested more than {MAX_YAML_DEPTH} levels deep") from None
+    finally:
+        loader.dispose()
+
+
+def read_text_capped(path: Path, limit: int = MAX_YAML_BYTES) -> str:
+    """A UTF-8 text file of at most `limit` bytes; refuses folders, devices and binary files in one line."""
     path = Path(path)
     if not path.exists():
         raise InputError(path, None, "file not found")
     if path.is_dir():
         raise InputError(path, None, "is a folder, not a file")
+    if not path.is_file():
+        raise InputError(path, None, "not a regular file")
+    with path.open("rb") as fh:
+        raw = fh.read(limit + 1)
+    if len(raw) > limit:
+        raise InputError(path, None, f"file is larger than {limit / 1e6:.0f} MB")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
-        raise InputError(path, where, f"broken YAML: {getattr(exc, 'problem', None) or 'not valid YAML'}") from None
-    except UnicodeDecodeError:
-        raise InputError(path, None, "not a text file") from None
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(path, None, f"not a UTF-8 text file (byte {exc.start})") from None
+
+
+def read_yaml(path: Path) -> object:
+    """Any YAML document from a file, with the limits of `load_yaml_text`."""
+    return load_yaml_text(read_text_capped(path), path)
+
+
+def read_yaml_mapping(path: Path, what: str) -> dict:
+    """A YAML file that must hold a mapping; `what` says what it should contain, for the message."""
+    data = read_yaml(path)
     if not isinstance(data, dict):
         raise InputError(path, None, f"must be a mapping of fields ({what})")
     return data

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 from dataclasses import dataclass, field
@@ -17,6 +18,8 @@ from pyproj import Geod
 from shapely.geometry import shape
 
 from .errors import InputError
+from .files import clip, read_text_capped
+from .geocheck import check_swapped, is_country_code
 
 PLACE_KINDS = ("origin", "hub", "departure", "landing", "destination")
 MODES = ("land", "sea", "air")
@@ -24,6 +27,8 @@ COUNTRY_FIELDS = ("enforcement", "corruption", "digital_capacity", "financial_ca
 # columns a countries.csv may leave out, with the value they then take
 OPTIONAL_COUNTRY_FIELDS = {"pushback": 0.0}
 END_TOLERANCE_KM = 25.0
+MAX_LEG_DAYS = 365  # no single leg takes a year; keeps the model's 16-bit day counters far from wrapping
+MAX_GEOJSON_BYTES = 100_000_000
 _ID = re.compile(r"^[A-Za-z0-9_\-]+$")
 _WGS84_NAMES = {"urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:EPSG::4326", "EPSG:4326", "epsg:4326"}
 _GEOD = Geod(ellps="WGS84")
@@ -62,24 +67,43 @@ class RouteNetwork:
         return g
 
 
+def _no_duplicate_keys(path: Path):
+    def hook(pairs):
+        out = {}
+        for key, value in pairs:
+            if key in out:
+                raise InputError(path, None, f"key {clip(key)!r} given twice in one object")
+            out[key] = value
+        return out
+
+    return hook
+
+
 def _read_geojson(path: Path) -> list[dict]:
-    if not path.exists():
-        raise InputError(path, None, "file not found")
+    text = read_text_capped(path, MAX_GEOJSON_BYTES)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(path, None, f"not valid GeoJSON ({exc})") from None
+        data = json.loads(text, object_pairs_hook=_no_duplicate_keys(path))
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise InputError(path, None, f"not valid GeoJSON ({clip(exc)})") from None
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise InputError(path, None, "not a GeoJSON FeatureCollection")
     crs = data.get("crs")
     if crs is None:
         raise InputError(path, "crs", "missing: say the file is in WGS 84 (EPSG:4326), see docs/geodata.md")
-    name = (crs.get("properties") or {}).get("name") if isinstance(crs, dict) else None
-    if name not in _WGS84_NAMES:
-        raise InputError(path, "crs", f"unexpected CRS {name!r}: reproject to WGS 84 (EPSG:4326)")
+    props = crs.get("properties") if isinstance(crs, dict) else None
+    name = props.get("name") if isinstance(props, dict) else None
+    if not isinstance(name, str) or name not in _WGS84_NAMES:
+        raise InputError(path, "crs", f"unexpected CRS {clip(repr(name))}: reproject to WGS 84 (EPSG:4326)")
     features = data.get("features")
     if not isinstance(features, list) or not features:
         raise InputError(path, "features", "no features")
+    for n, feat in enumerate(features, start=1):
+        if not isinstance(feat, dict) or feat.get("type") != "Feature":
+            raise InputError(path, f"feature {n}", "not a GeoJSON Feature object")
+        if not isinstance(feat.get("properties") or {}, dict):
+            raise InputError(path, f"feature {n}", "field 'properties' must be an object of fields")
+        if not isinstance(feat.get("geometry") or {}, dict):
+            raise InputError(path, f"feature {n}", "field 'geometry' must be a GeoJSON geometry object")
     return features
 
 
@@ -95,7 +119,7 @@ def _prop(path, label, props, key, kind, *, optional=False):
         "number": isinstance(value, (int, float)) and not isinstance(value, bool) and np.isfinite(value),
     }[kind]
     if not ok:
-        raise InputError(path, label, f"field '{key}' must be a {kind}, got {value!r}")
+        raise InputError(path, label, f"field '{key}' must be a {kind}, got {clip(repr(value))}")
     return value
 
 
@@ -121,7 +145,7 @@ def _geometry(path, label, feat, expected):
 def _feature_id(path, n: int, props: dict, what: str, seen: set) -> tuple[str, str]:
     """A feature's id, checked and unique, and the label that names the feature in messages."""
     fid = props.get("id")
-    label = f"{what} {fid!r} (feature {n})" if fid else f"feature {n}"
+    label = f"{what} {clip(repr(fid))} (feature {n})" if fid else f"feature {n}"
     fid = _prop(path, label, props, "id", "text")
     if not _ID.match(fid):
         raise InputError(path, label, "field 'id' may only hold letters, digits, '_' and '-'")
@@ -138,7 +162,7 @@ def _load_places(path: Path) -> pd.DataFrame:
         pid, label = _feature_id(path, n, props, "place", seen)
         kind = _prop(path, label, props, "kind", "text")
         if kind not in PLACE_KINDS:
-            raise InputError(path, label, f"field 'kind' must be one of {', '.join(PLACE_KINDS)}, got {kind!r}")
+            raise InputError(path, label, f"field 'kind' must be one of {', '.join(PLACE_KINDS)}, got {clip(repr(kind))}")
         g = _geometry(path, label, feat, "Point")
         rows.append({
             "id": pid,
@@ -153,6 +177,7 @@ def _load_places(path: Path) -> pd.DataFrame:
 
 def _load_legs(path: Path, places: pd.DataFrame) -> pd.DataFrame:
     index = {pid: i for i, pid in enumerate(places["id"])}
+    kinds = list(places["kind"])
     rows, seen = [], set()
     for n, feat in enumerate(_read_geojson(path), start=1):
         props = feat.get("properties") or {}
@@ -161,18 +186,21 @@ def _load_legs(path: Path, places: pd.DataFrame) -> pd.DataFrame:
         for key in ("from", "to"):
             pid = _prop(path, label, props, key, "text")
             if pid not in index:
-                raise InputError(path, label, f"field '{key}': unknown place id {pid!r}")
+                raise InputError(path, label, f"field '{key}': unknown place id {clip(repr(pid))}")
             ends[key] = index[pid]
+        if kinds[ends["from"]] == "destination":
+            raise InputError(path, label, f"field 'from': place {props['from']!r} is a destination, where journeys "
+                                          "end: no leg may leave it (make it a hub if people travel on)")
         if ends["from"] == ends["to"]:
             raise InputError(path, label, "'from' and 'to' are the same place")
         mode = _prop(path, label, props, "mode", "text")
         if mode not in MODES:
-            raise InputError(path, label, f"field 'mode' must be one of {', '.join(MODES)}, got {mode!r}")
+            raise InputError(path, label, f"field 'mode' must be one of {', '.join(MODES)}, got {clip(repr(mode))}")
         days = _prop(path, label, props, "days", "number")
         fee = _prop(path, label, props, "fee_eur", "number")
         risk = _prop(path, label, props, "death_risk", "number")
-        if days <= 0:
-            raise InputError(path, label, f"field 'days' must be > 0, got {days}")
+        if not 0 < days <= MAX_LEG_DAYS:
+            raise InputError(path, label, f"field 'days' must be > 0 and at most {MAX_LEG_DAYS}, got {days:g}")
         if fee < 0:
             raise InputError(path, label, f"field 'fee_eur' must be >= 0, got {fee}")
         if not 0 <= risk < 1:
@@ -216,8 +244,12 @@ def _load_legs(path: Path, places: pd.DataFrame) -> pd.DataFrame:
 def _load_countries(path: Path) -> pd.DataFrame:
     if not path.exists():
         raise InputError(path, None, "file not found")
-    with path.open(newline="", encoding="utf-8") as fh:
+    text = read_text_capped(path, MAX_GEOJSON_BYTES)
+    with io.StringIO(text, newline="") as fh:
         reader = csv.DictReader(fh)
+        doubled = sorted({c for c in reader.fieldnames or [] if (reader.fieldnames or []).count(c) > 1})
+        if doubled:
+            raise InputError(path, None, f"column(s) given twice: {', '.join(map(clip, doubled))}")
         needed = ("iso3", "name", *(f for f in COUNTRY_FIELDS if f not in OPTIONAL_COUNTRY_FIELDS),
                   "counts_detections")
         missing = [c for c in needed if c not in (reader.fieldnames or [])]
@@ -229,7 +261,10 @@ def _load_countries(path: Path) -> pd.DataFrame:
             iso3 = (row["iso3"] or "").strip().upper()
             label = f"line {n} ({iso3 or 'no iso3'})"
             if not re.fullmatch(r"[A-Z]{3}", iso3):
-                raise InputError(path, label, f"column 'iso3' must be a 3-letter code, got {row['iso3']!r}")
+                raise InputError(path, label, f"column 'iso3' must be a 3-letter code, got {clip(repr(row['iso3']))}")
+            if not is_country_code(iso3):
+                raise InputError(path, label, f"column 'iso3': {iso3} is not an ISO 3166 alpha-3 code (list: "
+                                              "geodata/iso3166_alpha3.csv; XKX is accepted for Kosovo)")
             if iso3 in seen:
                 raise InputError(path, label, f"duplicate country {iso3}")
             seen.add(iso3)
@@ -241,8 +276,8 @@ def _load_countries(path: Path) -> pd.DataFrame:
                 try:
                     value = float(row[col])
                 except (TypeError, ValueError):
-                    raise InputError(path, label, f"column '{col}' must be a number, got {row[col]!r}") from None
-                if not 0 <= value <= 1:
+                    raise InputError(path, label, f"column '{col}' must be a number, got {clip(repr(row[col]))}") from None
+                if not 0 <= value <= 1:  # also refuses nan
                     raise InputError(path, label, f"column '{col}' must be between 0 and 1, got {value}")
                 out[col] = value
             if row["counts_detections"] not in ("0", "1"):
@@ -292,6 +327,7 @@ def load_network(folder: str | Path) -> RouteNetwork:
     if not folder.is_dir():
         raise InputError(folder, None, "network folder not found")
     places = _load_places(folder / "places.geojson")
+    check_swapped(folder / "places.geojson", places)
     legs = _load_legs(folder / "legs.geojson", places)
     countries = _load_countries(folder / "countries.csv")
     _check_countries(folder, places, legs, countries)

@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError, field_validator,
+                      model_validator)
 
 from .errors import InputError
-from .files import read_yaml_mapping
+from .files import clip, quote, read_yaml_mapping
 from .network import COUNTRY_FIELDS, RouteNetwork, load_network
 from .vocabulary import EVENT_KINDS, INTERVENTION_KINDS, PILLAR_OF_KIND, QUOTA_KINDS
 
@@ -18,13 +19,37 @@ PILLARS = PILLAR_OF_KIND  # the app's old name (kind -> pillar); new code reads 
 InterventionKind = Literal[INTERVENTION_KINDS]
 EventKind = Literal[EVENT_KINDS]
 
+MAX_DAYS = 3650  # the documented horizon; also bounds every day count, so 16-bit day counters never wrap
+MAX_EUR = 1e12  # any amount of money; larger is a typo (and a float32 money array would lose the euros)
+MAX_PEOPLE_PER_YEAR = 1e8
+
+
+def _not_bool(value):
+    # YAML reads `yes`/`true` as a boolean, which pydantic would otherwise take as the number 1
+    if isinstance(value, bool):
+        raise ValueError("got true/false: give a number (or quoted text)")
+    return value
+
+
 Fraction = Annotated[float, Field(ge=0, le=1)]
 NonNeg = Annotated[float, Field(ge=0)]
-Day = Annotated[int, Field(ge=0)]
+Euros = Annotated[float, Field(ge=0, le=MAX_EUR)]
+SignedEuros = Annotated[float, Field(ge=-MAX_EUR, le=MAX_EUR)]
+Day = Annotated[int, Field(ge=0, le=MAX_DAYS)]
+Days = Annotated[int, Field(ge=1, le=MAX_DAYS)]
+Factor = Annotated[float, Field(gt=0, le=100)]
+
+MAX_INTENSITY = 10.0  # the widest range of any kind; each kind's own range is checked in sim/checks.py
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # floats must be finite everywhere: NaN or infinity in a scenario is always a mistake
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_booleans(cls, value):
+        return _not_bool(value)
 
 
 class Targets(Strict):
@@ -44,7 +69,10 @@ class _Lever(Strict):
     targets: Targets = Targets()
     start: Day = 0
     end: Day | None = Field(None, description="first day it no longer applies; empty = until the end of the run")
-    intensity: NonNeg = 1.0
+    intensity: Annotated[float, Field(ge=0, le=MAX_INTENSITY)] = Field(
+        1.0, description="strength: interventions 0 to 10 (1 is a strong programme); events: "
+                              "surge and sea_weather 0 to 10, corruption_scandal, network_shift and budget_cut 0 to 1, "
+                              "route_closure 1 (a closure is complete)")
 
     @model_validator(mode="after")
     def _end_after_start(self):
@@ -60,8 +88,8 @@ class Intervention(_Lever):
     """A funded measure of the declaration."""
 
     kind: InterventionKind
-    cost_eur: NonNeg = 0.0
-    places_per_year: NonNeg = Field(0.0, description="legal_pathways / vocational_training: places offered per year")
+    cost_eur: Euros = 0.0
+    places_per_year: Annotated[float, Field(ge=0, le=MAX_PEOPLE_PER_YEAR)] = Field(0.0, description="legal_pathways / vocational_training: places offered per year")
     destinations: list[str] = Field([], description="legal_pathways: destination countries (ISO3)")
 
     @property
@@ -90,8 +118,9 @@ class Event(_Lever):
 
 class Demand(Strict):
     origin: str = Field(description="place id of kind origin")
-    per_year: NonNeg = Field(description="people per year who consider leaving irregularly from this origin")
-    budget_eur: Annotated[float, Field(gt=0)] = Field(3000.0, description="mean money a person starts with")
+    per_year: Annotated[float, Field(ge=0, le=MAX_PEOPLE_PER_YEAR)] = Field(
+        description="people per year who consider leaving irregularly from this origin (at most 100 million)")
+    budget_eur: Annotated[float, Field(gt=0, le=MAX_EUR)] = Field(3000.0, description="mean money a person starts with")
 
 
 class CountryOverride(Strict):
@@ -109,14 +138,15 @@ class CountryOverride(Strict):
 
 
 class DestinationOverride(Strict):
-    appeal_eur: float = Field(0.0, description="value of reaching this destination compared with the others (EUR); "
+    appeal_eur: SignedEuros = Field(0.0, description="value of reaching this destination compared with the others (EUR); "
                               "negative = less wanted, e.g. an island with no onward travel")
 
 
 class CorridorOverride(Strict):
-    risk_factor: NonNeg = 1.0
-    fee_factor: Annotated[float, Field(gt=0)] = 1.0
-    preference_eur: float = Field(0.0, description="added to the perceived cost of the corridor's border crossings (negative = preferred)")
+    risk_factor: Annotated[float, Field(ge=0, le=100)] = Field(1.0, description="multiplies every leg's death "
+                                                               "risk (0 to 100; the risk is capped at 0.95)")
+    fee_factor: Factor = Field(1.0, description="multiplies every leg's fee (above 0, at most 100)")
+    preference_eur: SignedEuros = Field(0.0, description="added to the perceived cost of the corridor's border crossings (negative = preferred)")
     retry_included: Fraction | None = Field(None, description="share of people intercepted on the corridor whose "
                                             "smuggler owes them another attempt (default: behaviour.retry_included); "
                                             "1 where fees are held by a hawala agent until the person arrives")
@@ -125,41 +155,41 @@ class CorridorOverride(Strict):
 class Behaviour(Strict):
     """Model parameters. Defaults are the shipped model; calibration writes some of them."""
 
-    benefit_eur: NonNeg = Field(12000.0, description="value a person puts on reaching a destination")
-    decision_spread_eur: Annotated[float, Field(gt=0)] = Field(4000.0, description="spread of the leave/stay choice")
-    route_spread_eur: Annotated[float, Field(gt=0)] = Field(800.0, description="spread of the route choice between legs")
-    value_of_day_eur: NonNeg = Field(15.0, description="cost of one day on the road")
-    value_of_life_eur: NonNeg = Field(150000.0, description="cost of a death probability of 1, as perceived")
-    interception_cost_eur: NonNeg = Field(1500.0, description="perceived cost of being intercepted and held")
+    benefit_eur: Euros = Field(12000.0, description="value a person puts on reaching a destination")
+    decision_spread_eur: Annotated[float, Field(gt=0, le=MAX_EUR)] = Field(4000.0, description="spread of the leave/stay choice")
+    route_spread_eur: Annotated[float, Field(gt=0, le=MAX_EUR)] = Field(800.0, description="spread of the route choice between legs")
+    value_of_day_eur: Euros = Field(15.0, description="cost of one day on the road")
+    value_of_life_eur: Euros = Field(150000.0, description="cost of a death probability of 1, as perceived")
+    interception_cost_eur: Euros = Field(1500.0, description="perceived cost of being intercepted and held")
     risk_underestimate: Fraction = Field(0.4, description="share of the real risk seen by someone who fully trusts smugglers")
     trust_in_smugglers: Fraction = Field(0.7, description="baseline trust in smugglers' narratives")
     knows_alternatives: Fraction = Field(0.3, description="share of people who know an existing alternative")
     prefers_alternative: Fraction = Field(0.8, description="share of those who know it who take it when offered")
     interception_scale: NonNeg = Field(1.0, description="interception probability = 1 - exp(-scale * effective enforcement)")
     detection_scale: NonNeg = Field(2.0, description="share of land crossings into the bloc detected = 1 - exp(-scale * effectiveness of the border's authority); sea arrivals are all detected")
-    detention_days: Annotated[int, Field(ge=1)] = 5
+    detention_days: Annotated[int, Field(ge=1, le=MAX_DAYS)] = 5
     return_after_refusal: Fraction = Field(0.5, description="share of people refused boarding who go home")
     return_after_interception: Fraction = Field(0.2, description="share of intercepted people returned home")
     retry_included: Fraction = Field(0.7, description="share of intercepted people whose smuggler owes them another attempt (package deals)")
-    strand_after_days: Annotated[int, Field(ge=1)] = 21
-    work_income_eur_per_day: NonNeg = 8.0
+    strand_after_days: Annotated[int, Field(ge=1, le=MAX_DAYS)] = 21
+    work_income_eur_per_day: Euros = 8.0
     give_up_per_day: Fraction = Field(0.003, description="daily chance a stranded person goes home")
     budget_spread: NonNeg = Field(0.6, description="sigma of the log-normal money distribution")
     danger_under_pressure: NonNeg = Field(1.0, description="extra death risk when a leg is heavily policed")
     price_under_pressure: NonNeg = Field(0.8, description="price rise when a leg is heavily policed")
     capacity_per_member: NonNeg = Field(3.0, description="places a network member can sell per day")
-    members_per_network: Annotated[int, Field(ge=1)] = 100
-    member_cost_eur_per_day: NonNeg = 60.0
+    members_per_network: Annotated[int, Field(ge=1, le=1_000_000)] = 100
+    member_cost_eur_per_day: Euros = 60.0
     bribe_share: Fraction = Field(0.15, description="share of revenue on corrupt borders paid in bribes")
     arrest_rate: NonNeg = Field(0.01, description="daily share of members arrested at full enforcement")
     seizure_rate: NonNeg = Field(0.004, description="daily share of capital seized at full financial capacity")
     takedown_rate: NonNeg = Field(0.01, description="daily share of online reach taken down at full digital capacity")
     recruit_rate: NonNeg = Field(0.02, description="daily growth of members while demand is unmet and capital allows")
-    hire_cost_eur: NonNeg = 2000.0
+    hire_cost_eur: Euros = 2000.0
     adapt_rate: NonNeg = Field(0.1, description="how fast networks move capacity away from policed legs")
     entry_rate: NonNeg = Field(0.05, description="daily chance a new network appears where demand is unmet")
-    capacity_lag_days: Annotated[int, Field(ge=0)] = 90
-    capacity_ramp_days: Annotated[int, Field(ge=1)] = 180
+    capacity_lag_days: Annotated[int, Field(ge=0, le=MAX_DAYS)] = 90
+    capacity_ramp_days: Annotated[int, Field(ge=1, le=MAX_DAYS)] = 180
 
 
 class Scenario(Strict):
@@ -168,15 +198,15 @@ class Scenario(Strict):
     name: str = "Unnamed scenario"
     description: str = ""
     network: str = Field(description="folder of the route network, relative to this file")
-    days: Annotated[int, Field(ge=1, le=3650)] = 365
-    seed: Annotated[int, Field(ge=0)] = 0
-    scale: Annotated[int, Field(ge=1)] = Field(1, description="people one model entry stands for")
+    days: Days = 365
+    seed: Annotated[int, Field(ge=0, le=2**63 - 1)] = 0
+    scale: Annotated[int, Field(ge=1, le=1_000_000)] = Field(1, description="people one model entry stands for")
     demand: Annotated[list[Demand], Field(min_length=1)]
     countries: dict[str, CountryOverride] = {}
     corridors: dict[str, CorridorOverride] = {}
     destinations: dict[str, DestinationOverride] = Field(
         {}, description="per destination place: how much people want to reach it, compared with the others")
-    nationality_preferences: dict[str, dict[str, float]] = Field(
+    nationality_preferences: dict[str, dict[str, Annotated[SignedEuros, BeforeValidator(_not_bool)]]] = Field(
         {}, description="per nationality (ISO3) and corridor: EUR added to the perceived cost of the corridor's "
                         "border crossings for people of that nationality (negative = preferred); calibration sets it")
     behaviour: Behaviour = Behaviour()
@@ -184,6 +214,16 @@ class Scenario(Strict):
     events: list[Event] = []
 
     base: str | None = Field(None, description="another scenario file this one builds on (merged when read)")
+
+    @field_validator("demand")
+    @classmethod
+    def _origins_once(cls, demand):
+        seen = set()
+        for d in demand:
+            if d.origin in seen:
+                raise ValueError(f"origin {quote(d.origin)} is listed twice: give its demand once")
+            seen.add(d.origin)
+        return demand
 
     # not part of the file: where it was read from, for messages
     _source: str | None = PrivateAttr(None)
@@ -220,7 +260,7 @@ def _one_error(err: dict) -> tuple[str, str]:
     if err["type"] == "extra_forbidden":
         msg = "unknown field"
     elif err["type"] == "literal_error":
-        msg = f"unknown value {err.get('input')!r}: {msg.lower()}"
+        msg = f"unknown value {quote(err.get('input'))}: {msg.lower()}"
     elif err["type"] == "missing":
         msg = "required field is missing"
     return _loc(loc) or "(top level)", msg
@@ -230,7 +270,7 @@ def validation_problem(exc: ValidationError) -> tuple[str, str]:
     """The first problem as (field path, message); up to two more are appended to the message."""
     errors = [_one_error(e) for e in exc.errors()]
     where, msg = errors[0]
-    extra = [f"field '{w}': {m}" for w, m in errors[1:3]]
+    extra = [f"field '{w}': {clip(m, 80)}" for w, m in errors[1:3]]  # the first in full, the others short
     if extra:
         msg += "; also " + "; ".join(extra)
     if len(errors) > 3:
@@ -302,7 +342,10 @@ def load_scenario(path: str | Path, network: RouteNetwork | None = None) -> tupl
     return scenario, network
 
 
-def check_against_network(scenario: Scenario, network: RouteNetwork) -> None:
+def check_against_network(scenario: Scenario, network: RouteNetwork) -> list[str]:
+    """Raise InputError on the first problem; return the warnings (one line each) that `check` prints."""
+    from .checks import memory_problem, scenario_problems
+
     src = scenario.source or "scenario"
 
     def fail(where, msg):
@@ -313,50 +356,56 @@ def check_against_network(scenario: Scenario, network: RouteNetwork) -> None:
     origins = set(network.origins)
     for i, d in enumerate(scenario.demand):
         if d.origin not in places:
-            fail(f"demand[{i}].origin", f"unknown place {d.origin!r}")
+            fail(f"demand[{i}].origin", f"unknown place {quote(d.origin)}")
         if d.origin not in origins:
-            fail(f"demand[{i}].origin", f"place {d.origin!r} is not of kind 'origin'")
+            fail(f"demand[{i}].origin", f"place {quote(d.origin)} is not of kind 'origin'")
     for iso3 in scenario.countries:
         if iso3 not in countries:
-            fail(f"countries.{iso3}", f"country {iso3} is not on the network")
+            fail(f"countries.{iso3}", f"country {clip(iso3)} is not on the network")
     for name in scenario.corridors:
         if name not in corridors:
-            fail(f"corridors.{name}", f"unknown corridor {name!r} (known: {', '.join(sorted(corridors))})")
+            fail(f"corridors.{name}", f"unknown corridor {quote(name)} (known: {', '.join(sorted(corridors))})")
     kinds = network.places.set_index("id")["kind"]
     for place in scenario.destinations:
         if place not in places:
-            fail(f"destinations.{place}", f"unknown place {place!r}")
+            fail(f"destinations.{place}", f"unknown place {quote(place)}")
         if kinds[place] != "destination":
-            fail(f"destinations.{place}", f"place {place!r} is not of kind 'destination'")
+            fail(f"destinations.{place}", f"place {quote(place)} is not of kind 'destination'")
     for iso3, prefs in scenario.nationality_preferences.items():
         if iso3 not in countries:
-            fail(f"nationality_preferences.{iso3}", f"country {iso3} is not on the network")
+            fail(f"nationality_preferences.{iso3}", f"country {clip(iso3)} is not on the network")
         for name in prefs:
             if name not in corridors:
-                fail(f"nationality_preferences.{iso3}.{name}", f"unknown corridor {name!r}")
+                fail(f"nationality_preferences.{iso3}.{name}", f"unknown corridor {quote(name)}")
     for group, levers in (("interventions", scenario.interventions), ("events", scenario.events)):
         for i, lever in enumerate(levers):
             at = f"{group}[{i}]"
-            if lever.end is None and lever.start >= scenario.days:
-                pass  # starts after the horizon: harmless, it simply never acts
             for c in lever.targets.countries:
                 if c not in countries:
-                    fail(f"{at}.targets.countries", f"country {c} is not on the network")
+                    fail(f"{at}.targets.countries", f"country {clip(c)} is not on the network")
             for c in lever.targets.corridors:
                 if c not in corridors:
-                    fail(f"{at}.targets.corridors", f"unknown corridor {c!r} (known: {', '.join(sorted(corridors))})")
+                    fail(f"{at}.targets.corridors", f"unknown corridor {quote(c)} (known: {', '.join(sorted(corridors))})")
             for p in lever.targets.places:
                 if p not in places:
-                    fail(f"{at}.targets.places", f"unknown place {p!r}")
+                    fail(f"{at}.targets.places", f"unknown place {quote(p)}")
             for leg in lever.targets.legs:
                 if leg not in legs:
-                    fail(f"{at}.targets.legs", f"unknown leg {leg!r}")
+                    fail(f"{at}.targets.legs", f"unknown leg {quote(leg)}")
             for c in getattr(lever, "destinations", []):
                 if c not in countries:
-                    fail(f"{at}.destinations", f"country {c} is not on the network")
+                    fail(f"{at}.destinations", f"country {clip(c)} is not on the network")
             to = getattr(lever, "to_corridor", None)
             if to and to not in corridors:
-                fail(f"{at}.to_corridor", f"unknown corridor {to!r}")
+                fail(f"{at}.to_corridor", f"unknown corridor {quote(to)}")
+    warnings = []
+    for problem in [*scenario_problems(scenario, network), memory_problem(scenario)]:
+        if problem is None:
+            continue
+        if not problem.warning:
+            fail(problem.where, problem.message)
+        warnings.append(str(InputError(src, f"field '{problem.where}'", problem.message)))
+    return warnings
 
 
 def json_schema() -> str:

@@ -13,6 +13,7 @@ from typing import Callable
 import yaml
 
 from sim.errors import InputError
+from sim.files import load_yaml_text, read_yaml
 from sim.network import RouteNetwork, load_network
 from sim.scenario import Scenario, check_against_network, parse_scenario, scenario_data
 
@@ -40,7 +41,7 @@ def list_scenarios() -> dict[str, Path]:
     for p in files:
         label = p.name
         try:
-            name = (yaml.safe_load(p.read_text(encoding="utf-8")) or {}).get("name")
+            name = (read_yaml(p) or {}).get("name")
             if isinstance(name, str) and name.strip():
                 label = f"{name.strip()} ({p.name})"
         except Exception:  # a broken file still gets listed; loading it shows the error
@@ -67,13 +68,6 @@ def load_file(path: str | Path, network_loader: Callable = load_network) -> tupl
     return data, scenario, network
 
 
-def _yaml_error(name: str, exc: yaml.YAMLError) -> InputError:
-    mark = getattr(exc, "problem_mark", None)
-    where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
-    problem = getattr(exc, "problem", None) or "not valid YAML"
-    return InputError(name, where, f"broken YAML: {problem}")
-
-
 def read_upload(name: str, content: bytes, base_dir: str | Path = SCENARIO_DIR,
                 network_loader: Callable = load_network) -> tuple[dict, Scenario, RouteNetwork]:
     """Validate an uploaded scenario file. Relative paths in it (network, base) are read as if the file were
@@ -86,10 +80,7 @@ def read_upload(name: str, content: bytes, base_dir: str | Path = SCENARIO_DIR,
         text = content.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError(name, None, "not a text file (UTF-8 YAML expected)") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise _yaml_error(name, exc) from None
+    data = load_yaml_text(text, name)
     if not isinstance(data, dict):
         raise InputError(name, None, "a scenario must be a mapping of fields (name, network, demand, ...)")
     base_dir = Path(base_dir)

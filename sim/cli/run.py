@@ -24,8 +24,8 @@ def _pm(band: dict) -> str:
 
 def run(
     scenario: Path = typer.Argument(..., help="scenario YAML file"),
-    seed: Optional[int] = typer.Option(None, help="random seed of the first run (default: the scenario's)"),
-    days: Optional[int] = typer.Option(None, min=1, help="days to simulate (default: the scenario's)"),
+    seed: Optional[int] = typer.Option(None, min=0, help="random seed of the first run (default: the scenario's)"),
+    days: Optional[int] = typer.Option(None, min=1, max=3650, help="days to simulate (default: the scenario's)"),
     scale: Optional[int] = typer.Option(None, min=1, help="people per model entry (default: the scenario's)"),
     replicates: int = typer.Option(5, min=1, help="runs, on seeds SEED, SEED+1, ...: every figure printed is their "
                                                   "mean with its 95 % interval (1: one run, no interval)"),
@@ -34,6 +34,7 @@ def run(
 ):
     """Run one scenario; write the first run's DIR/summary.json and daily tables as Parquet, and the
     ensemble's DIR/ensemble.json; print every total as the ensemble mean with its 95 % interval."""
+    from ..checks import memory_problem
     from ..compare import ensemble_summary, run_ensemble, summary_only
     from ..files import atomic_write
     from ..model import RouteModel
@@ -41,6 +42,9 @@ def run(
 
     try:
         spec, network = load_scenario(scenario)
+        too_big = memory_problem(spec, days, scale)
+        if too_big:
+            raise InputError(scenario, f"field '{too_big.where}'", too_big.message)
         model = RouteModel(spec, routes=network, seed=seed, days=days, scale=scale)
         seed0 = model.spec.seed
         bar, update = _bar(model.days + replicates - 1, "day")
@@ -79,19 +83,27 @@ def run(
     typer.echo(f"wrote {out}/summary.json and {out}/*.parquet (the run with seed {seed0}) and {out}/ensemble.json")
 
 
-def check(scenario: Path = typer.Argument(..., help="scenario YAML file")):
+def check(scenario: Path = typer.Argument(..., help="scenario YAML file"),
+          strict: bool = typer.Option(False, "--strict", help="treat warnings as errors (exit 2 on the first)")):
     """Validate a scenario and its network without running it."""
-    from ..network import sea_legs_over_land
-    from ..scenario import load_scenario
+    from ..geocheck import place_warnings
+    from ..network import load_network, sea_legs_over_land
+    from ..scenario import check_against_network, parse_scenario, scenario_data
 
     try:
-        spec, network = load_scenario(scenario)
+        spec = parse_scenario(scenario_data(scenario), scenario)
+        network = load_network(spec.network_path())
+        warnings = check_against_network(spec, network) + place_warnings(network)
     except InputError as exc:
         _fail(str(exc))
     for leg, km in sea_legs_over_land(network).items():
-        typer.echo(f"warning: {network.folder / 'legs.geojson'}: sea leg {leg!r} crosses {km} km of land on the "
-                   "1:110m basemap (20 km around its ends ignored): add points out at sea if it is not the "
-                   "basemap's coarseness", err=True)
+        warnings.append(f"{network.folder / 'legs.geojson'}: sea leg {leg!r} crosses {km} km of land on the "
+                        "1:110m basemap (20 km around its ends ignored): add points out at sea if it is not the "
+                        "basemap's coarseness")
+    for warning in warnings:
+        if strict:
+            _fail(f"{warning} (--strict)")
+        typer.echo(f"warning: {warning}", err=True)
     typer.echo(f"ok: {spec.name}: network {network.name} ({len(network.places)} places, {len(network.legs)} legs), "
                f"{len(spec.interventions)} interventions, {len(spec.events)} events, {spec.days} days")
 
@@ -100,8 +112,8 @@ def compare(
     scenario_a: Path = typer.Argument(..., help="reference scenario (A)"),
     scenario_b: Path = typer.Argument(..., help="alternative scenario (B)"),
     replicates: int = typer.Option(10, min=2, help="runs per scenario, with the same seeds in both"),
-    seed: Optional[int] = typer.Option(None, help="first seed (default: A's seed)"),
-    days: Optional[int] = typer.Option(None, min=1),
+    seed: Optional[int] = typer.Option(None, min=0, help="first seed (default: A's seed)"),
+    days: Optional[int] = typer.Option(None, min=1, max=3650),
     scale: Optional[int] = typer.Option(None, min=1, help="people per model entry for both arms"),
     workers: int = typer.Option(1, min=1, help="worker processes"),
     out: Optional[Path] = typer.Option(None, help="also write the comparison as JSON here"),

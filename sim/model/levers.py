@@ -84,8 +84,11 @@ def _resolve(lever, routes: RouteNetwork, world: World) -> Resolved:
     places = np.flatnonzero(place_mask).astype(np.int32)
 
     share = 1.0
-    if lever.kind == "operational_cooperation" and corridor_ids:
-        on_corridor = np.isin(world.corridor, corridor_ids) & world.controlled
+    if lever.kind == "operational_cooperation" and (corridor_ids or targets.countries):
+        # countries without corridors: the corridors of their legs, so listing only the willing countries
+        # does not escape the reduction for the others that control those corridors' legs
+        on = corridor_ids or np.unique(world.corridor[legs]).tolist()
+        on_corridor = np.isin(world.corridor, on) & world.controlled
         needed = set(world.control[on_corridor].tolist())
         taking_part = set(countries.tolist()) if targets.countries else needed
         share = len(needed & taking_part) / len(needed) if needed else 1.0

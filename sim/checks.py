@@ -1,0 +1,180 @@
+"""What each intervention and event can act on, checked against the network before a run.
+
+`sim.model.levers._resolve` turns a lever's targets into the legs, countries and places it acts on. Some
+combinations resolve to nothing (a route closure given only places) or, worse, to everything (an
+awareness campaign given only corridors acts on every origin). This module states, per kind, which
+target lists are used and what they must reach, and reports each mismatch as an error or, where the
+case can be legitimate (a measure starting after the horizon), as a warning that `check --strict`
+refuses. The rules mirror `_resolve`; tests/test_inputs_hardening.py checks both agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .files import quote
+
+# what each kind acts on, and the target lists that lead there
+ORIGIN_KINDS = {"awareness_campaign", "surge", "legal_pathways"}  # origins
+PLACE_KINDS = {"vocational_training"}  # places of any kind (origins, and transit places for people waiting)
+LEG_KINDS = {"transport_operator_cooperation", "operational_cooperation", "route_closure", "sea_weather",
+             "network_shift"}
+COUNTRY_KINDS = {"digital_platform_cooperation", "financial_investigations", "anti_corruption", "capacity_building",
+                 "corruption_scandal", "budget_cut"}
+USABLE = {
+    **{k: ("countries", "places") for k in ORIGIN_KINDS | PLACE_KINDS},
+    **{k: ("countries", "corridors", "legs") for k in LEG_KINDS | COUNTRY_KINDS},
+}
+ACTS_ON = {
+    **{k: "origins" for k in ORIGIN_KINDS}, **{k: "places" for k in PLACE_KINDS},
+    **{k: "legs" for k in LEG_KINDS}, **{k: "countries" for k in COUNTRY_KINDS},
+}
+# Documented range of `intensity` per kind (docs/scenarios.md). Interventions: 1 is a strong programme, up to
+# 10 so budget experiments can scale a measure's money tenfold (effects are capped where a share would pass
+# 100 %). Events are multipliers (surge, sea_weather) or shares (the others); a closure is all or nothing.
+# The schema only bounds every kind by the widest range, so the model itself stays testable beyond these.
+INTENSITY_RANGE = {
+    "surge": (0.0, 10.0), "sea_weather": (0.0, 10.0), "corruption_scandal": (0.0, 1.0),
+    "network_shift": (0.0, 1.0), "budget_cut": (0.0, 1.0), "route_closure": (1.0, 1.0),
+}
+INTERVENTION_INTENSITY = (0.0, 10.0)
+LEG_FILTER = {"transport_operator_cooperation": ("commercial", "commercial legs"), "sea_weather": ("sea", "sea legs")}
+
+
+@dataclass(frozen=True)
+class Problem:
+    where: str  # field path, e.g. interventions[0].targets.places
+    message: str
+    warning: bool = False
+
+
+def _legs_of(network, targets, kind) -> np.ndarray:
+    """Boolean mask of the legs a leg kind acts on (as sim.model.levers._resolve), before its kind's filter."""
+    legs = network.legs
+    by_country = (legs["control_iso3"].isin(targets.countries)
+                  | legs["from"].map(network.places.set_index("id")["iso3"]).isin(targets.countries)).to_numpy()
+    mask = np.array(legs["id"].isin(targets.legs), dtype=bool)
+    if targets.corridors:
+        in_corr = np.array(legs["corridor"].isin(targets.corridors), dtype=bool)
+        if targets.countries:
+            in_corr &= by_country
+        mask |= in_corr
+    elif targets.countries and not targets.legs:
+        mask |= by_country
+    if targets.is_empty():
+        mask[:] = True
+    return mask
+
+
+def _filter(network, kind) -> np.ndarray:
+    legs = network.legs
+    if kind == "transport_operator_cooperation":
+        return legs["commercial"].to_numpy(bool)
+    if kind == "sea_weather":
+        return (legs["mode"] == "sea").to_numpy()
+    return np.ones(len(legs), bool)
+
+
+def lever_problems(lever, at: str, network, days: int) -> list[Problem]:
+    kind, t = lever.kind, lever.targets
+    out = []
+    lo, hi = INTENSITY_RANGE.get(kind, INTERVENTION_INTENSITY)
+    if not lo <= lever.intensity <= hi:
+        allowed = f"must be {lo:g}" if lo == hi else f"must be between {lo:g} and {hi:g}"
+        return [Problem(f"{at}.intensity", f"{lever.intensity:g} is out of range: for {kind} it {allowed}")]
+    if lever.start >= days:
+        out.append(Problem(f"{at}.start", f"starts on day {lever.start}, after the {days}-day horizon: it never acts",
+                           warning=True))
+    unusable = [dim for dim in ("countries", "corridors", "legs", "places") if getattr(t, dim)
+                and dim not in USABLE[kind]]
+    if unusable:
+        dim = unusable[0]
+        return out + [Problem(f"{at}.targets.{dim}", f"{kind} acts on {ACTS_ON[kind]} and cannot use {dim}: target "
+                              f"{' or '.join(USABLE[kind])} instead")]
+    if kind == "route_closure" and t.is_empty():
+        return out + [Problem(f"{at}.targets", "route_closure needs targets (legs, corridors or countries): "
+                              "without them it would close every leg")]
+    if t.is_empty():
+        return out  # documented: no targets = everywhere
+    places = network.places
+    if kind in ORIGIN_KINDS | PLACE_KINDS:
+        wanted = places["kind"] == "origin" if kind in ORIGIN_KINDS else places["kind"].notna()
+        what = "origin" if kind in ORIGIN_KINDS else "place"
+        for p in t.places:
+            k = places.loc[places["id"] == p, "kind"]
+            if len(k) and not wanted[k.index[0]]:
+                out.append(Problem(f"{at}.targets.places", f"place {quote(p)} is a {k.iloc[0]}: {kind} acts on "
+                                   "origins only"))
+        reached = places["id"].isin(t.places) | places["iso3"].isin(t.countries)
+        if not (reached & wanted).any():
+            return out + [Problem(f"{at}.targets", f"{kind} acts on {what}s and none of its targets has one on "
+                                  "the network: it would do nothing")]
+        for c in t.countries:
+            if not (wanted & (places["iso3"] == c)).any():
+                out.append(Problem(f"{at}.targets.countries", f"country {c} has no {what} on the network: "
+                                   f"{kind} does nothing there", warning=True))
+        return out
+    mask = _legs_of(network, t, kind)
+    keep, label = LEG_FILTER.get(kind, (None, "legs"))
+    acting = mask & _filter(network, kind)
+    if kind in LEG_KINDS and not acting.any():
+        return out + [Problem(f"{at}.targets", f"{kind} reaches no {label} on the network: its targets have none")]
+    if kind in COUNTRY_KINDS and not mask.any() and not t.countries:
+        return out + [Problem(f"{at}.targets", f"{kind} reaches no country: its target legs and corridors are empty")]
+    if kind in LEG_KINDS:
+        legs = network.legs
+        for c in t.corridors:
+            if not (acting & (legs["corridor"] == c).to_numpy()).any():
+                out.append(Problem(f"{at}.targets.corridors", f"corridor {quote(c)} has no {label} for this "
+                                   f"{kind}" + (" among the target countries' legs" if t.countries else ""),
+                                   warning=True))
+        for leg in t.legs:
+            if keep and not acting[network.leg_index[leg]]:
+                out.append(Problem(f"{at}.targets.legs", f"leg {quote(leg)} is not one of the {label} {kind} acts on",
+                                   warning=True))
+    return out
+
+
+def scenario_problems(scenario, network) -> list[Problem]:
+    out = []
+    for group, levers in (("interventions", scenario.interventions), ("events", scenario.events)):
+        for i, lever in enumerate(levers):
+            out += lever_problems(lever, f"{group}[{i}]", network, scenario.days)
+    return out
+
+
+def memory_limit_bytes() -> int:
+    """Half the machine's memory: a run's population must fit beside the rest (and a second process)."""
+    import os
+
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
+    except (ValueError, OSError, AttributeError):  # not on POSIX: assume a small laptop
+        return 4 * 2**30
+
+
+def population_bytes(scenario, days: int | None = None, scale: int | None = None) -> float:
+    """Upper estimate of the population arrays of a run: every person who considers leaving gets an entry
+    that lives to the end, and growth by doubling briefly holds the old and new arrays together."""
+    from .model.people import Population
+
+    days = days or scenario.days
+    scale = scale or scenario.scale
+    per_day = sum(d.per_year for d in scenario.demand) / 365.0
+    person_days = per_day * days
+    for ev in scenario.events:  # a surge multiplies departures while it lasts; count it on all demand
+        if ev.kind == "surge" and ev.intensity > 1:
+            inside = max(0, min(ev.end or days, days) - ev.start)
+            person_days += per_day * inside * (ev.intensity - 1)
+    row = sum(np.dtype(t).itemsize for t in Population.FIELDS.values())
+    return person_days / scale * (2 * row + 8)  # + the int64 index of active people
+
+
+def memory_problem(scenario, days: int | None = None, scale: int | None = None) -> Problem | None:
+    need, limit = population_bytes(scenario, days, scale), memory_limit_bytes()
+    if need <= limit:
+        return None
+    return Problem("demand", f"a run would need about {need / 2**30:,.1f} GiB for its people, more than half this "
+                             f"machine's memory ({limit / 2**30:,.1f} GiB): lower per_year or days, or raise scale")
