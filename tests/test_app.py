@@ -398,3 +398,65 @@ def test_yaml_round_trip_of_shipped_scenarios(path):
     finally:
         tmp.unlink(missing_ok=True)
     assert again.model_dump() == scenario.model_dump()
+
+
+# --------------------------------------------------------------------------- colour-vision deficiencies
+# Machado, Oliveira & Fernandes (2009), severity 1.0, applied to linear RGB
+MACHADO = {
+    "protanopia": [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216], [-0.003882, -0.048116, 1.051998]],
+    "deuteranopia": [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413], [-0.011820, 0.042940, 0.968881]],
+    "tritanopia": [[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602], [0.004733, 0.691367, 0.303900]],
+}
+
+
+def _lab(hex_colours: list[str], deficiency: str | None = None):
+    """CIE L*a*b* (D65) of sRGB colours, as seen with a colour-vision deficiency when one is named."""
+    import numpy as np
+
+    rgb = np.array([[int(h.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)] for h in hex_colours])
+    lin = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    if deficiency:
+        lin = np.clip(lin @ np.array(MACHADO[deficiency]).T, 0, 1)
+    xyz = lin @ np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]).T
+    xyz = xyz / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.stack([116 * f[:, 1] - 16, 500 * (f[:, 0] - f[:, 1]), 200 * (f[:, 1] - f[:, 2])], axis=1)
+
+
+def _legend_steps(palette: str, n: int = 6) -> list[str]:
+    from ui.style import colour
+
+    return [colour(v, 0, n - 1, palette) for v in range(n)]
+
+
+@pytest.mark.parametrize("deficiency", [None, *MACHADO])
+def test_palettes_survive_colour_blindness(deficiency):
+    """Every leg colour scale: adjacent legend steps differ (CIE76 delta-E >= 8) and lightness runs one way,
+    for normal vision and simulated protanopia, deuteranopia and tritanopia; and every step stands out from
+    the land and from every country shading it is drawn over (delta-E >= 10)."""
+    import numpy as np
+
+    from ui.style import LAND, PALETTES
+
+    grounds = [LAND] + [c for key in maps.COUNTRY_SHADES if key != "none"
+                        for c in PALETTES[maps.COUNTRY_SHADES[key][2]][:4]]  # countries at 0.6 opacity: light half
+    for key, (_label, _unit, palette) in maps.LEG_COLOURS.items():
+        steps = _legend_steps(palette)
+        lab = _lab(steps, deficiency)
+        delta = np.linalg.norm(np.diff(lab, axis=0), axis=1)
+        assert delta.min() >= 8, f"{key} ({palette}), {deficiency}: adjacent steps {np.round(delta, 1)}"
+        lightness = np.diff(lab[:, 0])
+        assert (lightness < 0).all() or (lightness > 0).all(), f"{key}: lightness not monotonic under {deficiency}"
+        ground = _lab(grounds, deficiency)
+        gap = np.linalg.norm(lab[:, None, :] - ground[None, :, :], axis=2)
+        assert gap.min() >= 10, f"{key}, {deficiency}: a leg colour is close to a country colour ({gap.min():.1f})"
+
+
+def test_old_yellow_to_red_over_green_fails_the_check():
+    """The check above is not vacuous: the former legs (yellow to red) over green countries fail it."""
+    import numpy as np
+
+    old_legs = ["#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#bd0026", "#800026"]
+    greens = ["#f7fcf5", "#e5f5e0", "#c7e9c0", "#a1d99b", "#74c476", "#41ab5d", "#238b45"]
+    lab, ground = _lab(old_legs, "deuteranopia"), _lab(greens, "deuteranopia")
+    assert np.linalg.norm(lab[:, None, :] - ground[None, :, :], axis=2).min() < 10

@@ -27,9 +27,9 @@ from .style import NO_FLOW, colour, fmt, nice_max
 
 # leg colour: key -> (label, unit, palette)
 LEG_COLOURS = {
-    "death": ("Death risk", "deaths per 1,000 attempts", "YlOrRd"),
-    "intercept": ("Interception rate", "% of attempts", "PuBu"),
-    "fee": ("Smuggler fee", "€ per person", "RdPu"),
+    "death": ("Death risk", "deaths per 1,000 attempts", "viridis_r"),
+    "intercept": ("Interception rate", "% of attempts", "cividis_r"),
+    "fee": ("Fee asked", "€ per person", "magma_r"),
 }
 # place size: key -> (label, columns summed)
 PLACE_SIZES = {
@@ -40,11 +40,11 @@ PLACE_SIZES = {
 }
 # country shading: key -> (label, unit, palette, kind) ; kind "level" = value on the day, "flow" = sum over the window
 COUNTRY_SHADES = {
-    "effectiveness": ("Enforcement effectiveness", "0–1", "Greens", "level"),
-    "corruption": ("Corruption", "0–1", "Reds", "level"),
-    "training": ("Training level", "0–1", "Blues", "level"),
+    "effectiveness": ("Enforcement effectiveness", "0–1", "Blues", "level"),
+    "corruption": ("Corruption", "0–1", "Purples", "level"),
+    "training": ("Training level", "0–1", "Purples", "level"),
     "arrivals": ("Arrivals", "people", "Blues", "flow"),
-    "arrests": ("Smugglers arrested", "people", "Oranges", "flow"),
+    "arrests": ("Smugglers arrested", "people", "Blues", "flow"),
     "none": ("No shading", "", "Greens", "level"),
 }
 WINDOWS = {1: "that day", 7: "the 7 days up to it", 30: "the 30 days up to it", 0: "the run up to it"}
