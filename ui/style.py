@@ -65,3 +65,24 @@ def fmt(x, digits: int = 0) -> str:
         return f"{x:,.0f}"
     return f"{x:,.{digits}f}"
 
+
+
+def compact(x, digits: int = 0, unit: str = "") -> str:
+    """A figure in compact units for headlines and tables: 906, 12.3 k, 906 M, 1.25 bn (three significant
+    digits from a thousand up); `unit` ("€") goes in front. '–' when there is no value."""
+    if x is None or not np.isfinite(x):
+        return "–"
+    pre = f"{unit} " if unit else ""
+    sign = "-" if x < 0 else ""
+    a = abs(float(x))
+    for div, suffix in ((1e9, " bn"), (1e6, " M"), (1e3, " k")):
+        if a >= div * 0.9995:
+            v = a / div
+            d = 0 if v >= 99.95 else 1 if v >= 9.995 else 2
+            text = f"{v:.{d}f}"
+            if "." in text:
+                text = text.rstrip("0").rstrip(".")
+            if suffix != " bn" and float(text) >= 1000:  # 999.96 k is 1 M
+                continue
+            return f"{pre}{sign}{text}{suffix}"
+    return f"{pre}{sign}{a:,.{digits}f}"
