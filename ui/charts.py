@@ -40,3 +40,23 @@ def over_time_chart(frame: pd.DataFrame, series: str, value: str, y_title: str, 
         tooltip=[series, "day", alt.Tooltip(f"{value}:Q", format=",.0f")])
     marks = event_marks(events, days)
     return lines if marks is None else marks + lines
+
+
+def forest_plot(frame: pd.DataFrame, reference: str, order: list[str]):
+    """Each figure's change (% of the reference's mean) per alternative: a dot and its 95 % interval, against
+    a line at no change."""
+    colour = alt.Color("scenario:N", sort=order, scale=alt.Scale(range=OKABE_ITO),
+                       legend=alt.Legend(orient="bottom", title=None, labelLimit=400))
+    y = alt.Y("figure:N", title=None, sort=list(dict.fromkeys(frame["figure"])), axis=alt.Axis(labelLimit=260))
+    offset = alt.YOffset("scenario:N", sort=order)
+    tip = ["figure", "scenario", alt.Tooltip("change:N", title="change [95% interval]"),
+           alt.Tooltip("change_pct:Q", title="change, %", format="+.1f")]
+    title = f"change against {reference}, % of its mean (95% interval)"
+    x = alt.X("change_pct:Q", title=title)
+    bars = alt.Chart(frame).mark_rule(strokeWidth=2).encode(x=alt.X("low_pct:Q", title=title), x2="high_pct:Q",
+                                                            y=y, yOffset=offset, color=colour, tooltip=tip)
+    dots = alt.Chart(frame).mark_point(filled=True, size=45).encode(x=x, y=y, yOffset=offset, color=colour,
+                                                                     tooltip=tip)
+    zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="#444", strokeDash=[3, 3]).encode(x="x:Q")
+    height = max(220, 18 * frame["figure"].nunique() * max(1, frame["scenario"].nunique()) // 1.5)
+    return (zero + bars + dots).properties(height=int(height))

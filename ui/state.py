@@ -246,6 +246,8 @@ def sidebar() -> None:
     sb.header("Scenario")
     shipped = list_scenarios()
     labels = list(shipped) + [UPLOAD]
+    if st.session_state.get("scn_choice") not in labels:  # restored from a session whose file has gone
+        st.session_state.pop("scn_choice", None)
     choice = sb.selectbox("Scenario", labels, key="scn_choice",
                           help="A ready scenario from the scenarios/ folder, or your own YAML file. "
                                "Choosing another one discards unsaved edits (download them first).")

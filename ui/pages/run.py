@@ -11,7 +11,7 @@ from streamlit_folium import st_folium
 
 from sim.compare import ensemble_summary
 from sim.errors import InputError
-from ui import maps, network_map, state
+from ui import maps, network_map, session_store, state
 from ui.charts import over_time_chart
 from ui.labels import DAILY_MEASURES, KIND_LABELS, package_costs
 from ui.leaflet import standalone_html
@@ -46,19 +46,34 @@ with right:
                f"{len(network.places)} places)")
 
 key = run_key(scenario)
-if st.button("Run the model", type="primary", key="run_button",
-             help="Runs the scenario with the seed, horizon and scale from the sidebar. Results are kept: "
-                  "running the same scenario and seed again is instant."):
+
+
+def run_now(job: dict, label: str) -> None:
+    """Run a job ({key, seed, name, network}) with a progress bar; it stays 'pending' in the session's file
+    until done, so that a reload in the middle resumes it."""
+    st.session_state["pending_run"] = job
+    session_store.autosave()
     bar = st.progress(0.0, text="Starting…")
     try:
-        state.cached_run(key, scenario.seed, _progress=state.progress_callback(bar, "Running"))
+        state.cached_run(job["key"], job["seed"], _progress=state.progress_callback(bar, label))
     except InputError as exc:
         bar.empty()
+        st.session_state.pop("pending_run", None)
         st.error(f"The model cannot run this scenario: {exc}")
         st.stop()
     bar.empty()
-    st.session_state["last_run"] = {"key": key, "seed": scenario.seed, "name": scenario.name,
-                                    "network": str(scenario.network_path())}
+    st.session_state.pop("pending_run", None)
+    st.session_state["last_run"] = job
+
+
+pending = st.session_state.get("pending_run")
+if st.button("Run the model", type="primary", key="run_button",
+             help="Runs the scenario with the seed, horizon and scale from the sidebar. Results are kept: "
+                  "running the same scenario and seed again is instant."):
+    run_now({"key": key, "seed": scenario.seed, "name": scenario.name, "network": str(scenario.network_path())},
+            "Running")
+elif pending:  # a run was under way when the page was reloaded: carry on (instant if it finished meanwhile)
+    run_now(pending, "Resuming the run started before the reload")
 
 last = st.session_state.get("last_run")
 if not last and (key, scenario.seed) in state.run_store():  # already run (by anyone): show it at once
@@ -190,7 +205,9 @@ def map_body(run_id: str, seed: int, network_path: str, days: int, title: str):
     country_shade = c3.selectbox("Country shading", list(maps.COUNTRY_SHADES), key="map_country_shade",
                                  format_func=lambda k: maps.COUNTRY_SHADES[k][0] +
                                  (f" ({maps.COUNTRY_SHADES[k][1]})" if maps.COUNTRY_SHADES[k][1] else ""))
-    window = c4.selectbox("Flows counted over", list(maps.WINDOWS), index=2, key="map_window",
+    st.session_state.setdefault("map_window", 30)  # defaults set here, not by index=: they may be restored
+    st.session_state.setdefault("map_step", 7)
+    window = c4.selectbox("Flows counted over", list(maps.WINDOWS), key="map_window",
                           format_func=lambda w: maps.WINDOWS[w],
                           help="Leg widths and colours add up the days up to the chosen day.")
     d1, d2, d3, d4 = st.columns([6, 1.2, 1.2, 1.6], vertical_alignment="bottom")
@@ -203,7 +220,7 @@ def map_body(run_id: str, seed: int, network_path: str, days: int, title: str):
     if d2.button("⏸ Pause" if playing else "▶ Play", key="map_play", on_click=_toggle_play, disabled=days < 2,
                  help="Step through the run automatically."):
         st.rerun(scope="app")  # the timer that steps the days is set up by a full rerun
-    d3.selectbox("Step", [1, 7, 30], index=1, key="map_step", format_func=lambda s: f"{s} d",
+    d3.selectbox("Step", [1, 7, 30], key="map_step", format_func=lambda s: f"{s} d",
                  help="Days per frame when playing.")
     tiles = d4.checkbox("Internet tiles", key="map_tiles",
                         help="Off by default: the map works offline with the shipped country outlines. "
