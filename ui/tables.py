@@ -80,33 +80,8 @@ def _json_default(x):
     raise TypeError(type(x))
 
 
-def _ci(mean, low, high, digits=0) -> str:
-    def f(x):
-        if x is None or not np.isfinite(x):
-            return "–"
-        return f"{x:,.{digits}f}"
-    if low is None or not np.isfinite(low) or (low == high == mean):
-        return f(mean)
-    return f"{f(mean)} [{f(low)} to {f(high)}]"
-
-
 def _digits(kpi: str) -> int:
     return 2 if kpi in ("deaths_per_1000_attempts",) else 0
-
-
-def kpi_table(labels: list[str], comparisons: list[Comparison]) -> pd.DataFrame:
-    """Rows: KPIs. Columns: the reference's mean, then per other scenario its mean and the change with its 95% interval."""
-    ref = labels[0]
-    base = comparisons[0].kpis.set_index("kpi")
-    out = pd.DataFrame(index=[KPI_LABELS.get(k, k) for k in base.index])
-    out[f"{ref} (mean)"] = [_ci(v, None, None, _digits(k)) for k, v in base["a"].items()]
-    for label, comp in zip(labels[1:], comparisons):
-        k = comp.kpis.set_index("kpi")
-        out[f"{label} (mean)"] = [_ci(v, None, None, _digits(i)) for i, v in k["b"].items()]
-        out[f"{label} − {ref} [95% interval]"] = [
-            _ci(r["difference"], r["low"], r["high"], _digits(i)) for i, r in k.iterrows()]
-    out.index.name = "figure"
-    return out
 
 
 def kpi_long(labels: list[str], comparisons: list[Comparison]) -> pd.DataFrame:
@@ -118,47 +93,6 @@ def kpi_long(labels: list[str], comparisons: list[Comparison]) -> pd.DataFrame:
         f.insert(1, "reference", labels[0])
         frames.append(f)
     return pd.concat(frames, ignore_index=True)
-
-
-def cost_table(labels: list[str], comparisons: list[Comparison]) -> pd.DataFrame:
-    rows = []
-    for label, comp in zip(labels[1:], comparisons):
-        ce = comp.cost_effectiveness
-        d, x = ce["death"], ce["irregular_crossing"]
-        rows.append({
-            "scenario": label,
-            "extra cost (€)": _ci(ce["extra_cost_eur"], None, None),
-            "deaths avoided [95% interval]": _ci(d["avoided"], d["avoided_low"], d["avoided_high"], 1),
-            "€ per death avoided [95% interval]": _cost(d),
-            "irregular crossings avoided [95% interval]": _ci(x["avoided"], x["avoided_low"], x["avoided_high"]),
-            "€ per irregular crossing avoided [95% interval]": _cost(x),
-        })
-    return pd.DataFrame(rows)
-
-
-def _cost(entry: dict) -> str:
-    c = entry.get("cost_per_avoided_eur")
-    if c is None:
-        return "– (no clear saving, or no extra cost)"
-    lo, hi = entry.get("cost_per_avoided_low_eur"), entry.get("cost_per_avoided_high_eur")
-    hi_s = f"{hi:,.0f}" if hi is not None else "unbounded"
-    lo_s = f"{lo:,.0f}" if lo is not None else "–"
-    return f"{c:,.0f} [{lo_s} to {hi_s}]"
-
-
-def displacement_table(labels: list[str], comparisons: list[Comparison]) -> pd.DataFrame:
-    frames = []
-    for label, comp in zip(labels[1:], comparisons):
-        d = comp.displacement
-        frames.append(pd.DataFrame({
-            "corridor": d["corridor"],
-            f"{label}: change in attempts [95% interval]": [
-                _ci(r["attempts"], r["attempts_low"], r["attempts_high"]) for _, r in d.iterrows()],
-            f"{label}: change in deaths [95% interval]": [
-                _ci(r["deaths"], r["deaths_low"], r["deaths_high"], 1) for _, r in d.iterrows()],
-        }).set_index("corridor"))
-    return pd.concat(frames, axis=1)
-
 
 
 # --------------------------------------------------------------------------- compact tables for the Compare page
