@@ -167,8 +167,8 @@ def test_run_page_figures_carry_their_ensemble_interval(scenario_dir):
     """Every headline figure is the mean of the replicates (this seed and the next ones) with its 95%
     interval, and so is every cell of the corridor table."""
     from sim import run
-    from ui.run_keys import scenario_from_key
     from sim.compare import interval
+    from ui.run_keys import scenario_from_key
     from ui.style import compact
 
     at = _app()

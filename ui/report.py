@@ -14,10 +14,10 @@ from sim.compare import Comparison, daily_bands, leg_difference
 from sim.scenario import Scenario
 
 from . import basemap, style
-from .style import compact
+from .charts import OKABE_ITO
 from .labels import DAILY_MEASURES, KIND_LABELS
 from .maps import difference_max
-from .charts import OKABE_ITO
+from .style import compact
 from .tables import change_table, displacement_compact, ranking_table
 
 

@@ -99,3 +99,10 @@ def autosave() -> None:
         return
     atomic_write(session_file(st.session_state["_sid"]), lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
     st.session_state["_saved_text"] = text
+
+
+def stop():
+    """st.stop(), with the session saved first: after st.stop() asks to stop, every Streamlit call (reading
+    st.session_state included) raises, so the app's closing save cannot read the state any more."""
+    autosave()
+    st.stop()

@@ -10,9 +10,17 @@ import streamlit as st
 
 from sim.errors import InputError
 from sim.scenario import PILLARS, QUOTA_KINDS
-from ui import state
-from ui.labels import (KIND_HELP, KIND_LABELS, PILLAR_HELP, PILLAR_ORDER, edited_description, fresh_intervention,
-                       package_costs, screen_terms)
+from ui import session_store, state
+from ui.labels import (
+    KIND_HELP,
+    KIND_LABELS,
+    PILLAR_HELP,
+    PILLAR_ORDER,
+    edited_description,
+    fresh_intervention,
+    package_costs,
+    screen_terms,
+)
 from ui.scenario_files import check, scenario_yaml
 from ui.style import compact
 
@@ -146,7 +154,7 @@ try:
     scenario, _ = check(data, st.session_state.get("scn_origin") or "scenario", state.network_loader)
 except InputError as exc:
     st.error(f"The scenario is not valid yet: {screen_terms(str(exc), interventions)}")
-    st.stop()
+    session_store.stop()
 
 costs = package_costs(scenario)
 cols = st.columns(4)

@@ -10,8 +10,7 @@ from streamlit_folium import st_folium
 
 from sim.compare import compare_arms, daily_bands, leg_difference
 from sim.errors import InputError
-from sim.scenario import scenario_data
-from sim.scenario import PILLARS
+from sim.scenario import PILLARS, scenario_data
 from ui import maps, session_store, state
 from ui.charts import OKABE_ITO, event_marks, forest_plot
 from ui.labels import DAILY_MEASURES
@@ -102,7 +101,7 @@ keys = [run_key(s, days=scenario.days, scale=scenario.scale) for _n, s in arms_s
 
 if len(arms_spec) < 2:
     st.info("Choose at least two scenarios.")
-    st.stop()
+    session_store.stop()
 
 def run_comparison(job: dict, verb: str) -> None:
     """Every scenario once per seed, with a progress bar; pending in the session's file until done, so that a
@@ -122,7 +121,7 @@ def run_comparison(job: dict, verb: str) -> None:
                 bar.empty()
                 st.session_state.pop("pending_comparison", None)
                 st.error(f"The model cannot run {label}: {exc}")
-                st.stop()
+                session_store.stop()
             done += 1
     bar.empty()
     st.session_state.pop("pending_comparison", None)
@@ -140,7 +139,7 @@ elif st.session_state.get("pending_comparison"):
 cmp = st.session_state.get("comparison")
 if not cmp:
     st.info("Press **Run the comparison**.")
-    st.stop()
+    session_store.stop()
 if (cmp["labels"], cmp["keys"], cmp["seeds"]) != (labels, keys, seeds):
     st.warning("The choice or the settings changed since this comparison: press **Run the comparison** to update.")
 

@@ -20,6 +20,7 @@ from ui.style import compact
 from ui.tables import ensemble_corridor_table, parquet_bytes, tables_zip
 
 PLAY_SECONDS = 1.0  # time between frames when playing
+METRIC_PX = 180  # a headline box: its longest label, figure and interval fit
 
 scenario, network = state.require_scenario()
 
@@ -60,7 +61,7 @@ def run_now(job: dict, label: str) -> None:
         bar.empty()
         st.session_state.pop("pending_run", None)
         st.error(f"The model cannot run this scenario: {exc}")
-        st.stop()
+        session_store.stop()
     bar.empty()
     st.session_state.pop("pending_run", None)
     st.session_state["last_run"] = job
@@ -87,7 +88,7 @@ if not last:
               returned_objects=[])
     if everywhere:
         st.caption("Events everywhere on the network: " + "; ".join(everywhere) + ".")
-    st.stop()
+    session_store.stop()
 if (last["key"], last["seed"]) != (key, scenario.seed):
     st.warning("The scenario or its settings changed since this run: the results below are for the previous "
                "version. Press **Run the model** to update them.")
@@ -102,7 +103,7 @@ KPI_ROWS = [
     [("Crossing attempts", "attempts", 0, "Irregular attempts to cross a leg (people)."),
      ("Arrivals", "arrivals", 0, "People who reached a destination."),
      ("Deaths and missing", "deaths", 0, None),
-     ("Deaths per 1,000 attempts", "deaths_per_1000_attempts", 2, None),
+     ("Deaths /1,000 attempts", "deaths_per_1000_attempts", 2, "Deaths and missing per 1,000 crossing attempts."),
      ("Interceptions", "interceptions", 0, None)],
     [("Stranded at the end", "stranded", 0, "Out of money on the way: most at risk of exploitation."),
      ("Took an alternative", "alternatives_taken", 0, "Legal pathway or vocational training."),
@@ -120,20 +121,23 @@ def _exact(help_: str | None, value, digits: int, unit: str) -> str:
 
 def show_kpis(overall: dict, ensemble: dict | None, done: int) -> None:
     """The headline figures: the ensemble's mean and 95 % interval; until it is done, the run shown."""
+    # one wrapping row of fixed-width boxes: five a row on a laptop, three on a 1024 px projector, never cut
+    box = st.container(horizontal=True, wrap=True, gap="small")
     for row in KPI_ROWS:
-        cols = st.columns(len(row))
-        for col, (label, k, digits, help_) in zip(cols, row):
+        for label, k, digits, help_ in row:
+            col = box
             unit = "€" if k.endswith("_eur") else ""
             if ensemble is None:
                 v = overall.get(k)
-                col.metric(label, compact(v, digits, unit), help=_exact(help_, v, digits, unit))
+                col.metric(label, compact(v, digits, unit), help=_exact(help_, v, digits, unit), width=METRIC_PX)
                 continue
             band = ensemble["overall"][k]
             spread = None
             if band["mean"] == band["mean"] and band["low"] != band["high"]:
                 spread = f"{compact(band['low'], digits)} – {compact(band['high'], digits)}"
             col.metric(label, compact(band["mean"], digits, unit), delta=f"95%: {spread}" if spread else None,
-                       delta_color="off", delta_arrow="off", help=_exact(help_, band["mean"], digits, unit))
+                       delta_color="off", delta_arrow="off", help=_exact(help_, band["mean"], digits, unit),
+                       width=METRIC_PX)
     if ensemble is None:
         st.caption(f"The run with seed {last['seed']}. The mean and 95% interval over {n_runs} runs replace these "
                    f"figures when the other runs are done ({done} of {n_runs} so far; they run in the background, "
