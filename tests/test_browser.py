@@ -338,6 +338,10 @@ def drive_the_app(app_url):
                     if urlparse(r.url).path.startswith("/media/") or r.status >= 400 else None)
             page.goto(app_url)
             page.get_by_role("button", name="Run the model").click(timeout=60_000)
+            # the network's map is there before the run: wait for the run's own map
+            page.get_by_text("Results:").first.wait_for(timeout=90_000)
+            page.get_by_role("slider").first.wait_for(timeout=90_000)
+            wait_for_idle(page)
             iframe = page.locator('iframe[title="streamlit_folium.st_folium"]')
             iframe.wait_for(timeout=90_000)
             frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')

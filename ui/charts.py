@@ -47,7 +47,7 @@ def forest_plot(frame: pd.DataFrame, reference: str, order: list[str]):
     a line at no change."""
     colour = alt.Color("scenario:N", sort=order, scale=alt.Scale(range=OKABE_ITO),
                        legend=alt.Legend(orient="bottom", title=None, labelLimit=400))
-    y = alt.Y("figure:N", title=None, sort=list(dict.fromkeys(frame["figure"])), axis=alt.Axis(labelLimit=260))
+    y = alt.Y("figure:N", title=None, sort=list(dict.fromkeys(frame["figure"])), axis=alt.Axis(labelLimit=260, labelOverlap=False))
     offset = alt.YOffset("scenario:N", sort=order)
     tip = ["figure", "scenario", alt.Tooltip("change:N", title="change [95% interval]"),
            alt.Tooltip("change_pct:Q", title="change, %", format="+.1f")]
@@ -58,5 +58,9 @@ def forest_plot(frame: pd.DataFrame, reference: str, order: list[str]):
     dots = alt.Chart(frame).mark_point(filled=True, size=45).encode(x=x, y=y, yOffset=offset, color=colour,
                                                                      tooltip=tip)
     zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="#444", strokeDash=[3, 3]).encode(x="x:Q")
-    height = max(220, 18 * frame["figure"].nunique() * max(1, frame["scenario"].nunique()) // 1.5)
-    return (zero + bars + dots).properties(height=int(height))
+    return (zero + bars + dots).properties(height=forest_height(frame))
+
+
+def forest_height(frame: pd.DataFrame) -> int:
+    """Pixels for the forest plot's panel: a band per figure, a line per alternative in it."""
+    return int((16 + 11 * frame["scenario"].nunique()) * frame["figure"].nunique())

@@ -12,7 +12,7 @@ from sim.compare import compare_arms, daily_bands, leg_difference
 from sim.errors import InputError
 from sim.scenario import PILLARS, scenario_data
 from ui import maps, session_store, state
-from ui.charts import OKABE_ITO, event_marks, forest_plot
+from ui.charts import OKABE_ITO, event_marks, forest_height, forest_plot
 from ui.labels import DAILY_MEASURES
 from ui.leaflet import standalone_html
 from ui.report import report_html
@@ -154,7 +154,7 @@ st.caption(f"Paired by seed over {len(cmp['seeds'])} runs: each scenario minus t
            "or euros.")
 forest = forest_frame(L, comps)
 if len(forest):
-    st.altair_chart(forest_plot(forest, L[0], L[1:]), width="stretch")
+    st.altair_chart(forest_plot(forest, L[0], L[1:]), width="stretch", height=forest_height(forest) + 90)
 st.dataframe(change_table(L, comps), width="stretch")
 with st.expander("Means of every scenario"):
     st.dataframe(means_table(L, comps), width="stretch")
