@@ -5,7 +5,7 @@ The app holds no model logic: it calls sim.run and sim.compare and presents thei
 
 import streamlit as st
 
-from ui import leaflet, state
+from ui import leaflet, session_store, state
 
 st.set_page_config(page_title="Migratory-route cooperation simulator", layout="wide")
 leaflet.use_local_leaflet(state.static_prefix())  # Leaflet from static/, never from a CDN
@@ -18,5 +18,9 @@ pages = [
     st.Page("ui/pages/experiments.py", title="Experiments"),
 ]
 page = st.navigation(pages)
-state.sidebar()
-page.run()
+session_store.restore()  # after a reload: the edits, settings and results of this session (?s= in the address)
+try:
+    state.sidebar()
+    page.run()
+finally:  # pages end with st.stop(): save on the way out too
+    session_store.autosave()

@@ -33,6 +33,14 @@ DEMAND = [{"origin": "niamey", "per_year": 20000, "budget_eur": 3500},
 TIMEOUT = 120
 
 
+@pytest.fixture(autouse=True)
+def session_dir(tmp_path, monkeypatch):
+    """Each test keeps its browser sessions' files in its own folder (never in out/)."""
+    folder = tmp_path / "sessions"
+    monkeypatch.setenv("SIM_APP_SESSIONS", str(folder))
+    return folder
+
+
 def _write(folder: Path, name: str, **extra) -> Path:
     data = {"name": name, "network": str(TINY), "days": 40, "seed": 3, "scale": 5, "demand": DEMAND, **extra}
     path = folder / f"{name.lower().replace(' ', '_')}.yaml"
@@ -159,8 +167,9 @@ def test_run_page_figures_carry_their_ensemble_interval(scenario_dir):
     """Every headline figure is the mean of the replicates (this seed and the next ones) with its 95%
     interval, and so is every cell of the corridor table."""
     from sim import run
-    from ui.run_keys import scenario_from_key
     from sim.compare import interval
+    from ui.run_keys import scenario_from_key
+    from ui.style import compact
 
     at = _app()
     at.button(key="run_button").click().run()
@@ -172,8 +181,8 @@ def test_run_page_figures_carry_their_ensemble_interval(scenario_dir):
     key = at.session_state["last_run"]["key"]
     attempts = [run(scenario_from_key(key, s), seed=s).summary["overall"]["attempts"] for s in range(3, 8)]
     mean, low, high = interval(attempts)
-    assert metric.value == f"{mean:,.0f}"
-    assert metric.delta == f"95%: {low:,.0f} – {high:,.0f}"
+    assert metric.value == compact(mean)
+    assert metric.delta == f"95%: {compact(low)} – {compact(high)}"
     table = at.table[0].value
     assert table.loc["Central Mediterranean", "attempts"].endswith(")")
 
@@ -261,11 +270,11 @@ def test_builder_edits_interventions_and_cost(scenario_dir):
     costs = [n for n in at.number_input if n.key and n.key.endswith("_cost")]
     assert len(costs) == 1
     costs[0].set_value(2_500_000).run()
-    assert _metric(at, "Total package cost") == "€ 2,500,000"
-    assert _metric(at, "Response") == "€ 2,500,000"
+    assert _metric(at, "Total package cost") == "€ 2.5 M"
+    assert _metric(at, "Response") == "€ 2.5 M"
     at.button(key="add_alternatives").click().run()  # legal pathways by default
     assert not at.exception, at.exception
-    assert _metric(at, "Alternatives") == "€ 1,000,000"
+    assert _metric(at, "Alternatives") == "€ 1 M"
     assert [iv["kind"] for iv in at.session_state["scn_data"]["interventions"]] == [
         "financial_investigations", "legal_pathways"]
     # an end before the start: the schema's message, no crash
@@ -319,10 +328,9 @@ def test_compare_page_kpis_costs_and_difference_map(scenario_dir):
     frames = [d.value for d in at.dataframe]
     kpis = frames[0]
     assert "Deaths and missing (people)" in kpis.index
-    assert any("95% interval" in c for c in kpis.columns)
-    cost = frames[1]
-    assert "€ per death avoided [95% interval]" in cost.columns
-    assert cost["extra cost (€)"].iloc[0] == "5,000,000"
+    assert any("change [95%]" in c for c in kpis.columns)
+    cost = next(f for f in frames if "€ per death avoided [95%]" in f.columns)
+    assert cost["extra cost"].iloc[0] == "€ 5 M"
     drawn = _folium_args(at)
     assert len(drawn) == 1
     _assert_offline(drawn[0])
@@ -379,8 +387,8 @@ def test_comparison_report_is_one_offline_page():
     comps = compare_arms(arms)
     html = report_html(["Baseline", "Funded"], [scenario, funded], comps, arms,
                        {"replicates": 2, "seeds": "1–2", "days": 30, "scale": 10}, network)
-    assert "Key figures" in html and "Cost-effectiveness" in html and "Displacement" in html
-    assert html.count("data:image/png;base64,") == 2  # charts over time + where flows moved
+    assert "Changes against Baseline" in html and "Cost-effectiveness" in html and "Displacement" in html
+    assert html.count("data:image/png;base64,") == 2  # charts over time + where flows moved (one alternative)
     assert external_links(html) == [] and "http" not in html.replace("http-equiv", "")
 
 
@@ -398,3 +406,279 @@ def test_yaml_round_trip_of_shipped_scenarios(path):
     finally:
         tmp.unlink(missing_ok=True)
     assert again.model_dump() == scenario.model_dump()
+
+
+# --------------------------------------------------------------------------- colour-vision deficiencies
+# Machado, Oliveira & Fernandes (2009), severity 1.0, applied to linear RGB
+MACHADO = {
+    "protanopia": [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216], [-0.003882, -0.048116, 1.051998]],
+    "deuteranopia": [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413], [-0.011820, 0.042940, 0.968881]],
+    "tritanopia": [[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602], [0.004733, 0.691367, 0.303900]],
+}
+
+
+def _lab(hex_colours: list[str], deficiency: str | None = None):
+    """CIE L*a*b* (D65) of sRGB colours, as seen with a colour-vision deficiency when one is named."""
+    import numpy as np
+
+    rgb = np.array([[int(h.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)] for h in hex_colours])
+    lin = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    if deficiency:
+        lin = np.clip(lin @ np.array(MACHADO[deficiency]).T, 0, 1)
+    xyz = lin @ np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]).T
+    xyz = xyz / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.stack([116 * f[:, 1] - 16, 500 * (f[:, 0] - f[:, 1]), 200 * (f[:, 1] - f[:, 2])], axis=1)
+
+
+def _legend_steps(palette: str, n: int = 6) -> list[str]:
+    from ui.style import colour
+
+    return [colour(v, 0, n - 1, palette) for v in range(n)]
+
+
+def _cvd_problems(steps: list[str], grounds: list[str], deficiency: str | None) -> list[str]:
+    """What makes a leg colour scale hard to read: adjacent legend steps closer than CIE76 delta-E 8, lightness
+    that does not run one way, or a step closer than delta-E 10 to a colour it is drawn over."""
+    import numpy as np
+
+    lab = _lab(steps, deficiency)
+    problems = []
+    delta = np.linalg.norm(np.diff(lab, axis=0), axis=1)
+    if delta.min() < 8:
+        problems.append(f"adjacent steps {np.round(delta, 1)}")
+    lightness = np.diff(lab[:, 0])
+    if not ((lightness < 0).all() or (lightness > 0).all()):
+        problems.append("lightness not monotonic")
+    gap = np.linalg.norm(lab[:, None, :] - _lab(grounds, deficiency)[None, :, :], axis=2).min()
+    if gap < 10:
+        problems.append(f"a step is {gap:.1f} from a ground colour")
+    return problems
+
+
+@pytest.mark.parametrize("deficiency", [None, *MACHADO])
+def test_palettes_survive_colour_blindness(deficiency):
+    """Every leg colour scale, for normal vision and simulated protanopia, deuteranopia and tritanopia, over
+    the land and over every country shading (at 0.6 opacity: its light half)."""
+    from ui.style import LAND, PALETTES
+
+    grounds = [LAND] + [c for key in maps.COUNTRY_SHADES if key != "none"
+                        for c in PALETTES[maps.COUNTRY_SHADES[key][2]][:4]]
+    for key, (_label, _unit, palette) in maps.LEG_COLOURS.items():
+        assert _cvd_problems(_legend_steps(palette), grounds, deficiency) == [], (key, palette, deficiency)
+
+
+def test_old_yellow_to_red_over_green_fails_the_check():
+    """The check above is not vacuous: the former legs (yellow to red) over green countries fail it under
+    protanopia and deuteranopia."""
+    old_legs = ["#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#bd0026", "#800026"]
+    greens = ["#f7fcf5", "#e5f5e0", "#c7e9c0", "#a1d99b", "#74c476", "#41ab5d", "#238b45"]
+    assert _cvd_problems(old_legs, greens, None) == []
+    assert _cvd_problems(old_legs, greens, "protanopia")
+    assert _cvd_problems(old_legs, greens, "deuteranopia")
+
+
+# --------------------------------------------------------------------------- issue 12: the planners' app
+SURGE = [{"kind": "surge", "name": "Drought", "targets": {"places": ["niamey"]}, "start": 10, "end": 20,
+          "intensity": 2.0}]
+
+
+def _feature_groups(at: AppTest) -> str:
+    return " ".join(a.get("feature_group") or "" for a in _folium_args(at))
+
+
+def test_routes_on_the_map_before_a_run_with_names_and_events(scenario_dir):
+    _write(scenario_dir, "Tiny A", events=SURGE)  # the first scenario: the one the app opens on
+    at = _app()
+    assert "last_run" not in at.session_state
+    drawn = _folium_args(at)
+    assert len(drawn) == 1, "the network must be on the map before any run"
+    _assert_offline(drawn[0])
+    layer = drawn[0]["feature_group"]
+    assert "Niamey" in layer and "niamey \u2192" not in layer and "niamey →" not in layer
+    assert "Event: Surge of departures" in layer and "Drought" in layer
+    assert "<details" in drawn[0]["script"], "the legend folds away"
+    # after a run: the run map names places too, and shows the event (on day 15 it is on)
+    at.button(key="run_button").click().run()
+    at.slider(key="map_day").set_value(15).run()
+    assert not at.exception, at.exception
+    layer = _feature_groups(at)
+    assert "Niamey" in layer and "Event: Surge" in layer and "(not on this day)" not in layer
+    assert "fees paid at boarding" in layer and "some set out earlier" in layer
+    at.slider(key="map_day").set_value(30).run()
+    assert "(not on this day)" in _feature_groups(at)
+    assert any("Shaded: the days an event" in c.value for c in at.caption)
+
+
+def test_map_fits_the_bulk_of_a_large_network():
+    from sim.network import load_network
+    from ui.basemap import network_bounds, view_bounds
+
+    net = load_network(ROOT / "geodata" / "europe")
+    x0, y0, x1, y1 = view_bounds(net)
+    w0, _, w1, _ = network_bounds(net)
+    assert w1 - w0 > 150, "the network reaches from the Caribbean to China"
+    assert x1 - x0 < 0.6 * (w1 - w0) and -30 < x0 and x1 < 90 and 0 < y0 < y1 < 65
+
+
+@pytest.mark.parametrize("days", [1, 2, 3650])
+def test_any_horizon_renders(scenario_dir, days):
+    at = _app()
+    rev = str(at.session_state["scn_rev"])
+    at.number_input(key="days_" + rev).set_value(days).run()
+    at.button(key="run_button").click().run()
+    assert not at.exception, at.exception
+    assert _folium_args(at)
+    if days == 1:
+        assert any("the run has one day" in m.value for m in at.markdown)
+    else:
+        assert at.slider(key="map_day").value == days - 1
+
+
+def test_map_opens_on_the_last_day_after_a_horizon_change(scenario_dir):
+    at = _app()
+    at.button(key="run_button").click().run()
+    assert at.slider(key="map_day").value == 39
+    at.slider(key="map_day").set_value(5).run()
+    rev = str(at.session_state["scn_rev"])
+    at.number_input(key="days_" + rev).set_value(60).run()
+    at.button(key="run_button").click().run()
+    assert not at.exception, at.exception
+    assert at.slider(key="map_day").value == 59
+
+
+def _reopen(sid: str) -> AppTest:
+    """The same browser session after a reload: a new Streamlit session with ?s=<id> in the address."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["s"] = sid
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_reload_keeps_edits_settings_and_results(scenario_dir, session_dir):
+    at = _app()
+    sid = at.query_params["s"]
+    sid = sid if isinstance(sid, str) else sid[0]
+    rev = str(at.session_state["scn_rev"])
+    at.number_input(key="seed_" + rev).set_value(9).run()
+    at.number_input(key="days_" + rev).set_value(30).run()
+    at.number_input(key="replicates_input").set_value(3).run()
+    at.switch_page("ui/pages/builder.py").run()
+    at.button(key="add_response").click().run()
+    at.switch_page("ui/pages/run.py").run()
+    at.button(key="run_button").click().run()
+    attempts = _metric(at, "Crossing attempts")
+    assert (session_dir / f"{sid}.json").is_file()
+
+    again = _reopen(sid)
+    data = again.session_state["scn_data"]
+    assert (data["seed"], data["days"], again.session_state["replicates"]) == (9, 30, 3)
+    assert [iv["kind"] for iv in data["interventions"]] == ["operational_cooperation"]
+    assert again.session_state["last_run"]["seed"] == 9
+    assert _metric(again, "Crossing attempts") == attempts
+    assert again.number_input(key="replicates_input").value == 3
+    # another id (another browser) starts afresh
+    other = _reopen("0" * 32)
+    assert other.session_state["scn_data"]["seed"] == 3
+
+
+def test_a_run_in_progress_resumes_after_a_reload(scenario_dir, session_dir):
+    from ui import state
+    from ui.run_keys import run_key
+
+    scenario, _ = load_scenario(scenario_dir / "tiny_b.yaml")
+    scenario = scenario.model_copy(update={"days": 33})
+    job = {"key": run_key(scenario), "seed": 11, "name": "Tiny B", "network": str(scenario.network_path())}
+    assert (job["key"], 11) not in state.run_store()
+    sid = "ab" * 16
+    session_dir.mkdir(parents=True, exist_ok=True)
+    (session_dir / f"{sid}.json").write_text(json.dumps({"pending_run": job}), encoding="utf-8")
+    at = _reopen(sid)
+    assert (job["key"], 11) in state.run_store(), "the pending run was not resumed"
+    assert at.session_state["last_run"] == job and "pending_run" not in at.session_state
+    assert "pending_run" not in json.loads((session_dir / f"{sid}.json").read_text())
+
+
+def test_session_ids_cannot_name_other_files(session_dir):
+    from ui.session_store import session_file
+
+    for bad in ("../x", "/etc/passwd", "ABC", "a" * 31):
+        with pytest.raises(ValueError):
+            session_file(bad)
+    assert session_file("f" * 32).parent == session_dir
+
+
+def test_compare_defaults_to_baseline_vs_package_with_a_reference_control(scenario_dir):
+    at = _app()
+    at.number_input(key="replicates_input").set_value(2).run()
+    at.switch_page("ui/pages/compare.py").run()
+    assert not at.exception, at.exception
+    chosen = at.multiselect(key="cmp_choice").value
+    assert len(chosen) == 2 and chosen[0].startswith("Current scenario: Tiny A") and chosen[1].startswith("Tiny B")
+    assert at.selectbox(key="cmp_reference").value == "Tiny A (current)"
+    at.button(key="cmp_run").click().run()
+    assert not at.exception, at.exception
+    assert at.subheader[0].value == "Changes against Tiny A (current)"
+    charts = [e for e in _walk(at._tree) if getattr(e, "type", None) in ("vega_lite_chart", "arrow_vega_lite_chart")]
+    assert charts and "change_pct" in charts[0].proto.spec, "the forest plot comes first"
+    change = at.dataframe[0].value
+    assert list(change.columns) == ["Tiny A (current) (mean)", "Tiny B: change [95%]"]
+    assert re.fullmatch(r"-?[\d.]+( k| M)? \[-?[\d.]+( k| M)?, -?[\d.]+( k| M)?\]",
+                        change.loc["Irregular crossing attempts (people)", "Tiny B: change [95%]"])
+    ranking = next(d.value for d in at.dataframe if "rank: deaths" in d.value.columns)
+    assert list(ranking["scenario"]) == ["Tiny B"]
+    # the other way round: Tiny B as the reference
+    at.selectbox(key="cmp_reference").set_value("Tiny B").run()
+    at.button(key="cmp_run").click().run()
+    assert not at.exception, at.exception
+    assert list(at.dataframe[0].value.columns) == ["Tiny B (mean)", "Tiny A (current): change [95%]"]
+
+
+def test_compact_numbers():
+    from ui.style import compact
+
+    assert [compact(x) for x in (0, 999, 12_345, -91_065, 906e6, 1.2345e9, 999_960)] == [
+        "0", "999", "12.3 k", "-91.1 k", "906 M", "1.23 bn", "1 M"]
+    assert compact(906e6, unit="€") == "€ 906 M" and compact(float("nan")) == "–" and compact(None) == "–"
+    assert compact(2.456, 2) == "2.46"
+
+
+def test_builder_speaks_the_screens_language(scenario_dir):
+    at = _app()
+    at.switch_page("ui/pages/builder.py").run()
+    assert "Add a measure to Alternatives" in [s.label for s in at.selectbox]
+    at.button(key="add_response").click().run()
+    at.button(key="add_response").click().run()
+    p = "iv_" + f"{at.session_state['scn_rev']}_{at.session_state['iv_rev']}_1_"
+    at.number_input(key=p + "start").set_value(60).run()
+    at.number_input(key=p + "end").set_value(30).run()
+    assert not at.exception, at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert "measure 2 (Operational cooperation along a route)" in errors and "interventions[" not in errors
+    at.number_input(key=p + "end").set_value(None).run()
+    cost = next(n for n in at.number_input if n.key.endswith("_cost"))
+    assert cost.label == "Cost: € 1 M"
+    # the description follows the package, so the saved file does not describe the old one
+    desc = at.session_state["scn_data"]["description"]
+    assert "Edited in the app: measures Operational cooperation" in desc
+    at.text_input(key=f"desc_{at.session_state['scn_rev']}").set_value("My own words").run()
+    at.button(key="add_prevention").click().run()
+    assert at.session_state["scn_data"]["description"] == "My own words"
+
+
+def test_report_has_a_difference_map_per_alternative_and_a4_print_css():
+    from sim import run
+    from sim.compare import compare_arms, slim
+    from sim.scenario import Intervention
+    from ui.report import report_html
+
+    scenario, network = load_scenario(ROOT / "tests" / "fixtures" / "tiny.yaml")
+    arms_s = [scenario] + [scenario.model_copy(update={"interventions": [
+        Intervention(kind=k, intensity=2.0, cost_eur=1_000_000)]}) for k in ("operational_cooperation", "anti_corruption")]
+    arms = [[slim(run(s, seed=k, days=30, scale=10, network=network), k) for k in (1, 2)] for s in arms_s]
+    html = report_html(["Baseline", "Patrols", "Integrity"], arms_s, compare_arms(arms), arms,
+                       {"replicates": 2, "seeds": "1–2", "days": 30, "scale": 10}, network)
+    assert html.count("data:image/png;base64,") == 3  # charts over time + one map per alternative
+    assert "difference map: Patrols" in html and "difference map: Integrity" in html
+    assert "@page{size:A4" in html

@@ -108,7 +108,8 @@ def app_url(tmp_path_factory):
             {"kind": "operational_cooperation", "name": "Joint patrols", "intensity": 2.0, "cost_eur": 5_000_000}]})):
         data = {"name": name, "network": str(TINY), "days": 40, "seed": 3, "scale": 5, "demand": DEMAND, **extra}
         (folder / f"{name.lower().replace(' ', '_')}.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
-    proc, url = start_app({"SIM_APP_SCENARIOS": str(folder)})
+    sessions = tmp_path_factory.mktemp("sessions")
+    proc, url = start_app({"SIM_APP_SCENARIOS": str(folder), "SIM_APP_SESSIONS": str(sessions)})
     _SERVERS[url] = proc
     try:
         yield url
@@ -213,6 +214,108 @@ def wait_for_change(frame, before: str, timeout: float = 20.0) -> float:
     raise AssertionError("the map did not change")
 
 
+def metric_cut(page) -> list[str]:
+    """Headline figures (values and intervals) the browser cuts: wider than their box, or ending in '…'."""
+    return page.locator('[data-testid="stMetricValue"], [data-testid="stMetricDelta"]').evaluate_all(
+        "els => els.filter(e => e.offsetParent !== null).flatMap(e => { const t = e.innerText.trim();"
+        " const inner = e.querySelector('div, p') || e;"
+        " return (e.scrollWidth > e.clientWidth + 1 || inner.scrollWidth > inner.clientWidth + 1 || t.includes('…'))"
+        " ? [t] : []; })")
+
+
+def number_box(page, label: str):
+    return page.get_by_role("spinbutton", name=label)
+
+
+def set_number(page, label: str, value: int) -> None:
+    box = number_box(page, label)
+    box.fill(str(value))
+    box.press("Enter")
+    wait_for_idle(page)
+
+
+def test_planner_views_in_a_real_browser(app_url):
+    """Issue 12 as a planner meets it (runs first in this file: before any run of the tiny scenario exists):
+    the routes are on the map before a run; a reload keeps the edits; horizon 1 runs; at 1024x768 and
+    1366x768 no headline figure is cut. Screenshots in /tmp and test-artifacts/."""
+    try:
+        drive_planner_views(app_url)
+    except BaseException:
+        print("--- the app server's log, last part ---\n" + server_log(_SERVERS[app_url]))
+        raise
+
+
+def drive_planner_views(app_url):
+    ARTIFACTS.mkdir(exist_ok=True)
+    requests: list[str] = []
+    with sync_api.sync_playwright() as pw:
+        browser = launch_browser(pw)
+        try:
+            page = browser.new_page(viewport={"width": 1366, "height": 768})
+            page.on("request", lambda r: requests.append(r.url))
+            page.goto(app_url)
+            # the routes before any run
+            frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+            frame.locator("path.leaflet-interactive").first.wait_for(timeout=90_000)
+            assert page.get_by_role("button", name="Run the model").count() == 1
+            assert page.get_by_text("No results yet").count() == 1, "a run already shown: not 'before a run'"
+            assert frame.locator("path.leaflet-interactive").count() >= 10, "the network's legs are not drawn"
+            frame.locator("path.leaflet-interactive").first.hover(force=True)
+            tip = frame.locator(".leaflet-tooltip").first
+            tip.wait_for(timeout=10_000)
+            assert "→" in tip.inner_text() and not re.search(r"\b[a-z]+_[a-z]+ →", tip.inner_text())
+            page.locator('iframe[title="streamlit_folium.st_folium"]').scroll_into_view_if_needed()
+            for where in (ARTIFACTS, Path("/tmp")):
+                page.screenshot(path=str(where / "browser_routes_before_run_1366.png"))
+
+            # a reload keeps the edits (the session's id is in the address)
+            wait_for_idle(page)
+            set_number(page, "Seed", 7)
+            set_number(page, "Replicates (runs per scenario)", 2)
+            t0 = time.time()
+            while "s=" not in page.url and time.time() - t0 < 10:
+                time.sleep(0.1)
+            assert "s=" in page.url, page.url
+            page.wait_for_timeout(800)  # the file is written when the script run ends
+            page.reload()
+            number_box(page, "Seed").wait_for(timeout=60_000)
+            wait_for_idle(page)
+            assert number_box(page, "Seed").input_value() == "7", "the seed was lost on reload"
+            assert number_box(page, "Replicates (runs per scenario)").input_value() == "2"
+
+            # horizon 1 renders, without a traceback
+            set_number(page, "Horizon (days)", 1)
+            page.get_by_role("button", name="Run the model").click()
+            page.get_by_text("the run has one day").first.wait_for(timeout=90_000)
+            wait_for_idle(page)
+            assert page.locator('[data-testid="stException"]').count() == 0
+            page.screenshot(path="/tmp/browser_horizon1.png")
+
+            # headline figures uncut on a projector and a laptop
+            set_number(page, "Horizon (days)", 40)
+            page.get_by_role("button", name="Run the model").click()
+            page.locator('[data-testid="stMetricValue"]').nth(5).wait_for(timeout=90_000)
+            t0 = time.time()  # the intervals (2 replicates) come from the background worker
+            while page.get_by_text("95%:").count() < 5 and time.time() - t0 < 90:
+                show = page.get_by_role("button", name=re.compile("Show the intervals"))
+                if show.count():
+                    show.click()
+                wait_for_idle(page)
+                time.sleep(0.5)
+            for width, height in ((1024, 768), (1366, 768)):
+                page.set_viewport_size({"width": width, "height": height})
+                page.wait_for_timeout(700)
+                page.get_by_text("Results:").first.scroll_into_view_if_needed()
+                for where in (ARTIFACTS, Path("/tmp")):
+                    page.screenshot(path=str(where / f"browser_headlines_{width}.png"))
+                cut = metric_cut(page)
+                assert not cut, f"headline figures cut at {width}x{height}: {cut}"
+        finally:
+            browser.close()
+    bad = off_machine(requests)
+    assert not bad, f"requests left the machine: {bad[:5]}"
+
+
 def test_app_in_a_real_browser_offline(app_url):
     try:
         drive_the_app(app_url)
@@ -235,6 +338,10 @@ def drive_the_app(app_url):
                     if urlparse(r.url).path.startswith("/media/") or r.status >= 400 else None)
             page.goto(app_url)
             page.get_by_role("button", name="Run the model").click(timeout=60_000)
+            # the network's map is there before the run: wait for the run's own map
+            page.get_by_text("Results:").first.wait_for(timeout=90_000)
+            page.get_by_role("slider").first.wait_for(timeout=90_000)
+            wait_for_idle(page)
             iframe = page.locator('iframe[title="streamlit_folium.st_folium"]')
             iframe.wait_for(timeout=90_000)
             frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')

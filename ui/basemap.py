@@ -69,6 +69,18 @@ def network_bounds(network) -> tuple[float, float, float, float]:
     return float(p["lon"].min()), float(p["lat"].min()), float(p["lon"].max()), float(p["lat"].max())
 
 
+def view_bounds(network, share: float = 0.94) -> tuple[float, float, float, float]:
+    """The box a map opens on: the central `share` of the places in each direction, so that a few far origins
+    (Havana, Beijing) do not shrink the routes to a strip; the far ones are a pan away. Small networks: all."""
+    p = network.places
+    if len(p) < 20:
+        return network_bounds(network)
+    lo, hi = 50 * (1 - share), 100 - 50 * (1 - share)
+    x0, x1 = np.percentile(p["lon"], [lo, hi])
+    y0, y1 = np.percentile(p["lat"], [lo, hi])
+    return float(x0), float(y0), float(x1), float(y1)
+
+
 def basemap_geojson(network, margin_deg: float = 12.0) -> dict | None:
     """Countries that touch the network's area (plus a margin), as GeoJSON with iso3 and name."""
     path = basemap_path()

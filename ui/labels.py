@@ -3,6 +3,8 @@ texts; and the builder's defaults for a new intervention and the package's cost 
 
 from __future__ import annotations
 
+import re
+
 from sim.compare import daily_kind
 from sim.scenario import PILLARS, Scenario
 
@@ -82,3 +84,27 @@ def package_costs(scenario: Scenario) -> dict[str, float]:
     out["total"] = scenario.total_cost_eur()
     return out
 
+
+def edited_description(original: str, interventions: list[dict]) -> str:
+    """The loaded file's description, followed by what the package now is (so the saved YAML does not keep
+    describing the package it was before)."""
+    measures = "; ".join(f"{KIND_LABELS.get(iv['kind'], iv['kind'])}" + (
+        f" ({iv['name']})" if iv.get("name") and iv["name"] != KIND_LABELS.get(iv["kind"]) else "")
+        for iv in interventions) or "none"
+    head = original.split(" Edited in the app:")[0].strip()
+    return (head + " " if head else "") + f"Edited in the app: measures {measures}."
+
+
+def screen_terms(message: str, interventions: list[dict]) -> str:
+    """A validation message in the screen's terms: 'interventions[1]' (counted from 0) becomes
+    'measure 2 (Operational cooperation – Joint patrols)'."""
+    def name(match):
+        i = int(match.group(1))
+        if i >= len(interventions):
+            return f"measure {i + 1}"
+        iv = interventions[i]
+        label = KIND_LABELS.get(iv.get("kind"), iv.get("kind"))
+        extra = f" – {iv['name']}" if iv.get("name") and iv["name"] != label else ""
+        return f"measure {i + 1} ({label}{extra})"
+
+    return re.sub(r"interventions\[(\d+)\]", name, message)

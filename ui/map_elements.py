@@ -10,7 +10,7 @@ import folium
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
-from .basemap import basemap_geojson, network_bounds
+from .basemap import basemap_geojson, view_bounds
 from .leaflet import use_local_leaflet_if_unset
 from .style import BORDER, LAND, PALETTES, SEA, fmt
 
@@ -63,21 +63,60 @@ class GeoLayer(MacroElement):
         self.interactive = interactive
 
 
+class EventLayer(MacroElement):
+    """Scenario events (surges, closures, ...) as "!" markers where they act; faded on days they are not on.
+
+    ``data``: a GeoJSON FeatureCollection of points with properties ``h`` (tooltip, HTML) and ``on`` (bool)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.geoJson({{ this.data_js }}, {
+            pointToLayer: function (f, latlng) {
+                var cls = 'sim-event' + (f.properties.on ? '' : ' off');
+                return L.marker(latlng, {icon: L.divIcon({className: cls, html: '!', iconSize: [20, 20]}),
+                                         zIndexOffset: 1000, keyboard: false});
+            },
+            onEachFeature: function (f, layer) { layer.bindTooltip(f.properties.h, {direction: 'top'}); }
+        }).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, data: dict):
+        super().__init__()
+        self._name = "EventLayer"
+        self.data_js = _js(data)
+
+
 class Legend(MacroElement):
-    """A legend box (a Leaflet control) with prepared HTML."""
+    """A legend box (a Leaflet control) with prepared HTML, that folds away (a click on its title) and
+    starts folded on narrow maps. Leaflet draws controls above tooltips, so while a tooltip overlaps the
+    legend, the legend turns almost transparent and lets the mouse through."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
         (function () {
+            var map = {{ this._parent.get_name() }};
             var legend = L.control({position: {{ this.position|tojson }}});
+            var div;
             legend.onAdd = function () {
-                var div = L.DomUtil.create('div', 'sim-legend');
-                div.innerHTML = {{ this.html_js }};
+                div = L.DomUtil.create('div', 'sim-legend');
+                var open = map.getSize().x >= 640 ? ' open' : '';
+                div.innerHTML = '<details' + open + '><summary>Legend</summary>' + {{ this.html_js }} + '</details>';
                 L.DomEvent.disableClickPropagation(div);
                 L.DomEvent.disableScrollPropagation(div);
                 return div;
             };
-            legend.addTo({{ this._parent.get_name() }});
+            legend.addTo(map);
+            var tip = null;
+            function overlaps() {
+                if (!tip || !tip.getElement() || !div) { return false; }
+                var a = tip.getElement().getBoundingClientRect(), b = div.getBoundingClientRect();
+                return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+            }
+            function update() { if (div) { div.classList.toggle('sim-faded', overlaps()); } }
+            map.on('tooltipopen', function (e) { tip = e.tooltip; setTimeout(update, 0); });
+            map.on('tooltipclose', function () { tip = null; update(); });
+            map.on('mousemove', function () { if (tip) { setTimeout(update, 0); } });
         })();
         {% endmacro %}
     """)
@@ -93,7 +132,13 @@ LEGEND_CSS = """
 <style>
 div.leaflet-container { background: %s; }
 .sim-legend { background: rgba(255,255,255,0.92); padding: 6px 9px; border-radius: 4px;
-  font: 12px/1.35 sans-serif; color: #222; box-shadow: 0 1px 4px rgba(0,0,0,0.3); max-width: 260px; }
+  font: 12px/1.35 sans-serif; color: #222; box-shadow: 0 1px 4px rgba(0,0,0,0.3); max-width: 260px;
+  max-height: 70vh; overflow-y: auto; transition: opacity 0.15s; }
+.sim-legend summary { cursor: pointer; font-weight: bold; }
+.sim-legend.sim-faded { opacity: 0.12; pointer-events: none; }
+.sim-event { font: bold 15px/20px sans-serif; text-align: center; color: #000; background: #fff;
+  border: 2px solid #000; border-radius: 50%%; }
+.sim-event.off { opacity: 0.45; border-style: dashed; }
 .sim-legend .t { font-weight: bold; margin: 4px 0 2px; }
 .sim-legend .bar { height: 10px; border: 1px solid #999; }
 .sim-legend .ends { display: flex; justify-content: space-between; }
@@ -121,7 +166,7 @@ def legend_scale(title: str, unit: str, palette: str, vmin: float, vmax: float, 
 def new_map(network, *, tiles: bool = False, height: int | str = "100%") -> folium.Map:
     """An empty map fitted to the network: shipped countries as the basemap, no internet tiles unless asked."""
     use_local_leaflet_if_unset()
-    x0, y0, x1, y1 = network_bounds(network)
+    x0, y0, x1, y1 = view_bounds(network)
     m = folium.Map(location=[(y0 + y1) / 2, (x0 + x1) / 2], zoom_start=4, tiles=None, control_scale=True,
                    height=height, prefer_canvas=False)
     m.get_root().header.add_child(Element(LEGEND_CSS))

@@ -27,9 +27,9 @@ from .style import NO_FLOW, colour, fmt, nice_max
 
 # leg colour: key -> (label, unit, palette)
 LEG_COLOURS = {
-    "death": ("Death risk", "deaths per 1,000 attempts", "YlOrRd"),
-    "intercept": ("Interception rate", "% of attempts", "PuBu"),
-    "fee": ("Smuggler fee", "€ per person", "RdPu"),
+    "death": ("Death risk", "deaths per 1,000 attempts", "viridis_r"),
+    "intercept": ("Interception rate", "% of attempts", "cividis_r"),
+    "fee": ("Fee asked", "€ per person", "magma_r"),
 }
 # place size: key -> (label, columns summed)
 PLACE_SIZES = {
@@ -40,11 +40,11 @@ PLACE_SIZES = {
 }
 # country shading: key -> (label, unit, palette, kind) ; kind "level" = value on the day, "flow" = sum over the window
 COUNTRY_SHADES = {
-    "effectiveness": ("Enforcement effectiveness", "0–1", "Greens", "level"),
-    "corruption": ("Corruption", "0–1", "Reds", "level"),
-    "training": ("Training level", "0–1", "Blues", "level"),
+    "effectiveness": ("Enforcement effectiveness", "0–1", "Blues", "level"),
+    "corruption": ("Corruption", "0–1", "Purples", "level"),
+    "training": ("Training level", "0–1", "Purples", "level"),
     "arrivals": ("Arrivals", "people", "Blues", "flow"),
-    "arrests": ("Smugglers arrested", "people", "Oranges", "flow"),
+    "arrests": ("Smugglers arrested", "people", "Blues", "flow"),
     "none": ("No shading", "", "Greens", "level"),
 }
 WINDOWS = {1: "that day", 7: "the 7 days up to it", 30: "the 30 days up to it", 0: "the run up to it"}
@@ -146,11 +146,26 @@ def run_base_map(network, *, window: int, leg_colour: str, place_size: str, coun
 
 COUNTRY_TIP = ["Enforcement effectiveness (0–1)", "Corruption (0–1)", "Training (0–1)", "Arrivals",
                "Smugglers arrested", "Proceeds seized (€)"]
-LEG_TIP = ["Attempts", "Crossings", "Interceptions", "Deaths", "Deaths per 1,000 attempts", "Intercepted, % of attempts",
-           "Death risk (model), per 1,000", "Interception chance (model), %", "Fee, € per person",
-           "Smuggler revenue, €", "Waiting to board (on the day)"]
+# Attempts are counted on the day people set out, crossings on the day they reach the leg's end (days later on
+# long legs), so a window can hold more crossings than attempts; revenue is the fees paid when boarding
+# (retries a smuggler owes are free), and legs without a smuggler (a ticket) earn smugglers nothing.
+LEG_TIP = ["Set out on the leg", "Reached its end (some set out earlier)", "Intercepted", "Died or missing",
+           "Deaths per 1,000 attempts", "Intercepted, % of attempts",
+           "Death risk (model), per 1,000", "Interception chance (model), %", "Fee asked on the day, € per person",
+           "Smuggler revenue, € (fees paid at boarding)", "Waiting to board (on the day)"]
 PLACE_TIP = ["Waiting for a smuggler (on the day)", "Stranded (on the day)", "Detained (on the day)", "Arrivals",
              "Set out from here", "Took an alternative"]
+
+
+def place_names(network) -> dict[str, str]:
+    return dict(zip(network.places["id"], network.places["name"]))
+
+
+def leg_heading(leg, names: dict[str, str]) -> str:
+    """A leg's tooltip heading: place names (not ids), corridor, mode, length."""
+    a, b = names.get(leg["from"], leg["from"]), names.get(leg["to"], leg["to"])
+    return (f"<b>{_html.escape(str(a))} → {_html.escape(str(b))}</b><br>"
+            f"{_html.escape(str(leg['corridor']))}, {_html.escape(str(leg['mode']))}, {leg['length_km']:,.0f} km")
 
 
 def run_data_layer(network, frames: RunFrames, day: int, *, window: int, leg_colour: str, place_size: str,
@@ -185,6 +200,8 @@ def run_data_layer(network, frames: RunFrames, day: int, *, window: int, leg_col
     ind = _leg_indicator(lv, leg_colour)
     palette = LEG_COLOURS[leg_colour][2]
     legs = network.legs
+    names = place_names(network)
+    smuggled = legs["smuggled"].to_numpy(bool) if "smuggled" in legs else np.ones(len(legs), bool)
     cols = {c: lv[c].to_numpy() for c in lv.columns}
     feats = []
     for i in np.argsort(cols["attempts"], kind="stable"):  # thick legs drawn last, on top
@@ -199,11 +216,10 @@ def run_data_layer(network, frames: RunFrames, day: int, *, window: int, leg_col
                   fmt(1000 * cols["deaths"][i] / att, 1) if att else "–",
                   fmt(100 * cols["interceptions"][i] / att, 1) if att else "–",
                   fmt(cols["p_death"][i] * 1000, 2), fmt(cols["p_intercept"][i] * 100, 1),
-                  fmt(cols["price_eur"][i]), fmt(cols["revenue_eur"][i]), fmt(cols["queue"][i])]
+                  fmt(cols["price_eur"][i]) + ("" if smuggled[i] else " (a ticket)"),
+                  fmt(cols["revenue_eur"][i]) if smuggled[i] else "– (no smuggler)", fmt(cols["queue"][i])]
         feats.append({"type": "Feature", "geometry": {"type": "LineString", "coordinates": _line_coords(leg["geometry"])},
-                      "properties": {"h": f"<b>{_html.escape(leg['from'])} → {_html.escape(leg['to'])}</b><br>"
-                                          f"{_html.escape(leg['corridor'])}, {leg['mode']}, {leg['length_km']:,.0f} km",
-                                     "v": values, "s": style}})
+                      "properties": {"h": leg_heading(leg, names), "v": values, "s": style}})
     labels = [f"{x} ({period})" for x in LEG_TIP[:4]] + LEG_TIP[4:]
     fg.add_child(GeoLayer({"type": "FeatureCollection", "features": feats}, name="legs", labels=labels))
     # places
@@ -267,6 +283,7 @@ def difference_layer(network, diff: pd.DataFrame, vmax: float, label_a: str, lab
     fg = folium.FeatureGroup(name="difference")
     feats = []
     legs = network.legs
+    names = place_names(network)
     order = np.argsort(np.abs(diff.reindex(legs["id"])["change"].fillna(0).to_numpy()), kind="stable")
     for i in order:
         leg = legs.iloc[i]
@@ -280,8 +297,7 @@ def difference_layer(network, diff: pd.DataFrame, vmax: float, label_a: str, lab
         if not clear:
             style["dashArray"] = "6 4"
         feats.append({"type": "Feature", "geometry": {"type": "LineString", "coordinates": _line_coords(leg["geometry"])},
-                      "properties": {"h": f"<b>{_html.escape(leg['from'])} → {_html.escape(leg['to'])}</b><br>"
-                                          f"{_html.escape(leg['corridor'])}, {leg['mode']}",
+                      "properties": {"h": leg_heading(leg, names),
                                      "v": [fmt(r["a"]), fmt(r["b"]), fmt(ch), f"{fmt(r['low'])} to {fmt(r['high'])}"],
                                      "s": style}})
     labels = [f"{measure.capitalize()}: {label_a}", f"{measure.capitalize()}: {label_b}", "Change",
@@ -305,5 +321,5 @@ def difference_map(network, diff: pd.DataFrame, label_a: str, label_b: str, *, t
 
 __all__ = [
     "COUNTRY_SHADES", "LEG_COLOURS", "PLACE_SIZES", "Scales", "WINDOWS", "difference_base_map", "difference_layer",
-    "difference_map", "difference_max", "run_base_map", "run_data_layer", "run_map", "run_scales",
+    "difference_map", "difference_max", "leg_heading", "place_names", "run_base_map", "run_data_layer", "run_map", "run_scales",
 ]

@@ -21,6 +21,7 @@ from sim.daily import run_frames
 from sim.errors import InputError
 from sim.network import load_network
 
+from . import session_store
 from .run_keys import run_key, scenario_from_key, slim_run
 from .scenario_files import MAX_UPLOAD_BYTES, check, list_scenarios, load_file, read_upload
 
@@ -246,6 +247,8 @@ def sidebar() -> None:
     sb.header("Scenario")
     shipped = list_scenarios()
     labels = list(shipped) + [UPLOAD]
+    if st.session_state.get("scn_choice") not in labels:  # restored from a session whose file has gone
+        st.session_state.pop("scn_choice", None)
     choice = sb.selectbox("Scenario", labels, key="scn_choice",
                           help="A ready scenario from the scenarios/ folder, or your own YAML file. "
                                "Choosing another one discards unsaved edits (download them first).")
@@ -298,7 +301,7 @@ def require_scenario():
         else:
             st.info("No scenario loaded yet. Choose one in the sidebar, or upload a YAML file "
                     "(see docs/app.md for the format).")
-        st.stop()
+        session_store.stop()
     if err:
         st.warning(f"The last file you chose could not be used ({err}); still showing {scenario.name!r}.")
     return scenario, network

@@ -6,10 +6,18 @@ import math
 
 import numpy as np
 
-LAND, BORDER, SEA, NO_FLOW = "#f2efe9", "#b9b4aa", "#d6e6f0", "#9e9e9e"
+# a neutral grey basemap: the colour scales of legs and countries are the only hues on the map, so they stay
+# readable under colour-vision deficiencies (see tests/test_app.py::test_palettes_survive_colour_blindness)
+LAND, BORDER, SEA, NO_FLOW = "#e4e4e4", "#bdbdbd", "#f6f7f9", "#8c8c8c"
 
-# ColorBrewer sequences (Cynthia Brewer, Apache-2.0 licence), light ends trimmed where lines must show.
+# Legs: matplotlib's viridis, cividis and magma (CC0), reversed so that high values are dark, light ends trimmed
+# so that thin legs show on the grey land. Their lightness rises steadily, which survives every common
+# colour-vision deficiency. Countries and differences: ColorBrewer sequences (Cynthia Brewer, Apache-2.0 licence).
 PALETTES = {
+    "viridis_r": ["#6ece58", "#27ad81", "#23888e", "#33628d", "#453581", "#440154"],
+    "cividis_r": ["#948e77", "#727274", "#4f576c", "#243c6e", "#00224e"],
+    "magma_r": ["#f97b5d", "#de4968", "#ab337c", "#782281", "#451077", "#140e36"],
+    "Purples": ["#fcfbfd", "#efedf5", "#dadaeb", "#bcbddc", "#9e9ac8", "#807dba", "#6a51a3"],
     "YlOrRd": ["#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#bd0026", "#800026"],
     "PuBu": ["#a6bddb", "#74a9cf", "#3690c0", "#0570b0", "#045a8d", "#023858"],
     "RdPu": ["#fcc5c0", "#fa9fb5", "#f768a1", "#dd3497", "#ae017e", "#7a0177", "#49006a"],
@@ -57,3 +65,24 @@ def fmt(x, digits: int = 0) -> str:
         return f"{x:,.0f}"
     return f"{x:,.{digits}f}"
 
+
+
+def compact(x, digits: int = 0, unit: str = "") -> str:
+    """A figure in compact units for headlines and tables: 906, 12.3 k, 906 M, 1.25 bn (three significant
+    digits from a thousand up); `unit` ("€") goes in front. '–' when there is no value."""
+    if x is None or not np.isfinite(x):
+        return "–"
+    pre = f"{unit} " if unit else ""
+    sign = "-" if x < 0 else ""
+    a = abs(float(x))
+    for div, suffix in ((1e9, " bn"), (1e6, " M"), (1e3, " k")):
+        if a >= div * 0.9995:
+            v = a / div
+            d = 0 if v >= 99.95 else 1 if v >= 9.995 else 2
+            text = f"{v:.{d}f}"
+            if "." in text:
+                text = text.rstrip("0").rstrip(".")
+            if suffix != " bn" and float(text) >= 1000:  # 999.96 k is 1 M
+                continue
+            return f"{pre}{sign}{text}{suffix}"
+    return f"{pre}{sign}{a:,.{digits}f}"

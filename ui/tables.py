@@ -12,6 +12,7 @@ import pandas as pd
 from sim.compare import KPIS, Comparison
 
 from .labels import KPI_LABELS
+from .style import compact
 
 
 def summary_table(summary: dict) -> pd.DataFrame:
@@ -79,33 +80,8 @@ def _json_default(x):
     raise TypeError(type(x))
 
 
-def _ci(mean, low, high, digits=0) -> str:
-    def f(x):
-        if x is None or not np.isfinite(x):
-            return "–"
-        return f"{x:,.{digits}f}"
-    if low is None or not np.isfinite(low) or (low == high == mean):
-        return f(mean)
-    return f"{f(mean)} [{f(low)} to {f(high)}]"
-
-
 def _digits(kpi: str) -> int:
     return 2 if kpi in ("deaths_per_1000_attempts",) else 0
-
-
-def kpi_table(labels: list[str], comparisons: list[Comparison]) -> pd.DataFrame:
-    """Rows: KPIs. Columns: the reference's mean, then per other scenario its mean and the change with its 95% interval."""
-    ref = labels[0]
-    base = comparisons[0].kpis.set_index("kpi")
-    out = pd.DataFrame(index=[KPI_LABELS.get(k, k) for k in base.index])
-    out[f"{ref} (mean)"] = [_ci(v, None, None, _digits(k)) for k, v in base["a"].items()]
-    for label, comp in zip(labels[1:], comparisons):
-        k = comp.kpis.set_index("kpi")
-        out[f"{label} (mean)"] = [_ci(v, None, None, _digits(i)) for i, v in k["b"].items()]
-        out[f"{label} − {ref} [95% interval]"] = [
-            _ci(r["difference"], r["low"], r["high"], _digits(i)) for i, r in k.iterrows()]
-    out.index.name = "figure"
-    return out
 
 
 def kpi_long(labels: list[str], comparisons: list[Comparison]) -> pd.DataFrame:
@@ -119,42 +95,97 @@ def kpi_long(labels: list[str], comparisons: list[Comparison]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def cost_table(labels: list[str], comparisons: list[Comparison]) -> pd.DataFrame:
+# --------------------------------------------------------------------------- compact tables for the Compare page
+def _unit(kpi: str) -> str:
+    return "€" if kpi.endswith("_eur") else ""
+
+
+def compact_ci(mean, low=None, high=None, digits: int = 0, unit: str = "") -> str:
+    """'-91.1 k [-106 k, -76.2 k]': a figure and its 95 % interval in compact units."""
+    text = compact(mean, digits, unit)
+    if low is None or high is None or not np.isfinite(low) or not np.isfinite(high) or low == high:
+        return text
+    return f"{text} [{compact(low, digits)}, {compact(high, digits)}]"
+
+
+def change_table(labels: list[str], comparisons: list[Comparison]) -> pd.DataFrame:
+    """Rows: figures. Columns: the reference's mean, then each alternative's change against it with its 95 %
+    interval (paired by seed), in compact units so that four scenarios fit a 1366 px screen."""
+    ref = labels[0]
+    base = comparisons[0].kpis.set_index("kpi")
+    out = pd.DataFrame(index=[KPI_LABELS.get(k, k) for k in base.index])
+    out[f"{ref} (mean)"] = [compact(v, _digits(k), _unit(k)) for k, v in base["a"].items()]
+    for label, comp in zip(labels[1:], comparisons):
+        k = comp.kpis.set_index("kpi")
+        out[f"{label}: change [95%]"] = [compact_ci(r["difference"], r["low"], r["high"], _digits(i), _unit(i))
+                                         for i, r in k.iterrows()]
+    out.index.name = "figure"
+    return out
+
+
+def means_table(labels: list[str], comparisons: list[Comparison]) -> pd.DataFrame:
+    """Rows: figures. Columns: every scenario's mean, compact."""
+    base = comparisons[0].kpis.set_index("kpi")
+    out = pd.DataFrame(index=[KPI_LABELS.get(k, k) for k in base.index])
+    out[labels[0]] = [compact(v, _digits(k), _unit(k)) for k, v in base["a"].items()]
+    for label, comp in zip(labels[1:], comparisons):
+        out[label] = [compact(v, _digits(i), _unit(i)) for i, v in comp.kpis.set_index("kpi")["b"].items()]
+    out.index.name = "figure"
+    return out
+
+
+def forest_frame(labels: list[str], comparisons: list[Comparison]) -> pd.DataFrame:
+    """Each figure's change per alternative as a % of the reference's mean, with its 95 % interval (for the
+    forest plot: figures in people and euros share one axis). Figures the reference has none of are left out."""
+    rows = []
+    for label, comp in zip(labels[1:], comparisons):
+        for r in comp.kpis.itertuples():
+            if r.kpi == "cost_eur" or not r.a or not np.isfinite(r.a) or not np.isfinite(r.difference):
+                continue
+            scale = 100 / abs(r.a)
+            low = r.low * scale if np.isfinite(r.low) else r.difference * scale
+            high = r.high * scale if np.isfinite(r.high) else r.difference * scale
+            rows.append({"figure": KPI_LABELS.get(r.kpi, r.kpi), "scenario": label,
+                         "change_pct": r.difference * scale, "low_pct": low, "high_pct": high,
+                         "change": compact_ci(r.difference, r.low, r.high, _digits(r.kpi), _unit(r.kpi))})
+    return pd.DataFrame(rows, columns=["figure", "scenario", "change_pct", "low_pct", "high_pct", "change"])
+
+
+def ranking_table(labels: list[str], comparisons: list[Comparison]) -> pd.DataFrame:
+    """The alternatives ranked by extra cost per death avoided (then per irregular crossing avoided); those
+    without a clear saving or without extra cost come last."""
     rows = []
     for label, comp in zip(labels[1:], comparisons):
         ce = comp.cost_effectiveness
         d, x = ce["death"], ce["irregular_crossing"]
-        rows.append({
-            "scenario": label,
-            "extra cost (€)": _ci(ce["extra_cost_eur"], None, None),
-            "deaths avoided [95% interval]": _ci(d["avoided"], d["avoided_low"], d["avoided_high"], 1),
-            "€ per death avoided [95% interval]": _cost(d),
-            "irregular crossings avoided [95% interval]": _ci(x["avoided"], x["avoided_low"], x["avoided_high"]),
-            "€ per irregular crossing avoided [95% interval]": _cost(x),
-        })
-    return pd.DataFrame(rows)
+        rows.append({"scenario": label, "extra cost": compact(ce["extra_cost_eur"], unit="€"),
+                     "deaths avoided [95%]": compact_ci(d["avoided"], d["avoided_low"], d["avoided_high"], 1),
+                     "€ per death avoided [95%]": _cost_compact(d),
+                     "crossings avoided [95%]": compact_ci(x["avoided"], x["avoided_low"], x["avoided_high"]),
+                     "€ per crossing avoided [95%]": _cost_compact(x),
+                     "_death": d.get("cost_per_avoided_eur"), "_crossing": x.get("cost_per_avoided_eur")})
+    frame = pd.DataFrame(rows)
+    for key, col in (("_death", "rank: deaths"), ("_crossing", "rank: crossings")):
+        frame[col] = frame[key].rank(method="min", na_option="keep").map(lambda r: "–" if r != r else f"{r:.0f}")
+    order = frame.sort_values(["_death", "_crossing"], na_position="last", kind="stable").index
+    frame = frame.loc[order].drop(columns=["_death", "_crossing"])
+    return frame[["rank: deaths", "rank: crossings"] + [c for c in frame.columns if not c.startswith("rank")]]
 
 
-def _cost(entry: dict) -> str:
+def _cost_compact(entry: dict) -> str:
     c = entry.get("cost_per_avoided_eur")
     if c is None:
-        return "– (no clear saving, or no extra cost)"
+        return "– (no clear saving)"
     lo, hi = entry.get("cost_per_avoided_low_eur"), entry.get("cost_per_avoided_high_eur")
-    hi_s = f"{hi:,.0f}" if hi is not None else "unbounded"
-    lo_s = f"{lo:,.0f}" if lo is not None else "–"
-    return f"{c:,.0f} [{lo_s} to {hi_s}]"
+    return f"{compact(c, unit='€')} [{compact(lo) if lo is not None else '–'}, {compact(hi) if hi is not None else 'unbounded'}]"
 
 
-def displacement_table(labels: list[str], comparisons: list[Comparison]) -> pd.DataFrame:
-    frames = []
+def displacement_compact(labels: list[str], comparisons: list[Comparison], measure: str = "attempts") -> pd.DataFrame:
+    """Per corridor, one column per alternative: the change in `measure` with its 95 % interval."""
+    out = None
     for label, comp in zip(labels[1:], comparisons):
-        d = comp.displacement
-        frames.append(pd.DataFrame({
-            "corridor": d["corridor"],
-            f"{label}: change in attempts [95% interval]": [
-                _ci(r["attempts"], r["attempts_low"], r["attempts_high"]) for _, r in d.iterrows()],
-            f"{label}: change in deaths [95% interval]": [
-                _ci(r["deaths"], r["deaths_low"], r["deaths_high"], 1) for _, r in d.iterrows()],
-        }).set_index("corridor"))
-    return pd.concat(frames, axis=1)
-
+        d = comp.displacement.set_index("corridor")
+        col = pd.Series([compact_ci(r[measure], r[f"{measure}_low"], r[f"{measure}_high"], 1 if measure == "deaths" else 0)
+                         for _, r in d.iterrows()], index=d.index, name=label)
+        out = col.to_frame() if out is None else out.join(col, how="outer")
+    return out.fillna("–")

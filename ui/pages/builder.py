@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pandas as pd
@@ -9,9 +10,19 @@ import streamlit as st
 
 from sim.errors import InputError
 from sim.scenario import PILLARS, QUOTA_KINDS
-from ui import state
-from ui.labels import KIND_HELP, KIND_LABELS, PILLAR_HELP, PILLAR_ORDER, fresh_intervention, package_costs
+from ui import session_store, state
+from ui.labels import (
+    KIND_HELP,
+    KIND_LABELS,
+    PILLAR_HELP,
+    PILLAR_ORDER,
+    edited_description,
+    fresh_intervention,
+    package_costs,
+    screen_terms,
+)
 from ui.scenario_files import check, scenario_yaml
+from ui.style import compact
 
 data = st.session_state.get("scn_data")
 if data is None:
@@ -35,7 +46,18 @@ place_names = dict(zip(network.places["id"], network.places["name"]))
 
 c1, c2 = st.columns([1, 2])
 data["name"] = c1.text_input("Name", value=data.get("name", ""), key=f"name_{k}")
-data["description"] = c2.text_input("Description", value=data.get("description", ""), key=f"desc_{k}")
+loaded = st.session_state.setdefault("scn_loaded", {}).setdefault(str(rev), {
+    "description": data.get("description") or "", "interventions": json.dumps(data.get("interventions") or [])})
+desc_key = f"desc_{rev}"  # not renewed when a measure is added: a description typed by hand stays
+if desc_key not in st.session_state:
+    st.session_state[desc_key] = data.get("description") or ""
+if (st.session_state[desc_key] in (loaded["description"], st.session_state.get("scn_auto_desc"))
+        and json.dumps(data.get("interventions") or []) != loaded["interventions"]):
+    # the package changed and the description was not rewritten by hand: say what the file now holds
+    auto = edited_description(loaded["description"], data.get("interventions") or [])
+    st.session_state[desc_key] = st.session_state["scn_auto_desc"] = auto
+data["description"] = c2.text_input("Description", key=desc_key,
+                                    help="Kept up to date with the measures until you write your own.")
 
 
 def _bump():
@@ -89,9 +111,11 @@ def edit(idx: int, iv: dict, pillar: str):
         iv["intensity"] = float(c.number_input("Intensity", min_value=0.0, max_value=100.0,
                                                value=float(iv.get("intensity", 1.0)), step=0.1, key=p + "intensity",
                                                help="1 = the standard strength of this measure; 2 = twice as strong."))
-        iv["cost_eur"] = float(d.number_input("Cost (€)", min_value=0.0, value=float(iv.get("cost_eur") or 0.0),
+        iv["cost_eur"] = float(d.number_input(f"Cost: {compact(iv.get('cost_eur') or 0.0, unit='€')}", min_value=0.0,
+                                              value=float(iv.get("cost_eur") or 0.0),
                                               step=100_000.0, format="%.0f", key=p + "cost",
-                                              help="Total cost of this intervention over its duration."))
+                                              help="Total cost of this intervention over its duration, in euros "
+                                                   "(type 2500000 for € 2.5 M)."))
         if iv["kind"] in QUOTA_KINDS:
             a, b = st.columns(2)
             iv["places_per_year"] = float(a.number_input(
@@ -108,13 +132,13 @@ def edit(idx: int, iv: dict, pillar: str):
 interventions = data.setdefault("interventions", [])
 for pillar in PILLAR_ORDER:
     cost = sum(float(iv.get("cost_eur") or 0) for iv in interventions if PILLARS.get(iv["kind"]) == pillar)
-    st.subheader(f"{pillar.capitalize()} · € {cost:,.0f}")
+    st.subheader(f"{pillar.capitalize()} · {compact(cost, unit='€')}")
     st.caption(PILLAR_HELP[pillar])
     for idx, iv in enumerate(interventions):
         if PILLARS.get(iv["kind"]) == pillar:
             edit(idx, iv, pillar)
     a, b = st.columns([3, 1], vertical_alignment="bottom")
-    a.selectbox(f"Add a {pillar} measure", [x for x in KIND_LABELS if PILLARS[x] == pillar],
+    a.selectbox(f"Add a measure to {pillar.capitalize()}", [x for x in KIND_LABELS if PILLARS[x] == pillar],
                 format_func=KIND_LABELS.get, key=f"add_kind_{pillar}")
     b.button("Add", key=f"add_{pillar}", on_click=_add, args=(pillar,))
 
@@ -129,14 +153,14 @@ st.divider()
 try:
     scenario, _ = check(data, st.session_state.get("scn_origin") or "scenario", state.network_loader)
 except InputError as exc:
-    st.error(f"The scenario is not valid yet: {exc}")
-    st.stop()
+    st.error(f"The scenario is not valid yet: {screen_terms(str(exc), interventions)}")
+    session_store.stop()
 
 costs = package_costs(scenario)
 cols = st.columns(4)
-cols[0].metric("Total package cost", f"€ {costs['total']:,.0f}")
+cols[0].metric("Total package cost", compact(costs["total"], unit="€"), help=f"€ {costs['total']:,.0f}")
 for col, pillar in zip(cols[1:], PILLAR_ORDER):
-    col.metric(pillar.capitalize(), f"€ {costs[pillar]:,.0f}")
+    col.metric(pillar.capitalize(), compact(costs[pillar], unit="€"), help=f"€ {costs[pillar]:,.0f}")
 slug = re.sub(r"[^A-Za-z0-9]+", "_", scenario.name).strip("_").lower() or "scenario"
 st.download_button("Download the scenario (YAML)", data=scenario_yaml(scenario), file_name=f"{slug}.yaml",
                    mime="application/x-yaml", key="dl_yaml", on_click="ignore",

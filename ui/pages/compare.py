@@ -10,14 +10,15 @@ from streamlit_folium import st_folium
 
 from sim.compare import compare_arms, daily_bands, leg_difference
 from sim.errors import InputError
-from sim.scenario import scenario_data
-from ui import maps, state
+from sim.scenario import PILLARS, scenario_data
+from ui import maps, session_store, state
+from ui.charts import OKABE_ITO, event_marks, forest_height, forest_plot
 from ui.labels import DAILY_MEASURES
 from ui.leaflet import standalone_html
 from ui.report import report_html
 from ui.run_keys import run_key
 from ui.scenario_files import list_scenarios, load_file
-from ui.tables import cost_table, displacement_table, kpi_long, kpi_table
+from ui.tables import change_table, displacement_compact, forest_frame, kpi_long, means_table, ranking_table
 
 scenario, network = state.require_scenario()
 
@@ -31,17 +32,36 @@ options = [CURRENT] + list(shipped)
 origin = str(st.session_state.get("scn_origin") or "")
 
 
-def _same_network(path) -> bool:
+def _info(path) -> tuple[bool, int, int]:
+    """(same network as the current scenario, pillars covered, interventions) of a shipped scenario file."""
     try:
-        return str(Path(scenario_data(path)["network"]).resolve()) == str(scenario.network_path())
-    except (InputError, KeyError, TypeError):
-        return False
+        data = scenario_data(path)
+        same = str(Path(data["network"]).resolve()) == str(scenario.network_path())
+        kinds = [i.get("kind") for i in data.get("interventions") or []]
+    except (InputError, KeyError, TypeError, AttributeError):
+        return False, 0, 0
+    return same, len({PILLARS.get(k) for k in kinds if k in PILLARS}), len(kinds)
 
 
-others = [o for o in shipped if str(shipped[o]) != origin]
-default = [CURRENT] + ([o for o in others if _same_network(shipped[o])] or others)[:1]
-chosen = st.multiselect("Scenarios (2 to 4; the first is the reference)", options, default=default, max_selections=4,
-                        key="cmp_choice", help="The current scenario is the one in the sidebar, with your edits.")
+def default_choice() -> list[str]:
+    """Baseline against a package: the current scenario against the baseline if it has interventions, else
+    the current (a baseline) against the fullest package on the same network."""
+    others = {o: _info(p) for o, p in shipped.items() if str(p) != origin}
+    same = {o: i for o, i in others.items() if i[0]} or others
+    baselines = sorted((o for o, i in same.items() if i[2] == 0), key=lambda o: "baseline" not in o.lower())
+    if scenario.interventions:
+        return baselines[:1] + [CURRENT]
+    packages = sorted((o for o, i in same.items() if i[2] > 0), key=lambda o: (-same[o][1], -same[o][2]))
+    return [CURRENT] + packages[:1]
+
+
+saved = st.session_state.get("cmp_choice")
+if saved is not None and not set(saved) <= set(options):  # restored from a session whose files changed
+    st.session_state.pop("cmp_choice")
+if "cmp_choice" not in st.session_state:
+    st.session_state["cmp_choice"] = default_choice()
+chosen = st.multiselect("Scenarios (2 to 4)", options, max_selections=4, key="cmp_choice",
+                        help="The current scenario is the one in the sidebar, with your edits.")
 replicates = int(st.session_state.get("replicates", 5))
 seeds = list(range(scenario.seed, scenario.seed + replicates))
 st.caption(f"{replicates} replicates per scenario (seeds {seeds[0]}–{seeds[-1]}), {scenario.days:,} days, scale "
@@ -67,38 +87,59 @@ for name, _s in arms_spec:
     while label in labels:
         label, n = f"{name} ({n})", n + 1
     labels.append(label)
+if len(arms_spec) >= 2:  # the reference first: every change is measured against it
+    plain = [i for i, (_n, s) in enumerate(arms_spec) if not s.interventions]
+    if st.session_state.get("cmp_reference") not in labels:
+        st.session_state["cmp_reference"] = labels[plain[0] if plain else 0]
+    ref = st.selectbox("Reference: changes are measured against it", labels, key="cmp_reference",
+                       help="By default the baseline (the scenario without interventions).")
+    first = labels.index(ref)
+    order = [first] + [i for i in range(len(labels)) if i != first]
+    labels = [labels[i] for i in order]
+    arms_spec = [arms_spec[i] for i in order]
 keys = [run_key(s, days=scenario.days, scale=scenario.scale) for _n, s in arms_spec]
 
 if len(arms_spec) < 2:
     st.info("Choose at least two scenarios.")
-    st.stop()
+    session_store.stop()
 
-if st.button("Run the comparison", type="primary", key="cmp_run",
-             help="Runs every scenario once per seed. Runs already done are reused."):
+def run_comparison(job: dict, verb: str) -> None:
+    """Every scenario once per seed, with a progress bar; pending in the session's file until done, so that a
+    reload in the middle resumes it (runs already done are reused)."""
+    st.session_state["pending_comparison"] = job
+    session_store.autosave()
     bar = st.progress(0.0, text="Starting…")
-    total = len(keys) * len(seeds)
+    total = len(job["keys"]) * len(job["seeds"])
     done = 0
-    for label, key in zip(labels, keys):
-        for seed in seeds:
-            cb = state.progress_callback(bar, f"{label}, seed {seed} ({done + 1} of {total} runs)",
+    for label, key in zip(job["labels"], job["keys"]):
+        for seed in job["seeds"]:
+            cb = state.progress_callback(bar, f"{verb} {label}, seed {seed} ({done + 1} of {total} runs)",
                                           start=done / total, span=1 / total)
             try:
                 state.cached_slim_run(key, seed, _progress=cb)
             except InputError as exc:
                 bar.empty()
+                st.session_state.pop("pending_comparison", None)
                 st.error(f"The model cannot run {label}: {exc}")
-                st.stop()
+                session_store.stop()
             done += 1
     bar.empty()
-    st.session_state["comparison"] = {"labels": labels, "keys": keys, "seeds": seeds,
-                                      "scenarios": [s for _n, s in arms_spec],
-                                      "networks": [str(s.network_path()) for _n, s in arms_spec],
-                                      "days": scenario.days, "scale": scenario.scale}
+    st.session_state.pop("pending_comparison", None)
+    st.session_state["comparison"] = job
+
+
+if st.button("Run the comparison", type="primary", key="cmp_run",
+             help="Runs every scenario once per seed. Runs already done are reused."):
+    run_comparison({"labels": labels, "keys": keys, "seeds": seeds, "scenarios": [s for _n, s in arms_spec],
+                    "networks": [str(s.network_path()) for _n, s in arms_spec], "days": scenario.days,
+                    "scale": scenario.scale}, "Running")
+elif st.session_state.get("pending_comparison"):
+    run_comparison(st.session_state["pending_comparison"], "Resuming after the reload:")
 
 cmp = st.session_state.get("comparison")
 if not cmp:
     st.info("Press **Run the comparison**.")
-    st.stop()
+    session_store.stop()
 if (cmp["labels"], cmp["keys"], cmp["seeds"]) != (labels, keys, seeds):
     st.warning("The choice or the settings changed since this comparison: press **Run the comparison** to update.")
 
@@ -107,18 +148,25 @@ with st.spinner("Loading runs…"):
 comps = compare_arms(arms)
 L = cmp["labels"]
 
-st.subheader("Key figures")
-st.caption(f"Mean over {len(cmp['seeds'])} runs; the change is paired by seed: scenario minus the reference "
-           f"({L[0]}), with its 95% interval in brackets.")
-st.dataframe(kpi_table(L, comps), width="stretch")
+st.subheader(f"Changes against {L[0]}")
+st.caption(f"Paired by seed over {len(cmp['seeds'])} runs: each scenario minus the reference ({L[0]}), as a % of "
+           "the reference's mean; the bars are 95% intervals of the mean change. Hover for the change in people "
+           "or euros.")
+forest = forest_frame(L, comps)
+if len(forest):
+    st.altair_chart(forest_plot(forest, L[0], L[1:]), width="stretch", height=forest_height(forest) + 90)
+st.dataframe(change_table(L, comps), width="stretch")
+with st.expander("Means of every scenario"):
+    st.dataframe(means_table(L, comps), width="stretch")
 
-st.subheader("Cost-effectiveness")
-st.caption("Extra cost over the reference per death avoided and per irregular crossing avoided "
-           "(irregular crossings = crossings detected at borders).")
-st.dataframe(cost_table(L, comps), hide_index=True, width="stretch")
+st.subheader("Cost-effectiveness: ranking")
+st.caption(f"Extra cost over {L[0]} per death avoided and per irregular crossing avoided (crossings detected at "
+           "borders), cheapest first. 'Unbounded': the runs are compatible with no saving.")
+st.dataframe(ranking_table(L, comps), hide_index=True, width="stretch")
 
 st.subheader("Where flows went: displacement")
-st.dataframe(displacement_table(L, comps), width="stretch")
+shown = st.radio("Change in", ["attempts", "crossings", "deaths"], horizontal=True, key="cmp_disp_measure")
+st.dataframe(displacement_compact(L, comps, shown), width="stretch")
 same_network = len(set(cmp["networks"])) == 1
 if same_network:
     a, b, c = st.columns([2, 1, 1], vertical_alignment="bottom")
@@ -147,11 +195,14 @@ period = b.selectbox("Per", [7, 30, 1], format_func=lambda p: {1: "day", 7: "wee
                      help="Flows are added up over the period; stocks are averaged.")
 band = daily_bands(L, arms, measure, period)
 enc_x = alt.X("day:Q", title="day of the run")
-colour = alt.Color("scenario:N", sort=L, title="scenario", scale=alt.Scale(scheme="category10"),
+colour = alt.Color("scenario:N", sort=L, title="scenario", scale=alt.Scale(range=OKABE_ITO),
                    legend=alt.Legend(orient="bottom", labelLimit=400))
 chart = (alt.Chart(band).mark_area(opacity=0.22).encode(x=enc_x, y="low:Q", y2="high:Q", color=colour)
          + alt.Chart(band).mark_line().encode(x=enc_x, y=alt.Y("mean:Q", title=DAILY_MEASURES[measure][0]),
                                               color=colour, tooltip=["scenario", "day", "mean", "low", "high"]))
+events = list({(e.kind, e.name, e.start, e.end): e for s in cmp["scenarios"] for e in s.events}.values())
+marks = event_marks(events, cmp["days"])
+chart = chart if marks is None else marks + chart
 st.altair_chart(chart, width="stretch")
 st.caption("Lines: mean over the runs; bands: 95% interval of the mean.")
 

@@ -11,13 +11,16 @@ from streamlit_folium import st_folium
 
 from sim.compare import ensemble_summary
 from sim.errors import InputError
-from ui import maps, state
+from ui import maps, network_map, session_store, state
+from ui.charts import over_time_chart
 from ui.labels import DAILY_MEASURES, KIND_LABELS, package_costs
 from ui.leaflet import standalone_html
-from ui.run_keys import run_key
-from ui.tables import band_text, ensemble_corridor_table, parquet_bytes, tables_zip
+from ui.run_keys import run_key, scenario_from_key
+from ui.style import compact
+from ui.tables import ensemble_corridor_table, parquet_bytes, tables_zip
 
 PLAY_SECONDS = 1.0  # time between frames when playing
+METRIC_PX = 180  # a headline box: its longest label, figure and interval fit
 
 scenario, network = state.require_scenario()
 
@@ -38,33 +41,54 @@ with left:
     else:
         st.markdown("**Interventions:** none (a baseline). Add some in the *Scenario builder*.")
 with right:
-    st.metric("Package cost", f"€ {costs['total']:,.0f}")
+    st.metric("Package cost", compact(costs["total"], unit="€"), help=f"€ {costs['total']:,.0f}")
     st.caption(f"{scenario.days:,} days · seed {scenario.seed} · scale {scenario.scale} "
                f"(people per model entry) · network: {network.name} ({len(network.legs)} legs, "
                f"{len(network.places)} places)")
 
 key = run_key(scenario)
+
+
+def run_now(job: dict, label: str) -> None:
+    """Run a job ({key, seed, name, network}) with a progress bar; it stays 'pending' in the session's file
+    until done, so that a reload in the middle resumes it."""
+    st.session_state["pending_run"] = job
+    session_store.autosave()
+    bar = st.progress(0.0, text="Starting…")
+    try:
+        state.cached_run(job["key"], job["seed"], _progress=state.progress_callback(bar, label))
+    except InputError as exc:
+        bar.empty()
+        st.session_state.pop("pending_run", None)
+        st.error(f"The model cannot run this scenario: {exc}")
+        session_store.stop()
+    bar.empty()
+    st.session_state.pop("pending_run", None)
+    st.session_state["last_run"] = job
+
+
+pending = st.session_state.get("pending_run")
 if st.button("Run the model", type="primary", key="run_button",
              help="Runs the scenario with the seed, horizon and scale from the sidebar. Results are kept: "
                   "running the same scenario and seed again is instant."):
-    bar = st.progress(0.0, text="Starting…")
-    try:
-        state.cached_run(key, scenario.seed, _progress=state.progress_callback(bar, "Running"))
-    except InputError as exc:
-        bar.empty()
-        st.error(f"The model cannot run this scenario: {exc}")
-        st.stop()
-    bar.empty()
-    st.session_state["last_run"] = {"key": key, "seed": scenario.seed, "name": scenario.name,
-                                    "network": str(scenario.network_path())}
+    run_now({"key": key, "seed": scenario.seed, "name": scenario.name, "network": str(scenario.network_path())},
+            "Running")
+elif pending:  # a run was under way when the page was reloaded: carry on (instant if it finished meanwhile)
+    run_now(pending, "Resuming the run started before the reload")
 
 last = st.session_state.get("last_run")
 if not last and (key, scenario.seed) in state.run_store():  # already run (by anyone): show it at once
     last = st.session_state["last_run"] = {"key": key, "seed": scenario.seed, "name": scenario.name,
                                            "network": str(scenario.network_path())}
 if not last:
-    st.info("No results yet: press **Run the model**.")
-    st.stop()
+    st.info("No results yet: press **Run the model**. Meanwhile, the route network it runs on:")
+    base = network_map.network_base_map(network, has_events=bool(scenario.events))
+    layer, everywhere = network_map.network_layer(network, scenario.events, scenario.days)
+    st_folium(base, feature_group_to_add=layer, key="network_map", height=520, use_container_width=True,
+              returned_objects=[])
+    if everywhere:
+        st.caption("Events everywhere on the network: " + "; ".join(everywhere) + ".")
+    session_store.stop()
 if (last["key"], last["seed"]) != (key, scenario.seed):
     st.warning("The scenario or its settings changed since this run: the results below are for the previous "
                "version. Press **Run the model** to update them.")
@@ -79,7 +103,7 @@ KPI_ROWS = [
     [("Crossing attempts", "attempts", 0, "Irregular attempts to cross a leg (people)."),
      ("Arrivals", "arrivals", 0, "People who reached a destination."),
      ("Deaths and missing", "deaths", 0, None),
-     ("Deaths per 1,000 attempts", "deaths_per_1000_attempts", 2, None),
+     ("Deaths /1,000 attempts", "deaths_per_1000_attempts", 2, "Deaths and missing per 1,000 crossing attempts."),
      ("Interceptions", "interceptions", 0, None)],
     [("Stranded at the end", "stranded", 0, "Out of money on the way: most at risk of exploitation."),
      ("Took an alternative", "alternatives_taken", 0, "Legal pathway or vocational training."),
@@ -89,21 +113,31 @@ KPI_ROWS = [
 ]
 
 
+def _exact(help_: str | None, value, digits: int, unit: str) -> str:
+    """The help of a headline figure, ending with the figure in full (the headline is in compact units)."""
+    full = "–" if value is None or value != value else f"{unit + ' ' if unit else ''}{value:,.{digits}f}"
+    return ((help_ + " ") if help_ else "") + f"Exactly: {full}."
+
+
 def show_kpis(overall: dict, ensemble: dict | None, done: int) -> None:
     """The headline figures: the ensemble's mean and 95 % interval; until it is done, the run shown."""
+    # one wrapping row of fixed-width boxes: five a row on a laptop, three on a 1024 px projector, never cut
+    box = st.container(horizontal=True, wrap=True, gap="small")
     for row in KPI_ROWS:
-        cols = st.columns(len(row))
-        for col, (label, k, digits, help_) in zip(cols, row):
-            euro = "€ " if k.endswith("_eur") else ""
+        for label, k, digits, help_ in row:
+            col = box
+            unit = "€" if k.endswith("_eur") else ""
             if ensemble is None:
                 v = overall.get(k)
-                col.metric(label, "–" if v is None else f"{euro}{v:,.{digits}f}", help=help_)
+                col.metric(label, compact(v, digits, unit), help=_exact(help_, v, digits, unit), width=METRIC_PX)
                 continue
             band = ensemble["overall"][k]
-            mean = "–" if band["mean"] != band["mean"] else f"{euro}{band['mean']:,.{digits}f}"
-            spread = band_text(band, digits).partition(" (")[2].rstrip(")")
-            col.metric(label, mean, delta=f"95%: {spread}" if spread else None, delta_color="off",
-                       delta_arrow="off", help=help_)
+            spread = None
+            if band["mean"] == band["mean"] and band["low"] != band["high"]:
+                spread = f"{compact(band['low'], digits)} – {compact(band['high'], digits)}"
+            col.metric(label, compact(band["mean"], digits, unit), delta=f"95%: {spread}" if spread else None,
+                       delta_color="off", delta_arrow="off", help=_exact(help_, band["mean"], digits, unit),
+                       width=METRIC_PX)
     if ensemble is None:
         st.caption(f"The run with seed {last['seed']}. The mean and 95% interval over {n_runs} runs replace these "
                    f"figures when the other runs are done ({done} of {n_runs} so far; they run in the background, "
@@ -150,9 +184,11 @@ def _toggle_play():
 def map_body(run_id: str, seed: int, network_path: str, days: int, title: str):
     playing = st.session_state.get("map_playing", False)
     step = int(st.session_state.get("map_step", 7))
-    st.session_state["map_last_day"] = days - 1
-    if "map_day" not in st.session_state or st.session_state["map_day"] > days - 1:
+    # a run of another length (or a first one) opens on its last day
+    if st.session_state.get("map_last_day") != days - 1 or "map_day" not in st.session_state:
         st.session_state["map_day"] = days - 1
+    st.session_state["map_last_day"] = days - 1
+    st.session_state["map_day"] = min(int(st.session_state["map_day"]), days - 1)
     hold = st.session_state.get("map_hold", 0)
     if playing and hold > 0:
         st.session_state["map_hold"] = hold - 1
@@ -173,16 +209,22 @@ def map_body(run_id: str, seed: int, network_path: str, days: int, title: str):
     country_shade = c3.selectbox("Country shading", list(maps.COUNTRY_SHADES), key="map_country_shade",
                                  format_func=lambda k: maps.COUNTRY_SHADES[k][0] +
                                  (f" ({maps.COUNTRY_SHADES[k][1]})" if maps.COUNTRY_SHADES[k][1] else ""))
-    window = c4.selectbox("Flows counted over", list(maps.WINDOWS), index=2, key="map_window",
+    st.session_state.setdefault("map_window", 30)  # defaults set here, not by index=: they may be restored
+    st.session_state.setdefault("map_step", 7)
+    window = c4.selectbox("Flows counted over", list(maps.WINDOWS), key="map_window",
                           format_func=lambda w: maps.WINDOWS[w],
                           help="Leg widths and colours add up the days up to the chosen day.")
     d1, d2, d3, d4 = st.columns([6, 1.2, 1.2, 1.6], vertical_alignment="bottom")
-    day = d1.slider("Day of the run", 0, days - 1, key="map_day",
-                    help="Drag, or click the slider and use the arrow keys. Day 0 is the first day.")
-    if d2.button("⏸ Pause" if playing else "▶ Play", key="map_play", on_click=_toggle_play,
+    if days > 1:
+        day = d1.slider("Day of the run", 0, days - 1, key="map_day",
+                        help="Drag, or click the slider and use the arrow keys. Day 0 is the first day.")
+    else:  # a slider needs two days to choose from
+        day = 0
+        d1.markdown("**Day 0**: the run has one day.")
+    if d2.button("⏸ Pause" if playing else "▶ Play", key="map_play", on_click=_toggle_play, disabled=days < 2,
                  help="Step through the run automatically."):
         st.rerun(scope="app")  # the timer that steps the days is set up by a full rerun
-    d3.selectbox("Step", [1, 7, 30], index=1, key="map_step", format_func=lambda s: f"{s} d",
+    d3.selectbox("Step", [1, 7, 30], key="map_step", format_func=lambda s: f"{s} d",
                  help="Days per frame when playing.")
     tiles = d4.checkbox("Internet tiles", key="map_tiles",
                         help="Off by default: the map works offline with the shipped country outlines. "
@@ -195,8 +237,12 @@ def map_body(run_id: str, seed: int, network_path: str, days: int, title: str):
                              country_shade=country_shade, scales=scales, tiles=tiles, title=title)
     layer = maps.run_data_layer(network, frames, day, window=window, leg_colour=leg_colour, place_size=place_size,
                                 country_shade=country_shade, scales=scales)
+    events = scenario_from_key(run_id).events
+    everywhere = network_map.add_events(layer, network, events, day, days)
     st.caption(f"Day {day:,} of {days - 1:,}: flows over {maps.WINDOWS[window]}; circles and countries on the day. "
-               "Hover over a leg, place or country for its figures.")
+               "Hover over a leg, place or country for its figures"
+               + (", over a ! for an event (faded on days it is not on)." if len(events) > len(everywhere) else ".")
+               + (" Events everywhere: " + "; ".join(everywhere) + "." if everywhere else ""))
     st_folium(base, feature_group_to_add=layer, key="run_map", height=560, use_container_width=True,
               returned_objects=[])
 
@@ -234,8 +280,12 @@ if measures:
     for m in measures:
         chart[DAILY_MEASURES[m][0]] = daily[m]
     agg = {DAILY_MEASURES[m][0]: ("sum" if DAILY_MEASURES[m][1] == "flow" else "mean") for m in measures}
-    chart = chart.groupby("day").agg(agg)
-    st.line_chart(chart, x_label="day of the run", y_label="as named in the legend")
+    chart = chart.groupby("day").agg(agg).reset_index().melt("day", var_name="figure", value_name="value")
+    events = scenario_from_key(last["key"]).events
+    st.altair_chart(over_time_chart(chart, "figure", "value", "as named in the legend", events, days),
+                    width="stretch")
+    if events:
+        st.caption("Shaded: the days an event of the scenario is on (hover for its name).")
 
 st.subheader("By corridor")
 if ensemble is None:
