@@ -6,7 +6,7 @@ whatever their size; a place has at most a handful of legs out, so the same redu
 element-wise calls over "the k-th leg out of every place that has k or more legs". Places are ranked
 by their number of legs out (most first), so the places with a k-th leg are a prefix of the ranking.
 
-Sums add the legs of a place in the order `reduceat` uses for fewer than 10 legs out of a place (the
+Sums add the legs of a place in the order `reduceat` uses for up to 8 legs out of a place (the
 first, plus the others added one after another), so results are the same to the last bit.
 """
 
