@@ -23,7 +23,7 @@ from .market import Market
 from .people import DETAINED, MOVING, STATES, STRANDED, WAITING, Population
 from .perception import Perception
 from .recorder import Recorder
-from .world import World
+from . import setup_cache
 
 
 class RouteModel(mesa.Model):
@@ -47,7 +47,7 @@ class RouteModel(mesa.Model):
         self.spec, self.routes = scenario, routes
         self.behaviour = behaviour = scenario.behaviour
         self.days, self.scale = scenario.days, scenario.scale
-        self.world = world = World.build(routes, scenario)
+        self.world = world = setup_cache.world_for(routes, scenario)
         self.levers = Levers(scenario, routes, world)
         self.today = self.levers.today(0)
 
@@ -78,7 +78,9 @@ class RouteModel(mesa.Model):
         self.online_reach = 1.0  # networks' average online reach, relative to an unhindered start
         trust = self.perception.trust(self.today.trust_mult, self.online_reach)
         values, leg_costs = self.perception.cost_to_go(self.market.price, self.risks, self.today.closed, trust)
-        self.market.seed_networks(self, self.perception.expected_flows(values, leg_costs, self.demand))
+        flows = setup_cache.expected_flows_for(
+            routes, scenario, lambda: self.perception.expected_flows(values, leg_costs, self.demand))
+        self.market.seed_networks(self, flows)
         self.networks_dismantled = 0
         self.networks_entered = 0
         self.running = True

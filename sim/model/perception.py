@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .by_place import LegsByPlace
 from .world import World
 
 
@@ -32,6 +33,11 @@ class Perception:
         self.origins_per_group = np.bincount(self.origin_group, minlength=self.n_groups)
         # yesterday's cost-to-go per (group, place): today's value iteration starts from it
         self.values = np.full((self.n_groups, world.n_places), np.inf)
+        self.by_place = LegsByPlace(world)
+        self.destinations = np.flatnonzero(world.is_destination)
+        # the parts of a leg's perceived cost that do not change during a run
+        self.days_cost = world.days * behaviour.value_of_day_eur
+        self.pref = world.preference[None, :] + world.nationality_preference[self.group_country]
 
     def trust(self, trust_mult: np.ndarray, online_reach: float) -> np.ndarray:
         """Trust in smugglers' narratives per perception group, after campaigns and takedowns."""
@@ -46,50 +52,55 @@ class Perception:
         plus the cost-to-go from its end (what a person at its start compares)."""
         world, behaviour = self.world, self.behaviour
         seen = 1.0 - trust * (1.0 - behaviour.risk_underestimate)  # share of the real risk a group perceives
-        base = (price + world.days * behaviour.value_of_day_eur
+        base = (price + self.days_cost
                 + (risks.p_intercept + risks.p_refused) * behaviour.interception_cost_eur)
         cost = base[None, :] + seen[:, None] * (risks.p_death * behaviour.value_of_life_eur)[None, :]
         # a preferred corridor can make a crossing feel cheaper, not free: no negative legs, so the
         # cost-to-go stays well defined
-        pref = world.preference[None, :] + world.nationality_preference[self.group_country]
-        cost = np.maximum(cost + pref, 0.1 * cost + 1.0)
+        cost = np.maximum(cost + self.pref, 0.1 * cost + 1.0)
         cost[:, closed] = np.inf
         values = self.values.copy()
         # a less wanted destination is worth less at the end of the road: a higher cost-to-go
         terminal = -world.appeal[world.is_destination]
         values[:, world.is_destination] = terminal
-        # value iteration from yesterday's values, on the legs sorted by start place
-        order = world.out_order
-        starts = world.out_start[world.out_count > 0]
-        has_out = np.flatnonzero(world.out_count > 0)
-        cost_sorted, dst_sorted = cost[:, order], world.dst[order]
-        for _ in range(world.n_places + 1):
-            best = np.minimum.reduceat(cost_sorted + values[:, dst_sorted], starts, axis=1)
+        self.values = values = self._iterate(values, cost, terminal)
+        return values, cost + values[:, world.dst]
+
+    def _iterate(self, values, cost, terminal):
+        """Value iteration from yesterday's values (Jacobi sweeps) until no place moves by more than 2 EUR.
+
+        Works on (places x groups) so that each sweep is a few calls over all groups at once."""
+        by_place, dest = self.by_place, self.destinations
+        places = by_place.places
+        at = values.T.copy()
+        leg_cost = cost.T[by_place.legs]  # rows: the legs in by_place's order
+        leg_end = self.world.dst[by_place.legs]
+        for _ in range(self.world.n_places + 1):
+            best = by_place.min(leg_cost + at[leg_end])
             with np.errstate(invalid="ignore"):
-                moved = np.abs(best - values[:, has_out]) > 2.0  # EUR; inf - inf is nan: still unreachable
-            values[:, has_out] = best
-            values[:, world.is_destination] = terminal
+                moved = np.abs(best - at[places]) > 2.0  # EUR; inf - inf is nan: still unreachable
+            at[places] = best
+            at[dest] = terminal[:, None]
             if not moved.any():
                 break
-        self.values = values
-        return values, cost + values[:, world.dst]
+        return np.ascontiguousarray(at.T)
 
     def choice_probs(self, leg_costs) -> np.ndarray:
         """Logit choice between a place's outgoing legs: probability per (group, leg)."""
-        world = self.world
+        world, by_place = self.world, self.by_place
         seg = world.src  # each leg's segment is its start place
         finite = np.isfinite(leg_costs)
         costs = np.where(finite, leg_costs, np.inf)
-        mins = np.full((leg_costs.shape[0], world.n_places), np.inf)
-        order, starts = world.out_order, world.out_start[world.out_count > 0]
-        has_out = np.flatnonzero(world.out_count > 0)
-        mins[:, has_out] = np.minimum.reduceat(costs[:, order], starts, axis=1)
-        usable = finite & np.isfinite(mins[:, seg])
-        rel = np.where(usable, costs - np.where(usable, mins[:, seg], 0.0), 0.0)
+        mins = np.full((world.n_places, leg_costs.shape[0]), np.inf)
+        mins[by_place.places] = by_place.min(costs.T[by_place.legs])
+        mins = mins[seg].T
+        usable = finite & np.isfinite(mins)
+        rel = np.where(usable, costs - np.where(usable, mins, 0.0), 0.0)
         weight = np.where(usable, np.exp(-rel / self.behaviour.route_spread_eur), 0.0)
-        sums = np.zeros((leg_costs.shape[0], world.n_places))
-        sums[:, has_out] = np.add.reduceat(weight[:, order], starts, axis=1)
-        return np.divide(weight, sums[:, seg], out=np.zeros_like(weight), where=sums[:, seg] > 0)
+        sums = np.zeros((world.n_places, leg_costs.shape[0]))
+        sums[by_place.places] = by_place.sum(weight.T[by_place.legs])
+        sums = sums[seg].T
+        return np.divide(weight, sums, out=np.zeros_like(weight), where=sums > 0)
 
     def choice_table(self, probs):
         """A sorted key table for picking a leg with one searchsorted over all waiting people."""
@@ -124,3 +135,4 @@ class Perception:
             flows += leg_flow.sum(axis=0)
             at = leg_flow @ arrive
         return flows
+
