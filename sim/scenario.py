@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
+from .effects import Effects
 from .errors import InputError
 from .files import read_yaml_mapping
 from .network import COUNTRY_FIELDS, RouteNetwork, load_network
@@ -174,6 +175,7 @@ class Behaviour(Strict):
     entry_rate: NonNeg = Field(0.05, description="daily chance a new network appears where demand is unmet")
     capacity_lag_days: Annotated[int, Field(ge=0)] = 90
     capacity_ramp_days: Annotated[int, Field(ge=1)] = 180
+    effects: Effects = Field(Effects(), description="lever effect sizes and behaviour constants (sim/effects.py, docs/scenarios.md)")
 
 
 class Scenario(Strict):
