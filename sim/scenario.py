@@ -187,6 +187,9 @@ class Scenario(Strict):
     days: Annotated[int, Field(ge=1, le=3650)] = 365
     seed: Annotated[int, Field(ge=0)] = 0
     scale: Annotated[int, Field(ge=1)] = Field(1, description="people one model entry stands for")
+    spin_up_days: Annotated[int, Field(ge=0, le=3650)] = Field(
+        0, description="days run before day 0 without measures and not reported, so that the run starts in "
+                       "the model's own steady state (docs/scenarios.md)")
     demand: Annotated[list[Demand], Field(min_length=1)]
     countries: dict[str, CountryOverride] = {}
     corridors: dict[str, CorridorOverride] = {}
