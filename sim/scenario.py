@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Annotated, Literal
@@ -9,6 +10,7 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
+from .calendar import resolve_dates
 from .effects import Effects
 from .errors import InputError
 from .files import read_yaml_mapping
@@ -176,6 +178,9 @@ class Behaviour(Strict):
     capacity_lag_days: Annotated[int, Field(ge=0)] = 90
     capacity_ramp_days: Annotated[int, Field(ge=1)] = 180
     effects: Effects = Field(Effects(), description="lever effect sizes and behaviour constants (sim/effects.py, docs/scenarios.md)")
+    seasonality: dict[str, Annotated[list[NonNeg], Field(min_length=12, max_length=12)]] = Field(
+        {}, description="per corridor: 12 multipliers (January to December) of departures from the origins "
+                        "whose people take that corridor (weather, sea state); needs start_date; none = flat")
 
 
 class Scenario(Strict):
@@ -187,6 +192,8 @@ class Scenario(Strict):
     days: Annotated[int, Field(ge=1, le=3650)] = 365
     seed: Annotated[int, Field(ge=0)] = 0
     scale: Annotated[int, Field(ge=1)] = Field(1, description="people one model entry stands for")
+    start_date: dt.date | None = Field(None, description="calendar date of day 0; then levers may start and "
+                                       "end on dates and results carry the date")
     spin_up_days: Annotated[int, Field(ge=0, le=3650)] = Field(
         0, description="days run before day 0 without measures and not reported, so that the run starts in "
                        "the model's own steady state (docs/scenarios.md)")
@@ -206,6 +213,11 @@ class Scenario(Strict):
 
     # not part of the file: where it was read from, for messages
     _source: str | None = PrivateAttr(None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _dates_to_days(cls, data):
+        return resolve_dates(data)
 
     @property
     def source(self) -> str | None:
@@ -353,6 +365,9 @@ def check_against_network(scenario: Scenario, network: RouteNetwork) -> None:
         for name in prefs:
             if name not in corridors:
                 fail(f"nationality_preferences.{iso3}.{name}", f"unknown corridor {name!r}")
+    for name in scenario.behaviour.seasonality:
+        if name not in corridors:
+            fail(f"behaviour.seasonality.{name}", f"unknown corridor {name!r}")
     for group, levers in (("interventions", scenario.interventions), ("events", scenario.events)):
         for i, lever in enumerate(levers):
             at = f"{group}[{i}]"

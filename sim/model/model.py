@@ -13,6 +13,7 @@ import mesa
 import numpy as np
 
 from .. import __version__
+from ..calendar import month_of_day
 from ..network import RouteNetwork, load_network
 from ..scenario import Scenario, check_against_network, load_scenario
 from .agents import COUNTRY_FIGURES, Authority, SmugglingNetwork
@@ -23,6 +24,7 @@ from .market import Market
 from .people import DETAINED, MOVING, STATES, STRANDED, WAITING, Population
 from .perception import Perception
 from .recorder import Recorder
+from .seasons import origin_multipliers
 from .world import World
 
 
@@ -80,6 +82,9 @@ class RouteModel(mesa.Model):
         trust = self.perception.trust(self.today.trust_mult, self.online_reach)
         values, leg_costs = self.perception.cost_to_go(self.market.price, self.risks, self.today.closed, trust)
         self.market.seed_networks(self, self.perception.expected_flows(values, leg_costs, self.demand))
+        # departures by calendar month (12 x places), None when flat
+        self.seasons = origin_multipliers(world, self.perception, behaviour.seasonality, values, leg_costs,
+                                          self.demand)
         self.networks_dismantled = 0
         self.networks_entered = 0
         self.running = True
@@ -126,6 +131,8 @@ class RouteModel(mesa.Model):
         self.recorder.begin_day(max(day, 0))
         # 1. levers: today's effect of the interventions and events
         self.today = today = self.levers.today(day)
+        if self.seasons is not None:
+            today.demand_mult = today.demand_mult * self.seasons[month_of_day(self.spec.start_date, day)]
         for shift in today.shifts:
             self.market.shift_networks(self, self.smugglers, *shift)
         # 2. authorities; today's risks on each leg
@@ -202,6 +209,8 @@ class RouteModel(mesa.Model):
                 "seed": spec.seed, "days": days, "scale": self.scale, "version": __version__}
         if spec.spin_up_days:
             meta["spin_up_days"] = spec.spin_up_days
+        if spec.start_date:
+            meta["start_date"] = spec.start_date.isoformat()
         pop = self.people
         stuck = pop.active[pop.state[pop.active] == STRANDED]
         return Results.build(self.recorder, self.world, self.routes, meta, horizon=self.days,
