@@ -85,8 +85,13 @@ class Results:
         k, c = np.nonzero(tally)
         origins = pd.DataFrame({"corridor": [w.corridors[i] for i in k], "nationality": [w.iso3[i] for i in c],
                                 "detections": tally[k, c]})
-        res = cls(meta=meta, tables={"daily": daily, "legs": legs, "corridors": corridors, "places": places,
-                                     "countries": countries, "networks": networks, "origins": origins})
+        tables = {"daily": daily, "legs": legs, "corridors": corridors, "places": places,
+                  "countries": countries, "networks": networks, "origins": origins}
+        if meta.get("start_date"):
+            from .calendar import add_dates
+
+            add_dates(tables, meta["start_date"])
+        res = cls(meta=meta, tables=tables)
         res.summary = res._summarise(w, scale, stranded_legs, levers.cost_eur(), _cost_by_corridor(w, levers, horizon))
         return res
 

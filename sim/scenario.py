@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Annotated, Literal
@@ -10,6 +11,8 @@ import yaml
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError, field_validator,
                       model_validator)
 
+from .calendar import resolve_dates
+from .effects import Effects
 from .errors import InputError
 from .files import clip, quote, read_yaml_mapping
 from .network import COUNTRY_FIELDS, RouteNetwork, load_network
@@ -190,6 +193,10 @@ class Behaviour(Strict):
     entry_rate: NonNeg = Field(0.05, description="daily chance a new network appears where demand is unmet")
     capacity_lag_days: Annotated[int, Field(ge=0, le=MAX_DAYS)] = 90
     capacity_ramp_days: Annotated[int, Field(ge=1, le=MAX_DAYS)] = 180
+    effects: Effects = Field(Effects(), description="lever effect sizes and behaviour constants (sim/effects.py, docs/scenarios.md)")
+    seasonality: dict[str, Annotated[list[NonNeg], Field(min_length=12, max_length=12)]] = Field(
+        {}, description="per corridor: 12 multipliers (January to December) of departures from the origins "
+                        "whose people take that corridor (weather, sea state); needs start_date; none = flat")
 
 
 class Scenario(Strict):
@@ -201,6 +208,11 @@ class Scenario(Strict):
     days: Days = 365
     seed: Annotated[int, Field(ge=0, le=2**63 - 1)] = 0
     scale: Annotated[int, Field(ge=1, le=1_000_000)] = Field(1, description="people one model entry stands for")
+    start_date: dt.date | None = Field(None, description="calendar date of day 0; then levers may start and "
+                                       "end on dates and results carry the date")
+    spin_up_days: Annotated[int, Field(ge=0, le=3650)] = Field(
+        0, description="days run before day 0 without measures and not reported, so that the run starts in "
+                       "the model's own steady state (docs/scenarios.md)")
     demand: Annotated[list[Demand], Field(min_length=1)]
     countries: dict[str, CountryOverride] = {}
     corridors: dict[str, CorridorOverride] = {}
@@ -227,6 +239,11 @@ class Scenario(Strict):
 
     # not part of the file: where it was read from, for messages
     _source: str | None = PrivateAttr(None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _dates_to_days(cls, data):
+        return resolve_dates(data)
 
     @property
     def source(self) -> str | None:
@@ -377,6 +394,9 @@ def check_against_network(scenario: Scenario, network: RouteNetwork) -> list[str
         for name in prefs:
             if name not in corridors:
                 fail(f"nationality_preferences.{iso3}.{name}", f"unknown corridor {quote(name)}")
+    for name in scenario.behaviour.seasonality:
+        if name not in corridors:
+            fail(f"behaviour.seasonality.{name}", f"unknown corridor {quote(name)}")
     for group, levers in (("interventions", scenario.interventions), ("events", scenario.events)):
         for i, lever in enumerate(levers):
             at = f"{group}[{i}]"

@@ -45,11 +45,12 @@ class Authority(mesa.Agent):
         self.financial = grown(self.base["financial_capacity"])
         self.corruption = min(1.0, self.base["corruption"] + today.corruption_add[i]) * today.corruption_mult[i]
         # trained staff use the same capacity better; cooperation is applied per leg by the model
-        self.effectiveness = self.enforcement * (0.75 + 0.5 * self.training)
+        trained = behaviour.effects.training_effect
+        self.effectiveness = self.enforcement * ((1.0 - 0.5 * trained) + trained * self.training)
         honest = 1.0 - self.corruption
         self.arrest_pressure = behaviour.arrest_rate * self.effectiveness * today.arrest_mult[i] * honest
         self.seizure_pressure = (behaviour.seizure_rate * self.financial * today.seizure_mult[i]
-                                 * (1.0 - 0.5 * self.corruption))
+                                 * (1.0 - behaviour.effects.corruption_shields_seizures * self.corruption))
         self.takedown_pressure = behaviour.takedown_rate * self.digital * today.takedown_mult[i]
         return {name: getattr(self, name) for name in COUNTRY_FIGURES}
 
@@ -117,6 +118,8 @@ class SmugglingNetwork(mesa.Agent):
         markup = np.fromiter((n.markup for n in networks), float, len(networks))
         reach = np.fromiter((n.reach for n in networks), float, len(networks))
 
+        effects = behaviour.effects
+
         def per_network(x):
             return np.add.reduceat(x, starts)
 
@@ -143,7 +146,7 @@ class SmugglingNetwork(mesa.Agent):
         arrest_share = np.where(hit[seg], arrest_share / np.where(hit, arrest_p, 1.0)[seg], arrest_share)
         seize_share = np.where((seize_p > 0)[seg], seize_share / np.where(seize_p > 0, seize_p, 1.0)[seg], seize_share)
         cut = np.minimum(per_network(takedown * alloc), 1.0)
-        reach = np.minimum(1.0, reach * (1.0 - cut) + 0.01 * (1.0 - reach))
+        reach = np.minimum(1.0, reach * (1.0 - cut) + effects.reach_recovery * (1.0 - reach))
 
         # adapt: capacity follows demand and avoids policed or closed legs
         total = per_network(appeal)
@@ -153,17 +156,17 @@ class SmugglingNetwork(mesa.Agent):
         pressure = per_network(alloc * p_int)
         drag = per_network(alloc * seizure_mult)
         unmet = np.maximum(0.0, per_network(demand) - capacity) / np.maximum(capacity, 1.0)
-        target_markup = 1.0 + behaviour.price_under_pressure * pressure + 0.3 * np.minimum(unmet, 1.0)
-        markup = markup + 0.1 * (target_markup - markup)
+        target_markup = 1.0 + behaviour.price_under_pressure * pressure + effects.markup_unmet * np.minimum(unmet, 1.0)
+        markup = markup + effects.markup_speed * (target_markup - markup)
 
         # grow where demand is unmet and money allows (seizures slow it); shed members they cannot pay
         grow = (unmet > 0) & (capital > behaviour.hire_cost_eur)
         hires = np.where(grow, np.minimum(
             behaviour.recruit_rate * np.maximum(members, 1.0) * np.minimum(unmet, 1.0) / drag,
-            0.5 * capital / behaviour.hire_cost_eur), 0.0)
-        members = np.where(grow, members + hires, np.where(capital < 0, members * 0.97, members))
+            effects.hire_capital_share * capital / behaviour.hire_cost_eur), 0.0)
+        members = np.where(grow, members + hires, np.where(capital < 0, members * effects.unpaid_member_retention, members))
         capital = capital - hires * behaviour.hire_cost_eur
-        gone = (members < 1.0) | ((members < 0.25 * behaviour.members_per_network)
+        gone = (members < 1.0) | ((members < effects.dismantle_share * behaviour.members_per_network)
                                   & (capital < behaviour.hire_cost_eur))
 
         dismantled = []

@@ -24,17 +24,19 @@ class LegRisks:
 
 def leg_risks(world: World, behaviour, country_today: dict[str, np.ndarray], today) -> LegRisks:
     """Today's interception and death probability on each leg, from the authorities and levers."""
+    effects = behaviour.effects
     controller = np.maximum(world.control, 0)
     effort = country_today["effectiveness"][controller] * today.enforce_mult
     corrupt = np.where(world.controlled, country_today["corruption"][controller], 0.0)
     # bribed officials let a share of crossings through unchecked
-    p = (1.0 - np.exp(-behaviour.interception_scale * effort)) * (1.0 - 0.8 * corrupt)
-    p_intercept = np.where(world.controlled, np.clip(p, 0, 0.98), 0.0)
+    p = (1.0 - np.exp(-behaviour.interception_scale * effort)) * (1.0 - effects.bribe_pass_through * corrupt)
+    p_intercept = np.where(world.controlled, np.clip(p, 0, effects.max_interception), 0.0)
     # under pressure smugglers use worse boats, night crossings and longer detours
-    p_death = np.clip(world.risk * today.risk_mult * (1.0 + behaviour.danger_under_pressure * p_intercept), 0, 0.95)
+    p_death = np.clip(world.risk * today.risk_mult * (1.0 + behaviour.danger_under_pressure * p_intercept), 0,
+                      effects.max_death)
     # fraudulent documents beat checks before boarding where officials can be bought
     fraud = country_today["corruption"][world.leg_country]
-    p_refused = np.where(world.commercial, today.check * (1.0 - 0.7 * fraud), 0.0)
+    p_refused = np.where(world.commercial, today.check * (1.0 - effects.fraud_beats_checks * fraud), 0.0)
     share = world.base["detection_share"][controller]
     watch = np.where(np.isnan(share),
                      1.0 - np.exp(-behaviour.detection_scale * country_today["effectiveness"][controller]), share)

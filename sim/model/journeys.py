@@ -13,8 +13,6 @@ from .perception import Perception, sigmoid
 from .recorder import Recorder
 from .world import World
 
-ONLINE_SHARE = 0.5  # share of would-be migrants who first hear of smugglers online
-
 
 class Journeys:
     """The people's day. Holds what does not change during a run, and the places offered as
@@ -137,7 +135,7 @@ class Journeys:
             got = np.minimum(willing, free)
             pool[origins] -= got
             taken += got
-        online = 1.0 - ONLINE_SHARE * (1.0 - online_reach)
+        online = 1.0 - behaviour.effects.online_share * (1.0 - online_reach)
         cost = values[group, origins]
         leave_p = np.where(np.isfinite(cost),
                            sigmoid((behaviour.benefit_eur - cost) / behaviour.decision_spread_eur) * online, 0.0)
@@ -166,7 +164,8 @@ class Journeys:
             return waiting
         offered = np.concatenate([stranded, waiting])
         offered = offered[np.isin(pop.place[offered], places)]
-        wants = offered[self.rng.random(len(offered)) < self.behaviour.prefers_alternative * 0.5]
+        wants = offered[self.rng.random(len(offered)) < self.behaviour.prefers_alternative
+                                                       * self.behaviour.effects.transit_alternative_uptake]
         took = []
         for p in places:
             here = wants[pop.place[wants] == p][: int(pool[p])]

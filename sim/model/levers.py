@@ -1,9 +1,11 @@
 """Interventions and events as daily modifiers on legs, countries and origins.
 
 Each lever is resolved once into the legs, countries and places it acts on; every day `Levers.today`
-turns the active ones into arrays the model and its agents read. Effects, at intensity 1:
+turns the active ones into arrays the model and its agents read. Effects, at intensity 1, with the
+shipped sizes (each is a field of behaviour.effects, sim/effects.py, named in brackets):
 
-- awareness_campaign: trust in smugglers' narratives down 60 %, knowledge of alternatives up 50 points
+- awareness_campaign: trust in smugglers' narratives down 60 % (awareness_trust), knowledge of
+  alternatives up 50 points (awareness_knowledge)
 - transport_operator_cooperation: 40 % of irregular travellers refused boarding on commercial legs,
   less where documents can be bought (corruption)
 - operational_cooperation: enforcement on the corridor's legs up to +60 % and arrests up to x3, the
@@ -138,13 +140,15 @@ class Levers:
             arrest_mult=np.ones(countries), shifts=[],
         )
         behaviour = self.behaviour
+        effects = behaviour.effects
+        partial = effects.cooperation_partial
         for r in self.resolved:
             lv, kind, x = r.lever, r.lever.kind, r.lever.intensity
             if kind == "capacity_building":
                 # capacity stays once built: only the start matters
                 ramp = np.clip((day - lv.start - behaviour.capacity_lag_days) / behaviour.capacity_ramp_days, 0, 1)
                 gain = today.capacity_gain[r.countries]
-                today.capacity_gain[r.countries] = 1 - (1 - gain) * (1 - min(0.3 * x, 0.9) * ramp)
+                today.capacity_gain[r.countries] = 1 - (1 - gain) * (1 - min(effects.capacity_building_gap * x, effects.capacity_building_cap) * ramp)
                 continue
             if kind == "network_shift":
                 if day == lv.start:
@@ -153,20 +157,20 @@ class Levers:
             if not lv.active(day):
                 continue
             if kind == "awareness_campaign":
-                today.trust_mult[r.places] *= max(0.0, 1 - 0.6 * x)
-                today.knowledge_add[r.places] += 0.5 * x
+                today.trust_mult[r.places] *= max(0.0, 1 - effects.awareness_trust * x)
+                today.knowledge_add[r.places] += effects.awareness_knowledge * x
             elif kind == "transport_operator_cooperation":
                 sel = r.legs[world.commercial[r.legs]]
-                today.check[sel] = 1 - (1 - today.check[sel]) * (1 - min(0.4 * x, 0.95))
+                today.check[sel] = 1 - (1 - today.check[sel]) * (1 - min(effects.transport_refusal * x, effects.transport_refusal_cap))
             elif kind == "operational_cooperation":
-                today.enforce_mult[r.legs] *= 1 + 0.6 * x * (0.5 + 0.5 * r.share)
-                today.arrest_mult[r.countries] *= 1 + 2.0 * x * (0.5 + 0.5 * r.share)
+                today.enforce_mult[r.legs] *= 1 + effects.cooperation_enforcement * x * ((1 - partial) + partial * r.share)
+                today.arrest_mult[r.countries] *= 1 + effects.cooperation_arrests * x * ((1 - partial) + partial * r.share)
             elif kind == "digital_platform_cooperation":
-                today.takedown_mult[r.countries] *= 1 + 4 * x
+                today.takedown_mult[r.countries] *= 1 + effects.digital_takedowns * x
             elif kind == "financial_investigations":
-                today.seizure_mult[r.countries] *= 1 + 4 * x
+                today.seizure_mult[r.countries] *= 1 + effects.financial_seizures * x
             elif kind == "anti_corruption":
-                today.corruption_mult[r.countries] *= max(0.0, 1 - 0.6 * x)
+                today.corruption_mult[r.countries] *= max(0.0, 1 - effects.anti_corruption * x)
             elif kind in ("legal_pathways", "vocational_training"):
                 quota = today.legal_quota if kind == "legal_pathways" else today.vocational_quota
                 if len(r.places):

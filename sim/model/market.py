@@ -50,9 +50,10 @@ class Market:
     def seed_networks(self, model, flows: np.ndarray) -> None:
         """Networks at the start, sized for the expected flows on each cluster's legs."""
         behaviour = self.behaviour
+        effects = behaviour.effects
         for (corridor, _), legs in self.clusters.items():
-            need = max(float(flows[legs].sum()) * 1.3,
-                       behaviour.capacity_per_member * behaviour.members_per_network * 0.5)
+            need = max(float(flows[legs].sum()) * effects.seed_headroom,
+                       behaviour.capacity_per_member * behaviour.members_per_network * effects.seed_min_network_share)
             members = need / behaviour.capacity_per_member
             n = max(1, int(round(members / behaviour.members_per_network)))
             for _ in range(n):
@@ -77,10 +78,12 @@ class Market:
         """New networks appear where demand is unmet and the business pays; seizures slow it.
         Returns how many entered."""
         behaviour, entered = self.behaviour, 0
+        effects = behaviour.effects
         for (corridor, country), legs in self.clusters.items():
             unmet = float(self.queue_people[legs].sum())
             # a few model entries always wait at a coarse scale: only a real queue draws a new network
-            if unmet < max(50.0, 3.0 * self.scale, 0.25 * float(self.capacity[legs].sum())):
+            if unmet < max(effects.entry_min_queue, effects.entry_min_queue_entries * self.scale,
+                            effects.entry_min_queue_share * float(self.capacity[legs].sum())):
                 continue
             margin = float((self.price[legs] * self.queue_people[legs]).sum()) / unmet
             if margin <= behaviour.member_cost_eur_per_day / behaviour.capacity_per_member:
@@ -88,7 +91,8 @@ class Market:
             drag = float(seizure_mult[self.leg_authority[legs]].mean())
             if rng.random() < behaviour.entry_rate / drag:
                 # sized for part of the unmet demand it sees
-                members = max(5.0, min(unmet / behaviour.capacity_per_member / 2, float(behaviour.members_per_network)))
+                members = max(effects.entry_min_members, min(unmet / behaviour.capacity_per_member * effects.entry_unmet_share,
+                                                             float(behaviour.members_per_network)))
                 self.new_network(model, legs, corridor, members, behaviour.hire_cost_eur * members)
                 entered += 1
         return entered
@@ -160,7 +164,7 @@ class Market:
         leg_signals = np.stack([
             self.served_people * self.price / np.maximum(self.capacity, 1e-9),  # revenue per unit of capacity
             behaviour.bribe_share * risks.corruption,  # bribes per euro earned
-            (demand + 1.0) * np.exp(-4.0 * risks.p_intercept) * risks.open,  # where capacity is drawn
+            (demand + 1.0) * np.exp(-behaviour.effects.capacity_avoids_interception * risks.p_intercept) * risks.open,  # where capacity is drawn
             risks.p_intercept,
             demand,
         ])

@@ -13,6 +13,7 @@ import mesa
 import numpy as np
 
 from .. import __version__
+from ..calendar import month_of_day
 from ..network import RouteNetwork, load_network
 from ..scenario import Scenario, check_against_network, load_scenario
 from .agents import COUNTRY_FIGURES, Authority, SmugglingNetwork
@@ -24,6 +25,7 @@ from .people import DETAINED, MOVING, STATES, STRANDED, WAITING, Population
 from .perception import Perception
 from .recorder import Recorder
 from . import setup_cache
+from .seasons import origin_multipliers
 
 
 class RouteModel(mesa.Model):
@@ -58,7 +60,8 @@ class RouteModel(mesa.Model):
             i = routes.place_index[d.origin]
             self.demand[i] += d.per_year / 365.0
             self.budget[i] = d.budget_eur
-        expected = int(self.demand.sum() * self.days / self.scale * 1.1) + 1024
+        spin_up = scenario.spin_up_days
+        expected = int(self.demand.sum() * (self.days + spin_up) / self.scale * 1.1) + 1024
         self.people = Population(expected)
         self.recorder = Recorder(world, self.days, behaviour.capacity_per_member)
         self.perception = Perception(world, behaviour)
@@ -81,9 +84,14 @@ class RouteModel(mesa.Model):
         flows = setup_cache.expected_flows_for(
             routes, scenario, lambda: self.perception.expected_flows(values, leg_costs, self.demand))
         self.market.seed_networks(self, flows)
+        # departures by calendar month (12 x places), None when flat
+        self.seasons = origin_multipliers(world, self.perception, behaviour.seasonality, values, leg_costs,
+                                          self.demand)
         self.networks_dismantled = 0
         self.networks_entered = 0
         self.running = True
+        if spin_up:
+            self._spin_up(spin_up)
 
     @property
     def smugglers(self) -> mesa.agent.AgentSet:
@@ -100,9 +108,33 @@ class RouteModel(mesa.Model):
         if day >= self.days:
             self.running = False
             return
-        self.recorder.begin_day(day)
+        self._day(day)
+        self.running = day + 1 < self.days
+
+    def _spin_up(self, days: int) -> None:
+        """Run the days before day 0, unrecorded, so that day 0 finds the model in its own steady state:
+        people on the road, stranded and detained, networks grown to the market (a cold start has
+        nobody in transit and builds its stranded stock and its networks over about a year).
+
+        Spin-up days are numbered -days..-1, so no lever acts (they start on day 0 or later): a
+        scenario and its baseline spun up on the same seed start from the same state."""
+        real = self.recorder
+        # a one-day scratch recorder: what the phases record during spin-up is thrown away
+        self.recorder = self.journeys.recorder = Recorder(self.world, 1, self.behaviour.capacity_per_member)
+        for day in range(-days, 0):
+            self._day(day)
+        self.recorder = self.journeys.recorder = real
+        self.networks_dismantled = 0
+        self.networks_entered = 0
+        self.people.compact()
+
+    def _day(self, day: int) -> None:
+        # spin-up days (negative) all record into the scratch recorder's one row
+        self.recorder.begin_day(max(day, 0))
         # 1. levers: today's effect of the interventions and events
         self.today = today = self.levers.today(day)
+        if self.seasons is not None:
+            today.demand_mult = today.demand_mult * self.seasons[month_of_day(self.spec.start_date, day)]
         for shift in today.shifts:
             self.market.shift_networks(self, self.smugglers, *shift)
         # 2. authorities; today's risks on each leg
@@ -138,7 +170,6 @@ class RouteModel(mesa.Model):
             self.recorder.network_gone(net)
             net.remove()
             self.networks_dismantled += 1
-        self.running = day + 1 < self.days
 
     def _levers_on_authorities(self) -> np.ndarray:
         today = self.today
@@ -178,6 +209,10 @@ class RouteModel(mesa.Model):
         spec, days = self.spec, self.days_run
         meta = {"scenario": spec.name, "source": spec.source, "network": str(spec.network_path()),
                 "seed": spec.seed, "days": days, "scale": self.scale, "version": __version__}
+        if spec.spin_up_days:
+            meta["spin_up_days"] = spec.spin_up_days
+        if spec.start_date:
+            meta["start_date"] = spec.start_date.isoformat()
         pop = self.people
         stuck = pop.active[pop.state[pop.active] == STRANDED]
         return Results.build(self.recorder, self.world, self.routes, meta, horizon=self.days,

@@ -62,3 +62,15 @@ class Population:
     def counts(self) -> np.ndarray:
         """People per state, from the state array itself (the conservation check reads this)."""
         return np.bincount(self.state[: self.n], minlength=len(STATES))
+
+    def compact(self) -> None:
+        """Keep only the people not yet in a final state, renumbered from 0 (after a spin-up, whose
+        finished journeys are not part of the run)."""
+        keep = np.sort(self.active)
+        for name in self.FIELDS:
+            arr = getattr(self, name)
+            out = np.zeros(max(len(arr), 16), dtype=arr.dtype)
+            out[: len(keep)] = arr[keep]
+            setattr(self, name, out)
+        self.n = len(keep)
+        self.active = np.arange(len(keep), dtype=np.int64)

@@ -43,7 +43,8 @@ class Perception:
         """Trust in smugglers' narratives per perception group, after campaigns and takedowns."""
         mult = np.bincount(self.origin_group, weights=trust_mult[self.origin_places],
                            minlength=self.n_groups) / self.origins_per_group
-        return self.behaviour.trust_in_smugglers * mult * (0.5 + 0.5 * online_reach)
+        online = self.behaviour.effects.online_trust_share
+        return self.behaviour.trust_in_smugglers * mult * ((1.0 - online) + online * online_reach)
 
     def cost_to_go(self, price, risks, closed, trust):
         """Perceived cost per leg (groups x legs) and cheapest cost to a destination (groups x places).
@@ -57,7 +58,7 @@ class Perception:
         cost = base[None, :] + seen[:, None] * (risks.p_death * behaviour.value_of_life_eur)[None, :]
         # a preferred corridor can make a crossing feel cheaper, not free: no negative legs, so the
         # cost-to-go stays well defined
-        cost = np.maximum(cost + self.pref, 0.1 * cost + 1.0)
+        cost = np.maximum(cost + self.pref, behaviour.effects.min_leg_cost_share * cost + behaviour.effects.min_leg_cost_eur)
         cost[:, closed] = np.inf
         values = self.values.copy()
         # a less wanted destination is worth less at the end of the road: a higher cost-to-go

@@ -1,0 +1,110 @@
+"""The sizes of the levers' effects and the behaviour constants the model reacts with.
+
+Every number here was a constant in the model's code; each is now a field of a scenario's
+`behaviour.effects` block, so that calibration can fit it, experiments can sweep it
+(`behaviour.effects.awareness_trust`) and planners can read it. Defaults are the shipped model's
+numbers: a scenario that leaves the block out runs exactly as before.
+
+Lever effects are given at intensity 1 (an intervention's `intensity` multiplies them). The ranges
+(ge/le) are what the model can take without breaking an invariant (a probability stays in [0, 1], a
+multiplier stays positive); they are wider than what is plausible, on purpose: calibration and
+sweeps pick inside them. docs/scenarios.md has the table.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+def _f(default: float, ge: float, le: float, description: str):
+    return Field(default, ge=ge, le=le, description=description)
+
+
+class Effects(BaseModel):
+    """Lever effect sizes (at intensity 1) and behaviour constants. See docs/scenarios.md."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # ---------------------------------------------------------------- levers (at intensity 1)
+    awareness_trust: float = _f(0.6, 0, 1, "awareness_campaign: share by which trust in smugglers' narratives "
+                                "falls at the target origins")
+    awareness_knowledge: float = _f(0.5, 0, 1, "awareness_campaign: points added to the share of people who "
+                                    "know an existing alternative")
+    transport_refusal: float = _f(0.4, 0, 1, "transport_operator_cooperation: share of irregular travellers "
+                                  "refused boarding on commercial legs (before fraudulent documents)")
+    transport_refusal_cap: float = _f(0.95, 0, 1, "transport_operator_cooperation: most that can be refused "
+                                      "boarding, whatever the intensity")
+    cooperation_enforcement: float = _f(0.6, 0, 5, "operational_cooperation: rise of enforcement on the "
+                                        "corridor's legs (0.6 = +60 %) when every controlling country takes part")
+    cooperation_arrests: float = _f(2.0, 0, 20, "operational_cooperation: rise of arrests of network members "
+                                    "(2 = x3) when every controlling country takes part")
+    cooperation_partial: float = _f(0.5, 0, 1, "operational_cooperation: share of its effect that depends on "
+                                    "how many of the corridor's controlling countries take part (the rest "
+                                    "acts whoever takes part)")
+    digital_takedowns: float = _f(4.0, 0, 50, "digital_platform_cooperation: rise of takedowns of adverts "
+                                  "(4 = x5)")
+    financial_seizures: float = _f(4.0, 0, 50, "financial_investigations: rise of seizures of proceeds "
+                                   "(4 = x5); also slows new networks and hiring")
+    anti_corruption: float = _f(0.6, 0, 1, "anti_corruption: share by which corruption falls")
+    capacity_building_gap: float = _f(0.3, 0, 1, "capacity_building: share of the gap to full capacity "
+                                      "(enforcement, training, digital, financial) closed once ramped up")
+    capacity_building_cap: float = _f(0.9, 0, 1, "capacity_building: most of the gap that can be closed, "
+                                      "whatever the intensity")
+
+    # ---------------------------------------------------------------- people
+    online_share: float = _f(0.5, 0, 1, "share of would-be migrants who first hear of smugglers online (the "
+                             "share that takedowns of adverts can keep from leaving)")
+    online_trust_share: float = _f(0.5, 0, 1, "share of trust in smugglers' narratives that comes through "
+                                   "online adverts (falls with the networks' online reach)")
+    transit_alternative_uptake: float = _f(0.5, 0, 1, "people in transit take a vocational place offered "
+                                           "this much less readily than at home (x prefers_alternative)")
+    min_leg_cost_share: float = _f(0.1, 0, 1, "a preferred corridor lowers a leg's perceived cost to no less "
+                                   "than this share of its cost (plus min_leg_cost_eur)")
+    min_leg_cost_eur: float = _f(1.0, 0.01, 1000, "floor of a leg's perceived cost in EUR, so that the "
+                                 "cost-to-go stays well defined (no free or negative legs)")
+
+    # ---------------------------------------------------------------- authorities and borders
+    training_effect: float = _f(0.5, 0, 2, "effectiveness = enforcement x (1 - e/2 + e x training): how much "
+                                "trained staff get out of the same capacity")
+    bribe_pass_through: float = _f(0.8, 0, 1, "share of crossings that a fully corrupt border lets through "
+                                   "unchecked")
+    fraud_beats_checks: float = _f(0.7, 0, 1, "share of boarding checks that fraudulent documents beat where "
+                                   "officials are fully corrupt")
+    corruption_shields_seizures: float = _f(0.5, 0, 1, "share of seizures of proceeds that full corruption "
+                                            "prevents")
+    max_interception: float = _f(0.98, 0, 1, "most that can be intercepted on one leg (some always get through)")
+    max_death: float = _f(0.95, 0, 1, "most that can die on one leg")
+
+    # ---------------------------------------------------------------- smuggling networks
+    seed_headroom: float = _f(1.3, 1, 5, "networks at the start are sized for this multiple of the flows "
+                              "expected on their legs")
+    seed_min_network_share: float = _f(0.5, 0, 1, "smallest network at the start, as a share of "
+                                       "members_per_network")
+    entry_min_queue: float = _f(50.0, 0, 1e6, "people left waiting in a local market in a day below which no "
+                                "new network enters")
+    entry_min_queue_entries: float = _f(3.0, 0, 100, "the same threshold in model entries (x scale): at a coarse "
+                                        "scale a few entries always wait")
+    entry_min_queue_share: float = _f(0.25, 0, 10, "the same threshold as a share of the market's capacity")
+    entry_unmet_share: float = _f(0.5, 0, 1, "a new network is sized for this share of the unmet demand it sees")
+    entry_min_members: float = _f(5.0, 1, 1000, "members of the smallest new network")
+    capacity_avoids_interception: float = _f(4.0, 0, 50, "how strongly networks move capacity away from legs "
+                                             "with a high interception probability (weight exp(-k p))")
+    reach_recovery: float = _f(0.01, 0, 1, "daily share of lost online reach a network wins back")
+    markup_unmet: float = _f(0.3, 0, 5, "price rise when demand is at least twice the capacity")
+    markup_speed: float = _f(0.1, 0, 1, "daily share of the gap to the target price a network closes")
+    hire_capital_share: float = _f(0.5, 0, 1, "most of its capital a network spends on hiring in a day")
+    unpaid_member_retention: float = _f(0.97, 0, 1, "daily share of members kept by a network that cannot pay them")
+    dismantle_share: float = _f(0.25, 0, 1, "a network with fewer members than this share of "
+                                "members_per_network and no money to hire is dismantled")
+
+
+def effects_table() -> list[tuple[str, float, float, float, str]]:
+    """(name, default, minimum, maximum, description) per effect, in the order of the schema."""
+    rows = []
+    for name, field in Effects.model_fields.items():
+        bounds = {type(m).__name__: m for m in field.metadata}
+        rows.append((name, field.default, bounds["Ge"].ge, bounds["Le"].le, field.description))
+    return rows
+
+
+__all__ = ["Effects", "effects_table"]

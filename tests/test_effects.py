@@ -1,0 +1,146 @@
+"""behaviour.effects: each lever's effect size is a parameter that moves its outcome, in the expected
+direction, on common seeds; and an experiment can sweep it."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sim import run
+from sim.effects import Effects, effects_table
+from sim.errors import InputError
+from sim.experiments.spec import load_experiment
+from sim.scenario import parse_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = ROOT / "tests" / "fixtures" / "tiny.yaml"
+CM = "Central Mediterranean"
+SEEDS = (1, 2)
+
+
+def _sum(res, table, column, **where):
+    t = res.tables[table]
+    for key, value in where.items():
+        t = t[t[key] == value]
+    return float(t[column].sum())
+
+
+def _mean(res, table, column, **where):
+    t = res.tables[table]
+    for key, value in where.items():
+        t = t[t[key] == value]
+    return float(t[column].mean())
+
+
+# lever(s), behaviour besides the effects, the effect, its changed value, the outcome, and the sign of
+# the change the larger effect must bring (+1: outcome rises, -1: it falls)
+CASES = {
+    "awareness_campaign (trust)": (
+        [{"kind": "awareness_campaign", "targets": {"places": ["niamey"]}, "intensity": 0.5}], {},
+        "awareness_trust", 1.0, lambda r: _sum(r, "places", "left", place="niamey"), -1),
+    "awareness_campaign (knowledge of alternatives)": (
+        [{"kind": "awareness_campaign", "targets": {"places": ["niamey"]}, "intensity": 0.5},
+         {"kind": "legal_pathways", "targets": {"places": ["niamey"]}, "places_per_year": 20000,
+          "destinations": ["ITA"]}], {},
+        "awareness_knowledge", 1.0, lambda r: _sum(r, "places", "alternatives", place="niamey"), +1),
+    "transport_operator_cooperation": (
+        [{"kind": "transport_operator_cooperation", "intensity": 1.0}], {},
+        "transport_refusal", 0.8, lambda r: _sum(r, "daily", "refused_boarding"), +1),
+    "operational_cooperation (enforcement)": (
+        [{"kind": "operational_cooperation", "targets": {"corridors": [CM]}, "intensity": 1.0}], {},
+        "cooperation_enforcement", 1.2, lambda r: _sum(r, "corridors", "interceptions", corridor=CM), +1),
+    "operational_cooperation (arrests)": (
+        [{"kind": "operational_cooperation", "targets": {"corridors": [CM]}, "intensity": 1.0}], {},
+        "cooperation_arrests", 4.0, lambda r: _sum(r, "daily", "arrests"), +1),
+    "digital_platform_cooperation": (
+        [{"kind": "digital_platform_cooperation", "intensity": 1.0}], {},
+        "digital_takedowns", 8.0, lambda r: _mean(r, "networks", "online_reach"), -1),
+    "financial_investigations": (
+        [{"kind": "financial_investigations", "intensity": 1.0}], {},
+        "financial_seizures", 8.0, lambda r: _sum(r, "daily", "seized_eur"), +1),
+    "anti_corruption": (
+        [{"kind": "anti_corruption", "intensity": 0.5}], {},
+        "anti_corruption", 1.0, lambda r: _mean(r, "countries", "corruption"), -1),
+    "capacity_building": (
+        [{"kind": "capacity_building", "targets": {"countries": ["LBY"]}, "intensity": 1.0}],
+        {"capacity_lag_days": 0, "capacity_ramp_days": 10},
+        "capacity_building_gap", 0.6, lambda r: _mean(r, "countries", "effectiveness", iso3="LBY"), +1),
+    "vocational_training (in transit)": (
+        [{"kind": "vocational_training", "targets": {"countries": ["NER", "LBY", "TUN"]},
+          "places_per_year": 20000}], {},
+        "transit_alternative_uptake", 1.0,
+        lambda r: _sum(r, "places", "alternatives") - _sum(r, "places", "alternatives", place="niamey")
+        - _sum(r, "places", "alternatives", place="bamako"), +1),
+}
+
+
+def _scenario(tiny, interventions, behaviour):
+    base, network = tiny
+    data = base.model_dump()
+    data.update(days=80, scale=10, interventions=interventions)
+    data["behaviour"] = {**data["behaviour"], **behaviour}
+    return data, network
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_each_lever_effect_moves_its_outcome(tiny, case):
+    interventions, behaviour, effect, value, outcome, sign = CASES[case]
+    data, network = _scenario(tiny, interventions, behaviour)
+    default = getattr(Effects(), effect)
+    assert value != default
+
+    def total(effect_value):
+        d = {**data, "behaviour": {**data["behaviour"], "effects": {effect: effect_value}}}
+        scenario = parse_scenario(d, "test")
+        return sum(outcome(run(scenario, routes=network, seed=s)) for s in SEEDS)
+
+    before, after = total(default), total(value)
+    assert sign * (after - before) > 0.02 * abs(before) + 1e-9, (case, before, after)
+
+
+def test_defaults_are_the_same_as_no_effects_block(tiny):
+    data, network = _scenario(tiny, CASES["operational_cooperation (arrests)"][0], {})
+    plain = run(parse_scenario(data, "a"), routes=network, seed=4)
+    explicit = dict(data, behaviour={**data["behaviour"], "effects": Effects().model_dump()})
+    same = run(parse_scenario(explicit, "b"), routes=network, seed=4)
+    assert plain.tables["daily"].equals(same.tables["daily"])
+
+
+def test_every_effect_has_a_description_and_a_range_around_its_default():
+    rows = effects_table()
+    assert len(rows) == len(Effects.model_fields) >= 35
+    for name, default, lo, hi, description in rows:
+        assert lo <= default <= hi, name
+        assert lo < hi and description, name
+
+
+def test_out_of_range_effect_is_one_clear_error(tiny):
+    data, _ = _scenario(tiny, [], {"effects": {"awareness_trust": 1.5}})
+    with pytest.raises(InputError) as err:
+        parse_scenario(data, "scenario.yaml")
+    assert "behaviour.effects.awareness_trust" in str(err.value)
+    data, _ = _scenario(tiny, [], {"effects": {"no_such_effect": 1}})
+    with pytest.raises(InputError, match="unknown field"):
+        parse_scenario(data, "scenario.yaml")
+
+
+def test_docs_list_every_effect():
+    text = (ROOT / "docs" / "scenarios.md").read_text()
+    missing = [name for name in Effects.model_fields if f"`{name}`" not in text]
+    assert not missing, f"docs/scenarios.md does not list {missing}"
+
+
+def test_a_sweep_over_one_effect_validates(tmp_path):
+    spec = {
+        "name": "awareness effect", "base": str(TINY),
+        "set": {"days": 30, "scale": 10,
+                "interventions": [{"kind": "awareness_campaign", "targets": {"places": ["niamey"]}}]},
+        "design": "grid",
+        "factors": [{"name": "trust", "path": "behaviour.effects.awareness_trust", "values": [0.3, 0.6, 0.9]}],
+        "replicates": 1, "outputs": ["attempts"],
+    }
+    path = tmp_path / "exp.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    plan = load_experiment(path)
+    assert len(plan.runs) == 3
+    assert sorted(p["trust"] for p in plan.points) == [0.3, 0.6, 0.9]

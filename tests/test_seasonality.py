@@ -1,0 +1,105 @@
+"""Calendar time and seasonality: dates for levers, dated results by month, and monthly multipliers
+of departures estimated from Frontex's monthly series."""
+
+import pandas as pd
+import pytest
+
+from sim import run
+from sim.errors import InputError
+from sim.scenario import parse_scenario
+from sim.seasonality import estimate, month_shares
+
+CM = "Central Mediterranean"
+SUMMER = [0.5, 0.5, 0.5, 0.5, 1.0, 1.5, 2.0, 2.0, 1.5, 1.0, 0.5, 0.5]
+
+
+def dated(tiny, **fields):
+    base, network = tiny
+    data = base.model_dump()
+    data.update({"start_date": "2016-01-01", "days": 365, "scale": 10, **fields})
+    return parse_scenario(data, "dated.yaml"), network
+
+
+def test_dates_become_day_numbers_and_a_date_needs_a_start_date(tiny):
+    s, _ = dated(tiny, events=[{"kind": "route_closure", "targets": {"legs": ["tripoli-lampedusa"]},
+                                "start": "2016-02-01", "end": "2016-03-01"}],
+                 interventions=[{"kind": "anti_corruption", "start": "2015-06-01"}])
+    assert (s.events[0].start, s.events[0].end) == (31, 60)
+    assert s.interventions[0].start == 0  # in place before the run: acts from day 0
+    data = s.model_dump()
+    data.pop("start_date")
+    data["events"][0]["start"] = "2016-02-01"
+    with pytest.raises(InputError, match=r"events\[0\]\.start is a date .*start_date"):
+        parse_scenario(data, "undated.yaml")
+
+
+def test_a_leg_that_opens_on_a_date(tiny):
+    """A new connection: the leg is closed until its opening date (route_closure with an end date)."""
+    s, n = dated(tiny, days=90, events=[{"kind": "route_closure", "targets": {"legs": ["tripoli-lampedusa"]},
+                                          "end": "2016-02-15"}])
+    legs = run(s, routes=n, seed=2).tables["legs"]
+    leg = legs[legs["leg"] == "tripoli-lampedusa"].set_index("day")["attempts"]
+    assert leg.loc[:44].sum() == 0 and leg.loc[45:].sum() > 0
+
+
+def test_results_carry_the_date_and_a_monthly_table(tiny):
+    s, n = dated(tiny, days=70)
+    res = run(s, routes=n, seed=1)
+    daily, corridors, monthly = res.tables["daily"], res.tables["corridors"], res.tables["monthly"]
+    assert daily["date"].iloc[0] == pd.Timestamp("2016-01-01") and daily["date"].iloc[-1] == pd.Timestamp("2016-03-10")
+    assert "date" in corridors
+    assert list(monthly["month"].unique()) == [pd.Timestamp(f"2016-0{m}-01") for m in (1, 2, 3)]
+    feb = monthly[monthly["month"] == pd.Timestamp("2016-02-01")]
+    assert set(feb["days"]) == {29}
+    in_feb = corridors[(corridors["date"] >= "2016-02-01") & (corridors["date"] < "2016-03-01")]
+    assert feb["detections"].sum() == in_feb["detections"].sum()
+    undated = run(tiny[0].model_copy(update={"days": 20}), routes=n, seed=1)
+    assert "monthly" not in undated.tables and "date" not in undated.tables["daily"]
+
+
+def test_seasonality_puts_more_crossings_in_summer(tiny):
+    base, n = dated(tiny)
+    seasonal, _ = dated(tiny, behaviour={**tiny[0].behaviour.model_dump(), "seasonality": {CM: SUMMER}})
+    months = []
+    for s in (base, seasonal):
+        m = run(s, routes=n, seed=3).tables["monthly"]
+        m = m[m["corridor"] == CM].set_index("month")["crossings"]
+        months.append(m)
+    flat, season = months
+    jul, jan = pd.Timestamp("2016-07-01"), pd.Timestamp("2016-02-01")
+    assert season[jul] > 2 * season[jan]
+    assert season[jul] / season[jan] > 1.5 * flat[jul] / flat[jan]
+
+
+def test_flat_seasonality_changes_nothing(tiny):
+    base, n = dated(tiny, days=60)
+    flat, _ = dated(tiny, days=60, behaviour={**tiny[0].behaviour.model_dump(), "seasonality": {CM: [1.0] * 12}})
+    assert run(base, routes=n, seed=4).tables["daily"].equals(run(flat, routes=n, seed=4).tables["daily"])
+
+
+def test_seasonality_needs_a_start_date_and_twelve_months(tiny):
+    data = tiny[0].model_dump()
+    data["behaviour"]["seasonality"] = {CM: SUMMER}
+    with pytest.raises(InputError, match="start_date"):
+        parse_scenario(data, "x.yaml")
+    data["start_date"] = "2016-01-01"
+    data["behaviour"]["seasonality"] = {CM: [1.0] * 11}
+    with pytest.raises(InputError, match="seasonality"):
+        parse_scenario(data, "x.yaml")
+
+
+def test_estimate_recovers_a_known_season_and_skips_shocked_years():
+    pattern = [0.5, 0.5, 0.6, 0.8, 1.0, 1.2, 1.6, 1.6, 1.4, 1.1, 0.9, 0.8]
+    rows = []
+    for year in range(2016, 2024):
+        level = 1000 * (1 + year - 2016)
+        for month in range(1, 13):
+            shock = 0.1 if (year == 2017 and month >= 7) else 1.0  # a level shift mid-2017
+            rows.append({"route_code": "CMR", "year": year, "month": month,
+                         "detections": level * pattern[month - 1] * shock})
+    monthly = pd.DataFrame(rows)
+    got = estimate(monthly, {"CMR": [CM]})[CM]
+    assert got == pytest.approx([p * 12 / sum(pattern) for p in pattern], abs=0.002)
+    kept = estimate(monthly, {"CMR": [CM]}, shocks=set())[CM]
+    assert kept[7] < got[7] - 0.05  # with the shocked year in, July to December read low
+    assert month_shares(monthly).loc["CMR"].sum() == pytest.approx(1.0)
