@@ -217,7 +217,7 @@ def main():
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = ap.parse_args()
 
-    from sim.experiments.spec import load_experiment
+    from sim.experiments.plan import load_experiment
 
     result = {"command": " ".join([Path(sys.executable).name] + sys.argv), "cpus": os.cpu_count()}
     own_tmp = args.workdir is None

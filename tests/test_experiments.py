@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 from sim.errors import InputError
 from sim.experiments.analysis import analyze, write_analysis
 from sim.experiments.paths import PathError, parse_path, set_path
-from sim.experiments.spec import load_experiment
+from sim.experiments.plan import load_experiment
 from sim.experiments.sweep import sweep
 from sim.experiments.worker import apply_budget
 

@@ -11,7 +11,7 @@ import yaml
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from sim.experiments.spec import load_experiment  # noqa: E402
+from sim.experiments.plan import load_experiment  # noqa: E402
 from sim.experiments.sweep import sweep  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

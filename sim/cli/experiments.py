@@ -32,7 +32,7 @@ def register(app: typer.Typer) -> None:
     ):
         """Run every missing run of an experiment; write a Parquet dataset and a manifest to --out."""
         from ..errors import InputError
-        from ..experiments.spec import load_experiment
+        from ..experiments.plan import load_experiment
         from ..execute import EngineBroken
         from ..experiments.sweep import sweep as do_sweep
 

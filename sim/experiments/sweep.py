@@ -20,7 +20,7 @@ from pathlib import Path
 from ..errors import InputError
 from ..execute import EngineBroken, Runner
 from . import store
-from .spec import Plan
+from .plan import Plan
 from .worker import execute as run_point
 
 MANIFEST_EVERY_S = 30.0
