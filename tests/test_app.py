@@ -676,7 +676,7 @@ def test_report_has_a_difference_map_per_alternative_and_a4_print_css():
     scenario, network = load_scenario(ROOT / "tests" / "fixtures" / "tiny.yaml")
     arms_s = [scenario] + [scenario.model_copy(update={"interventions": [
         Intervention(kind=k, intensity=2.0, cost_eur=1_000_000)]}) for k in ("operational_cooperation", "anti_corruption")]
-    arms = [[slim(run(s, seed=k, days=30, scale=10, network=network), k) for k in (1, 2)] for s in arms_s]
+    arms = [[slim(run(s, seed=k, days=30, scale=10, routes=network), k) for k in (1, 2)] for s in arms_s]
     html = report_html(["Baseline", "Patrols", "Integrity"], arms_s, compare_arms(arms), arms,
                        {"replicates": 2, "seeds": "1–2", "days": 30, "scale": 10}, network)
     assert html.count("data:image/png;base64,") == 3  # charts over time + one map per alternative
