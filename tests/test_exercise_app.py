@@ -111,18 +111,18 @@ def test_create_join_decide_close_and_inject(room):
     transit.multiselect(key="team_countries").set_value(["LBY"])
     ok(transit.button(key="team_submit").click().run())
     assert "Added: Anti-corruption" in texts(transit)
-    assert transit.metric[1].value == "€ 400,000"  # committed
+    assert transit.metric[1].value == "€ 0.40 M"  # committed
 
     # over the budget: refused with the rule, nothing recorded
     transit.number_input(key="team_cost").set_value(4_700_000)
     ok(transit.button(key="team_submit").click().run())
     assert "left of this round's budget" in texts(transit)
-    assert transit.metric[1].value == "€ 400,000"
+    assert transit.metric[1].value == "€ 0.40 M"
 
     # another team sees none of it; the facilitator sees that Transit decided
     origin = join(codes["Origin countries"])
     assert "400,000" not in texts(origin) and "Anti" not in texts(origin)
-    assert origin.metric[1].value == "€ 0"
+    assert origin.metric[1].value == "€ 0.00 M"
     ok(fac.run())
     teams = fac.dataframe[0].value
     assert teams.loc["Transit countries", "decided"] == "decided"
@@ -179,7 +179,7 @@ def test_branch_undo_and_debrief_from_the_page(room):
     assert "Round 3 of 3" in texts(fac)
     ok(fac.button(key="fac_undo").click().run())
     assert "Round 2 reopened" in texts(fac) and "Round 2 of 3" in texts(fac)
-    fac.number_input(key="fac_branch_round").set_value(1)
+    fac.number_input(key="fac_branch_round_1").set_value(1)  # the key names the last round played
     fac.text_input(key="fac_branch_name").input("what if")
     ok(fac.button(key="fac_branch").click().run())
     assert "Now playing line 2" in texts(fac)

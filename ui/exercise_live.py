@@ -129,8 +129,11 @@ def flash(text: str, kind: str = "success") -> None:
 
 
 def show_flash() -> None:
+    """The flash message, in a slot that is always there: the page keeps the same shape whether or not
+    there is a message, so a redraw never shifts the elements after it (the browser could drop them)."""
+    slot = st.container()
     item = st.session_state.get("exercise_flash")
     if item and time.time() - item[2] < 20:
-        getattr(st, item[1])(plain(item[0]))
+        getattr(slot, item[1])(plain(item[0]))
     elif item:
         st.session_state.pop("exercise_flash", None)

@@ -187,7 +187,8 @@ def controls(ex, s: dict) -> None:
 
 def inject_form(ex) -> None:
     network = ex.network
-    with st.expander("Send an unscripted inject", expanded=False):
+    with st.container(border=True):
+        st.markdown("**Send an unscripted inject**")
         st.text_area("Message to the teams", key="fac_inj_message", max_chars=1000)
         st.multiselect("To (empty = all teams)", [t.name for t in ex.script.teams], key="fac_inj_to_teams")
         kind = st.selectbox("Event in the model", [NO_EVENT, *typing.get_args(EventKind)], key="fac_inj_kind",
@@ -216,11 +217,13 @@ def lines_panel(ex, s: dict) -> None:
                      hide_index=True, width="stretch")
         b1, b2, b3 = st.columns([1, 2, 1], vertical_alignment="bottom")
         top = min(max(closed or [0]), ex.script.rounds - 1)
+        # the key follows the rounds played, so the suggested round moves on with the exercise
+        key = f"fac_branch_round_{top}"
         b1.number_input("Branch after round", min_value=0, max_value=max(top, 0), value=max(top - 1, 0), step=1,
-                        key="fac_branch_round", help="0 = from the start. The new line keeps rounds up to this one.")
+                        key=key, help="0 = from the start. The new line keeps rounds up to this one.")
         b2.text_input("Name of the new line", key="fac_branch_name", max_chars=60, placeholder="what if …")
         b3.button("Branch", key="fac_branch", on_click=lambda: _act(
-            "Now playing line {out}.", ex.branch, int(st.session_state["fac_branch_round"]),
+            "Now playing line {out}.", ex.branch, int(st.session_state[key]),
             st.session_state.get("fac_branch_name") or None))
         others = [ln["id"] for ln in lines if ln["id"] != s["line"]]
         if others:

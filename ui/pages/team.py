@@ -70,6 +70,10 @@ def _offer(ex, team: str) -> None:
          data, float(ss["team_offer_cost"]))
 
 
+def _millions(eur: float) -> str:
+    return f"€ {eur / 1e6:,.2f} M"
+
+
 # --------------------------------------------------------------------------- joining
 ex = live.held("team")
 team = st.session_state.get("team_name")
@@ -105,9 +109,9 @@ with left:
 with right:
     st.subheader(f"Your measures for round {view['round']}")
     b1, b2, b3 = st.columns(3)
-    b1.metric("Budget this round", f"€ {view['budget_eur']:,.0f}")
-    b2.metric("Committed", f"€ {view['spent_eur']:,.0f}")
-    b3.metric("Left", f"€ {view['remaining_eur']:,.0f}")
+    b1.metric("Budget this round", _millions(view["budget_eur"]))
+    b2.metric("Committed", _millions(view["spent_eur"]))
+    b3.metric("Left", _millions(view["remaining_eur"]))
     for d in view["decisions"]:
         p = d["payload"]
         c1, c2 = st.columns([5, 1], vertical_alignment="center")
