@@ -161,6 +161,7 @@ def seen_within(page, text: str, timeout: float) -> float:
 
 
 def add_measure(page, cost: str | None = None) -> None:
+    wait_for_idle(page)
     if cost is not None:
         box = page.get_by_role("spinbutton", name="Cost (€)")
         box.fill(cost)
@@ -302,7 +303,7 @@ def test_server_killed_in_round_two_loses_nothing(room):
                 people = People(browser, url)
                 fac = people.open("facilitator", "facilitator")
                 fac.get_by_label("Facilitator code").fill(codes["facilitator"])
-                fac.get_by_role("button", name="Open", exact=True).click()
+                fac.get_by_role("button", name="Open the controls").click()
                 transit = people.open("transit", "team")
                 join(transit, codes["teams"]["Transit countries"])
                 close_round(fac, 1)
@@ -319,7 +320,7 @@ def test_server_killed_in_round_two_loses_nothing(room):
                 assert "1,250,000" in transit.inner_text("body"), "the team's round-2 measure was lost"
                 fac = people.open("facilitator-again", "facilitator")
                 fac.get_by_label("Facilitator code").fill(codes["facilitator"])
-                fac.get_by_role("button", name="Open", exact=True).click()
+                fac.get_by_role("button", name="Open the controls").click()
                 fac.get_by_text("Round 2 of 3").wait_for(timeout=30_000)
                 after = ex.status()
                 assert after["decisions"] == before["decisions"] and after["rounds"] == before["rounds"]

@@ -17,7 +17,8 @@ from sim.errors import InputError
 from sim.exercise import ExerciseError, create_exercise, create_from_file
 from sim.exercise.transfer import import_exercise
 from sim.scenario import EventKind
-from ui import exercise_debrief, exercise_live as live
+from ui import exercise_debrief
+from ui import exercise_live as live
 from ui.exercise_views import inbox, round_map, show_round
 
 NO_EVENT = "(no event: a message only)"
@@ -69,7 +70,7 @@ def create_or_open() -> None:
     with right:
         st.subheader("Open an exercise you run")
         st.text_input("Facilitator code", key="fac_code_input", type="password", max_chars=24)
-        st.button("Open", key="fac_open", on_click=_open)
+        st.button("Open the controls", key="fac_open", on_click=_open)
 
 
 def _from_upload(up) -> None:
@@ -92,9 +93,10 @@ def _from_upload(up) -> None:
 # --------------------------------------------------------------------------- the codes, once
 def show_codes(ex) -> None:
     codes = st.session_state.get("fac_codes")
+    slot = st.container()  # always there, so that hiding the codes does not shift the controls below
     if not codes or codes["exercise"] != ex.info()["exercise_id"]:
         return
-    with st.container(border=True):
+    with slot.container(border=True):
         st.markdown("**The codes: write them down or download them now.** They are shown only this once "
                     "(the server keeps only their hashes).")
         st.markdown("Facilitator code (keep it to yourself):")

@@ -112,18 +112,20 @@ with right:
     b1.metric("Budget this round", _millions(view["budget_eur"]))
     b2.metric("Committed", _millions(view["spent_eur"]))
     b3.metric("Left", _millions(view["remaining_eur"]))
-    for d in view["decisions"]:
-        p = d["payload"]
-        c1, c2 = st.columns([5, 1], vertical_alignment="center")
-        where = ", ".join(p["countries"]) or "all your countries"
-        joint = f" (joint with {d['partner']})" if d["partner"] else ""
-        c1.markdown(live.plain(f"{KIND_LABELS[p['kind']]}{joint} · intensity {p['intensity']:g} · "
-                               f"€ {d['cost_eur']:,.0f} · {where}"))
-        if d["status"] == "pending" and d["offer"] is None:
-            c2.button("Withdraw", key=f"team_withdraw_{d['id']}", disabled=not can_act,
-                      on_click=_act, args=("Withdrawn.", ex.withdraw_decision, team, d["id"]))
-    if not view["decisions"]:
-        st.caption("No measure chosen yet this round.")
+    # lists that grow and shrink sit in containers: the widgets below keep their place on the page
+    with st.container():
+        for d in view["decisions"]:
+            p = d["payload"]
+            c1, c2 = st.columns([5, 1], vertical_alignment="center")
+            where = ", ".join(p["countries"]) or "all your countries"
+            joint = f" (joint with {d['partner']})" if d["partner"] else ""
+            c1.markdown(live.plain(f"{KIND_LABELS[p['kind']]}{joint} · intensity {p['intensity']:g} · "
+                                   f"€ {d['cost_eur']:,.0f} · {where}"))
+            if d["status"] == "pending" and d["offer"] is None:
+                c2.button("Withdraw", key=f"team_withdraw_{d['id']}", disabled=not can_act,
+                          on_click=_act, args=("Withdrawn.", ex.withdraw_decision, team, d["id"]))
+        if not view["decisions"]:
+            st.caption("No measure chosen yet this round.")
 
     with st.container(border=True):
         st.markdown("**Add a measure**")
@@ -151,22 +153,23 @@ with right:
     st.subheader("Joint operations")
     st.caption("An operational cooperation that covers your countries and the other team's. It happens only if "
                "the other team accepts; each side then pays its share.")
-    for o in view["offers"]:
-        mine = o["from_team"] == team
-        who = f"to {o['to_team']}" if mine else f"from {o['from_team']}"
-        corridors = ", ".join(o["payload"]["corridors"]) or "all corridors"
-        c1, c2, c3 = st.columns([4, 1, 1], vertical_alignment="center")
-        c1.markdown(live.plain(f"Offer {who} · {corridors} · intensity {o['payload']['intensity']:g} · "
-                               f"€ {o['cost_each_eur']:,.0f} each · {o['status']}"))
-        if o["status"] == "offered" and mine:
-            c2.button("Withdraw", key=f"team_offer_withdraw_{o['id']}", disabled=not can_act,
-                      on_click=_act, args=("Offer withdrawn.", ex.withdraw_offer, team, o["id"]))
-        elif o["status"] == "offered":
-            c2.button("Accept", key=f"team_accept_{o['id']}", type="primary", disabled=not can_act,
-                      on_click=_act, args=("Accepted: the joint operation is on.", ex.answer_offer, team, o["id"],
-                                           True))
-            c3.button("Decline", key=f"team_decline_{o['id']}", disabled=not can_act,
-                      on_click=_act, args=("Declined.", ex.answer_offer, team, o["id"], False))
+    with st.container():
+        for o in view["offers"]:
+            mine = o["from_team"] == team
+            who = f"to {o['to_team']}" if mine else f"from {o['from_team']}"
+            corridors = ", ".join(o["payload"]["corridors"]) or "all corridors"
+            c1, c2, c3 = st.columns([4, 1, 1], vertical_alignment="center")
+            c1.markdown(live.plain(f"Offer {who} · {corridors} · intensity {o['payload']['intensity']:g} · "
+                                   f"€ {o['cost_each_eur']:,.0f} each · {o['status']}"))
+            if o["status"] == "offered" and mine:
+                c2.button("Withdraw", key=f"team_offer_withdraw_{o['id']}", disabled=not can_act,
+                          on_click=_act, args=("Offer withdrawn.", ex.withdraw_offer, team, o["id"]))
+            elif o["status"] == "offered":
+                c2.button("Accept", key=f"team_accept_{o['id']}", type="primary", disabled=not can_act,
+                          on_click=_act, args=("Accepted: the joint operation is on.", ex.answer_offer, team, o["id"],
+                                               True))
+                c3.button("Decline", key=f"team_decline_{o['id']}", disabled=not can_act,
+                          on_click=_act, args=("Declined.", ex.answer_offer, team, o["id"], False))
     if others:
         with st.expander("Offer a joint operation to another team"):
             st.selectbox("To", others, key="team_offer_to")
