@@ -191,3 +191,25 @@ def test_branch_undo_and_debrief_from_the_page(room):
     contributions = next(f for f in frames if f.index.name == "team" and "Cost of the interventions (€)" in f.columns)
     assert contributions.loc["Transit countries", "Cost of the interventions (€)"].startswith("1,000,000")
     assert any(b.label.startswith("After-action report") for b in fac.get("download_button"))
+
+
+def test_joint_operation_offered_and_accepted_on_the_team_pages(room):
+    fac, codes = create(room)
+    transit, dest = join(codes["Transit countries"]), join(codes["Destination countries"])
+    transit.selectbox(key="team_offer_to").set_value("Destination countries")
+    transit.multiselect(key="team_offer_corridors").set_value(["Central Mediterranean"])
+    transit.number_input(key="team_offer_cost").set_value(300_000)
+    ok(transit.button(key="team_offer").click().run())
+    assert "Offered a joint operation to Destination countries" in texts(transit)
+    ok(dest.run())
+    accept = [b for b in dest.button if b.key and b.key.startswith("team_accept_")]
+    assert len(accept) == 1
+    ok(accept[0].click().run())
+    assert "the joint operation is on" in texts(dest) and dest.metric[1].value == "€ 0.30 M"
+    ok(transit.run())
+    assert transit.metric[1].value == "€ 0.30 M" and "joint with Destination countries" in texts(transit)
+    # the destination team also opens legal pathways, as in the docs' walk-through
+    dest.selectbox(key="team_kind").set_value("legal_pathways")
+    ok(dest.run())
+    ok(dest.button(key="team_submit").click().run())
+    assert "Added: Legal pathways" in texts(dest)
