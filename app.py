@@ -16,6 +16,8 @@ pages = [
     st.Page("ui/pages/builder.py", title="Scenario builder"),
     st.Page("ui/pages/compare.py", title="Compare scenarios"),
     st.Page("ui/pages/experiments.py", title="Experiments"),
+    st.Page("ui/pages/facilitator.py", title="Facilitator"),  # table-top exercises (docs/exercises.md)
+    st.Page("ui/pages/team.py", title="Team"),
 ]
 page = st.navigation(pages)
 session_store.restore()  # after a reload: the edits, settings and results of this session (?s= in the address)

@@ -5,7 +5,7 @@ adjudicate  a round's results by replaying the base scenario with the line's dec
 store       the shared state: one SQLite file (WAL) per exercise; team.py and facilitate.py its operations
 exercises   create, open, list exercises in a data folder; find one by a join code
 debrief     timeline, outcomes against no decisions (common random numbers), team contributions
-report      the after-action report as one offline HTML page
+(the after-action report, HTML, is ui/exercise_report.py: sim/ draws nothing)
 transfer    export an exercise as one file; import and replay it elsewhere
 """
 

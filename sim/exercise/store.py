@@ -30,7 +30,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS exercise (
     id INTEGER PRIMARY KEY CHECK (id = 1), exercise_id TEXT NOT NULL, name TEXT NOT NULL, script TEXT NOT NULL,
     base_sha TEXT NOT NULL, salt TEXT NOT NULL, facilitator_hash TEXT NOT NULL, status TEXT NOT NULL,
-    current_line INTEGER NOT NULL, created REAL NOT NULL);
+    current_line INTEGER NOT NULL, created REAL NOT NULL, version INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS teams (
     name TEXT PRIMARY KEY, code_hash TEXT NOT NULL, joined_at REAL);
 CREATE TABLE IF NOT EXISTS lines (
@@ -112,18 +112,38 @@ class ExerciseStore:
 
     @contextmanager
     def write(self):
-        """A write transaction that takes the database's write lock at once (no lost updates)."""
+        """A write transaction that takes the database's write lock at once (no lost updates). Each one
+        bumps the exercise's version, which the pages poll to know when to redraw."""
         conn = self.connect()
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
+                self._bump(conn)
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
         finally:
             conn.close()
+
+    @staticmethod
+    def _bump(conn) -> None:
+        try:
+            conn.execute("UPDATE exercise SET version = version + 1")
+        except sqlite3.OperationalError as exc:  # a file written before the counter existed
+            if "no such column" not in str(exc):
+                raise
+            conn.execute("ALTER TABLE exercise ADD COLUMN version INTEGER NOT NULL DEFAULT 0")
+            conn.execute("UPDATE exercise SET version = version + 1")
+
+    def version(self) -> int:
+        """A number that changes with every change to the exercise: one cheap query, polled every second."""
+        with self.read() as c:
+            try:
+                return int(c.execute("SELECT version FROM exercise").fetchone()["version"])
+            except sqlite3.OperationalError:  # no counter yet: the first write adds it
+                return 0
 
     # ------------------------------------------------------------------ the script, parsed once
     @cached_property
@@ -149,6 +169,16 @@ class ExerciseStore:
             row = dict(c.execute("SELECT exercise_id, name, status, current_line, created, base_sha FROM exercise")
                        .fetchone())
         return row
+
+    def round_state(self) -> dict:
+        """The exercise's status and the played line's latest round with its deadline: what the pages
+        redraw every second (two small queries)."""
+        with self.read() as c:
+            ex = c.execute("SELECT status, current_line FROM exercise").fetchone()
+            r = c.execute("SELECT number, status, deadline FROM rounds WHERE line = ? ORDER BY number DESC LIMIT 1",
+                          (ex["current_line"],)).fetchone()
+        return {"status": ex["status"], "line": ex["current_line"], "round": r["number"], "round_status": r["status"],
+                "deadline": r["deadline"], "rounds": self.script.rounds}
 
     # ------------------------------------------------------------------ codes
     def join(self, code: str) -> str | None:

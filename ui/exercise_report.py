@@ -1,7 +1,7 @@
 """The after-action report as one offline HTML page (inline CSS, no scripts, no external requests).
 
 Every text that came from a script or a person is escaped: nothing typed in an exercise is rendered as
-HTML. This module only formats `debrief.debrief()` data, so it can move to ui/ unchanged."""
+HTML. This module only formats `sim.exercise.debrief.debrief()` data."""
 
 from __future__ import annotations
 

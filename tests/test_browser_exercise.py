@@ -1,0 +1,356 @@
+"""A table-top exercise in real headless Chromium, offline: a facilitator and two teams in three browser
+contexts at once on one `streamlit run app.py` server. They join, decide, close two rounds with a scripted
+and an unscripted inject, branch, and produce the debrief; each team sees every update without reloading.
+A second test kills the server in the middle of round 2 and restarts it on the same data folder.
+
+Helpers are copied (minimal) from tests/test_browser.py. Screenshots go to test-artifacts/."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = ROOT / "test-artifacts"
+# The pages poll every second and redraw in well under a second on an idle machine (measured 0.3-1.4 s from
+# the change to the text on screen); the bound leaves room for a test machine shared with other jobs.
+LIVE_SECONDS = 15.0
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+pytestmark = pytest.mark.slow
+if not Path(CHROMIUM).exists():
+    pytest.skip(f"chromium not installed: {CHROMIUM} is missing", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (Python package) not installed")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_app(env_extra: dict) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    env = {**os.environ, **env_extra, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    log = tempfile.TemporaryFile()  # a file, not a pipe: a full pipe would block the server
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc.log = log
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            log.seek(0)
+            raise RuntimeError(f"streamlit exited early:\n{log.read().decode(errors='replace')}")
+        try:
+            with urllib.request.urlopen(url + "_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return proc, url
+        except OSError:
+            time.sleep(0.3)
+    stop_app(proc)
+    raise RuntimeError("streamlit did not start within 90 s")
+
+
+def stop_app(proc, sig=signal.SIGTERM) -> None:
+    if proc.poll() is None:
+        proc.send_signal(sig)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+    proc.log.close()
+
+
+def server_log(proc) -> str:
+    if proc.log.closed:
+        return ""
+    proc.log.flush()
+    proc.log.seek(0)
+    return proc.log.read().decode(errors="replace")[-6000:]
+
+
+def wait_for_idle(page, settle: float = 0.4, timeout: float = 60.0) -> None:
+    """Until the app has sent and the browser shown the whole of its last run."""
+    app = page.locator('[data-testid="stApp"]')
+    t0, idle_since = time.time(), None
+    while time.time() - t0 < timeout:
+        if app.get_attribute("data-test-script-state") == "notRunning":
+            idle_since = idle_since or time.time()
+            if time.time() - idle_since >= settle:
+                return
+        else:
+            idle_since = None
+        time.sleep(0.05)
+    raise AssertionError(f"the app was still running after {timeout:.0f} s")
+
+
+def small_script() -> dict:
+    data = yaml.safe_load((ROOT / "scenarios" / "exercises" / "central_mediterranean.yaml").read_text())
+    data.update(name="Small Central Med", scale=1000, days_per_round=10, rounds=3, seeds=[1, 2])
+    data["injects"] = [i for i in data["injects"] if "day" not in i and i.get("round", 1) <= 3]
+    return data
+
+
+@pytest.fixture()
+def room(tmp_path):
+    scripts = tmp_path / "scripts"
+    scripts.mkdir()
+    (scripts / "small.yaml").write_text(yaml.safe_dump(small_script(), sort_keys=False))
+    return {"ROUTE_SIM_DATA": str(tmp_path / "data"), "ROUTE_SIM_EXERCISES": str(scripts)}
+
+
+class People:
+    """Browser contexts (one per person: their own cookies and session) on one browser."""
+
+    def __init__(self, browser, url: str):
+        self.browser, self.url, self.requests, self.pages = browser, url, [], {}
+
+    def open(self, who: str, page: str):
+        ctx = self.browser.new_context(viewport={"width": 1400, "height": 1000})
+        p = ctx.new_page()
+        p.on("request", lambda r: self.requests.append(r.url))
+        p.goto(self.url + page)
+        self.pages[who] = p
+        return p
+
+    def off_machine(self) -> list[str]:
+        return [u for u in self.requests
+                if urlparse(u).scheme not in ("data", "about", "blob") and urlparse(u).hostname not in LOCAL_HOSTS]
+
+
+def create(fac) -> dict:
+    fac.get_by_role("button", name="Create the exercise").click(timeout=60_000)
+    fac.get_by_text("The codes: write them down").wait_for(timeout=60_000)
+    wait_for_idle(fac)
+    codes = fac.locator('[data-testid="stCode"] pre').all_inner_texts()
+    teams = [t["name"] for t in small_script()["teams"]]
+    assert len(codes) == 1 + len(teams)
+    return {"facilitator": codes[0].strip(), **{t: c.strip() for t, c in zip(teams, codes[1:])}}
+
+
+def join(page, code: str) -> None:
+    page.get_by_label("Join code").fill(code)
+    page.get_by_role("button", name="Join", exact=True).click()
+    page.get_by_text("Your measures for round").wait_for(timeout=60_000)
+    wait_for_idle(page)
+
+
+def seen_within(page, text: str, timeout: float) -> float:
+    """Seconds until `text` shows on a page nobody touches (the live refresh brings it)."""
+    t0 = time.time()
+    page.get_by_text(text).first.wait_for(timeout=timeout * 1000)
+    return time.time() - t0
+
+
+def add_measure(page, cost: str = "1000000") -> None:
+    """Add the chosen measure at `cost`; done when the page lists it (on a busy machine the page may be
+    redrawn more than once before the test looks, so the listed measure is checked, not the message)."""
+    wait_for_idle(page)
+    box = page.get_by_role("spinbutton", name="Cost (€)")
+    if box.input_value() != cost:
+        box.fill(cost)
+        box.press("Tab")
+        wait_for_idle(page)
+    listed = f"€ {int(cost):,} ·"
+    before = page.get_by_text(listed).count()
+    page.get_by_role("button", name="Add this measure").click()
+    t0 = time.time()
+    while page.get_by_text(listed).count() <= before:
+        assert time.time() - t0 < 60, f"the measure at {cost} € was not listed"
+        time.sleep(0.2)
+    wait_for_idle(page)
+
+
+def choose(page, label: str, option: str) -> None:
+    """Pick an option of a select box; a redraw that lands between opening and picking closes the list,
+    so open it again (a person would too)."""
+    for _ in range(3):
+        wait_for_idle(page)
+        page.get_by_label(label, exact=True).click()
+        try:
+            page.get_by_role("option", name=option).click(timeout=5_000)
+            wait_for_idle(page)
+            return
+        except sync_api.TimeoutError:
+            page.keyboard.press("Escape")
+    raise AssertionError(f"could not choose {option!r} in {label!r}")
+
+
+def close_round(fac, number: int) -> float:
+    wait_for_idle(fac)
+    fac.get_by_role("button", name=f"Close round {number} and play it").click()
+    fac.get_by_text(f"Round {number} played").wait_for(timeout=120_000)
+    return time.time()
+
+
+def test_three_people_play_two_rounds_branch_and_debrief(room):
+    ARTIFACTS.mkdir(exist_ok=True)
+    proc, url = start_app(room)
+    try:
+        with sync_api.sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+            people = People(browser, url)
+            try:
+                play(people)
+            except BaseException:
+                for who, page in people.pages.items():
+                    page.screenshot(path=str(ARTIFACTS / f"exercise_failed_{who}.png"), full_page=True)
+                    print(f"--- {who}'s page, end ---\n" + page.inner_text("body")[-1500:])
+                raise
+            finally:
+                browser.close()
+    except BaseException:
+        print("--- the app server's log ---\n" + server_log(proc))
+        raise
+    finally:
+        stop_app(proc)
+
+
+def play(people: People) -> None:
+    fac = people.open("facilitator", "facilitator")
+    codes = create(fac)
+    transit, origin = people.open("transit", "team"), people.open("origin", "team")
+    join(transit, codes["Transit countries"])
+    join(origin, codes["Origin countries"])
+    assert seen_within(fac, "Round 1 of 3", 10) < 10
+
+    # Transit decides; Origin starts a choice and leaves it half-made
+    add_measure(transit, "1500000")
+    cost = origin.get_by_role("spinbutton", name="Cost (€)")
+    cost.fill("2000000")
+    cost.press("Tab")
+    wait_for_idle(origin)
+
+    # an unscripted inject: both teams see it without reloading, and Origin's half-made choice survives
+    box = fac.get_by_label("Message to the teams")
+    box.fill("Unscripted: a ferry strike closes the port of Sfax.")
+    box.press("Control+Enter")
+    wait_for_idle(fac)
+    fac.get_by_role("button", name="Send the inject").click()
+    sent = time.time()
+    fac.get_by_text("Inject unscripted-1 sent").wait_for(timeout=30_000)
+    for team in (transit, origin):
+        team.get_by_text("ferry strike").first.wait_for(timeout=LIVE_SECONDS * 1000)
+    lag = time.time() - sent
+    print(f"the inject reached both teams {lag:.1f} s after it was sent")
+    assert lag < LIVE_SECONDS + 2, f"the inject took {lag:.1f} s to reach both teams"
+    wait_for_idle(origin)
+    assert origin.get_by_role("spinbutton", name="Cost (€)").input_value() == "2000000", "the refresh lost a half-made choice"
+    add_measure(origin, "2000000")
+    origin.screenshot(path=str(ARTIFACTS / "exercise_team_origin_round1.png"), full_page=True)
+    # the facilitator sees who decided; nobody sees another team's choice
+    fac.get_by_text("Round 1 of 3").wait_for()
+    assert "1,500,000" not in origin.inner_text("body") and "2,000,000" not in transit.inner_text("body")
+
+    # round 1 closes: both teams see round 2 and Transit gets the scripted scandal inject (Origin does not)
+    done = close_round(fac, 1)
+    for team in (transit, origin):
+        team.get_by_text("Round 2 of 3").first.wait_for(timeout=LIVE_SECONDS * 1000)
+    print(f"round 2 showed on both teams' pages {time.time() - done:.1f} s after round 1 was played")
+    assert time.time() - done < LIVE_SECONDS + 2
+    transit.get_by_text("senior Libyan coastguard officers").first.wait_for(timeout=10_000)
+    iframe = transit.locator('iframe[title="streamlit_folium.st_folium"]')
+    iframe.wait_for(timeout=60_000)
+    iframe.scroll_into_view_if_needed()  # the browser loads an iframe below the fold only when it comes near
+    frame = transit.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+    frame.locator("path.leaflet-interactive").first.wait_for(timeout=60_000)
+    wait_for_idle(origin)
+    assert origin.get_by_text("senior Libyan coastguard officers").count() == 0
+    transit.screenshot(path=str(ARTIFACTS / "exercise_team_transit_round2.png"), full_page=True)
+
+    # round 2: Transit answers the scandal; the round closes
+    choose(transit, "Measure", "Anti-corruption / anti-fraud")
+    add_measure(transit, "1000000")
+    close_round(fac, 2)
+    transit.get_by_text("Round 3 of 3").first.wait_for(timeout=LIVE_SECONDS * 1000)
+    origin.get_by_text("Round 3 of 3").first.wait_for(timeout=LIVE_SECONDS * 1000)
+
+    # branch after round 1: the room plays round 2 again on a "what if" line
+    wait_for_idle(fac)
+    fac.get_by_text("Lines: 1").click()
+    fac.get_by_label("Name of the new line").fill("what if no anti-corruption")
+    fac.get_by_label("Name of the new line").press("Tab")
+    wait_for_idle(fac)
+    fac.get_by_role("button", name="Branch", exact=True).click()
+    fac.get_by_text("Now playing line 2").wait_for(timeout=30_000)
+    for team in (transit, origin):
+        team.get_by_text("Round 2 of 3").first.wait_for(timeout=LIVE_SECONDS * 1000)
+    close_round(fac, 2)
+
+    # the debrief, its report (offline HTML) and the exercise file
+    fac.get_by_role("button", name="Prepare the debrief").click()
+    fac.get_by_text("Outcomes against the same exercise with no team decisions").wait_for(timeout=120_000)
+    wait_for_idle(fac)
+    fac.screenshot(path=str(ARTIFACTS / "exercise_facilitator_debrief.png"), full_page=True)
+    with fac.expect_download(timeout=30_000) as dl:
+        fac.get_by_role("button", name="After-action report (HTML, works offline)").click()
+    html = Path(dl.value.path()).read_text(encoding="utf-8")
+    assert "After-action report: Small Central Med" in html and "ferry strike" in html
+    assert "Transit countries" in html and "<script" not in html and " src=" not in html
+    with fac.expect_download(timeout=30_000) as dl:
+        fac.get_by_role("button", name="The exercise as a file (to replay on another server)").click()
+    assert '"format": "migration-sim exercise export"' in Path(dl.value.path()).read_text(encoding="utf-8")
+    assert not people.off_machine(), f"requests left the machine: {people.off_machine()[:5]}"
+
+
+def test_server_killed_in_round_two_loses_nothing(room):
+    from sim.exercise import create_exercise
+
+    ex, codes = create_exercise(room["ROUTE_SIM_DATA"], yaml.safe_dump(small_script()))
+    proc, url = start_app(room)
+    try:
+        with sync_api.sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+            try:
+                people = People(browser, url)
+                fac = people.open("facilitator", "facilitator")
+                fac.get_by_label("Facilitator code").fill(codes["facilitator"])
+                fac.get_by_role("button", name="Open the controls").click()
+                transit = people.open("transit", "team")
+                join(transit, codes["teams"]["Transit countries"])
+                close_round(fac, 1)
+                transit.get_by_text("Round 2 of 3").first.wait_for(timeout=LIVE_SECONDS * 1000)
+                add_measure(transit, "1250000")
+                before = ex.status()
+                stop_app(proc, signal.SIGKILL)  # the server dies in the middle of round 2
+
+                proc, url = start_app(room)
+                people = People(browser, url)
+                transit = people.open("transit-again", "team")
+                join(transit, codes["teams"]["Transit countries"])
+                assert "Round 2 of 3" in transit.inner_text("body")
+                assert "1,250,000" in transit.inner_text("body"), "the team's round-2 measure was lost"
+                fac = people.open("facilitator-again", "facilitator")
+                fac.get_by_label("Facilitator code").fill(codes["facilitator"])
+                fac.get_by_role("button", name="Open the controls").click()
+                fac.get_by_text("Round 2 of 3").wait_for(timeout=30_000)
+                after = ex.status()
+                assert after["decisions"] == before["decisions"] and after["rounds"] == before["rounds"]
+                close_round(fac, 2)
+                transit.get_by_text("Round 3 of 3").first.wait_for(timeout=LIVE_SECONDS * 1000)
+                assert [r["status"] for r in ex.rounds()] == ["closed", "closed", "open"]
+            finally:
+                browser.close()
+    except BaseException:
+        print("--- the app server's log ---\n" + server_log(proc))
+        raise
+    finally:
+        stop_app(proc)

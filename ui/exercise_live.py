@@ -1,0 +1,139 @@
+"""What the facilitator and team pages share: where exercises live, the exercise a session holds, and the
+live refresh (a fragment that polls the exercise's version and redraws the page only when it changed).
+
+Access is held in the session only: a reload asks for the code again, and the code itself is never kept."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+
+import streamlit as st
+
+from sim.errors import InputError
+from sim.exercise import Exercise, list_exercises
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_ENV = "ROUTE_SIM_DATA"  # the server's data folder: one SQLite file per exercise
+SCRIPTS_ENV = "ROUTE_SIM_EXERCISES"  # the folder of exercise scripts the facilitator can choose from
+POLL_SECONDS = 1.0  # a round closed or an inject sent shows in every browser within about this (+ a redraw)
+
+
+def data_folder() -> Path:
+    folder = Path(os.environ.get(DATA_ENV) or "out/exercises")
+    return folder if folder.is_absolute() else ROOT / folder
+
+
+def scripts_folder() -> Path:
+    folder = Path(os.environ.get(SCRIPTS_ENV) or "scenarios/exercises")
+    return folder if folder.is_absolute() else ROOT / folder
+
+
+def list_scripts() -> dict[str, Path]:
+    return {p.name: p for p in sorted(scripts_folder().glob("*.y*ml"))}
+
+
+def exercises() -> list[dict]:
+    return list_exercises(data_folder())
+
+
+def held(role: str) -> Exercise | None:
+    """The exercise this session entered with a code as `role` ('fac' or 'team'), or None."""
+    path = st.session_state.get(f"{role}_exercise")
+    if not path:
+        return None
+    try:
+        return Exercise(path)
+    except InputError:  # the file was removed under us
+        st.session_state.pop(f"{role}_exercise", None)
+        return None
+
+
+def hold(role: str, ex: Exercise | None) -> None:
+    if ex is None:
+        st.session_state.pop(f"{role}_exercise", None)
+    else:
+        st.session_state[f"{role}_exercise"] = str(ex.path)
+
+
+def facilitator_exercise(code: str) -> Exercise | None:
+    """The exercise whose facilitator code this is (team codes open nothing here)."""
+    if not re.sub(r"[^A-Za-z0-9]", "", code or ""):
+        return None
+    for item in exercises():
+        ex = Exercise(item["path"])
+        if ex.is_facilitator(code):
+            return ex
+    return None
+
+
+def countdown(deadline: float | None) -> str | None:
+    if deadline is None:
+        return None
+    left = int(deadline - time.time())
+    if left <= 0:
+        return "Time is up"
+    return f"{left // 60}:{left % 60:02d} left"
+
+
+def live(ex: Exercise, role: str, render_status) -> None:
+    """Redraw the whole page when the exercise changes (polled every POLL_SECONDS), and redraw
+    `render_status(ex)` (round, countdown) on every poll. Widgets keep their values through a redraw:
+    they all have keys, so nobody's half-made choice is lost."""
+    key = f"{role}_seen_version"
+    st.session_state[key] = ex.version()  # read before the page reads the data it shows
+
+    @st.fragment(run_every=POLL_SECONDS)
+    def watch():
+        if ex.version() != st.session_state.get(key):
+            st.rerun(scope="app")
+        render_status(ex)
+
+    watch()
+
+
+def plain(text: str) -> str:
+    """Text someone typed, for st.markdown: every markdown character escaped (no links, images or HTML)."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])", r"\\\1", str(text))
+
+
+def status_text(s: dict) -> str:
+    """One line for the top of both pages: round, whether it is open, paused or ended, the countdown."""
+    if s["status"] == "ended":
+        return "The exercise has ended."
+    what = {"open": "open for decisions", "closing": "the model is playing it…",
+            "closed": "played (the last round)"}.get(s["round_status"], s["round_status"])
+    parts = [f"Round {s['round']} of {s['rounds']}: {what}"]
+    if s["status"] == "paused":
+        parts.append("paused by the facilitator")
+    left = countdown(s["deadline"]) if s["round_status"] == "open" else None
+    if left:
+        parts.append(left)
+    return " · ".join(parts)
+
+
+def show_status(ex: Exercise) -> None:
+    s = ex.round_state()
+    text = status_text(s)
+    if s["status"] == "paused" or text.endswith("Time is up"):
+        st.warning(text)
+    else:
+        st.info(text)
+
+
+def flash(text: str, kind: str = "success") -> None:
+    """A message for the next page run (actions run in callbacks, before the page is drawn)."""
+    st.session_state["exercise_flash"] = (text, kind, time.time())
+
+
+def show_flash() -> None:
+    """The flash message, in a slot that is always there: the page keeps the same shape whether or not
+    there is a message, so a redraw never shifts the elements after it (the browser could drop them)."""
+    slot = st.container()
+    item = st.session_state.get("exercise_flash")
+    if item and time.time() - item[2] < 20:
+        getattr(slot, item[1])(plain(item[0]))
+    elif item:
+        st.session_state.pop("exercise_flash", None)
