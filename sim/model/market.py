@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .agents import SmugglingNetwork
+from .network_table import NetworkTable
 from .world import World
 
 
@@ -40,12 +41,13 @@ class Market:
         # the authority that acts on a leg: its controller, else the country it starts in
         self.leg_authority = np.where(world.control >= 0, world.control, world.leg_country).astype(np.int32)
         self.clusters = clusters(world)
+        self.networks = NetworkTable(self.leg_authority, world.control)  # the active networks' figures
+        self._entry = _EntryGroups(self.clusters)
 
     # ------------------------------------------------------------------ networks
     def new_network(self, model, legs, corridor, members, capital) -> SmugglingNetwork:
         """A network registered with the model (Mesa agents belong to one model)."""
-        return SmugglingNetwork(model, legs, corridor, members, capital,
-                                leg_authority=self.leg_authority, leg_control=self.world.control)
+        return SmugglingNetwork(model, self.networks, legs, corridor, members, capital)
 
     def seed_networks(self, model, flows: np.ndarray) -> None:
         """Networks at the start, sized for the expected flows on each cluster's legs."""
@@ -75,34 +77,41 @@ class Market:
 
     def enter_networks(self, model, rng, seizure_mult: np.ndarray) -> int:
         """New networks appear where demand is unmet and the business pays; seizures slow it.
-        Returns how many entered."""
-        behaviour, entered = self.behaviour, 0
-        for (corridor, country), legs in self.clusters.items():
-            unmet = float(self.queue_people[legs].sum())
-            # a few model entries always wait at a coarse scale: only a real queue draws a new network
-            if unmet < max(50.0, 3.0 * self.scale, 0.25 * float(self.capacity[legs].sum())):
-                continue
-            margin = float((self.price[legs] * self.queue_people[legs]).sum()) / unmet
-            if margin <= behaviour.member_cost_eur_per_day / behaviour.capacity_per_member:
-                continue
-            drag = float(seizure_mult[self.leg_authority[legs]].mean())
-            if rng.random() < behaviour.entry_rate / drag:
-                # sized for part of the unmet demand it sees
-                members = max(5.0, min(unmet / behaviour.capacity_per_member / 2, float(behaviour.members_per_network)))
-                self.new_network(model, legs, corridor, members, behaviour.hire_cost_eur * members)
-                entered += 1
-        return entered
+        Returns how many entered.
+
+        Computed for all clusters at once; one draw per cluster that passes both tests, in cluster
+        order, as a loop over the clusters would draw them."""
+        behaviour, g = self.behaviour, self._entry
+        unmet = g.sum(self.queue_people)
+        # a few model entries always wait at a coarse scale: only a real queue draws a new network
+        real = unmet >= np.maximum(max(50.0, 3.0 * self.scale), 0.25 * g.sum(self.capacity))
+        if not real.any():
+            return 0
+        margin = g.sum(self.price * self.queue_people) / np.where(real, unmet, 1.0)
+        pays = real & (margin > behaviour.member_cost_eur_per_day / behaviour.capacity_per_member)
+        candidates = np.flatnonzero(pays)
+        if len(candidates) == 0:
+            return 0
+        drag = g.mean(seizure_mult[self.leg_authority])[candidates]
+        enters = candidates[rng.random(len(candidates)) < behaviour.entry_rate / drag]
+        for c in enters:
+            (corridor, _), legs = g.keys[c], g.legs[c]
+            # sized for part of the unmet demand it sees
+            members = max(5.0, min(float(unmet[c]) / behaviour.capacity_per_member / 2,
+                                   float(behaviour.members_per_network)))
+            self.new_network(model, legs, corridor, members, behaviour.hire_cost_eur * members)
+        return len(enters)
 
     # ------------------------------------------------------------------ the day's market
-    def open(self, smugglers: list) -> None:
+    def open(self) -> None:
         """Today's capacity and price on each leg, from the networks selling there; queues start empty."""
-        world = self.world
+        world, nets = self.world, self.networks
         self.queue_people[:] = 0
         self.served_people[:] = 0
-        if smugglers:
-            legs = np.concatenate([n.legs for n in smugglers])
-            caps = np.concatenate([n.capacity(self.behaviour.capacity_per_member) for n in smugglers])
-            marks = np.repeat([n.markup for n in smugglers], [len(n.legs) for n in smugglers])
+        if len(nets):
+            legs = nets.legs
+            caps = nets.capacity(self.behaviour.capacity_per_member)
+            marks = nets.markup[nets.seg]
             cap = np.bincount(legs, weights=caps, minlength=world.n_legs)
             price_num = np.bincount(legs, weights=caps * marks, minlength=world.n_legs)
         else:
@@ -167,3 +176,27 @@ class Market:
         authority_signals = np.stack([country_today["arrest_pressure"], country_today["seizure_pressure"],
                                       country_today["takedown_pressure"], seizure_mult])
         return leg_signals, authority_signals
+
+
+class _EntryGroups:
+    """The clusters grouped by their number of legs, so that a per-cluster sum or mean is one call per
+    group on a (clusters x legs) array: numpy sums each row as it would the cluster's own array, so the
+    figures are the same to the last bit as a loop over the clusters."""
+
+    def __init__(self, clusters: dict[tuple[int, int], np.ndarray]):
+        self.keys, self.legs = list(clusters), list(clusters.values())
+        sizes = np.array([len(v) for v in self.legs])
+        self.groups = [(np.flatnonzero(sizes == k), np.stack([self.legs[i] for i in np.flatnonzero(sizes == k)]))
+                       for k in np.unique(sizes)]
+
+    def _reduce(self, x: np.ndarray, how: str) -> np.ndarray:
+        out = np.empty(len(self.keys))
+        for rows, legs in self.groups:
+            out[rows] = getattr(x[legs], how)(axis=1)
+        return out
+
+    def sum(self, x: np.ndarray) -> np.ndarray:
+        return self._reduce(x, "sum")
+
+    def mean(self, x: np.ndarray) -> np.ndarray:
+        return self._reduce(x, "mean")

@@ -109,8 +109,8 @@ class RouteModel(mesa.Model):
         self._authorities_step()
         self.risks = leg_risks(self.world, self.behaviour, self.country_today, today)
         # 3. perception: what each group believes legs cost, and the cost-to-go
-        smugglers = list(self.smugglers)
-        self.online_reach = _online_reach(smugglers)
+        networks = self.market.networks
+        self.online_reach = networks.online_reach()
         trust = self.perception.trust(today.trust_mult, self.online_reach)
         values, leg_costs = self.perception.cost_to_go(self.market.price, self.risks, today.closed, trust)
         cheapest = self.market.cheapest_price(today.closed)
@@ -124,20 +124,22 @@ class RouteModel(mesa.Model):
         recovered, stranded = journeys.stranded(active[state == STRANDED], cheapest)
         new = journeys.create(day, values, today, self.online_reach)
         waiting = journeys.vocational_in_transit(np.concatenate(ready + [recovered, new]), stranded)
-        self.market.open(smugglers)
+        self.market.open()
         journeys.depart(waiting, leg_costs, cheapest, self.market, self.risks, today.closed)
         # 8. networks earn, pay, suffer arrests and seizures, adapt and grow; new networks enter
         leg_signals, authority_signals = self.market.signals(self.risks, self.country_today, today.seizure_mult)
-        dismantled = SmugglingNetwork.step_all(smugglers, leg_signals, authority_signals, self.behaviour, self.rng)
+        gone = networks.step(leg_signals, authority_signals, self.behaviour, self.rng)
         self.networks_entered += self.market.enter_networks(self, self.rng, today.seizure_mult)
+        gone = np.concatenate([gone, np.zeros(len(networks) - len(gone), bool)])  # those entered stay
         everybody = np.concatenate([active, new])
         pop.active = everybody[pop.state[everybody] <= STRANDED]
         # 9. the day's figures
-        self.recorder.end_day(pop, self.market, self.risks, self.country_today, self.smugglers, dismantled)
-        for net in dismantled:
-            self.recorder.network_gone(net)
-            net.remove()
-            self.networks_dismantled += 1
+        self.recorder.end_day(pop, self.market, self.risks, self.country_today, networks, gone)
+        if gone.any():
+            for net in networks.remove(gone):
+                self.recorder.network_gone(net)
+                net.remove()
+                self.networks_dismantled += 1
         self.running = day + 1 < self.days
 
     def _levers_on_authorities(self) -> np.ndarray:
@@ -183,8 +185,3 @@ class RouteModel(mesa.Model):
         return Results.build(self.recorder, self.world, self.routes, meta, horizon=self.days,
                              stranded_legs=pop.leg[stuck], levers=self.levers)
 
-
-def _online_reach(smugglers: list) -> float:
-    """Networks' online reach, weighted by members (1 with no networks)."""
-    members = sum(n.members for n in smugglers)
-    return (sum(n.reach * n.members for n in smugglers) / members) if members > 0 else 1.0
