@@ -73,6 +73,7 @@ class RouteModel(mesa.Model):
         self._authorities_act()
         self._authority_levers = self._levers_on_authorities()
         self.risks = leg_risks(world, behaviour, self.country_today, self.today)
+        self._risk_levers = None  # the levers the risks were computed for (set on the first day)
 
         # smuggling networks: sized at the start for the flows people would make if nobody waited
         self.online_reach = 1.0  # networks' average online reach, relative to an unhindered start
@@ -106,8 +107,12 @@ class RouteModel(mesa.Model):
         for shift in today.shifts:
             self.market.shift_networks(self, self.smugglers, *shift)
         # 2. authorities; today's risks on each leg
-        self._authorities_step()
-        self.risks = leg_risks(self.world, self.behaviour, self.country_today, today)
+        acted = self._authorities_step()
+        # the risks depend only on the authorities' figures and these levers: most days they are as yesterday
+        risk_levers = np.concatenate([today.enforce_mult, today.risk_mult, today.check, today.closed])
+        if acted or not np.array_equal(risk_levers, self._risk_levers):
+            self.risks = leg_risks(self.world, self.behaviour, self.country_today, today)
+            self._risk_levers = risk_levers
         # 3. perception: what each group believes legs cost, and the cost-to-go
         networks = self.market.networks
         self.online_reach = networks.online_reach()
@@ -147,13 +152,16 @@ class RouteModel(mesa.Model):
         return np.stack([today.capacity_gain, today.budget_mult, today.corruption_add, today.corruption_mult,
                          today.arrest_mult, today.seizure_mult, today.takedown_mult])
 
-    def _authorities_step(self) -> None:
+    def _authorities_step(self) -> bool:
+        """Returns whether the authorities acted (their figures may have changed)."""
         # an authority's day depends only on its base capacities and today's levers on its country:
         # when those are as yesterday (most days), so is every authority's output
         levers = self._levers_on_authorities()
         if not np.array_equal(levers, self._authority_levers):
             self._authorities_act()
             self._authority_levers = levers
+            return True
+        return False
 
     def _authorities_act(self) -> None:
         authorities = self.agents_by_type[Authority]
