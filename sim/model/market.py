@@ -82,12 +82,16 @@ class Market:
         Computed for all clusters at once; one draw per cluster that passes both tests, in cluster
         order, as a loop over the clusters would draw them."""
         behaviour, g = self.behaviour, self._entry
-        unmet = g.sum(self.queue_people)
         # a few model entries always wait at a coarse scale: only a real queue draws a new network
-        real = unmet >= np.maximum(max(50.0, 3.0 * self.scale), 0.25 * g.sum(self.capacity))
+        least = max(50.0, 3.0 * self.scale)
+        if float(self.queue_people.sum()) < least * (1 - 1e-9):  # no cluster's queue can reach it
+            return 0
+        unmet, capacity, takings = g.sum(np.stack([self.queue_people, self.capacity,
+                                                   self.price * self.queue_people]))
+        real = unmet >= np.maximum(least, 0.25 * capacity)
         if not real.any():
             return 0
-        margin = g.sum(self.price * self.queue_people) / np.where(real, unmet, 1.0)
+        margin = takings / np.where(real, unmet, 1.0)
         pays = real & (margin > behaviour.member_cost_eur_per_day / behaviour.capacity_per_member)
         candidates = np.flatnonzero(pays)
         if len(candidates) == 0:
@@ -190,12 +194,16 @@ class _EntryGroups:
                        for k in np.unique(sizes)]
 
     def _reduce(self, x: np.ndarray, how: str) -> np.ndarray:
-        out = np.empty(len(self.keys))
+        out = np.empty(x.shape[:-1] + (len(self.keys),))
         for rows, legs in self.groups:
-            out[rows] = getattr(x[legs], how)(axis=1)
+            # gathered into a C-ordered 2-d (clusters x legs) array, whose rows numpy sums as it sums
+            # each cluster's own 1-d array (another memory layout may change the order of the sums)
+            flat = (np.arange(0, x.size, x.shape[-1])[:, None, None] + legs).reshape(-1, legs.shape[1])
+            out[..., rows] = getattr(x.ravel()[flat], how)(axis=1).reshape(x.shape[:-1] + (-1,))
         return out
 
     def sum(self, x: np.ndarray) -> np.ndarray:
+        """Per cluster, the sum of x (per leg; or (figures x legs): one row per figure)."""
         return self._reduce(x, "sum")
 
     def mean(self, x: np.ndarray) -> np.ndarray:
