@@ -102,8 +102,10 @@ class Perception:
         sums = sums[seg].T
         return np.divide(weight, sums, out=np.zeros_like(weight), where=sums > 0)
 
-    def choice_table(self, probs):
-        """A sorted key table for picking a leg with one searchsorted over all waiting people."""
+    def choice_table(self, probs, groups=None):
+        """A sorted key table for picking a leg with one searchsorted over all waiting people.
+
+        `groups` (ascending) are the perception groups of `probs`'s rows, if not all of them."""
         world = self.world
         order = world.out_order
         p_sorted = probs[:, order]
@@ -113,7 +115,9 @@ class Perception:
         before = np.where(first > 0, csum[:, np.maximum(first - 1, 0)], 0.0)
         within = np.minimum(csum - before, 1.0)
         stride = world.n_places + 1
-        keys = (np.arange(probs.shape[0])[:, None] * stride + seg_sorted[None, :] + within).ravel()
+        if groups is None:
+            groups = np.arange(probs.shape[0])
+        keys = (groups[:, None] * stride + seg_sorted[None, :] + within).ravel()
         return keys, stride
 
     def expected_flows(self, values, leg_costs, demand) -> np.ndarray:
