@@ -120,6 +120,21 @@ class Perception:
         keys = (groups[:, None] * stride + seg_sorted[None, :] + within).ravel()
         return keys, stride
 
+    def choose(self, leg_costs, group: np.ndarray, place: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """The leg each person (perception group, place, uniform draw) picks by the logit choice; a leg
+        that does not start at the person's place where every leg from there is closed to their eyes."""
+        # the table only for the groups present, and the group after the last of them: a person whose
+        # place's legs are all closed looks past them into the next group's first leg, as in the table
+        # of every group (a row of probabilities does not depend on the other rows)
+        n_groups = len(leg_costs)
+        present = np.bincount(group, minlength=n_groups + 1) > 0
+        present[1:] |= present[:-1]
+        groups = np.flatnonzero(present[:n_groups])
+        keys, stride = self.choice_table(self.choice_probs(leg_costs[groups]), groups)
+        key = group * stride + place + u * (1 - 1e-9) + 1e-12
+        pos = np.minimum(np.searchsorted(keys, key, side="left"), len(keys) - 1) % self.world.n_legs
+        return self.world.out_order[pos].astype(np.int64)
+
     def expected_flows(self, values, leg_costs, demand) -> np.ndarray:
         """Expected people per day on each leg if nobody waited: sizes the networks at the start."""
         world, behaviour = self.world, self.behaviour
