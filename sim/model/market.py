@@ -96,7 +96,7 @@ class Market:
         candidates = np.flatnonzero(pays)
         if len(candidates) == 0:
             return 0
-        drag = g.mean(seizure_mult[self.leg_authority])[candidates]
+        drag = np.array([float(seizure_mult[self.leg_authority[g.legs[c]]].mean()) for c in candidates])
         enters = candidates[rng.random(len(candidates)) < behaviour.entry_rate / drag]
         for c in enters:
             (corridor, _), legs = g.keys[c], g.legs[c]
@@ -192,14 +192,23 @@ class _EntryGroups:
         sizes = np.array([len(v) for v in self.legs])
         self.groups = [(np.flatnonzero(sizes == k), np.stack([self.legs[i] for i in np.flatnonzero(sizes == k)]))
                        for k in np.unique(sizes)]
+        self._flats: dict = {}
+
+    def _flat(self, shape: tuple) -> list:
+        """Per group, the positions of its clusters' legs in x.ravel() for an x of this shape."""
+        if shape not in self._flats:
+            step = shape[-1]
+            self._flats[shape] = [(np.arange(0, int(np.prod(shape)), step)[:, None, None] + legs).reshape(-1, legs.shape[1])
+                                  for _, legs in self.groups]
+        return self._flats[shape]
 
     def _reduce(self, x: np.ndarray, how: str) -> np.ndarray:
         out = np.empty(x.shape[:-1] + (len(self.keys),))
-        for rows, legs in self.groups:
+        values = x.ravel()
+        for (rows, _), flat in zip(self.groups, self._flat(x.shape)):
             # gathered into a C-ordered 2-d (clusters x legs) array, whose rows numpy sums as it sums
             # each cluster's own 1-d array (another memory layout may change the order of the sums)
-            flat = (np.arange(0, x.size, x.shape[-1])[:, None, None] + legs).reshape(-1, legs.shape[1])
-            out[..., rows] = getattr(x.ravel()[flat], how)(axis=1).reshape(x.shape[:-1] + (-1,))
+            out[..., rows] = getattr(values[flat], how)(axis=1).reshape(x.shape[:-1] + (-1,))
         return out
 
     def sum(self, x: np.ndarray) -> np.ndarray:

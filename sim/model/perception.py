@@ -75,14 +75,14 @@ class Perception:
         at = values.T.copy()
         leg_cost = cost.T[by_place.legs]  # rows: the legs in by_place's order
         leg_end = self.world.dst[by_place.legs]
-        for _ in range(self.world.n_places + 1):
-            best = by_place.min(leg_cost + at[leg_end])
-            with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore"):  # once, not per sweep: entering it costs as much as a sweep's call
+            for _ in range(self.world.n_places + 1):
+                best = by_place.min(leg_cost + at[leg_end])
                 moved = np.abs(best - at[places]) > 2.0  # EUR; inf - inf is nan: still unreachable
-            at[places] = best
-            at[dest] = terminal[:, None]
-            if not moved.any():
-                break
+                at[places] = best
+                at[dest] = terminal[:, None]
+                if not moved.any():
+                    break
         return np.ascontiguousarray(at.T)
 
     def choice_probs(self, leg_costs) -> np.ndarray:
