@@ -104,9 +104,10 @@ def time_direct(plan, indices, state, workdir) -> None:
     """Time run() called directly (same scenario, seed and network as the sweep's run) for these run indices,
     in wall and in CPU time (the CPU time also counts building the point's scenario, as a worker does)."""
     from sim import run
-    from sim.execute import release
+    from sim.execute import release, warm_up
     from sim.experiments.worker import point_scenario
 
+    warm_up()  # as a worker starts: the garbage collector then skips what is loaded (see sim.execute.freeze)
     scenario = point_scenario(plan.context, plan.points[0])
     run(scenario, seed=plan.runs[0].seed, routes=plan.context.network)  # a worker is warm after its first run
     release()
@@ -227,7 +228,9 @@ def speed(args, scale: int, workdir: Path) -> dict:
     plan = load_experiment(write_experiment(workdir, Path(args.scenario), args.runs, scale, args.days))
     print(f"{args.scenario}: {args.runs} runs at 1:{scale}, {plan.context.base_data.get('days')} days, "
           f"load average {os.getloadavg()[0]:.1f}", flush=True)
-    workers = [int(x) for x in args.workers.split(",")]
+    workers = [int(x) for x in args.workers.split(",") if int(x) > 0]  # --workers 0: the CPU figure only
+    if not workers:
+        time_direct(plan, range(config["direct_runs"]), state, workdir)
     for w in workers:
         sweep_phase(plan, workdir, state, w, args.chunk, config["direct_runs"])
     result = {"sweeps": []}
@@ -259,7 +262,7 @@ def speed(args, scale: int, workdir: Path) -> dict:
         result["efficiency_2"] = two["runs_per_s"] / (2 * one["runs_per_s"])
     projected = {f"{s['workers']} worker(s), measured rate": SOBOL_RUNS / s["runs_per_s"] for s in result["sweeps"]}
     if cpu:
-        for w in workers:
+        for w in workers or [1, 2]:
             projected[f"{w} worker(s), CPU rate, idle cores"] = SOBOL_RUNS * statistics.fmean(cpu) / w
     result["sobol"] = {"runs": SOBOL_RUNS, "projected_hours": {k: round(v / 3600, 2) for k, v in projected.items()}}
     for s in result["sweeps"]:
@@ -281,7 +284,7 @@ def main():
     ap.add_argument("--runs", type=int, default=1000)
     ap.add_argument("--scales", default="100,1000", help="scales to sweep at (1:S), comma-separated")
     ap.add_argument("--days", type=int, default=None)
-    ap.add_argument("--workers", default="1,2")
+    ap.add_argument("--workers", default="1,2", help="worker counts to sweep on; 0: only the CPU time of direct runs")
     ap.add_argument("--direct-runs", type=int, default=200, help="runs timed with run() called directly")
     ap.add_argument("--chunk", type=int, default=100, help="the 1-worker sweep runs in chunks of this many runs")
     ap.add_argument("--workdir", type=Path, default=None, help="keep state here to resume (default: a temp folder)")
