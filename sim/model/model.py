@@ -193,3 +193,8 @@ class RouteModel(mesa.Model):
         return Results.build(self.recorder, self.world, self.routes, meta, horizon=self.days,
                              stranded_legs=pop.leg[stuck], levers=self.levers)
 
+
+def prepare(scenario: Scenario, routes: RouteNetwork) -> None:
+    """Fill the set-up caches (setup_cache.py) for this scenario: builds a model without running a day.
+    Here rather than in setup_cache, which the model imports."""
+    RouteModel(scenario, routes=routes)

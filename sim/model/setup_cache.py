@@ -9,8 +9,8 @@ The network is part of the key by identity: a worker loads it once and passes th
 run (`sim.run(..., routes=network)`). Each entry holds a reference to its network, so an id is never
 reused while its entry lives. Cached values are read-only (the model never writes into its World).
 
-A runner calls `prepare(scenario, network)` once per scenario in a worker (optional: the first run
-fills the caches anyway), and `clear()` to free the memory.
+A runner calls `sim.model.model.prepare(scenario, network)` once per scenario in a worker (optional: the
+first run fills the caches anyway), and `clear()` to free the memory.
 """
 
 from __future__ import annotations
@@ -48,13 +48,6 @@ def expected_flows_for(network: RouteNetwork, scenario: Scenario, compute: Calla
     per network and scenario; a copy, so the caller may change it."""
     key = (id(network), scenario.model_dump_json(exclude=NOT_IN_FLOWS))
     return _cached(_flows, key, network, compute).copy()
-
-
-def prepare(scenario: Scenario, network: RouteNetwork) -> None:
-    """Fill both caches for this scenario (builds a model without running a day)."""
-    from .model import RouteModel
-
-    RouteModel(scenario, routes=network)
 
 
 def clear() -> None:
