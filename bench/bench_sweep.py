@@ -1,14 +1,20 @@
 """Benchmark of sweeps: runs per second on 1 and 2 workers, per-run overhead, worker memory over many runs.
 
-    .venv/bin/python bench/bench_sweep.py [SCENARIO] [--runs N] [--scale S] [--days D] [--workers 1,2]
+    .venv/bin/python bench/bench_sweep.py [SCENARIO] [--runs N] [--scales 100,1000] [--days D] [--workers 1,2]
                                           [--direct-runs K] [--chunk C] [--workdir DIR]
                                           [--memory-runs M] [--skip-memory] [--skip-speed] [--json FILE]
 
 SCENARIO (default scenarios/baseline.yaml) is swept N times (default 1,000: one design point, N replicates,
-seeds seed..seed+N-1) at 1:S scale (default 100) on local processes, once per worker count (default 1, 2).
-Printed:
+seeds seed..seed+N-1) at each 1:S scale (default 1:100 and 1:1000) on local processes, once per worker
+count (default 1, 2). Printed, per scale:
 
 - runs per second for each worker count, and the scaling efficiency rate2 / (2 x rate1);
+- runs per CPU second of one worker: the same run (scenario built from the sweep's point, run(), the
+  worker's release()) called directly in this process, in CPU time (`time.process_time`), which other
+  jobs on the machine change far less than wall time;
+- the Sobol example (10 parameters, 1,024 base samples: 1,024 x (10 + 2) = 12,288 runs with Saltelli's
+  scheme, or 1,024 x (2 x 10 + 2) = 22,528 with second-order indices, the figure of issue 10) as a
+  projected time on 1 and 2 workers, from the measured sweep rates and from the CPU rate;
 - the per-run overhead beyond the simulation, two ways:
   (a) as the issue defines it: wall time per run of the 1-worker sweep minus the mean time of the same
       run() called directly for K of the same seeds (default 200). To keep both under the same machine
@@ -91,20 +97,30 @@ def write_experiment(workdir: Path, scenario: Path, runs: int, scale: int, days:
     return path
 
 
+SOBOL_RUNS = 1024 * (2 * 10 + 2)  # 10 parameters, 1,024 base samples, second-order indices (issue 10)
+
+
 def time_direct(plan, indices, state, workdir) -> None:
-    """Time run() called directly (same scenario, seed and network as the sweep's run) for these run indices."""
+    """Time run() called directly (same scenario, seed and network as the sweep's run) for these run indices,
+    in wall and in CPU time (the CPU time also counts building the point's scenario, as a worker does)."""
     from sim import run
-    from sim.execute import release
+    from sim.execute import release, warm_up
     from sim.experiments.worker import point_scenario
 
+    warm_up()  # as a worker starts: the garbage collector then skips what is loaded (see sim.execute.freeze)
     scenario = point_scenario(plan.context, plan.points[0])
+    run(scenario, seed=plan.runs[0].seed, routes=plan.context.network)  # a worker is warm after its first run
+    release()
     for i in indices:
         if str(i) in state["direct"]:
             continue
+        c = time.process_time()
+        scenario = point_scenario(plan.context, plan.points[0])
         t = time.perf_counter()
         run(scenario, seed=plan.runs[i].seed, routes=plan.context.network)
         state["direct"][str(i)] = time.perf_counter() - t
-        release()  # as the sweep does after each run (not timed, as in the sweep's run() time)
+        release()  # as the sweep does after each run (not in the wall time, as in the sweep's run() time)
+        state.setdefault("direct_cpu", {})[str(i)] = time.process_time() - c
         save_state(workdir, state)
 
 
@@ -201,13 +217,74 @@ def summarise_rss(rss: list[float]) -> dict:
     return {"rss_mb_after_run": pick, "growth_mb_50_to_end": round(rss[-1] - ref, 1), "max_mb": round(max(rss), 1)}
 
 
+def speed(args, scale: int, workdir: Path) -> dict:
+    """Sweep rates at one scale (see the module's docstring)."""
+    from sim.experiments.spec import load_experiment
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    config = {"scenario": str(Path(args.scenario).resolve()), "runs": args.runs, "scale": scale,
+              "days": args.days, "direct_runs": min(args.direct_runs, args.runs), "chunk": args.chunk}
+    state = load_state(workdir, config)
+    plan = load_experiment(write_experiment(workdir, Path(args.scenario), args.runs, scale, args.days))
+    print(f"{args.scenario}: {args.runs} runs at 1:{scale}, {plan.context.base_data.get('days')} days, "
+          f"load average {os.getloadavg()[0]:.1f}", flush=True)
+    workers = [int(x) for x in args.workers.split(",") if int(x) > 0]  # --workers 0: the CPU figure only
+    if not workers:
+        time_direct(plan, range(config["direct_runs"]), state, workdir)
+    for w in workers:
+        sweep_phase(plan, workdir, state, w, args.chunk, config["direct_runs"])
+    result = {"sweeps": []}
+    for w in workers:
+        sessions = state["sessions"][str(w)]
+        r, runs, wall = rate(sessions)
+        calls = run_call_seconds(workdir / f"out{w}")
+        result["sweeps"].append({
+            "workers": w, "runs": runs, "wall_s": round(wall, 1), "runs_per_s": r, "runs_per_s_per_worker": r / w,
+            "mean_run_call_s": statistics.fmean(calls), "sessions": len(sessions),
+            "interrupted_sessions": sum(1 for s in sessions if s.get("interrupted")),
+            "load_average": [min(s["load"] for s in sessions), max(s.get("load_end", s["load"]) for s in sessions)]})
+    direct = list(state["direct"].values())
+    if direct:
+        result["direct"] = {"runs": len(direct), "mean_s": statistics.fmean(direct),
+                            "sd_s": statistics.stdev(direct) if len(direct) > 1 else 0.0}
+    cpu = list(state.get("direct_cpu", {}).values())
+    if cpu:
+        result["direct_cpu"] = {"runs": len(cpu), "mean_s": statistics.fmean(cpu), "min_s": min(cpu),
+                                "runs_per_cpu_s": 1 / statistics.fmean(cpu)}
+    one = next((s for s in result["sweeps"] if s["workers"] == 1), None)
+    two = next((s for s in result["sweeps"] if s["workers"] == 2), None)
+    if one:
+        per_run = 1 / one["runs_per_s"]
+        if direct:
+            result["overhead_vs_direct_ms"] = 1000 * (per_run - result["direct"]["mean_s"])
+        result["overhead_in_sweep_ms"] = 1000 * (per_run - one["mean_run_call_s"])
+    if one and two:
+        result["efficiency_2"] = two["runs_per_s"] / (2 * one["runs_per_s"])
+    projected = {f"{s['workers']} worker(s), measured rate": SOBOL_RUNS / s["runs_per_s"] for s in result["sweeps"]}
+    if cpu:
+        for w in workers or [1, 2]:
+            projected[f"{w} worker(s), CPU rate, idle cores"] = SOBOL_RUNS * statistics.fmean(cpu) / w
+    result["sobol"] = {"runs": SOBOL_RUNS, "projected_hours": {k: round(v / 3600, 2) for k, v in projected.items()}}
+    for s in result["sweeps"]:
+        print(f"  1:{scale}, {s['workers']} worker(s): {s['runs_per_s']:.3f} runs/s "
+              f"({s['runs_per_s_per_worker']:.3f} per worker)", flush=True)
+    if cpu:
+        print(f"  1:{scale}, one worker's CPU: {result['direct_cpu']['mean_s']:.3f} s a run, "
+              f"{result['direct_cpu']['runs_per_cpu_s']:.2f} runs per CPU second", flush=True)
+    if "efficiency_2" in result:
+        print(f"  1:{scale}, 2-worker efficiency: {result['efficiency_2']:.2f}", flush=True)
+    print(f"  1:{scale}, Sobol example ({SOBOL_RUNS:,} runs), projected hours: {result['sobol']['projected_hours']}",
+          flush=True)
+    return result
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("scenario", nargs="?", default=str(ROOT / "scenarios" / "baseline.yaml"))
     ap.add_argument("--runs", type=int, default=1000)
-    ap.add_argument("--scale", type=int, default=100)
+    ap.add_argument("--scales", default="100,1000", help="scales to sweep at (1:S), comma-separated")
     ap.add_argument("--days", type=int, default=None)
-    ap.add_argument("--workers", default="1,2")
+    ap.add_argument("--workers", default="1,2", help="worker counts to sweep on; 0: only the CPU time of direct runs")
     ap.add_argument("--direct-runs", type=int, default=200, help="runs timed with run() called directly")
     ap.add_argument("--chunk", type=int, default=100, help="the 1-worker sweep runs in chunks of this many runs")
     ap.add_argument("--workdir", type=Path, default=None, help="keep state here to resume (default: a temp folder)")
@@ -225,38 +302,9 @@ def main():
     workdir.mkdir(parents=True, exist_ok=True)
     try:
         if not args.skip_speed:
-            config = {"scenario": str(Path(args.scenario).resolve()), "runs": args.runs, "scale": args.scale,
-                      "days": args.days, "direct_runs": min(args.direct_runs, args.runs), "chunk": args.chunk}
-            state = load_state(workdir, config)
-            plan = load_experiment(write_experiment(workdir, Path(args.scenario), args.runs, args.scale, args.days))
-            print(f"{args.scenario}: {args.runs} runs at 1:{args.scale}, {plan.context.base_data.get('days')} days",
-                  flush=True)
-            workers = [int(x) for x in args.workers.split(",")]
-            for w in workers:
-                sweep_phase(plan, workdir, state, w, args.chunk, config["direct_runs"])
-            result["sweeps"] = []
-            for w in workers:
-                sessions = state["sessions"][str(w)]
-                r, runs, wall = rate(sessions)
-                calls = run_call_seconds(workdir / f"out{w}")
-                result["sweeps"].append({
-                    "workers": w, "runs": runs, "wall_s": round(wall, 1), "runs_per_s": r,
-                    "mean_run_call_s": statistics.fmean(calls), "sessions": len(sessions),
-                    "interrupted_sessions": sum(1 for s in sessions if s.get("interrupted")),
-                    "load_average": [min(s["load"] for s in sessions), max(s.get("load_end", s["load"]) for s in sessions)]})
-            direct = list(state["direct"].values())
-            if direct:
-                result["direct"] = {"runs": len(direct), "mean_s": statistics.fmean(direct),
-                                    "sd_s": statistics.stdev(direct) if len(direct) > 1 else 0.0}
-            one = next((s for s in result["sweeps"] if s["workers"] == 1), None)
-            two = next((s for s in result["sweeps"] if s["workers"] == 2), None)
-            if one:
-                per_run = 1 / one["runs_per_s"]
-                if direct:
-                    result["overhead_vs_direct_ms"] = 1000 * (per_run - result["direct"]["mean_s"])
-                result["overhead_in_sweep_ms"] = 1000 * (per_run - one["mean_run_call_s"])
-            if one and two:
-                result["efficiency_2"] = two["runs_per_s"] / (2 * one["runs_per_s"])
+            result["scales"] = {}
+            for scale in (int(x) for x in args.scales.split(",")):
+                result["scales"][str(scale)] = speed(args, scale, workdir / f"scale{scale}")
         if not args.skip_memory:
             import yaml
 

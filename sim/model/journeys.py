@@ -207,11 +207,8 @@ class Journeys:
             return
 
         # choose a leg: logit over the place's outgoing legs by perceived cost (incl. cost-to-go)
-        keys, stride = self.perception.choice_table(self.perception.choice_probs(leg_costs))
         group = pop.group[waiting].astype(np.int64)
-        key = group * stride + place + rng.random(len(waiting)) * (1 - 1e-9) + 1e-12
-        pos = np.minimum(np.searchsorted(keys, key, side="left"), len(keys) - 1) % world.n_legs
-        leg = world.out_order[pos].astype(np.int64)
+        leg = self.perception.choose(leg_costs, group, place, rng.random(len(waiting)))
         moving = world.src[leg] == place  # else every leg is closed to this group's eyes: wait
         # the chosen leg too dear: take the cheapest open leg from here instead; a retry owed is taken
         dear = money < market.price[leg]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .agents import SmugglingNetwork
+from .network_table import NetworkTable
 from .world import World
 
 
@@ -40,12 +41,13 @@ class Market:
         # the authority that acts on a leg: its controller, else the country it starts in
         self.leg_authority = np.where(world.control >= 0, world.control, world.leg_country).astype(np.int32)
         self.clusters = clusters(world)
+        self.networks = NetworkTable(self.leg_authority, world.control)  # the active networks' figures
+        self._entry = _EntryGroups(self.clusters)
 
     # ------------------------------------------------------------------ networks
     def new_network(self, model, legs, corridor, members, capital) -> SmugglingNetwork:
         """A network registered with the model (Mesa agents belong to one model)."""
-        return SmugglingNetwork(model, legs, corridor, members, capital,
-                                leg_authority=self.leg_authority, leg_control=self.world.control)
+        return SmugglingNetwork(model, self.networks, legs, corridor, members, capital)
 
     def seed_networks(self, model, flows: np.ndarray) -> None:
         """Networks at the start, sized for the expected flows on each cluster's legs."""
@@ -76,37 +78,47 @@ class Market:
 
     def enter_networks(self, model, rng, seizure_mult: np.ndarray) -> int:
         """New networks appear where demand is unmet and the business pays; seizures slow it.
-        Returns how many entered."""
-        behaviour, entered = self.behaviour, 0
+        Returns how many entered.
+
+        Computed for all clusters at once; one draw per cluster that passes both tests, in cluster
+        order, as a loop over the clusters would draw them."""
+        behaviour, g = self.behaviour, self._entry
         effects = behaviour.effects
-        for (corridor, country), legs in self.clusters.items():
-            unmet = float(self.queue_people[legs].sum())
-            # a few model entries always wait at a coarse scale: only a real queue draws a new network
-            if unmet < max(effects.entry_min_queue, effects.entry_min_queue_entries * self.scale,
-                            effects.entry_min_queue_share * float(self.capacity[legs].sum())):
-                continue
-            margin = float((self.price[legs] * self.queue_people[legs]).sum()) / unmet
-            if margin <= behaviour.member_cost_eur_per_day / behaviour.capacity_per_member:
-                continue
-            drag = float(seizure_mult[self.leg_authority[legs]].mean())
-            if rng.random() < behaviour.entry_rate / drag:
-                # sized for part of the unmet demand it sees
-                members = max(effects.entry_min_members, min(unmet / behaviour.capacity_per_member * effects.entry_unmet_share,
-                                                             float(behaviour.members_per_network)))
-                self.new_network(model, legs, corridor, members, behaviour.hire_cost_eur * members)
-                entered += 1
-        return entered
+        # a few model entries always wait at a coarse scale: only a real queue draws a new network
+        least = max(effects.entry_min_queue, effects.entry_min_queue_entries * self.scale)
+        if float(self.queue_people.sum()) < least * (1 - 1e-9):  # no cluster's queue can reach it
+            return 0
+        unmet, capacity, takings = g.sum(np.stack([self.queue_people, self.capacity,
+                                                   self.price * self.queue_people]))
+        real = unmet >= np.maximum(least, effects.entry_min_queue_share * capacity)
+        if not real.any():
+            return 0
+        margin = takings / np.where(real, unmet, 1.0)
+        pays = real & (margin > behaviour.member_cost_eur_per_day / behaviour.capacity_per_member)
+        candidates = np.flatnonzero(pays)
+        if len(candidates) == 0:
+            return 0
+        drag = np.array([float(seizure_mult[self.leg_authority[g.legs[c]]].mean()) for c in candidates])
+        enters = candidates[rng.random(len(candidates)) < behaviour.entry_rate / drag]
+        for c in enters:
+            (corridor, _), legs = g.keys[c], g.legs[c]
+            # sized for part of the unmet demand it sees
+            members = max(effects.entry_min_members,
+                          min(float(unmet[c]) / behaviour.capacity_per_member * effects.entry_unmet_share,
+                              float(behaviour.members_per_network)))
+            self.new_network(model, legs, corridor, members, behaviour.hire_cost_eur * members)
+        return len(enters)
 
     # ------------------------------------------------------------------ the day's market
-    def open(self, smugglers: list) -> None:
+    def open(self) -> None:
         """Today's capacity and price on each leg, from the networks selling there; queues start empty."""
-        world = self.world
+        world, nets = self.world, self.networks
         self.queue_people[:] = 0
         self.served_people[:] = 0
-        if smugglers:
-            legs = np.concatenate([n.legs for n in smugglers])
-            caps = np.concatenate([n.capacity(self.behaviour.capacity_per_member) for n in smugglers])
-            marks = np.repeat([n.markup for n in smugglers], [len(n.legs) for n in smugglers])
+        if len(nets):
+            legs = nets.legs
+            caps = nets.capacity(self.behaviour.capacity_per_member)
+            marks = nets.markup[nets.seg]
             cap = np.bincount(legs, weights=caps, minlength=world.n_legs)
             price_num = np.bincount(legs, weights=caps * marks, minlength=world.n_legs)
         else:
@@ -171,3 +183,40 @@ class Market:
         authority_signals = np.stack([country_today["arrest_pressure"], country_today["seizure_pressure"],
                                       country_today["takedown_pressure"], seizure_mult])
         return leg_signals, authority_signals
+
+
+class _EntryGroups:
+    """The clusters grouped by their number of legs, so that a per-cluster sum or mean is one call per
+    group on a (clusters x legs) array: numpy sums each row as it would the cluster's own array, so the
+    figures are the same to the last bit as a loop over the clusters."""
+
+    def __init__(self, clusters: dict[tuple[int, int], np.ndarray]):
+        self.keys, self.legs = list(clusters), list(clusters.values())
+        sizes = np.array([len(v) for v in self.legs])
+        self.groups = [(np.flatnonzero(sizes == k), np.stack([self.legs[i] for i in np.flatnonzero(sizes == k)]))
+                       for k in np.unique(sizes)]
+        self._flats: dict = {}
+
+    def _flat(self, shape: tuple) -> list:
+        """Per group, the positions of its clusters' legs in x.ravel() for an x of this shape."""
+        if shape not in self._flats:
+            step = shape[-1]
+            self._flats[shape] = [(np.arange(0, int(np.prod(shape)), step)[:, None, None] + legs).reshape(-1, legs.shape[1])
+                                  for _, legs in self.groups]
+        return self._flats[shape]
+
+    def _reduce(self, x: np.ndarray, how: str) -> np.ndarray:
+        out = np.empty(x.shape[:-1] + (len(self.keys),))
+        values = x.ravel()
+        for (rows, _), flat in zip(self.groups, self._flat(x.shape)):
+            # gathered into a C-ordered 2-d (clusters x legs) array, whose rows numpy sums as it sums
+            # each cluster's own 1-d array (another memory layout may change the order of the sums)
+            out[..., rows] = getattr(values[flat], how)(axis=1).reshape(x.shape[:-1] + (-1,))
+        return out
+
+    def sum(self, x: np.ndarray) -> np.ndarray:
+        """Per cluster, the sum of x (per leg; or (figures x legs): one row per figure)."""
+        return self._reduce(x, "sum")
+
+    def mean(self, x: np.ndarray) -> np.ndarray:
+        return self._reduce(x, "mean")

@@ -76,6 +76,7 @@ class RouteModel(mesa.Model):
         self._authorities_act()
         self._authority_levers = self._levers_on_authorities()
         self.risks = leg_risks(world, behaviour, self.country_today, self.today)
+        self._risk_levers = None  # the levers the risks were computed for (set on the first day)
 
         # smuggling networks: sized at the start for the flows people would make if nobody waited
         self.online_reach = 1.0  # networks' average online reach, relative to an unhindered start
@@ -138,11 +139,15 @@ class RouteModel(mesa.Model):
         for shift in today.shifts:
             self.market.shift_networks(self, self.smugglers, *shift)
         # 2. authorities; today's risks on each leg
-        self._authorities_step()
-        self.risks = leg_risks(self.world, self.behaviour, self.country_today, today)
+        acted = self._authorities_step()
+        # the risks depend only on the authorities' figures and these levers: most days they are as yesterday
+        risk_levers = np.concatenate([today.enforce_mult, today.risk_mult, today.check, today.closed])
+        if acted or not np.array_equal(risk_levers, self._risk_levers):
+            self.risks = leg_risks(self.world, self.behaviour, self.country_today, today)
+            self._risk_levers = risk_levers
         # 3. perception: what each group believes legs cost, and the cost-to-go
-        smugglers = list(self.smugglers)
-        self.online_reach = _online_reach(smugglers)
+        networks = self.market.networks
+        self.online_reach = networks.online_reach()
         trust = self.perception.trust(today.trust_mult, self.online_reach)
         values, leg_costs = self.perception.cost_to_go(self.market.price, self.risks, today.closed, trust)
         cheapest = self.market.cheapest_price(today.closed)
@@ -156,33 +161,38 @@ class RouteModel(mesa.Model):
         recovered, stranded = journeys.stranded(active[state == STRANDED], cheapest)
         new = journeys.create(day, values, today, self.online_reach)
         waiting = journeys.vocational_in_transit(np.concatenate(ready + [recovered, new]), stranded)
-        self.market.open(smugglers)
+        self.market.open()
         journeys.depart(waiting, leg_costs, cheapest, self.market, self.risks, today.closed)
         # 8. networks earn, pay, suffer arrests and seizures, adapt and grow; new networks enter
         leg_signals, authority_signals = self.market.signals(self.risks, self.country_today, today.seizure_mult)
-        dismantled = SmugglingNetwork.step_all(smugglers, leg_signals, authority_signals, self.behaviour, self.rng)
+        gone = networks.step(leg_signals, authority_signals, self.behaviour, self.rng)
         self.networks_entered += self.market.enter_networks(self, self.rng, today.seizure_mult)
+        gone = np.concatenate([gone, np.zeros(len(networks) - len(gone), bool)])  # those entered stay
         everybody = np.concatenate([active, new])
         pop.active = everybody[pop.state[everybody] <= STRANDED]
         # 9. the day's figures
-        self.recorder.end_day(pop, self.market, self.risks, self.country_today, self.smugglers, dismantled)
-        for net in dismantled:
-            self.recorder.network_gone(net)
-            net.remove()
-            self.networks_dismantled += 1
+        self.recorder.end_day(pop, self.market, self.risks, self.country_today, networks, gone)
+        if gone.any():
+            for net in networks.remove(gone):
+                self.recorder.network_gone(net)
+                net.remove()
+                self.networks_dismantled += 1
 
     def _levers_on_authorities(self) -> np.ndarray:
         today = self.today
         return np.stack([today.capacity_gain, today.budget_mult, today.corruption_add, today.corruption_mult,
                          today.arrest_mult, today.seizure_mult, today.takedown_mult])
 
-    def _authorities_step(self) -> None:
+    def _authorities_step(self) -> bool:
+        """Returns whether the authorities acted (their figures may have changed)."""
         # an authority's day depends only on its base capacities and today's levers on its country:
         # when those are as yesterday (most days), so is every authority's output
         levers = self._levers_on_authorities()
         if not np.array_equal(levers, self._authority_levers):
             self._authorities_act()
             self._authority_levers = levers
+            return True
+        return False
 
     def _authorities_act(self) -> None:
         authorities = self.agents_by_type[Authority]
@@ -219,7 +229,7 @@ class RouteModel(mesa.Model):
                              stranded_legs=pop.leg[stuck], levers=self.levers)
 
 
-def _online_reach(smugglers: list) -> float:
-    """Networks' online reach, weighted by members (1 with no networks)."""
-    members = sum(n.members for n in smugglers)
-    return (sum(n.reach * n.members for n in smugglers) / members) if members > 0 else 1.0
+def prepare(scenario: Scenario, routes: RouteNetwork) -> None:
+    """Fill the set-up caches (setup_cache.py) for this scenario: builds a model without running a day.
+    Here rather than in setup_cache, which the model imports."""
+    RouteModel(scenario, routes=routes)

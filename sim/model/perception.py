@@ -76,14 +76,14 @@ class Perception:
         at = values.T.copy()
         leg_cost = cost.T[by_place.legs]  # rows: the legs in by_place's order
         leg_end = self.world.dst[by_place.legs]
-        for _ in range(self.world.n_places + 1):
-            best = by_place.min(leg_cost + at[leg_end])
-            with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore"):  # once, not per sweep: entering it costs as much as a sweep's call
+            for _ in range(self.world.n_places + 1):
+                best = by_place.min(leg_cost + at[leg_end])
                 moved = np.abs(best - at[places]) > 2.0  # EUR; inf - inf is nan: still unreachable
-            at[places] = best
-            at[dest] = terminal[:, None]
-            if not moved.any():
-                break
+                at[places] = best
+                at[dest] = terminal[:, None]
+                if not moved.any():
+                    break
         return np.ascontiguousarray(at.T)
 
     def choice_probs(self, leg_costs) -> np.ndarray:
@@ -103,8 +103,10 @@ class Perception:
         sums = sums[seg].T
         return np.divide(weight, sums, out=np.zeros_like(weight), where=sums > 0)
 
-    def choice_table(self, probs):
-        """A sorted key table for picking a leg with one searchsorted over all waiting people."""
+    def choice_table(self, probs, groups=None):
+        """A sorted key table for picking a leg with one searchsorted over all waiting people.
+
+        `groups` (ascending) are the perception groups of `probs`'s rows, if not all of them."""
         world = self.world
         order = world.out_order
         p_sorted = probs[:, order]
@@ -114,8 +116,25 @@ class Perception:
         before = np.where(first > 0, csum[:, np.maximum(first - 1, 0)], 0.0)
         within = np.minimum(csum - before, 1.0)
         stride = world.n_places + 1
-        keys = (np.arange(probs.shape[0])[:, None] * stride + seg_sorted[None, :] + within).ravel()
+        if groups is None:
+            groups = np.arange(probs.shape[0])
+        keys = (groups[:, None] * stride + seg_sorted[None, :] + within).ravel()
         return keys, stride
+
+    def choose(self, leg_costs, group: np.ndarray, place: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """The leg each person (perception group, place, uniform draw) picks by the logit choice; a leg
+        that does not start at the person's place where every leg from there is closed to their eyes."""
+        # the table only for the groups present, and the group after the last of them: a person whose
+        # place's legs are all closed looks past them into the next group's first leg, as in the table
+        # of every group (a row of probabilities does not depend on the other rows)
+        n_groups = len(leg_costs)
+        present = np.bincount(group, minlength=n_groups + 1) > 0
+        present[1:] |= present[:-1]
+        groups = np.flatnonzero(present[:n_groups])
+        keys, stride = self.choice_table(self.choice_probs(leg_costs[groups]), groups)
+        key = group * stride + place + u * (1 - 1e-9) + 1e-12
+        pos = np.minimum(np.searchsorted(keys, key, side="left"), len(keys) - 1) % self.world.n_legs
+        return self.world.out_order[pos].astype(np.int64)
 
     def expected_flows(self, values, leg_costs, demand) -> np.ndarray:
         """Expected people per day on each leg if nobody waited: sizes the networks at the start."""

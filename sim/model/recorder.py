@@ -31,7 +31,7 @@ class Recorder:
         self.states = np.zeros((days, len(STATES)), dtype=np.int64)
         self.networks_active = np.zeros(days, dtype=np.int64)
         self.networks_dismantled = np.zeros(days, dtype=np.int64)
-        self.network_rows: list[tuple] = []
+        self._network_days: list[tuple] = []  # the networks' figures of each day (see network_rows)
         self.dismantled_by_corridor = np.zeros((days, len(world.corridors)), dtype=np.int64)
         # detections at the bloc's border by corridor and nationality, over the whole run
         self.detections_by_origin = np.zeros((len(world.corridors), world.n_countries))
@@ -66,9 +66,10 @@ class Recorder:
         self.networks_dismantled[self.day] += 1
         self.dismantled_by_corridor[self.day, net.corridor] += 1
 
-    def end_day(self, pop, market, risks, country_today: dict, smugglers: list, dismantled: list):
+    def end_day(self, pop, market, risks, country_today: dict, networks, gone: np.ndarray):
         """The day's stocks and levels: people by state and place, each leg's market and risks, each
-        country's figures, and every network (those in `dismantled` are recorded as no longer active)."""
+        country's figures, and every network (`networks` is the market's NetworkTable; rows marked in
+        `gone` are recorded as no longer active)."""
         d = self.day
         a = pop.active
         n_p = self.world.n_places
@@ -94,22 +95,29 @@ class Recorder:
         leg["p_death"][d] = risks.p_death
         for name in COUNTRY_LEVELS:
             self.country[name][d] = country_today[name]
-        nets = list(smugglers)
-        gone = {id(n) for n in dismantled}
-        self.networks_active[d] = len(nets) - len(gone)
-        if nets:
+        n_nets = len(networks)
+        self.networks_active[d] = n_nets - int(gone.sum())
+        if n_nets:
             # arrests, seizures and bribes of the day, credited to the countries where they happened
-            n_c = self.world.n_countries
-            where = np.concatenate([n.where for n in nets])
+            n_c, seg = self.world.n_countries, networks.seg
             self.country["arrests"][d] += np.bincount(
-                where, np.concatenate([n.arrested * n.arrest_share for n in nets]), minlength=n_c)
+                networks.where, networks.arrested[seg] * networks.arrest_share, minlength=n_c)
             self.country["seized_eur"][d] += np.bincount(
-                where, np.concatenate([n.seized * n.seize_share for n in nets]), minlength=n_c)
-            self.country["bribes_eur"][d] += np.bincount(
-                np.concatenate([n.control for n in nets]), np.concatenate([n.leg_bribes for n in nets]),
-                minlength=n_c)
-        rows = self.network_rows
-        for net in nets:
-            rows.append((d, net.unique_id, net.corridor, net.members, net.capital,
-                         net.members * self.capacity_per_member, net.markup, net.revenue, net.bribes, net.seized,
-                         net.arrested, net.reach, id(net) not in gone))
+                networks.where, networks.seized[seg] * networks.seize_share, minlength=n_c)
+            self.country["bribes_eur"][d] += np.bincount(networks.control, networks.leg_bribes, minlength=n_c)
+            # one row per network and day, built into tuples only when the results are asked for
+            self._network_days.append((d, networks.uid, networks.corridor, networks.members, networks.capital,
+                                       networks.markup, networks.revenue, networks.bribes, networks.seized,
+                                       networks.arrested, networks.reach, ~gone))
+
+    @property
+    def network_rows(self) -> list[tuple]:
+        """(day, network id, corridor, members, capital, capacity, markup, revenue, bribes, seized,
+        arrested, online reach, active) per network and day, in Python numbers."""
+        if not self._network_days:
+            return []
+        days, *figures = zip(*self._network_days)
+        cols = [np.concatenate(c) for c in figures]
+        cols.insert(0, np.repeat(days, [len(ids) for ids in figures[0]]))
+        cols.insert(5, cols[3] * self.capacity_per_member)
+        return list(zip(*(c.tolist() for c in cols)))

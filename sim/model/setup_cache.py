@@ -9,7 +9,8 @@ The network is part of the key by identity: a worker loads it once and passes th
 run (`sim.run(..., routes=network)`). Each entry holds a reference to its network, so an id is never
 reused while its entry lives. Cached values are read-only (the model never writes into its World).
 
-The first run of a scenario in a worker fills the caches; `clear()` frees the memory.
+A runner calls `sim.model.model.prepare(scenario, network)` once per scenario in a worker (optional: the
+first run fills the caches anyway), and `clear()` to free the memory.
 """
 
 from __future__ import annotations

@@ -1,0 +1,172 @@
+"""The smuggling networks' state as one table of arrays, owned by the market.
+
+The networks are Mesa agents (agents.SmugglingNetwork), but each is a thin view on one row of this
+table: a day's work (the networks' step, the market's capacity and price, the record, the online
+reach) is a few array operations over all rows instead of a Python loop over ~45 agents.
+
+Two kinds of columns:
+- per network (one row each, in the order the networks were set up, which is the order of the Mesa
+  AgentSet): members, capital, markup, reach and the day's revenue, bribes, seized, arrested;
+- per leg a network sells on ("slots", the networks' legs one after the other, in row order): the leg,
+  the authority acting on it, the one bribed there, the capacity's allocation, and the day's revenue,
+  bribes and shares of arrests and seizures.
+
+Rows are removed only when networks are dismantled (a few a year), so the table is rebuilt then;
+every sum over a network's legs keeps the order of the per-network code it replaces.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+ROW = ("members", "capital", "markup", "reach", "revenue", "bribes", "seized", "arrested")
+SLOT = ("alloc", "leg_revenue", "leg_bribes", "arrest_share", "seize_share")
+
+
+class NetworkTable:
+    """Every active network's figures, row by row; `agents[i]` is the Mesa agent of row i."""
+
+    def __init__(self, leg_authority: np.ndarray, leg_control: np.ndarray):
+        self.leg_authority, self.leg_control = leg_authority, leg_control
+        self.agents: list = []
+        self.corridor = np.zeros(0, np.int64)
+        self.uid = np.zeros(0, np.int64)
+        self.sizes = np.zeros(0, np.int64)
+        for name in ROW:
+            setattr(self, name, np.zeros(0))
+        self.legs = np.zeros(0, np.int32)
+        self.where = np.zeros(0, np.int32)
+        self.control = np.zeros(0, np.int32)
+        for name in SLOT:
+            setattr(self, name, np.zeros(0))
+        self._index()
+
+    def __len__(self) -> int:
+        return len(self.agents)
+
+    def _index(self) -> None:
+        self.starts = np.concatenate([[0], np.cumsum(self.sizes)[:-1]]).astype(np.int64)
+        self.seg = np.repeat(np.arange(len(self.sizes)), self.sizes)
+
+    # ------------------------------------------------------------------ rows
+    def add(self, agent, legs: np.ndarray, corridor: int, members: float, capital: float) -> int:
+        """A new row for `agent` (an equal share of capacity on each leg); returns its row index."""
+        legs = np.asarray(legs, dtype=np.int32)
+        k = len(legs)
+        row = len(self.agents)
+        self.agents.append(agent)
+        self.corridor = np.append(self.corridor, corridor)
+        self.uid = np.append(self.uid, agent.unique_id)
+        self.sizes = np.append(self.sizes, k)
+        for name, value in zip(ROW, (members, capital, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0)):
+            setattr(self, name, np.append(getattr(self, name), float(value)))
+        self.legs = np.concatenate([self.legs, legs])
+        self.where = np.concatenate([self.where, self.leg_authority[legs]])
+        self.control = np.concatenate([self.control, np.maximum(self.leg_control[legs], 0).astype(np.int32)])
+        self.alloc = np.concatenate([self.alloc, np.full(k, 1.0 / k)])
+        for name in SLOT[1:]:
+            setattr(self, name, np.concatenate([getattr(self, name), np.zeros(k)]))
+        self._index()
+        return row
+
+    def slots(self, row: int) -> slice:
+        start = int(self.starts[row])
+        return slice(start, start + int(self.sizes[row]))
+
+    def remove(self, gone: np.ndarray) -> list:
+        """Drop the rows marked in `gone`; the remaining agents get their new row index. Returns the
+        agents removed."""
+        keep = ~gone
+        removed = [a for a, g in zip(self.agents, gone) if g]
+        self.agents = [a for a, k in zip(self.agents, keep) if k]
+        for name in ("corridor", "uid", "sizes") + ROW:
+            setattr(self, name, getattr(self, name)[keep])
+        slot_keep = keep[self.seg]
+        for name in ("legs", "where", "control") + SLOT:
+            setattr(self, name, getattr(self, name)[slot_keep])
+        self._index()
+        for i, agent in enumerate(self.agents):
+            agent._row = i
+        return removed
+
+    # ------------------------------------------------------------------ the day
+    def capacity(self, capacity_per_member: float) -> np.ndarray:
+        """Places per day each network can sell on each of its legs (people), per slot."""
+        return self.members[self.seg] * capacity_per_member * self.alloc
+
+    def online_reach(self) -> float:
+        """Online reach weighted by members (1 with no networks). Python's sum, as over the agents."""
+        members = sum(self.members.tolist())
+        return (sum((self.reach * self.members).tolist()) / members) if members > 0 else 1.0
+
+    def step(self, leg_signals: np.ndarray, authority_signals: np.ndarray, behaviour, rng) -> np.ndarray:
+        """One day of every network (each network's day depends only on today's market and authority
+        signals, not on the others'; arrests are drawn in row order).
+
+        Each network earns fees, pays members and bribes, loses members to arrests and capital to
+        seizures, moves capacity towards demand and away from policed legs, raises its price under
+        pressure, hires while demand is unmet and money allows, and is dismantled when it runs down.
+
+        `leg_signals` (5 x legs) and `authority_signals` (4 x countries) are the market's figures of the
+        day (see market.Market.signals). Returns the rows to dismantle (a mask); the model removes them
+        once the day is recorded."""
+        n = len(self.agents)
+        if n == 0:
+            return np.zeros(0, bool)
+        seg, starts = self.seg, self.starts
+        alloc, members, capital, reach = self.alloc, self.members, self.capital, self.reach
+
+        def per_network(x):
+            return np.add.reduceat(x, starts)
+
+        effects = behaviour.effects
+        # today's signals on their legs and from the authorities acting there
+        revenue_per_capacity, bribe_rate, appeal, p_int, demand = leg_signals[:, self.legs]
+        arrest, seizure, takedown, seizure_mult = authority_signals[:, self.where]
+        capacity = members * behaviour.capacity_per_member
+        leg_revenue = capacity[seg] * alloc * revenue_per_capacity
+        leg_bribes = leg_revenue * bribe_rate
+        revenue, bribes = per_network(leg_revenue), per_network(leg_bribes)
+        capital = capital + revenue - bribes - members * behaviour.member_cost_eur_per_day
+
+        # what the authorities where they operate do to them: arrests, seizures, takedowns
+        arrest_share, seize_share = arrest * alloc, seizure * alloc
+        arrest_p, seize_p = per_network(arrest_share), per_network(seize_share)
+        arrested = np.zeros(n)
+        hit = arrest_p > 0
+        if hit.any():
+            arrested[hit] = np.minimum(rng.poisson(members[hit] * np.minimum(arrest_p[hit], 1.0)), members[hit])
+        members = members - arrested
+        seized = np.maximum(capital, 0.0) * np.minimum(seize_p, 1.0)
+        capital = capital - seized
+        # the recorder credits arrests and seizures to countries by these shares
+        arrest_share = np.where(hit[seg], arrest_share / np.where(hit, arrest_p, 1.0)[seg], arrest_share)
+        seize_share = np.where((seize_p > 0)[seg], seize_share / np.where(seize_p > 0, seize_p, 1.0)[seg], seize_share)
+        cut = np.minimum(per_network(takedown * alloc), 1.0)
+        reach = np.minimum(1.0, reach * (1.0 - cut) + effects.reach_recovery * (1.0 - reach))
+
+        # adapt: capacity follows demand and avoids policed or closed legs
+        total = per_network(appeal)
+        moves = (total > 0)[seg]
+        rate = behaviour.adapt_rate
+        alloc = np.where(moves, (1 - rate) * alloc + rate / np.where(total > 0, total, 1.0)[seg] * appeal, alloc)
+        pressure = per_network(alloc * p_int)
+        drag = per_network(alloc * seizure_mult)
+        unmet = np.maximum(0.0, per_network(demand) - capacity) / np.maximum(capacity, 1.0)
+        target_markup = 1.0 + behaviour.price_under_pressure * pressure + effects.markup_unmet * np.minimum(unmet, 1.0)
+        markup = self.markup + effects.markup_speed * (target_markup - self.markup)
+
+        # grow where demand is unmet and money allows (seizures slow it); shed members they cannot pay
+        grow = (unmet > 0) & (capital > behaviour.hire_cost_eur)
+        hires = np.where(grow, np.minimum(
+            behaviour.recruit_rate * np.maximum(members, 1.0) * np.minimum(unmet, 1.0) / drag,
+            effects.hire_capital_share * capital / behaviour.hire_cost_eur), 0.0)
+        members = np.where(grow, members + hires, np.where(capital < 0, members * effects.unpaid_member_retention, members))
+        capital = capital - hires * behaviour.hire_cost_eur
+
+        self.leg_revenue, self.leg_bribes = leg_revenue, leg_bribes
+        self.arrest_share, self.seize_share, self.alloc = arrest_share, seize_share, alloc
+        self.revenue, self.bribes, self.seized, self.arrested = revenue, bribes, seized, arrested
+        self.members, self.capital, self.markup, self.reach = members, capital, markup, reach
+        return (members < 1.0) | ((members < effects.dismantle_share * behaviour.members_per_network)
+                                  & (capital < behaviour.hire_cost_eur))
