@@ -115,7 +115,7 @@ def report_html(labels: list[str], scenarios: list[Scenario], comparisons: list[
     esc = _html.escape
     scen = pd.DataFrame([{
         "scenario": label, "name": s.name, "interventions": len(s.interventions),
-        "package cost": compact(s.total_cost_eur(), unit="€"),
+        "package cost per year": compact(s.cost_per_year_eur(), unit="€"),
         "measures": "; ".join(f"{KIND_LABELS.get(i.kind, i.kind)}" + (f" ({i.name})" if i.name else "")
                               for i in s.interventions) or "none",
     } for label, s in zip(labels, scenarios)])

@@ -108,6 +108,22 @@ def _relative_network(scenario: Scenario, target_dir: Path) -> str:
         return str(net)
 
 
+def _explicit(full_i: dict, lean_i: dict) -> dict:
+    """An intervention with its kind, timing, intensity and cost written out; an open-ended cost_eur (read per
+    year since costs are pro-rated) is written as the cost_eur_per_year it means, so check does not warn."""
+    out = {k: v for k, v in full_i.items() if k in lean_i or k in ("kind", "start", "end", "intensity")}
+    if full_i.get("cost_eur") and full_i.get("end") is None:
+        out.pop("cost_eur", None)
+        out["cost_eur_per_year"] = full_i["cost_eur"]
+    elif full_i.get("cost_eur"):
+        out["cost_eur"] = full_i["cost_eur"]
+        out.pop("cost_eur_per_year", None)
+    else:
+        out["cost_eur_per_year"] = full_i.get("cost_eur_per_year") or 0.0
+        out.pop("cost_eur", None)
+    return out
+
+
 def scenario_yaml(scenario: Scenario, target_dir: str | Path = SCENARIO_DIR) -> str:
     """The scenario as YAML that passes `python -m sim check` once saved in ``target_dir`` (scenarios/):
     the network path is written relative to that folder."""
@@ -124,10 +140,8 @@ def scenario_yaml(scenario: Scenario, target_dir: str | Path = SCENARIO_DIR) -> 
         if key not in out and key not in ("description", "base") and lean.get(key):
             out[key] = lean[key]
     if "interventions" in out:  # keep every lever's kind, timing, intensity and cost explicit
-        out["interventions"] = [
-            {k: v for k, v in full_i.items() if k in lean_i or k in ("kind", "start", "end", "intensity", "cost_eur")}
-            for full_i, lean_i in zip(full["interventions"], lean["interventions"])
-        ]
+        out["interventions"] = [_explicit(full_i, lean_i) for full_i, lean_i in zip(full["interventions"],
+                                                                                     lean["interventions"])]
     head = (f"# Scenario saved from the simulator app on {_dt.date.today().isoformat()}.\n"
             f"# 'network' is relative to the scenarios/ folder: save this file there, then\n"
             f"#   python -m sim check scenarios/<this file>\n")

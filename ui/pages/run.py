@@ -41,7 +41,7 @@ with left:
     else:
         st.markdown("**Interventions:** none (a baseline). Add some in the *Scenario builder*.")
 with right:
-    st.metric("Package cost", compact(costs["total"], unit="€"), help=f"€ {costs['total']:,.0f}")
+    st.metric("Package cost per year", compact(costs["total"], unit="€"), help=f"€ {costs['total']:,.0f}")
     st.caption(f"{scenario.days:,} days · seed {scenario.seed} · scale {scenario.scale} "
                f"(people per model entry) · network: {network.name} ({len(network.legs)} legs, "
                f"{len(network.places)} places)")
