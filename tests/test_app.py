@@ -209,11 +209,17 @@ def test_seed_changes_results_and_same_seed_is_reused(scenario_dir):
 
 
 # --------------------------------------------------------------------------- uploads
-def test_bad_upload_shows_the_schema_message_and_keeps_running(scenario_dir):
+@pytest.fixture()
+def fixtures_as_data(monkeypatch, tmp_path):
+    """Uploads may name networks and scenarios of a configured data folder: here the test fixtures."""
+    monkeypatch.setenv("SIM_APP_DATA", os.pathsep.join([str(TINY.parent), str(tmp_path)]))
+
+
+def test_bad_upload_shows_the_schema_message_and_keeps_running(scenario_dir, fixtures_as_data):
     at = _app()
     at.selectbox(key="scn_choice").set_value("Upload a scenario file…").run()
     assert not at.exception, at.exception
-    bad = yaml.safe_dump({"name": "Bad", "network": str(TINY), "demand": DEMAND,
+    bad = yaml.safe_dump({"name": "Bad", "network": "tiny", "demand": DEMAND,
                           "interventions": [{"kind": "teleportation"}]}).encode()
     at.file_uploader(key="scn_upload").set_value(("bad.yaml", bad, "application/x-yaml")).run()
     assert not at.exception, at.exception
@@ -224,14 +230,15 @@ def test_bad_upload_shows_the_schema_message_and_keeps_running(scenario_dir):
     assert not at.exception, at.exception
     assert any("broken.yaml" in e.value and "broken YAML" in e.value for e in at.error)
     # a good upload becomes the scenario
-    good = (scenario_dir / "tiny_a.yaml").read_bytes().replace(b"Tiny A", b"Uploaded tiny")
+    good = (scenario_dir / "tiny_a.yaml").read_bytes().replace(b"Tiny A", b"Uploaded tiny").replace(
+        str(TINY).encode(), b"tiny")  # an upload names its network relative to the app's folders
     at.file_uploader(key="scn_upload").set_value(("good.yaml", good, "application/x-yaml")).run()
     assert not at.exception, at.exception
     assert not at.error
     assert at.session_state["scn_data"]["name"] == "Uploaded tiny"
 
 
-def test_upload_handling_directly(tmp_path):
+def test_upload_handling_directly(tmp_path, fixtures_as_data):
     content = yaml.safe_dump({"name": "Up", "network": "../tests/fixtures/tiny", "days": 10, "demand": DEMAND}).encode()
     data, scenario, network = read_upload("up.yaml", content)  # relative to scenarios/, as if saved there
     assert scenario.name == "Up" and network.name == "tiny"
@@ -243,15 +250,15 @@ def test_upload_handling_directly(tmp_path):
         read_upload("up.yaml", b"a: [b\n")
     with pytest.raises(InputError, match="must be a mapping"):
         read_upload("list.yaml", b"- 1\n- 2\n")
-    unknown_origin = yaml.safe_dump({"name": "X", "network": str(TINY), "demand": [{"origin": "atlantis", "per_year": 5}]})
+    unknown_origin = yaml.safe_dump({"name": "X", "network": "tiny", "demand": [{"origin": "atlantis", "per_year": 5}]})
     with pytest.raises(InputError, match=r"x\.yaml: field 'demand\[0\]\.origin': unknown place 'atlantis'"):
         read_upload("x.yaml", unknown_origin.encode())
     with pytest.raises(InputError, match="negative|greater than or equal"):
-        read_upload("neg.yaml", yaml.safe_dump({"name": "N", "network": str(TINY), "demand": DEMAND, "interventions": [
+        read_upload("neg.yaml", yaml.safe_dump({"name": "N", "network": "tiny", "demand": DEMAND, "interventions": [
             {"kind": "anti_corruption", "cost_eur": -5}]}).encode())
-    # a base scenario is found relative to scenarios/ too, and errors name the upload
+    # a base scenario is found in the data folders too, and errors name the upload
     (tmp_path / "base.yaml").write_text(yaml.safe_dump({"name": "B", "network": str(TINY), "demand": DEMAND}))
-    data, scenario, _ = read_upload("child.yaml", yaml.safe_dump({"base": str(tmp_path / "base.yaml"), "days": 12}).encode())
+    data, scenario, _ = read_upload("child.yaml", yaml.safe_dump({"base": "base.yaml", "days": 12}).encode())
     assert scenario.days == 12 and scenario.name == "B"
     with pytest.raises(InputError, match=r"child\.yaml: base"):
         read_upload("child.yaml", yaml.safe_dump({"base": "no_such_file.yaml"}).encode())

@@ -20,6 +20,7 @@ from sim.compare import slim
 from sim.daily import run_frames
 from sim.errors import InputError
 from sim.network import load_network
+from ui.paths import public
 
 from . import session_store
 from .run_keys import run_key, scenario_from_key, slim_run
@@ -223,8 +224,8 @@ def _load(source_id, read) -> str | None:
         data, scenario, network = read()
     except InputError as exc:
         st.session_state["scn_source_id"] = source_id
-        st.session_state["scn_load_error"] = str(exc)
-        return str(exc)
+        st.session_state["scn_load_error"] = public(str(exc))
+        return public(str(exc))
     _set_scenario(source_id, data, scenario, network)
     return None
 
@@ -237,7 +238,7 @@ def current():
     try:
         scenario, network = check(data, st.session_state.get("scn_origin") or "scenario", network_loader)
     except InputError as exc:
-        return None, None, str(exc)
+        return None, None, public(str(exc))
     return scenario, network, st.session_state.get("scn_load_error")
 
 

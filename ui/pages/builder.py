@@ -21,6 +21,7 @@ from ui.labels import (
     package_costs,
     screen_terms,
 )
+from ui.paths import public
 from ui.scenario_files import check, scenario_yaml
 from ui.style import compact
 
@@ -157,7 +158,7 @@ st.divider()
 try:
     scenario, _ = check(data, st.session_state.get("scn_origin") or "scenario", state.network_loader)
 except InputError as exc:
-    st.error(f"The scenario is not valid yet: {screen_terms(str(exc), interventions)}")
+    st.error(f"The scenario is not valid yet: {screen_terms(public(str(exc)), interventions)}")
     session_store.stop()
 
 costs = package_costs(scenario)

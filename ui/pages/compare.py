@@ -15,6 +15,7 @@ from ui import maps, session_store, state
 from ui.charts import OKABE_ITO, event_marks, forest_height, forest_plot
 from ui.labels import DAILY_MEASURES
 from ui.leaflet import standalone_html
+from ui.paths import public
 from ui.report import report_html
 from ui.run_keys import run_key
 from ui.scenario_files import list_scenarios, load_file
@@ -76,7 +77,7 @@ for label in chosen:
     try:
         _data, s, _net = load_file(shipped[label], network_loader=state.network_loader)
     except InputError as exc:
-        problems.append(str(exc))
+        problems.append(public(str(exc)))
         continue
     arms_spec.append((s.name, s))
 for p in problems:
@@ -120,7 +121,7 @@ def run_comparison(job: dict, verb: str) -> None:
             except InputError as exc:
                 bar.empty()
                 st.session_state.pop("pending_comparison", None)
-                st.error(f"The model cannot run {label}: {exc}")
+                st.error(f"The model cannot run {label}: {public(str(exc))}")
                 session_store.stop()
             done += 1
     bar.empty()

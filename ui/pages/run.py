@@ -15,6 +15,7 @@ from ui import maps, network_map, session_store, state
 from ui.charts import over_time_chart
 from ui.labels import DAILY_MEASURES, KIND_LABELS, package_costs
 from ui.leaflet import standalone_html
+from ui.paths import public
 from ui.run_keys import run_key, scenario_from_key
 from ui.style import compact
 from ui.tables import ensemble_corridor_table, parquet_bytes, tables_zip
@@ -60,7 +61,7 @@ def run_now(job: dict, label: str) -> None:
     except InputError as exc:
         bar.empty()
         st.session_state.pop("pending_run", None)
-        st.error(f"The model cannot run this scenario: {exc}")
+        st.error(f"The model cannot run this scenario: {public(str(exc))}")
         session_store.stop()
     bar.empty()
     st.session_state.pop("pending_run", None)
