@@ -168,6 +168,7 @@ def test_run_page_figures_carry_their_ensemble_interval(scenario_dir):
     interval, and so is every cell of the corridor table."""
     from sim import run
     from sim.compare import interval
+    from sim.stats import INTERVAL_NOTE
     from ui.run_keys import scenario_from_key
     from ui.style import compact
 
@@ -178,6 +179,7 @@ def test_run_page_figures_carry_their_ensemble_interval(scenario_dir):
     metric = next(m for m in at.metric if m.label == "Crossing attempts")
     assert metric.delta.startswith("95%: ")
     assert any("Mean of 5 runs (seeds 3–7)" in c.value for c in at.caption)
+    assert any(INTERVAL_NOTE in c.value for c in at.caption), "the interval says it is run-to-run variation only"
     key = at.session_state["last_run"]["key"]
     attempts = [run(scenario_from_key(key, s), seed=s).summary["overall"]["attempts"] for s in range(3, 8)]
     mean, low, high = interval(attempts)

@@ -11,6 +11,7 @@ from streamlit_folium import st_folium
 
 from sim.compare import ensemble_summary
 from sim.errors import InputError
+from sim.stats import INTERVAL_NOTE
 from ui import maps, network_map, session_store, state
 from ui.charts import over_time_chart
 from ui.labels import DAILY_MEASURES, KIND_LABELS, package_costs
@@ -145,7 +146,7 @@ def show_kpis(overall: dict, ensemble: dict | None, done: int) -> None:
                    "the map works meanwhile).")
     else:
         seeds = ensemble["seeds"]
-        st.caption(f"Mean of {len(seeds)} runs (seeds {seeds[0]}–{seeds[-1]}) and the 95% interval of the mean "
+        st.caption(f"Mean of {len(seeds)} runs (seeds {seeds[0]}–{seeds[-1]}) and its {INTERVAL_NOTE} "
                    f"(set the number of runs under Replicates in the sidebar). The map, the chart over time and "
                    f"the downloads show the run with seed {seeds[0]}.")
 
@@ -293,7 +294,7 @@ if ensemble is None:
     st.caption(f"The run with seed {seeds[0]}; the intervals follow when the other runs are done.")
     by_corridor = ensemble_summary([state.cached_slim_run(last["key"], seeds[0])])
 else:
-    st.caption(f"Mean of the {len(seeds)} runs, with the 95% interval of the mean in brackets.")
+    st.caption(f"Mean of the {len(seeds)} runs, with the {INTERVAL_NOTE} in brackets.")
     by_corridor = ensemble
 st.table(ensemble_corridor_table(by_corridor).set_index("corridor"))
 
