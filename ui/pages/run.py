@@ -162,6 +162,21 @@ def ensemble_now(key: str, seeds: list[int]) -> tuple[dict | None, int]:
     return (_ensemble(key, tuple(seeds)) if runs else None), done
 
 
+@st.fragment(run_every=5)
+def queue_line():
+    """Where this session's runs are in the queue shared by everyone; asking every few seconds also tells the
+    queue this page is still open (a session that stops asking is taken as closed and its runs dropped)."""
+    q = state.queue_status()
+    if q["position"] is None:
+        if q["running"]:
+            st.caption("Your last run is running.")
+        return
+    wait = f", about {max(q['wait_s'], 1):,.0f} s to go" if q["wait_s"] is not None else ""
+    each = f" (one run takes about {q['mean_run_s']:,.0f} s)" if q["mean_run_s"] else ""
+    st.caption(f"In the queue shared by everyone using the app: your next run is number {q['position']} of "
+               f"{q['queued_total']} waiting{wait}{each}.")
+
+
 n_runs = int(st.session_state.get("replicates", 5))
 seeds = list(range(last["seed"], last["seed"] + n_runs))
 ensemble, runs_done = ensemble_now(last["key"], seeds)
@@ -169,8 +184,19 @@ show_kpis(o, ensemble, runs_done)
 # the page does not redraw itself when the other runs are done (a redraw, even of part of the page,
 # can swallow a click on a download): the figures update at the next interaction, or with this button
 if ensemble is None:
-    st.button(f"Show the intervals ({runs_done} of {n_runs} runs done)", key="show_intervals",
-              help="The other runs go on in the background; this redraws the figures with the runs done so far.")
+    stopped = st.session_state.get("replicates_stopped") == last["key"]
+    if stopped:
+        st.caption(f"Stopped: {runs_done} of {n_runs} runs done; the others are not queued.")
+    else:
+        queue_line()
+    a, b = st.columns([3, 1])
+    a.button(f"Show the intervals ({runs_done} of {n_runs} runs done)", key="show_intervals",
+             help="The other runs go on in the background; this redraws the figures with the runs done so far.")
+    if stopped:
+        b.button("Resume the runs", key="resume_replicates", on_click=state.resume_replicates)
+    else:
+        b.button("Stop the runs", key="stop_replicates", on_click=state.stop_replicates, args=(last["key"],),
+                 help="Drop your runs still waiting in the queue (the one running finishes).")
 
 
 # --------------------------------------------------------------------------- the map
