@@ -1,7 +1,6 @@
 """Intervals of counts and euros never go below zero; differences may; every interval says what it covers."""
 
 
-import numpy as np
 import pandas as pd
 import pytest
 

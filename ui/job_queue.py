@@ -21,7 +21,8 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict, deque
-from typing import Any, Callable, Hashable
+from collections.abc import Callable, Hashable
+from typing import Any
 
 MAX_REPLICATES = 20  # per request: the sidebar's cap, so one session cannot queue hundreds of runs
 
@@ -184,7 +185,7 @@ class FairQueue:
                 self.pump(timeout=0.2 if self._running else 0.0)
             except Exception:  # noqa: BLE001 (a broken worker: start afresh, the queue goes on)
                 with self._lock:
-                    for fut, (_, key, _) in list(self._running.items()):
+                    for _, key, _ in list(self._running.values()):
                         self._errors[key] = RuntimeError("the background worker stopped; run again")
                     self._running.clear()
                     if self._runner is not None:
