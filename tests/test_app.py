@@ -272,14 +272,14 @@ def test_builder_edits_interventions_and_cost(scenario_dir):
     at.switch_page("ui/pages/builder.py").run()
     assert not at.exception, at.exception
     assert [s.value.split(" ·")[0] for s in at.subheader][:3] == ["Prevention", "Response", "Alternatives"]
-    assert _metric(at, "Total package cost") == "€ 0"
+    assert _metric(at, "Package cost per year") == "€ 0"
     at.selectbox(key="add_kind_response").set_value("financial_investigations").run()
     at.button(key="add_response").click().run()
     assert not at.exception, at.exception
     costs = [n for n in at.number_input if n.key and n.key.endswith("_cost")]
     assert len(costs) == 1
     costs[0].set_value(2_500_000).run()
-    assert _metric(at, "Total package cost") == "€ 2.5 M"
+    assert _metric(at, "Package cost per year") == "€ 2.5 M"
     assert _metric(at, "Response") == "€ 2.5 M"
     at.button(key="add_alternatives").click().run()  # legal pathways by default
     assert not at.exception, at.exception
@@ -324,6 +324,8 @@ def test_downloaded_yaml_passes_check_in_scenarios_folder(scenario_dir):
 
 # --------------------------------------------------------------------------- compare
 def test_compare_page_kpis_costs_and_difference_map(scenario_dir):
+    from ui.style import compact
+
     at = _app()
     at.number_input(key="replicates_input").set_value(2).run()
     at.switch_page("ui/pages/compare.py").run()
@@ -339,7 +341,8 @@ def test_compare_page_kpis_costs_and_difference_map(scenario_dir):
     assert "Deaths and missing (people)" in kpis.index
     assert any("change [95%]" in c for c in kpis.columns)
     cost = next(f for f in frames if "€ per death avoided [95%]" in f.columns)
-    assert cost["extra cost"].iloc[0] == "€ 5 M"
+    # Tiny B's measure costs 5 M a year (an open-ended cost_eur is read per year): its 40 days are charged
+    assert cost["extra cost"].iloc[0] == compact(5_000_000 * 40 / 365, unit="€") == "€ 548 k"
     drawn = _folium_args(at)
     assert len(drawn) == 1
     _assert_offline(drawn[0])
@@ -667,7 +670,7 @@ def test_builder_speaks_the_screens_language(scenario_dir):
     assert "measure 2 (Operational cooperation along a route)" in errors and "interventions[" not in errors
     at.number_input(key=p + "end").set_value(None).run()
     cost = next(n for n in at.number_input if n.key.endswith("_cost"))
-    assert cost.label == "Cost: € 1 M"
+    assert cost.label == "Cost per year: € 1 M"
     # the description follows the package, so the saved file does not describe the old one
     desc = at.session_state["scn_data"]["description"]
     assert "Edited in the app: measures Operational cooperation" in desc
@@ -685,7 +688,7 @@ def test_report_has_a_difference_map_per_alternative_and_a4_print_css():
     scenario, network = load_scenario(ROOT / "tests" / "fixtures" / "tiny.yaml")
     arms_s = [scenario] + [scenario.model_copy(update={"interventions": [
         Intervention(kind=k, intensity=2.0, cost_eur=1_000_000)]}) for k in ("operational_cooperation", "anti_corruption")]
-    arms = [[slim(run(s, seed=k, days=30, scale=10, network=network), k) for k in (1, 2)] for s in arms_s]
+    arms = [[slim(run(s, seed=k, days=30, scale=10, routes=network), k) for k in (1, 2)] for s in arms_s]
     html = report_html(["Baseline", "Patrols", "Integrity"], arms_s, compare_arms(arms), arms,
                        {"replicates": 2, "seeds": "1–2", "days": 30, "scale": 10}, network)
     assert html.count("data:image/png;base64,") == 3  # charts over time + one map per alternative
