@@ -142,6 +142,11 @@ def scenario_problems(scenario, network) -> list[Problem]:
     for group, levers in (("interventions", scenario.interventions), ("events", scenario.events)):
         for i, lever in enumerate(levers):
             out += lever_problems(lever, f"{group}[{i}]", network, scenario.days)
+    for i, iv in enumerate(scenario.interventions):
+        if iv.cost_read_per_year:
+            out.append(Problem(f"interventions[{i}].cost_eur", f"has no end, so its cost_eur ({iv.cost_eur:,.0f}) is "
+                               "read as euros per year; write cost_eur_per_year (or give an end day) to say so",
+                               warning=True))
     return out
 
 

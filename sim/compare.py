@@ -9,7 +9,7 @@ import pandas as pd
 
 from .execute import Job, run_jobs
 from .scenario import Scenario
-from .stats import interval
+from .stats import interval, level_interval
 from .vocabulary import KPIS
 
 
@@ -25,10 +25,11 @@ def summarise(res) -> dict:
 
 
 def ensemble_summary(runs: list[dict]) -> dict:
-    """Mean and 95 % interval of the mean of every KPI, overall and per corridor, over an ensemble of
-    runs of one scenario (each as kept by `summary_only` or `summarise`, with its seed)."""
+    """Mean and 95 % interval of the mean (run-to-run variation, lower bound clipped at zero) of every KPI,
+    overall and per corridor, over an ensemble of runs of one scenario (each as kept by `summary_only` or
+    `summarise`, with its seed)."""
     def band(values):
-        mean, low, high = interval(values)
+        mean, low, high = level_interval(values)  # KPIs and corridor totals are counts and euros
         return {"mean": mean, "low": low, "high": high}
 
     corridors = sorted({c for r in runs for c in r["corridors"]})
@@ -163,8 +164,6 @@ def daily_bands(labels: list[str], arms: list[list[dict]], measure: str, period:
             agg = np.add.reduceat(mat, starts, axis=1)
         else:
             agg = np.add.reduceat(mat, starts, axis=1) / np.diff(np.append(starts, days))
-        mean, low, high = np.array([interval(agg[:, j]) for j in range(agg.shape[1])]).reshape(-1, 3).T
-        if np.all(mat >= 0):  # counts and euros cannot go below zero
-            low = np.maximum(low, 0.0)
+        mean, low, high = np.array([level_interval(agg[:, j]) for j in range(agg.shape[1])]).reshape(-1, 3).T
         frames.append(pd.DataFrame({"scenario": label, "day": starts, "mean": mean, "low": low, "high": high}))
     return pd.concat(frames, ignore_index=True)

@@ -187,25 +187,36 @@ def _bare_main():
         sys.modules["__main__"] = main
 
 
+class _BareMainForkServerProcess(multiprocessing.context.ForkServerProcess):
+    # module level, not local to _mp_context: the process object is pickled to the forkserver, by its class
+    @staticmethod
+    def _Popen(process_obj):
+        with _bare_main():
+            return multiprocessing.context.ForkServerProcess._Popen(process_obj)
+
+
+class _BareMainSpawnProcess(multiprocessing.context.SpawnProcess):
+    @staticmethod
+    def _Popen(process_obj):
+        with _bare_main():
+            return multiprocessing.context.SpawnProcess._Popen(process_obj)
+
+
+class _BareMainForkServerContext(multiprocessing.context.ForkServerContext):
+    Process = _BareMainForkServerProcess
+
+
+class _BareMainSpawnContext(multiprocessing.context.SpawnContext):
+    Process = _BareMainSpawnProcess
+
+
 def _mp_context(method: str, isolate_main: bool):
     base = multiprocessing.get_context(method)
     if method == "forkserver":  # imported once in the server, then every worker forks with it loaded
         base.set_forkserver_preload(["sim.execute", "sim.run", "sim.model"])
     if not isolate_main or method == "fork":
         return base
-
-    class Process(base.Process):
-        @staticmethod
-        def _Popen(process_obj):
-            with _bare_main():
-                return base.Process._Popen(process_obj)
-
-    class Context(type(base)):
-        pass
-
-    ctx = Context()
-    ctx.Process = Process
-    return ctx
+    return _BareMainForkServerContext() if method == "forkserver" else _BareMainSpawnContext()
 
 
 class ProcessEngine:

@@ -192,13 +192,13 @@ def _cost_by_corridor(w, levers, horizon: int) -> dict[str, float]:
     from .scenario import Intervention
 
     for r in levers.resolved:
-        if not isinstance(r.lever, Intervention) or r.lever.cost_eur == 0 or len(r.legs) == 0:
+        if not isinstance(r.lever, Intervention) or len(r.legs) == 0:
             continue
-        lv = r.lever
-        end = lv.end if lv.end is not None else horizon
-        inside = max(0, min(end, horizon) - lv.start) / max(end - lv.start, 1)
+        charged = r.lever.charged_eur(horizon)
+        if charged == 0:
+            continue
         shares = np.bincount(w.corridor[r.legs], minlength=len(w.corridors)) / len(r.legs)
         for k, s in enumerate(shares):
             if s:
-                out[w.corridors[k]] = out.get(w.corridors[k], 0.0) + lv.cost_eur * inside * float(s)
+                out[w.corridors[k]] = out.get(w.corridors[k], 0.0) + charged * float(s)
     return out

@@ -25,6 +25,7 @@ EventKind = Literal[EVENT_KINDS]
 MAX_DAYS = 3650  # the documented horizon; also bounds every day count, so 16-bit day counters never wrap
 MAX_EUR = 1e12  # any amount of money; larger is a typo (and a float32 money array would lose the euros)
 MAX_PEOPLE_PER_YEAR = 1e8
+YEAR_DAYS = 365  # a cost per year is charged at 1/365 of it per day the measure is active
 
 
 def _not_bool(value):
@@ -91,7 +92,11 @@ class Intervention(_Lever):
     """A funded measure of the declaration."""
 
     kind: InterventionKind
-    cost_eur: Euros = 0.0
+    cost_eur: Euros = Field(0.0, description="euros for the whole period start..end (needs end); a run charges the "
+                            "part of the period inside its horizon. Without end it is read as cost_eur_per_year "
+                            "(check warns)")
+    cost_eur_per_year: Euros = Field(0.0, description="euros per year (365 days) while the measure is active; "
+                                     "a run charges the days it is active inside its horizon")
     places_per_year: Annotated[float, Field(ge=0, le=MAX_PEOPLE_PER_YEAR)] = Field(0.0, description="legal_pathways / vocational_training: places offered per year")
     destinations: list[str] = Field([], description="legal_pathways: destination countries (ISO3)")
 
@@ -100,10 +105,42 @@ class Intervention(_Lever):
         return PILLAR_OF_KIND[self.kind]
 
     @model_validator(mode="after")
+    def _one_cost(self):
+        if self.cost_eur and self.cost_eur_per_year:
+            raise ValueError("give cost_eur (for the period start..end) or cost_eur_per_year, not both")
+        return self
+
+    @property
+    def cost_read_per_year(self) -> bool:
+        """An open-ended measure with a cost_eur (files from before cost_eur_per_year): read per year, since a
+        total for an unstated period would make cost per avoided death depend on the horizon."""
+        return self.end is None and self.cost_eur > 0
+
+    def cost_per_year_eur(self) -> float:
+        if self.cost_eur_per_year or self.cost_read_per_year:
+            return self.cost_eur_per_year or self.cost_eur
+        return self.cost_eur * YEAR_DAYS / (self.end - self.start) if self.end is not None else 0.0
+
+    def charged_eur(self, days: int) -> float:
+        """Euros charged to a run of `days` days: the days the measure is active inside the run, from
+        max(start, 0) to min(end, days), at its daily rate."""
+        end = self.end if self.end is not None else days
+        inside = max(0, min(end, days) - max(self.start, 0))
+        return self.cost_per_year_eur() * inside / YEAR_DAYS
+
+    @model_validator(mode="after")
     def _quota(self):
         if self.kind in QUOTA_KINDS and self.places_per_year <= 0:
             raise ValueError(f"{self.kind} needs places_per_year > 0")
         return self
+
+
+def yearly_cost_of(iv: dict) -> float:
+    """An intervention mapping's cost per year, from whichever cost field it states (see Intervention)."""
+    per_year, total, end = float(iv.get("cost_eur_per_year") or 0), float(iv.get("cost_eur") or 0), iv.get("end")
+    if per_year or not total or end is None:
+        return per_year or total
+    return total * YEAR_DAYS / max(int(end) - int(iv.get("start") or 0), 1)
 
 
 class Event(_Lever):
@@ -253,8 +290,15 @@ class Scenario(Strict):
         base = Path(self.source).parent if self.source else Path.cwd()
         return (base / self.network).resolve()
 
-    def total_cost_eur(self) -> float:
-        return sum(i.cost_eur for i in self.interventions)
+    def cost_per_year_eur(self) -> float:
+        """The package's cost for a year with every measure active (each measure's yearly rate, summed)."""
+        return sum(i.cost_per_year_eur() for i in self.interventions)
+
+    total_cost_eur = cost_per_year_eur  # the name callers used before costs were per year
+
+    def charged_eur(self, days: int | None = None) -> float:
+        """What a run of `days` days (default: the scenario's own) is charged for the interventions."""
+        return sum(i.charged_eur(self.days if days is None else days) for i in self.interventions)
 
     def to_yaml(self) -> str:
         data = self.model_dump(mode="json", exclude_defaults=False)

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
+# what every interval the app, the CLI and the report show is (and is not), until parameter uncertainty exists
+INTERVAL_NOTE = "95 % interval of run-to-run variation; parameter uncertainty not included"
+
 
 def half_width(sd, n: int, level: float = 0.95):
     """Half-width of the t-interval of a mean of n values with standard deviation sd (arrays work too)."""
@@ -36,6 +39,17 @@ def interval(values, level: float = 0.95) -> tuple[float, float, float]:
     return m, low, high
 
 
+def level_interval(values, level: float = 0.95) -> tuple[float, float, float]:
+    """Mean and interval of a count or an amount of money: when no run has a negative value the mean cannot be
+    negative, so the lower bound is clipped at zero (the t-interval of a few small counts reaches below it).
+    Not for differences, which may be negative."""
+    m, low, high = interval(values, level)
+    x = np.asarray([v for v in values if v is not None], dtype=float)
+    if low < 0 and len(x) and np.all(x[np.isfinite(x)] >= 0):
+        low = 0.0
+    return m, low, high
+
+
 def format_number(x, *, digits: int | None = None, small: float = 100, decimals: int = 1,
                   missing: str = "-") -> str:
     """A figure for people: `digits` decimals if given, else `decimals` below `small` and none above;
@@ -57,4 +71,8 @@ def format_interval(mean, low, high, **number) -> str:
         return missing
     half = (high - low) / 2
     text = format_number(mean, **number)
-    return text if half == 0 or half != half else f"{text} ±{format_number(half, **number)}"
+    if half == 0 or half != half:
+        return text
+    if abs((mean - low) - (high - mean)) > 1e-9 * max(1.0, abs(high - low)):  # clipped at zero: not mean ± half
+        return f"{text} ({format_number(low, **number)} to {format_number(high, **number)})"
+    return f"{text} ±{format_number(half, **number)}"

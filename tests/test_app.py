@@ -168,6 +168,7 @@ def test_run_page_figures_carry_their_ensemble_interval(scenario_dir):
     interval, and so is every cell of the corridor table."""
     from sim import run
     from sim.compare import interval
+    from sim.stats import INTERVAL_NOTE
     from ui.run_keys import scenario_from_key
     from ui.style import compact
 
@@ -178,6 +179,7 @@ def test_run_page_figures_carry_their_ensemble_interval(scenario_dir):
     metric = next(m for m in at.metric if m.label == "Crossing attempts")
     assert metric.delta.startswith("95%: ")
     assert any("Mean of 5 runs (seeds 3–7)" in c.value for c in at.caption)
+    assert any(INTERVAL_NOTE in c.value for c in at.caption), "the interval says it is run-to-run variation only"
     key = at.session_state["last_run"]["key"]
     attempts = [run(scenario_from_key(key, s), seed=s).summary["overall"]["attempts"] for s in range(3, 8)]
     mean, low, high = interval(attempts)
@@ -209,11 +211,17 @@ def test_seed_changes_results_and_same_seed_is_reused(scenario_dir):
 
 
 # --------------------------------------------------------------------------- uploads
-def test_bad_upload_shows_the_schema_message_and_keeps_running(scenario_dir):
+@pytest.fixture()
+def fixtures_as_data(monkeypatch, tmp_path):
+    """Uploads may name networks and scenarios of a configured data folder: here the test fixtures."""
+    monkeypatch.setenv("SIM_APP_DATA", os.pathsep.join([str(TINY.parent), str(tmp_path)]))
+
+
+def test_bad_upload_shows_the_schema_message_and_keeps_running(scenario_dir, fixtures_as_data):
     at = _app()
     at.selectbox(key="scn_choice").set_value("Upload a scenario file…").run()
     assert not at.exception, at.exception
-    bad = yaml.safe_dump({"name": "Bad", "network": str(TINY), "demand": DEMAND,
+    bad = yaml.safe_dump({"name": "Bad", "network": "tiny", "demand": DEMAND,
                           "interventions": [{"kind": "teleportation"}]}).encode()
     at.file_uploader(key="scn_upload").set_value(("bad.yaml", bad, "application/x-yaml")).run()
     assert not at.exception, at.exception
@@ -224,14 +232,15 @@ def test_bad_upload_shows_the_schema_message_and_keeps_running(scenario_dir):
     assert not at.exception, at.exception
     assert any("broken.yaml" in e.value and "broken YAML" in e.value for e in at.error)
     # a good upload becomes the scenario
-    good = (scenario_dir / "tiny_a.yaml").read_bytes().replace(b"Tiny A", b"Uploaded tiny")
+    good = (scenario_dir / "tiny_a.yaml").read_bytes().replace(b"Tiny A", b"Uploaded tiny").replace(
+        str(TINY).encode(), b"tiny")  # an upload names its network relative to the app's folders
     at.file_uploader(key="scn_upload").set_value(("good.yaml", good, "application/x-yaml")).run()
     assert not at.exception, at.exception
     assert not at.error
     assert at.session_state["scn_data"]["name"] == "Uploaded tiny"
 
 
-def test_upload_handling_directly(tmp_path):
+def test_upload_handling_directly(tmp_path, fixtures_as_data):
     content = yaml.safe_dump({"name": "Up", "network": "../tests/fixtures/tiny", "days": 10, "demand": DEMAND}).encode()
     data, scenario, network = read_upload("up.yaml", content)  # relative to scenarios/, as if saved there
     assert scenario.name == "Up" and network.name == "tiny"
@@ -243,15 +252,15 @@ def test_upload_handling_directly(tmp_path):
         read_upload("up.yaml", b"a: [b\n")
     with pytest.raises(InputError, match="must be a mapping"):
         read_upload("list.yaml", b"- 1\n- 2\n")
-    unknown_origin = yaml.safe_dump({"name": "X", "network": str(TINY), "demand": [{"origin": "atlantis", "per_year": 5}]})
+    unknown_origin = yaml.safe_dump({"name": "X", "network": "tiny", "demand": [{"origin": "atlantis", "per_year": 5}]})
     with pytest.raises(InputError, match=r"x\.yaml: field 'demand\[0\]\.origin': unknown place 'atlantis'"):
         read_upload("x.yaml", unknown_origin.encode())
     with pytest.raises(InputError, match="negative|greater than or equal"):
-        read_upload("neg.yaml", yaml.safe_dump({"name": "N", "network": str(TINY), "demand": DEMAND, "interventions": [
+        read_upload("neg.yaml", yaml.safe_dump({"name": "N", "network": "tiny", "demand": DEMAND, "interventions": [
             {"kind": "anti_corruption", "cost_eur": -5}]}).encode())
-    # a base scenario is found relative to scenarios/ too, and errors name the upload
+    # a base scenario is found in the data folders too, and errors name the upload
     (tmp_path / "base.yaml").write_text(yaml.safe_dump({"name": "B", "network": str(TINY), "demand": DEMAND}))
-    data, scenario, _ = read_upload("child.yaml", yaml.safe_dump({"base": str(tmp_path / "base.yaml"), "days": 12}).encode())
+    data, scenario, _ = read_upload("child.yaml", yaml.safe_dump({"base": "base.yaml", "days": 12}).encode())
     assert scenario.days == 12 and scenario.name == "B"
     with pytest.raises(InputError, match=r"child\.yaml: base"):
         read_upload("child.yaml", yaml.safe_dump({"base": "no_such_file.yaml"}).encode())
@@ -263,14 +272,14 @@ def test_builder_edits_interventions_and_cost(scenario_dir):
     at.switch_page("ui/pages/builder.py").run()
     assert not at.exception, at.exception
     assert [s.value.split(" ·")[0] for s in at.subheader][:3] == ["Prevention", "Response", "Alternatives"]
-    assert _metric(at, "Total package cost") == "€ 0"
+    assert _metric(at, "Package cost per year") == "€ 0"
     at.selectbox(key="add_kind_response").set_value("financial_investigations").run()
     at.button(key="add_response").click().run()
     assert not at.exception, at.exception
     costs = [n for n in at.number_input if n.key and n.key.endswith("_cost")]
     assert len(costs) == 1
     costs[0].set_value(2_500_000).run()
-    assert _metric(at, "Total package cost") == "€ 2.5 M"
+    assert _metric(at, "Package cost per year") == "€ 2.5 M"
     assert _metric(at, "Response") == "€ 2.5 M"
     at.button(key="add_alternatives").click().run()  # legal pathways by default
     assert not at.exception, at.exception
@@ -315,6 +324,8 @@ def test_downloaded_yaml_passes_check_in_scenarios_folder(scenario_dir):
 
 # --------------------------------------------------------------------------- compare
 def test_compare_page_kpis_costs_and_difference_map(scenario_dir):
+    from ui.style import compact
+
     at = _app()
     at.number_input(key="replicates_input").set_value(2).run()
     at.switch_page("ui/pages/compare.py").run()
@@ -330,7 +341,8 @@ def test_compare_page_kpis_costs_and_difference_map(scenario_dir):
     assert "Deaths and missing (people)" in kpis.index
     assert any("change [95%]" in c for c in kpis.columns)
     cost = next(f for f in frames if "€ per death avoided [95%]" in f.columns)
-    assert cost["extra cost"].iloc[0] == "€ 5 M"
+    # Tiny B's measure costs 5 M a year (an open-ended cost_eur is read per year): its 40 days are charged
+    assert cost["extra cost"].iloc[0] == compact(5_000_000 * 40 / 365, unit="€") == "€ 548 k"
     drawn = _folium_args(at)
     assert len(drawn) == 1
     _assert_offline(drawn[0])
@@ -658,7 +670,7 @@ def test_builder_speaks_the_screens_language(scenario_dir):
     assert "measure 2 (Operational cooperation along a route)" in errors and "interventions[" not in errors
     at.number_input(key=p + "end").set_value(None).run()
     cost = next(n for n in at.number_input if n.key.endswith("_cost"))
-    assert cost.label == "Cost: € 1 M"
+    assert cost.label == "Cost per year: € 1 M"
     # the description follows the package, so the saved file does not describe the old one
     desc = at.session_state["scn_data"]["description"]
     assert "Edited in the app: measures Operational cooperation" in desc

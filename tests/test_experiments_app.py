@@ -43,13 +43,18 @@ def folders(tmp_path_factory):
     return {"grid": grid, "sobol": sobol}
 
 
+@pytest.fixture(autouse=True)
+def results_root(folders, monkeypatch):
+    """The page offers only the subfolders of the configured results folder: the sweeps' out/."""
+    monkeypatch.setenv("SIM_APP_RESULTS", str(folders["grid"].parent))
+
+
 def _open(folder: str) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=60)
     at.run()
     assert not at.exception, at.exception
-    if at.selectbox and at.selectbox[0].label == "Results folder":
-        at.selectbox[0].set_value("Another folder…").run()
-    at.text_input[0].set_value(folder).run()
+    assert at.selectbox[0].label == "Results folder" and not at.text_input, "a choice, not a free path"
+    at.selectbox[0].set_value(folder).run()
     assert not at.exception, at.exception
     return at
 
@@ -87,12 +92,26 @@ def test_page_shows_sobol_indices(folders):
     assert _n_images(at) >= 1
 
 
-def test_page_reports_a_bad_folder(tmp_path):
-    at = _open(str(tmp_path / "nothing here"))
-    assert at.error and "results folder not found" in at.error[0].value
-    (tmp_path / "empty").mkdir()
-    at.text_input[0].set_value(str(tmp_path / "empty")).run()
-    assert at.error and "manifest.json" in at.error[0].value
+def test_page_reports_a_bad_folder_without_server_paths(folders):
+    empty = folders["grid"].parent / "empty"
+    empty.mkdir(exist_ok=True)
+    try:
+        at = _open(str(empty))
+        assert at.error and "manifest.json" in at.error[0].value
+        assert str(empty.parent) not in at.error[0].value and "results/empty" in at.error[0].value
+        # the choices are the results folder's subfolders, shown relative to it
+        options = at.selectbox[0].options
+        assert "grid" in options and "empty" in options and not any(o.startswith("/") for o in options)
+    finally:
+        empty.rmdir()
+
+
+def test_page_without_results_folder_says_how_to_make_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("SIM_APP_RESULTS", str(tmp_path / "nothing here"))
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.run()
+    assert not at.exception and not at.selectbox and not at.text_input
+    assert at.info and "sim sweep" in at.info[0].value
 
 
 def test_page_lists_folders_under_out(tmp_path, folders):
@@ -101,6 +120,6 @@ def test_page_lists_folders_under_out(tmp_path, folders):
     spec = importlib.util.spec_from_file_location("experiments_page", PAGE)
     page = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(page)  # importing does not render
-    found = page.result_folders([folders["grid"].parents[1]])
+    found = page.result_folders(folders["grid"].parents[1])  # the sweeps are one level further down
     assert str(folders["grid"]) in found and str(folders["sobol"]) in found
     assert callable(page.render)

@@ -71,17 +71,18 @@ DAILY_MEASURES = {k: (label, daily_kind(k)) for k, label in DAILY_LABELS.items()
 
 def fresh_intervention(kind: str) -> dict:
     d = {"kind": kind, "name": KIND_LABELS[kind], "targets": {}, "start": 0, "end": None, "intensity": 1.0,
-         "cost_eur": 1_000_000.0}
+         "cost_eur_per_year": 1_000_000.0}
     if kind in ("legal_pathways", "vocational_training"):
         d["places_per_year"] = 1000.0
     return d
 
 
 def package_costs(scenario: Scenario) -> dict[str, float]:
+    """Cost per year of each pillar's measures and of the package (what a year with all of them active costs)."""
     out = {p: 0.0 for p in PILLAR_ORDER}
     for i in scenario.interventions:
-        out[PILLARS[i.kind]] += i.cost_eur
-    out["total"] = scenario.total_cost_eur()
+        out[PILLARS[i.kind]] += i.cost_per_year_eur()
+    out["total"] = scenario.cost_per_year_eur()
     return out
 
 

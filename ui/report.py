@@ -12,6 +12,7 @@ import pandas as pd
 
 from sim.compare import Comparison, daily_bands, leg_difference
 from sim.scenario import Scenario
+from sim.stats import INTERVAL_NOTE
 
 from . import basemap, style
 from .charts import OKABE_ITO
@@ -115,7 +116,7 @@ def report_html(labels: list[str], scenarios: list[Scenario], comparisons: list[
     esc = _html.escape
     scen = pd.DataFrame([{
         "scenario": label, "name": s.name, "interventions": len(s.interventions),
-        "package cost": compact(s.total_cost_eur(), unit="€"),
+        "package cost per year": compact(s.cost_per_year_eur(), unit="€"),
         "measures": "; ".join(f"{KIND_LABELS.get(i.kind, i.kind)}" + (f" ({i.name})" if i.name else "")
                               for i in s.interventions) or "none",
     } for label, s in zip(labels, scenarios)])
@@ -136,7 +137,7 @@ def report_html(labels: list[str], scenarios: list[Scenario], comparisons: list[
         f"{settings.get('replicates')} replicates per scenario with common random numbers (seeds "
         f"{esc(str(settings.get('seeds')))}), {settings.get('days')} days, scale {settings.get('scale')} "
         f"(people per model entry). Reference: <b>{esc(labels[0])}</b>. Differences are paired by seed; "
-        f"intervals are 95% t-intervals of the mean difference.</p>",
+        f"every interval is a {INTERVAL_NOTE} (t-interval of the mean, or of the mean difference).</p>",
         "<h2>Scenarios</h2>", _frame_html(scen, index=False),
         f"<h2>Changes against {esc(labels[0])}</h2>", _frame_html(change_table(labels, comparisons)),
         "<h2>Cost-effectiveness: ranking</h2>",
@@ -148,7 +149,7 @@ def report_html(labels: list[str], scenarios: list[Scenario], comparisons: list[
         _frame_html(displacement_compact(labels, comparisons, "attempts")),
         "<h2>Over time</h2>",
         f"<img alt='charts over time' src='data:image/png;base64,{bands_figure(labels, arms)}'>",
-        "<p class='note'>Lines: mean over replicates; bands: 95% interval of the mean.</p>",
+        f"<p class='note'>Lines: mean over replicates; bands: {INTERVAL_NOTE}.</p>",
     ]
     if network is not None and len(labels) > 1:
         pics = [f"<img alt='difference map: {esc(labels[j])}' src='data:image/png;base64,"

@@ -31,3 +31,8 @@ def slim_run(key: str, seed: int) -> dict:
     from sim.run import run
 
     return slim(run(scenario_from_key(key, seed), seed=seed), seed)
+
+
+def slim_task(_context, item: tuple[str, int]) -> dict:
+    """The task of the app's background runner (sim.execute.Runner): one (key, seed)."""
+    return slim_run(*item)

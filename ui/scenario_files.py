@@ -16,6 +16,8 @@ from sim.errors import InputError
 from sim.files import load_yaml_text, read_yaml
 from sim.network import RouteNetwork, load_network
 from sim.scenario import Scenario, check_against_network, parse_scenario, scenario_data
+from ui import paths
+from ui.paths import public
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO_DIR = ROOT / "scenarios"
@@ -70,9 +72,40 @@ def load_file(path: str | Path, network_loader: Callable = load_network) -> tupl
 
 def read_upload(name: str, content: bytes, base_dir: str | Path = SCENARIO_DIR,
                 network_loader: Callable = load_network) -> tuple[dict, Scenario, RouteNetwork]:
-    """Validate an uploaded scenario file. Relative paths in it (network, base) are read as if the file were
-    saved in ``base_dir`` (the repository's scenarios/ folder). Raises InputError naming the file and field."""
+    """Validate an uploaded scenario file. Its `network` and `base` may only name shipped networks and
+    scenarios, or files in a configured data folder (ui.paths.data_dirs): relative paths are read as if the
+    file were saved in ``base_dir`` (the repository's scenarios/ folder), then in the data folders; absolute
+    paths and paths leaving those folders are refused. Raises InputError naming the upload by its own name,
+    with no server path in the message."""
     name = Path(name or "uploaded.yaml").name
+    try:
+        return _read_upload(name, content, Path(base_dir), network_loader)
+    except InputError as exc:
+        if exc.file is None or exc.file == name:
+            raise InputError(name, exc.where, public(exc.message)) from None
+        # a problem in a file the upload refers to (its base, its network): named after the upload, then where
+        where = f"in {public(exc.file)}" + (f", {exc.where}" if exc.where else "")
+        raise InputError(name, where, public(exc.message)) from None
+
+
+def _reference(name: str, key: str, value: str, base_dir: Path) -> str:
+    roots = [base_dir.resolve()] + [d for d in paths.allowed_roots() if d != base_dir.resolve()]
+    if Path(value).is_absolute() or value.startswith("~"):
+        target = None
+    else:
+        candidates = [(d / value).resolve() for d in [base_dir.resolve()] + paths.data_dirs()]
+        allowed = [c for c in candidates if paths.inside(c, roots)]
+        target = next((c for c in allowed if c.exists()), allowed[0] if allowed else None)
+    if target is None:
+        what = "an absolute path" if Path(value).is_absolute() or value.startswith("~") else "a path leaving " \
+            "the app's folders"
+        raise InputError(name, key, f"{what} is not allowed in an uploaded scenario: name a shipped "
+                                    f"{'network' if key == 'network' else 'scenario'} relative to scenarios/ "
+                                    f"(e.g. {'../geodata/europe' if key == 'network' else 'baseline.yaml'})")
+    return str(target)
+
+
+def _read_upload(name: str, content: bytes, base_dir: Path, network_loader: Callable):
     if len(content) > MAX_UPLOAD_BYTES:
         raise InputError(name, None, f"file is {len(content) / 1e6:.1f} MB; scenario files are limited to "
                                      f"{MAX_UPLOAD_BYTES / 1e6:.0f} MB")
@@ -83,10 +116,11 @@ def read_upload(name: str, content: bytes, base_dir: str | Path = SCENARIO_DIR,
     data = load_yaml_text(text, name)
     if not isinstance(data, dict):
         raise InputError(name, None, "a scenario must be a mapping of fields (name, network, demand, ...)")
-    base_dir = Path(base_dir)
     for key in ("network", "base"):
-        if isinstance(data.get(key), str) and not Path(data[key]).is_absolute():
-            data[key] = str((base_dir / data[key]).resolve())
+        if key in data and not isinstance(data[key], str):
+            raise InputError(name, key, "must be a path (text) relative to the scenarios/ folder")
+        if isinstance(data.get(key), str):
+            data[key] = _reference(name, key, data[key], base_dir)
     if "base" in data:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / name
@@ -108,6 +142,22 @@ def _relative_network(scenario: Scenario, target_dir: Path) -> str:
         return str(net)
 
 
+def _explicit(full_i: dict, lean_i: dict) -> dict:
+    """An intervention with its kind, timing, intensity and cost written out; an open-ended cost_eur (read per
+    year since costs are pro-rated) is written as the cost_eur_per_year it means, so check does not warn."""
+    out = {k: v for k, v in full_i.items() if k in lean_i or k in ("kind", "start", "end", "intensity")}
+    if full_i.get("cost_eur") and full_i.get("end") is None:
+        out.pop("cost_eur", None)
+        out["cost_eur_per_year"] = full_i["cost_eur"]
+    elif full_i.get("cost_eur"):
+        out["cost_eur"] = full_i["cost_eur"]
+        out.pop("cost_eur_per_year", None)
+    else:
+        out["cost_eur_per_year"] = full_i.get("cost_eur_per_year") or 0.0
+        out.pop("cost_eur", None)
+    return out
+
+
 def scenario_yaml(scenario: Scenario, target_dir: str | Path = SCENARIO_DIR) -> str:
     """The scenario as YAML that passes `python -m sim check` once saved in ``target_dir`` (scenarios/):
     the network path is written relative to that folder."""
@@ -124,10 +174,8 @@ def scenario_yaml(scenario: Scenario, target_dir: str | Path = SCENARIO_DIR) -> 
         if key not in out and key not in ("description", "base") and lean.get(key):
             out[key] = lean[key]
     if "interventions" in out:  # keep every lever's kind, timing, intensity and cost explicit
-        out["interventions"] = [
-            {k: v for k, v in full_i.items() if k in lean_i or k in ("kind", "start", "end", "intensity", "cost_eur")}
-            for full_i, lean_i in zip(full["interventions"], lean["interventions"])
-        ]
+        out["interventions"] = [_explicit(full_i, lean_i) for full_i, lean_i in zip(full["interventions"],
+                                                                                     lean["interventions"])]
     head = (f"# Scenario saved from the simulator app on {_dt.date.today().isoformat()}.\n"
             f"# 'network' is relative to the scenarios/ folder: save this file there, then\n"
             f"#   python -m sim check scenarios/<this file>\n")

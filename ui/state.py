@@ -5,13 +5,9 @@ The app holds no model logic: runs come from sim.run, comparisons from sim.compa
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
-import sys
 import threading
-import types
 from collections import OrderedDict
-from concurrent.futures import ProcessPoolExecutor
 
 import streamlit as st
 
@@ -19,10 +15,13 @@ from sim import run as sim_run
 from sim.compare import slim
 from sim.daily import run_frames
 from sim.errors import InputError
+from sim.execute import Runner
 from sim.network import load_network
+from ui.paths import public
 
 from . import session_store
-from .run_keys import run_key, scenario_from_key, slim_run
+from .job_queue import MAX_REPLICATES, FairQueue, server_stopping
+from .run_keys import run_key, scenario_from_key, slim_task
 from .scenario_files import MAX_UPLOAD_BYTES, check, list_scenarios, load_file, read_upload
 
 UPLOAD = "Upload a scenario file…"
@@ -113,50 +112,54 @@ def cached_slim_run(key: str, seed: int, _progress=None) -> dict:
 
 
 @st.cache_resource(show_spinner=False)
-def replicate_pool() -> dict:
-    """One worker process for the replicates behind the Run page's intervals, shared by all sessions, so
-    that the page (map, slider) stays responsive while they run: spawned (not forked: the server has
-    threads) and at a lower priority than the server."""
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=os.nice, initargs=(10,))
-    # a spawned process first re-runs the parent's __main__ module, and Streamlit runs the app script as
-    # __main__: the worker would run the whole app (and log a warning per Streamlit call). Start it now,
-    # with a bare __main__ in place.
-    main = sys.modules["__main__"]
-    sys.modules["__main__"] = types.ModuleType("__main__")
-    try:
-        pool.submit(int).result()
-    finally:
-        sys.modules["__main__"] = main
-    return {"pool": pool, "jobs": {}, "lock": threading.Lock()}
+def job_queue() -> FairQueue:
+    """The background runs behind the Run page's intervals, for every session: one worker process at a
+    lower priority than the server (sim.execute.Runner), fed by a queue that takes the sessions in turn
+    (ui.job_queue). Finished replicates go to the shared store of slim runs."""
+    store = slim_store()
+    return FairQueue(lambda: Runner(1, nice=10, isolate_main=True, task=slim_task),
+                     on_result=store.put, stop_when=server_stopping,
+                     idle_seconds=float(os.environ.get("SIM_APP_IDLE_SECONDS", 60)))
 
 
 def replicates(key: str, seeds: list[int]) -> tuple[list[dict] | None, int]:
     """The replicate runs of `seeds` if all are done (else None), and how many are done.
 
-    The first seed's run is the one shown (already stored); the others are started in the background
-    process the first time they are asked for, and kept with the comparison replicates."""
-    store, bg = slim_store(), replicate_pool()
+    The first seed's run is the one shown (already stored); the others are queued for this session the first
+    time they are asked for (unless it pressed Stop for them), and kept with the comparison replicates."""
+    store, q = slim_store(), job_queue()
+    sid = session_store.session_id()
+    stopped = st.session_state.get("replicates_stopped") == key
     done = 0
-    with bg["lock"]:
-        for s in seeds:
-            if (key, s) in store:
-                done += 1
-                continue
-            if (key, s) in run_store():  # the run shown: reduce it here, at once
-                cached_slim_run(key, s)
-                done += 1
-                continue
-            job = bg["jobs"].get((key, s))
-            if job is None:
-                bg["jobs"][(key, s)] = bg["pool"].submit(slim_run, key, s)
-            elif job.done():
-                store.put((key, s), job.result())
-                del bg["jobs"][(key, s)]
-                done += 1
+    for s in seeds:
+        if (key, s) in store:
+            done += 1
+            continue
+        if (key, s) in run_store():  # the run shown: reduce it here, at once
+            cached_slim_run(key, s)
+            done += 1
+            continue
+        q.take((key, s))  # raises the job's error, if it failed
+        if not stopped:
+            q.submit(sid, (key, s), (key, s))
     if done < len(seeds):
         return None, done
     return [cached_slim_run(key, s) for s in seeds], done
+
+
+def queue_status() -> dict:
+    """This session's place in the shared queue and its expected wait (see FairQueue.status)."""
+    return job_queue().status(session_store.session_id())
+
+
+def stop_replicates(key: str) -> int:
+    """Stop: drop this session's waiting runs, and do not queue them again for this run."""
+    st.session_state["replicates_stopped"] = key
+    return job_queue().cancel(session_store.session_id())
+
+
+def resume_replicates() -> None:
+    st.session_state.pop("replicates_stopped", None)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -223,8 +226,8 @@ def _load(source_id, read) -> str | None:
         data, scenario, network = read()
     except InputError as exc:
         st.session_state["scn_source_id"] = source_id
-        st.session_state["scn_load_error"] = str(exc)
-        return str(exc)
+        st.session_state["scn_load_error"] = public(str(exc))
+        return public(str(exc))
     _set_scenario(source_id, data, scenario, network)
     return None
 
@@ -237,7 +240,7 @@ def current():
     try:
         scenario, network = check(data, st.session_state.get("scn_origin") or "scenario", network_loader)
     except InputError as exc:
-        return None, None, str(exc)
+        return None, None, public(str(exc))
     return scenario, network, st.session_state.get("scn_load_error")
 
 
@@ -285,10 +288,12 @@ def sidebar() -> None:
                                           "stands for 10 people: coarser, and lighter on large populations. "
                                           "Figures are always in people."))
     st.session_state["replicates"] = int(sb.number_input(
-        "Replicates (runs per scenario)", min_value=2, max_value=100, value=st.session_state.get("replicates", 5),
+        "Replicates (runs per scenario)", min_value=2, max_value=MAX_REPLICATES,
+        value=min(int(st.session_state.get("replicates", 5)), MAX_REPLICATES),
         step=1, key="replicates_input",
         help="How many runs (this seed and the following ones) give each figure its 95% interval, on the Run page "
-             "and per scenario on the Compare page. More replicates: narrower intervals, longer wait."))
+             "and per scenario on the Compare page. More replicates: narrower intervals, longer wait "
+             f"(at most {MAX_REPLICATES}: the server's worker is shared by everyone using the app)."))
     sb.caption("The package of interventions and its cost: see the Scenario builder.")
 
 

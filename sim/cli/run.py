@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 
 from ..errors import InputError
-from ..stats import format_interval, format_number
+from ..stats import INTERVAL_NOTE, format_interval, format_number
 from .common import fail as _fail
 from .common import progress_bar as _bar
 
@@ -64,7 +64,8 @@ def run(
         _fail(f"{exc.filename or out}: {exc.strerror}")
     if replicates > 1:
         typer.echo(f"{spec.name}: {model.days} days, scale {model.scale}, {replicates} runs (seeds {seed0}-"
-                   f"{seed0 + replicates - 1}): mean ± half-width of its 95 % interval")
+                   f"{seed0 + replicates - 1}): mean ± half-width of its {INTERVAL_NOTE} (counts and euros: "
+                   "clipped at 0, then shown as (low to high))")
     else:
         typer.echo(f"{spec.name}: {model.days} days, seed {seed0}, scale {model.scale}: one run, no interval "
                    "(use --replicates 5 or more for intervals)")
@@ -131,7 +132,8 @@ def compare(
                                 progress=update)
     except InputError as exc:
         _fail(str(exc))
-    typer.echo(f"B = {b.name}  vs  A = {a.name}: {replicates} paired runs (common random numbers)")
+    typer.echo(f"B = {b.name}  vs  A = {a.name}: {replicates} paired runs (common random numbers); intervals: "
+               f"{INTERVAL_NOTE}")
     typer.echo(f"{'indicator':<26}{'A':>14}{'B':>14}{'B - A':>14}{'95% interval':>30}")
     for r in result.kpis.itertuples():
         typer.echo(f"{r.kpi:<26}{_fmt(r.a):>14}{_fmt(r.b):>14}{_fmt(r.difference):>14}"

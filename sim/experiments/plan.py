@@ -15,7 +15,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from ..errors import InputError
-from ..scenario import Scenario, check_against_network, parse_scenario, scenario_data, validation_problem
+from ..scenario import Scenario, check_against_network, parse_scenario, scenario_data, validation_problem, yearly_cost_of
 from ..vocabulary import PILLAR_OF_KIND, PILLARS
 from .design import design_points
 from .paths import (
@@ -134,8 +134,8 @@ def _check_budget(path: Path, spec: Experiment, base: dict, points: list[dict], 
     """Each pillar that gets money must have an intervention with a cost to scale."""
     funded = {p: 0.0 for p in PILLARS}
     for iv in base.get("interventions") or []:
-        if isinstance(iv, dict) and PILLAR_OF_KIND.get(iv.get("kind")) and (iv.get("cost_eur") or 0) > 0:
-            funded[PILLAR_OF_KIND[iv["kind"]]] += iv["cost_eur"]
+        if isinstance(iv, dict) and PILLAR_OF_KIND.get(iv.get("kind")) and yearly_cost_of(iv) > 0:
+            funded[PILLAR_OF_KIND[iv["kind"]]] += yearly_cost_of(iv)
     budget_factors = [p for p in plans if p.budget]
     for j, point in enumerate(points):
         b = spec.budget.model_dump()
@@ -153,7 +153,8 @@ def _check_budget(path: Path, spec: Experiment, base: dict, points: list[dict], 
         for pillar, share in b.shares.items():
             if share > 0 and funded[pillar] == 0:
                 _fail(path, f"budget.shares.{pillar}",
-                      f"gets a share but the base scenario has no {pillar} intervention with a cost_eur > 0 to scale")
+                      f"gets a share but the base scenario has no {pillar} intervention with a cost "
+                     "(cost_eur_per_year or cost_eur) > 0 to scale")
 
 
 def load_experiment(path: str | Path, network=None) -> Plan:

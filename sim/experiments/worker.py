@@ -12,7 +12,7 @@ import traceback
 
 from ..errors import InputError
 from ..execute import release
-from ..scenario import check_against_network, parse_scenario
+from ..scenario import check_against_network, parse_scenario, yearly_cost_of
 from ..vocabulary import PILLAR_OF_KIND, QUOTA_KINDS
 from .paths import set_path
 
@@ -30,12 +30,12 @@ def apply_budget(data: dict, budget: dict) -> dict:
     ref = {}
     for iv in ivs:
         pillar = PILLAR_OF_KIND.get(iv.get("kind"))
-        if pillar and (iv.get("cost_eur") or 0) > 0:
-            ref[pillar] = ref.get(pillar, 0.0) + float(iv["cost_eur"])
+        if pillar and yearly_cost_of(iv) > 0:
+            ref[pillar] = ref.get(pillar, 0.0) + yearly_cost_of(iv)
     out = []
     for iv in ivs:
         pillar = PILLAR_OF_KIND.get(iv.get("kind"))
-        cost = float(iv.get("cost_eur") or 0)
+        cost = yearly_cost_of(iv)
         if not pillar or cost <= 0:
             out.append(iv)
             continue
@@ -43,7 +43,8 @@ def apply_budget(data: dict, budget: dict) -> dict:
         if money <= 0:
             continue  # this pillar gets nothing: the intervention is not funded
         ratio = money / cost
-        iv = dict(iv, cost_eur=money)
+        key = "cost_eur_per_year" if iv.get("cost_eur_per_year") else "cost_eur"
+        iv = dict(iv, **{key: float(iv[key]) * ratio})  # a period's total scales like its yearly rate
         if iv["kind"] in QUOTA_KINDS:
             iv["places_per_year"] = float(iv.get("places_per_year") or 0) * ratio
         else:

@@ -189,14 +189,5 @@ class Levers:
         return today
 
     def cost_eur(self) -> float:
-        """Cost of the interventions, pro-rated to the part of their period inside the run."""
-        total = 0.0
-        for r in self.resolved:
-            lv = r.lever
-            if not isinstance(lv, Intervention) or lv.cost_eur == 0:
-                continue
-            end = lv.end if lv.end is not None else self.days
-            span = end - lv.start
-            inside = max(0, min(end, self.days) - lv.start)
-            total += lv.cost_eur * (inside / span if span > 0 else 0.0)
-        return total
+        """Cost of the interventions charged to this run (the days each is active inside the horizon)."""
+        return sum(r.lever.charged_eur(self.days) for r in self.resolved if isinstance(r.lever, Intervention))

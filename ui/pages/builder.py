@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from sim.errors import InputError
-from sim.scenario import PILLARS, QUOTA_KINDS
+from sim.scenario import PILLARS, QUOTA_KINDS, yearly_cost_of
 from ui import session_store, state
 from ui.labels import (
     KIND_HELP,
@@ -21,6 +21,7 @@ from ui.labels import (
     package_costs,
     screen_terms,
 )
+from ui.paths import public
 from ui.scenario_files import check, scenario_yaml
 from ui.style import compact
 
@@ -111,11 +112,15 @@ def edit(idx: int, iv: dict, pillar: str):
         iv["intensity"] = float(c.number_input("Intensity", min_value=0.0, max_value=100.0,
                                                value=float(iv.get("intensity", 1.0)), step=0.1, key=p + "intensity",
                                                help="1 = the standard strength of this measure; 2 = twice as strong."))
-        iv["cost_eur"] = float(d.number_input(f"Cost: {compact(iv.get('cost_eur') or 0.0, unit='€')}", min_value=0.0,
-                                              value=float(iv.get("cost_eur") or 0.0),
-                                              step=100_000.0, format="%.0f", key=p + "cost",
-                                              help="Total cost of this intervention over its duration, in euros "
-                                                   "(type 2500000 for € 2.5 M)."))
+        if iv.get("cost_eur"):  # a loaded file's total (or an old open-ended cost): edited as its rate per year
+            iv["cost_eur_per_year"] = yearly_cost_of(iv)
+        iv.pop("cost_eur", None)
+        per_year = float(iv.get("cost_eur_per_year") or 0.0)
+        iv["cost_eur_per_year"] = float(d.number_input(
+            f"Cost per year: {compact(per_year, unit='€')}", min_value=0.0, value=per_year, step=100_000.0,
+            format="%.0f", key=p + "cost",
+            help="Euros per year while the measure is active (type 2500000 for € 2.5 M); a run is charged "
+                 "for the days it is active inside the horizon."))
         if iv["kind"] in QUOTA_KINDS:
             a, b = st.columns(2)
             iv["places_per_year"] = float(a.number_input(
@@ -131,8 +136,8 @@ def edit(idx: int, iv: dict, pillar: str):
 
 interventions = data.setdefault("interventions", [])
 for pillar in PILLAR_ORDER:
-    cost = sum(float(iv.get("cost_eur") or 0) for iv in interventions if PILLARS.get(iv["kind"]) == pillar)
-    st.subheader(f"{pillar.capitalize()} · {compact(cost, unit='€')}")
+    cost = sum(yearly_cost_of(iv) for iv in interventions if PILLARS.get(iv["kind"]) == pillar)
+    st.subheader(f"{pillar.capitalize()} · {compact(cost, unit='€')} a year")
     st.caption(PILLAR_HELP[pillar])
     for idx, iv in enumerate(interventions):
         if PILLARS.get(iv["kind"]) == pillar:
@@ -153,12 +158,12 @@ st.divider()
 try:
     scenario, _ = check(data, st.session_state.get("scn_origin") or "scenario", state.network_loader)
 except InputError as exc:
-    st.error(f"The scenario is not valid yet: {screen_terms(str(exc), interventions)}")
+    st.error(f"The scenario is not valid yet: {screen_terms(public(str(exc)), interventions)}")
     session_store.stop()
 
 costs = package_costs(scenario)
 cols = st.columns(4)
-cols[0].metric("Total package cost", compact(costs["total"], unit="€"), help=f"€ {costs['total']:,.0f}")
+cols[0].metric("Package cost per year", compact(costs["total"], unit="€"), help=f"€ {costs['total']:,.0f}")
 for col, pillar in zip(cols[1:], PILLAR_ORDER):
     col.metric(pillar.capitalize(), compact(costs[pillar], unit="€"), help=f"€ {costs[pillar]:,.0f}")
 slug = re.sub(r"[^A-Za-z0-9]+", "_", scenario.name).strip("_").lower() or "scenario"

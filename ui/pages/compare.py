@@ -11,10 +11,12 @@ from streamlit_folium import st_folium
 from sim.compare import compare_arms, daily_bands, leg_difference
 from sim.errors import InputError
 from sim.scenario import PILLARS, scenario_data
+from sim.stats import INTERVAL_NOTE
 from ui import maps, session_store, state
 from ui.charts import OKABE_ITO, event_marks, forest_height, forest_plot
 from ui.labels import DAILY_MEASURES
 from ui.leaflet import standalone_html
+from ui.paths import public
 from ui.report import report_html
 from ui.run_keys import run_key
 from ui.scenario_files import list_scenarios, load_file
@@ -24,7 +26,8 @@ scenario, network = state.require_scenario()
 
 st.title("Compare scenarios")
 st.caption("Each scenario runs several times with the same seeds (common random numbers), so the differences "
-           "come from the interventions, not from chance. Intervals are 95% intervals of the mean difference.")
+           "come from the interventions, not from chance. Every interval on this page is a " + INTERVAL_NOTE
+           + " (of the mean, or of the mean difference paired by seed).")
 
 CURRENT = f"Current scenario: {scenario.name}"
 shipped = list_scenarios()
@@ -76,7 +79,7 @@ for label in chosen:
     try:
         _data, s, _net = load_file(shipped[label], network_loader=state.network_loader)
     except InputError as exc:
-        problems.append(str(exc))
+        problems.append(public(str(exc)))
         continue
     arms_spec.append((s.name, s))
 for p in problems:
@@ -120,7 +123,7 @@ def run_comparison(job: dict, verb: str) -> None:
             except InputError as exc:
                 bar.empty()
                 st.session_state.pop("pending_comparison", None)
-                st.error(f"The model cannot run {label}: {exc}")
+                st.error(f"The model cannot run {label}: {public(str(exc))}")
                 session_store.stop()
             done += 1
     bar.empty()
@@ -150,7 +153,7 @@ L = cmp["labels"]
 
 st.subheader(f"Changes against {L[0]}")
 st.caption(f"Paired by seed over {len(cmp['seeds'])} runs: each scenario minus the reference ({L[0]}), as a % of "
-           "the reference's mean; the bars are 95% intervals of the mean change. Hover for the change in people "
+           "the reference's mean; the bars are 95% intervals of the mean change (run-to-run variation only). Hover for the change in people "
            "or euros.")
 forest = forest_frame(L, comps)
 if len(forest):
@@ -204,7 +207,7 @@ events = list({(e.kind, e.name, e.start, e.end): e for s in cmp["scenarios"] for
 marks = event_marks(events, cmp["days"])
 chart = chart if marks is None else marks + chart
 st.altair_chart(chart, width="stretch")
-st.caption("Lines: mean over the runs; bands: 95% interval of the mean.")
+st.caption(f"Lines: mean over the runs; bands: {INTERVAL_NOTE}.")
 
 st.subheader("Downloads")
 d1, d2 = st.columns(2)

@@ -19,23 +19,20 @@ import streamlit as st  # noqa: E402
 from sim.errors import InputError  # noqa: E402
 from sim.experiments import analysis as A  # noqa: E402
 from sim.experiments import store  # noqa: E402
-
-SEARCH = ("runs", "out")
-OTHER = "Another folder…"
+from ui.paths import public, results_root  # noqa: E402
 
 
-def result_folders(bases=None) -> list[str]:
-    """Sweep results folders (with a manifest.json) under runs/ and out/, in the project and the working folder."""
-    bases = bases or [ROOT, Path.cwd()]
+def result_folders(root=None) -> list[str]:
+    """The folders the page offers: the subfolders of the configured results folder (SIM_APP_RESULTS, default
+    out/), and their own subfolders that hold a sweep (a manifest.json). Nothing else on the server."""
+    root = Path(root).resolve() if root is not None else results_root()
+    if not root.is_dir():
+        return []
     found = []
-    for base in dict.fromkeys(Path(b).resolve() for b in bases):
-        for name in SEARCH:
-            top = base / name
-            if not top.is_dir():
-                continue
-            for manifest in sorted(top.glob(f"*/{store.MANIFEST}")) + sorted(top.glob(f"*/*/{store.MANIFEST}")):
-                found.append(str(manifest.parent))
-    return list(dict.fromkeys(found))
+    for sub in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        found.append(str(sub))
+        found += [str(m.parent) for m in sorted(sub.glob(f"*/{store.MANIFEST}"))]
+    return found
 
 
 def _signature(folder: str) -> tuple:
@@ -66,15 +63,14 @@ def _load(signature: tuple):
 
 
 def _pick_folder() -> str | None:
-    found = result_folders()
-    if found:
-        choice = st.selectbox("Results folder", found + [OTHER], key="exp_folder_choice",
-                              help="Folders with a manifest.json under runs/ or out/")
-        if choice != OTHER:
-            return choice
-    text = st.text_input("Path of a results folder", value="" if found else "out/", key="exp_folder_path",
-                         placeholder="out/my_sweep", help="The --out folder of `python -m sim sweep`")
-    return text.strip() or None
+    root = results_root()
+    found = result_folders(root)
+    if not found:
+        return None
+    return st.selectbox("Results folder", found, key="exp_folder_choice",
+                        format_func=lambda f: Path(f).relative_to(root).as_posix(),
+                        help=f"Subfolders of the results folder ({public(str(root))}; set SIM_APP_RESULTS to "
+                             "choose another): the --out folders of `python -m sim sweep`")
 
 
 def _overview(sw):
@@ -104,7 +100,7 @@ def _overview(sw):
                     errors[rec["run"]] = rec.get("error")
                 except (ValueError, KeyError, OSError):
                     pass
-            failed = failed.assign(error=[errors.get(r) for r in failed["run"]])
+            failed = failed.assign(error=[public(str(errors[r])) if errors.get(r) else None for r in failed["run"]])
             st.dataframe(failed, hide_index=True)
     if c["pending"]:
         st.info(f"{c['pending']} runs are not finished: run the same `python -m sim sweep` command again to "
@@ -160,21 +156,19 @@ def render() -> None:
                 "`python -m sim sweep scenarios/experiments/cooperation_x_corruption.yaml --out out/coop`")
         return
     path = Path(folder)
-    if not path.is_absolute() and not path.exists():
-        path = ROOT / path
     try:
         sw, tables, notes, problem = _load(_signature(str(path)))
     except InputError as exc:
-        st.error(str(exc))
+        st.error(public(str(exc)))
         return
     except OSError as exc:
-        st.error(f"{folder}: {exc.strerror or exc}")
+        st.error(f"{public(folder)}: {exc.strerror or exc}")
         return
     _overview(sw)
     for note in notes:
-        st.caption(note)
+        st.caption(public(note))
     if problem:
-        st.warning(problem)
+        st.warning(public(problem))
     if not (sw.runs["status"] == "done").any():
         return
     output = st.selectbox("Output", sw.outputs, key="exp_output")
@@ -185,7 +179,8 @@ def render() -> None:
             st.dataframe(summary[summary["output"] == output].drop(columns="output"), hide_index=True)
         st.download_button("Download the summary (CSV)", summary.to_csv(index=False).encode(),
                            file_name=f"{path.name}-summary.csv", mime="text/csv")
-    st.caption(f"Read the runs yourself: `pandas.read_parquet('{path}/runs')` (one row per run and output).")
+    st.caption(f"Read the runs yourself: `pandas.read_parquet('{public(str(path))}/runs')` (one row per run and "
+               "output).")
 
 
 if __name__ == "__main__":  # as a page of the app (Streamlit runs it as __main__) or alone

@@ -11,10 +11,12 @@ from streamlit_folium import st_folium
 
 from sim.compare import ensemble_summary
 from sim.errors import InputError
+from sim.stats import INTERVAL_NOTE
 from ui import maps, network_map, session_store, state
 from ui.charts import over_time_chart
 from ui.labels import DAILY_MEASURES, KIND_LABELS, package_costs
 from ui.leaflet import standalone_html
+from ui.paths import public
 from ui.run_keys import run_key, scenario_from_key
 from ui.style import compact
 from ui.tables import ensemble_corridor_table, parquet_bytes, tables_zip
@@ -41,7 +43,7 @@ with left:
     else:
         st.markdown("**Interventions:** none (a baseline). Add some in the *Scenario builder*.")
 with right:
-    st.metric("Package cost", compact(costs["total"], unit="€"), help=f"€ {costs['total']:,.0f}")
+    st.metric("Package cost per year", compact(costs["total"], unit="€"), help=f"€ {costs['total']:,.0f}")
     st.caption(f"{scenario.days:,} days · seed {scenario.seed} · scale {scenario.scale} "
                f"(people per model entry) · network: {network.name} ({len(network.legs)} legs, "
                f"{len(network.places)} places)")
@@ -60,7 +62,7 @@ def run_now(job: dict, label: str) -> None:
     except InputError as exc:
         bar.empty()
         st.session_state.pop("pending_run", None)
-        st.error(f"The model cannot run this scenario: {exc}")
+        st.error(f"The model cannot run this scenario: {public(str(exc))}")
         session_store.stop()
     bar.empty()
     st.session_state.pop("pending_run", None)
@@ -144,7 +146,7 @@ def show_kpis(overall: dict, ensemble: dict | None, done: int) -> None:
                    "the map works meanwhile).")
     else:
         seeds = ensemble["seeds"]
-        st.caption(f"Mean of {len(seeds)} runs (seeds {seeds[0]}–{seeds[-1]}) and the 95% interval of the mean "
+        st.caption(f"Mean of {len(seeds)} runs (seeds {seeds[0]}–{seeds[-1]}) and its {INTERVAL_NOTE} "
                    f"(set the number of runs under Replicates in the sidebar). The map, the chart over time and "
                    f"the downloads show the run with seed {seeds[0]}.")
 
@@ -160,6 +162,21 @@ def ensemble_now(key: str, seeds: list[int]) -> tuple[dict | None, int]:
     return (_ensemble(key, tuple(seeds)) if runs else None), done
 
 
+@st.fragment(run_every=5)
+def queue_line():
+    """Where this session's runs are in the queue shared by everyone; asking every few seconds also tells the
+    queue this page is still open (a session that stops asking is taken as closed and its runs dropped)."""
+    q = state.queue_status()
+    if q["position"] is None:
+        if q["running"]:
+            st.caption("Your last run is running.")
+        return
+    wait = f", about {max(q['wait_s'], 1):,.0f} s to go" if q["wait_s"] is not None else ""
+    each = f" (one run takes about {q['mean_run_s']:,.0f} s)" if q["mean_run_s"] else ""
+    st.caption(f"In the queue shared by everyone using the app: your next run is number {q['position']} of "
+               f"{q['queued_total']} waiting{wait}{each}.")
+
+
 n_runs = int(st.session_state.get("replicates", 5))
 seeds = list(range(last["seed"], last["seed"] + n_runs))
 ensemble, runs_done = ensemble_now(last["key"], seeds)
@@ -167,8 +184,19 @@ show_kpis(o, ensemble, runs_done)
 # the page does not redraw itself when the other runs are done (a redraw, even of part of the page,
 # can swallow a click on a download): the figures update at the next interaction, or with this button
 if ensemble is None:
-    st.button(f"Show the intervals ({runs_done} of {n_runs} runs done)", key="show_intervals",
-              help="The other runs go on in the background; this redraws the figures with the runs done so far.")
+    stopped = st.session_state.get("replicates_stopped") == last["key"]
+    if stopped:
+        st.caption(f"Stopped: {runs_done} of {n_runs} runs done; the others are not queued.")
+    else:
+        queue_line()
+    a, b = st.columns([3, 1])
+    a.button(f"Show the intervals ({runs_done} of {n_runs} runs done)", key="show_intervals",
+             help="The other runs go on in the background; this redraws the figures with the runs done so far.")
+    if stopped:
+        b.button("Resume the runs", key="resume_replicates", on_click=state.resume_replicates)
+    else:
+        b.button("Stop the runs", key="stop_replicates", on_click=state.stop_replicates, args=(last["key"],),
+                 help="Drop your runs still waiting in the queue (the one running finishes).")
 
 
 # --------------------------------------------------------------------------- the map
@@ -292,7 +320,7 @@ if ensemble is None:
     st.caption(f"The run with seed {seeds[0]}; the intervals follow when the other runs are done.")
     by_corridor = ensemble_summary([state.cached_slim_run(last["key"], seeds[0])])
 else:
-    st.caption(f"Mean of the {len(seeds)} runs, with the 95% interval of the mean in brackets.")
+    st.caption(f"Mean of the {len(seeds)} runs, with the {INTERVAL_NOTE} in brackets.")
     by_corridor = ensemble
 st.table(ensemble_corridor_table(by_corridor).set_index("corridor"))
 
