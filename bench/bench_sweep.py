@@ -219,7 +219,7 @@ def summarise_rss(rss: list[float]) -> dict:
 
 def speed(args, scale: int, workdir: Path) -> dict:
     """Sweep rates at one scale (see the module's docstring)."""
-    from sim.experiments.spec import load_experiment
+    from sim.experiments.plan import load_experiment
 
     workdir.mkdir(parents=True, exist_ok=True)
     config = {"scenario": str(Path(args.scenario).resolve()), "runs": args.runs, "scale": scale,

@@ -9,7 +9,7 @@ import yaml
 from sim import run
 from sim.effects import Effects, effects_table
 from sim.errors import InputError
-from sim.experiments.spec import load_experiment
+from sim.experiments.plan import load_experiment
 from sim.scenario import parse_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
