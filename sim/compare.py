@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .errors import InputError
 from .execute import Job, run_jobs
 from .scenario import Scenario
 from .stats import interval
@@ -104,9 +105,19 @@ def cost_effectiveness(runs_a, runs_b) -> dict:
     return out
 
 
+def check_same_network(a: Scenario, b: Scenario, source=None) -> None:
+    """Refuse to compare scenarios on two networks: their corridors differ, and a table of both would mix
+    one region's corridors with the other's."""
+    net_a, net_b = a.network_path().resolve(), b.network_path().resolve()
+    if net_a != net_b:
+        raise InputError(source or b.name, "field 'network'",
+                         f"B runs on network {net_b.name!r}, A on {net_a.name!r}: compare scenarios on one network")
+
+
 def compare(a: Scenario, b: Scenario, replicates: int = 10, *, first_seed: int | None = None, days=None,
             scale=None, workers: int = 1, scheduler=None, progress=None) -> Comparison:
     """B against A over `replicates` paired runs: both arms on the same seeds, in one batch of jobs."""
+    check_same_network(a, b)
     seed0 = a.seed if first_seed is None else first_seed
     seeds = range(seed0, seed0 + replicates)
     jobs = [Job(arm, s, days=days, scale=scale, keep=summarise) for arm in (a, b) for s in seeds]

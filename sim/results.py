@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
-from .files import atomic_write, json_default
+from .files import atomic_write, write_json
 from .model.people import STATES
 from .model.recorder import COUNTRY_FLOWS, COUNTRY_LEVELS, LEG_FLOWS, LEG_LEVELS, PLACE_FLOWS, PLACE_LEVELS, SCALED
 
@@ -152,8 +152,7 @@ class Results:
         out.mkdir(parents=True, exist_ok=True)
         for name, frame in self.tables.items():
             atomic_write(out / f"{name}.parquet", lambda p, f=frame: f.to_parquet(p, index=False))
-        atomic_write(out / "summary.json",
-                lambda p: Path(p).write_text(json.dumps(self.summary, indent=2, default=json_default)))
+        write_json(out / "summary.json", self.summary)
         return out
 
     @classmethod
