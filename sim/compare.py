@@ -17,7 +17,8 @@ from .vocabulary import KPIS
 def summary_only(res) -> dict:
     """What an ensemble of single-scenario runs keeps: the KPIs overall and per corridor (no tables)."""
     return {"overall": {k: res.summary["overall"].get(k) for k in KPIS},
-            "corridors": {c: dict(v) for c, v in res.summary["corridors"].items()}}
+            "corridors": {c: dict(v) for c, v in res.summary["corridors"].items()},
+            "transit_corridors": list(res.summary.get("transit_corridors", []))}
 
 
 def summarise(res) -> dict:
@@ -40,6 +41,7 @@ def ensemble_summary(runs: list[dict]) -> dict:
         "overall": {k: band([r["overall"].get(k) for r in runs]) for k in KPIS},
         "corridors": {c: {m: band([r["corridors"].get(c, {}).get(m) for r in runs]) for m in measures}
                       for c in corridors},
+        "transit_corridors": sorted({c for r in runs for c in r.get("transit_corridors", [])}),
     }
 
 

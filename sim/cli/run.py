@@ -81,6 +81,9 @@ def run(
         typer.echo(f"{name[:24]:<24}" + "".join(f" {_pm(row[k]):>{width}}" for k in keys))
     o = ens["overall"]
     typer.echo(f"{'all':<24}" + "".join(f" {_pm(o[k]):>{width}}" for k in keys))
+    if ens.get("transit_corridors"):
+        typer.echo(f"note: arrivals are counted at destinations only; {', '.join(ens['transit_corridors'])} "
+                   "end before one (transit corridors), so their arrivals are 0 by design")
     typer.echo(f"alternatives taken {_pm(o['alternatives_taken'])}, networks dismantled "
                f"{_pm(o['networks_dismantled'])}, proceeds seized {_pm(o['proceeds_seized_eur'])} EUR, "
                f"cost {_pm(o['cost_eur'])} EUR")
