@@ -89,11 +89,14 @@ def compare_runs(runs_a: list, runs_b: list) -> Comparison:
 
 
 def cost_effectiveness(runs_a, runs_b) -> dict:
-    """Extra cost of B per death and per irregular crossing it avoids, with the interval of the denominator."""
+    """Extra cost of B per death, per irregular crossing (a detection at the bloc's border) and per irregular
+    crossing attempt (setting off on a controlled or smuggled leg, anywhere on the route) it avoids, with
+    the interval of the denominator."""
     out = {}
     extra = interval([rb["overall"]["cost_eur"] - ra["overall"]["cost_eur"] for ra, rb in zip(runs_a, runs_b)])[0]
     out["extra_cost_eur"] = extra
-    for name, key in (("death", "deaths"), ("irregular_crossing", "detections")):
+    for name, key in (("death", "deaths"), ("irregular_crossing", "detections"),
+                      ("irregular_crossing_attempt", "attempts")):
         avoided, lo, hi = interval([ra["overall"][key] - rb["overall"][key] for ra, rb in zip(runs_a, runs_b)])
         entry = {"avoided": avoided, "avoided_low": lo, "avoided_high": hi}
         if avoided > 0 and extra > 0:

@@ -153,7 +153,7 @@ def compare(
         typer.echo(f"  {r.corridor:<26}{_fmt(r.attempts):>12}  [{_fmt(r.attempts_low)}, {_fmt(r.attempts_high)}]")
     ce = result.cost_effectiveness
     typer.echo(f"\nextra cost of B: {_fmt(ce['extra_cost_eur'])} EUR")
-    for name in ("death", "irregular_crossing"):
+    for name in ("death", "irregular_crossing", "irregular_crossing_attempt"):
         e = ce[name]
         if e["cost_per_avoided_eur"] is None:
             typer.echo(f"cost per avoided {name.replace('_', ' ')}: n/a (avoided {_fmt(e['avoided'])})")
