@@ -61,14 +61,28 @@ def _check_creatable(path: Path, option: str) -> None:
         raise InputError(path, option, f"cannot be created: folder {base} is not writable")
 
 
-def check_out_folder(path: str | Path, option: str = "--out", *, in_place: bool = False) -> Path:
+def _leftover(name: str) -> bool:
+    """A hidden temporary file an interrupted atomic write left (see sim.files.atomic_write)."""
+    return name.startswith(".") and name.endswith(".tmp")
+
+
+def check_out_folder(path: str | Path, option: str = "--out", *, in_place: bool = False,
+                     holds: set[str] | frozenset[str] = frozenset()) -> Path:
     """Refuse, before any run, an output folder that could not be written: an existing file, a folder
     (or its parent, where it is replaced by a swap) that is not writable, a parent that is a file.
-    `in_place`: the folder is written into directly (a resumable sweep), not replaced."""
-    path = Path(path)
+    `in_place`: the folder is written into directly (a resumable sweep), not replaced; otherwise an
+    existing folder is replaced whole, so it may hold only the files named in `holds` (what an earlier
+    run wrote): `--out .` or a folder of the user's own files is refused rather than swapped away."""
+    path = Path(os.path.abspath(path))
     if path.exists() or path.is_symlink():
         if not path.is_dir():
             raise InputError(path, option, "is a file, not a folder: give a folder (it is created)")
+        if not in_place:
+            other = sorted(p.name for p in path.iterdir() if p.name not in holds and not _leftover(p.name))
+            if other:
+                raise InputError(path, option, f"holds {len(other)} file(s) a run does not write (e.g. "
+                                               f"{other[0]!r:.60}) and would be replaced whole: give a new "
+                                               "folder or one an earlier run wrote")
         if in_place and not os.access(path, os.W_OK | os.X_OK):
             raise InputError(path, option, "folder is not writable")
         if not in_place and not os.access(path.parent, os.W_OK | os.X_OK):
@@ -80,7 +94,7 @@ def check_out_folder(path: str | Path, option: str = "--out", *, in_place: bool 
 
 def check_out_file(path: str | Path, option: str = "--out") -> Path:
     """Refuse, before any run, an output file that could not be written (a folder, an unwritable place)."""
-    path = Path(path)
+    path = Path(os.path.abspath(path))
     if path.is_dir():
         raise InputError(path, option, "is a folder: give a file name")
     if path.exists():
@@ -141,7 +155,7 @@ def folder_lock(dest: str | Path, option: str = "--out"):
     """Hold DIR.lock for the whole write; a second writer is refused in one line instead of waiting."""
     import fcntl
 
-    dest = Path(dest)
+    dest = Path(os.path.abspath(dest))
     dest.parent.mkdir(parents=True, exist_ok=True)
     lock = dest.parent / f"{dest.name}.lock"
     fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
@@ -164,7 +178,7 @@ class FolderWriter:
     The swap happens when the block ends without an exception; otherwise the new folder is dropped."""
 
     def __init__(self, dest: Path, option: str):
-        self.dest, self.option = Path(dest), option
+        self.dest, self.option = Path(os.path.abspath(dest)), option
         self.tmp = self.dest.parent / f"{self.dest.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
 
     def swap(self) -> None:
@@ -188,10 +202,12 @@ class FolderWriter:
 
 
 @contextlib.contextmanager
-def replace_folder(dest: str | Path, option: str = "--out"):
-    """Lock DIR, settle what a dead writer left, yield a new empty folder beside it; swap it in at the end."""
-    dest = Path(dest)
-    check_out_folder(dest, option)
+def replace_folder(dest: str | Path, option: str = "--out", holds: set[str] | frozenset[str] | None = None):
+    """Lock DIR, settle what a dead writer left, yield a new empty folder beside it; swap it in at the end.
+    `holds`: the names an existing DIR may hold (see check_out_folder); None: anything."""
+    dest = Path(os.path.abspath(dest))
+    if holds is not None:
+        check_out_folder(dest, option, holds=holds)
     with folder_lock(dest, option):
         settle(dest)
         writer = FolderWriter(dest, option)

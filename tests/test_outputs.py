@@ -157,6 +157,17 @@ def test_bad_output_paths_are_refused_before_any_run(tmp_path, capsys, nothing_r
     assert {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*")} == before  # nothing written or touched
 
 
+def test_a_folder_of_other_files_is_not_replaced(tmp_path, capsys, nothing_runs, monkeypatch):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "thesis.tex").write_text("years of work")
+    (mine / "summary.json").write_text("{}")
+    assert_one_line(*cli(capsys, "run", TINY, "--out", mine), "--out", "thesis.tex")
+    assert sorted(p.name for p in mine.iterdir()) == ["summary.json", "thesis.tex"]
+    monkeypatch.chdir(mine)
+    assert_one_line(*cli(capsys, "run", TINY, "--out", "."), "--out", "would be replaced whole")
+
+
 @pytest.mark.skipif(IS_ROOT, reason="root may write into read-only folders")
 def test_a_read_only_parent_is_refused_before_the_run(tmp_path, capsys, nothing_runs):
     ro = tmp_path / "ro"
@@ -309,7 +320,9 @@ def lock_is_held(out: Path) -> bool:
 
 def test_a_run_into_a_folder_being_written_is_refused_in_one_line(tmp_path, capsys, nothing_runs):
     out = tmp_path / "out"
-    old = write_version(out, "A")
+    out.mkdir()
+    (out / "summary.json").write_text("{}")  # what an earlier run wrote: replaceable
+    old = hashes(out)
     with folder_lock(out):
         assert_one_line(*cli(capsys, "run", TINY, "--out", out), "--out", "another run is writing")
     assert hashes(out) == old

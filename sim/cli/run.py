@@ -13,6 +13,12 @@ from .common import fail as _fail
 from .common import progress_bar as _bar
 
 
+def _result_files() -> frozenset[str]:
+    from ..results import TABLES
+
+    return frozenset({"summary.json", "ensemble.json", *(f"{t}.parquet" for t in TABLES)})
+
+
 def _fmt(x) -> str:
     return format_number(x)
 
@@ -41,14 +47,15 @@ def run(
     from ..outputs import check_out_folder, replace_folder
     from ..scenario import load_scenario
 
+    results_only = _result_files()
     try:
-        check_out_folder(out, "--out")
+        check_out_folder(out, "--out", holds=results_only)
         spec, network = load_scenario(scenario)
         too_big = memory_problem(spec, days, scale)
         if too_big:
             raise InputError(scenario, f"field '{too_big.where}'", too_big.message)
         # the lock is taken before the run: a second run into the same folder is refused at once
-        with replace_folder(out, "--out") as new:
+        with replace_folder(out, "--out", holds=results_only) as new:
             model = RouteModel(spec, routes=network, seed=seed, days=days, scale=scale)
             seed0 = model.spec.seed
             bar, update = _bar(model.days + replicates - 1, "day")
