@@ -21,7 +21,7 @@ def summary_table(summary: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["figure", "value"])
 
 
-CORRIDOR_COLUMNS = {"attempts": "irregular crossing attempts",
+CORRIDOR_COLUMNS = {"attempts": "attempts",
                     "arrivals": "arrivals (at destinations only: 0 on transit corridors)", "crossings": "crossings", "interceptions": "interceptions",
                     "deaths": "deaths", "deaths_per_1000_attempts": "deaths per 1,000 attempts",
                     "stranded": "stranded", "smuggler_revenue_eur": "smuggler revenue (€)",

@@ -16,7 +16,7 @@ from .. import __version__
 from ..checks import override_problem
 from ..errors import InputError
 from ..network import RouteNetwork, load_network
-from ..scenario import Scenario, check_against_network, load_scenario
+from ..scenario import MAX_DAYS, Scenario, check_against_network, load_scenario
 from .agents import COUNTRY_FIGURES, Authority, SmugglingNetwork
 from .borders import leg_risks
 from .journeys import Journeys
@@ -43,7 +43,7 @@ class RouteModel(mesa.Model):
             check_against_network(scenario, routes)
         update = {k: v for k, v in (("seed", seed), ("days", days), ("scale", scale)) if v is not None}
         # model_copy does not validate: the overrides are checked here, with the memory they would need
-        problem = override_problem(scenario, seed, days, scale)
+        problem = override_problem(scenario, seed, days, scale, max_days=MAX_DAYS)
         if problem:
             raise InputError(scenario.source or scenario.name, problem.where, problem.message)
         if update:
