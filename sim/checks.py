@@ -183,3 +183,19 @@ def memory_problem(scenario, days: int | None = None, scale: int | None = None) 
         return None
     return Problem("demand", f"a run would need about {need / 2**30:,.1f} GiB for its people, more than half this "
                              f"machine's memory ({limit / 2**30:,.1f} GiB): lower per_year or days, or raise scale")
+
+
+def override_problem(scenario, seed=None, days=None, scale=None, *, max_days: int) -> Problem | None:
+    """The seed, days and scale a run is asked for over the scenario's own (python API, CLI, workers):
+    the same bounds as the scenario's fields (`max_days`: sim.scenario.MAX_DAYS, passed in because the
+    scenario module imports this one), and the memory estimate with the new days and scale."""
+    def whole(x):
+        return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
+
+    if seed is not None and not (whole(seed) and 0 <= seed < 2**63):
+        return Problem("seed", f"must be a whole number from 0 to 2**63 - 1, not {seed!r:.40}")
+    if days is not None and not (whole(days) and 1 <= days <= max_days):
+        return Problem("days", f"must be a whole number of days from 1 to {max_days}, not {days!r:.40}")
+    if scale is not None and not (whole(scale) and scale >= 1):
+        return Problem("scale", f"must be a whole number of people per model entry, 1 or more, not {scale!r:.40}")
+    return memory_problem(scenario, days, scale)

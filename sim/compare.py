@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .errors import InputError
 from .execute import Job, run_jobs
 from .scenario import Scenario
 from .stats import interval, level_interval
@@ -16,7 +17,8 @@ from .vocabulary import KPIS
 def summary_only(res) -> dict:
     """What an ensemble of single-scenario runs keeps: the KPIs overall and per corridor (no tables)."""
     return {"overall": {k: res.summary["overall"].get(k) for k in KPIS},
-            "corridors": {c: dict(v) for c, v in res.summary["corridors"].items()}}
+            "corridors": {c: dict(v) for c, v in res.summary["corridors"].items()},
+            "transit_corridors": list(res.summary.get("transit_corridors", []))}
 
 
 def summarise(res) -> dict:
@@ -40,6 +42,7 @@ def ensemble_summary(runs: list[dict]) -> dict:
         "overall": {k: band([r["overall"].get(k) for r in runs]) for k in KPIS},
         "corridors": {c: {m: band([r["corridors"].get(c, {}).get(m) for r in runs]) for m in measures}
                       for c in corridors},
+        "transit_corridors": sorted({c for r in runs for c in r.get("transit_corridors", [])}),
     }
 
 
@@ -87,11 +90,14 @@ def compare_runs(runs_a: list, runs_b: list) -> Comparison:
 
 
 def cost_effectiveness(runs_a, runs_b) -> dict:
-    """Extra cost of B per death and per irregular crossing it avoids, with the interval of the denominator."""
+    """Extra cost of B per death, per irregular crossing (a detection at the bloc's border) and per irregular
+    crossing attempt (setting off on a controlled or smuggled leg, anywhere on the route) it avoids, with
+    the interval of the denominator."""
     out = {}
     extra = interval([rb["overall"]["cost_eur"] - ra["overall"]["cost_eur"] for ra, rb in zip(runs_a, runs_b)])[0]
     out["extra_cost_eur"] = extra
-    for name, key in (("death", "deaths"), ("irregular_crossing", "detections")):
+    for name, key in (("death", "deaths"), ("irregular_crossing", "detections"),
+                      ("irregular_crossing_attempt", "attempts")):
         avoided, lo, hi = interval([ra["overall"][key] - rb["overall"][key] for ra, rb in zip(runs_a, runs_b)])
         entry = {"avoided": avoided, "avoided_low": lo, "avoided_high": hi}
         if avoided > 0 and extra > 0:
@@ -105,9 +111,19 @@ def cost_effectiveness(runs_a, runs_b) -> dict:
     return out
 
 
+def check_same_network(a: Scenario, b: Scenario, source=None) -> None:
+    """Refuse to compare scenarios on two networks: their corridors differ, and a table of both would mix
+    one region's corridors with the other's."""
+    net_a, net_b = a.network_path().resolve(), b.network_path().resolve()
+    if net_a != net_b:
+        raise InputError(source or b.name, "field 'network'",
+                         f"B runs on network {net_b.name!r}, A on {net_a.name!r}: compare scenarios on one network")
+
+
 def compare(a: Scenario, b: Scenario, replicates: int = 10, *, first_seed: int | None = None, days=None,
             scale=None, workers: int = 1, scheduler=None, progress=None) -> Comparison:
     """B against A over `replicates` paired runs: both arms on the same seeds, in one batch of jobs."""
+    check_same_network(a, b)
     seed0 = a.seed if first_seed is None else first_seed
     seeds = range(seed0, seed0 + replicates)
     jobs = [Job(arm, s, days=days, scale=scale, keep=summarise) for arm in (a, b) for s in seeds]

@@ -130,13 +130,52 @@ _TASK: Callable | None = None
 _CONTEXT: Any = None
 
 
-def init_process(task, context, nice: int = 0) -> None:
-    """Initializer of local worker processes: keep the task and context; leave Ctrl-C to the parent."""
+def die_with(owner: int) -> None:
+    """End this worker when the process that started the pool (`owner`) is gone, however it ended.
+
+    Workers come from a forkserver, so their parent is the server, which exits when the owner does:
+    on Linux the kernel then kills the worker (PR_SET_PDEATHSIG); everywhere, a watchdog thread exits
+    when the parent changes or the owner no longer exists."""
+    import signal
+    import threading
+    import time
+
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # 1: PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+
+    def watch():
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(owner, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:  # exists, owned by someone else: not ours any more, or a container quirk
+                pass
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
+
+
+def init_process(task, context, nice: int = 0, owner: int | None = None) -> None:
+    """Initializer of local worker processes: keep the task and context; leave Ctrl-C to the parent;
+    die with the process that started the pool."""
     import signal
 
     global _TASK, _CONTEXT
     _TASK, _CONTEXT = task, context
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if owner is not None:
+        die_with(owner)
     if nice:
         os.nice(nice)
     warm_up()
@@ -232,7 +271,7 @@ class ProcessEngine:
 
     def _pool(self):
         pool = cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=self.mp, initializer=init_process,
-                                      initargs=(self.task, self.context, self.nice))
+                                      initargs=(self.task, self.context, self.nice, os.getpid()))
         try:  # a worker must come up before any run is trusted to it
             pool.submit(worker_info).result(timeout=300)
         except (cf.process.BrokenProcessPool, cf.TimeoutError) as exc:

@@ -8,6 +8,8 @@ nesting deeper than `MAX_YAML_DEPTH`, and a key given twice in one mapping (YAML
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -33,6 +35,29 @@ def json_default(x):
     return str(x)
 
 
+def finite_or_none(x):
+    """A copy of x (dicts, lists, numbers, numpy values) with NaN and infinities as None, for strict JSON."""
+    if isinstance(x, dict):
+        return {k: finite_or_none(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [finite_or_none(v) for v in x]
+    if isinstance(x, float):
+        return x if math.isfinite(x) else None
+    if type(x).__module__ == "numpy":
+        return finite_or_none(json_default(x))
+    return x
+
+
+def dumps_strict(obj, **kwargs) -> str:
+    """JSON that any strict parser reads: null where a number is not finite (never NaN or Infinity)."""
+    return json.dumps(finite_or_none(obj), allow_nan=False, default=json_default, **kwargs)
+
+
+def write_json(path: Path, obj, indent: int = 2) -> None:
+    """Strict JSON written atomically (see atomic_write)."""
+    atomic_write(path, lambda p: Path(p).write_text(dumps_strict(obj, indent=indent) + "\n"))
+
+
 MAX_YAML_BYTES = 5_000_000
 MAX_YAML_DEPTH = 50
 MAX_YAML_NODES = 1_000_000  # values after expanding aliases; a large calibrated scenario has about 10,000
@@ -54,10 +79,14 @@ def clip(text, limit: int = QUOTE_CHARS) -> str:
 
 
 def atomic_write(path: Path, write) -> None:
-    """write(tmp_path), then rename onto path: readers see the whole file or none of it."""
+    """write(tmp_path), then rename onto path: readers see the whole file or none of it. The file gets
+    the user's normal permissions (0o666 minus the umask), not the 0o600 of a temporary file."""
+    from .outputs import umask
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.fchmod(fd, 0o666 & ~umask())
     os.close(fd)
     try:
         write(tmp)

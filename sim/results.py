@@ -10,13 +10,17 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
-from .files import atomic_write, json_default
+from .files import atomic_write, write_json
 from .model.people import STATES
 from .model.recorder import COUNTRY_FLOWS, COUNTRY_LEVELS, LEG_FLOWS, LEG_LEVELS, PLACE_FLOWS, PLACE_LEVELS, SCALED
 
+ATTEMPTS_NOTE = ("attempts: irregular crossing attempts, departures on legs with a border control or a "
+                 "smuggler; departures: every leg anyone sets off on, ordinary transport included")
+ARRIVALS_NOTE = ("arrivals are counted at destinations only: transit corridors (their legs end before a "
+                 "destination, listed in transit_corridors) have no arrivals by design")
 TABLES = ("daily", "legs", "corridors", "places", "countries", "networks", "origins")
 SUMMARY_KEYS = (
-    "attempts", "crossings", "arrivals", "interceptions", "deaths", "stranded", "alternatives_taken",
+    "attempts", "departures", "crossings", "arrivals", "interceptions", "deaths", "stranded", "alternatives_taken",
     "smuggler_revenue_eur", "proceeds_seized_eur", "networks_dismantled", "mean_fee_eur", "cost_eur",
     "detections", "refused_boarding", "bribes_eur", "arrests", "created", "left", "stayed", "returned",
     "ever_stranded", "deaths_per_1000_attempts",
@@ -50,10 +54,14 @@ class Results:
 
         legs = tidy(rec.leg, LEG_FLOWS + LEG_LEVELS, routes.legs["id"].to_numpy(), "leg")
         legs.insert(2, "corridor", np.tile(routes.legs["corridor"].to_numpy(), days))
+        # irregular crossing attempts: departures on legs with a border control or a smuggler (not the
+        # ordinary bus and flight legs people also take on their way)
+        irregular = np.tile(w.controlled | w.smuggled, days)
+        legs.insert(3, "attempts", np.where(irregular, legs["departures"], 0.0))
         legs["arrivals"] = np.where(np.tile(w.is_destination[w.dst], days), legs["crossings"], 0)
         places = tidy(rec.place, PLACE_FLOWS + PLACE_LEVELS, routes.places["id"].to_numpy(), "place")
         countries = tidy(rec.country, COUNTRY_FLOWS + COUNTRY_LEVELS, np.array(w.iso3), "iso3")
-        flows = ["attempts", "crossings", "arrivals", "interceptions", "deaths", "refused_boarding", "paid",
+        flows = ["attempts", "departures", "crossings", "arrivals", "interceptions", "deaths", "refused_boarding", "paid",
                  "revenue_eur", "detections"]
         corridors = legs.groupby(["day", "corridor"], sort=True)[flows].sum().reset_index()
         corridors["mean_fee_eur"] = np.where(corridors["paid"] > 0,
@@ -62,10 +70,20 @@ class Results:
         gone = gone.stack().rename("networks_dismantled").reset_index().rename(
             columns={"level_0": "day", "level_1": "corridor"})
         corridors = corridors.merge(gone, on=["day", "corridor"], how="left")
+        # arrivals are counted where people reach a destination: a corridor whose legs all end before one
+        # (a transit corridor, e.g. up to the bloc's border) has no arrivals by design
+        ends = np.bincount(w.corridor, weights=w.is_destination[w.dst], minlength=len(w.corridors)) > 0
+        reaches = dict(zip(w.corridors, ends))
+        corridors["reaches_destination"] = corridors["corridor"].map(reaches).astype(bool)
 
         networks = pd.DataFrame(rec.network_rows, columns=[
             "day", "network", "corridor", "members", "capital_eur", "capacity", "markup", "revenue_eur",
             "bribes_eur", "seized_eur", "arrested", "online_reach", "active"])
+        # a network pays its members every day, money or not: below zero its capital is wages it owes
+        # (it then sheds members), shown as such rather than as negative capital
+        owed = networks["capital_eur"].to_numpy()
+        networks.insert(5, "unpaid_wages_eur", np.maximum(-owed, 0.0))
+        networks["capital_eur"] = np.maximum(owed, 0.0)
         networks["corridor"] = [w.corridors[c] for c in networks["corridor"]]
 
         daily = pd.DataFrame({"day": day})
@@ -104,6 +122,7 @@ class Results:
             attempts = float(frame["attempts"].sum())
             return {
                 "attempts": attempts,
+                "departures": float(frame["departures"].sum()),
                 "crossings": float(frame["crossings"].sum()),
                 "arrivals": float(frame["arrivals"].sum()),
                 "interceptions": float(frame["interceptions"].sum()),
@@ -148,7 +167,10 @@ class Results:
                 "cost_eur": cost_by.get(name, 0.0),
             })
             per[name] = row
-        return {"meta": self.meta, "overall": overall, "corridors": per}
+        transit = [name for name in w.corridors
+                   if not corridors.loc[corridors["corridor"] == name, "reaches_destination"].any()]
+        return {"meta": self.meta, "overall": overall, "corridors": per, "transit_corridors": transit,
+                "notes": {"arrivals": ARRIVALS_NOTE, "attempts": ATTEMPTS_NOTE}}
 
     # ------------------------------------------------------------------ writing and reading
     def write(self, out: str | Path) -> Path:
@@ -157,8 +179,7 @@ class Results:
         out.mkdir(parents=True, exist_ok=True)
         for name, frame in self.tables.items():
             atomic_write(out / f"{name}.parquet", lambda p, f=frame: f.to_parquet(p, index=False))
-        atomic_write(out / "summary.json",
-                lambda p: Path(p).write_text(json.dumps(self.summary, indent=2, default=json_default)))
+        write_json(out / "summary.json", self.summary)
         return out
 
     @classmethod

@@ -55,15 +55,18 @@ KIND_HELP = {
 EVENT_KINDS = ("surge", "route_closure", "sea_weather", "corruption_scandal", "network_shift", "budget_cut")
 
 # the key figures of a run (summary['overall']): what compare reports and experiments keep by default
-KPIS = ("attempts", "arrivals", "interceptions", "deaths", "deaths_per_1000_attempts", "detections", "stranded",
+# attempts are irregular crossing attempts (departures on controlled or smuggled legs); departures count
+# every leg anyone sets off on, the ordinary bus and flight legs included
+KPIS = ("attempts", "departures", "arrivals", "interceptions", "deaths", "deaths_per_1000_attempts", "detections", "stranded",
         "alternatives_taken", "smuggler_revenue_eur", "proceeds_seized_eur", "bribes_eur", "arrests",
         "networks_dismantled", "mean_fee_eur", "cost_eur")
 KPI_LABELS = {
     "attempts": "Irregular crossing attempts (people)",
+    "departures": "Departures on any leg, ordinary transport included (people)",
     "arrivals": "Arrivals at destinations (people)",
     "interceptions": "Interceptions (people)",
     "deaths": "Deaths and missing (people)",
-    "deaths_per_1000_attempts": "Deaths per 1,000 attempts",
+    "deaths_per_1000_attempts": "Deaths per 1,000 irregular crossing attempts",
     "detections": "Irregular border crossings detected (people)",
     "stranded": "Stranded at the end (people)",
     "alternatives_taken": "Took a legal pathway or training (people)",

@@ -38,10 +38,11 @@ KIND_HELP = {
 }
 KPI_LABELS = {
     "attempts": "Irregular crossing attempts (people)",
+    "departures": "Departures on any leg, ordinary transport included (people)",
     "arrivals": "Arrivals at destinations (people)",
     "interceptions": "Interceptions (people)",
     "deaths": "Deaths and missing (people)",
-    "deaths_per_1000_attempts": "Deaths per 1,000 attempts",
+    "deaths_per_1000_attempts": "Deaths per 1,000 irregular crossing attempts",
     "detections": "Irregular border crossings detected (people)",
     "stranded": "Stranded at the end (people)",
     "alternatives_taken": "Took a legal pathway or training (people)",

@@ -22,7 +22,8 @@ def summary_table(summary: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["figure", "value"])
 
 
-CORRIDOR_COLUMNS = {"attempts": "attempts", "crossings": "crossings", "interceptions": "interceptions",
+CORRIDOR_COLUMNS = {"attempts": "attempts",
+                    "arrivals": "arrivals (at destinations only: 0 on transit corridors)", "crossings": "crossings", "interceptions": "interceptions",
                     "deaths": "deaths", "deaths_per_1000_attempts": "deaths per 1,000 attempts",
                     "stranded": "stranded", "smuggler_revenue_eur": "smuggler revenue (€)",
                     "mean_fee_eur": "mean fee (€)", "cost_eur": "cost (€)"}

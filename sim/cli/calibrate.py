@@ -32,9 +32,11 @@ def register(app: typer.Typer) -> None:
         from ..calibration import calibrate as fit
         from ..calibration import check, load_observed, write_fitted
         from ..network import load_network
+        from ..outputs import check_out_folder
         from ..scenario import parse_scenario, scenario_data
 
         try:
+            check_out_folder(state, "--state", in_place=True)
             spec, obs = load_observed(observed)
             scenario_path = (observed.parent / spec.scenario).resolve()
             data = scenario_data(scenario_path)
@@ -61,8 +63,9 @@ def register(app: typer.Typer) -> None:
         lines += ["", "| iteration | figures matched | largest detection error |", "|---:|---:|---:|"]
         lines += [f"| {h['iteration']} | {h['within_targets']}/{h['targets']} | {h['max_detection_error']:.1%} |"
                   for h in history]
-        state.mkdir(parents=True, exist_ok=True)
-        (state / "report.md").write_text("\n".join(lines) + "\n")
+        from ..files import atomic_write
+
+        atomic_write(state / "report.md", lambda p: Path(p).write_text("\n".join(lines) + "\n"))
         typer.echo(f"best iteration {chosen['iteration']}: {chosen['within_targets']}/{chosen['targets']} figures matched; "
                    f"report in {state / 'report.md'}")
         if write:
@@ -83,8 +86,11 @@ def register(app: typer.Typer) -> None:
     ):
         """Simulated vs real figures per route, with the ensemble's 95 % interval."""
         from ..calibration import load_observed, validate, validation_markdown
+        from ..outputs import check_out_file
 
         try:
+            if markdown:
+                check_out_file(markdown, "--markdown")
             spec, obs = load_observed(observed)
             path = scenario or (observed.parent / spec.scenario).resolve()
             bar, update = _bar(replicates, "run")

@@ -35,10 +35,13 @@ def register(app: typer.Typer) -> None:
         from ..experiments.plan import load_experiment
         from ..execute import EngineBroken
         from ..experiments.sweep import sweep as do_sweep
+        from ..outputs import check_out_folder
 
         if engine not in ("auto", "processes", "dask"):
             _fail(f"--engine: unknown engine {engine!r} (auto, processes or dask)")
         try:
+            if not check:
+                check_out_folder(out, "--out", in_place=True)  # resumable: written into, never replaced
             plan = load_experiment(experiment)
         except InputError as exc:
             _fail(str(exc))
@@ -82,8 +85,11 @@ def register(app: typer.Typer) -> None:
         from ..errors import InputError
         from ..experiments.analysis import analyze as do_analyze
         from ..experiments.analysis import write_analysis
+        from ..outputs import check_out_folder
 
         try:
+            if out is not None:
+                check_out_folder(out, "--out", in_place=True)
             an = do_analyze(folder, outputs=output or None, figures=plots)
             where = write_analysis(an, out)
         except InputError as exc:

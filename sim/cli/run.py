@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Optional
 
@@ -12,6 +11,13 @@ from ..errors import InputError
 from ..stats import INTERVAL_NOTE, format_interval, format_number
 from .common import fail as _fail
 from .common import progress_bar as _bar
+
+
+def _result_files() -> frozenset[str]:
+    from ..results import TABLES
+
+    return frozenset({"summary.json", "ensemble.json", *(f"{t}.parquet" for t in TABLES)})
+
 
 def _fmt(x) -> str:
     return format_number(x)
@@ -36,32 +42,37 @@ def run(
     ensemble's DIR/ensemble.json; print every total as the ensemble mean with its 95 % interval."""
     from ..checks import memory_problem
     from ..compare import ensemble_summary, run_ensemble, summary_only
-    from ..files import atomic_write
+    from ..files import write_json
     from ..model import RouteModel
+    from ..outputs import check_out_folder, replace_folder
     from ..scenario import load_scenario
 
+    results_only = _result_files()
     try:
+        check_out_folder(out, "--out", holds=results_only)
         spec, network = load_scenario(scenario)
         too_big = memory_problem(spec, days, scale)
         if too_big:
             raise InputError(scenario, f"field '{too_big.where}'", too_big.message)
-        model = RouteModel(spec, routes=network, seed=seed, days=days, scale=scale)
-        seed0 = model.spec.seed
-        bar, update = _bar(model.days + replicates - 1, "day")
-        with bar:
-            results = model.run(progress=update)
-            runs = [{"seed": seed0, **summary_only(results)}]
-            if replicates > 1:
-                runs += run_ensemble(spec, range(seed0 + 1, seed0 + replicates), days=days, scale=scale,
-                                     workers=min(workers, replicates - 1), measure=summary_only,
-                                     progress=lambda done, _n: update(model.days + done, None))
-        ens = ensemble_summary(runs)
-        results.write(out)
-        atomic_write(out / "ensemble.json", lambda f: Path(f).write_text(json.dumps(ens, indent=1, default=float)))
+        # the lock is taken before the run: a second run into the same folder is refused at once
+        with replace_folder(out, "--out", holds=results_only) as new:
+            model = RouteModel(spec, routes=network, seed=seed, days=days, scale=scale)
+            seed0 = model.spec.seed
+            bar, update = _bar(model.days + replicates - 1, "day")
+            with bar:
+                results = model.run(progress=update)
+                runs = [{"seed": seed0, **summary_only(results)}]
+                if replicates > 1:
+                    runs += run_ensemble(spec, range(seed0 + 1, seed0 + replicates), days=days, scale=scale,
+                                         workers=min(workers, replicates - 1), measure=summary_only,
+                                         progress=lambda done, _n: update(model.days + done, None))
+            ens = ensemble_summary(runs)
+            results.write(new)
+            write_json(new / "ensemble.json", ens, indent=1)
     except InputError as exc:
         _fail(str(exc))
     except OSError as exc:
-        _fail(f"{exc.filename or out}: {exc.strerror}")
+        _fail(f"--out {out}: {exc.filename or out}: {exc.strerror}")
     if replicates > 1:
         typer.echo(f"{spec.name}: {model.days} days, scale {model.scale}, {replicates} runs (seeds {seed0}-"
                    f"{seed0 + replicates - 1}): mean ± half-width of its {INTERVAL_NOTE} (counts and euros: "
@@ -78,6 +89,9 @@ def run(
         typer.echo(f"{name[:24]:<24}" + "".join(f" {_pm(row[k]):>{width}}" for k in keys))
     o = ens["overall"]
     typer.echo(f"{'all':<24}" + "".join(f" {_pm(o[k]):>{width}}" for k in keys))
+    if ens.get("transit_corridors"):
+        typer.echo(f"note: arrivals are counted at destinations only; {', '.join(ens['transit_corridors'])} "
+                   "end before one (transit corridors), so their arrivals are 0 by design")
     typer.echo(f"alternatives taken {_pm(o['alternatives_taken'])}, networks dismantled "
                f"{_pm(o['networks_dismantled'])}, proceeds seized {_pm(o['proceeds_seized_eur'])} EUR, "
                f"cost {_pm(o['cost_eur'])} EUR")
@@ -120,12 +134,17 @@ def compare(
     out: Optional[Path] = typer.Option(None, help="also write the comparison as JSON here"),
 ):
     """Compare B with A over an ensemble using common random numbers: differences with 95 % intervals."""
+    from ..compare import check_same_network
     from ..compare import compare as do_compare
+    from ..outputs import check_out_file
     from ..scenario import load_scenario
 
     try:
+        if out:
+            check_out_file(out, "--out")
         a, _ = load_scenario(scenario_a)
         b, _ = load_scenario(scenario_b)
+        check_same_network(a, b, scenario_b)
         bar, update = _bar(2 * replicates, "run")
         with bar:
             result = do_compare(a, b, replicates, first_seed=seed, days=days, scale=scale, workers=workers,
@@ -143,7 +162,7 @@ def compare(
         typer.echo(f"  {r.corridor:<26}{_fmt(r.attempts):>12}  [{_fmt(r.attempts_low)}, {_fmt(r.attempts_high)}]")
     ce = result.cost_effectiveness
     typer.echo(f"\nextra cost of B: {_fmt(ce['extra_cost_eur'])} EUR")
-    for name in ("death", "irregular_crossing"):
+    for name in ("death", "irregular_crossing", "irregular_crossing_attempt"):
         e = ce[name]
         if e["cost_per_avoided_eur"] is None:
             typer.echo(f"cost per avoided {name.replace('_', ' ')}: n/a (avoided {_fmt(e['avoided'])})")
@@ -152,22 +171,32 @@ def compare(
                        f"[{_fmt(e['cost_per_avoided_low_eur'])}, {_fmt(e['cost_per_avoided_high_eur'])}] "
                        f"(avoided {_fmt(e['avoided'])} [{_fmt(e['avoided_low'])}, {_fmt(e['avoided_high'])}])")
     if out:
-        from ..files import atomic_write
+        from ..files import write_json
 
-        out.parent.mkdir(parents=True, exist_ok=True)
         payload = {"a": str(scenario_a), "b": str(scenario_b), "replicates": replicates,
                    "kpis": result.kpis.to_dict("records"), "displacement": result.displacement.to_dict("records"),
                    "cost_effectiveness": ce}
-        atomic_write(out, lambda p: Path(p).write_text(json.dumps(payload, indent=2, default=float)))
+        try:
+            write_json(out, payload)
+        except OSError as exc:
+            _fail(f"--out {out}: {exc.strerror}")
 
 
 def schema(out: Optional[Path] = typer.Option(None, help="write here instead of printing")):
     """Print the JSON Schema of scenario files (for editors)."""
+    from ..files import atomic_write
+    from ..outputs import check_out_file
     from ..scenario import json_schema
 
     text = json_schema()
     if out:
-        out.write_text(text + "\n")
+        try:
+            check_out_file(out, "--out")
+            atomic_write(out, lambda p: Path(p).write_text(text + "\n"))
+        except InputError as exc:
+            _fail(str(exc))
+        except OSError as exc:
+            _fail(f"--out {out}: {exc.strerror}")
     else:
         typer.echo(text)
 

@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 
 from .. import __version__
 from ..errors import InputError
-from ..files import atomic_write, json_default
+from ..files import atomic_write, dumps_strict
 
 MANIFEST = "manifest.json"
 RUNS, DAILY, FAILED, CORRUPT = "runs", "daily", "failed", "corrupt"
@@ -105,7 +105,7 @@ def write_failed(out: Path, plan, job, payload: dict) -> None:
     record = {"run": spec.run, "point": spec.point, "replicate": spec.replicate, "seed": spec.seed,
               "params": params, "error": payload["error"], "seconds": payload["seconds"], "hash": plan.hash}
     atomic_write(out / FAILED / f"{run_name(spec.run)}.json",
-                 lambda p: Path(p).write_text(json.dumps(record, indent=1, default=json_default)))
+                 lambda p: Path(p).write_text(dumps_strict(record, indent=1)))
 
 
 def scan(out: Path, plan) -> dict[int, dict]:
@@ -207,7 +207,7 @@ def spec_paths(plan, name: str) -> list[str]:
 
 
 def write_manifest(out: Path, data: dict) -> None:
-    atomic_write(out / MANIFEST, lambda p: Path(p).write_text(json.dumps(data, indent=1, default=json_default)))
+    atomic_write(out / MANIFEST, lambda p: Path(p).write_text(dumps_strict(data, indent=1)))
 
 
 # ----------------------------------------------------------------------------- reading back

@@ -240,4 +240,4 @@ class Journeys:
         pop.broke_days[go] = 0
         days = world.days[go_leg]
         pop.days_left[go] = np.maximum(1, np.floor(days) + (rng.random(len(go)) < days - np.floor(days)))
-        rec.leg_add("attempts", go_leg)
+        rec.leg_add("departures", go_leg)

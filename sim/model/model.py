@@ -14,8 +14,10 @@ import numpy as np
 
 from .. import __version__
 from ..calendar import month_of_day
+from ..checks import override_problem
+from ..errors import InputError
 from ..network import RouteNetwork, load_network
-from ..scenario import Scenario, check_against_network, load_scenario
+from ..scenario import MAX_DAYS, Scenario, check_against_network, load_scenario
 from .agents import COUNTRY_FIGURES, Authority, SmugglingNetwork
 from .borders import leg_risks
 from .journeys import Journeys
@@ -42,6 +44,10 @@ class RouteModel(mesa.Model):
             routes = load_network(scenario.network_path())
             check_against_network(scenario, routes)
         update = {k: v for k, v in (("seed", seed), ("days", days), ("scale", scale)) if v is not None}
+        # model_copy does not validate: the overrides are checked here, with the memory they would need
+        problem = override_problem(scenario, seed, days, scale, max_days=MAX_DAYS)
+        if problem:
+            raise InputError(scenario.source or scenario.name, problem.where, problem.message)
         if update:
             scenario = scenario.model_copy(update=update)
         super().__init__(rng=scenario.seed)

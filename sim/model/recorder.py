@@ -6,7 +6,9 @@ import numpy as np
 
 from .people import ALTERNATIVE, ARRIVED, DEAD, DETAINED, RETURNED, STATES, STAYED, STRANDED, WAITING
 
-LEG_FLOWS = ("attempts", "crossings", "interceptions", "pushbacks", "deaths", "refused_boarding", "paid",
+# departures: everyone who sets off on a leg, ordinary bus and flight legs included; the results derive
+# irregular crossing attempts from them (departures on controlled or smuggled legs, see sim/results.py)
+LEG_FLOWS = ("departures", "crossings", "interceptions", "pushbacks", "deaths", "refused_boarding", "paid",
              "revenue_eur", "detections")
 LEG_LEVELS = ("price_eur", "capacity", "queue", "p_intercept", "p_death")
 PLACE_FLOWS = ("created", "left", "stayed", "alternatives", "arrivals", "returned", "stranded_new")
@@ -15,7 +17,7 @@ COUNTRY_FLOWS = ("arrests", "seized_eur", "bribes_eur")
 COUNTRY_LEVELS = ("effectiveness", "corruption", "training")
 # measures counted in model entries, multiplied by the scale on output (the rest are already in
 # people or euros: network capacities, queues and money follow the people they stand for)
-SCALED = {"attempts", "crossings", "interceptions", "pushbacks", "deaths", "refused_boarding", "paid", "revenue_eur", "detections",
+SCALED = {"departures", "crossings", "interceptions", "pushbacks", "deaths", "refused_boarding", "paid", "revenue_eur", "detections",
           *PLACE_FLOWS, *PLACE_LEVELS}
 
 
