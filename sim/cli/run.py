@@ -98,13 +98,15 @@ def run(
     typer.echo(f"wrote {out}/summary.json and {out}/*.parquet (the run with seed {seed0}) and {out}/ensemble.json")
 
 
-def check(scenario: Path = typer.Argument(..., help="scenario YAML file"),
+def check(scenario: Path = typer.Argument(..., help="scenario or exercise YAML file"),
           strict: bool = typer.Option(False, "--strict", help="treat warnings as errors (exit 2 on the first)")):
-    """Validate a scenario and its network without running it."""
+    """Validate a scenario and its network (or a trainers' exercise file and its base scenario) without running it."""
     from ..geocheck import place_warnings
     from ..network import load_network, sea_legs_over_land
     from ..scenario import check_against_network, parse_scenario, scenario_data
 
+    if _is_exercise(scenario):
+        return _check_exercise(scenario)
     try:
         spec = parse_scenario(scenario_data(scenario), scenario)
         network = load_network(spec.network_path())
@@ -121,6 +123,28 @@ def check(scenario: Path = typer.Argument(..., help="scenario YAML file"),
         typer.echo(f"warning: {warning}", err=True)
     typer.echo(f"ok: {spec.name}: network {network.name} ({len(network.places)} places, {len(network.legs)} legs), "
                f"{len(spec.interventions)} interventions, {len(spec.events)} events, {spec.days} days")
+
+
+def _is_exercise(path: Path) -> bool:
+    """An exercise file names its teams; anything else is read as a scenario (and its errors told as such)."""
+    from ..files import read_yaml
+
+    try:
+        data = read_yaml(path)
+    except InputError:
+        return False  # the scenario path reports the file's problem
+    return isinstance(data, dict) and "teams" in data
+
+
+def _check_exercise(path: Path) -> None:
+    from ..exercise import load_script
+
+    try:
+        script, base, network = load_script(path)
+    except InputError as exc:
+        _fail(str(exc))
+    typer.echo(f"ok: exercise {script.name}: base {base.name} on network {network.name}, {len(script.teams)} teams, "
+               f"{script.rounds} rounds x {script.days_per_round} days, {len(script.injects)} injects")
 
 
 def compare(
