@@ -36,7 +36,8 @@ def run(
     replicates: int = typer.Option(5, min=1, help="runs, on seeds SEED, SEED+1, ...: every figure printed is their "
                                                   "mean with its 95 % interval (1: one run, no interval)"),
     workers: int = typer.Option(2, min=1, help="worker processes for the replicates after the first"),
-    out: Path = typer.Option(Path("out"), help="folder for summary.json, ensemble.json and the Parquet tables"),
+    out: Optional[Path] = typer.Option(None, help="folder for summary.json, ensemble.json and the Parquet tables "
+                                                  "(default: out/ and the scenario file's name, e.g. out/baseline)"),
 ):
     """Run one scenario; write the first run's DIR/summary.json and daily tables as Parquet, and the
     ensemble's DIR/ensemble.json; print every total as the ensemble mean with its 95 % interval."""
@@ -48,6 +49,8 @@ def run(
     from ..scenario import load_scenario
 
     results_only = _result_files()
+    # out/ itself also holds the app's sessions and exercises: each scenario gets its own folder in it
+    out = out if out is not None else Path("out") / scenario.stem
     try:
         check_out_folder(out, "--out", holds=results_only)
         spec, network = load_scenario(scenario)
