@@ -37,3 +37,20 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.path.name in SLOW_FILES:
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _app_folders_of_the_tests(tmp_path_factory):
+    """The app keeps sessions and exercises under out/ by default: tests (and the servers they start, which
+    inherit the environment) keep theirs in a temporary folder, so a test run leaves out/ as it found it."""
+    import os
+
+    keep = {k: os.environ.get(k) for k in ("SIM_APP_SESSIONS", "ROUTE_SIM_DATA")}
+    os.environ.setdefault("SIM_APP_SESSIONS", str(tmp_path_factory.mktemp("app_sessions")))
+    os.environ.setdefault("ROUTE_SIM_DATA", str(tmp_path_factory.mktemp("exercises")))
+    yield
+    for k, v in keep.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
