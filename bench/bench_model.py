@@ -30,8 +30,8 @@ def peak_mb() -> float:
 def run_model(scenario: str, factor: float, days: int | None) -> dict:
     import numpy as np
 
-    from sim.model import people as P
     from sim.model import RouteModel
+    from sim.model import people as P
     from sim.scenario import load_scenario
 
     spec, network = load_scenario(scenario)
@@ -56,8 +56,8 @@ def run_floor(scenario: str, factor: float, days: int | None) -> dict:
     """Only the movement: create people at origins, pick a random next leg, count down days, arrive."""
     import numpy as np
 
-    from sim.scenario import load_scenario
     from sim.model.world import World
+    from sim.scenario import load_scenario
 
     spec, network = load_scenario(scenario)
     w = World.build(network, spec)

@@ -63,7 +63,7 @@ def generate(folder: Path, places: int = 2000, legs_per_place: float = 2.2, seed
     for depth in range(len(layers) - 1):
         here, there = layers[depth], layers[depth + 1]
         reached = set()
-        for k, (pid, country, lon, lat) in enumerate(here):
+        for k, (_pid, _country, _lon, _lat) in enumerate(here):
             near = int(k * len(there) / len(here))  # mostly towards the same latitude
             count = max(1, rng.poisson(legs_per_place))
             for j in set(np.clip(near + rng.integers(-3, 4, count), 0, len(there) - 1).tolist()):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import json
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import shapely
@@ -55,7 +55,7 @@ def _basemap_features() -> tuple[tuple[str, dict], ...]:
                  for f in feats)
 
 
-@lru_cache(maxsize=None)
+@cache
 def country_shape(code: str) -> shapely.Geometry | None:
     """A country's land on the basemap (prepared for fast point tests), None if the basemap lacks it."""
     parts = [shape(g) for c, g in _basemap_features() if c == code]

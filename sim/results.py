@@ -37,7 +37,7 @@ class Results:
 
     # ------------------------------------------------------------------ building
     @classmethod
-    def build(cls, rec, w, routes, meta: dict, *, horizon: int, stranded_legs: np.ndarray, levers) -> "Results":
+    def build(cls, rec, w, routes, meta: dict, *, horizon: int, stranded_legs: np.ndarray, levers) -> Results:
         """Tables and summary from a run's recorder. `meta` holds the days that ran and the scale;
         `horizon` is the run's planned length (interventions' costs are pro-rated to it),
         `stranded_legs` the leg each person stranded at the end could not pay for."""
@@ -183,7 +183,7 @@ class Results:
         return out
 
     @classmethod
-    def read(cls, folder: str | Path) -> "Results":
+    def read(cls, folder: str | Path) -> Results:
         folder = Path(folder)
         summary_path = folder / "summary.json"
         try:

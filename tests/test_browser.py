@@ -173,7 +173,7 @@ def click_download(page, label: str, timeout: float = 30.0, attempts: int = 2) -
         downloads = []
 
         def on_download(download):
-            downloads.append(download)
+            downloads.append(download)  # noqa: B023 (used within the same attempt)
 
         page.on("download", on_download)
         try:
@@ -198,7 +198,7 @@ def click_download(page, label: str, timeout: float = 30.0, attempts: int = 2) -
         elif downloads:
             if failures:
                 warnings.warn(f"{label!r}: click {attempt + 1} gave the file; before it: {failures}. "
-                              f"Browser log: {BROWSER_LOG[-20:]}")
+                              f"Browser log: {BROWSER_LOG[-20:]}", stacklevel=2)
             return downloads[0].path()
         page.screenshot(path=str(ARTIFACTS / f"browser_download_failed_{attempt + 1}.png"))
         wait_for_idle(page)

@@ -5,7 +5,7 @@ Every check compares two arms run with the same seeds (common random numbers) an
 coarse scale (20 people per entry) to keep the suite fast; figures are still in people.
 """
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +21,7 @@ DAYS = 240
 CM = "Central Mediterranean"
 
 
-@lru_cache(maxsize=None)
+@cache
 def baseline():
     return load_scenario(ROOT / "scenarios" / "baseline.yaml")
 
@@ -65,7 +65,7 @@ ARMS = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def ensemble(name):
     _, network = baseline()
     scenario = variant(**ARMS[name])

@@ -5,14 +5,13 @@ Each setting is switched on and off with the same seed, and must move what it sa
 from pathlib import Path
 
 import pytest
+from test_core_inputs import copy_net
+from test_core_model import check_conservation
 
 from sim import run
 from sim.model import RouteModel
 from sim.network import load_network
 from sim.scenario import load_scenario, parse_scenario
-
-from test_core_inputs import copy_net
-from test_core_model import check_conservation
 
 ROOT = Path(__file__).resolve().parents[1]
 

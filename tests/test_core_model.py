@@ -6,10 +6,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.model import people as P
 from sim.model import RouteModel
+from sim.model import people as P
 from sim.scenario import parse_scenario
-
 from sim.vocabulary import EVENT_KINDS as EVENTS
 from sim.vocabulary import INTERVENTION_KINDS as KINDS
 

@@ -14,9 +14,9 @@ from sim.errors import InputError
 from sim.exercise import ExerciseError, create_exercise, find_code, load_script, open_exercise
 from sim.exercise.adjudicate import replay
 from sim.exercise.debrief import debrief
-from ui.exercise_report import report_html
 from sim.exercise.script import SCHEMA_PATH, json_schema
 from sim.exercise.transfer import import_exercise, write_export
+from ui.exercise_report import report_html
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -257,8 +257,8 @@ def test_cli_bad_input_is_one_line_exit_2(tmp_path):
     result = CliRunner().invoke(app, ["sweep", str(path), "--out", str(tmp_path / "o")])
     assert result.exit_code == 2
     err = result.stderr if hasattr(result, "stderr") else result.output
-    lines = [l for l in err.splitlines() if l.strip()]
-    assert lines == [l for l in lines if l.startswith("error: ")] and len(lines) == 1, err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert lines == [line for line in lines if line.startswith("error: ")] and len(lines) == 1, err
     assert "field 'factors[0].path'" in lines[0] and "Traceback" not in err
     assert not (tmp_path / "o").exists(), "nothing written for a bad experiment"
     result = CliRunner().invoke(app, ["analyze", str(tmp_path / "nothing")])

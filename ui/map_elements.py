@@ -130,14 +130,14 @@ class Legend(MacroElement):
 
 LEGEND_CSS = """
 <style>
-div.leaflet-container { background: %s; }
+div.leaflet-container { background: SEA_COLOUR; }
 .sim-legend { background: rgba(255,255,255,0.92); padding: 6px 9px; border-radius: 4px;
   font: 12px/1.35 sans-serif; color: #222; box-shadow: 0 1px 4px rgba(0,0,0,0.3); max-width: 260px;
   max-height: 70vh; overflow-y: auto; transition: opacity 0.15s; }
 .sim-legend summary { cursor: pointer; font-weight: bold; }
 .sim-legend.sim-faded { opacity: 0.12; pointer-events: none; }
 .sim-event { font: bold 15px/20px sans-serif; text-align: center; color: #000; background: #fff;
-  border: 2px solid #000; border-radius: 50%%; }
+  border: 2px solid #000; border-radius: 50%; }
 .sim-event.off { opacity: 0.45; border-style: dashed; }
 .sim-legend .t { font-weight: bold; margin: 4px 0 2px; }
 .sim-legend .bar { height: 10px; border: 1px solid #999; }
@@ -147,12 +147,12 @@ div.leaflet-container { background: %s; }
 .sim-tip { border-collapse: collapse; margin-top: 2px; }
 .sim-tip td { padding: 0 4px; } .sim-tip td:last-child { text-align: right; }
 </style>
-""" % SEA
+""".replace("SEA_COLOUR", SEA)
 
 
 def _gradient(palette: str) -> str:
     stops = PALETTES[palette]
-    return "linear-gradient(to right, %s)" % ", ".join(stops)
+    return f"linear-gradient(to right, {', '.join(stops)})"
 
 
 def legend_scale(title: str, unit: str, palette: str, vmin: float, vmax: float, digits: int = 0,

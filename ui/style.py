@@ -44,7 +44,7 @@ def colour(value: float, vmin: float, vmax: float, palette: str) -> str:
     i = min(int(x), len(stops) - 2)
     f = x - i
     a, b = _rgb(stops[i]), _rgb(stops[i + 1])
-    return "#%02x%02x%02x" % tuple(round(a[k] + (b[k] - a[k]) * f) for k in range(3))
+    return "#" + "".join(f"{round(a[k] + (b[k] - a[k]) * f):02x}" for k in range(3))
 
 
 def nice_max(x: float) -> float:

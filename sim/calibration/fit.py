@@ -91,7 +91,7 @@ def update(p: Parameters, sim: dict, observed: Observed, network: RouteNetwork, 
             routes[code] = float(np.clip(routes[code] - mean, -PREFERENCE_BOUND * spread, PREFERENCE_BOUND * spread))
     # death risk per route or group of routes: fitted as deaths per detection, so that a route whose
     # flow is still too small is not made deadlier (which would shrink its flow further)
-    for codes, (low, target, high) in observed.deaths.items():
+    for codes, (_low, target, _high) in observed.deaths.items():
         s = sum(sim["deaths"][c] for c in codes)
         flow_real = sum(observed.detections[c] for c in codes)
         flow_sim = sum(sim["detections"][c] for c in codes)
@@ -211,6 +211,6 @@ def calibrate(data: dict, network: RouteNetwork, observed: Observed, *, source: 
         if state_file:
             state_dir.mkdir(parents=True, exist_ok=True)
             payload = {"key": key, "parameters": p.to_json(), "history": history}
-            atomic_write(state_file, lambda f: Path(f).write_text(json.dumps(payload)))
+            atomic_write(state_file, lambda f, payload=payload: Path(f).write_text(json.dumps(payload)))
     best = max(history, key=best_key)
     return Parameters(**best["parameters"]), history

@@ -95,7 +95,7 @@ def load_observed(path: str | Path) -> tuple[ObservedSpec, Observed]:
     except FileNotFoundError as exc:
         raise InputError(exc.filename, None, "data file not found") from None
     detections, by_origin, deaths, listed_on = {}, {}, {}, {}
-    for code, route in spec.routes.items():
+    for code, _route in spec.routes.items():
         rows = det[det["route_code"] == code]
         if rows.empty:
             raise InputError(path, f"field 'routes.{code}'", f"route code {code} not in frontex_detections_2023.csv")
@@ -108,7 +108,7 @@ def load_observed(path: str | Path) -> tuple[ObservedSpec, Observed]:
     # a nationality listed on some route but not among another route's top ten had fewer detections
     # there than that route's tenth: aim at half of it
     listed = {n for d in by_origin.values() for n in d}
-    for code, cells in by_origin.items():
+    for _code, cells in by_origin.items():
         floor = 0.5 * min(cells.values())
         for nat in listed - set(cells):
             cells[nat] = floor

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -75,12 +74,12 @@ def register(app: typer.Typer) -> None:
 
     @app.command("validate-data")
     def validate_data(
-        scenario: Optional[Path] = typer.Option(None, help="scenario to compare (default: the observed figures' scenario)"),
+        scenario: Path | None = typer.Option(None, help="scenario to compare (default: the observed figures' scenario)"),
         observed: Path = typer.Option(DEFAULT_OBSERVED, "--observed", "--targets", help="observed figures file"),
         replicates: int = typer.Option(8, min=2, help="runs in the ensemble"),
         scale: int = typer.Option(10, min=1, help="people per model entry"),
         workers: int = typer.Option(1, min=1, help="worker processes"),
-        markdown: Optional[Path] = typer.Option(None, help="also write the table into this Markdown file, "
+        markdown: Path | None = typer.Option(None, help="also write the table into this Markdown file, "
                                                            "between its validate-data markers"),
         strict: bool = typer.Option(False, help="exit 1 when an observed figure is not matched"),
     ):

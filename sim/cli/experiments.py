@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 
@@ -21,8 +20,8 @@ def register(app: typer.Typer) -> None:
     def sweep(
         experiment: Path = typer.Argument(..., help="experiment YAML file (see docs/experiments.md)"),
         out: Path = typer.Option(..., "--out", help="results folder (created; rerun the same command to resume)"),
-        workers: Optional[int] = typer.Option(None, min=1, help="worker processes (default: one per core)"),
-        scheduler: Optional[str] = typer.Option(
+        workers: int | None = typer.Option(None, min=1, help="worker processes (default: one per core)"),
+        scheduler: str | None = typer.Option(
             None, help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: "
                        "$DASK_SCHEDULER_ADDRESS if set, else local processes)"),
         engine: str = typer.Option("auto", help="auto | processes | dask (dask without --scheduler starts a "
@@ -32,8 +31,8 @@ def register(app: typer.Typer) -> None:
     ):
         """Run every missing run of an experiment; write a Parquet dataset and a manifest to --out."""
         from ..errors import InputError
-        from ..experiments.plan import load_experiment
         from ..execute import EngineBroken
+        from ..experiments.plan import load_experiment
         from ..experiments.sweep import sweep as do_sweep
         from ..outputs import check_out_folder
 
@@ -59,7 +58,7 @@ def register(app: typer.Typer) -> None:
         except KeyboardInterrupt:
             typer.echo(f"interrupted: finished runs are kept in {out}; run the same command to finish the rest",
                        err=True)
-            raise typer.Exit(130)
+            raise typer.Exit(130) from None
         except EngineBroken as exc:
             _fail(f"{exc}; finished runs are kept in {out}", code=1)
         except OSError as exc:
@@ -77,9 +76,9 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def analyze(
         folder: Path = typer.Argument(..., help="results folder of a sweep"),
-        output: Optional[List[str]] = typer.Option(None, "--output", help="only these outputs (repeatable)"),
+        output: list[str] | None = typer.Option(None, "--output", help="only these outputs (repeatable)"),
         plots: bool = typer.Option(True, "--plots/--no-plots", help="also write PNG plots"),
-        out: Optional[Path] = typer.Option(None, help="where to write tables and plots (default: FOLDER/analysis)"),
+        out: Path | None = typer.Option(None, help="where to write tables and plots (default: FOLDER/analysis)"),
     ):
         """Sensitivity indices (Sobol, Morris), rank correlations (LHS), summaries and plots of a sweep."""
         from ..errors import InputError

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -30,13 +29,13 @@ def _pm(band: dict) -> str:
 
 def run(
     scenario: Path = typer.Argument(..., help="scenario YAML file"),
-    seed: Optional[int] = typer.Option(None, min=0, help="random seed of the first run (default: the scenario's)"),
-    days: Optional[int] = typer.Option(None, min=1, max=3650, help="days to simulate (default: the scenario's)"),
-    scale: Optional[int] = typer.Option(None, min=1, help="people per model entry (default: the scenario's)"),
+    seed: int | None = typer.Option(None, min=0, help="random seed of the first run (default: the scenario's)"),
+    days: int | None = typer.Option(None, min=1, max=3650, help="days to simulate (default: the scenario's)"),
+    scale: int | None = typer.Option(None, min=1, help="people per model entry (default: the scenario's)"),
     replicates: int = typer.Option(5, min=1, help="runs, on seeds SEED, SEED+1, ...: every figure printed is their "
                                                   "mean with its 95 % interval (1: one run, no interval)"),
     workers: int = typer.Option(2, min=1, help="worker processes for the replicates after the first"),
-    out: Optional[Path] = typer.Option(None, help="folder for summary.json, ensemble.json and the Parquet tables "
+    out: Path | None = typer.Option(None, help="folder for summary.json, ensemble.json and the Parquet tables "
                                                   "(default: out/ and the scenario file's name, e.g. out/baseline)"),
 ):
     """Run one scenario; write the first run's DIR/summary.json and daily tables as Parquet, and the
@@ -154,11 +153,11 @@ def compare(
     scenario_a: Path = typer.Argument(..., help="reference scenario (A)"),
     scenario_b: Path = typer.Argument(..., help="alternative scenario (B)"),
     replicates: int = typer.Option(10, min=2, help="runs per scenario, with the same seeds in both"),
-    seed: Optional[int] = typer.Option(None, min=0, help="first seed (default: A's seed)"),
-    days: Optional[int] = typer.Option(None, min=1, max=3650),
-    scale: Optional[int] = typer.Option(None, min=1, help="people per model entry for both arms"),
+    seed: int | None = typer.Option(None, min=0, help="first seed (default: A's seed)"),
+    days: int | None = typer.Option(None, min=1, max=3650),
+    scale: int | None = typer.Option(None, min=1, help="people per model entry for both arms"),
     workers: int = typer.Option(1, min=1, help="worker processes"),
-    out: Optional[Path] = typer.Option(None, help="also write the comparison as JSON here"),
+    out: Path | None = typer.Option(None, help="also write the comparison as JSON here"),
 ):
     """Compare B with A over an ensemble using common random numbers: differences with 95 % intervals."""
     from ..compare import check_same_network
@@ -209,7 +208,7 @@ def compare(
             _fail(f"--out {out}: {exc.strerror}")
 
 
-def schema(out: Optional[Path] = typer.Option(None, help="write here instead of printing")):
+def schema(out: Path | None = typer.Option(None, help="write here instead of printing")):
     """Print the JSON Schema of scenario files (for editors)."""
     from ..files import atomic_write
     from ..outputs import check_out_file

@@ -16,7 +16,14 @@ from pydantic import Field, ValidationError, model_validator
 from ..errors import InputError
 from ..network import RouteNetwork
 from ..run import run
-from ..scenario import QUOTA_KINDS, InterventionKind, Scenario, validation_problem, check_against_network, parse_scenario
+from ..scenario import (
+    QUOTA_KINDS,
+    InterventionKind,
+    Scenario,
+    check_against_network,
+    parse_scenario,
+    validation_problem,
+)
 from .script import ISO3, METRICS, ExerciseScript, Strict
 
 ROUND_FIGURES = ("attempts", "arrivals", "deaths", "interceptions", "detections", "smuggler_revenue_eur")

@@ -16,7 +16,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from ..errors import InputError
 from ..files import read_yaml_mapping
 from ..network import RouteNetwork
-from ..scenario import EventKind, Scenario, Targets, validation_problem, check_against_network, load_scenario, parse_scenario
+from ..scenario import (
+    EventKind,
+    Scenario,
+    Targets,
+    check_against_network,
+    load_scenario,
+    parse_scenario,
+    validation_problem,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 SCENARIOS_DIR = REPO / "scenarios"

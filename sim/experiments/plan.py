@@ -15,7 +15,14 @@ import numpy as np
 from pydantic import ValidationError
 
 from ..errors import InputError
-from ..scenario import Scenario, check_against_network, parse_scenario, scenario_data, validation_problem, yearly_cost_of
+from ..scenario import (
+    Scenario,
+    check_against_network,
+    parse_scenario,
+    scenario_data,
+    validation_problem,
+    yearly_cost_of,
+)
 from ..vocabulary import PILLAR_OF_KIND, PILLARS
 from .design import design_points
 from .paths import (
@@ -256,7 +263,7 @@ def load_experiment(path: str | Path, network=None) -> Plan:
     if spec.design == "points":
         for j, point in enumerate(points):
             for i, fp in enumerate(plans):
-                for tp_steps, text in zip(fp.steps, spec.factors[i].all_paths):
+                for tp_steps, _text in zip(fp.steps, spec.factors[i].all_paths):
                     tp = leaf_type(Budget if fp.budget else Scenario, tp_steps[1:] if fp.budget else tp_steps)
                     problem_v = check_value(tp, point[fp.name])
                     if problem_v:

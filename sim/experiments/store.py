@@ -184,7 +184,7 @@ def manifest(plan, state: dict[int, dict], jobs_params: list[dict]) -> dict:
                        "base_scenario": str(plan.base_path), "hash": plan.hash,
                        "spec": spec.model_dump(mode="json")},
         "version": __version__,
-        "updated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "updated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "design": spec.design,
         "factors": [{"name": f.name, "paths": [str(p) for p in spec_paths(plan, f.name)], "numeric": f.numeric}
                     for f in plan.factors],

@@ -54,7 +54,7 @@ def _resolve(lever, routes: RouteNetwork, world: World) -> Resolved:
     corridor_ids = [world.corridors.index(c) for c in targets.corridors]
     leg_mask = np.zeros(world.n_legs, bool)
     if targets.legs:
-        leg_mask[[routes.leg_index[l] for l in targets.legs]] = True
+        leg_mask[[routes.leg_index[leg] for leg in targets.legs]] = True
     if corridor_ids:
         in_corr = np.isin(world.corridor, corridor_ids)
         if targets.countries and lever.kind in LEG_KINDS:

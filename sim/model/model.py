@@ -18,6 +18,7 @@ from ..checks import override_problem
 from ..errors import InputError
 from ..network import RouteNetwork, load_network
 from ..scenario import MAX_DAYS, Scenario, check_against_network, load_scenario
+from . import setup_cache
 from .agents import COUNTRY_FIGURES, Authority, SmugglingNetwork
 from .borders import leg_risks
 from .journeys import Journeys
@@ -26,7 +27,6 @@ from .market import Market
 from .people import DETAINED, MOVING, STATES, STRANDED, WAITING, Population
 from .perception import Perception
 from .recorder import Recorder
-from . import setup_cache
 from .seasons import origin_multipliers
 
 

@@ -16,7 +16,7 @@ first run fills the caches anyway), and `clear()` to free the memory.
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

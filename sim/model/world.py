@@ -53,7 +53,7 @@ class World:
     out_count: np.ndarray
 
     @classmethod
-    def build(cls, network: RouteNetwork, scenario: Scenario) -> "World":
+    def build(cls, network: RouteNetwork, scenario: Scenario) -> World:
         legs, places, countries = network.legs, network.places, network.countries
         iso3 = list(countries.index)
         cidx = {c: i for i, c in enumerate(iso3)}
