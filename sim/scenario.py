@@ -111,11 +111,19 @@ class Event(_Lever):
 
     kind: EventKind
     to_corridor: str | None = Field(None, description="network_shift: corridor the networks move to")
+    to_place: str | None = Field(None, description="readmission: place (in the country that takes people back) "
+                                 "where people who reach the target places are returned to")
+    nationalities: list[str] = Field([], description="visa_requirement: nationalities (ISO3 of the origin "
+                                     "country) who now need a visa to fly into the target countries")
 
     @model_validator(mode="after")
     def _shift(self):
         if self.kind == "network_shift" and not self.to_corridor:
             raise ValueError("network_shift needs to_corridor")
+        if self.kind == "readmission" and not self.to_place:
+            raise ValueError("readmission needs to_place")
+        if self.kind == "visa_requirement" and not self.nationalities:
+            raise ValueError("visa_requirement needs nationalities")
         return self
 
 
@@ -418,6 +426,12 @@ def check_against_network(scenario: Scenario, network: RouteNetwork) -> list[str
             to = getattr(lever, "to_corridor", None)
             if to and to not in corridors:
                 fail(f"{at}.to_corridor", f"unknown corridor {quote(to)}")
+            to_place = getattr(lever, "to_place", None)
+            if to_place and to_place not in places:
+                fail(f"{at}.to_place", f"unknown place {quote(to_place)}")
+            for c in getattr(lever, "nationalities", []):
+                if c not in countries:
+                    fail(f"{at}.nationalities", f"country {clip(c)} is not on the network")
     warnings = []
     for problem in [*scenario_problems(scenario, network), memory_problem(scenario)]:
         if problem is None:

@@ -80,7 +80,8 @@ class RouteModel(mesa.Model):
         # smuggling networks: sized at the start for the flows people would make if nobody waited
         self.online_reach = 1.0  # networks' average online reach, relative to an unhindered start
         trust = self.perception.trust(self.today.trust_mult, self.online_reach)
-        values, leg_costs = self.perception.cost_to_go(self.market.price, self.risks, self.today.closed, trust)
+        values, leg_costs = self.perception.cost_to_go(self.market.price, self.risks, self.today.closed, trust,
+                                                       self.today.readmit, self.today.visa)
         flows = setup_cache.expected_flows_for(
             routes, scenario, lambda: self.perception.expected_flows(values, leg_costs, self.demand))
         self.market.seed_networks(self, flows)
@@ -144,20 +145,21 @@ class RouteModel(mesa.Model):
         smugglers = list(self.smugglers)
         self.online_reach = _online_reach(smugglers)
         trust = self.perception.trust(today.trust_mult, self.online_reach)
-        values, leg_costs = self.perception.cost_to_go(self.market.price, self.risks, today.closed, trust)
+        values, leg_costs = self.perception.cost_to_go(self.market.price, self.risks, today.closed, trust,
+                                                       today.readmit, today.visa)
         cheapest = self.market.cheapest_price(today.closed)
         # 4-7. people: one look at everybody on the road; each phase hands on those ready to leave a place
         journeys, pop = self.journeys, self.people
         active = pop.active
         state = pop.state[active]
         ready = [active[state == WAITING],
-                 journeys.move(active[state == MOVING], self.risks),
+                 journeys.move(active[state == MOVING], self.risks, today.readmit),
                  journeys.detention(active[state == DETAINED])]
         recovered, stranded = journeys.stranded(active[state == STRANDED], cheapest)
         new = journeys.create(day, values, today, self.online_reach)
         waiting = journeys.vocational_in_transit(np.concatenate(ready + [recovered, new]), stranded)
         self.market.open(smugglers)
-        journeys.depart(waiting, leg_costs, cheapest, self.market, self.risks, today.closed)
+        journeys.depart(waiting, leg_costs, cheapest, self.market, self.risks, today.closed, today.visa)
         # 8. networks earn, pay, suffer arrests and seizures, adapt and grow; new networks enter
         leg_signals, authority_signals = self.market.signals(self.risks, self.country_today, today.seizure_mult)
         dismantled = SmugglingNetwork.step_all(smugglers, leg_signals, authority_signals, self.behaviour, self.rng)
