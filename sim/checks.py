@@ -187,6 +187,9 @@ def population_bytes(scenario, days: int | None = None, scale: int | None = None
     days = days or scenario.days
     scale = scale or scenario.scale
     per_day = sum(d.per_year for d in scenario.demand) / 365.0
+    for origin, years in scenario.demand_by_year.items():  # the busiest year, for every year
+        listed = next((d.per_year for d in scenario.demand if d.origin == origin), 0.0)
+        per_day += max(0.0, max(years.values()) - listed) / 365.0
     person_days = per_day * days
     for ev in scenario.events:  # a surge multiplies departures while it lasts; count it on all demand
         if ev.kind == "surge" and ev.intensity > 1:

@@ -26,6 +26,7 @@ from .perception import Perception
 from .recorder import Recorder
 from . import setup_cache
 from .seasons import origin_multipliers
+from .yearly import YearlyDemand
 
 
 class RouteModel(mesa.Model):
@@ -61,7 +62,12 @@ class RouteModel(mesa.Model):
             self.demand[i] += d.per_year / 365.0
             self.budget[i] = d.budget_eur
         spin_up = scenario.spin_up_days
-        expected = int(self.demand.sum() * (self.days + spin_up) / self.scale * 1.1) + 1024
+        self.yearly = None
+        if scenario.demand_by_year:
+            self.yearly = YearlyDemand(scenario, routes.place_index, self.demand)
+            self.demand = self.yearly.arrays[self.yearly.index_for(-spin_up)].copy()
+        peak = self.yearly.peak_per_day() if self.yearly else self.demand.sum()
+        expected = int(peak * (self.days + spin_up) / self.scale * 1.1) + 1024
         self.people = Population(expected)
         self.recorder = Recorder(world, self.days, behaviour.capacity_per_member)
         self.perception = Perception(world, behaviour)
@@ -86,8 +92,10 @@ class RouteModel(mesa.Model):
             routes, scenario, lambda: self.perception.expected_flows(values, leg_costs, self.demand))
         self.market.seed_networks(self, flows)
         # departures by calendar month (12 x places), None when flat
+        # every origin with people in some year gets its months, not only those of the first year
+        season_demand = np.max(self.yearly.arrays, axis=0) if self.yearly else self.demand
         self.seasons = origin_multipliers(world, self.perception, behaviour.seasonality, values, leg_costs,
-                                          self.demand)
+                                          season_demand)
         self.networks_dismantled = 0
         self.networks_entered = 0
         self.running = True
@@ -134,6 +142,10 @@ class RouteModel(mesa.Model):
         self.recorder.begin_day(max(day, 0))
         # 1. levers: today's effect of the interventions and events
         self.today = today = self.levers.today(day)
+        if self.yearly is not None:
+            yearly = self.yearly.for_day(day)
+            if yearly is not None:
+                self.demand[:] = yearly  # shared with the journeys
         if self.seasons is not None:
             today.demand_mult = today.demand_mult * self.seasons[month_of_day(self.spec.start_date, day)]
         for shift in today.shifts:
