@@ -80,8 +80,24 @@ def register(app: typer.Typer) -> None:
         markdown: Optional[Path] = typer.Option(None, help="also write the table into this Markdown file, "
                                                            "between its validate-data markers"),
         strict: bool = typer.Option(False, help="exit 1 when an observed figure is not matched"),
+        monthly: bool = typer.Option(False, help="the 2016-2023 replay month by month against Frontex's monthly "
+                                                 "detections per route (default scenario: the replay)"),
+        days: Optional[int] = typer.Option(None, min=1, help="with --monthly: run only this many days"),
     ):
         """Simulated vs real figures per route, with the ensemble's 95 % interval."""
+        if monthly:
+            from .history import DEFAULT_REPLAY, run_monthly
+
+            path = scenario or DEFAULT_REPLAY
+            if not path.exists():
+                _fail(f"{path}: file not found")
+            try:
+                rows = run_monthly(path.resolve(), replicates, scale, days, workers, markdown)
+            except InputError as exc:
+                _fail(str(exc))
+            if strict and not all(r["ard_ok"] and r["years_ok"] == r["years_n"] for r in rows):
+                raise typer.Exit(1)
+            return
         from ..calibration import load_observed, validate, validation_markdown
 
         try:

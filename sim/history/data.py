@@ -27,12 +27,13 @@ def route_corridors(observed: Path = OBSERVED_2023) -> dict[str, list[str]]:
 
 
 def monthly_observed(first_year: int, last_year: int, path: Path = MONTHLY_CSV) -> pd.DataFrame:
-    """Detections per main route and month: columns route, month (first day, Timestamp), detections."""
+    """Detections per main route and month, land and sea together: columns route, month (first day), detections."""
     frame = pd.read_csv(path)
     frame = frame[frame["route_code"].isin(MAIN_ROUTES) & frame["year"].between(first_year, last_year)]
     month = pd.to_datetime(dict(year=frame["year"], month=frame["month"], day=1))
-    return pd.DataFrame({"route": frame["route_code"].to_numpy(), "month": month.to_numpy(),
-                         "detections": frame["detections"].to_numpy(float)})
+    out = pd.DataFrame({"route": frame["route_code"].to_numpy(), "month": month.to_numpy(),
+                        "detections": frame["detections"].to_numpy(float)})
+    return out.groupby(["route", "month"], as_index=False)["detections"].sum()
 
 
 def nationality_by_year(path: Path = NATIONALITY_CSV) -> pd.DataFrame:
