@@ -86,11 +86,13 @@ def test_episodes_and_monthly_commands_run_on_a_short_window(tmp_path):
     eu = next(line for line in out.stdout.splitlines() if line.startswith("| EU-Turkey"))
     assert eu.count("—") == 0  # inside the window: observed, simulated, ablation and share all computed
     common[1] = "2"  # an ensemble for validate-data
-    out = subprocess.run([sys.executable, "-m", "sim", "validate-data", "--monthly", *common], cwd=ROOT,
+    chart = tmp_path / "months.png"
+    out = subprocess.run([sys.executable, "-m", "sim", "validate-data", "--monthly", *common, "--chart", str(chart)], cwd=ROOT,
                          capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     for route in ("CMR", "EMR", "WMR", "WAR", "WBR", "ELB"):
         assert f"| {route} | 14 |" in out.stdout  # 400 days from 1 Jan 2016: 14 calendar months
+    assert chart.read_bytes()[:4] == b"\x89PNG"
     text = page.read_text()
     assert doc.read_section(page, "episodes") and doc.read_section(page, "monthly") and text.startswith("# page")
 

@@ -83,6 +83,7 @@ def register(app: typer.Typer) -> None:
         monthly: bool = typer.Option(False, help="the 2016-2023 replay month by month against Frontex's monthly "
                                                  "detections per route (default scenario: the replay)"),
         days: Optional[int] = typer.Option(None, min=1, help="with --monthly: run only this many days"),
+        chart: Optional[Path] = typer.Option(None, help="with --monthly: also draw the months per route (PNG)"),
     ):
         """Simulated vs real figures per route, with the ensemble's 95 % interval."""
         if monthly:
@@ -92,7 +93,7 @@ def register(app: typer.Typer) -> None:
             if not path.exists():
                 _fail(f"{path}: file not found")
             try:
-                rows = run_monthly(path.resolve(), replicates, scale, days, workers, markdown)
+                rows = run_monthly(path.resolve(), replicates, scale, days, workers, markdown, chart)
             except InputError as exc:
                 _fail(str(exc))
             if strict and not all(r["ard_ok"] and r["years_ok"] == r["years_n"] for r in rows):

@@ -50,7 +50,8 @@ def run_episodes(path: Path, replicates: int, scale: int, days: int | None, work
     return rows
 
 
-def run_monthly(path: Path, replicates: int, scale: int, days: int | None, workers: int, markdown: Path | None):
+def run_monthly(path: Path, replicates: int, scale: int, days: int | None, workers: int, markdown: Path | None,
+                chart: Path | None = None):
     from ..history import doc
     from ..history.data import MONTHLY_CSV
     from ..history.ensemble import fingerprint, run_variants
@@ -60,11 +61,16 @@ def run_monthly(path: Path, replicates: int, scale: int, days: int | None, worke
     with bar:
         sims = run_variants(path, {"replay": None}, replicates=replicates, scale=scale, days=days,
                             workers=workers, progress=update)
-    rows = route_rows(compare(sims["replay"]))
-    table = monthly_markdown(rows, _settings(path, replicates, scale, days, fingerprint(path, MONTHLY_CSV)))
-    typer.echo(table)
+    table = compare(sims["replay"])
+    rows = route_rows(table)
+    if chart:
+        from ..history.chart import monthly_chart
+
+        typer.echo(f"wrote {monthly_chart(table, chart)}")
+    text = monthly_markdown(rows, _settings(path, replicates, scale, days, fingerprint(path, MONTHLY_CSV)))
+    typer.echo(text)
     if markdown:
-        doc.write_section(markdown, "monthly", table)
+        doc.write_section(markdown, "monthly", text)
         typer.echo(f"\nupdated {markdown}")
     return rows
 

@@ -74,7 +74,9 @@ def by_route(sim: pd.DataFrame) -> pd.DataFrame:
     """Simulated detections per corridor -> per Frontex route (columns route, month, detections)."""
     corridor_route = {c: r for r, cs in route_corridors().items() for c in cs}
     out = sim.assign(route=sim["corridor"].map(corridor_route)).dropna(subset=["route"])
-    return out.groupby(["route", "month"], as_index=False)["detections"].sum()
+    # low/high (the seeds' range) add up only where a route is one corridor, as on the shipped network
+    columns = [c for c in ("detections", "low", "high") if c in out.columns]
+    return out.groupby(["route", "month"], as_index=False)[columns].sum()
 
 
 def episode_rows(sims: dict[str, pd.DataFrame], observed: pd.DataFrame | None = None) -> list[dict]:
