@@ -27,8 +27,19 @@ def register(app: typer.Typer) -> None:
         damping: float = typer.Option(0.7, min=0.05, max=1.0, help="share of each step taken (smaller: slower, steadier)"),
         state: Path = typer.Option(Path("out/calibration"), help="folder for the resumable state and the report"),
         write: bool = typer.Option(True, help="write the fitted values where the baseline reads them"),
+        replay: bool = typer.Option(False, help="fit the 2016-2023 replay's response parameters (behaviour.effects "
+                                                "of its levers) to the monthly detections and the episodes; "
+                                                "--iterations is the number of passes over the parameters"),
     ):
         """Fit the baseline's free parameters to the 2023 figures; resumable; writes a report."""
+        if replay:
+            from .history import DEFAULT_REPLAY, run_replay_fit
+
+            try:
+                run_replay_fit(DEFAULT_REPLAY.resolve(), iterations, replicates, scale, workers, write)
+            except InputError as exc:
+                _fail(str(exc))
+            return
         from ..calibration import calibrate as fit
         from ..calibration import check, load_observed, write_fitted
         from ..network import load_network

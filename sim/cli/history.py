@@ -75,6 +75,27 @@ def run_monthly(path: Path, replicates: int, scale: int, days: int | None, worke
     return rows
 
 
+def run_replay_fit(path: Path, rounds: int, replicates: int, scale: int, workers: int, write: bool) -> None:
+    """calibrate --replay: the response parameters of the replay's levers, against the monthly series and
+    the episodes; writes them to the replay's calibrated file (its base)."""
+    from ..history.demand import OUT
+    from ..history.ensemble import seeds
+    from ..history.fit import REPLAY_GRID, episode_error, fit_effects, replay_observed, write_effects
+    from ..scenario import scenario_data
+
+    data = scenario_data(path)
+    # seeds the episodes and validate-data commands do not use: the fit is judged on others
+    fit_seeds = [s + 1000 for s in seeds(path, replicates)]
+    typer.echo(f"fitting {', '.join(REPLAY_GRID)} on seeds {fit_seeds} at scale {scale}")
+    fit = fit_effects(data, str(path), replay_observed(), REPLAY_GRID, seeds=fit_seeds, scale=scale,
+                      rounds=rounds, workers=workers, extra_score=episode_error, log=typer.echo)
+    typer.echo(f"best: {fit.values} (score {fit.score:.3f}: mean monthly ARD over corridors + mean episode error)")
+    if write:
+        write_effects(OUT, fit.values, f"fitted by `python -m sim calibrate --replay` (score {fit.score:.3f}, "
+                                       f"{len(fit.trials)} evaluations, scale {scale})")
+        typer.echo(f"wrote the fitted values to {OUT}")
+
+
 def register(app: typer.Typer) -> None:
     @app.command("episodes")
     def episodes(
