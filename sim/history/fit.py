@@ -59,8 +59,11 @@ def fit_effects(data: dict, source: str, observed: pd.DataFrame, grid: dict[str,
                 log=None) -> Fit:
     """Coordinate search of behaviour.effects values on `grid` against `observed` (corridor, month,
     detections). `extra_score(sim)` adds to the score (the replay's episodes)."""
-    current = {name: float(with_effects(data, {}).get("behaviour", {}).get("effects", {}).get(name, values[0]))
-               for name, values in grid.items()}
+    from ..effects import Effects
+
+    # start from the scenario's own values (the defaults where it sets none)
+    given = (data.get("behaviour") or {}).get("effects") or {}
+    current = {name: float(given.get(name, Effects.model_fields[name].default)) for name in grid}
     trials, cache = [], {}
 
     def score(values):
