@@ -64,10 +64,12 @@ def write(path: Path = OUT, fit_2023: Path = FIT_2023) -> Path:
               "# replay's calibration, which overwrites it). scenarios/history/europe_2016_2023.yaml reads it.\n")
     seasons = read_yaml_mapping(SEASONALITY, "seasonality")["seasonality"]
     body = {"base": Path(fit_2023).name, "demand_by_year": demand, "behaviour": {"seasonality": seasons}}
-    if path.exists():  # keep the response parameters the replay's calibration wrote
+    if path.exists():  # keep the response parameters the replay's calibration wrote, and its note
         fitted = ((read_yaml_mapping(path, "the replay's calibrated file").get("behaviour") or {}).get("effects"))
         if fitted:
             body["behaviour"]["effects"] = fitted
+            header += "".join(line + "\n" for line in path.read_text().splitlines()
+                              if line.startswith("# behaviour.effects:"))
     path.write_text(header + yaml.safe_dump(body, sort_keys=False))
     return path
 

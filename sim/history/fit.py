@@ -125,7 +125,8 @@ def write_effects(path: Path, values: dict[str, float], note: str) -> None:
     import yaml
 
     text = path.read_text()
-    header = "".join(line + "\n" for line in text.splitlines() if line.startswith("#"))
+    header = "".join(line + "\n" for line in text.splitlines()
+                     if line.startswith("#") and not line.startswith("# behaviour.effects:"))
     body = yaml.safe_load(text) or {}
     body.setdefault("behaviour", {}).setdefault("effects", {}).update({k: round(v, 4) for k, v in values.items()})
     path.write_text(header + f"# behaviour.effects: {note}\n" + yaml.safe_dump(body, sort_keys=False))
