@@ -60,6 +60,9 @@ def test_ablation_share_is_the_part_the_measures_carry():
     assert eu["simulated"] == pytest.approx(-0.8) and eu["without"] == pytest.approx(-0.2)
     assert eu["share"] == pytest.approx(0.75) and eu["share_ok"]
     assert eu["within"] is True  # -80 % against the observed -94 %: 14 points
+    wrong = next(r for r in episode_rows({"replay": sim(150.0), "EU-Turkey": sim(90.0)})
+                 if r["episode"].key == "eu_turkey")
+    assert wrong["share"] > 1 and not wrong["share_ok"]  # the measures "explain" a rise that did not happen
     half = next(r for r in episode_rows({"replay": sim(50.0)}) if r["episode"].key == "eu_turkey")
     assert half["within"] is False and half["share"] is None  # no ablation run: no share
 

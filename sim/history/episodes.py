@@ -93,7 +93,9 @@ def episode_rows(sims: dict[str, pd.DataFrame], observed: pd.DataFrame | None = 
             row["without"] = rest
             if rest is not None and sim != 0:
                 row["share"] = (sim - rest) / sim
-                row["share_ok"] = row["share"] >= SHARE_TARGET
+                # a share of a change in the wrong direction explains nothing that happened
+                right_way = obs is None or (sim > 0) == (obs > 0)
+                row["share_ok"] = row["share"] >= SHARE_TARGET and right_way
         if sim is not None and obs is not None:
             row["within"] = (sim > 0) == (obs > 0) if ep.displacement else abs(sim - obs) <= POINTS_TARGET
         rows.append(row)
