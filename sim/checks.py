@@ -18,18 +18,21 @@ from .files import quote
 
 # what each kind acts on, and the target lists that lead there
 ORIGIN_KINDS = {"awareness_campaign", "surge", "legal_pathways"}  # origins
-PLACE_KINDS = {"vocational_training"}  # places of any kind (origins, and transit places for people waiting)
+PLACE_KINDS = {"vocational_training", "readmission"}  # places of any kind (origins, and transit places)
 LEG_KINDS = {"transport_operator_cooperation", "operational_cooperation", "route_closure", "sea_weather",
              "network_shift"}
+VISA_KINDS = {"visa_requirement"}  # commercial legs into the target countries (or the target legs)
 COUNTRY_KINDS = {"digital_platform_cooperation", "financial_investigations", "anti_corruption", "capacity_building",
                  "corruption_scandal", "budget_cut"}
 USABLE = {
     **{k: ("countries", "places") for k in ORIGIN_KINDS | PLACE_KINDS},
     **{k: ("countries", "corridors", "legs") for k in LEG_KINDS | COUNTRY_KINDS},
+    **{k: ("countries", "legs") for k in VISA_KINDS},
 }
 ACTS_ON = {
     **{k: "origins" for k in ORIGIN_KINDS}, **{k: "places" for k in PLACE_KINDS},
     **{k: "legs" for k in LEG_KINDS}, **{k: "countries" for k in COUNTRY_KINDS},
+    **{k: "commercial legs into the target countries" for k in VISA_KINDS},
 }
 # Documented range of `intensity` per kind (docs/scenarios.md). Interventions: 1 is a strong programme, up to
 # 10 so budget experiments can scale a measure's money tenfold (effects are capped where a share would pass
@@ -38,6 +41,7 @@ ACTS_ON = {
 INTENSITY_RANGE = {
     "surge": (0.0, 10.0), "sea_weather": (0.0, 10.0), "corruption_scandal": (0.0, 1.0),
     "network_shift": (0.0, 1.0), "budget_cut": (0.0, 1.0), "route_closure": (1.0, 1.0),
+    "readmission": (0.0, 10.0), "visa_requirement": (0.0, 10.0),
 }
 INTERVENTION_INTENSITY = (0.0, 10.0)
 LEG_FILTER = {"transport_operator_cooperation": ("commercial", "commercial legs"), "sea_weather": ("sea", "sea legs")}
@@ -96,8 +100,12 @@ def lever_problems(lever, at: str, network, days: int) -> list[Problem]:
     if kind == "route_closure" and t.is_empty():
         return out + [Problem(f"{at}.targets", "route_closure needs targets (legs, corridors or countries): "
                               "without them it would close every leg")]
+    if kind in VISA_KINDS | {"readmission"} and t.is_empty():
+        return out + [Problem(f"{at}.targets", f"{kind} needs targets: without them it would act everywhere")]
     if t.is_empty():
         return out  # documented: no targets = everywhere
+    if kind in VISA_KINDS:
+        return out + _visa_problems(lever, at, network)
     places = network.places
     if kind in ORIGIN_KINDS | PLACE_KINDS:
         wanted = places["kind"] == "origin" if kind in ORIGIN_KINDS else places["kind"].notna()
@@ -137,6 +145,22 @@ def lever_problems(lever, at: str, network, days: int) -> list[Problem]:
     return out
 
 
+def _visa_problems(lever, at: str, network) -> list[Problem]:
+    """A visa requirement must reach a commercial leg into its countries that its nationalities could take."""
+    legs, places = network.legs, network.places.set_index("id")
+    into = legs["to"].map(places["iso3"]).isin(lever.targets.countries) | legs["id"].isin(lever.targets.legs)
+    acting = (into & legs["commercial"].astype(bool)).to_numpy()
+    if not acting.any():
+        return [Problem(f"{at}.targets", "visa_requirement reaches no commercial leg into its target countries")]
+    origins = set(network.places.loc[network.places["kind"] == "origin", "iso3"])
+    out = []
+    for c in lever.nationalities:
+        if c not in origins:
+            out.append(Problem(f"{at}.nationalities", f"nobody of nationality {c} starts on the network (no origin "
+                               "there): the visa does nothing for them", warning=True))
+    return out
+
+
 def scenario_problems(scenario, network) -> list[Problem]:
     out = []
     for group, levers in (("interventions", scenario.interventions), ("events", scenario.events)):
@@ -168,6 +192,9 @@ def population_bytes(scenario, days: int | None = None, scale: int | None = None
     days = days or scenario.days
     scale = scale or scenario.scale
     per_day = sum(d.per_year for d in scenario.demand) / 365.0
+    for origin, years in scenario.demand_by_year.items():  # the busiest year, for every year
+        listed = next((d.per_year for d in scenario.demand if d.origin == origin), 0.0)
+        per_day += max(0.0, max(years.values()) - listed) / 365.0
     person_days = per_day * days
     for ev in scenario.events:  # a surge multiplies departures while it lasts; count it on all demand
         if ev.kind == "surge" and ev.intensity > 1:

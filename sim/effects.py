@@ -50,6 +50,10 @@ class Effects(BaseModel):
                                       "(enforcement, training, digital, financial) closed once ramped up")
     capacity_building_cap: float = _f(0.9, 0, 1, "capacity_building: most of the gap that can be closed, "
                                       "whatever the intensity")
+    readmission_share: float = _f(0.5, 0, 1, "readmission (event): share of the people reaching the target "
+                                  "places who are returned to its to_place, at intensity 1 (capped at 0.95)")
+    visa_refusal: float = _f(0.9, 0, 1, "visa_requirement (event): share of the listed nationalities refused "
+                             "boarding on commercial legs into the target countries, at intensity 1")
 
     # ---------------------------------------------------------------- people
     online_share: float = _f(0.5, 0, 1, "share of would-be migrants who first hear of smugglers online (the "

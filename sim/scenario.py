@@ -156,11 +156,19 @@ class Event(_Lever):
 
     kind: EventKind
     to_corridor: str | None = Field(None, description="network_shift: corridor the networks move to")
+    to_place: str | None = Field(None, description="readmission: place (in the country that takes people back) "
+                                 "where people who reach the target places are returned to")
+    nationalities: list[str] = Field([], description="visa_requirement: nationalities (ISO3 of the origin "
+                                     "country) who now need a visa to fly into the target countries")
 
     @model_validator(mode="after")
     def _shift(self):
         if self.kind == "network_shift" and not self.to_corridor:
             raise ValueError("network_shift needs to_corridor")
+        if self.kind == "readmission" and not self.to_place:
+            raise ValueError("readmission needs to_place")
+        if self.kind == "visa_requirement" and not self.nationalities:
+            raise ValueError("visa_requirement needs nationalities")
         return self
 
 
@@ -259,6 +267,11 @@ class Scenario(Strict):
         0, description="days run before day 0 without measures and not reported, so that the run starts in "
                        "the model's own steady state (docs/scenarios.md)")
     demand: Annotated[list[Demand], Field(min_length=1)]
+    demand_by_year: dict[str, dict[Annotated[int, Field(ge=1900, le=2200)],
+                                   Annotated[float, Field(ge=0, le=MAX_PEOPLE_PER_YEAR)]]] = Field(
+        {}, description="per origin listed in demand: people per year by calendar year ({2016: 50000, 2017: "
+                        "42000}); a year not listed takes the latest listed before it (the first before all); "
+                        "needs start_date. Demand changes only on 1 January")
     countries: dict[str, CountryOverride] = {}
     corridors: dict[str, CorridorOverride] = {}
     destinations: dict[str, DestinationOverride] = Field(
@@ -281,6 +294,15 @@ class Scenario(Strict):
                 raise ValueError(f"origin {quote(d.origin)} is listed twice: give its demand once")
             seen.add(d.origin)
         return demand
+
+    @model_validator(mode="after")
+    def _yearly_needs_dates(self):
+        if self.demand_by_year and self.start_date is None:
+            raise ValueError("demand_by_year is by calendar year: give the scenario a start_date")
+        for origin, years in self.demand_by_year.items():
+            if not years:
+                raise ValueError(f"demand_by_year.{origin}: give at least one year")
+        return self
 
     # not part of the file: where it was read from, for messages
     _source: str | None = PrivateAttr(None)
@@ -357,7 +379,8 @@ def _merge(base: dict, child: dict) -> dict:
     for key, value in child.items():
         if key in ("interventions", "events") and isinstance(value, list):
             out[key] = list(base.get(key) or []) + value
-        elif key in ("countries", "corridors", "behaviour", "nationality_preferences", "destinations") and isinstance(value, dict):
+        elif key in ("countries", "corridors", "behaviour", "nationality_preferences", "destinations",
+                     "demand_by_year") and isinstance(value, dict):
             merged = dict(base.get(key) or {})
             for k, v in value.items():
                 merged[k] = {**merged.get(k, {}), **v} if isinstance(v, dict) and isinstance(merged.get(k), dict) else v
@@ -428,6 +451,11 @@ def check_against_network(scenario: Scenario, network: RouteNetwork) -> list[str
             fail(f"demand[{i}].origin", f"unknown place {quote(d.origin)}")
         if d.origin not in origins:
             fail(f"demand[{i}].origin", f"place {quote(d.origin)} is not of kind 'origin'")
+    listed = {d.origin for d in scenario.demand}
+    for origin in scenario.demand_by_year:
+        if origin not in listed:
+            fail(f"demand_by_year.{origin}", f"origin {quote(origin)} is not in demand: list it there (with its "
+                 "budget_eur) first")
     for iso3 in scenario.countries:
         if iso3 not in countries:
             fail(f"countries.{iso3}", f"country {clip(iso3)} is not on the network")
@@ -470,6 +498,12 @@ def check_against_network(scenario: Scenario, network: RouteNetwork) -> list[str
             to = getattr(lever, "to_corridor", None)
             if to and to not in corridors:
                 fail(f"{at}.to_corridor", f"unknown corridor {quote(to)}")
+            to_place = getattr(lever, "to_place", None)
+            if to_place and to_place not in places:
+                fail(f"{at}.to_place", f"unknown place {quote(to_place)}")
+            for c in getattr(lever, "nationalities", []):
+                if c not in countries:
+                    fail(f"{at}.nationalities", f"country {clip(c)} is not on the network")
     warnings = []
     for problem in [*scenario_problems(scenario, network), memory_problem(scenario)]:
         if problem is None:

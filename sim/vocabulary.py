@@ -52,7 +52,8 @@ KIND_HELP = {
 }
 
 # things that happen to the system (exercises, stress tests)
-EVENT_KINDS = ("surge", "route_closure", "sea_weather", "corruption_scandal", "network_shift", "budget_cut")
+EVENT_KINDS = ("surge", "route_closure", "sea_weather", "corruption_scandal", "network_shift", "budget_cut",
+               "readmission", "visa_requirement")
 
 # the key figures of a run (summary['overall']): what compare reports and experiments keep by default
 # attempts are irregular crossing attempts (departures on controlled or smuggled legs); departures count

@@ -65,6 +65,10 @@ def _lever(d, is_event=False):
             out["places_per_year"] = 5000
     elif d["kind"] == "network_shift":
         out["to_corridor"] = "Sahara"
+    elif d["kind"] == "readmission":
+        out["to_place"] = "agadez"
+    elif d["kind"] == "visa_requirement":
+        out["nationalities"] = ["NER"]
     return out
 
 

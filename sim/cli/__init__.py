@@ -1,4 +1,5 @@
-"""Command line: python -m sim run | check | compare | schema | calibrate | validate-data | sweep | analyze.
+"""Command line: python -m sim run | check | compare | schema | calibrate | validate-data | sweep | analyze |
+episodes.
 
 Each module registers its commands on the one typer app built here; they import only `common`, never
 this package, so that importing any of them alone works (tests/test_cli_imports.py)."""
@@ -9,7 +10,7 @@ import sys
 
 import typer
 
-from . import calibrate, experiments, run
+from . import calibrate, experiments, history, run
 
 try:  # typer 0.29 carries its own copy of click
     from typer._click import exceptions as _clicks
@@ -20,7 +21,7 @@ _ABORT = tuple({getattr(_clicks, "Abort", KeyboardInterrupt), getattr(typer, "Ab
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Migratory-route cooperation simulator.")
-for _module in (run, calibrate, experiments):
+for _module in (run, calibrate, experiments, history):
     _module.register(app)
 
 

@@ -26,8 +26,19 @@ def register(app: typer.Typer) -> None:
         damping: float = typer.Option(0.7, min=0.05, max=1.0, help="share of each step taken (smaller: slower, steadier)"),
         state: Path = typer.Option(Path("out/calibration"), help="folder for the resumable state and the report"),
         write: bool = typer.Option(True, help="write the fitted values where the baseline reads them"),
+        replay: bool = typer.Option(False, help="fit the 2016-2023 replay's response parameters (behaviour.effects "
+                                                "of its levers) to the monthly detections and the episodes; "
+                                                "--iterations is the number of passes over the parameters"),
     ):
         """Fit the baseline's free parameters to the 2023 figures; resumable; writes a report."""
+        if replay:
+            from .history import DEFAULT_REPLAY, run_replay_fit
+
+            try:
+                run_replay_fit(DEFAULT_REPLAY.resolve(), iterations, replicates, scale, workers, write)
+            except InputError as exc:
+                _fail(str(exc))
+            return
         from ..calibration import calibrate as fit
         from ..calibration import check, load_observed, write_fitted
         from ..network import load_network
@@ -82,8 +93,25 @@ def register(app: typer.Typer) -> None:
         markdown: Path | None = typer.Option(None, help="also write the table into this Markdown file, "
                                                            "between its validate-data markers"),
         strict: bool = typer.Option(False, help="exit 1 when an observed figure is not matched"),
+        monthly: bool = typer.Option(False, help="the 2016-2023 replay month by month against Frontex's monthly "
+                                                 "detections per route (default scenario: the replay)"),
+        days: int | None = typer.Option(None, min=1, help="with --monthly: run only this many days"),
+        chart: Path | None = typer.Option(None, help="with --monthly: also draw the months per route (PNG)"),
     ):
         """Simulated vs real figures per route, with the ensemble's 95 % interval."""
+        if monthly:
+            from .history import DEFAULT_REPLAY, run_monthly
+
+            path = scenario or DEFAULT_REPLAY
+            if not path.exists():
+                _fail(f"{path}: file not found")
+            try:
+                rows = run_monthly(path.resolve(), replicates, scale, days, workers, markdown, chart)
+            except InputError as exc:
+                _fail(str(exc))
+            if strict and not all(r["ard_ok"] and r["years_ok"] == r["years_n"] for r in rows):
+                raise typer.Exit(1)
+            return
         from ..calibration import load_observed, validate, validation_markdown
         from ..outputs import check_out_file
 

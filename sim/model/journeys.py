@@ -25,8 +25,9 @@ class Journeys:
         self.demand, self.budget = demand, budget  # per origin place: people per day, EUR
         self.legal_pool = np.zeros(world.n_places)  # free legal-pathway places per place
         self.vocational_pool = np.zeros(world.n_places)  # free vocational places per place
+        self.readmitted = 0  # model entries returned by readmission over the run (spin-up included)
 
-    def move(self, moving, risks) -> np.ndarray:
+    def move(self, moving, risks, readmit=()) -> np.ndarray:
         """People on legs move a day on; at the end of a leg they die, are intercepted, or cross."""
         world, pop, rec, rng = self.world, self.people, self.recorder, self.rng
         if len(moving) == 0:
@@ -75,6 +76,12 @@ class Journeys:
         rec.place_add("arrivals", dst[home])
         on = over[~home]
         pop.state[on] = WAITING
+        for places, to, p in readmit:
+            # readmitted after being registered on arrival: they wait in the country that took them back
+            reached = on[np.isin(pop.place[on], places)]
+            back = reached[rng.random(len(reached)) < p]
+            pop.place[back] = to
+            self.readmitted += len(back)
         return on
 
     def detention(self, held) -> np.ndarray:
@@ -176,7 +183,7 @@ class Journeys:
         pop.state[took] = ALTERNATIVE
         return waiting[pop.state[waiting] == WAITING]
 
-    def depart(self, waiting, leg_costs, cheapest: np.ndarray, market, risks, closed: np.ndarray) -> None:
+    def depart(self, waiting, leg_costs, cheapest: np.ndarray, market, risks, closed: np.ndarray, visa=()) -> None:
         """Waiting people choose a leg; networks sell places up to capacity; people depart.
 
         `cheapest` is the cheapest open leg's price from each place at the start of the day; the
@@ -229,6 +236,10 @@ class Journeys:
         # checks before boarding commercial transport: refused travellers get their money back; some
         # are sent home, the others look for another way
         refused = rng.random(len(go)) < risks.p_refused[go_leg]
+        for nationalities, legs, p in visa:
+            # no visa: refused at check-in, whatever the carrier's own checks
+            needs = np.isin(go_leg, legs) & np.isin(world.place_country[pop.origin[go]], nationalities)
+            refused |= needs & (rng.random(len(go)) < p)
         rec.leg_add("refused_boarding", go_leg[refused])
         turned = go[refused]
         pop.money[turned] += fee[refused].astype(np.float32)

@@ -20,7 +20,10 @@ shipped sizes (each is a field of behaviour.effects, sim/effects.py, named in br
 - events: surge (departures x intensity), route_closure (legs closed), sea_weather (death risk on sea
   legs x (1 + intensity)), corruption_scandal (corruption up by intensity, capped at 1),
   network_shift (share = intensity of the networks' capacity moves to another corridor),
-  budget_cut (enforcement x (1 - intensity))
+  budget_cut (enforcement x (1 - intensity)), readmission (a share readmission_share x intensity, at most
+  0.95, of the people reaching the target places is returned to to_place), visa_requirement (the listed
+  nationalities refused boarding on commercial legs into the target countries with probability
+  visa_refusal x intensity, at most 1)
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ class Resolved:
     places: np.ndarray  # place numbers (origins for origin kinds)
     share: float = 1.0  # operational cooperation: share of the corridors' controlling countries taking part
     to_corridor: int = -1
+    to_place: int = -1  # readmission: where people are returned to
+    nationalities: np.ndarray | None = None  # visa_requirement: country numbers of the nationalities
 
 
 def _resolve(lever, routes: RouteNetwork, world: World) -> Resolved:
@@ -95,7 +100,16 @@ def _resolve(lever, routes: RouteNetwork, world: World) -> Resolved:
         taking_part = set(countries.tolist()) if targets.countries else needed
         share = len(needed & taking_part) / len(needed) if needed else 1.0
     to = world.corridors.index(lever.to_corridor) if getattr(lever, "to_corridor", None) else -1
-    return Resolved(lever, legs, countries, places, share, to)
+    if lever.kind == "visa_requirement":
+        # a visa is checked before boarding a flight (or bus, ferry) into the country that requires it
+        into = np.isin(world.place_country[world.dst], countries) if targets.countries else np.zeros(world.n_legs, bool)
+        if targets.legs:
+            into[[routes.leg_index[leg] for leg in targets.legs]] = True
+        legs = np.flatnonzero(into & world.commercial).astype(np.int32)
+        nationalities = np.array([cidx[c] for c in lever.nationalities], dtype=np.int32)
+        return Resolved(lever, legs, countries, places, share, to, nationalities=nationalities)
+    to_place = routes.place_index[lever.to_place] if getattr(lever, "to_place", None) else -1
+    return Resolved(lever, legs, countries, places, share, to, to_place)
 
 
 @dataclass
@@ -119,6 +133,8 @@ class Today:
     seizure_mult: np.ndarray  # per country
     arrest_mult: np.ndarray  # per country
     shifts: list  # network shifts starting today: (from corridors, to corridor, share)
+    readmit: list  # readmissions active today: (places reached, place returned to, probability)
+    visa: list  # visa requirements active today: (nationalities' country numbers, legs, refusal probability)
 
 
 class Levers:
@@ -137,7 +153,7 @@ class Levers:
             legal_quota=np.zeros(places), vocational_quota=np.zeros(places),
             budget_mult=np.ones(countries), corruption_add=np.zeros(countries), corruption_mult=np.ones(countries),
             capacity_gain=np.zeros(countries), takedown_mult=np.ones(countries), seizure_mult=np.ones(countries),
-            arrest_mult=np.ones(countries), shifts=[],
+            arrest_mult=np.ones(countries), shifts=[], readmit=[], visa=[],
         )
         behaviour = self.behaviour
         effects = behaviour.effects
@@ -186,6 +202,10 @@ class Levers:
                 today.corruption_add[r.countries] += x
             elif kind == "budget_cut":
                 today.budget_mult[r.countries] *= max(0.0, 1 - x)
+            elif kind == "readmission" and effects.readmission_share * x > 0:
+                today.readmit.append((r.places, r.to_place, min(effects.readmission_share * x, 0.95)))
+            elif kind == "visa_requirement" and effects.visa_refusal * x > 0:
+                today.visa.append((r.nationalities, r.legs, min(effects.visa_refusal * x, 1.0)))
         return today
 
     def cost_eur(self) -> float:

@@ -28,6 +28,7 @@ from .people import DETAINED, MOVING, STATES, STRANDED, WAITING, Population
 from .perception import Perception
 from .recorder import Recorder
 from .seasons import origin_multipliers
+from .yearly import YearlyDemand
 
 
 class RouteModel(mesa.Model):
@@ -67,7 +68,12 @@ class RouteModel(mesa.Model):
             self.demand[i] += d.per_year / 365.0
             self.budget[i] = d.budget_eur
         spin_up = scenario.spin_up_days
-        expected = int(self.demand.sum() * (self.days + spin_up) / self.scale * 1.1) + 1024
+        self.yearly = None
+        if scenario.demand_by_year:
+            self.yearly = YearlyDemand(scenario, routes.place_index, self.demand)
+            self.demand = self.yearly.arrays[self.yearly.index_for(-spin_up)].copy()
+        peak = self.yearly.peak_per_day() if self.yearly else self.demand.sum()
+        expected = int(peak * (self.days + spin_up) / self.scale * 1.1) + 1024
         self.people = Population(expected)
         self.recorder = Recorder(world, self.days, behaviour.capacity_per_member)
         self.perception = Perception(world, behaviour)
@@ -87,13 +93,16 @@ class RouteModel(mesa.Model):
         # smuggling networks: sized at the start for the flows people would make if nobody waited
         self.online_reach = 1.0  # networks' average online reach, relative to an unhindered start
         trust = self.perception.trust(self.today.trust_mult, self.online_reach)
-        values, leg_costs = self.perception.cost_to_go(self.market.price, self.risks, self.today.closed, trust)
+        values, leg_costs = self.perception.cost_to_go(self.market.price, self.risks, self.today.closed, trust,
+                                                       self.today.readmit, self.today.visa)
         flows = setup_cache.expected_flows_for(
             routes, scenario, lambda: self.perception.expected_flows(values, leg_costs, self.demand))
         self.market.seed_networks(self, flows)
         # departures by calendar month (12 x places), None when flat
+        # every origin with people in some year gets its months, not only those of the first year
+        season_demand = np.max(self.yearly.arrays, axis=0) if self.yearly else self.demand
         self.seasons = origin_multipliers(world, self.perception, behaviour.seasonality, values, leg_costs,
-                                          self.demand)
+                                          season_demand)
         self.networks_dismantled = 0
         self.networks_entered = 0
         self.running = True
@@ -140,6 +149,10 @@ class RouteModel(mesa.Model):
         self.recorder.begin_day(max(day, 0))
         # 1. levers: today's effect of the interventions and events
         self.today = today = self.levers.today(day)
+        if self.yearly is not None:
+            yearly = self.yearly.for_day(day)
+            if yearly is not None:
+                self.demand[:] = yearly  # shared with the journeys
         if self.seasons is not None:
             today.demand_mult = today.demand_mult * self.seasons[month_of_day(self.spec.start_date, day)]
         for shift in today.shifts:
@@ -155,20 +168,21 @@ class RouteModel(mesa.Model):
         networks = self.market.networks
         self.online_reach = networks.online_reach()
         trust = self.perception.trust(today.trust_mult, self.online_reach)
-        values, leg_costs = self.perception.cost_to_go(self.market.price, self.risks, today.closed, trust)
+        values, leg_costs = self.perception.cost_to_go(self.market.price, self.risks, today.closed, trust,
+                                                       today.readmit, today.visa)
         cheapest = self.market.cheapest_price(today.closed)
         # 4-7. people: one look at everybody on the road; each phase hands on those ready to leave a place
         journeys, pop = self.journeys, self.people
         active = pop.active
         state = pop.state[active]
         ready = [active[state == WAITING],
-                 journeys.move(active[state == MOVING], self.risks),
+                 journeys.move(active[state == MOVING], self.risks, today.readmit),
                  journeys.detention(active[state == DETAINED])]
         recovered, stranded = journeys.stranded(active[state == STRANDED], cheapest)
         new = journeys.create(day, values, today, self.online_reach)
         waiting = journeys.vocational_in_transit(np.concatenate(ready + [recovered, new]), stranded)
         self.market.open()
-        journeys.depart(waiting, leg_costs, cheapest, self.market, self.risks, today.closed)
+        journeys.depart(waiting, leg_costs, cheapest, self.market, self.risks, today.closed, today.visa)
         # 8. networks earn, pay, suffer arrests and seizures, adapt and grow; new networks enter
         leg_signals, authority_signals = self.market.signals(self.risks, self.country_today, today.seizure_mult)
         gone = networks.step(leg_signals, authority_signals, self.behaviour, self.rng)

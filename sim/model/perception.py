@@ -46,7 +46,7 @@ class Perception:
         online = self.behaviour.effects.online_trust_share
         return self.behaviour.trust_in_smugglers * mult * ((1.0 - online) + online * online_reach)
 
-    def cost_to_go(self, price, risks, closed, trust):
+    def cost_to_go(self, price, risks, closed, trust, readmit=(), visa=()):
         """Perceived cost per leg (groups x legs) and cheapest cost to a destination (groups x places).
 
         Returns (values, leg_costs): the cost-to-go from each place, and each leg's perceived cost
@@ -59,6 +59,8 @@ class Perception:
         # a preferred corridor can make a crossing feel cheaper, not free: no negative legs, so the
         # cost-to-go stays well defined
         cost = np.maximum(cost + self.pref, behaviour.effects.min_leg_cost_share * cost + behaviour.effects.min_leg_cost_eur)
+        if readmit or visa:
+            cost = self._policy_costs(cost, readmit, visa)
         cost[:, closed] = np.inf
         values = self.values.copy()
         # a less wanted destination is worth less at the end of the road: a higher cost-to-go
@@ -66,6 +68,27 @@ class Perception:
         values[:, world.is_destination] = terminal
         self.values = values = self._iterate(values, cost, terminal)
         return values, cost + values[:, world.dst]
+
+    def _policy_costs(self, cost, readmit, visa):
+        """Readmission and visa requirements, as people expect them.
+
+        Returned with probability p from where a leg ends to where they started, people pay the leg again
+        until they get through: its expected cost is (cost + p x interception cost) / (1 - p). A visa
+        refused with probability p costs p x the interception cost, like a check before boarding; a
+        certain refusal closes the leg to that nationality."""
+        world, behaviour = self.world, self.behaviour
+        cost = cost.copy()
+        for places, _, p in readmit:
+            legs = np.isin(world.dst, places)
+            cost[:, legs] = (cost[:, legs] + p * behaviour.interception_cost_eur) / (1.0 - p)
+        for nationalities, legs, p in visa:
+            groups = self.group_of_country[nationalities]
+            groups = groups[groups >= 0]
+            if len(groups) == 0 or len(legs) == 0:
+                continue
+            sel = np.ix_(groups, legs)
+            cost[sel] = np.inf if p >= 1.0 else cost[sel] + p * behaviour.interception_cost_eur
+        return cost
 
     def _iterate(self, values, cost, terminal):
         """Value iteration from yesterday's values (Jacobi sweeps) until no place moves by more than 2 EUR.

@@ -1,0 +1,118 @@
+"""CLI commands of the 2016-2023 replay: episodes (observed vs simulated change per episode, with the
+ablation), and the monthly comparison that `validate-data --monthly` prints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from ..errors import InputError
+from .common import fail, progress_bar
+
+DEFAULT_REPLAY = Path("scenarios/history/europe_2016_2023.yaml")
+
+
+def _settings(path: Path, replicates: int, scale: int, days: int | None, fingerprint: str) -> dict:
+    from ..history.ensemble import seeds
+    from ..scenario import parse_scenario, scenario_data
+
+    scenario = parse_scenario(scenario_data(path), path)
+    shown = path.relative_to(Path.cwd()) if path.is_absolute() and path.is_relative_to(Path.cwd()) else path
+    seed_list = seeds(path, replicates)
+    return {"scenario": str(shown), "replicates": replicates, "scale": scale, "days": days or scenario.days,
+            "seeds": f"{seed_list[0]}-{seed_list[-1]}" if len(seed_list) > 1 else str(seed_list[0]),
+            "fingerprint": fingerprint}
+
+
+def run_episodes(path: Path, replicates: int, scale: int, days: int | None, workers: int, markdown: Path | None):
+    from ..history import doc
+    from ..history.data import MONTHLY_CSV
+    from ..history.ensemble import fingerprint, measures_named, run_variants
+    from ..history.episodes import episode_rows, episodes_markdown, prefixes
+    from ..scenario import parse_scenario, scenario_data
+
+    data = scenario_data(path)
+    scenario = parse_scenario(data, path)
+    covered = prefixes(scenario.start_date, days or scenario.days)
+    variants = {"replay": None, **{p: p for p in covered if measures_named(data, p)}}
+    bar, update = progress_bar(replicates * len(variants), "run")
+    with bar:
+        sims = run_variants(path, variants, replicates=replicates, scale=scale, days=days, workers=workers,
+                            progress=update)
+    rows = episode_rows(sims)
+    table = episodes_markdown(rows, _settings(path, replicates, scale, days, fingerprint(path, MONTHLY_CSV)))
+    typer.echo(table)
+    if markdown:
+        doc.write_section(markdown, "episodes", table)
+        typer.echo(f"\nupdated {markdown}")
+    return rows
+
+
+def run_monthly(path: Path, replicates: int, scale: int, days: int | None, workers: int, markdown: Path | None,
+                chart: Path | None = None):
+    from ..history import doc
+    from ..history.data import MONTHLY_CSV
+    from ..history.ensemble import fingerprint, run_variants
+    from ..history.monthly import compare, monthly_markdown, route_rows
+
+    bar, update = progress_bar(replicates, "run")
+    with bar:
+        sims = run_variants(path, {"replay": None}, replicates=replicates, scale=scale, days=days,
+                            workers=workers, progress=update)
+    table = compare(sims["replay"])
+    rows = route_rows(table)
+    if chart:
+        from ..history.chart import monthly_chart
+
+        typer.echo(f"wrote {monthly_chart(table, chart)}")
+    text = monthly_markdown(rows, _settings(path, replicates, scale, days, fingerprint(path, MONTHLY_CSV)))
+    typer.echo(text)
+    if markdown:
+        doc.write_section(markdown, "monthly", text)
+        typer.echo(f"\nupdated {markdown}")
+    return rows
+
+
+def run_replay_fit(path: Path, rounds: int, replicates: int, scale: int, workers: int, write: bool) -> None:
+    """calibrate --replay: the response parameters of the replay's levers, against the monthly series and
+    the episodes; writes them to the replay's calibrated file (its base)."""
+    from ..history.demand import OUT
+    from ..history.ensemble import seeds
+    from ..history.fit import REPLAY_GRID, episode_error, fit_effects, replay_observed, write_effects
+    from ..scenario import scenario_data
+
+    data = scenario_data(path)
+    # seeds the episodes and validate-data commands do not use: the fit is judged on others
+    fit_seeds = [s + 1000 for s in seeds(path, replicates)]
+    typer.echo(f"fitting {', '.join(REPLAY_GRID)} on seeds {fit_seeds} at scale {scale}")
+    fit = fit_effects(data, str(path), replay_observed(), REPLAY_GRID, seeds=fit_seeds, scale=scale,
+                      rounds=rounds, workers=workers, extra_score=episode_error, log=typer.echo)
+    typer.echo(f"best: {fit.values} (score {fit.score:.3f}: mean monthly ARD over corridors + mean episode error)")
+    if write:
+        write_effects(OUT, fit.values, f"fitted by `python -m sim calibrate --replay` (score {fit.score:.3f}, "
+                                       f"{len(fit.trials)} evaluations, scale {scale})")
+        typer.echo(f"wrote the fitted values to {OUT}")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("episodes")
+    def episodes(
+        scenario: Path = typer.Option(DEFAULT_REPLAY, help="the replay scenario"),
+        replicates: int = typer.Option(2, min=1, help="seeds in the ensemble (the same for every ablation)"),
+        scale: int = typer.Option(1000, min=1, help="people per model entry"),
+        days: int | None = typer.Option(None, min=1, help="run only this many days (episodes outside are skipped)"),
+        workers: int = typer.Option(1, min=1, help="worker processes"),
+        markdown: Path | None = typer.Option(None, help="also write the table into this Markdown file, between "
+                                                           "its replay-episodes markers"),
+        strict: bool = typer.Option(False, help="exit 1 when an episode misses its target or its ablation share"),
+    ):
+        """Per episode of EPISODES.md: observed vs simulated change, and the share the measures explain."""
+        if not scenario.exists():
+            fail(f"{scenario}: file not found")
+        try:
+            rows = run_episodes(scenario.resolve(), replicates, scale, days, workers, markdown)
+        except InputError as exc:
+            fail(str(exc))
+        if strict and not all(r["within"] is not False and r["share_ok"] is not False for r in rows):
+            raise typer.Exit(1)

@@ -1,0 +1,78 @@
+"""First demand per origin and year for the replay, from Frontex detections by nationality and year.
+
+Rule (transparent, before any fit): an origin's people per year in year y are its fitted 2023 figure
+(scenarios/calibrated/europe_2023.yaml) times the ratio of its nationality's detections, summed over every
+route, in y to those in 2023. Summing over routes keeps displacement between routes out of demand, but a
+measure that stops people altogether (the EU-Turkey statement for Syrians) does lower the ratio: this
+first demand absorbs part of the shocks, which `python -m sim episodes` measures with its ablation. Ratios
+are bounded (RATIO_BOUNDS) so that a nationality with a handful of detections in 2023 cannot explode;
+a nationality with none in 2023 follows all nationalities together.
+
+    python -m sim.history.demand            # writes scenarios/calibrated/europe_2016_2023_demand.yaml
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import yaml
+
+from ..files import read_yaml_mapping
+from .data import NATIONALITY_CSV, ROOT, nationality_by_year
+
+FIT_2023 = ROOT / "scenarios" / "calibrated" / "europe_2023.yaml"
+SEASONALITY = ROOT / "data" / "history" / "seasonality.yaml"  # python -m sim.seasonality
+OUT = ROOT / "scenarios" / "calibrated" / "europe_2016_2023_demand.yaml"
+YEARS = tuple(range(2016, 2024))
+RATIO_BOUNDS = (0.05, 20.0)
+
+
+def origin_countries(network_folder: Path) -> dict[str, str]:
+    from ..network import load_network
+
+    places = load_network(network_folder).places
+    origins = places[places["kind"] == "origin"]
+    return dict(zip(origins["id"], origins["iso3"]))
+
+
+def yearly_demand(fit_2023: Path = FIT_2023, nationality_csv: Path = NATIONALITY_CSV,
+                  years=YEARS) -> dict[str, dict[int, float]]:
+    """origin -> year -> people per year."""
+    fit = read_yaml_mapping(fit_2023, "a calibrated scenario")
+    network = (fit_2023.parent / fit.get("network", "../../geodata/europe")).resolve()
+    country = origin_countries(network)
+    table = nationality_by_year(nationality_csv)
+    total = table.sum(axis=0)
+    lo, hi = RATIO_BOUNDS
+    out = {}
+    for row in fit["demand"]:
+        origin, per_year = row["origin"], float(row["per_year"])
+        iso3 = country[origin]
+        series = table.loc[iso3] if iso3 in table.index and table.loc[iso3].get(2023, 0) > 0 else total
+        out[origin] = {y: round(per_year * min(hi, max(lo, float(series.get(y, 0)) / float(series[2023]))), 1)
+                       for y in years}
+    return out
+
+
+def write(path: Path = OUT, fit_2023: Path = FIT_2023) -> Path:
+    demand = yearly_demand(fit_2023)
+    header = (f"# Written by `python -m sim.history.demand` on {dt.date.today().isoformat()}: demand per origin by\n"
+              "# year = the 2023 fit x (the nationality's Frontex detections in the year / in 2023), summed over\n"
+              "# routes, bounded to x0.05..x20 (sim/history/demand.py); seasonality from data/history/seasonality.yaml. Do not edit by hand: rerun it (or the\n"
+              "# replay's calibration, which overwrites it). scenarios/history/europe_2016_2023.yaml reads it.\n")
+    seasons = read_yaml_mapping(SEASONALITY, "seasonality")["seasonality"]
+    body = {"base": Path(fit_2023).name, "demand_by_year": demand, "behaviour": {"seasonality": seasons}}
+    if path.exists():  # keep the response parameters the replay's calibration wrote, and its note
+        fitted = ((read_yaml_mapping(path, "the replay's calibrated file").get("behaviour") or {}).get("effects"))
+        if fitted:
+            body["behaviour"]["effects"] = fitted
+            header += "".join(line + "\n" for line in path.read_text().splitlines()
+                              if line.startswith("# behaviour.effects:"))
+    path.write_text(header + yaml.safe_dump(body, sort_keys=False))
+    return path
+
+
+if __name__ == "__main__":  # pragma: no cover - a thin entry point
+    print(f"wrote {write(Path(sys.argv[1]) if len(sys.argv) > 1 else OUT)}")

@@ -1,0 +1,111 @@
+"""The 2016-2023 replay: its scenario checks, its demand file follows from the data, and the episodes and
+monthly commands run on a short window (the full replay is a long run: `python -m sim episodes`)."""
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from sim.history import doc
+from sim.history.data import MONTHLY_CSV, REPLAY, ROOT, monthly_observed
+from sim.history.demand import OUT, yearly_demand
+from sim.history.ensemble import fingerprint, measures_named, without
+from sim.history.episodes import EPISODES, change, episode_rows, prefixes
+from sim.history.monthly import compare, route_rows
+from sim.scenario import load_scenario, scenario_data
+
+
+def test_replay_scenario_checks():
+    out = subprocess.run([sys.executable, "-m", "sim", "check", "--strict", str(REPLAY)], cwd=ROOT,
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    scenario, _ = load_scenario(REPLAY)
+    assert str(scenario.start_date) == "2016-01-01" and scenario.days == 2922 and scenario.spin_up_days > 0
+
+
+def test_every_episode_has_measures_in_the_replay():
+    data = scenario_data(REPLAY)
+    for prefix in prefixes():
+        assert measures_named(data, prefix) > 0, prefix
+        assert measures_named(without(data, prefix), prefix) == 0
+
+
+def test_the_demand_file_is_what_the_script_derives():
+    written = scenario_data(OUT)["demand_by_year"]
+    derived = yearly_demand()
+    assert {o: {int(y): v for y, v in ys.items()} for o, ys in written.items()} == derived
+    # Syrians: the nationality's detections fell from 2016 to 2017 and rose again by 2023
+    assert derived["damascus"][2017] < derived["damascus"][2016] < derived["damascus"][2023]
+
+
+def test_observed_episode_changes_match_episodes_md():
+    observed = monthly_observed(2015, 2023, MONTHLY_CSV)
+    got = {ep.key: change(observed, ep) for ep in EPISODES}
+    # EPISODES.md's summary table: -68 %, x5.6, -81 %, -93 %; the issue's EU-Turkey figure: -94 %
+    assert got["italy_libya"] == pytest.approx(-0.68, abs=0.005)
+    assert got["wmr_displacement"] == pytest.approx(56245 / 9990 - 1, abs=0.005)
+    assert got["serbia_visas"] == pytest.approx(-0.81, abs=0.005)
+    assert got["serbia_crackdown"] == pytest.approx(-0.93, abs=0.005)
+    assert got["eu_turkey"] == pytest.approx(-0.94, abs=0.005)
+
+
+def test_ablation_share_is_the_part_the_measures_carry():
+    months = pd.date_range("2016-01-01", "2016-12-01", freq="MS")
+    def sim(level_after):
+        return pd.DataFrame({"month": months, "corridor": "Eastern Mediterranean",
+                             "detections": [100.0] * 3 + [level_after] * 9})
+    rows = episode_rows({"replay": sim(20.0), "EU-Turkey": sim(80.0)})
+    eu = next(r for r in rows if r["episode"].key == "eu_turkey")
+    assert eu["simulated"] == pytest.approx(-0.8) and eu["without"] == pytest.approx(-0.2)
+    assert eu["share"] == pytest.approx(0.75) and eu["share_ok"]
+    assert eu["within"] is True  # -80 % against the observed -94 %: 14 points
+    wrong = next(r for r in episode_rows({"replay": sim(150.0), "EU-Turkey": sim(90.0)})
+                 if r["episode"].key == "eu_turkey")
+    assert wrong["share"] > 1 and not wrong["share_ok"]  # the measures "explain" a rise that did not happen
+    half = next(r for r in episode_rows({"replay": sim(50.0)}) if r["episode"].key == "eu_turkey")
+    assert half["within"] is False and half["share"] is None  # no ablation run: no share
+
+
+def test_monthly_comparison_scores_routes():
+    observed = monthly_observed(2016, 2016, MONTHLY_CSV)
+    corridors = {"CMR": "Central Mediterranean", "EMR": "Eastern Mediterranean"}
+    sim = observed[observed["route"].isin(corridors)].assign(corridor=lambda f: f["route"].map(corridors))
+    sim = sim.assign(detections=sim["detections"] * [1.0 if r == "CMR" else 1.5 for r in sim["route"]])
+    rows = {r["route"]: r for r in route_rows(compare(sim[["month", "corridor", "detections"]], observed))}
+    assert rows["CMR"]["ard"] == pytest.approx(0.0) and rows["CMR"]["ard_ok"] and rows["CMR"]["years_ok"] == 1
+    assert rows["EMR"]["ard"] == pytest.approx(0.5) and not rows["EMR"]["ard_ok"] and rows["EMR"]["years_ok"] == 0
+    assert rows["WMR"]["ard"] == pytest.approx(1.0)  # nothing simulated
+
+
+@pytest.mark.slow
+def test_episodes_and_monthly_commands_run_on_a_short_window(tmp_path):
+    page = tmp_path / "validation.md"
+    page.write_text("# page\n")
+    common = ["--replicates", "1", "--scale", "5000", "--days", "400", "--markdown", str(page)]
+    out = subprocess.run([sys.executable, "-m", "sim", "episodes", *common], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "EU-Turkey statement" in out.stdout and "| EMR | 2016-01 to 2016-03 |" in out.stdout
+    eu = next(line for line in out.stdout.splitlines() if line.startswith("| EU-Turkey"))
+    assert eu.count("—") == 0  # inside the window: observed, simulated, ablation and share all computed
+    common[1] = "2"  # an ensemble for validate-data
+    chart = tmp_path / "months.png"
+    out = subprocess.run([sys.executable, "-m", "sim", "validate-data", "--monthly", *common, "--chart", str(chart)], cwd=ROOT,
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    for route in ("CMR", "EMR", "WMR", "WAR", "WBR", "ELB"):
+        assert f"| {route} | 14 |" in out.stdout  # 400 days from 1 Jan 2016: 14 calendar months
+    assert chart.read_bytes()[:4] == b"\x89PNG"
+    text = page.read_text()
+    assert doc.read_section(page, "episodes") and doc.read_section(page, "monthly") and text.startswith("# page")
+
+
+def test_validation_page_replay_tables_are_not_stale():
+    """docs/validation.md's replay tables name the inputs they were computed from; regenerate them
+    (docs/validation.md says how) when the replay or the observed series change."""
+    page = ROOT / "docs" / "validation.md"
+    current = fingerprint(REPLAY, MONTHLY_CSV)
+    for which in ("episodes", "monthly"):
+        section = doc.read_section(page, which)
+        assert section, f"docs/validation.md has no replay-{which} section"
+        assert doc.fingerprint_in(section) == current, f"docs/validation.md's replay {which} table is stale"
