@@ -33,3 +33,9 @@ def test_a_run_reports_every_kpi(tiny_path):
     from sim import run
 
     assert set(vocabulary.KPIS) <= set(run(tiny_path, days=5).summary["overall"])
+
+
+def test_every_event_kind_has_a_label():
+    from sim.vocabulary import EVENT_KINDS, EVENT_LABELS
+
+    assert set(EVENT_LABELS) == set(EVENT_KINDS)

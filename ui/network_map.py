@@ -8,14 +8,11 @@ import html as _html
 import folium
 import numpy as np
 
+from sim.vocabulary import EVENT_LABELS
+
 from .map_elements import EventLayer, GeoLayer, Legend, new_map
 from .maps import _line_coords, leg_heading, place_names
 
-EVENT_LABELS = {
-    "surge": "Surge of departures", "route_closure": "Route closure", "sea_weather": "Bad weather at sea",
-    "corruption_scandal": "Corruption scandal", "network_shift": "Smuggling networks move",
-    "budget_cut": "Budget cut",
-}
 MODE_STYLE = {"sea": "#1f5f8b", "land": "#5a4a3a", "air": "#777777"}
 
 
