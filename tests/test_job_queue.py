@@ -125,6 +125,25 @@ def test_caps_per_session():
     assert runner.started == ["A0", "B0"]
 
 
+def test_a_sessions_jobs_stay_under_its_memory_budget():
+    q, runner, clock, got = _queue(memory_budget=100.0)
+    assert q.submit("A", ("a", 0), "A0", size=60)
+    assert not q.submit("A", ("a", 1), "A1", size=60), "60 + 60 bytes would go over A's budget of 100"
+    assert q.submit("B", ("b", 0), "B0", size=60), "the budget is per session"
+    q.pump()  # A0 runs: it still counts against A's budget
+    assert q.held("A") == 60 and not q.submit("A", ("a", 1), "A1", size=60)
+    assert q.submit("A", ("a", 2), "A2", size=40), "a smaller job still fits"
+    clock.now += 1
+    runner.finish("A0")
+    q.pump()
+    assert q.held("A") == 40 and q.submit("A", ("a", 1), "A1", size=60), "A0 done: the waiting job fits now"
+    assert q.too_big(101) and not q.too_big(100)
+    assert not q.submit("C", ("c", 0), "C0", size=101), "a job bigger than the whole budget never queues"
+    assert q.cancel("A") == 2 and q.held("A") == 0
+    _drain(q, runner, clock)
+    assert ("a", 1) not in got and ("b", 0) in got
+
+
 def test_close_kills_the_workers_and_drops_everything():
     q, runner, clock, _ = _queue()
     for s in range(3):

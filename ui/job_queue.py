@@ -10,6 +10,9 @@ busy after it closed, and the server waited for the worker on SIGTERM. Here:
 - a session sees its place in the queue and the expected wait (from the measured run times);
 - a session's waiting jobs are dropped when it presses Stop (`cancel`) or stops asking about them for
   `idle_seconds` (it was closed);
+- a session's running and waiting jobs together stay under `memory_budget` bytes (their estimated memory):
+  a job that would go over waits outside the queue (`submit` says no; the page asks again later), and one
+  bigger than the whole budget is refused (`too_big`);
 - `close()` kills the workers rather than waiting for them, and the dispatcher thread closes the queue as
   soon as the Streamlit server is stopping, so the server exits promptly on SIGTERM.
 
@@ -31,11 +34,14 @@ class FairQueue:
     def __init__(self, runner_factory: Callable[[], Any], *, slots: int = 1, max_running: int = 1,
                  max_pending: int = 4 * MAX_REPLICATES, idle_seconds: float = 60.0,
                  on_result: Callable[[Hashable, Any], None] | None = None, clock: Callable[[], float] = time.monotonic,
-                 start: bool = True, stop_when: Callable[[], bool] | None = None):
+                 start: bool = True, stop_when: Callable[[], bool] | None = None,
+                 memory_budget: float | None = None):
         self._runner_factory, self._runner = runner_factory, None
         self.slots, self.max_running, self.max_pending = slots, max_running, max_pending
         self.idle_seconds, self.on_result, self.clock = idle_seconds, on_result, clock
         self._stop_when = stop_when
+        self.memory_budget = memory_budget
+        self._size: dict[Hashable, float] = {}  # key -> estimated bytes of a job waiting or running
         self._lock = threading.RLock()
         self._pending: OrderedDict[str, deque] = OrderedDict()  # session -> its waiting (key, item), in order
         self._served: dict[str, int] = {}  # session -> when it last got a slot (a tick), for the turns
@@ -52,18 +58,32 @@ class FairQueue:
             self._thread.start()
 
     # ------------------------------------------------------------------ what sessions call
-    def submit(self, session: str, key: Hashable, item: Any) -> bool:
+    def submit(self, session: str, key: Hashable, item: Any, size: float = 0.0) -> bool:
         """Queue a job for `session` unless the same key is already queued or running (for anyone); False if
-        it was not queued (already there, or the session's line is full)."""
+        it was not queued (already there, the session's line is full, or its jobs would go over the memory
+        budget with this one's estimated `size` bytes)."""
         with self._lock:
             self._seen[session] = self.clock()
             if self.closed or key in self._results or self._has(key):
                 return False
-            line = self._pending.setdefault(session, deque())
-            if len(line) >= self.max_pending:
+            line = self._pending.get(session, ())
+            if len(line) >= self.max_pending or self.too_big(size) or \
+                    (self.memory_budget is not None and self.held(session) + size > self.memory_budget):
                 return False
-            line.append((key, item))
+            self._pending.setdefault(session, deque()).append((key, item))
+            self._size[key] = size
             return True
+
+    def too_big(self, size: float) -> bool:
+        """A job that can never start: bigger than a session's whole memory budget."""
+        return self.memory_budget is not None and size > self.memory_budget
+
+    def held(self, session: str) -> float:
+        """Estimated bytes of the session's jobs waiting and running."""
+        with self._lock:
+            keys = [k for k, _ in self._pending.get(session, ())]
+            keys += [k for s, k, _ in self._running.values() if s == session]
+            return sum(self._size.get(k, 0.0) for k in keys)
 
     def take(self, key: Hashable):
         """The result of a finished job (once), or None; a job's exception is raised here."""
@@ -75,7 +95,10 @@ class FairQueue:
     def cancel(self, session: str) -> int:
         """Drop the session's waiting jobs (its running one finishes: its result is kept for anyone)."""
         with self._lock:
-            return len(self._pending.pop(session, ()))
+            line = self._pending.pop(session, ())
+            for key, _ in line:
+                self._size.pop(key, None)
+            return len(line)
 
     def status(self, session: str) -> dict:
         """For the session's screen: its jobs waiting and running, the place of its next job in the queue
@@ -154,6 +177,7 @@ class FairQueue:
         with self._lock:
             for fut in done:
                 session, key, started = self._running.pop(fut)
+                self._size.pop(key, None)
                 try:
                     result = fut.result()
                 except BaseException as exc:  # noqa: BLE001 (handed to whoever takes the key)
@@ -200,6 +224,7 @@ class FairQueue:
             self.closed = True
             self._pending.clear()
             self._running.clear()
+            self._size.clear()
             runner, self._runner = self._runner, None
         if runner is not None:
             runner.close(cancel=True)
