@@ -322,6 +322,20 @@ def test_downloaded_yaml_passes_check_in_scenarios_folder(scenario_dir):
         path.unlink(missing_ok=True)
 
 
+def _wait_for_comparison(at: AppTest, timeout: float = 180) -> None:
+    """The comparison's runs go through the shared queue: rerun the page (as its progress fragment does)
+    until they are done."""
+    import time
+
+    start = time.monotonic()
+    while "pending_comparison" in at.session_state and at.session_state["pending_comparison"]:
+        assert not at.exception, at.exception
+        assert time.monotonic() - start < timeout, "the comparison's runs did not finish"
+        time.sleep(0.2)
+        at.run()
+    assert not at.exception, at.exception
+
+
 # --------------------------------------------------------------------------- compare
 def test_compare_page_kpis_costs_and_difference_map(scenario_dir):
     from ui.style import compact
@@ -335,6 +349,7 @@ def test_compare_page_kpis_costs_and_difference_map(scenario_dir):
     b = next(o for o in options if o.startswith("Tiny B"))
     chosen.set_value([options[0], b]).run()
     at.button(key="cmp_run").click().run()
+    _wait_for_comparison(at)
     assert not at.exception, at.exception
     frames = [d.value for d in at.dataframe]
     kpis = frames[0]
@@ -630,6 +645,7 @@ def test_compare_defaults_to_baseline_vs_package_with_a_reference_control(scenar
     assert len(chosen) == 2 and chosen[0].startswith("Current scenario: Tiny A") and chosen[1].startswith("Tiny B")
     assert at.selectbox(key="cmp_reference").value == "Tiny A (current)"
     at.button(key="cmp_run").click().run()
+    _wait_for_comparison(at)
     assert not at.exception, at.exception
     assert at.subheader[0].value == "Changes against Tiny A (current)"
     charts = [e for e in _walk(at._tree) if getattr(e, "type", None) in ("vega_lite_chart", "arrow_vega_lite_chart")]
@@ -643,6 +659,7 @@ def test_compare_defaults_to_baseline_vs_package_with_a_reference_control(scenar
     # the other way round: Tiny B as the reference
     at.selectbox(key="cmp_reference").set_value("Tiny B").run()
     at.button(key="cmp_run").click().run()
+    _wait_for_comparison(at)
     assert not at.exception, at.exception
     assert list(at.dataframe[0].value.columns) == ["Tiny B (mean)", "Tiny A (current): change [95%]"]
 
@@ -694,3 +711,111 @@ def test_report_has_a_difference_map_per_alternative_and_a4_print_css():
     assert html.count("data:image/png;base64,") == 3  # charts over time + one map per alternative
     assert "difference map: Patrols" in html and "difference map: Integrity" in html
     assert "@page{size:A4" in html
+
+
+class _InlineRunner:
+    """Runs a job as the queue starts it, in this process (submit/wait/close as sim.execute.Runner)."""
+
+    def __init__(self):
+        self.started = []
+
+    def submit(self, item):
+        import concurrent.futures as cf
+
+        from ui.run_keys import slim_run
+
+        self.started.append(item)
+        fut = cf.Future()
+        fut.set_result(slim_run(*item))
+        return fut
+
+    def wait(self, futures, timeout=0.0):
+        return list(futures)
+
+    def close(self, cancel=False):
+        pass
+
+
+def test_comparison_runs_go_through_the_shared_queue_taking_turns(scenario_dir, monkeypatch):
+    """Two sessions' comparisons wait in the queue every session shares (showing their place in it) and
+    start in turn; each page shows its comparison once its runs are done, the runs the same as run directly."""
+    import pandas as pd
+
+    from sim import run as sim_run
+    from sim.compare import slim
+    from ui import state
+    from ui.job_queue import FairQueue
+    from ui.run_keys import scenario_from_key
+
+    runner = _InlineRunner()
+    q = FairQueue(lambda: runner, start=False, on_result=state.slim_store().put, memory_budget=2**40)
+    monkeypatch.setattr(state, "job_queue", lambda: q)
+    sessions = []
+    for seed in (101, 201):  # different seeds: no run is shared, each session queues its own four
+        at = _app()
+        next(n for n in at.number_input if n.label == "Seed").set_value(seed).run()
+        at.number_input(key="replicates_input").set_value(2).run()
+        at.switch_page("ui/pages/compare.py").run()
+        at.button(key="cmp_run").click().run()
+        assert not at.exception, at.exception
+        assert at.session_state["pending_comparison"], "the comparison waits for its runs"
+        n = len(sessions) + 1  # B's first run goes after A's first, before A's second
+        assert any(f"is number {n} of {4 * n} waiting" in c.value for c in at.caption), [c.value for c in at.caption]
+        at.button(key="cmp_stop")  # it can be stopped while it waits
+        assert q.status(at.session_state["_sid"])["pending"] == 4
+        sessions.append(at)
+    while q._running or any(q._pending.values()):
+        q.pump()
+    seeds = [s for _key, s in runner.started]
+    assert sorted(seeds) == [101, 101, 102, 102, 201, 201, 202, 202]
+    assert ["A" if s < 200 else "B" for s in seeds] == ["A", "B"] * 4, f"the sessions take turns: {seeds}"
+    for at in sessions:
+        at.run()
+        assert not at.exception, at.exception
+        assert not at.session_state["pending_comparison"] if "pending_comparison" in at.session_state else True
+        assert list(at.dataframe[0].value.columns) == ["Tiny A (current) (mean)", "Tiny B: change [95%]"]
+    key, seed = runner.started[-1]
+    scn = scenario_from_key(key, seed)
+    direct = slim(sim_run(scn, seed=seed, routes=state.network_loader(scn.network_path())), seed)
+    queued = state.slim_store().get((key, seed))
+    assert direct.keys() == queued.keys()
+    pd.testing.assert_frame_equal(direct.pop("legs"), queued.pop("legs"))
+    assert repr(direct) == repr(queued), "a queued run is the run the page made itself before"
+
+
+def test_stopping_a_comparison_drops_its_waiting_runs(scenario_dir, monkeypatch):
+    from ui import state
+    from ui.job_queue import FairQueue
+
+    runner = _InlineRunner()
+    q = FairQueue(lambda: runner, start=False, on_result=state.slim_store().put)
+    monkeypatch.setattr(state, "job_queue", lambda: q)
+    at = _app()
+    next(n for n in at.number_input if n.label == "Seed").set_value(301).run()
+    at.number_input(key="replicates_input").set_value(2).run()
+    at.switch_page("ui/pages/compare.py").run()
+    at.button(key="cmp_run").click().run()
+    assert q.status(at.session_state["_sid"])["pending"] == 4
+    at.button(key="cmp_stop").click().run()
+    assert not at.exception, at.exception
+    assert q.status(at.session_state["_sid"])["pending"] == 0 and not runner.started
+    assert not at.session_state["pending_comparison"] if "pending_comparison" in at.session_state else True
+    assert any("Run the comparison" in i.value for i in at.info)
+
+
+def test_a_comparison_run_over_the_sessions_memory_budget_is_refused(scenario_dir, monkeypatch):
+    from ui import state
+    from ui.job_queue import FairQueue
+
+    runner = _InlineRunner()
+    q = FairQueue(lambda: runner, start=False, on_result=state.slim_store().put, memory_budget=1.0)
+    monkeypatch.setattr(state, "job_queue", lambda: q)
+    at = _app()
+    next(n for n in at.number_input if n.label == "Seed").set_value(401).run()
+    at.number_input(key="replicates_input").set_value(2).run()
+    at.switch_page("ui/pages/compare.py").run()
+    at.button(key="cmp_run").click().run()
+    assert not at.exception, at.exception
+    assert any("more than a session may use at once" in e.value for e in at.error), [e.value for e in at.error]
+    assert not q._pending and not runner.started
+    assert not at.session_state["pending_comparison"] if "pending_comparison" in at.session_state else True

@@ -8,10 +8,12 @@ import hashlib
 import os
 import threading
 from collections import OrderedDict
+from functools import lru_cache
 
 import streamlit as st
 
 from sim import run as sim_run
+from sim.checks import population_bytes
 from sim.compare import slim
 from sim.daily import run_frames
 from sim.errors import InputError
@@ -111,15 +113,62 @@ def cached_slim_run(key: str, seed: int, _progress=None) -> dict:
     return out
 
 
+def session_memory_budget() -> float:
+    """Bytes a session's queued runs may need together: SIM_APP_SESSION_MEMORY_MB, else a quarter of the
+    machine's memory or 4 GiB, whichever is smaller (so one session cannot fill the worker's memory)."""
+    if os.environ.get("SIM_APP_SESSION_MEMORY_MB"):
+        return float(os.environ["SIM_APP_SESSION_MEMORY_MB"]) * 2**20
+    try:
+        machine = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        machine = 16 * 2**30
+    return min(machine / 4, 4 * 2**30)
+
+
 @st.cache_resource(show_spinner=False)
 def job_queue() -> FairQueue:
-    """The background runs behind the Run page's intervals, for every session: one worker process at a
-    lower priority than the server (sim.execute.Runner), fed by a queue that takes the sessions in turn
-    (ui.job_queue). Finished replicates go to the shared store of slim runs."""
+    """The background runs behind the Run page's intervals and the Compare page, for every session: one
+    worker process at a lower priority than the server (sim.execute.Runner), fed by a queue that takes the
+    sessions in turn (ui.job_queue). Finished runs go to the shared store of slim runs."""
     store = slim_store()
     return FairQueue(lambda: Runner(1, nice=10, isolate_main=True, task=slim_task),
                      on_result=store.put, stop_when=server_stopping,
-                     idle_seconds=float(os.environ.get("SIM_APP_IDLE_SECONDS", 60)))
+                     idle_seconds=float(os.environ.get("SIM_APP_IDLE_SECONDS", 60)),
+                     memory_budget=session_memory_budget())
+
+
+@lru_cache(maxsize=256)
+def job_bytes(key: str) -> float:
+    """A run's estimated memory (sim.checks.population_bytes); the seed does not change it."""
+    return population_bytes(scenario_from_key(key))
+
+
+def queue_runs(pairs: list[tuple[str, int]], stopped: bool = False) -> int:
+    """How many of the (key, seed) runs are in the store; the others are queued for this session (unless
+    `stopped`), as far as its memory budget allows (the rest are queued when asked again, later).
+
+    Raises a finished job's error, and InputError for a run bigger than the whole budget."""
+    store, q = slim_store(), job_queue()
+    sid = session_store.session_id()
+    done = 0
+    for key, s in pairs:
+        if (key, s) in store:
+            done += 1
+            continue
+        if (key, s) in run_store():  # a run already shown: reduce it here, at once
+            cached_slim_run(key, s)
+            done += 1
+            continue
+        q.take((key, s))  # raises the job's error, if it failed
+        if stopped:
+            continue
+        size = job_bytes(key)
+        if q.too_big(size):
+            raise InputError(None, "memory", f"a run would need about {size / 2**30:,.1f} GiB, more than a session may use at "
+                             f"once ({q.memory_budget / 2**30:,.1f} GiB, SIM_APP_SESSION_MEMORY_MB): lower days "
+                             "or raise scale")
+        q.submit(sid, (key, s), (key, s), size=size)
+    return done
 
 
 def replicates(key: str, seeds: list[int]) -> tuple[list[dict] | None, int]:
@@ -127,21 +176,7 @@ def replicates(key: str, seeds: list[int]) -> tuple[list[dict] | None, int]:
 
     The first seed's run is the one shown (already stored); the others are queued for this session the first
     time they are asked for (unless it pressed Stop for them), and kept with the comparison replicates."""
-    store, q = slim_store(), job_queue()
-    sid = session_store.session_id()
-    stopped = st.session_state.get("replicates_stopped") == key
-    done = 0
-    for s in seeds:
-        if (key, s) in store:
-            done += 1
-            continue
-        if (key, s) in run_store():  # the run shown: reduce it here, at once
-            cached_slim_run(key, s)
-            done += 1
-            continue
-        q.take((key, s))  # raises the job's error, if it failed
-        if not stopped:
-            q.submit(sid, (key, s), (key, s))
+    done = queue_runs([(key, s) for s in seeds], stopped=st.session_state.get("replicates_stopped") == key)
     if done < len(seeds):
         return None, done
     return [cached_slim_run(key, s) for s in seeds], done

@@ -106,29 +106,60 @@ if len(arms_spec) < 2:
     st.info("Choose at least two scenarios.")
     session_store.stop()
 
+def _pairs(job: dict) -> list[tuple[str, int]]:
+    return [(key, seed) for key in job["keys"] for seed in job["seeds"]]
+
+
+def comparison_done(job: dict) -> int:
+    """Queue the comparison's runs not yet stored (in the queue shared by every session, as far as this
+    session's memory budget allows) and say how many are done; once all are, it becomes the page's comparison.
+    A failed run ends it with the model's message."""
+    try:
+        done = state.queue_runs(_pairs(job))
+    except InputError as exc:
+        st.session_state.pop("pending_comparison", None)
+        st.error(f"The model cannot run this comparison: {public(str(exc))}")
+        session_store.stop()
+    if done == len(_pairs(job)):
+        st.session_state.pop("pending_comparison", None)
+        st.session_state["comparison"] = job
+    return done
+
+
+def stop_comparison() -> None:
+    """Stop: drop this session's runs still waiting (the one running finishes and is kept)."""
+    st.session_state.pop("pending_comparison", None)
+    state.job_queue().cancel(session_store.session_id())
+
+
+@st.fragment(run_every=1.5)
+def comparison_progress(job: dict, verb: str) -> None:
+    """Every scenario once per seed, in the background: progress, place in the queue and expected wait,
+    redrawn every 1.5 s (which also tells the queue this page is open); the whole page once all are done.
+    The job stays pending in the session's file until done, so a reload resumes it (stored runs are reused)."""
+    if not st.session_state.get("pending_comparison"):  # stopped: the page without it
+        st.rerun(scope="app")
+    done, total = comparison_done(job), len(_pairs(job))
+    if done == total:
+        st.rerun(scope="app")
+    st.progress(done / total, text=f"{verb}: {done} of {total} runs done")
+    q = state.queue_status()
+    if q["position"] is not None:
+        wait = f", about {max(q['wait_s'], 1):,.0f} s to go" if q["wait_s"] is not None else ""
+        st.caption(f"In the queue shared by everyone using the app: your next run is number {q['position']} of "
+                   f"{q['queued_total']} waiting{wait}.")
+    elif q["running"]:
+        st.caption("Your runs are running.")
+    st.button("Stop the comparison", key="cmp_stop", on_click=stop_comparison,
+              help="Drop your runs still waiting in the queue (the one running finishes and is kept).")
+
+
 def run_comparison(job: dict, verb: str) -> None:
-    """Every scenario once per seed, with a progress bar; pending in the session's file until done, so that a
-    reload in the middle resumes it (runs already done are reused)."""
     st.session_state["pending_comparison"] = job
     session_store.autosave()
-    bar = st.progress(0.0, text="Starting…")
-    total = len(job["keys"]) * len(job["seeds"])
-    done = 0
-    for label, key in zip(job["labels"], job["keys"]):
-        for seed in job["seeds"]:
-            cb = state.progress_callback(bar, f"{verb} {label}, seed {seed} ({done + 1} of {total} runs)",
-                                          start=done / total, span=1 / total)
-            try:
-                state.cached_slim_run(key, seed, _progress=cb)
-            except InputError as exc:
-                bar.empty()
-                st.session_state.pop("pending_comparison", None)
-                st.error(f"The model cannot run {label}: {public(str(exc))}")
-                session_store.stop()
-            done += 1
-    bar.empty()
-    st.session_state.pop("pending_comparison", None)
-    st.session_state["comparison"] = job
+    if comparison_done(job) < len(_pairs(job)):
+        comparison_progress(job, verb)
+        session_store.stop()
 
 
 if st.button("Run the comparison", type="primary", key="cmp_run",
@@ -137,7 +168,7 @@ if st.button("Run the comparison", type="primary", key="cmp_run",
                     "networks": [str(s.network_path()) for _n, s in arms_spec], "days": scenario.days,
                     "scale": scenario.scale}, "Running")
 elif st.session_state.get("pending_comparison"):
-    run_comparison(st.session_state["pending_comparison"], "Resuming after the reload:")
+    run_comparison(st.session_state["pending_comparison"], "Resuming after the reload")
 
 cmp = st.session_state.get("comparison")
 if not cmp:

@@ -179,7 +179,12 @@ def queue_line():
 
 n_runs = int(st.session_state.get("replicates", 5))
 seeds = list(range(last["seed"], last["seed"] + n_runs))
-ensemble, runs_done = ensemble_now(last["key"], seeds)
+try:
+    ensemble, runs_done = ensemble_now(last["key"], seeds)
+except InputError as exc:  # a replicate bigger than the session's memory budget: the one run only
+    st.warning(f"No intervals: {public(str(exc))}")
+    state.stop_replicates(last["key"])
+    ensemble, runs_done = ensemble_now(last["key"], seeds)
 show_kpis(o, ensemble, runs_done)
 # the page does not redraw itself when the other runs are done (a redraw, even of part of the page,
 # can swallow a click on a download): the figures update at the next interaction, or with this button
