@@ -46,8 +46,11 @@ def _leg(res, leg, measure):
 
 def test_readmission_from_the_islands_cuts_arrivals_through_them(europe, plain):
     res = _run(europe, [{"kind": "readmission", "targets": {"places": ISLANDS}, "to_place": "izmir"}])
-    onward = sum(_leg(plain, f"{i}-athens", "attempts") for i in ISLANDS)
-    after = sum(_leg(res, f"{i}-athens", "attempts") for i in ISLANDS)
+    # the ferries on to Athens are ordinary transport: every leg set off on counts as a departure, and only
+    # controlled or smuggled legs as irregular attempts
+    onward = sum(_leg(plain, f"{i}-athens", "departures") for i in ISLANDS)
+    after = sum(_leg(res, f"{i}-athens", "departures") for i in ISLANDS)
+    assert onward > 0
     assert after < 0.7 * onward
     assert _corridor(res, "Eastern Mediterranean", "arrivals") < 0.8 * _corridor(plain, "Eastern Mediterranean", "arrivals")
 
@@ -63,7 +66,7 @@ def test_readmission_effect_size_is_a_parameter(europe, plain):
 
 @pytest.fixture(scope="module")
 def surged(europe):
-    return _run(europe, [SURGE], scale=200)
+    return _run(europe, [SURGE], scale=100)
 
 
 def test_visa_requirement_stops_the_listed_nationalities_flying_in(europe, surged):
@@ -71,11 +74,11 @@ def test_visa_requirement_stops_the_listed_nationalities_flying_in(europe, surge
     before = _leg(plain, "dubai-belgrade", "attempts")
     assert before > 0
     res = _run(europe, [SURGE, {"kind": "visa_requirement", "targets": {"countries": ["SRB"]},
-                                "nationalities": DUBAI_FLYERS}], scale=200)
+                                "nationalities": DUBAI_FLYERS}], scale=100)
     assert _leg(res, "dubai-belgrade", "attempts") < 0.5 * before
     # a visa for one nationality leaves the others flying
     other = _run(europe, [SURGE, {"kind": "visa_requirement", "targets": {"countries": ["SRB"]},
-                                  "nationalities": ["CUB"]}], scale=200)
+                                  "nationalities": ["CUB"]}], scale=100)
     assert _leg(other, "dubai-belgrade", "attempts") > 0.5 * before
 
 
@@ -83,7 +86,7 @@ def test_visa_refusal_happens_at_check_in(europe, surged):
     plain = surged
     # a requirement people weigh as a cost but do not all avoid: some are refused at the desk
     res = _run(europe, [SURGE, {"kind": "visa_requirement", "targets": {"countries": ["SRB"]}, "intensity": 0.5,
-                                "nationalities": DUBAI_FLYERS}], scale=200)
+                                "nationalities": DUBAI_FLYERS}], scale=100)
     assert _leg(res, "dubai-belgrade", "refused_boarding") > _leg(plain, "dubai-belgrade", "refused_boarding")
 
 
