@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..execute import Job, run_jobs
+from ..files import ROOT
 from ..scenario import parse_scenario, scenario_data
 
 
@@ -66,7 +67,10 @@ def run_variants(path: Path, variants: dict[str, str | None], *, replicates: int
 def fingerprint(path: Path, *files: Path) -> str:
     """A short hash of the replay's resolved scenario and the observed files: what the generated tables
     in docs/validation.md were computed from (its staleness test recomputes it)."""
-    h = hashlib.sha256(json.dumps(scenario_data(path), sort_keys=True, default=str).encode())
+    text = json.dumps(scenario_data(path), sort_keys=True, default=str)
+    # the resolved scenario holds absolute paths: hash them relative to the project, so that a clone
+    # elsewhere (CI, another machine) computes the same fingerprint
+    h = hashlib.sha256(text.replace(str(ROOT), "<project>").encode())
     for f in files:
         h.update(Path(f).read_bytes())
     return h.hexdigest()[:12]
