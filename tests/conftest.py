@@ -30,6 +30,9 @@ def tiny(tiny_path):
 SLOW_FILES = {
     "test_browser.py", "test_browser_exercise.py", "test_core_behaviour.py", "test_core_shipped.py",
     "test_experiments.py", "test_calibration.py", "test_stationary.py", "test_exercise_app.py",
+    "test_outputs.py", "test_exercise.py", "test_effects.py", "test_history_replay.py", "test_history_levers.py",
+    "test_job_queue_server.py", "test_app.py", "test_experiments_app.py", "test_setup_cache.py",
+    "test_inputs_hardening.py", "test_costs.py", "test_exercise_check.py", "test_execute.py",
 }
 
 
