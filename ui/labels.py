@@ -7,35 +7,10 @@ import re
 
 from sim.compare import daily_kind
 from sim.scenario import PILLARS, Scenario
+from sim.vocabulary import KIND_LABELS
+from sim.vocabulary import PILLARS as VOCAB_PILLARS
 
-PILLAR_ORDER = ("prevention", "response", "alternatives")
-PILLAR_HELP = {
-    "prevention": "Stop people from being drawn into smuggling: information that reaches them, checks before boarding.",
-    "response": "Act against smuggling networks: cooperation along the route, online adverts, money, corruption, capacity.",
-    "alternatives": "Offer safe ways instead: legal pathways and vocational training places.",
-}
-KIND_LABELS = {
-    "awareness_campaign": "Awareness campaign",
-    "transport_operator_cooperation": "Transport-operator cooperation",
-    "operational_cooperation": "Operational cooperation along a route",
-    "digital_platform_cooperation": "Digital-platform cooperation",
-    "financial_investigations": "Financial investigations",
-    "anti_corruption": "Anti-corruption / anti-fraud",
-    "capacity_building": "Capacity building / technical assistance",
-    "legal_pathways": "Legal pathways",
-    "vocational_training": "Vocational education and training",
-}
-KIND_HELP = {
-    "awareness_campaign": "Fewer people trust smugglers' stories; perceived risk moves closer to the real risk.",
-    "transport_operator_cooperation": "Checks before boarding on commercial (air, ferry, bus) legs.",
-    "operational_cooperation": "More interceptions and arrests on the targeted legs; more when neighbours cooperate.",
-    "digital_platform_cooperation": "Smuggler adverts taken down: smaller online reach, fewer new customers.",
-    "financial_investigations": "Smugglers' capital seized; dismantled networks regrow more slowly.",
-    "anti_corruption": "Bribes succeed less often; fewer fraudulent documents.",
-    "capacity_building": "Authorities' capacities grow over time, after a lag.",
-    "legal_pathways": "A quota of safe places per year from the targeted origins to the destination countries.",
-    "vocational_training": "Training places per year that lower the wish to leave irregularly.",
-}
+PILLAR_ORDER = VOCAB_PILLARS  # the words themselves are written once, in sim/vocabulary.py
 KPI_LABELS = {
     "attempts": "Irregular crossing attempts (people)",
     "departures": "Departures on any leg, ordinary transport included (people)",

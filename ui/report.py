@@ -13,10 +13,11 @@ import pandas as pd
 from sim.compare import Comparison, daily_bands, leg_difference
 from sim.scenario import Scenario
 from sim.stats import INTERVAL_NOTE
+from sim.vocabulary import KIND_LABELS
 
 from . import basemap, style
 from .charts import OKABE_ITO
-from .labels import DAILY_MEASURES, KIND_LABELS
+from .labels import DAILY_MEASURES
 from .maps import difference_max
 from .style import compact
 from .tables import change_table, displacement_compact, ranking_table

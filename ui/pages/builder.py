@@ -10,11 +10,9 @@ import streamlit as st
 
 from sim.errors import InputError
 from sim.scenario import PILLARS, QUOTA_KINDS, yearly_cost_of
+from sim.vocabulary import KIND_HELP, KIND_LABELS, PILLAR_HELP
 from ui import session_store, state
 from ui.labels import (
-    KIND_HELP,
-    KIND_LABELS,
-    PILLAR_HELP,
     PILLAR_ORDER,
     edited_description,
     fresh_intervention,

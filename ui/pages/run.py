@@ -12,9 +12,10 @@ from streamlit_folium import st_folium
 from sim.compare import ensemble_summary
 from sim.errors import InputError
 from sim.stats import INTERVAL_NOTE
+from sim.vocabulary import KIND_LABELS
 from ui import maps, network_map, session_store, state
 from ui.charts import over_time_chart
-from ui.labels import DAILY_MEASURES, KIND_LABELS, package_costs
+from ui.labels import DAILY_MEASURES, package_costs
 from ui.leaflet import standalone_html
 from ui.paths import public
 from ui.run_keys import run_key, scenario_from_key

@@ -13,9 +13,9 @@ import streamlit as st
 
 from sim.exercise import ExerciseError, find_code
 from sim.scenario import QUOTA_KINDS, InterventionKind
+from sim.vocabulary import KIND_HELP, KIND_LABELS
 from ui import exercise_live as live
 from ui.exercise_views import country_table, inbox, round_map, show_round, team_table
-from ui.labels import KIND_HELP, KIND_LABELS
 
 KINDS = list(typing.get_args(InterventionKind))
 
