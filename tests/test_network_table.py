@@ -1,6 +1,6 @@
 """The smuggling networks as one table of arrays (sim/model/network_table.py), the networks' entry over
-all clusters at once, and the route choice over the groups present: the same as the per-network,
-per-cluster and all-groups computations they replace."""
+all clusters at once: the same as the per-network and per-cluster computations they replace (the route
+choice over the groups present is tested in test_kernels.py)."""
 
 import numpy as np
 
@@ -58,26 +58,3 @@ def test_writing_an_agent_leaves_recorded_days_alone():
     net.alloc = np.full(len(net.legs), 1.0 / len(net.legs))
     assert model.recorder.network_rows == before
     assert model.market.networks.members[net._row] == net.members
-
-
-def test_choice_over_the_groups_present_is_the_choice_over_all_groups():
-    model = RouteModel("scenarios/baseline.yaml", seed=2, days=30, scale=100)
-    for _ in range(5):
-        model.step()
-    perception, world = model.perception, model.world
-    trust = perception.trust(model.today.trust_mult, 1.0)
-    closed = np.zeros(world.n_legs, bool)
-    closed[np.flatnonzero(world.out_count[world.src] > 1)[::3]] = True  # some places with every leg closed
-    closed[world.out_order[world.out_start[world.src[-1]]:]] = True
-    _, leg_costs = perception.cost_to_go(model.market.price, model.risks, closed, trust)
-    rng = np.random.default_rng(0)
-    keys, stride = perception.choice_table(perception.choice_probs(leg_costs))
-    for n_groups in (1, 3, len(leg_costs)):
-        groups = rng.choice(len(leg_costs), n_groups, replace=False)
-        group = np.repeat(groups, 400)
-        place = rng.integers(0, world.n_places, len(group))
-        u = rng.random(len(group))
-        u[:20] = 1.0 - 1e-16  # the end of a place's keys
-        key = group * stride + place + u * (1 - 1e-9) + 1e-12
-        pos = np.minimum(np.searchsorted(keys, key, side="left"), len(keys) - 1) % world.n_legs
-        assert np.array_equal(perception.choose(leg_costs, group, place, u), world.out_order[pos])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import kernels
 from .agents import SmugglingNetwork
 from .network_table import NetworkTable
 from .world import World
@@ -150,23 +151,12 @@ class Market:
 
     def cheapest_price(self, closed: np.ndarray) -> np.ndarray:
         """Cheapest open leg from each place today (inf where every leg is closed or none leaves)."""
-        world = self.world
-        price = np.where(closed, np.inf, self.price)
-        cheapest = np.full(world.n_places, np.inf)
-        np.minimum.at(cheapest, world.src, price)
-        return cheapest
+        return kernels.cheapest_open(self.price, closed, self.world.src, self.world.n_places)[0]
 
     def cheapest_leg(self, closed: np.ndarray) -> np.ndarray:
-        """The cheapest open leg from each place at today's prices (-1 where none)."""
-        world = self.world
-        price = np.where(closed, np.inf, self.price)
-        order = np.lexsort((price, world.src))
-        best = np.full(world.n_places, -1, np.int64)
-        first = np.unique(world.src[order], return_index=True)
-        legs = order[first[1]]
-        ok = np.isfinite(price[legs])
-        best[first[0][ok]] = legs[ok]
-        return best
+        """The cheapest open leg from each place at today's prices (-1 where none; the lowest leg
+        number among equally cheap legs)."""
+        return kernels.cheapest_open(self.price, closed, self.world.src, self.world.n_places)[1]
 
     def signals(self, risks, country_today: dict[str, np.ndarray], seizure_mult: np.ndarray):
         """Per-leg figures every network reads today (computed once here rather than in each network),

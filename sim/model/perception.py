@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import kernels
 from .by_place import LegsByPlace
 from .world import World
 
@@ -34,6 +35,7 @@ class Perception:
         # yesterday's cost-to-go per (group, place): today's value iteration starts from it
         self.values = np.full((self.n_groups, world.n_places), np.inf)
         self.by_place = LegsByPlace(world)
+        self._ranked_ends = world.dst[self.by_place.legs].astype(np.int64)
         self.destinations = np.flatnonzero(world.is_destination)
         # the parts of a leg's perceived cost that do not change during a run
         self.days_cost = world.days * behaviour.value_of_day_eur
@@ -91,23 +93,14 @@ class Perception:
         return cost
 
     def _iterate(self, values, cost, terminal):
-        """Value iteration from yesterday's values (Jacobi sweeps) until no place moves by more than 2 EUR.
-
-        Works on (places x groups) so that each sweep is a few calls over all groups at once."""
-        by_place, dest = self.by_place, self.destinations
-        places = by_place.places
-        at = values.T.copy()
-        leg_cost = cost.T[by_place.legs]  # rows: the legs in by_place's order
-        leg_end = self.world.dst[by_place.legs]
-        with np.errstate(invalid="ignore"):  # once, not per sweep: entering it costs as much as a sweep's call
-            for _ in range(self.world.n_places + 1):
-                best = by_place.min(leg_cost + at[leg_end])
-                moved = np.abs(best - at[places]) > 2.0  # EUR; inf - inf is nan: still unreachable
-                at[places] = best
-                at[dest] = terminal[:, None]
-                if not moved.any():
-                    break
-        return np.ascontiguousarray(at.T)
+        """Value iteration from yesterday's values (Jacobi sweeps) until no place moves by more than 2 EUR;
+        a compiled loop (kernels.value_iteration) over the legs ranked by LegsByPlace."""
+        by_place = self.by_place
+        values = np.ascontiguousarray(values)
+        kernels.value_iteration(values, np.ascontiguousarray(cost), by_place.legs, by_place.offsets,
+                                by_place.places, self._ranked_ends, self.destinations,
+                                np.ascontiguousarray(terminal, dtype=float), self.world.n_places + 1)
+        return values
 
     def choice_probs(self, leg_costs) -> np.ndarray:
         """Logit choice between a place's outgoing legs: probability per (group, leg)."""
@@ -126,38 +119,24 @@ class Perception:
         sums = sums[seg].T
         return np.divide(weight, sums, out=np.zeros_like(weight), where=sums > 0)
 
-    def choice_table(self, probs, groups=None):
-        """A sorted key table for picking a leg with one searchsorted over all waiting people.
-
-        `groups` (ascending) are the perception groups of `probs`'s rows, if not all of them."""
-        world = self.world
-        order = world.out_order
-        p_sorted = probs[:, order]
-        seg_sorted = world.src[order]
-        csum = np.cumsum(p_sorted, axis=1)
-        first = world.out_start[seg_sorted]
-        before = np.where(first > 0, csum[:, np.maximum(first - 1, 0)], 0.0)
-        within = np.minimum(csum - before, 1.0)
-        stride = world.n_places + 1
-        if groups is None:
-            groups = np.arange(probs.shape[0])
-        keys = (groups[:, None] * stride + seg_sorted[None, :] + within).ravel()
-        return keys, stride
-
     def choose(self, leg_costs, group: np.ndarray, place: np.ndarray, u: np.ndarray) -> np.ndarray:
         """The leg each person (perception group, place, uniform draw) picks by the logit choice; a leg
-        that does not start at the person's place where every leg from there is closed to their eyes."""
-        # the table only for the groups present, and the group after the last of them: a person whose
-        # place's legs are all closed looks past them into the next group's first leg, as in the table
-        # of every group (a row of probabilities does not depend on the other rows)
+        that does not start at the person's place where every leg from there is closed to their eyes.
+
+        The choice is one search per person in a sorted table of keys group x (places + 1) + place +
+        the leg's cumulative share of its place (kernels.choose_legs). The table is built only for the
+        groups present and the group after each of them: a person whose place's legs are all closed
+        looks past them into the next group's first leg, as in the table of every group (a row of
+        probabilities does not depend on the other rows)."""
+        world = self.world
         n_groups = len(leg_costs)
         present = np.bincount(group, minlength=n_groups + 1) > 0
         present[1:] |= present[:-1]
         groups = np.flatnonzero(present[:n_groups])
-        keys, stride = self.choice_table(self.choice_probs(leg_costs[groups]), groups)
-        key = group * stride + place + u * (1 - 1e-9) + 1e-12
-        pos = np.minimum(np.searchsorted(keys, key, side="left"), len(keys) - 1) % self.world.n_legs
-        return self.world.out_order[pos].astype(np.int64)
+        z, usable = kernels.choice_exponents(np.ascontiguousarray(leg_costs[groups]), world.src, world.out_order,
+                                             world.out_start, world.out_count, float(self.behaviour.route_spread_eur))
+        return kernels.choose_legs(np.exp(z), usable, groups, world.out_order, world.out_start,
+                                   world.out_count, world.src, group, place, u)
 
     def expected_flows(self, values, leg_costs, demand) -> np.ndarray:
         """Expected people per day on each leg if nobody waited: sizes the networks at the start."""
