@@ -38,6 +38,30 @@ def iterate_reference(perception, values, cost, terminal):
     return np.ascontiguousarray(at.T)
 
 
+def perceived_reference(perception, price, risks, trust):
+    behaviour = perception.behaviour
+    seen = 1.0 - trust * (1.0 - behaviour.risk_underestimate)
+    base = (price + perception.days_cost
+            + (risks.p_intercept + risks.p_refused) * behaviour.interception_cost_eur)
+    cost = base[None, :] + seen[:, None] * (risks.p_death * behaviour.value_of_life_eur)[None, :]
+    return np.maximum(cost + perception.pref,
+                      behaviour.effects.min_leg_cost_share * cost + behaviour.effects.min_leg_cost_eur)
+
+
+def cost_to_go_reference(perception, start, price, risks, closed, trust, readmit=(), visa=()):
+    """The NumPy cost-to-go the kernels replaced, from the values `start`."""
+    world = perception.world
+    cost = perceived_reference(perception, price, risks, trust)
+    if readmit or visa:
+        cost = perception._policy_costs(cost, readmit, visa)
+    cost[:, closed] = np.inf
+    values = start.copy()
+    terminal = -world.appeal[world.is_destination]
+    values[:, world.is_destination] = terminal
+    values = iterate_reference(perception, values, cost, terminal)
+    return values, cost + values[:, world.dst]
+
+
 def choice_table_reference(perception, probs, groups):
     world = perception.world
     order = world.out_order
@@ -70,51 +94,44 @@ def closed_legs(world):
 
 
 def cases(model):
-    """(values the iteration starts from, the legs' perceived costs, terminal values, leg costs with the
-    cost-to-go) as the model computes them, with and without closed legs, visa and readmission costs."""
+    """Arguments of cost_to_go as the model passes them, with and without closed legs, visa and
+    readmission costs."""
     world, perception = model.world, model.perception
     trust = perception.trust(model.today.trust_mult, 1.0)
     closed = closed_legs(world)
     visa = [(np.array([world.place_country[perception.origin_places[0]]]), np.arange(0, world.n_legs, 7), 0.5),
             (np.array([world.place_country[perception.origin_places[-1]]]), np.arange(3, world.n_legs, 11), 1.0)]
     readmit = [(np.flatnonzero(world.place_kind == 3)[:3], int(perception.origin_places[0]), 0.4)]
-    seen = []
-    iterate = perception._iterate
-
-    def record(values, cost, terminal):
-        seen.append((values.copy(), cost.copy(), terminal.copy()))
-        return iterate(values, cost, terminal)
-
-    perception._iterate = record
-    try:
-        for shut, policies in ((np.zeros(world.n_legs, bool), {}), (closed, {}),
-                               (closed, {"visa": visa, "readmit": readmit})):
-            _, leg_costs = perception.cost_to_go(model.market.price, model.risks, shut, trust, **policies)
-            yield (*seen[-1], leg_costs)
-    finally:
-        perception._iterate = iterate
+    for shut, policies in ((np.zeros(world.n_legs, bool), {}), (closed, {}),
+                           (closed, {"visa": visa, "readmit": readmit})):
+        yield (model.market.price, model.risks, shut, trust), policies
 
 
-def test_value_iteration_is_the_numpy_jacobi_sweeps(model):
+def test_cost_to_go_is_the_numpy_jacobi_sweeps(model):
     perception, world = model.perception, model.world
-    for start, cost, terminal, _ in cases(model):
-        got = perception._iterate(start.copy(), cost, terminal)
-        want = iterate_reference(perception, start.copy(), cost, terminal)
-        assert np.array_equal(got, want)
-    # costs moved by up to 1 % from the day's: the iteration stops on the 2 EUR rule before converging
     rng = np.random.default_rng(1)
-    for start, cost, terminal, _ in cases(model):
-        for _ in range(5):
-            moved = cost * rng.uniform(0.99, 1.01, cost.shape)
-            got = perception._iterate(start.copy(), moved, terminal)
-            assert np.array_equal(got, iterate_reference(perception, start.copy(), moved, terminal))
+    yesterday = perception.values.copy()
+    for args, policies in cases(model):
+        # from yesterday's values; and with prices moved by up to 1 %, so that the iteration stops on
+        # the 2 EUR rule before converging
+        for price in [args[0]] + [args[0] * rng.uniform(0.99, 1.01, world.n_legs) for _ in range(5)]:
+            perception.values = yesterday.copy()
+            got = perception.cost_to_go(price, *args[1:], **policies)
+            want = cost_to_go_reference(perception, yesterday, price, *args[1:], **policies)
+            assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+            assert np.array_equal(perception.values, want[0])
+            assert np.isinf(want[1]).any() == args[2].any()
+    perception.values = yesterday
     # random costs, from a cold start (every place unreachable): many sweeps
-    terminal = -world.appeal[world.is_destination]
+    terminal = perception.terminal
     cost = rng.uniform(10, 5000, (perception.n_groups, world.n_legs))
     cost[rng.random(cost.shape) < 0.2] = np.inf
     start = np.full((perception.n_groups, world.n_places), np.inf)
     start[:, world.is_destination] = terminal
-    got = perception._iterate(start.copy(), cost, terminal)
+    got = start.copy()
+    kernels.value_iteration(got, cost, perception.by_place.legs, perception.by_place.offsets,
+                            perception.by_place.places, perception._ranked_ends, perception.destinations,
+                            terminal, world.n_places + 1)
     want = iterate_reference(perception, start.copy(), cost, terminal)
     assert np.array_equal(got, want)
     assert np.isinf(want).any() and np.isfinite(want).any()
@@ -123,7 +140,8 @@ def test_value_iteration_is_the_numpy_jacobi_sweeps(model):
 def test_choice_is_the_numpy_key_table_over_every_group(model):
     perception, world = model.perception, model.world
     rng = np.random.default_rng(0)
-    for *_, leg_costs in cases(model):
+    for args, policies in cases(model):
+        _, leg_costs = perception.cost_to_go(*args, **policies)
         for n_groups in (1, 3, len(leg_costs)):
             groups = rng.choice(len(leg_costs), n_groups, replace=False)
             group = np.repeat(groups, 400)

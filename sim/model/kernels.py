@@ -17,6 +17,44 @@ from numba import njit
 
 
 @njit(cache=True)
+def perceived_costs(price, days_cost, p_intercept, p_refused, p_death, seen, pref, interception_cost,
+                    value_of_life, min_share, min_eur):
+    """Each group's perceived cost of each leg (groups x legs): price, days, expected interceptions and
+    refusals, and the share `seen` of the death risk; the preference added, but never below a floor."""
+    n_groups, n_legs = pref.shape
+    cost = np.empty((n_groups, n_legs))
+    for leg in range(n_legs):
+        base = (price[leg] + days_cost[leg]) + (p_intercept[leg] + p_refused[leg]) * interception_cost
+        death = p_death[leg] * value_of_life
+        for g in range(n_groups):
+            c = base + seen[g] * death
+            cost[g, leg] = max(c + pref[g, leg], min_share * c + min_eur)
+    return cost
+
+
+@njit(cache=True)
+def cost_to_go(values, cost, closed, legs, offsets, places, ends, dest, terminal, dst, max_sweeps):
+    """The cost-to-go from yesterday's `values` (groups x places, updated in place): closed legs cost
+    inf, destinations are worth their terminal value, then value_iteration. Returns each leg's cost
+    plus the cost-to-go from its end (groups x legs)."""
+    n_groups, n_legs = cost.shape
+    cost = cost.copy()
+    for leg in range(n_legs):
+        if closed[leg]:
+            for g in range(n_groups):
+                cost[g, leg] = np.inf
+    for g in range(n_groups):
+        for i in range(len(dest)):
+            values[g, dest[i]] = terminal[i]
+    value_iteration(values, cost, legs, offsets, places, ends, dest, terminal, max_sweeps)
+    out = np.empty((n_groups, n_legs))
+    for g in range(n_groups):
+        for leg in range(n_legs):
+            out[g, leg] = cost[g, leg] + values[g, dst[leg]]
+    return out
+
+
+@njit(cache=True)
 def value_iteration(values, cost, legs, offsets, places, ends, dest, terminal, max_sweeps):
     """Jacobi sweeps of the cost-to-go, in place on `values` (groups x places), until no place moves by
     more than 2 EUR (an unreachable place, inf before and after, has not moved).

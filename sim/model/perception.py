@@ -39,7 +39,8 @@ class Perception:
         self.destinations = np.flatnonzero(world.is_destination)
         # the parts of a leg's perceived cost that do not change during a run
         self.days_cost = world.days * behaviour.value_of_day_eur
-        self.pref = world.preference[None, :] + world.nationality_preference[self.group_country]
+        self.pref = np.ascontiguousarray(world.preference[None, :] + world.nationality_preference[self.group_country])
+        self.terminal = np.ascontiguousarray(-world.appeal[world.is_destination], dtype=float)
 
     def trust(self, trust_mult: np.ndarray, online_reach: float) -> np.ndarray:
         """Trust in smugglers' narratives per perception group, after campaigns and takedowns."""
@@ -53,23 +54,25 @@ class Perception:
 
         Returns (values, leg_costs): the cost-to-go from each place, and each leg's perceived cost
         plus the cost-to-go from its end (what a person at its start compares)."""
-        world, behaviour = self.world, self.behaviour
+        world, behaviour, by_place = self.world, self.behaviour, self.by_place
+        effects = behaviour.effects
         seen = 1.0 - trust * (1.0 - behaviour.risk_underestimate)  # share of the real risk a group perceives
-        base = (price + self.days_cost
-                + (risks.p_intercept + risks.p_refused) * behaviour.interception_cost_eur)
-        cost = base[None, :] + seen[:, None] * (risks.p_death * behaviour.value_of_life_eur)[None, :]
         # a preferred corridor can make a crossing feel cheaper, not free: no negative legs, so the
         # cost-to-go stays well defined
-        cost = np.maximum(cost + self.pref, behaviour.effects.min_leg_cost_share * cost + behaviour.effects.min_leg_cost_eur)
+        cost = kernels.perceived_costs(price, self.days_cost, risks.p_intercept, risks.p_refused, risks.p_death,
+                                       seen, self.pref, float(behaviour.interception_cost_eur),
+                                       float(behaviour.value_of_life_eur), float(effects.min_leg_cost_share),
+                                       float(effects.min_leg_cost_eur))
         if readmit or visa:
             cost = self._policy_costs(cost, readmit, visa)
-        cost[:, closed] = np.inf
+        # from yesterday's values; a less wanted destination is worth less at the end of the road: a
+        # higher cost-to-go
         values = self.values.copy()
-        # a less wanted destination is worth less at the end of the road: a higher cost-to-go
-        terminal = -world.appeal[world.is_destination]
-        values[:, world.is_destination] = terminal
-        self.values = values = self._iterate(values, cost, terminal)
-        return values, cost + values[:, world.dst]
+        leg_costs = kernels.cost_to_go(values, cost, closed, by_place.legs, by_place.offsets, by_place.places,
+                                       self._ranked_ends, self.destinations, self.terminal, world.dst,
+                                       world.n_places + 1)
+        self.values = values
+        return values, leg_costs
 
     def _policy_costs(self, cost, readmit, visa):
         """Readmission and visa requirements, as people expect them.
@@ -91,16 +94,6 @@ class Perception:
             sel = np.ix_(groups, legs)
             cost[sel] = np.inf if p >= 1.0 else cost[sel] + p * behaviour.interception_cost_eur
         return cost
-
-    def _iterate(self, values, cost, terminal):
-        """Value iteration from yesterday's values (Jacobi sweeps) until no place moves by more than 2 EUR;
-        a compiled loop (kernels.value_iteration) over the legs ranked by LegsByPlace."""
-        by_place = self.by_place
-        values = np.ascontiguousarray(values)
-        kernels.value_iteration(values, np.ascontiguousarray(cost), by_place.legs, by_place.offsets,
-                                by_place.places, self._ranked_ends, self.destinations,
-                                np.ascontiguousarray(terminal, dtype=float), self.world.n_places + 1)
-        return values
 
     def choice_probs(self, leg_costs) -> np.ndarray:
         """Logit choice between a place's outgoing legs: probability per (group, leg)."""
