@@ -174,3 +174,93 @@ def test_cheapest_open_leg_is_the_lexsort_choice():
     assert np.array_equal(best, want_best)
     assert np.array_equal(leg, want_leg)
     assert (leg == -1).sum() >= 5 and (leg >= 0).sum() > 5
+
+
+def test_sums_are_numpys_sums_bit_for_bit():
+    rng = np.random.default_rng(4)
+    for n in [*range(1, 140), 255, 1000]:
+        x = rng.normal(size=n) * 10 ** rng.uniform(-3, 6, n)
+        assert kernels.pairwise_sum(x, 0, n) == x.sum()
+    for _ in range(200):
+        sizes = rng.integers(1, 40, rng.integers(1, 60))
+        x = rng.normal(size=sizes.sum()) * 10 ** rng.uniform(-3, 6, sizes.sum())
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        assert np.array_equal(kernels.segment_sums(x, starts, sizes), np.add.reduceat(x, starts))
+
+
+def network_step_reference(t, leg_signals, authority_signals, behaviour, rng):
+    """The NumPy networks' day the kernels replaced (NetworkTable.step before them), on table `t`."""
+    n = len(t.agents)
+    seg, starts = t.seg, t.starts
+    alloc, members, capital, reach = t.alloc, t.members, t.capital, t.reach
+
+    def per_network(x):
+        return np.add.reduceat(x, starts)
+
+    effects = behaviour.effects
+    revenue_per_capacity, bribe_rate, appeal, p_int, demand = leg_signals[:, t.legs]
+    arrest, seizure, takedown, seizure_mult = authority_signals[:, t.where]
+    capacity = members * behaviour.capacity_per_member
+    leg_revenue = capacity[seg] * alloc * revenue_per_capacity
+    leg_bribes = leg_revenue * bribe_rate
+    revenue, bribes = per_network(leg_revenue), per_network(leg_bribes)
+    capital = capital + revenue - bribes - members * behaviour.member_cost_eur_per_day
+    arrest_share, seize_share = arrest * alloc, seizure * alloc
+    arrest_p, seize_p = per_network(arrest_share), per_network(seize_share)
+    arrested = np.zeros(n)
+    hit = arrest_p > 0
+    if hit.any():
+        arrested[hit] = np.minimum(rng.poisson(members[hit] * np.minimum(arrest_p[hit], 1.0)), members[hit])
+    members = members - arrested
+    seized = np.maximum(capital, 0.0) * np.minimum(seize_p, 1.0)
+    capital = capital - seized
+    with np.errstate(divide="ignore", invalid="ignore"):
+        arrest_share = np.where(hit[seg], arrest_share / np.where(hit, arrest_p, 1.0)[seg], arrest_share)
+        seize_share = np.where((seize_p > 0)[seg], seize_share / np.where(seize_p > 0, seize_p, 1.0)[seg], seize_share)
+        cut = np.minimum(per_network(takedown * alloc), 1.0)
+        reach = np.minimum(1.0, reach * (1.0 - cut) + effects.reach_recovery * (1.0 - reach))
+        total = per_network(appeal)
+        moves = (total > 0)[seg]
+        rate = behaviour.adapt_rate
+        alloc = np.where(moves, (1 - rate) * alloc + rate / np.where(total > 0, total, 1.0)[seg] * appeal, alloc)
+        pressure = per_network(alloc * p_int)
+        drag = per_network(alloc * seizure_mult)
+        unmet = np.maximum(0.0, per_network(demand) - capacity) / np.maximum(capacity, 1.0)
+        target_markup = 1.0 + behaviour.price_under_pressure * pressure + effects.markup_unmet * np.minimum(unmet, 1.0)
+        markup = t.markup + effects.markup_speed * (target_markup - t.markup)
+        grow = (unmet > 0) & (capital > behaviour.hire_cost_eur)
+        hires = np.where(grow, np.minimum(
+            behaviour.recruit_rate * np.maximum(members, 1.0) * np.minimum(unmet, 1.0) / drag,
+            effects.hire_capital_share * capital / behaviour.hire_cost_eur), 0.0)
+    members = np.where(grow, members + hires, np.where(capital < 0, members * effects.unpaid_member_retention, members))
+    capital = capital - hires * behaviour.hire_cost_eur
+    gone = (members < 1.0) | ((members < effects.dismantle_share * behaviour.members_per_network)
+                              & (capital < behaviour.hire_cost_eur))
+    return {"leg_revenue": leg_revenue, "leg_bribes": leg_bribes, "arrest_share": arrest_share,
+            "seize_share": seize_share, "alloc": alloc, "revenue": revenue, "bribes": bribes, "seized": seized,
+            "arrested": arrested, "members": members, "capital": capital, "markup": markup, "reach": reach,
+            "gone": gone}
+
+
+def test_networks_day_is_the_numpy_day():
+    import copy
+
+    model = RouteModel("scenarios/baseline.yaml", seed=4, days=120, scale=100)
+    checked = arrests = 0
+    rng = np.random.default_rng(9)
+    while model.running:
+        model.step()
+        market, table = model.market, model.market.networks
+        leg_signals, authority_signals = market.signals(model.risks, model.country_today, model.today.seizure_mult)
+        # pressure from the authorities on every leg some days, so that arrests and seizures happen
+        authority_signals = authority_signals * rng.uniform(0, 3, authority_signals.shape)
+        before = copy.copy(table)
+        want = network_step_reference(before, leg_signals, authority_signals, model.behaviour,
+                                      np.random.default_rng(model.steps))
+        gone = table.step(leg_signals, authority_signals, model.behaviour, np.random.default_rng(model.steps))
+        assert np.array_equal(gone, want.pop("gone"))
+        for name, value in want.items():
+            assert np.array_equal(getattr(table, name), value), name
+        checked += 1
+        arrests += int((want["arrested"] > 0).sum())
+    assert checked == 120 and arrests > 0

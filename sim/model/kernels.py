@@ -197,3 +197,154 @@ def cheapest_open(price, closed, src, n_places):
             best[p] = price[leg]
             leg_of[p] = leg
     return best, leg_of
+
+
+# ---------------------------------------------------------------------------- NumPy's sums, bit for bit
+@njit(cache=True)
+def pairwise_sum(x, start, n):
+    """The sum of x[start:start + n] in the order NumPy's float reductions use (pairwise_sum in its
+    loops: sequential below 8 numbers, 8 running sums up to 128, halves above)."""
+    if n < 8:
+        res = -0.0
+        for i in range(n):
+            res += x[start + i]
+        return res
+    if n <= 128:
+        r0, r1, r2, r3 = x[start], x[start + 1], x[start + 2], x[start + 3]
+        r4, r5, r6, r7 = x[start + 4], x[start + 5], x[start + 6], x[start + 7]
+        i = 8
+        while i < n - (n % 8):
+            r0 += x[start + i]
+            r1 += x[start + i + 1]
+            r2 += x[start + i + 2]
+            r3 += x[start + i + 3]
+            r4 += x[start + i + 4]
+            r5 += x[start + i + 5]
+            r6 += x[start + i + 6]
+            r7 += x[start + i + 7]
+            i += 8
+        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        while i < n:
+            res += x[start + i]
+            i += 1
+        return res
+    n2 = n // 2
+    n2 -= n2 % 8
+    return pairwise_sum(x, start, n2) + pairwise_sum(x, start + n2, n - n2)
+
+
+@njit(cache=True)
+def segment_sums(x, starts, sizes):
+    """np.add.reduceat(x, starts) for segments of `sizes` >= 1 laid end to end: each segment's first
+    number, plus the pairwise sum of the others."""
+    out = np.empty(len(starts))
+    for i in range(len(starts)):
+        s = starts[i]
+        out[i] = x[s] + pairwise_sum(x, s + 1, sizes[i] - 1) if sizes[i] > 1 else x[s]
+    return out
+
+
+# ---------------------------------------------------------------------------- the networks' day
+@njit(cache=True)
+def _minimum(a, b):
+    return a if a <= b else b  # np.minimum (no NaN here), -0.0 and 0.0 included
+
+
+@njit(cache=True)
+def _maximum(a, b):
+    return a if a >= b else b
+
+
+@njit(cache=True)
+def networks_earn(members, capital, alloc, legs, where, starts, sizes, leg_signals, authority_signals,
+                  capacity_per_member, member_cost):
+    """The networks' day up to the arrests (NetworkTable.step): fees, bribes, wages, and each network's
+    exposure to arrests and seizures. Returns (capacity, leg revenue, leg bribes, revenue, bribes,
+    capital, arrest shares, seizure shares, arrest pressure, seizure pressure)."""
+    n, n_slots = len(members), len(legs)
+    capacity = np.empty(n)
+    for i in range(n):
+        capacity[i] = members[i] * capacity_per_member
+    leg_revenue, leg_bribes = np.empty(n_slots), np.empty(n_slots)
+    arrest_share, seize_share = np.empty(n_slots), np.empty(n_slots)
+    for i in range(n):
+        for j in range(starts[i], starts[i] + sizes[i]):
+            leg, w = legs[j], where[j]
+            leg_revenue[j] = capacity[i] * alloc[j] * leg_signals[0, leg]
+            leg_bribes[j] = leg_revenue[j] * leg_signals[1, leg]
+            arrest_share[j] = authority_signals[0, w] * alloc[j]
+            seize_share[j] = authority_signals[1, w] * alloc[j]
+    revenue = segment_sums(leg_revenue, starts, sizes)
+    bribes = segment_sums(leg_bribes, starts, sizes)
+    capital = capital + revenue - bribes - members * member_cost
+    arrest_p = segment_sums(arrest_share, starts, sizes)
+    seize_p = segment_sums(seize_share, starts, sizes)
+    return capacity, leg_revenue, leg_bribes, revenue, bribes, capital, arrest_share, seize_share, arrest_p, seize_p
+
+
+@njit(cache=True)
+def networks_adapt(members, capital, capacity, alloc, reach, markup, arrested, arrest_share, seize_share,
+                   arrest_p, seize_p, legs, where, starts, sizes, leg_signals, authority_signals, c):
+    """The rest of the networks' day (NetworkTable.step) after the arrests are drawn: seizures, online
+    reach, capacity moved towards demand, price, hiring, and who is dismantled. `c` holds the
+    behaviour's figures in the order of NetworkTable._constants. Returns (members, capital, alloc,
+    reach, markup, arrest shares, seizure shares, seized, gone)."""
+    (reach_recovery, adapt_rate, price_under_pressure, markup_unmet, markup_speed, hire_cost, recruit_rate,
+     hire_capital_share, unpaid_retention, dismantle_members) = c
+    n, n_slots = len(members), len(legs)
+    members = members - arrested
+    seized, new_capital = np.empty(n), np.empty(n)
+    for i in range(n):
+        seized[i] = _maximum(capital[i], 0.0) * _minimum(seize_p[i], 1.0)
+        new_capital[i] = capital[i] - seized[i]
+    capital = new_capital
+    # the recorder credits arrests and seizures to countries by these shares
+    arrest_share, seize_share = arrest_share.copy(), seize_share.copy()
+    cut_share, appeal, new_alloc = np.empty(n_slots), np.empty(n_slots), np.empty(n_slots)
+    demand = np.empty(n_slots)
+    for i in range(n):
+        for j in range(starts[i], starts[i] + sizes[i]):
+            if arrest_p[i] > 0:
+                arrest_share[j] = arrest_share[j] / arrest_p[i]
+            if seize_p[i] > 0:
+                seize_share[j] = seize_share[j] / seize_p[i]
+            cut_share[j] = authority_signals[2, where[j]] * alloc[j]
+            appeal[j] = leg_signals[2, legs[j]]
+            demand[j] = leg_signals[4, legs[j]]
+    cut = segment_sums(cut_share, starts, sizes)
+    new_reach = np.empty(n)
+    for i in range(n):
+        new_reach[i] = _minimum(1.0, reach[i] * (1.0 - _minimum(cut[i], 1.0)) + reach_recovery * (1.0 - reach[i]))
+    # adapt: capacity follows demand and avoids policed or closed legs
+    total = segment_sums(appeal, starts, sizes)
+    pressure_share, drag_share = np.empty(n_slots), np.empty(n_slots)
+    for i in range(n):
+        for j in range(starts[i], starts[i] + sizes[i]):
+            if total[i] > 0:
+                new_alloc[j] = (1 - adapt_rate) * alloc[j] + adapt_rate / total[i] * appeal[j]
+            else:
+                new_alloc[j] = alloc[j]
+            pressure_share[j] = new_alloc[j] * leg_signals[3, legs[j]]
+            drag_share[j] = new_alloc[j] * authority_signals[3, where[j]]
+    pressure = segment_sums(pressure_share, starts, sizes)
+    drag = segment_sums(drag_share, starts, sizes)
+    wanted = segment_sums(demand, starts, sizes)
+    new_markup, gone = np.empty(n), np.empty(n, np.bool_)
+    new_members = np.empty(n)
+    for i in range(n):
+        unmet = _maximum(0.0, wanted[i] - capacity[i]) / _maximum(capacity[i], 1.0)
+        target = 1.0 + price_under_pressure * pressure[i] + markup_unmet * _minimum(unmet, 1.0)
+        new_markup[i] = markup[i] + markup_speed * (target - markup[i])
+        # grow where demand is unmet and money allows (seizures slow it); shed members they cannot pay
+        hires = 0.0
+        if unmet > 0 and capital[i] > hire_cost:
+            hires = _minimum(recruit_rate * _maximum(members[i], 1.0) * _minimum(unmet, 1.0) / drag[i],
+                             hire_capital_share * capital[i] / hire_cost)
+            new_members[i] = members[i] + hires
+        elif capital[i] < 0:
+            new_members[i] = members[i] * unpaid_retention
+        else:
+            new_members[i] = members[i]
+        capital[i] = capital[i] - hires * hire_cost
+        gone[i] = (new_members[i] < 1.0) | ((new_members[i] < dismantle_members) & (capital[i] < hire_cost))
+    return new_members, capital, new_alloc, new_reach, new_markup, arrest_share, seize_share, seized, gone

@@ -2,7 +2,8 @@
 
 The networks are Mesa agents (agents.SmugglingNetwork), but each is a thin view on one row of this
 table: a day's work (the networks' step, the market's capacity and price, the record, the online
-reach) is a few array operations over all rows instead of a Python loop over ~45 agents.
+reach) is a few array operations over all rows instead of a Python loop over ~45 agents; the networks'
+step runs in two compiled kernels (kernels.networks_earn, networks_adapt) around the arrests' draws.
 
 Two kinds of columns:
 - per network (one row each, in the order the networks were set up, which is the order of the Mesa
@@ -18,6 +19,8 @@ every sum over a network's legs keeps the order of the per-network code it repla
 from __future__ import annotations
 
 import numpy as np
+
+from . import kernels
 
 ROW = ("members", "capital", "markup", "reach", "revenue", "bribes", "seized", "arrested")
 SLOT = ("alloc", "leg_revenue", "leg_bribes", "arrest_share", "seize_share")
@@ -113,60 +116,32 @@ class NetworkTable:
         n = len(self.agents)
         if n == 0:
             return np.zeros(0, bool)
-        seg, starts = self.seg, self.starts
-        alloc, members, capital, reach = self.alloc, self.members, self.capital, self.reach
-
-        def per_network(x):
-            return np.add.reduceat(x, starts)
-
-        effects = behaviour.effects
-        # today's signals on their legs and from the authorities acting there
-        revenue_per_capacity, bribe_rate, appeal, p_int, demand = leg_signals[:, self.legs]
-        arrest, seizure, takedown, seizure_mult = authority_signals[:, self.where]
-        capacity = members * behaviour.capacity_per_member
-        leg_revenue = capacity[seg] * alloc * revenue_per_capacity
-        leg_bribes = leg_revenue * bribe_rate
-        revenue, bribes = per_network(leg_revenue), per_network(leg_bribes)
-        capital = capital + revenue - bribes - members * behaviour.member_cost_eur_per_day
-
-        # what the authorities where they operate do to them: arrests, seizures, takedowns
-        arrest_share, seize_share = arrest * alloc, seizure * alloc
-        arrest_p, seize_p = per_network(arrest_share), per_network(seize_share)
+        (capacity, leg_revenue, leg_bribes, revenue, bribes, capital, arrest_share, seize_share, arrest_p,
+         seize_p) = kernels.networks_earn(self.members, self.capital, self.alloc, self.legs, self.where, self.starts,
+                                          self.sizes, leg_signals, authority_signals,
+                                          float(behaviour.capacity_per_member),
+                                          float(behaviour.member_cost_eur_per_day))
+        # arrests drawn in row order, for the networks the authorities reach
+        members = self.members
         arrested = np.zeros(n)
         hit = arrest_p > 0
         if hit.any():
             arrested[hit] = np.minimum(rng.poisson(members[hit] * np.minimum(arrest_p[hit], 1.0)), members[hit])
-        members = members - arrested
-        seized = np.maximum(capital, 0.0) * np.minimum(seize_p, 1.0)
-        capital = capital - seized
-        # the recorder credits arrests and seizures to countries by these shares
-        arrest_share = np.where(hit[seg], arrest_share / np.where(hit, arrest_p, 1.0)[seg], arrest_share)
-        seize_share = np.where((seize_p > 0)[seg], seize_share / np.where(seize_p > 0, seize_p, 1.0)[seg], seize_share)
-        cut = np.minimum(per_network(takedown * alloc), 1.0)
-        reach = np.minimum(1.0, reach * (1.0 - cut) + effects.reach_recovery * (1.0 - reach))
-
-        # adapt: capacity follows demand and avoids policed or closed legs
-        total = per_network(appeal)
-        moves = (total > 0)[seg]
-        rate = behaviour.adapt_rate
-        alloc = np.where(moves, (1 - rate) * alloc + rate / np.where(total > 0, total, 1.0)[seg] * appeal, alloc)
-        pressure = per_network(alloc * p_int)
-        drag = per_network(alloc * seizure_mult)
-        unmet = np.maximum(0.0, per_network(demand) - capacity) / np.maximum(capacity, 1.0)
-        target_markup = 1.0 + behaviour.price_under_pressure * pressure + effects.markup_unmet * np.minimum(unmet, 1.0)
-        markup = self.markup + effects.markup_speed * (target_markup - self.markup)
-
-        # grow where demand is unmet and money allows (seizures slow it); shed members they cannot pay
-        grow = (unmet > 0) & (capital > behaviour.hire_cost_eur)
-        hires = np.where(grow, np.minimum(
-            behaviour.recruit_rate * np.maximum(members, 1.0) * np.minimum(unmet, 1.0) / drag,
-            effects.hire_capital_share * capital / behaviour.hire_cost_eur), 0.0)
-        members = np.where(grow, members + hires, np.where(capital < 0, members * effects.unpaid_member_retention, members))
-        capital = capital - hires * behaviour.hire_cost_eur
-
+        (members, capital, alloc, reach, markup, arrest_share, seize_share, seized, gone) = kernels.networks_adapt(
+            members, capital, capacity, self.alloc, self.reach, self.markup, arrested, arrest_share, seize_share,
+            arrest_p, seize_p, self.legs, self.where, self.starts, self.sizes, leg_signals, authority_signals,
+            self._constants(behaviour))
         self.leg_revenue, self.leg_bribes = leg_revenue, leg_bribes
         self.arrest_share, self.seize_share, self.alloc = arrest_share, seize_share, alloc
         self.revenue, self.bribes, self.seized, self.arrested = revenue, bribes, seized, arrested
         self.members, self.capital, self.markup, self.reach = members, capital, markup, reach
-        return (members < 1.0) | ((members < effects.dismantle_share * behaviour.members_per_network)
-                                  & (capital < behaviour.hire_cost_eur))
+        return gone
+
+    @staticmethod
+    def _constants(behaviour) -> tuple:
+        """The behaviour's figures the second half of the day reads (kernels.networks_adapt), as floats."""
+        effects = behaviour.effects
+        return tuple(float(x) for x in (
+            effects.reach_recovery, behaviour.adapt_rate, behaviour.price_under_pressure, effects.markup_unmet,
+            effects.markup_speed, behaviour.hire_cost_eur, behaviour.recruit_rate, effects.hire_capital_share,
+            effects.unpaid_member_retention, effects.dismantle_share * behaviour.members_per_network))
