@@ -264,3 +264,33 @@ def test_networks_day_is_the_numpy_day():
         checked += 1
         arrests += int((want["arrested"] > 0).sum())
     assert checked == 120 and arrests > 0
+
+
+def test_entry_candidates_are_the_loop_over_clusters():
+    """Against a loop over the clusters with NumPy's own sums of each cluster's array."""
+    rng = np.random.default_rng(6)
+    n_legs, n_countries = 200, 30
+    for trial in range(60):
+        sizes = rng.integers(1, 14, 40)
+        clusters = [rng.integers(0, n_legs, k) for k in sizes]
+        queue = rng.random(n_legs) * 10.0 ** rng.integers(-1, 4, n_legs) * (rng.random(n_legs) < 0.5)
+        capacity = rng.random(n_legs) * 10.0 ** rng.integers(-1, 4, n_legs)
+        price = rng.uniform(100, 5000, n_legs)
+        seizure_mult = rng.uniform(0.5, 5, n_countries)
+        authority = rng.integers(0, n_countries, n_legs).astype(np.int32)
+        least, share, margin = [5.0, 1e9][trial == 0], 0.05, 300.0
+        unmet, candidates, drag = kernels.entry_candidates(
+            queue, capacity, price, np.concatenate(clusters), np.concatenate([[0], np.cumsum(sizes)[:-1]]),
+            sizes, least, share, margin, seizure_mult, authority)
+        if queue.sum() < least * (1 - 1e-9):
+            assert len(candidates) == 0
+            continue
+        want, want_drag = [], []
+        for c, legs in enumerate(clusters):
+            u = float(queue[legs].sum())
+            assert unmet[c] == u
+            if u >= max(least, share * float(capacity[legs].sum())) and float((price * queue)[legs].sum()) / u > margin:
+                want.append(c)
+                want_drag.append(float(seizure_mult[authority[legs]].mean()))
+        assert list(candidates) == want and list(drag) == want_drag
+        assert trial == 0 or len(want) > 0

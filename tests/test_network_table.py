@@ -1,25 +1,10 @@
-"""The smuggling networks as one table of arrays (sim/model/network_table.py), the networks' entry over
-all clusters at once: the same as the per-network and per-cluster computations they replace (the route
-choice over the groups present is tested in test_kernels.py)."""
+"""The smuggling networks as one table of arrays (sim/model/network_table.py): the Mesa agents are views
+on its rows. (The compiled networks' day, their entry over all clusters and the route choice over the
+groups present are compared with the NumPy code they replace in test_kernels.py.)"""
 
 import numpy as np
 
-from sim.model.market import _EntryGroups
 from sim.model.model import RouteModel
-
-
-def test_entry_groups_sum_each_cluster_as_its_own_array():
-    rng = np.random.default_rng(5)
-    for _ in range(50):
-        sizes = rng.integers(1, 14, 40)
-        legs = [rng.integers(0, 200, k).astype(np.int32) for k in sizes]
-        groups = _EntryGroups({(i, 0): v for i, v in enumerate(legs)})
-        x = rng.random((3, 200)) * 10.0 ** rng.integers(-3, 8, (3, 200))
-        sums, one, means = groups.sum(x), groups.sum(x[1]), groups.mean(x[2])
-        for i, v in enumerate(legs):
-            assert [float(x[j][v].sum()) for j in range(3)] == list(sums[:, i])  # to the last bit
-            assert float(x[1][v].sum()) == one[i]
-            assert float(x[2][v].mean()) == means[i]
 
 
 def _check_views(model):

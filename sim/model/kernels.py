@@ -201,36 +201,66 @@ def cheapest_open(price, closed, src, n_places):
 
 # ---------------------------------------------------------------------------- NumPy's sums, bit for bit
 @njit(cache=True)
-def pairwise_sum(x, start, n):
-    """The sum of x[start:start + n] in the order NumPy's float reductions use (pairwise_sum in its
-    loops: sequential below 8 numbers, 8 running sums up to 128, halves above)."""
+def _block_sum(x, start, n):
+    """NumPy's pairwise_sum for n <= 128: sequential below 8 numbers, else 8 running sums."""
     if n < 8:
         res = -0.0
         for i in range(n):
             res += x[start + i]
         return res
+    r0, r1, r2, r3 = x[start], x[start + 1], x[start + 2], x[start + 3]
+    r4, r5, r6, r7 = x[start + 4], x[start + 5], x[start + 6], x[start + 7]
+    i = 8
+    while i < n - (n % 8):
+        r0 += x[start + i]
+        r1 += x[start + i + 1]
+        r2 += x[start + i + 2]
+        r3 += x[start + i + 3]
+        r4 += x[start + i + 4]
+        r5 += x[start + i + 5]
+        r6 += x[start + i + 6]
+        r7 += x[start + i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += x[start + i]
+        i += 1
+    return res
+
+
+@njit(cache=True)
+def pairwise_sum(x, start, n):
+    """The sum of x[start:start + n] in the order NumPy's float reductions use (pairwise_sum in its
+    loops: blocks of at most 128 numbers, halves above, the halves' sizes multiples of 8). The halving
+    runs on an explicit stack: Numba's cache does not load recursive functions safely."""
     if n <= 128:
-        r0, r1, r2, r3 = x[start], x[start + 1], x[start + 2], x[start + 3]
-        r4, r5, r6, r7 = x[start + 4], x[start + 5], x[start + 6], x[start + 7]
-        i = 8
-        while i < n - (n % 8):
-            r0 += x[start + i]
-            r1 += x[start + i + 1]
-            r2 += x[start + i + 2]
-            r3 += x[start + i + 3]
-            r4 += x[start + i + 4]
-            r5 += x[start + i + 5]
-            r6 += x[start + i + 6]
-            r7 += x[start + i + 7]
-            i += 8
-        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-        while i < n:
-            res += x[start + i]
-            i += 1
-        return res
-    n2 = n // 2
-    n2 -= n2 % 8
-    return pairwise_sum(x, start, n2) + pairwise_sum(x, start + n2, n - n2)
+        return _block_sum(x, start, n)
+    frames = np.empty((64, 3), np.int64)  # start, size, stage (0: new, 1: left done, 2: both done)
+    values = np.empty(64)
+    frames[0, 0], frames[0, 1], frames[0, 2] = start, n, 0
+    top, n_values = 1, 0
+    while top > 0:
+        s, m, stage = frames[top - 1, 0], frames[top - 1, 1], frames[top - 1, 2]
+        if m <= 128:
+            values[n_values] = _block_sum(x, s, m)
+            n_values += 1
+            top -= 1
+            continue
+        half = m // 2
+        half -= half % 8
+        if stage == 0:
+            frames[top - 1, 2] = 1
+            frames[top, 0], frames[top, 1], frames[top, 2] = s, half, 0
+            top += 1
+        elif stage == 1:
+            frames[top - 1, 2] = 2
+            frames[top, 0], frames[top, 1], frames[top, 2] = s + half, m - half, 0
+            top += 1
+        else:
+            values[n_values - 2] = values[n_values - 2] + values[n_values - 1]
+            n_values -= 1
+            top -= 1
+    return values[0]
 
 
 @njit(cache=True)
@@ -348,3 +378,43 @@ def networks_adapt(members, capital, capacity, alloc, reach, markup, arrested, a
         capital[i] = capital[i] - hires * hire_cost
         gone[i] = (new_members[i] < 1.0) | ((new_members[i] < dismantle_members) & (capital[i] < hire_cost))
     return new_members, capital, new_alloc, new_reach, new_markup, arrest_share, seize_share, seized, gone
+
+
+# ---------------------------------------------------------------------------- new networks
+@njit(cache=True)
+def entry_candidates(queue, capacity, price, legs, starts, sizes, least, min_share, min_margin, seizure_mult,
+                     leg_authority):
+    """The clusters (local markets) where a new network may enter today (Market.enter_networks): a real
+    queue (at least `least` people and `min_share` of the capacity) whose takings per person waiting
+    pay a member. Sums per cluster as NumPy sums each cluster's own array. Returns (unmet queue per
+    cluster, the candidate clusters, the mean seizure multiplier over each candidate's legs)."""
+    n = len(starts)
+    unmet = np.zeros(n)
+    none = np.zeros(0, np.int64)
+    if pairwise_sum(queue, 0, len(queue)) < least * (1 - 1e-9):  # no cluster's queue can reach it
+        return unmet, none, np.zeros(0)
+    k_max = 0
+    for c in range(n):
+        k_max = max(k_max, sizes[c])
+    buf = np.empty(k_max)
+    pays = np.zeros(n, np.bool_)
+    for c in range(n):
+        s, k = starts[c], sizes[c]
+        for j in range(k):
+            buf[j] = queue[legs[s + j]]
+        unmet[c] = pairwise_sum(buf, 0, k)
+        for j in range(k):
+            buf[j] = capacity[legs[s + j]]
+        cap = pairwise_sum(buf, 0, k)
+        if unmet[c] >= _maximum(least, min_share * cap):
+            for j in range(k):
+                buf[j] = price[legs[s + j]] * queue[legs[s + j]]
+            pays[c] = pairwise_sum(buf, 0, k) / unmet[c] > min_margin
+    candidates = np.flatnonzero(pays)
+    drag = np.empty(len(candidates))
+    for i in range(len(candidates)):
+        s, k = starts[candidates[i]], sizes[candidates[i]]
+        for j in range(k):
+            buf[j] = seizure_mult[leg_authority[legs[s + j]]]
+        drag[i] = pairwise_sum(buf, 0, k) / k
+    return unmet, candidates, drag

@@ -43,7 +43,12 @@ class Market:
         self.leg_authority = np.where(world.control >= 0, world.control, world.leg_country).astype(np.int32)
         self.clusters = clusters(world)
         self.networks = NetworkTable(self.leg_authority, world.control)  # the active networks' figures
-        self._entry = _EntryGroups(self.clusters)
+        # the clusters' legs end to end, for the entry kernel
+        sizes = [len(v) for v in self.clusters.values()]
+        self._cluster_legs = (np.concatenate(list(self.clusters.values())).astype(np.int64) if sizes
+                              else np.zeros(0, np.int64))
+        self._cluster_sizes = np.array(sizes, np.int64)
+        self._cluster_starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
 
     # ------------------------------------------------------------------ networks
     def new_network(self, model, legs, corridor, members, capital) -> SmugglingNetwork:
@@ -83,26 +88,20 @@ class Market:
 
         Computed for all clusters at once; one draw per cluster that passes both tests, in cluster
         order, as a loop over the clusters would draw them."""
-        behaviour, g = self.behaviour, self._entry
+        behaviour = self.behaviour
         effects = behaviour.effects
         # a few model entries always wait at a coarse scale: only a real queue draws a new network
         least = max(effects.entry_min_queue, effects.entry_min_queue_entries * self.scale)
-        if float(self.queue_people.sum()) < least * (1 - 1e-9):  # no cluster's queue can reach it
-            return 0
-        unmet, capacity, takings = g.sum(np.stack([self.queue_people, self.capacity,
-                                                   self.price * self.queue_people]))
-        real = unmet >= np.maximum(least, effects.entry_min_queue_share * capacity)
-        if not real.any():
-            return 0
-        margin = takings / np.where(real, unmet, 1.0)
-        pays = real & (margin > behaviour.member_cost_eur_per_day / behaviour.capacity_per_member)
-        candidates = np.flatnonzero(pays)
+        unmet, candidates, drag = kernels.entry_candidates(
+            self.queue_people, self.capacity, self.price, self._cluster_legs, self._cluster_starts,
+            self._cluster_sizes, float(least), float(effects.entry_min_queue_share),
+            behaviour.member_cost_eur_per_day / behaviour.capacity_per_member, seizure_mult, self.leg_authority)
         if len(candidates) == 0:
             return 0
-        drag = np.array([float(seizure_mult[self.leg_authority[g.legs[c]]].mean()) for c in candidates])
         enters = candidates[rng.random(len(candidates)) < behaviour.entry_rate / drag]
+        keys, cluster_legs = list(self.clusters), list(self.clusters.values())
         for c in enters:
-            (corridor, _), legs = g.keys[c], g.legs[c]
+            (corridor, _), legs = keys[c], cluster_legs[c]
             # sized for part of the unmet demand it sees
             members = max(effects.entry_min_members,
                           min(float(unmet[c]) / behaviour.capacity_per_member * effects.entry_unmet_share,
@@ -173,40 +172,3 @@ class Market:
         authority_signals = np.stack([country_today["arrest_pressure"], country_today["seizure_pressure"],
                                       country_today["takedown_pressure"], seizure_mult])
         return leg_signals, authority_signals
-
-
-class _EntryGroups:
-    """The clusters grouped by their number of legs, so that a per-cluster sum or mean is one call per
-    group on a (clusters x legs) array: numpy sums each row as it would the cluster's own array, so the
-    figures are the same to the last bit as a loop over the clusters."""
-
-    def __init__(self, clusters: dict[tuple[int, int], np.ndarray]):
-        self.keys, self.legs = list(clusters), list(clusters.values())
-        sizes = np.array([len(v) for v in self.legs])
-        self.groups = [(np.flatnonzero(sizes == k), np.stack([self.legs[i] for i in np.flatnonzero(sizes == k)]))
-                       for k in np.unique(sizes)]
-        self._flats: dict = {}
-
-    def _flat(self, shape: tuple) -> list:
-        """Per group, the positions of its clusters' legs in x.ravel() for an x of this shape."""
-        if shape not in self._flats:
-            step = shape[-1]
-            self._flats[shape] = [(np.arange(0, int(np.prod(shape)), step)[:, None, None] + legs).reshape(-1, legs.shape[1])
-                                  for _, legs in self.groups]
-        return self._flats[shape]
-
-    def _reduce(self, x: np.ndarray, how: str) -> np.ndarray:
-        out = np.empty(x.shape[:-1] + (len(self.keys),))
-        values = x.ravel()
-        for (rows, _), flat in zip(self.groups, self._flat(x.shape)):
-            # gathered into a C-ordered 2-d (clusters x legs) array, whose rows numpy sums as it sums
-            # each cluster's own 1-d array (another memory layout may change the order of the sums)
-            out[..., rows] = getattr(values[flat], how)(axis=1).reshape(x.shape[:-1] + (-1,))
-        return out
-
-    def sum(self, x: np.ndarray) -> np.ndarray:
-        """Per cluster, the sum of x (per leg; or (figures x legs): one row per figure)."""
-        return self._reduce(x, "sum")
-
-    def mean(self, x: np.ndarray) -> np.ndarray:
-        return self._reduce(x, "mean")
