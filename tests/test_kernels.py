@@ -294,3 +294,41 @@ def test_entry_candidates_are_the_loop_over_clusters():
                 want_drag.append(float(seizure_mult[authority[legs]].mean()))
         assert list(candidates) == want and list(drag) == want_drag
         assert trial == 0 or len(want) > 0
+
+
+def sell_reference(rng, buyers, legs, owed, capacity, scale, smuggled):
+    """The NumPy sale the kernel replaced (Market.sell before it)."""
+    n_legs = len(capacity)
+    queue = np.bincount(legs[smuggled[legs]], minlength=n_legs) * float(scale)
+    x = capacity / scale
+    floor = np.floor(x)
+    slots = (floor + (rng.random(x.shape) < (x - floor))).astype(np.int64)
+    perm = rng.permutation(len(buyers))
+    order = perm[np.argsort(legs[perm].astype(np.int16), kind="stable")]
+    sorted_leg = legs[order]
+    starts = np.flatnonzero(np.diff(sorted_leg, prepend=-1))
+    rank = np.arange(len(order)) - np.repeat(starts, np.diff(starts, append=len(order)))
+    ok = ~smuggled[sorted_leg] | (rank < slots[sorted_leg])
+    go, go_leg, go_owed = buyers[order][ok], sorted_leg[ok], owed[order][ok]
+    served = np.bincount(go_leg[smuggled[go_leg]], minlength=n_legs) * float(scale)
+    return go, go_leg, go_owed, np.maximum(queue - served, 0), served
+
+
+def test_sale_is_the_numpy_sale():
+    rng = np.random.default_rng(8)
+    n_legs = 60
+    for n in (0, 1, 5, 300, 3000):
+        for scale in (1, 100):
+            smuggled = rng.random(n_legs) < 0.6
+            capacity = rng.uniform(0, 40, n_legs) * scale * (rng.random(n_legs) < 0.8)
+            buyers = rng.choice(10 * n + 1, n, replace=False).astype(np.int64)
+            legs = rng.integers(0, n_legs, n).astype(np.int64)
+            owed = rng.random(n) < 0.2
+            want = sell_reference(np.random.default_rng(n), buyers, legs, owed, capacity, scale, smuggled)
+            draws = np.random.default_rng(n)
+            u = draws.random(n_legs)
+            got = kernels.sell(buyers, legs, owed, draws.permutation(n), u, capacity, scale, smuggled)
+            for g, w in zip(got, want):
+                assert g.dtype == w.dtype and np.array_equal(g, w)
+            if n >= 300:
+                assert 0 < len(got[0]) < n  # some turned away

@@ -418,3 +418,55 @@ def entry_candidates(queue, capacity, price, legs, starts, sizes, least, min_sha
             buf[j] = seizure_mult[leg_authority[legs[s + j]]]
         drag[i] = pairwise_sum(buf, 0, k) / k
     return unmet, candidates, drag
+
+
+# ---------------------------------------------------------------------------- the market's sales
+@njit(cache=True)
+def sell(buyers, legs, owed, perm, u, capacity, scale, smuggled):
+    """Places on smuggled legs sold up to the networks' capacity (Market.sell), given its draws: `u` per
+    leg rounds the capacity up or down at random, `perm` is the random order of the buyers. Buyers are
+    taken leg by leg in the order of `perm` (a stable sort by leg); the others' legs take everybody.
+    Returns (buyers served, their legs, their owed flags, people queueing, people served per leg)."""
+    n_legs, n = len(capacity), len(buyers)
+    counts = np.zeros(n_legs, np.int64)
+    for i in range(n):
+        counts[legs[i]] += 1
+    first = np.empty(n_legs, np.int64)
+    total = 0
+    for leg in range(n_legs):
+        first[leg] = total
+        total += counts[leg]
+    order = np.empty(n, np.int64)
+    fill = first.copy()
+    for m in range(n):
+        i = perm[m]
+        order[fill[legs[i]]] = i
+        fill[legs[i]] += 1
+    slots = np.empty(n_legs, np.int64)
+    for leg in range(n_legs):
+        x = capacity[leg] / scale
+        floor = np.floor(x)
+        slots[leg] = np.int64(floor + (1.0 if u[leg] < x - floor else 0.0))
+    keep = np.zeros(n, np.bool_)
+    n_go = 0
+    for j in range(n):
+        leg = legs[order[j]]
+        if not smuggled[leg] or j - first[leg] < slots[leg]:
+            keep[j] = True
+            n_go += 1
+    go, go_leg, go_owed = np.empty(n_go, np.int64), np.empty(n_go, np.int64), np.empty(n_go, np.bool_)
+    served = np.zeros(n_legs, np.int64)
+    k = 0
+    for j in range(n):
+        if keep[j]:
+            i = order[j]
+            go[k], go_leg[k], go_owed[k] = buyers[i], legs[i], owed[i]
+            if smuggled[legs[i]]:
+                served[legs[i]] += 1
+            k += 1
+    queue_people, served_people = np.empty(n_legs), np.empty(n_legs)
+    for leg in range(n_legs):
+        served_people[leg] = served[leg] * float(scale)
+        q = (counts[leg] * float(scale) if smuggled[leg] else 0.0) - served_people[leg]
+        queue_people[leg] = q if q >= 0.0 else 0.0
+    return go, go_leg, go_owed, queue_people, served_people

@@ -15,12 +15,6 @@ from .network_table import NetworkTable
 from .world import World
 
 
-def stochastic_round(rng, x: np.ndarray) -> np.ndarray:
-    """Round each value up or down at random so that the expected value is kept."""
-    floor = np.floor(x)
-    return (floor + (rng.random(x.shape) < (x - floor))).astype(np.int64)
-
-
 def clusters(world: World) -> dict[tuple[int, int], np.ndarray]:
     """Smuggled legs grouped by corridor and the country they start in: one local market each."""
     out = {}
@@ -131,21 +125,11 @@ class Market:
         """Places on smuggled legs sold up to the networks' capacity, in random order within each leg's
         queue; other legs take everybody. Returns the buyers who got a place, their legs, and whether
         their place was owed (a free retry)."""
-        world = self.world
-        smuggled = world.smuggled[legs]
-        self.queue_people = np.bincount(legs[smuggled], minlength=world.n_legs) * float(self.scale)
-        slots = stochastic_round(rng, self.capacity / self.scale)
-        # random order within each leg's queue: shuffle, then a stable (radix) sort by leg
+        # the draws as before: the capacity's rounding per leg, then the buyers' order
+        u = rng.random(self.world.n_legs)
         perm = rng.permutation(len(buyers))
-        order = perm[np.argsort(legs[perm].astype(np.int16), kind="stable")]
-        sorted_leg = legs[order]
-        starts = np.flatnonzero(np.diff(sorted_leg, prepend=-1))
-        rank = np.arange(len(order)) - np.repeat(starts, np.diff(starts, append=len(order)))
-        ok = ~world.smuggled[sorted_leg] | (rank < slots[sorted_leg])
-        go, go_leg, go_owed = buyers[order][ok], sorted_leg[ok], owed[order][ok]
-        sold = world.smuggled[go_leg]
-        self.served_people = np.bincount(go_leg[sold], minlength=world.n_legs) * float(self.scale)
-        self.queue_people = np.maximum(self.queue_people - self.served_people, 0)
+        go, go_leg, go_owed, self.queue_people, self.served_people = kernels.sell(
+            buyers, legs, owed, perm, u, self.capacity, self.scale, self.world.smuggled)
         return go, go_leg, go_owed
 
     def cheapest_price(self, closed: np.ndarray) -> np.ndarray:

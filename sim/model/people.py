@@ -53,9 +53,9 @@ class Population:
                 grown = np.zeros(new, dtype=arr.dtype)
                 grown[: self.n] = arr[: self.n]
                 setattr(self, name, grown)
-        idx = np.arange(self.n, need)
         for name, value in values.items():
-            getattr(self, name)[idx] = value
+            getattr(self, name)[self.n: need] = value  # a slice: cheaper than an index array
+        idx = np.arange(self.n, need)
         self.n = need
         return idx
 
