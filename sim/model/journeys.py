@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .people import ALTERNATIVE, ARRIVED, DEAD, DETAINED, MOVING, RETURNED, STAYED, STRANDED, WAITING, Population
+from . import kernels
+from .people import ALTERNATIVE, MOVING, RETURNED, STAYED, STRANDED, WAITING, Population
 from .perception import Perception, sigmoid
 from .recorder import Recorder
 from .world import World
@@ -32,50 +33,23 @@ class Journeys:
         world, pop, rec, rng = self.world, self.people, self.recorder, self.rng
         if len(moving) == 0:
             return moving
-        left = pop.days_left[moving] - 1
-        pop.days_left[moving] = left
-        done = moving[left <= 0]
+        done = kernels.count_down(moving, pop.days_left)
         if len(done) == 0:
             return done
-        leg = pop.leg[done].astype(np.int64)
-        u = rng.random(len(done))
-        p_dead, p_int = risks.p_death[leg], risks.p_intercept[leg]
-        dead = u < p_dead
-        caught = ~dead & (u < p_dead + (1 - p_dead) * p_int)
-        crossed = ~(dead | caught)
-        pop.state[done[dead]] = DEAD
-        rec.leg_add("deaths", leg[dead])
-        held = done[caught]
-        pop.state[held] = DETAINED
-        pop.days_left[held] = self.behaviour.detention_days
-        # some bought a package with several attempts: the smuggler owes them the next one
-        retry = rng.random(len(held)) < world.retry[leg[caught]]
-        pop.credit[held[retry]] = leg[caught][retry]
-        # pushed back across the border: nobody is held or sent home, they wait where they started and
-        # try again from tomorrow (still owed their retry, if any)
-        pushed = rng.random(len(held)) < world.pushback[leg[caught]]
-        pop.state[held[pushed]] = WAITING
-        pop.days_left[held[pushed]] = 0
-        pop.leg[held[pushed]] = -1
-        pop.broke_days[held[pushed]] = 0
-        rec.leg_add("pushbacks", leg[caught][pushed])
-        rec.leg_add("interceptions", leg[caught])
-        seen = world.detects_interception[leg[caught]]
-        rec.detections(pop.origin[held[seen]], leg[caught][seen])
-        over, over_leg = done[crossed], leg[crossed]
-        rec.leg_add("crossings", over_leg)
-        # sea arrivals are all registered; on land only a share of crossings is detected
-        seen = world.detects[over_leg] & (rng.random(len(over)) < risks.p_detect[over_leg])
-        rec.detections(pop.origin[over[seen]], over_leg[seen])
-        dst = world.dst[over_leg]
-        pop.place[over] = dst
-        pop.leg[over] = -1
-        pop.broke_days[over] = 0
-        home = world.is_destination[dst]
-        pop.state[over[home]] = ARRIVED
-        rec.place_add("arrivals", dst[home])
-        on = over[~home]
-        pop.state[on] = WAITING
+        held, over = kernels.leg_ends(done, rng.random(len(done)), pop.leg, pop.state, risks.p_death,
+                                      risks.p_intercept, rec.leg_row("deaths"))
+        # one draw for the retries and pushbacks of the intercepted and the detections of those across,
+        # in that order (the same numbers as three draws)
+        v = rng.random(2 * len(held) + len(over))
+        detections, by_origin = rec.leg_row("detections"), rec.detections_by_origin
+        kernels.intercepted(held, v, pop.leg, pop.state, pop.days_left, pop.credit, pop.broke_days, pop.origin,
+                            self.behaviour.detention_days, world.retry, world.pushback, world.detects_interception,
+                            world.corridor, world.place_country, rec.leg_row("pushbacks"),
+                            rec.leg_row("interceptions"), detections, by_origin)
+        on = kernels.crossed(over, v[2 * len(held):], pop.leg, pop.state, pop.place, pop.broke_days, pop.origin,
+                             world.detects, risks.p_detect, world.dst, world.is_destination, world.corridor,
+                             world.place_country, rec.leg_row("crossings"), detections, by_origin,
+                             rec.place_row("arrivals"))
         for places, to, p in readmit:
             # readmitted after being registered on arrival: they wait in the country that took them back
             reached = on[np.isin(pop.place[on], places)]
@@ -89,9 +63,7 @@ class Journeys:
         pop = self.people
         if len(held) == 0:
             return held
-        left = pop.days_left[held] - 1
-        pop.days_left[held] = left
-        out = held[left <= 0]
+        out = kernels.count_down(held, pop.days_left)
         home = self.rng.random(len(out)) < self.behaviour.return_after_interception
         pop.state[out[home]] = RETURNED
         self.recorder.place_add("returned", pop.place[out[home]])

@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .people import ARRIVED, DEAD, DETAINED, WAITING
+
 
 @njit(cache=True)
 def perceived_costs(price, days_cost, p_intercept, p_refused, p_death, seen, pref, interception_cost,
@@ -470,3 +472,117 @@ def sell(buyers, legs, owed, perm, u, capacity, scale, smuggled):
         q = (counts[leg] * float(scale) if smuggled[leg] else 0.0) - served_people[leg]
         queue_people[leg] = q if q >= 0.0 else 0.0
     return go, go_leg, go_owed, queue_people, served_people
+
+
+# ---------------------------------------------------------------------------- people on legs
+@njit(cache=True)
+def count_down(people, days_left):
+    """One day less for each of `people` (on a leg or held); returns those whose time is up."""
+    n_done = 0
+    for i in people:
+        days_left[i] -= 1
+        if days_left[i] <= 0:
+            n_done += 1
+    done = np.empty(n_done, np.int64)
+    k = 0
+    for i in people:
+        if days_left[i] <= 0:
+            done[k] = i
+            k += 1
+    return done
+
+
+@njit(cache=True)
+def leg_ends(done, u, leg, state, p_death, p_intercept, deaths):
+    """At the end of their leg, by the draw `u` per person: dead (recorded in the day's `deaths` row),
+    intercepted, or across. Returns (the intercepted, the ones across)."""
+    n_held = n_over = 0
+    fate = np.empty(len(done), np.int8)
+    for j in range(len(done)):
+        i = done[j]
+        lg = leg[i]
+        p_dead = p_death[lg]
+        if u[j] < p_dead:
+            fate[j] = 0
+            state[i] = DEAD
+            deaths[lg] += 1.0
+        elif u[j] < p_dead + (1 - p_dead) * p_intercept[lg]:
+            fate[j] = 1
+            n_held += 1
+        else:
+            fate[j] = 2
+            n_over += 1
+    held, over = np.empty(n_held, np.int64), np.empty(n_over, np.int64)
+    a = b = 0
+    for j in range(len(done)):
+        if fate[j] == 1:
+            held[a] = done[j]
+            a += 1
+        elif fate[j] == 2:
+            over[b] = done[j]
+            b += 1
+    return held, over
+
+
+@njit(cache=True)
+def intercepted(held, v, leg, state, days_left, credit, broke_days, origin, detention_days, retry, pushback,
+                detects_interception, corridor, place_country, pushbacks, interceptions, detections, by_origin):
+    """The intercepted are held; by the draws `v` (2 per person: first all the retries, then all the
+    pushbacks) some are owed another attempt, some pushed straight back to wait where they started.
+    Interceptions, pushbacks and (on detection legs) detections go to the day's rows."""
+    n = len(held)
+    for j in range(n):
+        i = held[j]
+        lg = leg[i]
+        state[i] = DETAINED
+        days_left[i] = detention_days
+        # some bought a package with several attempts: the smuggler owes them the next one
+        if v[j] < retry[lg]:
+            credit[i] = lg
+        interceptions[lg] += 1.0
+        if detects_interception[lg]:
+            detections[lg] += 1.0
+            by_origin[corridor[lg], place_country[origin[i]]] += 1.0
+    for j in range(n):
+        i = held[j]
+        lg = leg[i]
+        if v[n + j] < pushback[lg]:
+            # pushed back across the border: they wait where they started and try again from tomorrow
+            state[i] = WAITING
+            days_left[i] = 0
+            leg[i] = -1
+            broke_days[i] = 0
+            pushbacks[lg] += 1.0
+
+
+@njit(cache=True)
+def crossed(over, v, leg, state, place, broke_days, origin, detects, p_detect, dst, is_destination, corridor,
+            place_country, crossings, detections, by_origin, arrivals):
+    """Those across a leg reach its end: detected there (on detection legs, by the draw `v`), arrived
+    at a destination, or waiting for their next leg. Returns the waiting."""
+    n_on = 0
+    for j in range(len(over)):
+        i = over[j]
+        lg = leg[i]
+        crossings[lg] += 1.0
+        # sea arrivals are all registered; on land only a share of crossings is detected
+        if detects[lg] and v[j] < p_detect[lg]:
+            detections[lg] += 1.0
+            by_origin[corridor[lg], place_country[origin[i]]] += 1.0
+        end = dst[lg]
+        place[i] = end
+        leg[i] = -1
+        broke_days[i] = 0
+        if is_destination[end]:
+            state[i] = ARRIVED
+            arrivals[end] += 1.0
+        else:
+            state[i] = WAITING
+            n_on += 1
+    on = np.empty(n_on, np.int64)
+    k = 0
+    for i in over:
+        if state[i] == WAITING:
+            on[k] = i
+            k += 1
+    return on

@@ -41,6 +41,13 @@ class Recorder:
     def begin_day(self, day: int):
         self.day = day
 
+    def leg_row(self, measure) -> np.ndarray:
+        """Today's row of a per-leg measure, for the kernels that count into it."""
+        return self.leg[measure][self.day]
+
+    def place_row(self, measure) -> np.ndarray:
+        return self.place[measure][self.day]
+
     def leg_add(self, measure, legs, weights=None):
         if len(legs):
             self.leg[measure][self.day] += np.bincount(legs, weights=weights, minlength=self.world.n_legs)
