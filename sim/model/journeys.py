@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import kernels
-from .people import ALTERNATIVE, MOVING, RETURNED, STAYED, STRANDED, WAITING, Population
+from .people import ALTERNATIVE, RETURNED, STAYED, WAITING, Population
 from .perception import Perception, sigmoid
 from .recorder import Recorder
 from .world import World
@@ -165,45 +165,22 @@ class Journeys:
             return
 
         # too poor for any open leg from here (and owed no retry here): count the days, strand after a while
-        place = pop.place[waiting]
-        cheapest = cheapest[place]
-        money = pop.money[waiting]
-        open_here = np.isfinite(cheapest)
-        credit = pop.credit[waiting].astype(np.int64)
-        owed = (credit >= 0) & (world.src[np.maximum(credit, 0)] == place) & risks.open[np.maximum(credit, 0)]
-        poor = open_here & (money < cheapest) & ~owed
-        broke = waiting[poor]
         cheapest_leg = market.cheapest_leg(closed)
-        pop.leg[broke] = cheapest_leg[place[poor]]  # the leg they cannot pay for
-        days = pop.broke_days[broke] + 1
-        pop.broke_days[broke] = days
-        strand = broke[days >= behaviour.strand_after_days]
-        pop.state[strand] = STRANDED
-        rec.place_add("stranded_new", pop.place[strand])
-        can = open_here & ~poor
-        waiting, place, money, owed, credit = waiting[can], place[can], money[can], owed[can], credit[can]
+        waiting, owed, credit = kernels.too_poor(waiting, pop.place, pop.money, pop.credit, pop.broke_days, pop.leg,
+                                                 pop.state, cheapest, cheapest_leg, world.src, risks.open,
+                                                 behaviour.strand_after_days, rec.place_row("stranded_new"))
         if len(waiting) == 0:
             return
 
-        # choose a leg: logit over the place's outgoing legs by perceived cost (incl. cost-to-go)
-        group = pop.group[waiting].astype(np.int64)
-        leg = self.perception.choose(leg_costs, group, place, rng.random(len(waiting)))
-        moving = world.src[leg] == place  # else every leg is closed to this group's eyes: wait
-        # the chosen leg too dear: take the cheapest open leg from here instead; a retry owed is taken
-        dear = money < market.price[leg]
-        leg = np.where(dear, cheapest_leg[place], leg)
-        leg = np.where(owed, credit, leg)
-        moving |= owed
-        pop.leg[waiting] = np.where(moving, leg, -1)
+        # choose a leg: logit over the place's outgoing legs by perceived cost (incl. cost-to-go); the
+        # cheapest open leg from here if the chosen one is too dear; a retry owed is taken
+        chosen = self.perception.choose(leg_costs, pop.group[waiting].astype(np.int64), pop.place[waiting],
+                                        rng.random(len(waiting)))
+        buyers, buy_legs, owed = kernels.chosen_legs(waiting, chosen, owed, credit, pop.place, pop.money, pop.leg,
+                                                 market.price, cheapest_leg, world.src)
 
         # smuggled legs: places sold up to the networks' capacity; the others take everybody
-        go, go_leg, go_owed = market.sell(rng, waiting[moving], leg[moving], owed[moving])
-        fee = np.where(go_owed, 0.0, market.price[go_leg])
-        pop.money[go] -= fee.astype(np.float32)
-        pop.credit[go] = -1
-        paid = world.smuggled[go_leg] & ~go_owed
-        rec.leg_add("revenue_eur", go_leg[paid], weights=fee[paid])
-        rec.leg_add("paid", go_leg[paid])
+        go, go_leg, go_owed = market.sell(rng, buyers, buy_legs, owed)
 
         # checks before boarding commercial transport: refused travellers get their money back; some
         # are sent home, the others look for another way
@@ -212,15 +189,7 @@ class Journeys:
             # no visa: refused at check-in, whatever the carrier's own checks
             needs = np.isin(go_leg, legs) & np.isin(world.place_country[pop.origin[go]], nationalities)
             refused |= needs & (rng.random(len(go)) < p)
-        rec.leg_add("refused_boarding", go_leg[refused])
-        turned = go[refused]
-        pop.money[turned] += fee[refused].astype(np.float32)
-        home = turned[rng.random(len(turned)) < behaviour.return_after_refusal]
-        pop.state[home] = RETURNED
-        rec.place_add("returned", pop.place[home])
-        go, go_leg = go[~refused], go_leg[~refused]
-        pop.state[go] = MOVING
-        pop.broke_days[go] = 0
-        days = world.days[go_leg]
-        pop.days_left[go] = np.maximum(1, np.floor(days) + (rng.random(len(go)) < days - np.floor(days)))
-        rec.leg_add("departures", go_leg)
+        kernels.board(go, go_leg, go_owed, refused, rng.random(len(go)), market.price, world.smuggled, world.days,
+                      behaviour.return_after_refusal, pop.money, pop.credit, pop.state, pop.broke_days, pop.days_left,
+                      pop.place, rec.leg_row("revenue_eur"), rec.leg_row("paid"), rec.leg_row("refused_boarding"),
+                      rec.place_row("returned"), rec.leg_row("departures"))

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .people import ARRIVED, DEAD, DETAINED, WAITING
+from .people import ARRIVED, DEAD, DETAINED, MOVING, RETURNED, STRANDED, WAITING
 
 
 @njit(cache=True)
@@ -586,3 +586,113 @@ def crossed(over, v, leg, state, place, broke_days, origin, detects, p_detect, d
             on[k] = i
             k += 1
     return on
+
+
+# ---------------------------------------------------------------------------- departures
+@njit(cache=True)
+def too_poor(waiting, place, money, credit, broke_days, leg, state, cheapest, cheapest_leg, src, open_, strand_after,
+             stranded_new):
+    """Waiting people too poor for any open leg from where they are (and owed no retry there) count
+    the days and are stranded after a while (Journeys.depart). Returns those who can choose a leg,
+    whether each is owed a retry from here, and the leg owed."""
+    n = len(waiting)
+    can = np.zeros(n, np.bool_)
+    owed_all = np.zeros(n, np.bool_)
+    n_can = 0
+    for j in range(n):
+        i = waiting[j]
+        p = place[i]
+        c = credit[i]
+        owed = c >= 0 and src[c] == p and open_[c]
+        owed_all[j] = owed
+        if not np.isfinite(cheapest[p]):
+            continue
+        if money[i] < cheapest[p] and not owed:
+            leg[i] = cheapest_leg[p]  # the leg they cannot pay for
+            broke_days[i] += 1
+            if broke_days[i] >= strand_after:
+                state[i] = STRANDED
+                stranded_new[p] += 1.0
+        else:
+            can[j] = True
+            n_can += 1
+    out, owed_out, credit_out = np.empty(n_can, np.int64), np.empty(n_can, np.bool_), np.empty(n_can, np.int64)
+    k = 0
+    for j in range(n):
+        if can[j]:
+            out[k], owed_out[k], credit_out[k] = waiting[j], owed_all[j], credit[waiting[j]]
+            k += 1
+    return out, owed_out, credit_out
+
+
+@njit(cache=True)
+def chosen_legs(waiting, chosen, owed, credit, place, money, leg, price, cheapest_leg, src):
+    """The leg each person takes: the chosen one; the cheapest open leg from here if the chosen one is
+    too dear; the retry owed, if any. People whose place's legs are all closed to their eyes wait.
+    Returns the buyers, their legs, and whether their place is owed."""
+    n = len(waiting)
+    moving = np.zeros(n, np.bool_)
+    n_moving = 0
+    for j in range(n):
+        i = waiting[j]
+        p = place[i]
+        lg = chosen[j]
+        moves = src[lg] == p
+        if money[i] < price[lg]:
+            lg = cheapest_leg[p]
+        if owed[j]:
+            lg = credit[j]
+            moves = True
+        leg[i] = lg if moves else -1
+        moving[j] = moves
+        n_moving += moves
+    buyers, legs, owed_out = np.empty(n_moving, np.int64), np.empty(n_moving, np.int64), np.empty(n_moving, np.bool_)
+    k = 0
+    for j in range(n):
+        if moving[j]:
+            buyers[k], legs[k], owed_out[k] = waiting[j], leg[waiting[j]], owed[j]
+            k += 1
+    return buyers, legs, owed_out
+
+
+@njit(cache=True)
+def board(go, go_leg, go_owed, refused, w, price, smuggled, leg_days, return_after_refusal, money, credit, state,
+          broke_days, days_left, place, revenue, paid, refused_boarding, returned, departures):
+    """Those sold a place pay (unless owed it) and board; the refused get their money back and some go
+    home, by the draws `w` (first one per refused person, then one per person boarding, whose leg's
+    fractional days round up or down)."""
+    n_legs = len(price)
+    takings = np.zeros(n_legs)
+    n_turned = 0
+    for j in range(len(go)):
+        i, lg = go[j], go_leg[j]
+        fee = 0.0 if go_owed[j] else price[lg]
+        money[i] -= np.float32(fee)
+        credit[i] = -1
+        if smuggled[lg] and not go_owed[j]:
+            takings[lg] += fee  # summed per leg first, then added to the day's row, as bincount does
+            paid[lg] += 1.0
+        if refused[j]:
+            refused_boarding[lg] += 1.0
+            money[i] += np.float32(fee)
+            n_turned += 1
+    for lg in range(n_legs):
+        revenue[lg] += takings[lg]
+    k = 0
+    for j in range(len(go)):
+        if refused[j]:
+            i = go[j]
+            if w[k] < return_after_refusal:
+                state[i] = RETURNED
+                returned[place[i]] += 1.0
+            k += 1
+    for j in range(len(go)):
+        if not refused[j]:
+            i, lg = go[j], go_leg[j]
+            state[i] = MOVING
+            broke_days[i] = 0
+            d = leg_days[lg]
+            whole = np.floor(d)
+            days_left[i] = max(1.0, whole + (1.0 if w[k] < d - whole else 0.0))
+            departures[lg] += 1.0
+            k += 1
