@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import kernels
-from .people import ALTERNATIVE, RETURNED, STAYED, WAITING, Population
+from .people import ALTERNATIVE, RETURNED, WAITING, Population
 from .perception import Perception, sigmoid
 from .recorder import Recorder
 from .world import World
@@ -120,19 +120,17 @@ class Journeys:
                            sigmoid((behaviour.benefit_eur - cost) / behaviour.decision_spread_eur) * online, 0.0)
         leaving = rng.binomial(n - taken, leave_p)
         stayed = n - taken - leaving
-        for state, k, measure in ((ALTERNATIVE, taken, "alternatives"), (STAYED, stayed, "stayed")):
-            if k.any():
-                rec.place_add_counts(measure, origins, k)
-                at = np.repeat(origins, k)
-                pop.add(len(at), state=state, place=at, leg=-1, origin=at, group=np.repeat(group, k), born=day)
-        if not leaving.any():
-            return np.zeros(0, np.int64)
-        rec.place_add_counts("left", origins, leaving)
-        at = np.repeat(origins, leaving)
-        mu = np.log(self.budget[at]) - 0.5 * behaviour.budget_spread ** 2
-        money = rng.lognormal(mu, behaviour.budget_spread)
-        return pop.add(len(at), state=WAITING, place=at, leg=-1, origin=at, group=np.repeat(group, leaving),
-                       born=day, money=money, broke_days=0, days_left=0, credit=-1)
+        total = int(n.sum())
+        pop.reserve(total)
+        left = kernels.new_people(origins, group, taken, stayed, leaving, day, pop.n, pop.state, pop.place, pop.leg,
+                                  pop.origin, pop.group, pop.born, pop.broke_days, pop.days_left, pop.credit,
+                                  rec.place_row("alternatives"), rec.place_row("stayed"), rec.place_row("left"))
+        pop.n += total
+        if len(left) == 0:
+            return left
+        mu = np.log(self.budget[pop.origin[left]]) - 0.5 * behaviour.budget_spread ** 2
+        pop.money[left] = rng.lognormal(mu, behaviour.budget_spread)
+        return left
 
     def vocational_in_transit(self, waiting, stranded) -> np.ndarray:
         """Vocational places in transit countries, offered to stranded people first, then to waiting ones.

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .people import ARRIVED, DEAD, DETAINED, MOVING, RETURNED, STRANDED, WAITING
+from .people import ALTERNATIVE, ARRIVED, DEAD, DETAINED, MOVING, RETURNED, STAYED, STRANDED, WAITING
 
 
 @njit(cache=True)
@@ -696,3 +696,37 @@ def board(go, go_leg, go_owed, refused, w, price, smuggled, leg_days, return_aft
             days_left[i] = max(1.0, whole + (1.0 if w[k] < d - whole else 0.0))
             departures[lg] += 1.0
             k += 1
+
+
+# ---------------------------------------------------------------------------- new people
+@njit(cache=True)
+def new_people(origins, group, taken, stayed, leaving, day, n, state, place, leg, origin, grp, born, broke_days,
+               days_left, credit, alternatives_row, stayed_row, left_row):
+    """New people at origins, from entry `n` on (the population has room): first those who took an
+    alternative, then those who stayed, then those who leave (Journeys.create); the counts go to the
+    day's rows. Returns the entries of those who leave."""
+    k = n
+    for block in range(3):
+        counts = taken if block == 0 else stayed if block == 1 else leaving
+        for o in range(len(origins)):
+            p = origins[o]
+            c = counts[o]
+            if block == 0:
+                alternatives_row[p] += c
+            elif block == 1:
+                stayed_row[p] += c
+            else:
+                left_row[p] += c
+            for _ in range(c):
+                state[k] = ALTERNATIVE if block == 0 else STAYED if block == 1 else WAITING
+                place[k] = p
+                leg[k] = -1
+                origin[k] = p
+                grp[k] = group[o]
+                born[k] = day
+                if block == 2:
+                    broke_days[k] = 0
+                    days_left[k] = 0
+                    credit[k] = -1
+                k += 1
+    return np.arange(k - leaving.sum(), k)

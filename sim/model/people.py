@@ -42,8 +42,8 @@ class Population:
         # indices of people not yet in a final state, kept up to date by the model
         self.active = np.zeros(0, dtype=np.int64)
 
-    def add(self, count: int, **values) -> np.ndarray:
-        """Append `count` people with the given field values; returns their indices."""
+    def reserve(self, count: int) -> None:
+        """Room for `count` more people (the arrays double when full)."""
         need = self.n + count
         size = len(self.state)
         if need > size:
@@ -53,11 +53,6 @@ class Population:
                 grown = np.zeros(new, dtype=arr.dtype)
                 grown[: self.n] = arr[: self.n]
                 setattr(self, name, grown)
-        for name, value in values.items():
-            getattr(self, name)[self.n: need] = value  # a slice: cheaper than an index array
-        idx = np.arange(self.n, need)
-        self.n = need
-        return idx
 
     def counts(self) -> np.ndarray:
         """People per state, from the state array itself (the conservation check reads this)."""
