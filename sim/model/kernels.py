@@ -730,3 +730,45 @@ def new_people(origins, group, taken, stayed, leaving, day, n, state, place, leg
                     credit[k] = -1
                 k += 1
     return np.arange(k - leaving.sum(), k)
+
+
+# ---------------------------------------------------------------------------- the day's record
+@njit(cache=True)
+def record_people(active, state, place, waiting_row, stranded_row, detained_row, states_today, states_before,
+                  arrivals_row, deaths_row, returned_row, alternatives_row, stayed_row):
+    """People waiting, stranded and detained per place, and per state (Recorder.end_day): the active
+    states counted, the final ones yesterday's plus the day's flows (summed as NumPy sums a row)."""
+    n_places = len(waiting_row)
+    counts = np.zeros((4, n_places), np.int64)
+    for i in active:
+        counts[state[i], place[i]] += 1
+    for p in range(n_places):
+        waiting_row[p] = counts[WAITING, p]
+        stranded_row[p] = counts[STRANDED, p]
+        detained_row[p] = counts[DETAINED, p]
+    for s in range(4):
+        total = 0
+        for p in range(n_places):
+            total += counts[s, p]
+        states_today[s] = total
+    # final states only ever grow: their stocks are the sums of the day's flows so far
+    for s, row in ((ARRIVED, arrivals_row), (DEAD, deaths_row), (RETURNED, returned_row),
+                   (ALTERNATIVE, alternatives_row), (STAYED, stayed_row)):
+        states_today[s] = np.int64(states_before[s] + pairwise_sum(row, 0, len(row)))
+
+
+@njit(cache=True)
+def record_networks(where, control, seg, arrested, arrest_share, seized, seize_share, leg_bribes, arrests_row,
+                    seized_row, bribes_row):
+    """Arrests, seizures and bribes of the day credited to the countries where they happened, summed per
+    country in slot order (as np.bincount with weights) and then added to the day's rows."""
+    n_c = len(arrests_row)
+    a, s, b = np.zeros(n_c), np.zeros(n_c), np.zeros(n_c)
+    for j in range(len(where)):
+        a[where[j]] += arrested[seg[j]] * arrest_share[j]
+        s[where[j]] += seized[seg[j]] * seize_share[j]
+        b[control[j]] += leg_bribes[j]
+    for c in range(n_c):
+        arrests_row[c] += a[c]
+        seized_row[c] += s[c]
+        bribes_row[c] += b[c]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .people import ALTERNATIVE, ARRIVED, DEAD, DETAINED, RETURNED, STATES, STAYED, STRANDED, WAITING
+from . import kernels
+from .people import STATES
 
 # departures: everyone who sets off on a leg, ordinary bus and flight legs included; the results derive
 # irregular crossing attempts from them (departures on controlled or smuggled legs, see sim/results.py)
@@ -80,23 +81,11 @@ class Recorder:
         country's figures, and every network (`networks` is the market's NetworkTable; rows marked in
         `gone` are recorded as no longer active)."""
         d = self.day
-        a = pop.active
-        n_p = self.world.n_places
-        key = pop.state[a].astype(np.int64) * n_p + pop.place[a]
-        by_place = np.bincount(key, minlength=4 * n_p).reshape(4, n_p)
-        self.place["waiting"][d] = by_place[WAITING]
-        self.place["stranded"][d] = by_place[STRANDED]
-        self.place["detained"][d] = by_place[DETAINED]
-        # final states only ever grow: their stocks are the sums of the day's flows so far
-        today = self.states[d]
-        today[:4] = by_place.sum(axis=1)
-        before = self.states[d - 1] if d > 0 else np.zeros_like(today)
-        today[ARRIVED] = before[ARRIVED] + self.place["arrivals"][d].sum()
-        today[DEAD] = before[DEAD] + self.leg["deaths"][d].sum()
-        today[RETURNED] = before[RETURNED] + self.place["returned"][d].sum()
-        today[ALTERNATIVE] = before[ALTERNATIVE] + self.place["alternatives"][d].sum()
-        today[STAYED] = before[STAYED] + self.place["stayed"][d].sum()
-        leg = self.leg
+        place, leg = self.place, self.leg
+        before = self.states[d - 1] if d > 0 else np.zeros(len(STATES), np.int64)
+        kernels.record_people(pop.active, pop.state, pop.place, place["waiting"][d], place["stranded"][d],
+                              place["detained"][d], self.states[d], before, place["arrivals"][d], leg["deaths"][d],
+                              place["returned"][d], place["alternatives"][d], place["stayed"][d])
         leg["price_eur"][d] = market.price
         leg["capacity"][d] = market.capacity
         leg["queue"][d] = market.queue_people
@@ -108,12 +97,10 @@ class Recorder:
         self.networks_active[d] = n_nets - int(gone.sum())
         if n_nets:
             # arrests, seizures and bribes of the day, credited to the countries where they happened
-            n_c, seg = self.world.n_countries, networks.seg
-            self.country["arrests"][d] += np.bincount(
-                networks.where, networks.arrested[seg] * networks.arrest_share, minlength=n_c)
-            self.country["seized_eur"][d] += np.bincount(
-                networks.where, networks.seized[seg] * networks.seize_share, minlength=n_c)
-            self.country["bribes_eur"][d] += np.bincount(networks.control, networks.leg_bribes, minlength=n_c)
+            country = self.country
+            kernels.record_networks(networks.where, networks.control, networks.seg, networks.arrested,
+                                    networks.arrest_share, networks.seized, networks.seize_share, networks.leg_bribes,
+                                    country["arrests"][d], country["seized_eur"][d], country["bribes_eur"][d])
             # one row per network and day, built into tuples only when the results are asked for
             self._network_days.append((d, networks.uid, networks.corridor, networks.members, networks.capital,
                                        networks.markup, networks.revenue, networks.bribes, networks.seized,
