@@ -108,74 +108,56 @@ def value_iteration(values, cost, legs, offsets, places, ends, dest, terminal, m
 
 
 @njit(cache=True)
-def choice_exponents(leg_costs, src, out_order, out_start, out_count, spread):
-    """For the logit choice: per (group, leg), -(cost - cheapest from its place) / spread, and whether
-    the leg is usable (finite cost at a place with a finite cheapest leg); 0 where not usable."""
+def choice_exponents(leg_costs, out_order, out_start, out_count, spread):
+    """For the logit choice: per (group, leg), -(cost - cheapest from its place) / spread for a leg with a
+    finite cost at a place with a finite cheapest leg, else -inf (a weight exp(-inf) = 0: not usable).
+    Columns in the order of out_order (legs sorted by their place)."""
     n_groups, n_legs = leg_costs.shape
-    n_places = len(out_start)
-    z = np.zeros((n_groups, n_legs))
-    usable = np.zeros((n_groups, n_legs), np.bool_)
-    mins = np.empty(n_places)
+    z = np.empty((n_groups, n_legs))
     for g in range(n_groups):
-        for p in range(n_places):
+        for p in range(len(out_start)):
+            first, n = out_start[p], out_count[p]
             m = np.inf
-            for k in range(out_count[p]):
-                c = leg_costs[g, out_order[out_start[p] + k]]
+            for j in range(first, first + n):
+                c = leg_costs[g, out_order[j]]
                 if c < m:
                     m = c
-            mins[p] = m
-        for leg in range(n_legs):
-            c, m = leg_costs[g, leg], mins[src[leg]]
-            if np.isfinite(c) and np.isfinite(m):
-                usable[g, leg] = True
-                z[g, leg] = -(c - m) / spread
-    return z, usable
+            for j in range(first, first + n):
+                c = leg_costs[g, out_order[j]]
+                z[g, j] = -(c - m) / spread if np.isfinite(c) and np.isfinite(m) else -np.inf
+    return z
 
 
 @njit(cache=True)
-def choose_legs(weight, usable, groups, out_order, out_start, out_count, src, group, place, u):
-    """The leg each person picks: the sorted key table of Perception.choice_table over the rows of
-    `weight` (exp of choice_exponents; rows are the perception groups `groups`, ascending), then one
-    search per person, as Perception.choose does with NumPy."""
+def choose_legs(weight, groups, out_order, out_start, out_count, n_places, group, place, u):
+    """The leg each person picks: the sorted key table of the route choice over the rows of `weight`
+    (exp of choice_exponents, columns in out_order; rows are the perception groups `groups`, ascending),
+    then one search per person (Perception.choose).
+
+    A key is group x (places + 1) + place + the leg's cumulative share of its place, that share taken
+    as the difference of the row's cumulative sums over all legs, as np.cumsum gives them; a place's
+    weights sum in np.add.reduceat's order (the first, plus the others added one after another)."""
     n_rows, n_legs = weight.shape
-    n_places = len(out_start)
     stride = n_places + 1
     keys = np.empty(n_rows * n_legs)
-    sums = np.empty(n_places)
-    probs = np.empty(n_legs)
     for i in range(n_rows):
-        # per place, the sum of its legs' weights in np.add.reduceat's order: the first, plus the others
-        # added one after another
-        for p in range(n_places):
-            n = out_count[p]
-            if n == 0:
-                sums[p] = 0.0
-                continue
-            first = out_start[p]
-            s = weight[i, out_order[first]] if usable[i, out_order[first]] else 0.0
-            if n > 1:
-                rest = weight[i, out_order[first + 1]] if usable[i, out_order[first + 1]] else 0.0
-                for k in range(2, n):
-                    leg = out_order[first + k]
-                    rest += weight[i, leg] if usable[i, leg] else 0.0
-                s += rest
-            sums[p] = s
-        for leg in range(n_legs):
-            s = sums[src[leg]]
-            probs[leg] = (weight[i, leg] if usable[i, leg] else 0.0) / s if s > 0 else 0.0
-        # cumulative sum over the legs sorted by place; each leg's share of its place so far
         base = groups[i] * stride
         csum = 0.0
-        row = np.empty(n_legs)
-        for j in range(n_legs):
-            csum += probs[out_order[j]]
-            row[j] = csum
-        for j in range(n_legs):
-            seg = src[out_order[j]]
-            first = out_start[seg]
-            before = row[first - 1] if first > 0 else 0.0
-            within = min(row[j] - before, 1.0)
-            keys[i * n_legs + j] = float(base + seg) + within
+        before = 0.0
+        for p in range(n_places):
+            first, n = out_start[p], out_count[p]
+            if n == 0:
+                continue
+            s = weight[i, first]
+            if n > 1:
+                rest = weight[i, first + 1]
+                for j in range(first + 2, first + n):
+                    rest += weight[i, j]
+                s += rest
+            for j in range(first, first + n):
+                csum += weight[i, j] / s if s > 0 else 0.0
+                keys[i * n_legs + j] = float(base + p) + min(csum - before, 1.0)
+            before = csum
     out = np.empty(len(group), np.int64)
     last = len(keys) - 1
     for m in range(len(group)):

@@ -126,10 +126,10 @@ class Perception:
         present = np.bincount(group, minlength=n_groups + 1) > 0
         present[1:] |= present[:-1]
         groups = np.flatnonzero(present[:n_groups])
-        z, usable = kernels.choice_exponents(np.ascontiguousarray(leg_costs[groups]), world.src, world.out_order,
-                                             world.out_start, world.out_count, float(self.behaviour.route_spread_eur))
-        return kernels.choose_legs(np.exp(z), usable, groups, world.out_order, world.out_start,
-                                   world.out_count, world.src, group, place, u)
+        z = kernels.choice_exponents(np.ascontiguousarray(leg_costs[groups]), world.out_order, world.out_start,
+                                     world.out_count, float(self.behaviour.route_spread_eur))
+        return kernels.choose_legs(np.exp(z), groups, world.out_order, world.out_start, world.out_count,
+                                   world.n_places, group, place, u)
 
     def expected_flows(self, values, leg_costs, demand) -> np.ndarray:
         """Expected people per day on each leg if nobody waited: sizes the networks at the start."""
