@@ -28,6 +28,7 @@ shipped sizes (each is a field of behaviour.effects, sim/effects.py, named in br
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -143,8 +144,31 @@ class Levers:
         self.behaviour = scenario.behaviour
         self.resolved = [_resolve(lv, routes, world) for lv in [*scenario.interventions, *scenario.events]]
         self.days = scenario.days
+        self._last, self._last_key = None, None  # the last day's effect, and what it depended on
 
     def today(self, day: int) -> Today:
+        """The levers' effect on `day`. Most days it is the same as the day before (which levers are
+        active, how far capacity building has ramped up): then a shallow copy of that day's, whose
+        arrays nobody writes into (the model replaces its attributes, never their contents)."""
+        key = self._key(day)
+        if key != self._last_key:
+            self._last, self._last_key = self._build(day), key
+        return copy.copy(self._last)
+
+    def _key(self, day: int) -> tuple:
+        behaviour = self.behaviour
+        key = []
+        for r in self.resolved:
+            lv = r.lever
+            if lv.kind == "capacity_building":
+                key.append(min(max((day - lv.start - behaviour.capacity_lag_days) / behaviour.capacity_ramp_days, 0), 1))
+            elif lv.kind == "network_shift":
+                key.append(day == lv.start)
+            else:
+                key.append(lv.active(day))
+        return tuple(key)
+
+    def _build(self, day: int) -> Today:
         world = self.world
         legs, places, countries = world.n_legs, world.n_places, world.n_countries
         today = Today(
