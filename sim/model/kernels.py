@@ -754,3 +754,37 @@ def record_networks(where, control, seg, arrested, arrest_share, seized, seize_s
         arrests_row[c] += a[c]
         seized_row[c] += s[c]
         bribes_row[c] += b[c]
+
+
+# ---------------------------------------------------------------------------- the population by state
+@njit(cache=True)
+def by_state(active, state):
+    """The active people split by state: (waiting, moving, detained, stranded), each in `active`'s order."""
+    counts = np.zeros(4, np.int64)
+    for i in active:
+        counts[state[i]] += 1
+    out = [np.empty(counts[s], np.int64) for s in range(4)]
+    fill = np.zeros(4, np.int64)
+    for i in active:
+        s = state[i]
+        out[s][fill[s]] = i
+        fill[s] += 1
+    return out[0], out[1], out[2], out[3]
+
+
+@njit(cache=True)
+def still_active(active, new, state):
+    """Those of `active` then `new` not yet in a final state, in that order."""
+    n = 0
+    for group in (active, new):
+        for i in group:
+            if state[i] <= STRANDED:
+                n += 1
+    out = np.empty(n, np.int64)
+    k = 0
+    for group in (active, new):
+        for i in group:
+            if state[i] <= STRANDED:
+                out[k] = i
+                k += 1
+    return out

@@ -18,13 +18,13 @@ from ..checks import override_problem
 from ..errors import InputError
 from ..network import RouteNetwork, load_network
 from ..scenario import MAX_DAYS, Scenario, check_against_network, load_scenario
-from . import setup_cache
+from . import kernels, setup_cache
 from .agents import COUNTRY_FIGURES, Authority, SmugglingNetwork
 from .borders import leg_risks
 from .journeys import Journeys
 from .levers import Levers
 from .market import Market
-from .people import DETAINED, MOVING, STATES, STRANDED, WAITING, Population
+from .people import STATES, STRANDED, Population
 from .perception import Perception
 from .recorder import Recorder
 from .seasons import origin_multipliers
@@ -160,8 +160,8 @@ class RouteModel(mesa.Model):
         # 2. authorities; today's risks on each leg
         acted = self._authorities_step()
         # the risks depend only on the authorities' figures and these levers: most days they are as yesterday
-        risk_levers = np.concatenate([today.enforce_mult, today.risk_mult, today.check, today.closed])
-        if acted or not np.array_equal(risk_levers, self._risk_levers):
+        risk_levers = (today.enforce_mult, today.risk_mult, today.check, today.closed)
+        if acted or not _same(risk_levers, self._risk_levers):
             self.risks = leg_risks(self.world, self.behaviour, self.country_today, today)
             self._risk_levers = risk_levers
         # 3. perception: what each group believes legs cost, and the cost-to-go
@@ -174,11 +174,9 @@ class RouteModel(mesa.Model):
         # 4-7. people: one look at everybody on the road; each phase hands on those ready to leave a place
         journeys, pop = self.journeys, self.people
         active = pop.active
-        state = pop.state[active]
-        ready = [active[state == WAITING],
-                 journeys.move(active[state == MOVING], self.risks, today.readmit),
-                 journeys.detention(active[state == DETAINED])]
-        recovered, stranded = journeys.stranded(active[state == STRANDED], cheapest)
+        at_place, on_leg, held, broke = kernels.by_state(active, pop.state)
+        ready = [at_place, journeys.move(on_leg, self.risks, today.readmit), journeys.detention(held)]
+        recovered, stranded = journeys.stranded(broke, cheapest)
         new = journeys.create(day, values, today, self.online_reach)
         waiting = journeys.vocational_in_transit(np.concatenate(ready + [recovered, new]), stranded)
         self.market.open()
@@ -188,8 +186,7 @@ class RouteModel(mesa.Model):
         gone = networks.step(leg_signals, authority_signals, self.behaviour, self.rng)
         self.networks_entered += self.market.enter_networks(self, self.rng, today.seizure_mult)
         gone = np.concatenate([gone, np.zeros(len(networks) - len(gone), bool)])  # those entered stay
-        everybody = np.concatenate([active, new])
-        pop.active = everybody[pop.state[everybody] <= STRANDED]
+        pop.active = kernels.still_active(active, new, pop.state)
         # 9. the day's figures
         self.recorder.end_day(pop, self.market, self.risks, self.country_today, networks, gone)
         if gone.any():
@@ -198,17 +195,17 @@ class RouteModel(mesa.Model):
                 net.remove()
                 self.networks_dismantled += 1
 
-    def _levers_on_authorities(self) -> np.ndarray:
+    def _levers_on_authorities(self) -> tuple:
         today = self.today
-        return np.stack([today.capacity_gain, today.budget_mult, today.corruption_add, today.corruption_mult,
-                         today.arrest_mult, today.seizure_mult, today.takedown_mult])
+        return (today.capacity_gain, today.budget_mult, today.corruption_add, today.corruption_mult,
+                today.arrest_mult, today.seizure_mult, today.takedown_mult)
 
     def _authorities_step(self) -> bool:
         """Returns whether the authorities acted (their figures may have changed)."""
         # an authority's day depends only on its base capacities and today's levers on its country:
         # when those are as yesterday (most days), so is every authority's output
         levers = self._levers_on_authorities()
-        if not np.array_equal(levers, self._authority_levers):
+        if not _same(levers, self._authority_levers):
             self._authorities_act()
             self._authority_levers = levers
             return True
@@ -247,6 +244,11 @@ class RouteModel(mesa.Model):
         stuck = pop.active[pop.state[pop.active] == STRANDED]
         return Results.build(self.recorder, self.world, self.routes, meta, horizon=self.days,
                              stranded_legs=pop.leg[stuck], levers=self.levers)
+
+
+def _same(arrays: tuple, before: tuple | None) -> bool:
+    """Whether the levers' arrays are as before (the same arrays, most days: Levers.today reuses them)."""
+    return before is not None and all(a is b or np.array_equal(a, b) for a, b in zip(arrays, before))
 
 
 def prepare(scenario: Scenario, routes: RouteNetwork) -> None:
