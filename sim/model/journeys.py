@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import kernels
-from .people import ALTERNATIVE, RETURNED, WAITING, Population
+from .people import ALTERNATIVE, WAITING, Population
 from .perception import Perception, sigmoid
 from .recorder import Recorder
 from .world import World
@@ -64,14 +64,8 @@ class Journeys:
         if len(held) == 0:
             return held
         out = kernels.count_down(held, pop.days_left)
-        home = self.rng.random(len(out)) < self.behaviour.return_after_interception
-        pop.state[out[home]] = RETURNED
-        self.recorder.place_add("returned", pop.place[out[home]])
-        back = out[~home]
-        pop.state[back] = WAITING
-        pop.leg[back] = -1
-        pop.broke_days[back] = 0
-        return back
+        return kernels.released(out, self.rng.random(len(out)), self.behaviour.return_after_interception, pop.state,
+                                pop.place, pop.leg, pop.broke_days, self.recorder.place_row("returned"))
 
     def stranded(self, stranded, cheapest: np.ndarray):
         """Stranded people earn a little; some give up and go home; those who can pay the cheapest leg
@@ -79,17 +73,9 @@ class Journeys:
         behaviour, pop = self.behaviour, self.people
         if len(stranded) == 0:
             return stranded, stranded
-        pop.money[stranded] += behaviour.work_income_eur_per_day
-        quit_ = self.rng.random(len(stranded)) < behaviour.give_up_per_day
-        pop.state[stranded[quit_]] = RETURNED
-        self.recorder.place_add("returned", pop.place[stranded[quit_]])
-        rest = stranded[~quit_]
-        can = pop.money[rest] >= cheapest[pop.place[rest]]
-        back = rest[can]
-        pop.state[back] = WAITING
-        pop.broke_days[back] = 0
-        pop.leg[back] = -1
-        return back, rest[~can]
+        return kernels.stranded_day(stranded, self.rng.random(len(stranded)), behaviour.work_income_eur_per_day,
+                                    behaviour.give_up_per_day, pop.money, pop.state, pop.place, pop.leg, pop.broke_days,
+                                    cheapest, self.recorder.place_row("returned"))
 
     def create(self, day: int, values: np.ndarray, today, online_reach: float) -> np.ndarray:
         """New people at origins choose: an alternative (if known and offered), an irregular journey, or

@@ -788,3 +788,62 @@ def still_active(active, new, state):
                 out[k] = i
                 k += 1
     return out
+
+
+# ---------------------------------------------------------------------------- detained and stranded
+@njit(cache=True)
+def released(out, u, p_home, state, place, leg, broke_days, returned_row):
+    """Detained people whose time is up: returned home by the draw `u`, else released to wait where they
+    were caught. Returns the released."""
+    n_back = 0
+    for j in range(len(out)):
+        if u[j] < p_home:
+            state[out[j]] = RETURNED
+            returned_row[place[out[j]]] += 1.0
+        else:
+            n_back += 1
+    back = np.empty(n_back, np.int64)
+    k = 0
+    for j in range(len(out)):
+        if not u[j] < p_home:
+            i = out[j]
+            state[i] = WAITING
+            leg[i] = -1
+            broke_days[i] = 0
+            back[k] = i
+            k += 1
+    return back
+
+
+@njit(cache=True)
+def stranded_day(stranded, u, income, give_up, money, state, place, leg, broke_days, cheapest, returned_row):
+    """Stranded people earn `income`; by the draw `u` some give up and go home; those who can pay the
+    cheapest leg from where they are get going again. Returns (recovered, still stranded)."""
+    n = len(stranded)
+    fate = np.zeros(n, np.int8)  # 0 gave up, 1 back on the road, 2 still stranded
+    n_back = n_still = 0
+    for j in range(n):
+        i = stranded[j]
+        money[i] += np.float32(income)
+        if u[j] < give_up:
+            state[i] = RETURNED
+            returned_row[place[i]] += 1.0
+        elif money[i] >= cheapest[place[i]]:
+            fate[j] = 1
+            n_back += 1
+            state[i] = WAITING
+            broke_days[i] = 0
+            leg[i] = -1
+        else:
+            fate[j] = 2
+            n_still += 1
+    back, still = np.empty(n_back, np.int64), np.empty(n_still, np.int64)
+    a = b = 0
+    for j in range(n):
+        if fate[j] == 1:
+            back[a] = stranded[j]
+            a += 1
+        elif fate[j] == 2:
+            still[b] = stranded[j]
+            b += 1
+    return back, still
