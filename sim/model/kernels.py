@@ -847,3 +847,37 @@ def stranded_day(stranded, u, income, give_up, money, state, place, leg, broke_d
             still[b] = stranded[j]
             b += 1
     return back, still
+
+
+# ---------------------------------------------------------------------------- the market's day
+@njit(cache=True)
+def market_open(legs, seg, members, alloc, markup, capacity_per_member, fee):
+    """Today's capacity per leg (the networks' places, summed in slot order as np.bincount does) and
+    price (the base fee times the capacity-weighted markup; the base fee where nobody sells)."""
+    n_legs = len(fee)
+    cap, num = np.zeros(n_legs), np.zeros(n_legs)
+    for j in range(len(legs)):
+        c = members[seg[j]] * capacity_per_member * alloc[j]
+        cap[legs[j]] += c
+        num[legs[j]] += c * markup[seg[j]]
+    price = np.empty(n_legs)
+    for leg in range(n_legs):
+        price[leg] = fee[leg] * (num[leg] / cap[leg] if cap[leg] > 0 else 1.0)
+    return cap, price
+
+
+@njit(cache=True)
+def leg_signals(queue, served, price, capacity, bribes_per_euro, drawn, open_, p_intercept):
+    """The per-leg figures every network reads today (Market.signals): revenue per unit of capacity,
+    bribes per euro, where capacity is drawn (`drawn` is exp(-k x interception risk), computed when
+    the risks change), interception risk, and demand."""
+    n_legs = len(queue)
+    out = np.empty((5, n_legs))
+    for leg in range(n_legs):
+        demand = queue[leg] + served[leg]
+        out[0, leg] = served[leg] * price[leg] / max(capacity[leg], 1e-9)
+        out[1, leg] = bribes_per_euro[leg]
+        out[2, leg] = (demand + 1.0) * drawn[leg] * open_[leg]
+        out[3, leg] = p_intercept[leg]
+        out[4, leg] = demand
+    return out

@@ -42,6 +42,7 @@ class Market:
         self._cluster_legs = (np.concatenate(list(self.clusters.values())).astype(np.int64) if sizes
                               else np.zeros(0, np.int64))
         self._cluster_sizes = np.array(sizes, np.int64)
+        self._signal_risks = None  # the risks the cached parts of the signals were computed for
         self._cluster_starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
 
     # ------------------------------------------------------------------ networks
@@ -109,17 +110,8 @@ class Market:
         world, nets = self.world, self.networks
         self.queue_people[:] = 0
         self.served_people[:] = 0
-        if len(nets):
-            legs = nets.legs
-            caps = nets.capacity(self.behaviour.capacity_per_member)
-            marks = nets.markup[nets.seg]
-            cap = np.bincount(legs, weights=caps, minlength=world.n_legs)
-            price_num = np.bincount(legs, weights=caps * marks, minlength=world.n_legs)
-        else:
-            cap = price_num = np.zeros(world.n_legs)
-        markup = np.divide(price_num, cap, out=np.ones(world.n_legs), where=cap > 0)
-        self.capacity = cap
-        self.price = world.fee * markup
+        self.capacity, self.price = kernels.market_open(nets.legs, nets.seg, nets.members, nets.alloc, nets.markup,
+                                                        float(self.behaviour.capacity_per_member), world.fee)
 
     def sell(self, rng, buyers: np.ndarray, legs: np.ndarray, owed: np.ndarray):
         """Places on smuggled legs sold up to the networks' capacity, in random order within each leg's
@@ -145,14 +137,12 @@ class Market:
         """Per-leg figures every network reads today (computed once here rather than in each network),
         and the pressure of the authority acting on each leg. Returns (leg signals, authority signals)."""
         behaviour = self.behaviour
-        demand = self.queue_people + self.served_people
-        leg_signals = np.stack([
-            self.served_people * self.price / np.maximum(self.capacity, 1e-9),  # revenue per unit of capacity
-            behaviour.bribe_share * risks.corruption,  # bribes per euro earned
-            (demand + 1.0) * np.exp(-behaviour.effects.capacity_avoids_interception * risks.p_intercept) * risks.open,  # where capacity is drawn
-            risks.p_intercept,
-            demand,
-        ])
+        if risks is not self._signal_risks:  # the parts that change only with the risks
+            self._signal_risks = risks
+            self._bribes_per_euro = behaviour.bribe_share * risks.corruption
+            self._drawn = np.exp(-behaviour.effects.capacity_avoids_interception * risks.p_intercept)
+        leg_signals = kernels.leg_signals(self.queue_people, self.served_people, self.price, self.capacity,
+                                          self._bribes_per_euro, self._drawn, risks.open, risks.p_intercept)
         authority_signals = np.stack([country_today["arrest_pressure"], country_today["seizure_pressure"],
                                       country_today["takedown_pressure"], seizure_mult])
         return leg_signals, authority_signals
