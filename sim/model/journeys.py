@@ -10,7 +10,7 @@ import numpy as np
 
 from . import kernels
 from .people import ALTERNATIVE, WAITING, Population
-from .perception import Perception, sigmoid
+from .perception import Perception
 from .recorder import Recorder
 from .world import World
 
@@ -84,12 +84,11 @@ class Journeys:
         counts = rng.poisson(self.demand * today.demand_mult / self.scale)
         self.legal_pool += today.legal_quota / self.scale
         self.vocational_pool += today.vocational_quota / self.scale
-        origins = np.flatnonzero(counts)
+        origins, n, group, neg, finite = kernels.arrivals(
+            counts, world.place_country, self.perception.group_of_country, values, float(behaviour.benefit_eur),
+            float(behaviour.decision_spread_eur), rec.place_row("created"))
         if len(origins) == 0:
             return np.zeros(0, np.int64)
-        n = counts[origins]
-        rec.place_add_counts("created", origins, n)
-        group = self.perception.group_of_country[world.place_country[origins]]
         knows = np.minimum(1.0, behaviour.knows_alternatives + today.knowledge_add[origins])
         taken = np.zeros(len(origins), np.int64)
         for pool in (self.legal_pool, self.vocational_pool):
@@ -101,9 +100,8 @@ class Journeys:
             pool[origins] -= got
             taken += got
         online = 1.0 - behaviour.effects.online_share * (1.0 - online_reach)
-        cost = values[group, origins]
-        leave_p = np.where(np.isfinite(cost),
-                           sigmoid((behaviour.benefit_eur - cost) / behaviour.decision_spread_eur) * online, 0.0)
+        # the logistic function of (benefit - cost-to-go) / spread (perception.sigmoid), exp in NumPy
+        leave_p = np.where(finite, 1.0 / (1.0 + np.exp(neg)) * online, 0.0)
         leaving = rng.binomial(n - taken, leave_p)
         stayed = n - taken - leaving
         total = int(n.sum())

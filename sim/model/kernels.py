@@ -881,3 +881,31 @@ def leg_signals(queue, served, price, capacity, bribes_per_euro, drawn, open_, p
         out[3, leg] = p_intercept[leg]
         out[4, leg] = demand
     return out
+
+
+@njit(cache=True)
+def arrivals(counts, place_country, group_of_country, values, benefit, spread, created_row):
+    """The origins where people appear today, how many, their perception group, and for the decision
+    to leave: -clip((benefit - cost-to-go) / spread, -50, 50), the exponent of the logistic function
+    (Journeys.create), where the cost-to-go is finite. The counts go to the day's row."""
+    n_origins = 0
+    for p in range(len(counts)):
+        if counts[p] != 0:
+            n_origins += 1
+    origins, n, group = np.empty(n_origins, np.int64), np.empty(n_origins, np.int64), np.empty(n_origins, np.int64)
+    neg, finite = np.zeros(n_origins), np.zeros(n_origins, np.bool_)
+    k = 0
+    for p in range(len(counts)):
+        if counts[p] == 0:
+            continue
+        origins[k], n[k] = p, counts[p]
+        created_row[p] += counts[p]
+        g = group_of_country[place_country[p]]
+        group[k] = g
+        cost = values[g, p]
+        if np.isfinite(cost):
+            finite[k] = True
+            x = (benefit - cost) / spread
+            neg[k] = -(-50.0 if x < -50.0 else 50.0 if x > 50.0 else x)
+        k += 1
+    return origins, n, group, neg, finite
