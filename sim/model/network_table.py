@@ -32,6 +32,7 @@ class NetworkTable:
     def __init__(self, leg_authority: np.ndarray, leg_control: np.ndarray):
         self.leg_authority, self.leg_control = leg_authority, leg_control
         self.agents: list = []
+        self._constants_of, self._constants_cached = None, ()  # see _constants
         self.corridor = np.zeros(0, np.int64)
         self.uid = np.zeros(0, np.int64)
         self.sizes = np.zeros(0, np.int64)
@@ -137,11 +138,15 @@ class NetworkTable:
         self.members, self.capital, self.markup, self.reach = members, capital, markup, reach
         return gone
 
-    @staticmethod
-    def _constants(behaviour) -> tuple:
-        """The behaviour's figures the second half of the day reads (kernels.networks_adapt), as floats."""
+    def _constants(self, behaviour) -> tuple:
+        """The behaviour's figures the second half of the day reads (kernels.networks_adapt), as floats;
+        kept for the run's behaviour."""
+        if self._constants_of is behaviour:
+            return self._constants_cached
         effects = behaviour.effects
-        return tuple(float(x) for x in (
+        self._constants_of = behaviour
+        self._constants_cached = tuple(float(x) for x in (
             effects.reach_recovery, behaviour.adapt_rate, behaviour.price_under_pressure, effects.markup_unmet,
             effects.markup_speed, behaviour.hire_cost_eur, behaviour.recruit_rate, effects.hire_capital_share,
             effects.unpaid_member_retention, effects.dismantle_share * behaviour.members_per_network))
+        return self._constants_cached
