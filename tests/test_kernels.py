@@ -149,6 +149,11 @@ def test_choice_is_the_numpy_key_table_over_every_group(model):
             u = rng.random(len(group))
             u[:20] = 1.0 - 1e-16  # the end of a place's keys
             u[20:40] = 0.0
+            # past the last place with legs: the next group's first leg, or the very last leg
+            last = world.n_places - 1 - np.argmax(world.out_count[::-1] > 0)
+            group = np.concatenate([group, [len(leg_costs) - 1, 0, 0]])
+            place = np.concatenate([place, [world.n_places - 1, world.n_places - 1, last]])
+            u = np.concatenate([u, [0.5, 0.5, 1.0 - 1e-16]])
             want = choose_reference(perception, leg_costs, group, place, u)
             assert np.array_equal(perception.choose(leg_costs, group, place.astype(np.int16), u), want)
         # people at places whose legs are all closed to them (or with no legs) get a leg elsewhere

@@ -108,15 +108,48 @@ def value_iteration(values, cost, legs, offsets, places, ends, dest, terminal, m
 
 
 @njit(cache=True)
-def choice_exponents(leg_costs, out_order, out_start, out_count, spread):
-    """For the logit choice: per (group, leg), -(cost - cheapest from its place) / spread for a leg with a
-    finite cost at a place with a finite cheapest leg, else -inf (a weight exp(-inf) = 0: not usable).
-    Columns in the order of out_order (legs sorted by their place)."""
-    n_groups, n_legs = leg_costs.shape
-    z = np.empty((n_groups, n_legs))
+def choice_rows(group, place, n_groups, out_start, out_count):
+    """The perception groups with somebody choosing (ascending), each group's row among them (-1 if
+    none), and how far along the legs sorted by place each row's keys are needed: to the end of the
+    first place with legs after the furthest place anybody of the group is at (or all legs)."""
+    furthest = np.full(n_groups, -1, np.int64)
+    for m in range(len(group)):
+        if place[m] > furthest[group[m]]:
+            furthest[group[m]] = place[m]
+    n_rows = 0
     for g in range(n_groups):
+        if furthest[g] >= 0:
+            n_rows += 1
+    rows, row_of, limits = np.empty(n_rows, np.int64), np.full(n_groups, -1, np.int64), np.empty(n_rows, np.int64)
+    n_legs = out_start[-1] + out_count[-1]
+    k = 0
+    for g in range(n_groups):
+        if furthest[g] < 0:
+            continue
+        rows[k], row_of[g] = g, k
+        limits[k] = n_legs
+        for q in range(furthest[g] + 1, len(out_start)):
+            if out_count[q] > 0:
+                limits[k] = out_start[q] + out_count[q]
+                break
+        k += 1
+    return rows, row_of, limits
+
+
+@njit(cache=True)
+def choice_exponents(leg_costs, rows, limits, out_order, out_start, out_count, spread):
+    """For the logit choice: per (row, leg), -(cost - cheapest from its place) / spread for a leg with a
+    finite cost at a place with a finite cheapest leg, else -inf (a weight exp(-inf) = 0: not usable).
+    Columns in the order of out_order (legs sorted by their place), up to each row's limit (-inf after).
+    Rows are the perception groups `rows` of `leg_costs`."""
+    n_legs = leg_costs.shape[1]
+    z = np.full((len(rows), n_legs), -np.inf)
+    for i in range(len(rows)):
+        g = rows[i]
         for p in range(len(out_start)):
             first, n = out_start[p], out_count[p]
+            if first >= limits[i]:
+                break
             m = np.inf
             for j in range(first, first + n):
                 c = leg_costs[g, out_order[j]]
@@ -124,28 +157,32 @@ def choice_exponents(leg_costs, out_order, out_start, out_count, spread):
                     m = c
             for j in range(first, first + n):
                 c = leg_costs[g, out_order[j]]
-                z[g, j] = -(c - m) / spread if np.isfinite(c) and np.isfinite(m) else -np.inf
+                z[i, j] = -(c - m) / spread if np.isfinite(c) and np.isfinite(m) else -np.inf
     return z
 
 
 @njit(cache=True)
-def choose_legs(weight, groups, out_order, out_start, out_count, n_places, group, place, u):
-    """The leg each person picks: the sorted key table of the route choice over the rows of `weight`
-    (exp of choice_exponents, columns in out_order; rows are the perception groups `groups`, ascending),
-    then one search per person (Perception.choose).
+def choose_legs(weight, rows, limits, row_of, n_groups, out_order, out_start, out_count, n_places, group, place, u):
+    """The leg each person picks (Perception.choose): one search per person in the sorted key table of
+    the route choice, the table built from `weight` (exp of choice_exponents).
 
     A key is group x (places + 1) + place + the leg's cumulative share of its place, that share taken
     as the difference of the row's cumulative sums over all legs, as np.cumsum gives them; a place's
-    weights sum in np.add.reduceat's order (the first, plus the others added one after another)."""
-    n_rows, n_legs = weight.shape
+    weights sum in np.add.reduceat's order (the first, plus the others added one after another).
+    Keys are sorted, so a person's search ends in their group's row, by the first place with legs after
+    theirs (within the row's limit); past the row's end it lands on the next group's first leg, or on
+    the last leg after the last group, as in the table of every group."""
+    n_legs = weight.shape[1]
     stride = n_places + 1
-    keys = np.empty(n_rows * n_legs)
-    for i in range(n_rows):
-        base = groups[i] * stride
+    keys = np.empty((len(rows), n_legs))
+    for i in range(len(rows)):
+        base = rows[i] * stride
         csum = 0.0
         before = 0.0
         for p in range(n_places):
             first, n = out_start[p], out_count[p]
+            if first >= limits[i]:
+                break
             if n == 0:
                 continue
             s = weight[i, first]
@@ -156,14 +193,17 @@ def choose_legs(weight, groups, out_order, out_start, out_count, n_places, group
                 s += rest
             for j in range(first, first + n):
                 csum += weight[i, j] / s if s > 0 else 0.0
-                keys[i * n_legs + j] = float(base + p) + min(csum - before, 1.0)
+                keys[i, j] = float(base + p) + min(csum - before, 1.0)
             before = csum
     out = np.empty(len(group), np.int64)
-    last = len(keys) - 1
     for m in range(len(group)):
+        i = row_of[group[m]]
         key = float(group[m] * stride + place[m]) + u[m] * (1 - 1e-9) + 1e-12
-        pos = min(np.searchsorted(keys, key), last) % n_legs
-        out[m] = out_order[pos]
+        pos = np.searchsorted(keys[i, :limits[i]], key)
+        if pos < limits[i]:
+            out[m] = out_order[pos]
+        else:  # past the row's last leg
+            out[m] = out_order[n_legs - 1] if group[m] == n_groups - 1 else out_order[0]
     return out
 
 

@@ -118,18 +118,16 @@ class Perception:
 
         The choice is one search per person in a sorted table of keys group x (places + 1) + place +
         the leg's cumulative share of its place (kernels.choose_legs). The table is built only for the
-        groups present and the group after each of them: a person whose place's legs are all closed
-        looks past them into the next group's first leg, as in the table of every group (a row of
-        probabilities does not depend on the other rows)."""
+        groups present, and only as far along the legs as their searches can reach: a row of
+        probabilities does not depend on the other rows, and a person whose place's legs are all
+        closed looks past them into the next place's (or group's) first leg, as in the table of every
+        group."""
         world = self.world
-        n_groups = len(leg_costs)
-        present = np.bincount(group, minlength=n_groups + 1) > 0
-        present[1:] |= present[:-1]
-        groups = np.flatnonzero(present[:n_groups])
-        z = kernels.choice_exponents(np.ascontiguousarray(leg_costs[groups]), world.out_order, world.out_start,
-                                     world.out_count, float(self.behaviour.route_spread_eur))
-        return kernels.choose_legs(np.exp(z), groups, world.out_order, world.out_start, world.out_count,
-                                   world.n_places, group, place, u)
+        rows, row_of, limits = kernels.choice_rows(group, place, len(leg_costs), world.out_start, world.out_count)
+        z = kernels.choice_exponents(leg_costs, rows, limits, world.out_order, world.out_start, world.out_count,
+                                     float(self.behaviour.route_spread_eur))
+        return kernels.choose_legs(np.exp(z), rows, limits, row_of, len(leg_costs), world.out_order, world.out_start,
+                                   world.out_count, world.n_places, group, place, u)
 
     def expected_flows(self, values, leg_costs, demand) -> np.ndarray:
         """Expected people per day on each leg if nobody waited: sizes the networks at the start."""
