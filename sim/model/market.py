@@ -42,7 +42,8 @@ class Market:
         self._cluster_legs = (np.concatenate(list(self.clusters.values())).astype(np.int64) if sizes
                               else np.zeros(0, np.int64))
         self._cluster_sizes = np.array(sizes, np.int64)
-        self._signal_risks = None  # the risks the cached parts of the signals were computed for
+        # the parts of the signals that depend only on the risks, and the risks they were computed for
+        self._signal_risks = self._bribes_per_euro = self._drawn = None
         self._cluster_starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
 
     # ------------------------------------------------------------------ networks
