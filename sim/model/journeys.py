@@ -89,12 +89,14 @@ class Journeys:
             float(behaviour.decision_spread_eur), rec.place_row("created"))
         if len(origins) == 0:
             return np.zeros(0, np.int64)
-        knows = np.minimum(1.0, behaviour.knows_alternatives + today.knowledge_add[origins])
         taken = np.zeros(len(origins), np.int64)
+        knows = None  # computed only where places are offered
         for pool in (self.legal_pool, self.vocational_pool):
             free = np.floor(pool[origins]).astype(np.int64)
             if not free.any():
                 continue
+            if knows is None:
+                knows = np.minimum(1.0, behaviour.knows_alternatives + today.knowledge_add[origins])
             willing = rng.binomial(n - taken, knows * behaviour.prefers_alternative)
             got = np.minimum(willing, free)
             pool[origins] -= got

@@ -37,10 +37,9 @@ def perceived_costs(price, days_cost, p_intercept, p_refused, p_death, seen, pre
 @njit(cache=True)
 def cost_to_go(values, cost, closed, legs, offsets, places, ends, dest, terminal, dst, max_sweeps):
     """The cost-to-go from yesterday's `values` (groups x places, updated in place): closed legs cost
-    inf, destinations are worth their terminal value, then value_iteration. Returns each leg's cost
+    inf (written into `cost`, the day's own array), destinations are worth their terminal value, then value_iteration. Returns each leg's cost
     plus the cost-to-go from its end (groups x legs)."""
     n_groups, n_legs = cost.shape
-    cost = cost.copy()
     for leg in range(n_legs):
         if closed[leg]:
             for g in range(n_groups):
@@ -314,7 +313,8 @@ def networks_earn(members, capital, alloc, legs, where, starts, sizes, leg_signa
                   capacity_per_member, member_cost):
     """The networks' day up to the arrests (NetworkTable.step): fees, bribes, wages, and each network's
     exposure to arrests and seizures. Returns (capacity, leg revenue, leg bribes, revenue, bribes,
-    capital, arrest shares, seizure shares, arrest pressure, seizure pressure)."""
+    capital, arrest shares, seizure shares, arrest pressure, seizure pressure, expected arrests of the
+    networks under arrest pressure)."""
     n, n_slots = len(members), len(legs)
     capacity = np.empty(n)
     for i in range(n):
@@ -333,19 +333,38 @@ def networks_earn(members, capital, alloc, legs, where, starts, sizes, leg_signa
     capital = capital + revenue - bribes - members * member_cost
     arrest_p = segment_sums(arrest_share, starts, sizes)
     seize_p = segment_sums(seize_share, starts, sizes)
-    return capacity, leg_revenue, leg_bribes, revenue, bribes, capital, arrest_share, seize_share, arrest_p, seize_p
+    # the expected arrests of each network the authorities reach (arrest_p > 0), in row order
+    n_hit = 0
+    for i in range(n):
+        if arrest_p[i] > 0:
+            n_hit += 1
+    expected = np.empty(n_hit)
+    k = 0
+    for i in range(n):
+        if arrest_p[i] > 0:
+            expected[k] = members[i] * _minimum(arrest_p[i], 1.0)
+            k += 1
+    return (capacity, leg_revenue, leg_bribes, revenue, bribes, capital, arrest_share, seize_share, arrest_p, seize_p,
+            expected)
 
 
 @njit(cache=True)
-def networks_adapt(members, capital, capacity, alloc, reach, markup, arrested, arrest_share, seize_share,
+def networks_adapt(members, capital, capacity, alloc, reach, markup, drawn, arrest_share, seize_share,
                    arrest_p, seize_p, legs, where, starts, sizes, leg_signals, authority_signals, c):
-    """The rest of the networks' day (NetworkTable.step) after the arrests are drawn: seizures, online
-    reach, capacity moved towards demand, price, hiring, and who is dismantled. `c` holds the
-    behaviour's figures in the order of NetworkTable._constants. Returns (members, capital, alloc,
-    reach, markup, arrest shares, seizure shares, seized, gone)."""
+    """The rest of the networks' day (NetworkTable.step) after the arrests are drawn (`drawn`, one per
+    network under arrest pressure, at most its members): seizures, online reach, capacity moved
+    towards demand, price, hiring, and who is dismantled. `c` holds the behaviour's figures in the
+    order of NetworkTable._constants. Returns (members, capital, alloc, reach, markup, arrest shares,
+    seizure shares, seized, arrested, gone)."""
     (reach_recovery, adapt_rate, price_under_pressure, markup_unmet, markup_speed, hire_cost, recruit_rate,
      hire_capital_share, unpaid_retention, dismantle_members) = c
     n, n_slots = len(members), len(legs)
+    arrested = np.zeros(n)
+    k = 0
+    for i in range(n):
+        if arrest_p[i] > 0:
+            arrested[i] = _minimum(float(drawn[k]), members[i])
+            k += 1
     members = members - arrested
     seized, new_capital = np.empty(n), np.empty(n)
     for i in range(n):
@@ -401,7 +420,7 @@ def networks_adapt(members, capital, capacity, alloc, reach, markup, arrested, a
             new_members[i] = members[i]
         capital[i] = capital[i] - hires * hire_cost
         gone[i] = (new_members[i] < 1.0) | ((new_members[i] < dismantle_members) & (capital[i] < hire_cost))
-    return new_members, capital, new_alloc, new_reach, new_markup, arrest_share, seize_share, seized, gone
+    return new_members, capital, new_alloc, new_reach, new_markup, arrest_share, seize_share, seized, arrested, gone
 
 
 # ---------------------------------------------------------------------------- new networks

@@ -117,21 +117,18 @@ class NetworkTable:
         n = len(self.agents)
         if n == 0:
             return np.zeros(0, bool)
-        (capacity, leg_revenue, leg_bribes, revenue, bribes, capital, arrest_share, seize_share, arrest_p,
-         seize_p) = kernels.networks_earn(self.members, self.capital, self.alloc, self.legs, self.where, self.starts,
-                                          self.sizes, leg_signals, authority_signals,
-                                          float(behaviour.capacity_per_member),
-                                          float(behaviour.member_cost_eur_per_day))
+        (capacity, leg_revenue, leg_bribes, revenue, bribes, capital, arrest_share, seize_share, arrest_p, seize_p,
+         expected) = kernels.networks_earn(self.members, self.capital, self.alloc, self.legs, self.where, self.starts,
+                                           self.sizes, leg_signals, authority_signals,
+                                           float(behaviour.capacity_per_member),
+                                           float(behaviour.member_cost_eur_per_day))
         # arrests drawn in row order, for the networks the authorities reach
-        members = self.members
-        arrested = np.zeros(n)
-        hit = arrest_p > 0
-        if hit.any():
-            arrested[hit] = np.minimum(rng.poisson(members[hit] * np.minimum(arrest_p[hit], 1.0)), members[hit])
-        (members, capital, alloc, reach, markup, arrest_share, seize_share, seized, gone) = kernels.networks_adapt(
-            members, capital, capacity, self.alloc, self.reach, self.markup, arrested, arrest_share, seize_share,
-            arrest_p, seize_p, self.legs, self.where, self.starts, self.sizes, leg_signals, authority_signals,
-            self._constants(behaviour))
+        drawn = rng.poisson(expected) if len(expected) else np.zeros(0, np.int64)
+        (members, capital, alloc, reach, markup, arrest_share, seize_share, seized, arrested,
+         gone) = kernels.networks_adapt(self.members, capital, capacity, self.alloc, self.reach, self.markup, drawn,
+                                        arrest_share, seize_share, arrest_p, seize_p, self.legs, self.where,
+                                        self.starts, self.sizes, leg_signals, authority_signals,
+                                        self._constants(behaviour))
         self.leg_revenue, self.leg_bribes = leg_revenue, leg_bribes
         self.arrest_share, self.seize_share, self.alloc = arrest_share, seize_share, alloc
         self.revenue, self.bribes, self.seized, self.arrested = revenue, bribes, seized, arrested

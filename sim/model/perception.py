@@ -41,11 +41,15 @@ class Perception:
         self.days_cost = world.days * behaviour.value_of_day_eur
         self.pref = np.ascontiguousarray(world.preference[None, :] + world.nationality_preference[self.group_country])
         self.terminal = np.ascontiguousarray(-world.appeal[world.is_destination], dtype=float)
+        self._trust_of = self._trust_mult = None  # the levers' trust multipliers, and their mean per group
 
     def trust(self, trust_mult: np.ndarray, online_reach: float) -> np.ndarray:
         """Trust in smugglers' narratives per perception group, after campaigns and takedowns."""
-        mult = np.bincount(self.origin_group, weights=trust_mult[self.origin_places],
-                           minlength=self.n_groups) / self.origins_per_group
+        if trust_mult is not self._trust_of:  # the levers' arrays are the same object while unchanged
+            self._trust_of = trust_mult
+            self._trust_mult = np.bincount(self.origin_group, weights=trust_mult[self.origin_places],
+                                           minlength=self.n_groups) / self.origins_per_group
+        mult = self._trust_mult
         online = self.behaviour.effects.online_trust_share
         return self.behaviour.trust_in_smugglers * mult * ((1.0 - online) + online * online_reach)
 
