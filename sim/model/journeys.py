@@ -82,8 +82,9 @@ class Journeys:
         staying. Returns the indices of those who leave."""
         world, behaviour, pop, rng, rec = self.world, self.behaviour, self.people, self.rng, self.recorder
         counts = rng.poisson(self.demand * today.demand_mult / self.scale)
-        self.legal_pool += today.legal_quota / self.scale
-        self.vocational_pool += today.vocational_quota / self.scale
+        for pool, quota in ((self.legal_pool, today.legal_quota), (self.vocational_pool, today.vocational_quota)):
+            if quota.any():  # most scenarios offer no places: nothing to add
+                pool += quota / self.scale
         origins, n, group, neg, finite = kernels.arrivals(
             counts, world.place_country, self.perception.group_of_country, values, float(behaviour.benefit_eur),
             float(behaviour.decision_spread_eur), rec.place_row("created"))
@@ -92,6 +93,8 @@ class Journeys:
         taken = np.zeros(len(origins), np.int64)
         knows = None  # computed only where places are offered
         for pool in (self.legal_pool, self.vocational_pool):
+            if pool.max() < 1:  # no free place anywhere
+                continue
             free = np.floor(pool[origins]).astype(np.int64)
             if not free.any():
                 continue
@@ -122,6 +125,8 @@ class Journeys:
         """Vocational places in transit countries, offered to stranded people first, then to waiting ones.
         Returns the waiting people who did not take one."""
         world, pop, pool = self.world, self.people, self.vocational_pool
+        if pool.max() < 1:  # no free place anywhere
+            return waiting
         places = np.flatnonzero((pool >= 1) & (world.place_kind != 0))
         if len(places) == 0:
             return waiting

@@ -185,7 +185,8 @@ class RouteModel(mesa.Model):
         leg_signals, authority_signals = self.market.signals(self.risks, self.country_today, today.seizure_mult)
         gone = networks.step(leg_signals, authority_signals, self.behaviour, self.rng)
         self.networks_entered += self.market.enter_networks(self, self.rng, today.seizure_mult)
-        gone = np.concatenate([gone, np.zeros(len(networks) - len(gone), bool)])  # those entered stay
+        if len(gone) < len(networks):  # those entered today stay
+            gone = np.concatenate([gone, np.zeros(len(networks) - len(gone), bool)])
         pop.active = kernels.still_active(active, new, pop.state)
         # 9. the day's figures
         self.recorder.end_day(pop, self.market, self.risks, self.country_today, networks, gone)
