@@ -3,11 +3,15 @@
 A day's fixed cost was hundreds of NumPy calls on arrays of a few hundred entries, each paying about
 a microsecond or more of call overhead; here the same arithmetic runs as plain loops. Each kernel does
 the floating-point operations of the NumPy code it replaces in the same order, so results are the same
-to the last bit (tests/test_kernels.py checks them against the NumPy versions in perception.py).
-Transcendental functions stay in NumPy: Numba's `exp` is not NumPy's to the last bit.
+to the last bit (tests/test_kernels.py checks them against the NumPy code they replaced). Random draws
+stay NumPy's, made by the callers between kernels, and so do transcendental functions: Numba's `exp`
+is not NumPy's to the last bit.
 
 `cache=True` keeps the machine code on disk (in `__pycache__`, or NUMBA_CACHE_DIR), so a process
-compiles a kernel once per machine and a worker only loads it.
+compiles a kernel once per machine and a worker only loads it. The kernels stay in this one file on
+purpose: Numba's cache checks only the file of the function it loads, so a kernel calling a kernel of
+another file would keep its stale copy after that file changed. Numba's cache cannot load recursive
+kernels safely (tests/test_kernels_cache.py): none here is recursive.
 """
 
 from __future__ import annotations
