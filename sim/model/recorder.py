@@ -43,31 +43,12 @@ class Recorder:
         self.day = day
 
     def leg_row(self, measure) -> np.ndarray:
-        """Today's row of a per-leg measure, for the kernels that count into it."""
+        """Today's row of a per-leg measure: the phases' kernels count into it (detections by corridor
+        and nationality go to `detections_by_origin`)."""
         return self.leg[measure][self.day]
 
     def place_row(self, measure) -> np.ndarray:
         return self.place[measure][self.day]
-
-    def leg_add(self, measure, legs, weights=None):
-        if len(legs):
-            self.leg[measure][self.day] += np.bincount(legs, weights=weights, minlength=self.world.n_legs)
-
-    def detections(self, origins, legs):
-        """Tally detections (crossings or bloc interceptions on detection legs) by corridor and nationality
-        (the country of each person's origin place)."""
-        if len(origins):
-            world = self.world
-            nationality = world.place_country[origins]
-            np.add.at(self.detections_by_origin, (world.corridor[legs], nationality), 1)
-            self.leg_add("detections", legs)
-
-    def place_add(self, measure, places):
-        if len(places):
-            self.place[measure][self.day] += np.bincount(places, minlength=self.world.n_places)
-
-    def place_add_counts(self, measure, places, counts):
-        self.place[measure][self.day, places] += counts
 
     def place_add_n(self, measure, place, n):
         self.place[measure][self.day, place] += n
