@@ -277,8 +277,9 @@ def map_body(run_id: str, seed: int, network_path: str, days: int, title: str):
                "Hover over a leg, place or country for its figures"
                + (", over a ! for an event (faded on days it is not on)." if len(events) > len(everywhere) else ".")
                + (" Events everywhere: " + "; ".join(everywhere) + "." if everywhere else ""))
-    st_folium(base, feature_group_to_add=layer, key="run_map", height=560, use_container_width=True,
-              returned_objects=[])
+    with st.container(key="run_map_box"):  # named, so that a test or benchmark finds the results map
+        st_folium(base, feature_group_to_add=layer, key="run_map", height=560, use_container_width=True,
+                  returned_objects=[])
 
     def map_file() -> str:
         m = maps.run_map(network, frames, day, window=window, leg_colour=leg_colour, place_size=place_size,
