@@ -214,7 +214,7 @@ class RunCache:
                               allow_nan=True)  # NaN kept as NaN: read back exactly as computed
             files[RESULTS] = _write(tmp / RESULTS, text.encode())
             manifest = {"format": FORMAT, "fingerprint": key, "tables": list(results.tables), "files": files,
-                        "about": {k: results.meta.get(k) for k in ABOUT}, "written": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+                        "about": {k: results.meta.get(k) for k in ABOUT}, "code": code_fingerprint(), "written": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
             _write(tmp / MANIFEST, json.dumps(manifest, indent=1, default=json_default).encode())
             try:
                 os.rename(tmp, final)
@@ -267,6 +267,20 @@ class RunCache:
             self._discard(folder)
             total -= size
             removed += 1
+        return removed
+
+    def drop_other_code(self) -> int:
+        """Remove the entries another version of the model's code wrote (never asked for again: their
+        fingerprints hold that code); returns how many."""
+        removed = 0
+        for folder, _, _ in self.entries():
+            try:
+                code = json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("code")
+            except (OSError, ValueError):
+                continue  # being removed, or damaged: the next read removes it
+            if code != code_fingerprint():
+                self._discard(folder)
+                removed += 1
         return removed
 
     def clear(self) -> int:

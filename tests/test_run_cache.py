@@ -130,6 +130,19 @@ def test_the_fingerprint_changes_with_every_input_of_a_run(tiny, tmp_path, monke
     assert fingerprint(spec, 1) != base
 
 
+def test_runs_of_an_earlier_model_are_dropped(tmp_path, key, monkeypatch):
+    import sim.run_cache as rc
+
+    cache = RunCache(tmp_path / "cache")
+    old = run_or_read(cache, key, 4)[1]
+    assert cache.drop_other_code() == 0
+    monkeypatch.setattr(rc, "code_fingerprint", lambda: "a newer model")
+    _, new, read = run_or_read(cache, key, 4)
+    assert new != old and not read, "a run of the earlier model must not be served"
+    assert cache.drop_other_code() == 1
+    assert old not in cache and new in cache
+
+
 def test_the_code_fingerprint_follows_every_source_file(tmp_path):
     pkg = tmp_path / "sim"
     shutil.copytree(ROOT / "sim", pkg, ignore=shutil.ignore_patterns("__pycache__"))

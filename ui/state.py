@@ -154,11 +154,13 @@ def prefetch(key: str, seeds: list[int]) -> None:
     """Read the stored runs of this scenario (the one shown and its replicates) from the disk cache into
     memory in the background, while the page is on screen: Run then finds them there. Reads only: a run
     that is not stored is not started. Also imports what the results page needs."""
-    cache, runs, slims = disk_cache(), run_store(), slim_store()
+    cache, runs, slims, frames = disk_cache(), run_store(), slim_store(), frames_store()
     if cache is None or key in _prefetching:
         return
     if (key, seeds[0]) in runs and all((key, s) in slims for s in seeds):
         return
+    network_path = str(scenario_from_key(key).network_path())
+    network = cached_network(network_path)
     _prefetching.add(key)
 
     def work():
@@ -175,6 +177,8 @@ def prefetch(key: str, seeds: list[int]) -> None:
                         kept = slim(full, s) if s == seeds[0] else cache.get_slim(run_fingerprint(key, s), s)
                         if kept is not None:
                             slims.put((key, s), kept)
+            if (key, seeds[0], network_path) not in frames:  # what the map is drawn from
+                frames.put((key, seeds[0], network_path), run_frames(full.tables, network))
             import scipy.special  # noqa: F401 (the intervals)
 
             from . import charts, maps  # noqa: F401 (the map and the chart over time)
@@ -290,11 +294,19 @@ def resume_replicates() -> None:
     st.session_state.pop("replicates_stopped", None)
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
+@st.cache_resource(show_spinner=False)
+def frames_store() -> RunStore:
+    return RunStore(max_entries=8)
+
+
 def cached_frames(key: str, seed: int, network_path: str):
-    """The run's tables pivoted for the map (read-only arrays, shared)."""
-    results = cached_run(key, seed)
-    return run_frames(results.tables, cached_network(network_path))
+    """The run's tables pivoted for the map (read-only arrays, shared; the prefetch may have made them)."""
+    store = frames_store()
+    frames = store.get((key, seed, network_path))
+    if frames is None:
+        frames = run_frames(cached_run(key, seed).tables, cached_network(network_path))
+        store.put((key, seed, network_path), frames)
+    return frames
 
 
 def progress_callback(bar, label: str, start: float = 0.0, span: float = 1.0):

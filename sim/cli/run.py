@@ -257,6 +257,7 @@ def cache_runs(
             items += [(run_key(spec), s) for s in range(spec.seed, spec.seed + replicates)]
         if clear:
             cache.clear()
+        dropped = cache.drop_other_code()  # runs of an earlier model: they would only wait for eviction
         todo = [item for item in items if key_fingerprint(*item) not in cache]
         bar, update = _bar(len(todo), "run")
         with bar, Runner(min(workers, max(len(todo), 1)), task=fill_task, context=cache) as runner:
@@ -268,7 +269,8 @@ def cache_runs(
     kept = sum(key_fingerprint(*item) in cache for item in items)
     typer.echo(f"{len(files)} scenarios x {replicates} seeds: {len(todo)} runs computed, "
                f"{len(items) - len(todo)} already kept; {kept} of {len(items)} in {cache.folder} "
-               f"({cache.size() / 2**20:,.0f} MB of {limit / 2**20:,.0f} MB)")
+               f"({cache.size() / 2**20:,.0f} MB of {limit / 2**20:,.0f} MB)"
+               + (f"; removed {dropped} runs of an earlier version of the model" if dropped else ""))
 
 
 def register(app: typer.Typer) -> None:
