@@ -340,10 +340,16 @@ def test_the_app_shows_a_stored_run_and_its_intervals_without_running_the_model(
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
         at.run()
         assert not at.exception, at.exception
+        # stored: shown at once, as a run already in memory is
+        assert "Mean of 5 runs (seeds 11–15)" in " ".join(c.value for c in at.caption)
         at.button(key="run_button").click().run()
         assert not at.exception, at.exception
         captions = " ".join(c.value for c in at.caption)
         assert "Mean of 5 runs (seeds 11–15)" in captions, captions
         assert state.job_queue().status(at.session_state["_sid"])["pending"] == 0
+        # another seed is not stored: the page waits for Run, and Run would run the model
+        at.sidebar.number_input(key=f"seed_{at.session_state['scn_rev']}").set_value(30).run()
+        assert not at.exception, at.exception
+        assert any("Press **Run the model** to update" in w.value for w in at.warning), [w.value for w in at.warning]
     finally:
         state.disk_cache.clear()

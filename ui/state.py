@@ -107,12 +107,6 @@ def _store_on_disk(cache: RunCache, fp: str, results) -> None:
         print(f"run cache: could not store a run in {public(str(cache.folder))}: {exc.strerror}", flush=True)
 
 
-# one read from the disk cache at a time: a page that needs a run the prefetch is reading waits for it and
-# then finds it in memory, rather than reading it a second time
-_disk_reads = threading.Lock()
-_prefetching: set = set()
-
-
 def _computed(key: str, seed: int, progress=None):
     """The run read from the disk cache, else run here (and stored on disk in the background, so the map
     does not wait for the writing)."""
@@ -131,63 +125,24 @@ def cached_run(key: str, seed: int, _progress=None):
     Kept per (scenario, seed): moving a widget that does not change the scenario does not rerun the model."""
     store = run_store()
     res = store.get((key, seed))
-    if res is None and disk_cache() is not None:
-        with _disk_reads:  # being read by the prefetch? then it is in memory now
-            res = store.get((key, seed))
     if res is None:
         res = _computed(key, seed, _progress)
         store.put((key, seed), res)
     return res
 
 
-def slim_from_disk(key: str, seed: int) -> dict | None:
-    """The replicate as comparisons keep it, from the memory store or the disk cache (None if in neither)."""
+def stored(key: str, seed: int) -> bool:
+    """Whether this run is in memory or in the disk cache (then showing it costs no model time)."""
+    if (key, seed) in run_store():
+        return True
     cache = disk_cache()
-    if cache is None:
-        return None
-    with _disk_reads:
-        kept = slim_store().get((key, seed))
-        return kept if kept is not None else cache.get_slim(run_fingerprint(key, seed), seed)
+    return cache is not None and run_fingerprint(key, seed) in cache
 
 
-def prefetch(key: str, seeds: list[int]) -> None:
-    """Read the stored runs of this scenario (the one shown and its replicates) from the disk cache into
-    memory in the background, while the page is on screen: Run then finds them there. Reads only: a run
-    that is not stored is not started. Also imports what the results page needs."""
-    cache, runs, slims, frames = disk_cache(), run_store(), slim_store(), frames_store()
-    if cache is None or key in _prefetching:
-        return
-    if (key, seeds[0]) in runs and all((key, s) in slims for s in seeds):
-        return
-    network_path = str(scenario_from_key(key).network_path())
-    network = cached_network(network_path)
-    _prefetching.add(key)
-
-    def work():
-        try:
-            with _disk_reads:
-                full = runs.get((key, seeds[0]))
-                if full is None:
-                    full = cache.get(run_fingerprint(key, seeds[0]))
-                    if full is None:
-                        return  # not stored: Run will run it
-                    runs.put((key, seeds[0]), full)
-                for s in seeds:
-                    if (key, s) not in slims:
-                        kept = slim(full, s) if s == seeds[0] else cache.get_slim(run_fingerprint(key, s), s)
-                        if kept is not None:
-                            slims.put((key, s), kept)
-            if (key, seeds[0], network_path) not in frames:  # what the map is drawn from
-                frames.put((key, seeds[0], network_path), run_frames(full.tables, network))
-            import scipy.special  # noqa: F401 (the intervals)
-
-            from . import charts, maps  # noqa: F401 (the map and the chart over time)
-        except Exception as exc:  # noqa: BLE001 (a head start only: the page reads or runs it itself)
-            print(f"run cache: prefetch failed: {public(str(exc))}", flush=True)
-        finally:
-            _prefetching.discard(key)
-
-    threading.Thread(target=work, name="run-cache-prefetch", daemon=True).start()
+def slim_from_disk(key: str, seed: int) -> dict | None:
+    """The replicate as comparisons keep it, read from the disk cache (None if it is not there)."""
+    cache = disk_cache()
+    return None if cache is None else cache.get_slim(run_fingerprint(key, seed), seed)
 
 
 def cached_slim_run(key: str, seed: int, _progress=None) -> dict:
@@ -252,8 +207,7 @@ def queue_runs(pairs: list[tuple[str, int]], stopped: bool = False) -> int:
             continue
         kept = slim_from_disk(key, s)  # run before (cache-runs, another session, an earlier server)
         if kept is not None:
-            if (key, s) not in store:
-                store.put((key, s), kept)
+            store.put((key, s), kept)
             done += 1
             continue
         q.take((key, s))  # raises the job's error, if it failed
@@ -294,19 +248,11 @@ def resume_replicates() -> None:
     st.session_state.pop("replicates_stopped", None)
 
 
-@st.cache_resource(show_spinner=False)
-def frames_store() -> RunStore:
-    return RunStore(max_entries=8)
-
-
+@st.cache_resource(show_spinner=False, max_entries=8)
 def cached_frames(key: str, seed: int, network_path: str):
-    """The run's tables pivoted for the map (read-only arrays, shared; the prefetch may have made them)."""
-    store = frames_store()
-    frames = store.get((key, seed, network_path))
-    if frames is None:
-        frames = run_frames(cached_run(key, seed).tables, cached_network(network_path))
-        store.put((key, seed, network_path), frames)
-    return frames
+    """The run's tables pivoted for the map (read-only arrays, shared)."""
+    results = cached_run(key, seed)
+    return run_frames(results.tables, cached_network(network_path))
 
 
 def progress_callback(bar, label: str, start: float = 0.0, span: float = 1.0):

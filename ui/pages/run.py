@@ -78,13 +78,12 @@ elif pending:  # a run was under way when the page was reloaded: carry on (insta
     run_now(pending, "Resuming the run started before the reload")
 
 last = st.session_state.get("last_run")
-if not last and (key, scenario.seed) in state.run_store():  # already run (by anyone): show it at once
+# already run (by anyone, in this server or stored on disk, e.g. by `python -m sim cache-runs`): show it at once
+if not last and state.stored(key, scenario.seed):
     last = st.session_state["last_run"] = {"key": key, "seed": scenario.seed, "name": scenario.name,
                                            "network": str(scenario.network_path())}
 if not last:
-    # folium and the map modules are imported here, once the Run button is on screen; meanwhile the stored
-    # runs of this scenario, if any, are read from disk in the background (ui.state.prefetch)
-    state.prefetch(key, list(range(scenario.seed, scenario.seed + int(st.session_state.get("replicates", 5)))))
+    # folium and the map modules are imported here, once the Run button is on screen
     from streamlit_folium import st_folium
 
     from ui import network_map
