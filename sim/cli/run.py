@@ -238,8 +238,8 @@ def cache_runs(
 ):
     """Run the scenarios the app offers (each at its own horizon, scale and seeds) once and keep the runs on
     disk, so that the app shows their first map and intervals without running the model. Runs already kept
-    are skipped; a changed scenario, network or model gets new entries (old ones are evicted by size,
-    SIM_APP_RUN_CACHE_MB, default 2048)."""
+    are skipped, runs of an earlier version of the model removed; a changed scenario or network gets new
+    entries (the least recently used go past SIM_APP_RUN_CACHE_MB, default 2048)."""
     from ..execute import Runner
     from ..files import ROOT
     from ..run_cache import RunCache, default_folder, fill_task, key_fingerprint, max_bytes_from_env, run_key
