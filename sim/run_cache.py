@@ -12,7 +12,7 @@ folder beside it and renamed into place, so a reader sees a whole entry or none;
 same entry keep the first. An entry that does not match its manifest (cut short, changed by hand) is
 removed and reported as missing, so the run is computed again. After each write the least recently used
 entries are removed until the folder is under its size limit; temporary folders left by a writer that
-died are removed after an hour.
+died are removed after an hour; `python -m sim cache-runs` removes the entries of an earlier model's code.
 
 Nothing here draws; the app decides where FOLDER is (ui.paths.run_cache_dir)."""
 
@@ -37,7 +37,8 @@ DEFAULT_FOLDER = ROOT / "out" / "run_cache"
 DEFAULT_MAX_MB = 2048.0  # the shipped scenarios at their defaults, 5 seeds each, take about a tenth of it
 STALE_SECONDS = 3600  # a temporary folder older than this belongs to a writer that died
 FORMAT = 1  # bump when the layout of an entry changes
-_NAME = re.compile(r"^[0-9a-f]{64}$")  # an entry's folder: nothing else is ever opened or removed
+# an entry's folder; besides entries, only the cache's own .tmp-* and .old-* folders are ever removed
+_NAME = re.compile(r"^[0-9a-f]{64}$")
 MANIFEST, RESULTS = "manifest.json", "results.json"
 ABOUT = ("scenario", "seed", "days", "scale", "version")  # what the manifest says was run, for people
 
@@ -201,8 +202,8 @@ class RunCache:
         final = self.entry(key)
         if key in self:
             return False
-        if final.exists():  # a folder without its manifest: not an entry (see _read), make room for one
-            self._discard(final)
+        if final.exists() and key not in self:  # a folder without its manifest (not an entry: see _read);
+            self._discard(final)  # asked again, as another writer may have renamed a whole entry there meanwhile
         self.folder.mkdir(parents=True, exist_ok=True)
         tmp = self.folder / f".tmp-{key[:12]}-{uuid.uuid4().hex}"
         tmp.mkdir()
