@@ -44,13 +44,16 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True, scope="session")
 def _app_folders_of_the_tests(tmp_path_factory):
-    """The app keeps sessions and exercises under out/ by default: tests (and the servers they start, which
+    """The app keeps sessions, exercises and runs under out/ by default: tests (and the servers they start, which
     inherit the environment) keep theirs in a temporary folder, so a test run leaves out/ as it found it."""
     import os
 
-    keep = {k: os.environ.get(k) for k in ("SIM_APP_SESSIONS", "ROUTE_SIM_DATA")}
+    keep = {k: os.environ.get(k) for k in ("SIM_APP_SESSIONS", "ROUTE_SIM_DATA", "SIM_APP_RUN_CACHE_MB")}
     os.environ.setdefault("SIM_APP_SESSIONS", str(tmp_path_factory.mktemp("app_sessions")))
     os.environ.setdefault("ROUTE_SIM_DATA", str(tmp_path_factory.mktemp("exercises")))
+    # no run cache on disk unless a test turns it on in its own folder (tests/test_run_cache.py): runs read
+    # from out/run_cache would hide what a test means to run
+    os.environ.setdefault("SIM_APP_RUN_CACHE_MB", "0")
     yield
     for k, v in keep.items():
         if v is None:

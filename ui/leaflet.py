@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import base64
 import re
+import sys
 from pathlib import Path
-
-import folium
 
 ROOT = Path(__file__).resolve().parent.parent
 STATIC_DIR = ROOT / "static"
@@ -26,12 +25,24 @@ def leaflet_urls(prefix: str = APP_STATIC_PREFIX) -> tuple[str, str]:
     return f"{prefix}/leaflet/leaflet.js", f"{prefix}/leaflet/leaflet.css"
 
 
-def use_local_leaflet(prefix: str = APP_STATIC_PREFIX) -> None:
+_prefix = APP_STATIC_PREFIX  # where the maps drawn from now on link Leaflet from
+
+
+def use_local_leaflet(prefix: str | None = None) -> None:
     """Make every folium map link Leaflet from ``prefix`` (local) and nothing else.
 
     folium's defaults also pull jQuery, Bootstrap, Font Awesome and awesome-markers from CDNs; none of
-    the elements this module draws needs them (we never use folium.Popup, Icon or branca colormaps, which do)."""
-    js, css = leaflet_urls(prefix)
+    the elements this module draws needs them (we never use folium.Popup, Icon or branca colormaps, which do).
+    Before folium is imported only the prefix is kept: the first map applies it (`use_local_leaflet_if_unset`),
+    so that the app's first page does not wait for folium's import."""
+    global _prefix
+    if prefix is not None:
+        _prefix = prefix
+    if "folium" not in sys.modules:
+        return
+    import folium
+
+    js, css = leaflet_urls(_prefix)
     folium.Map.default_js = [("leaflet", js)]
     folium.Map.default_css = [("leaflet_css", css)]
 
@@ -57,8 +68,10 @@ def _inline_css() -> str:
     return re.sub(r"url\((images/[^)]+\.png)\)", image, css)
 
 
-def standalone_html(m: folium.Map) -> str:
-    """The map as one HTML file with Leaflet inlined: opens offline, from disk, with no server."""
+def standalone_html(m) -> str:
+    """The folium map as one HTML file with Leaflet inlined: opens offline, from disk, with no server."""
+    import folium
+
     use_local_leaflet_if_unset()
     js_url = dict(folium.Map.default_js)["leaflet"]
     css_url = dict(folium.Map.default_css)["leaflet_css"]
@@ -71,6 +84,10 @@ def standalone_html(m: folium.Map) -> str:
 
 
 def use_local_leaflet_if_unset() -> None:
-    if any(str(u).startswith(("http:", "https:", "//")) for _, u in folium.Map.default_js + folium.Map.default_css):
+    """Before a map is drawn: Leaflet from the prefix last given (folium's CDN defaults otherwise)."""
+    import folium
+
+    js, css = leaflet_urls(_prefix)
+    if folium.Map.default_js != [("leaflet", js)] or folium.Map.default_css != [("leaflet_css", css)]:
         use_local_leaflet()
 

@@ -41,6 +41,17 @@ def results_root() -> Path:
     return Path(env).resolve() if env else ROOT / "out"
 
 
+def run_cache_dir() -> Path | None:
+    """Where the app keeps finished runs on disk (sim.run_cache): SIM_APP_RUN_CACHE, default out/run_cache;
+    None (runs kept in memory only) if that is not inside out/, the results folder or a SIM_APP_DATA folder:
+    the server writes and deletes there, so never anywhere else."""
+    from sim.run_cache import default_folder
+
+    folder = default_folder().resolve()
+    roots = [(ROOT / "out").resolve(), results_root()] + _env_dirs("SIM_APP_DATA")
+    return folder if inside(folder, roots) else None
+
+
 def resolve_reference(value: str) -> Path | None:
     """Where a relative `base:`/`network:` of an upload points: the first data folder where it exists (or the
     shipped scenarios folder if none has it); None if it is absolute or leaves the app's folders."""

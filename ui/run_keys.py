@@ -3,36 +3,18 @@ from a key, and one replicate run from a key (the job a worker process receives)
 
 from __future__ import annotations
 
-import json
+from sim.run_cache import run_key, scenario_from_key, slim_or_run
 
-from sim.compare import slim
-from sim.scenario import Scenario, parse_scenario
-
-
-def run_key(scenario: Scenario, **overrides) -> str:
-    """What a run's results depend on, as stable JSON: the scenario without name, description and seed."""
-    data = scenario.model_dump(mode="json")
-    data.update(overrides)
-    for k in ("name", "description", "seed"):
-        data.pop(k, None)
-    data["network"] = str(scenario.network_path())
-    return json.dumps(data, sort_keys=True, separators=(",", ":"))
+__all__ = ["run_key", "scenario_from_key", "slim_run", "slim_task"]
 
 
-def scenario_from_key(key: str, seed: int = 0) -> Scenario:
-    data = json.loads(key)
-    data["seed"] = seed
-    return parse_scenario(data)
+def slim_run(key: str, seed: int, cache=None) -> dict:
+    """One replicate run from a run key, reduced by `sim.compare.slim`: read from the run cache on disk if it
+    is there, else run (and stored there). Module level: a worker process runs it."""
+    return slim_or_run(cache, key, seed)
 
 
-
-def slim_run(key: str, seed: int) -> dict:
-    """One replicate run from a run key, reduced by `sim.compare.slim` (module level: a worker process runs it)."""
-    from sim.run import run
-
-    return slim(run(scenario_from_key(key, seed), seed=seed), seed)
-
-
-def slim_task(_context, item: tuple[str, int]) -> dict:
-    """The task of the app's background runner (sim.execute.Runner): one (key, seed)."""
-    return slim_run(*item)
+def slim_task(cache, item: tuple[str, int]) -> dict:
+    """The task of the app's background runner (sim.execute.Runner): one (key, seed); its context is the
+    app's run cache on disk (a sim.run_cache.RunCache, or None)."""
+    return slim_run(*item, cache=cache)

@@ -41,17 +41,35 @@ def list_scenarios() -> dict[str, Path]:
     files.sort(key=lambda p: (p.stem != "baseline", p.stem))
     out = {}
     for p in files:
-        label = p.name
-        try:
-            name = (read_yaml(p) or {}).get("name")
-            if isinstance(name, str) and name.strip():
-                label = f"{name.strip()} ({p.name})"
-        except Exception:  # a broken file still gets listed; loading it shows the error
-            pass
+        label = _label(p)
         while label in out:
             label += " "
         out[label] = p
     return out
+
+
+_LABELS: dict = {}  # (path, modification time, size) -> label: the sidebar lists the files on every rerun
+
+
+def _label(path: Path) -> str:
+    """The scenario's name and file name, read once per version of the file."""
+    try:
+        st = path.stat()
+        stamp = (str(path), st.st_mtime_ns, st.st_size)
+    except OSError:
+        return path.name
+    if stamp not in _LABELS:
+        label = path.name
+        try:
+            name = (read_yaml(path) or {}).get("name")
+            if isinstance(name, str) and name.strip():
+                label = f"{name.strip()} ({path.name})"
+        except Exception:  # a broken file still gets listed; loading it shows the error
+            pass
+        if len(_LABELS) > 1000:
+            _LABELS.clear()
+        _LABELS[stamp] = label
+    return _LABELS[stamp]
 
 
 def check(data: dict, source: str | None, network_loader: Callable = load_network) -> tuple[Scenario, RouteNetwork]:

@@ -12,14 +12,14 @@ from functools import lru_cache
 
 import streamlit as st
 
-from sim import run as sim_run
 from sim.checks import population_bytes
 from sim.compare import slim
 from sim.daily import run_frames
 from sim.errors import InputError
 from sim.execute import Runner
 from sim.network import load_network
-from ui.paths import public
+from sim.run_cache import RunCache, key_fingerprint, max_bytes_from_env, run_or_read
+from ui.paths import public, run_cache_dir
 
 from . import session_store
 from .job_queue import MAX_REPLICATES, FairQueue, server_stopping
@@ -86,6 +86,39 @@ def slim_store() -> RunStore:
     return RunStore(max_entries=600)
 
 
+@st.cache_resource(show_spinner=False)
+def disk_cache() -> RunCache | None:
+    """Runs kept on disk between server starts (sim.run_cache; filled by `python -m sim cache-runs` and by the
+    app's own runs), or None when turned off (SIM_APP_RUN_CACHE_MB=0) or configured outside the app's folders."""
+    folder, limit = run_cache_dir(), max_bytes_from_env()
+    return RunCache(folder, limit) if folder is not None and limit else None
+
+
+@lru_cache(maxsize=1024)
+def run_fingerprint(key: str, seed: int) -> str:
+    """The run's name in the disk cache (hashing the scenario and network once per server)."""
+    return key_fingerprint(key, seed)
+
+
+def _store_on_disk(cache: RunCache, fp: str, results) -> None:
+    try:
+        cache.put(fp, results)
+    except OSError as exc:  # a full or read-only disk costs the next start its head start, nothing else
+        print(f"run cache: could not store a run in {public(str(cache.folder))}: {exc.strerror}", flush=True)
+
+
+def _computed(key: str, seed: int, progress=None):
+    """The run read from the disk cache, else run here (and stored on disk in the background, so the map
+    does not wait for the writing)."""
+    cache = disk_cache()
+    scenario = scenario_from_key(key, seed)
+    res, fp, read = run_or_read(cache, key, seed, routes=network_loader(scenario.network_path()),
+                                progress=progress, store=False)
+    if cache is not None and not read:
+        threading.Thread(target=_store_on_disk, args=(cache, fp, res), name="run-cache-write", daemon=True).start()
+    return res
+
+
 def cached_run(key: str, seed: int, _progress=None):
     """One run of the scenario described by `key` (see ui.run_keys.run_key) with `seed`.
 
@@ -93,10 +126,23 @@ def cached_run(key: str, seed: int, _progress=None):
     store = run_store()
     res = store.get((key, seed))
     if res is None:
-        scenario = scenario_from_key(key, seed)
-        res = sim_run(scenario, seed=seed, routes=network_loader(scenario.network_path()), progress=_progress)
+        res = _computed(key, seed, _progress)
         store.put((key, seed), res)
     return res
+
+
+def stored(key: str, seed: int) -> bool:
+    """Whether this run is in memory or in the disk cache (then showing it costs no model time)."""
+    if (key, seed) in run_store():
+        return True
+    cache = disk_cache()
+    return cache is not None and run_fingerprint(key, seed) in cache
+
+
+def slim_from_disk(key: str, seed: int) -> dict | None:
+    """The replicate as comparisons keep it, read from the disk cache (None if it is not there)."""
+    cache = disk_cache()
+    return None if cache is None else cache.get_slim(run_fingerprint(key, seed), seed)
 
 
 def cached_slim_run(key: str, seed: int, _progress=None) -> dict:
@@ -105,10 +151,9 @@ def cached_slim_run(key: str, seed: int, _progress=None) -> dict:
     out = store.get((key, seed))
     if out is None:
         full = run_store().get((key, seed))
-        if full is None:
-            scenario = scenario_from_key(key, seed)
-            full = sim_run(scenario, seed=seed, routes=network_loader(scenario.network_path()), progress=_progress)
-        out = slim(full, seed)
+        out = slim(full, seed) if full is not None else slim_from_disk(key, seed)
+        if out is None:
+            out = slim(_computed(key, seed, _progress), seed)
         store.put((key, seed), out)
     return out
 
@@ -131,7 +176,8 @@ def job_queue() -> FairQueue:
     worker process at a lower priority than the server (sim.execute.Runner), fed by a queue that takes the
     sessions in turn (ui.job_queue). Finished runs go to the shared store of slim runs."""
     store = slim_store()
-    return FairQueue(lambda: Runner(1, nice=10, isolate_main=True, task=slim_task),
+    cache = disk_cache()
+    return FairQueue(lambda: Runner(1, nice=10, isolate_main=True, task=slim_task, context=cache),
                      on_result=store.put, stop_when=server_stopping,
                      idle_seconds=float(os.environ.get("SIM_APP_IDLE_SECONDS", 60)),
                      memory_budget=session_memory_budget())
@@ -157,6 +203,11 @@ def queue_runs(pairs: list[tuple[str, int]], stopped: bool = False) -> int:
             continue
         if (key, s) in run_store():  # a run already shown: reduce it here, at once
             cached_slim_run(key, s)
+            done += 1
+            continue
+        kept = slim_from_disk(key, s)  # run before (cache-runs, another session, an earlier server)
+        if kept is not None:
+            store.put((key, s), kept)
             done += 1
             continue
         q.take((key, s))  # raises the job's error, if it failed

@@ -227,6 +227,53 @@ def schema(out: Path | None = typer.Option(None, help="write here instead of pri
         typer.echo(text)
 
 
+def cache_runs(
+    scenarios: list[Path] | None = typer.Argument(None, help="scenario files (default: every scenarios/*.yaml)"),
+    replicates: int = typer.Option(5, min=1, max=100, help="runs per scenario, on its seed and the following "
+                                                           "ones (the app's default: 5)"),
+    workers: int = typer.Option(2, min=1, help="worker processes"),
+    folder: Path | None = typer.Option(None, help="the cache folder (default: SIM_APP_RUN_CACHE, else "
+                                                  "out/run_cache, where the app looks)"),
+    clear: bool = typer.Option(False, "--clear", help="empty the cache folder first"),
+):
+    """Run the scenarios the app offers (each at its own horizon, scale and seeds) once and keep the runs on
+    disk, so that the app shows their first map and intervals without running the model. Runs already kept
+    are skipped, runs of an earlier version of the model removed; a changed scenario or network gets new
+    entries (the least recently used go past SIM_APP_RUN_CACHE_MB, default 2048)."""
+    from ..execute import Runner
+    from ..files import ROOT
+    from ..run_cache import RunCache, default_folder, fill_task, key_fingerprint, max_bytes_from_env, run_key
+    from ..scenario import load_scenario
+
+    files = list(scenarios or sorted((ROOT / "scenarios").glob("*.yaml")))
+    limit = max_bytes_from_env()
+    if not limit:
+        _fail("the run cache is turned off (SIM_APP_RUN_CACHE_MB is 0)")
+    cache = RunCache(folder if folder is not None else default_folder(), limit)
+    try:
+        items = []
+        for path in files:
+            spec, _ = load_scenario(path)
+            items += [(run_key(spec), s) for s in range(spec.seed, spec.seed + replicates)]
+        if clear:
+            cache.clear()
+        dropped = cache.drop_other_code()  # runs of an earlier model: they would only wait for eviction
+        todo = [item for item in items if key_fingerprint(*item) not in cache]
+        bar, update = _bar(len(todo), "run")
+        with bar, Runner(min(workers, max(len(todo), 1)), task=fill_task, context=cache) as runner:
+            runner.map(todo, update)
+    except InputError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"--folder {cache.folder}: {exc.filename or cache.folder}: {exc.strerror}")
+    kept = sum(key_fingerprint(*item) in cache for item in items)
+    typer.echo(f"{len(files)} scenarios x {replicates} seeds: {len(todo)} runs computed, "
+               f"{len(items) - len(todo)} already kept; {kept} of {len(items)} in {cache.folder} "
+               f"({cache.size() / 2**20:,.0f} MB of {limit / 2**20:,.0f} MB)"
+               + (f"; removed {dropped} runs of an earlier version of the model" if dropped else ""))
+
+
 def register(app: typer.Typer) -> None:
     for command in (run, check, compare, schema):
         app.command()(command)
+    app.command("cache-runs")(cache_runs)

@@ -7,14 +7,12 @@ import re
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from sim.compare import ensemble_summary
 from sim.errors import InputError
 from sim.stats import INTERVAL_NOTE
 from sim.vocabulary import KIND_LABELS
-from ui import maps, network_map, session_store, state
-from ui.charts import over_time_chart
+from ui import session_store, state
 from ui.labels import DAILY_MEASURES, package_costs
 from ui.leaflet import standalone_html
 from ui.paths import public
@@ -80,10 +78,16 @@ elif pending:  # a run was under way when the page was reloaded: carry on (insta
     run_now(pending, "Resuming the run started before the reload")
 
 last = st.session_state.get("last_run")
-if not last and (key, scenario.seed) in state.run_store():  # already run (by anyone): show it at once
+# already run (by anyone, in this server or stored on disk, e.g. by `python -m sim cache-runs`): show it at once
+if not last and state.stored(key, scenario.seed):
     last = st.session_state["last_run"] = {"key": key, "seed": scenario.seed, "name": scenario.name,
                                            "network": str(scenario.network_path())}
 if not last:
+    # folium and the map modules are imported here, once the Run button is on screen
+    from streamlit_folium import st_folium
+
+    from ui import network_map
+
     st.info("No results yet: press **Run the model**. Meanwhile, the route network it runs on:")
     base = network_map.network_base_map(network, has_events=bool(scenario.events))
     layer, everywhere = network_map.network_layer(network, scenario.events, scenario.days)
@@ -216,6 +220,10 @@ def _toggle_play():
 
 
 def map_body(run_id: str, seed: int, network_path: str, days: int, title: str):
+    from streamlit_folium import st_folium
+
+    from ui import maps, network_map
+
     playing = st.session_state.get("map_playing", False)
     step = int(st.session_state.get("map_step", 7))
     # a run of another length (or a first one) opens on its last day
@@ -277,8 +285,9 @@ def map_body(run_id: str, seed: int, network_path: str, days: int, title: str):
                "Hover over a leg, place or country for its figures"
                + (", over a ! for an event (faded on days it is not on)." if len(events) > len(everywhere) else ".")
                + (" Events everywhere: " + "; ".join(everywhere) + "." if everywhere else ""))
-    st_folium(base, feature_group_to_add=layer, key="run_map", height=560, use_container_width=True,
-              returned_objects=[])
+    with st.container(key="run_map_box"):  # named, so that a test or benchmark finds the results map
+        st_folium(base, feature_group_to_add=layer, key="run_map", height=560, use_container_width=True,
+                  returned_objects=[])
 
     def map_file() -> str:
         m = maps.run_map(network, frames, day, window=window, leg_colour=leg_colour, place_size=place_size,
@@ -308,6 +317,8 @@ period = st.radio("Per", [1, 7, 30], index=1, horizontal=True, key="run_period",
                   format_func=lambda p: {1: "day", 7: "week (7 days)", 30: "30 days"}[p],
                   help="Flows (attempts, deaths…) are added up over the period; stocks (stranded…) are averaged.")
 if measures:
+    from ui.charts import over_time_chart  # altair: imported once a chart is drawn
+
     whole = len(daily) // period * period if len(daily) >= period else len(daily)  # whole periods only
     daily = daily.iloc[:whole]
     chart = pd.DataFrame({"day": daily["day"] // period * period})
