@@ -58,7 +58,9 @@ class RouteModel(mesa.Model):
         self.days, self.scale = scenario.days, scenario.scale
         self.world = world = setup_cache.world_for(routes, scenario)
         self.levers = Levers(scenario, routes, world)
-        self.today = self.levers.today(0)
+        # the set-up sees the levers of the first day run: the spin-up's first day when there is one (only
+        # measures in force before the run act then), so a scenario and its baseline start alike
+        self.today = self.levers.today(-scenario.spin_up_days)
 
         # people: arrivals per day and money at each origin; the population, sized for the run
         self.demand = np.zeros(world.n_places)
