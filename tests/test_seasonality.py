@@ -125,3 +125,17 @@ def test_a_measure_in_force_before_the_run_acts_during_the_spin_up(tiny):
     assert states["at_zero"] == states["base"]
     assert states["before"] != states["base"]
 
+
+
+def test_origins_yearly_splits_the_runs_detections_by_calendar_year(tiny):
+    """The replay's fit compares detections by nationality and year: the yearly table must add up to the
+    run's table of detections by corridor and nationality, and fall in the run's calendar years."""
+    from sim.run import run
+
+    spec, network = dated(tiny, start_date="2016-10-01", days=200)
+    res = run(spec, seed=2, routes=network)
+    yearly, whole = res.tables["origins_yearly"], res.tables["origins"]
+    assert set(yearly["year"]) <= {2016, 2017} and yearly["detections"].sum() > 0
+    summed = yearly.groupby(["corridor", "nationality"])["detections"].sum().sort_index()
+    assert summed.to_dict() == whole.set_index(["corridor", "nationality"])["detections"].sort_index().to_dict()
+    assert yearly.loc[yearly["year"] == 2017, "detections"].sum() > 0

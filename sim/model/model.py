@@ -13,7 +13,7 @@ import mesa
 import numpy as np
 
 from .. import __version__
-from ..calendar import month_of_day
+from ..calendar import dates, month_of_day
 from ..checks import override_problem
 from ..errors import InputError
 from ..network import RouteNetwork, load_network
@@ -77,7 +77,11 @@ class RouteModel(mesa.Model):
         peak = self.yearly.peak_per_day() if self.yearly else self.demand.sum()
         expected = int(peak * (self.days + spin_up) / self.scale * 1.1) + 1024
         self.people = Population(expected)
-        self.recorder = Recorder(world, self.days, behaviour.capacity_per_member)
+        years = None
+        if scenario.start_date:
+            calendar_years = dates(scenario.start_date, np.arange(self.days)).astype("datetime64[Y]").astype(np.int64)
+            years = calendar_years - calendar_years[0]
+        self.recorder = Recorder(world, self.days, behaviour.capacity_per_member, years)
         self.perception = Perception(world, behaviour)
         self.market = Market(world, behaviour, self.scale)
         self.journeys = Journeys(world, behaviour, self.people, self.recorder, self.rng, self.scale,

@@ -24,7 +24,7 @@ SCALED = {"departures", "crossings", "interceptions", "pushbacks", "deaths", "re
 class Recorder:
     """The run's figures, day by day. The model hands it what it records; it reads nothing else."""
 
-    def __init__(self, world, days: int, capacity_per_member: float):
+    def __init__(self, world, days: int, capacity_per_member: float, years: np.ndarray | None = None):
         self.world, self.capacity_per_member = world, capacity_per_member
         self.day = 0
         self.leg = {m: np.zeros((days, world.n_legs)) for m in LEG_FLOWS + LEG_LEVELS}
@@ -37,6 +37,11 @@ class Recorder:
         self.dismantled_by_corridor = np.zeros((days, len(world.corridors)), dtype=np.int64)
         # detections at the bloc's border by corridor and nationality, over the whole run
         self.detections_by_origin = np.zeros((len(world.corridors), world.n_countries))
+        # ... and by calendar year when the run has dates (`years`: each day's year, counted from the first):
+        # the replay's fit compares them with detections by nationality and year
+        self.years = years
+        self.detections_by_year = (None if years is None else
+                                   np.zeros((int(years[-1]) + 1, len(world.corridors), world.n_countries)))
 
     def begin_day(self, day: int):
         self.day = day
@@ -52,6 +57,8 @@ class Recorder:
             world = self.world
             nationality = world.place_country[origins]
             np.add.at(self.detections_by_origin, (world.corridor[legs], nationality), 1)
+            if self.years is not None:
+                np.add.at(self.detections_by_year, (self.years[self.day], world.corridor[legs], nationality), 1)
             self.leg_add("detections", legs)
 
     def place_add(self, measure, places):
