@@ -59,6 +59,13 @@ class Journeys:
         pop.leg[held[pushed]] = -1
         pop.broke_days[held[pushed]] = 0
         rec.leg_add("pushbacks", leg[caught][pushed])
+        gives_up = self.behaviour.effects.pushback_gives_up
+        if gives_up > 0:
+            # discouraged: some of those pushed back stop trying (no draw when 0, so results stay as before)
+            back = held[pushed]
+            quit_ = back[rng.random(len(back)) < gives_up]
+            pop.state[quit_] = RETURNED
+            rec.place_add("returned", pop.place[quit_])
         rec.leg_add("interceptions", leg[caught])
         seen = world.detects_interception[leg[caught]]
         rec.detections(pop.origin[held[seen]], leg[caught][seen])
@@ -82,6 +89,14 @@ class Journeys:
             back = reached[rng.random(len(reached)) < p]
             pop.place[back] = to
             self.readmitted += len(back)
+            gives_up = self.behaviour.effects.readmission_gives_up
+            if gives_up > 0 and len(back):
+                # returned with no prospect of getting through: some stop trying where they were returned to
+                quit_ = back[rng.random(len(back)) < gives_up]
+                pop.state[quit_] = RETURNED
+                self.recorder.place_add("returned", pop.place[quit_])
+        if readmit:
+            on = on[pop.state[on] == WAITING]
         return on
 
     def detention(self, held) -> np.ndarray:
