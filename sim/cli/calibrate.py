@@ -31,13 +31,16 @@ def register(app: typer.Typer) -> None:
                                                 "--rounds passes over its response parameters (behaviour.effects of "
                                                 "its levers) against the monthly detections and the episodes"),
         rounds: int = typer.Option(1, min=0, help="with --replay: passes over the response parameters (0: none)"),
+        refit_steps: int = typer.Option(2, min=0, help="with --replay: demand steps refitted for each candidate of "
+                                                       "the response parameters (0: keep the demand)"),
     ):
         """Fit the baseline's free parameters to the 2023 figures; resumable; writes a report."""
         if replay:
             from .history import DEFAULT_REPLAY, run_replay_fit
 
             try:
-                run_replay_fit(DEFAULT_REPLAY.resolve(), iterations, rounds, replicates, scale, workers, write, damping)
+                run_replay_fit(DEFAULT_REPLAY.resolve(), iterations, rounds, replicates, scale, workers, write, damping,
+                               refit_steps)
             except InputError as exc:
                 _fail(str(exc))
             return

@@ -75,7 +75,7 @@ def run_monthly(path: Path, replicates: int, scale: int, days: int | None, worke
 
 
 def run_replay_fit(path: Path, iterations: int, rounds: int, replicates: int, scale: int, workers: int, write: bool,
-                   damping: float = 0.7) -> None:
+                   damping: float = 0.7, refit_steps: int = 2) -> None:
     """calibrate --replay: the replay's demand per origin and year (to Frontex's detections by nationality
     and year), then its response parameters (against the monthly series and the episodes); writes both
     to the replay's calibrated file (its base)."""
@@ -100,11 +100,22 @@ def run_replay_fit(path: Path, iterations: int, rounds: int, replicates: int, sc
         typer.echo(f"wrote the fitted demand to {OUT}")
     if rounds <= 0:
         return
-    typer.echo(f"fitting {', '.join(REPLAY_GRID)} on seeds {fit_seeds} at scale {scale}")
+    typer.echo(f"fitting {', '.join(REPLAY_GRID)} on seeds {fit_seeds} at scale {scale}, the demand refitted "
+               f"({refit_steps} steps) for each candidate")
+
+    def refit(trial: dict) -> dict:
+        again = fit_demand(trial, str(path), nationality, seeds=fit_seeds, scale=scale, iterations=refit_steps,
+                           workers=workers, damping=damping)
+        return {**trial, "demand_by_year": again.demand}
+
     best = fit_effects(data, str(path), replay_observed(), REPLAY_GRID, seeds=fit_seeds, scale=scale,
-                       rounds=rounds, workers=workers, extra_score=episode_error, log=typer.echo)
+                       rounds=rounds, workers=workers, extra_score=episode_error,
+                       refit=refit if refit_steps > 0 else None, log=typer.echo)
     typer.echo(f"best: {best.values} (score {best.score:.3f}: mean monthly ARD over corridors + mean episode error)")
     if write:
+        if best.data is not None:
+            write_demand(OUT, best.data["demand_by_year"], f"refitted ({refit_steps} steps, scale {scale}) with the "
+                                                           "best response parameters")
         write_effects(OUT, best.values, f"fitted by `python -m sim calibrate --replay` (score {best.score:.3f}, "
                                         f"{len(best.trials)} evaluations, scale {scale})")
         typer.echo(f"wrote the fitted values to {OUT}")

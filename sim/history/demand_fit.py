@@ -118,10 +118,13 @@ def nationality_error(observed: pd.DataFrame, simulated: pd.DataFrame) -> float:
 
 
 def fit_demand(data: dict, source: str, nationality_of: dict[str, str], *, seeds: list[int], scale: int,
-               iterations: int, workers: int = 1, damping: float = 0.7, log=None) -> DemandFit:
+               iterations: int, workers: int = 1, damping: float = 0.7, observed: pd.DataFrame | None = None,
+               log=None) -> DemandFit:
     """Iterate the demand of `data["demand_by_year"]` (origins with a nationality) towards Frontex's
-    detections by nationality and year. Returns the last demand and each iteration's error."""
-    observed = observed_by_nationality(sorted(set(nationality_of.values())))
+    detections by nationality and year (or `observed`: nationality rows x year columns). Returns the last
+    demand and each iteration's error."""
+    if observed is None:
+        observed = observed_by_nationality(sorted(set(nationality_of.values())))
     demand = copy.deepcopy(data["demand_by_year"])
     fit = DemandFit(demand=demand)
     for i in range(iterations):
@@ -164,5 +167,5 @@ def write_demand(path: Path, demand: dict[str, dict[int, float]], note: str) -> 
               "# Seasonality from data/history/seasonality.yaml. Do not edit by hand: rerun the calibration.\n"
               "# scenarios/history/europe_2016_2023.yaml reads it.\n" + "".join(line + "\n" for line in keep))
     text = header + yaml.safe_dump(body, sort_keys=False)
-    atomic_write(path, lambda p: p.write_text(text))
+    atomic_write(path, lambda p: Path(p).write_text(text))
     return path
