@@ -107,3 +107,21 @@ def test_validation_page_replay_tables_are_not_stale():
         section = doc.read_section(page, which)
         assert section, f"docs/validation.md has no replay-{which} section"
         assert doc.fingerprint_in(section) == current, f"docs/validation.md's replay {which} table is stale"
+
+
+def test_the_shipped_baseline_uses_the_replays_fitted_responses():
+    """The response parameters `calibrate --replay` writes into the replay's calibrated file are the ones
+    the shipped 2023 baseline (and the scenarios built on it) run with."""
+    from sim.history.demand import OUT
+
+    fitted = scenario_data(OUT)["behaviour"]
+    baseline, _ = load_scenario(ROOT / "scenarios" / "baseline.yaml")
+    for name, value in (fitted.get("effects") or {}).items():
+        assert getattr(baseline.behaviour.effects, name) == pytest.approx(value), name
+    for name, value in fitted.items():
+        if name not in ("effects", "seasonality"):
+            assert getattr(baseline.behaviour, name) == pytest.approx(value), name
+    for other in ("declaration", "prevention", "response", "alternatives"):
+        scenario, _ = load_scenario(ROOT / "scenarios" / f"{other}.yaml")
+        assert scenario.behaviour.effects == baseline.behaviour.effects, other
+        assert scenario.behaviour.interception_cost_eur == baseline.behaviour.interception_cost_eur, other
