@@ -37,14 +37,25 @@ class Recorder:
         self.dismantled_by_corridor = np.zeros((days, len(world.corridors)), dtype=np.int64)
         # detections at the bloc's border by corridor and nationality, over the whole run
         self.detections_by_origin = np.zeros((len(world.corridors), world.n_countries))
-        # ... and by calendar year when the run has dates (`years`: each day's year, counted from the first):
-        # the replay's fit compares them with detections by nationality and year
+        # ... and by calendar year when the run has dates (`years`: each day's year, counted from the first),
+        # which the replay's fit compares with detections by nationality and year: the running total is
+        # kept as it stood at the start of each year, and a year's figures are the difference
         self.years = years
-        self.detections_by_year = (None if years is None else
-                                   np.zeros((int(years[-1]) + 1, len(world.corridors), world.n_countries)))
+        self._year_start = {} if years is None else {0: self.detections_by_origin.copy()}
 
     def begin_day(self, day: int):
         self.day = day
+        if self.years is not None and day > 0 and self.years[day] != self.years[day - 1]:
+            self._year_start[int(self.years[day])] = self.detections_by_origin.copy()
+
+    @property
+    def detections_by_year(self) -> np.ndarray | None:
+        """Detections by calendar year (counted from the run's first), corridor and nationality, over the
+        days run; None for a run without dates."""
+        if self.years is None:
+            return None
+        starts = [self._year_start[y] for y in sorted(self._year_start)] + [self.detections_by_origin]
+        return np.diff(np.stack(starts), axis=0)
 
     def leg_add(self, measure, legs, weights=None):
         if len(legs):
@@ -57,8 +68,6 @@ class Recorder:
             world = self.world
             nationality = world.place_country[origins]
             np.add.at(self.detections_by_origin, (world.corridor[legs], nationality), 1)
-            if self.years is not None:
-                np.add.at(self.detections_by_year, (self.years[self.day], world.corridor[legs], nationality), 1)
             self.leg_add("detections", legs)
 
     def place_add(self, measure, places):
