@@ -31,7 +31,8 @@ def _as_date(value) -> dt.date | None:
 
 def resolve_dates(data):
     """Turn the dates of a scenario mapping (lever `start` / `end`) into day numbers against its
-    `start_date`. A lever that started before `start_date` acts from day 0. Raises ValueError (one line,
+    `start_date`. A lever that started before `start_date` was in force before the run: it acts from the
+first day of the spin-up (a negative day; from day 0 without one). Raises ValueError (one line,
     naming the field) for a date without a `start_date`. Leaves anything else for the schema to judge."""
     if not isinstance(data, dict):
         return data
@@ -39,6 +40,8 @@ def resolve_dates(data):
     if data.get("start_date") is not None and start is None:
         return data  # the schema says what is wrong with it
     out = dict(data)
+    spin_up = data.get("spin_up_days") if isinstance(data.get("spin_up_days"), int) else 0
+    spin_up = max(0, min(spin_up, 3650))
     for group in LEVER_LISTS:
         levers = data.get(group)
         if not isinstance(levers, list):
@@ -55,7 +58,7 @@ def resolve_dates(data):
                         raise ValueError(f"{group}[{i}].{key} is a date ({when.isoformat()}): "
                                          "give the scenario a start_date to count days from")
                     days = (when - start).days
-                    lever[key] = max(days, 0) if key == "start" else days
+                    lever[key] = max(days, -spin_up) if key == "start" else max(days, -spin_up + 1)
             converted.append(lever)
         out[group] = converted
     seasons = (data.get("behaviour") or {}).get("seasonality") if isinstance(data.get("behaviour"), dict) else None

@@ -198,7 +198,7 @@ def population_bytes(scenario, days: int | None = None, scale: int | None = None
     person_days = per_day * days
     for ev in scenario.events:  # a surge multiplies departures while it lasts; count it on all demand
         if ev.kind == "surge" and ev.intensity > 1:
-            inside = max(0, min(ev.end or days, days) - ev.start)
+            inside = max(0, min(ev.end or days, days) - max(ev.start, 0))
             person_days += per_day * inside * (ev.intensity - 1)
     row = sum(np.dtype(t).itemsize for t in Population.FIELDS.values())
     return person_days / scale * (2 * row + 8)  # + the int64 index of active people

@@ -58,7 +58,7 @@ def run_ensemble(scenario: Scenario, seeds, *, days=None, scale=None, workers: i
 @dataclass
 class Comparison:
     kpis: pd.DataFrame  # per KPI: mean of each arm, mean difference (B - A) and its 95 % interval
-    displacement: pd.DataFrame  # per corridor: change in attempts and crossings, with intervals
+    displacement: pd.DataFrame  # per corridor: change in attempts, crossings, deaths and detections, with intervals
     cost_effectiveness: dict
     arms: list
 
@@ -80,10 +80,12 @@ def compare_runs(runs_a: list, runs_b: list) -> Comparison:
     disp = []
     for c in corridors:
         row = {"corridor": c}
-        for m in ("attempts", "crossings", "deaths"):
+        for m in ("attempts", "crossings", "deaths", "detections"):
             d = [rb["corridors"].get(c, {}).get(m, 0) - ra["corridors"].get(c, {}).get(m, 0)
                  for ra, rb in zip(runs_a, runs_b)]
             row[m], row[f"{m}_low"], row[f"{m}_high"] = interval(d)
+        # what A had, for the relative change a planner compares with history (Frontex counts detections)
+        row["detections_a"] = float(np.mean([ra["corridors"].get(c, {}).get("detections", 0) for ra in runs_a]))
         disp.append(row)
     displacement = pd.DataFrame(disp)
     return Comparison(kpis, displacement, cost_effectiveness(runs_a, runs_b), [runs_a, runs_b])

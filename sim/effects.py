@@ -54,6 +54,11 @@ class Effects(BaseModel):
                                   "places who are returned to its to_place, at intensity 1 (capped at 0.95)")
     visa_refusal: float = _f(0.9, 0, 1, "visa_requirement (event): share of the listed nationalities refused "
                              "boarding on commercial legs into the target countries, at intensity 1")
+    readmission_gives_up: float = _f(0.0, 0, 1, "readmission (event): share of the people returned who give up the "
+                                     "journey (counted as returned) instead of trying again from where they were "
+                                     "returned to")
+    pushback_gives_up: float = _f(0.0, 0, 1, "share of the people pushed back across a border who give up the journey "
+                                  "(counted as returned) instead of trying again from where they started")
 
     # ---------------------------------------------------------------- people
     online_share: float = _f(0.5, 0, 1, "share of would-be migrants who first hear of smugglers online (the "

@@ -109,6 +109,13 @@ class Results:
             from .calendar import add_dates
 
             add_dates(tables, meta["start_date"])
+            by_year = rec.detections_by_year
+            if by_year is not None:
+                first = int(str(meta["start_date"])[:4])
+                y, k, c = np.nonzero(by_year)
+                tables["origins_yearly"] = pd.DataFrame({
+                    "year": y + first, "corridor": [w.corridors[i] for i in k],
+                    "nationality": [w.iso3[i] for i in c], "detections": by_year[y, k, c] * scale})
         res = cls(meta=meta, tables=tables)
         res.summary = res._summarise(w, scale, stranded_legs, levers.cost_eur(), _cost_by_corridor(w, levers, horizon))
         return res

@@ -48,6 +48,10 @@ NonNeg = Annotated[float, Field(ge=0)]
 Euros = Annotated[float, Field(ge=0, le=MAX_EUR)]
 SignedEuros = Annotated[float, Field(ge=-MAX_EUR, le=MAX_EUR)]
 Day = Annotated[int, Field(ge=0, le=MAX_DAYS)]
+# a lever's start or end: before day 0 (negative) it acts during the spin-up too, as a measure in force
+# before the run starts (a date before start_date gives that; day numbers of 0 or more never do, so a
+# scenario and its baseline still spin up alike)
+LeverDay = Annotated[int, Field(ge=-3650, le=MAX_DAYS)]
 Days = Annotated[int, Field(ge=1, le=MAX_DAYS)]
 Factor = Annotated[float, Field(gt=0, le=100)]
 
@@ -79,8 +83,9 @@ class Targets(Strict):
 class _Lever(Strict):
     name: str | None = None
     targets: Targets = Targets()
-    start: Day = 0
-    end: Day | None = Field(None, description="first day it no longer applies; empty = until the end of the run")
+    start: LeverDay = Field(0, description="first day it applies; negative (a date before start_date): already in "
+                            "force during the spin-up")
+    end: LeverDay | None = Field(None, description="first day it no longer applies; empty = until the end of the run")
     intensity: Annotated[float, Field(ge=0, le=MAX_INTENSITY)] = Field(
         1.0, description="strength: interventions 0 to 10 (1 is a strong programme); events: "
                               "surge and sea_weather 0 to 10, corruption_scandal, network_shift and budget_cut 0 to 1, "

@@ -21,3 +21,16 @@ def test_a_known_cooperation_effect_is_recovered(tiny):
                       seeds=[1, 2, 3], scale=10)
     assert fit.values["cooperation_enforcement"] == truth
     assert fit.score < monthly_ard(simulate(data, base.source, [1, 2, 3], scale=10, days=None), observed)
+
+
+def test_response_parameters_of_people_and_of_measures_go_where_the_schema_has_them():
+    from sim.history.fit import current_value
+
+    data = {"behaviour": {"effects": {"pushback_gives_up": 0.2}}}
+    out = with_effects(data, {"interception_cost_eur": 3000.0, "cooperation_enforcement": 1.5})
+    assert out["behaviour"]["interception_cost_eur"] == 3000.0
+    assert out["behaviour"]["effects"] == {"pushback_gives_up": 0.2, "cooperation_enforcement": 1.5}
+    assert data == {"behaviour": {"effects": {"pushback_gives_up": 0.2}}}  # the input is left alone
+    assert current_value(out, "interception_cost_eur") == 3000.0
+    assert current_value(data, "interception_cost_eur") == 1500.0  # the schema's default
+    assert current_value(data, "pushback_gives_up") == 0.2

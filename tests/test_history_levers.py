@@ -107,3 +107,34 @@ def test_bad_history_levers_are_refused_with_the_field(europe, event, where):
     with pytest.raises(InputError) as err:
         check_against_network(parse_scenario(data, base.source), network)
     assert where in str(err.value)
+
+
+def _with_effects(europe, effects, events=(), days=120, scale=500):
+    base, network = europe
+    data = base.model_dump()
+    data["behaviour"]["effects"].update(effects)
+    data["events"] = list(data["events"]) + list(events)
+    return run(parse_scenario(data, base.source), routes=network, seed=3, days=days, scale=scale)
+
+
+def test_people_readmitted_who_give_up_stop_trying(europe):
+    """readmission_gives_up: the returned who give up are counted as returned at the place they were sent
+    back to, and no longer wait there for another try."""
+    event = [{"kind": "readmission", "targets": {"places": ISLANDS}, "to_place": "izmir", "intensity": 2}]
+    keep_trying = _with_effects(europe, {}, event)
+    give_up = _with_effects(europe, {"readmission_gives_up": 0.9}, event)
+    returned = lambda r: r.tables["places"].query("place == 'izmir'")["returned"].sum()  # noqa: E731
+    assert returned(give_up) > returned(keep_trying) + 1000
+    waiting = lambda r: r.tables["places"].query("place == 'izmir'")["waiting"].mean()  # noqa: E731
+    assert waiting(give_up) < waiting(keep_trying)
+
+
+def test_people_pushed_back_who_give_up_stop_trying(europe):
+    """pushback_gives_up: on the Western Balkans every pushback is another attempt (and detection) later;
+    people who give up make fewer of them."""
+    keep_trying = _with_effects(europe, {}, scale=100)
+    give_up = _with_effects(europe, {"pushback_gives_up": 0.5}, scale=100)
+    wb = "Western Balkans"
+    assert keep_trying.tables["legs"].query("leg == 'subotica-roszke'")["pushbacks"].sum() > 0
+    assert _corridor(give_up, wb, "detections") < 0.9 * _corridor(keep_trying, wb, "detections")
+    assert give_up.tables["places"]["returned"].sum() > keep_trying.tables["places"]["returned"].sum()

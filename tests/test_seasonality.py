@@ -25,7 +25,11 @@ def test_dates_become_day_numbers_and_a_date_needs_a_start_date(tiny):
                                 "start": "2016-02-01", "end": "2016-03-01"}],
                  interventions=[{"kind": "anti_corruption", "start": "2015-06-01"}])
     assert (s.events[0].start, s.events[0].end) == (31, 60)
-    assert s.interventions[0].start == 0  # in place before the run: acts from day 0
+    assert s.interventions[0].start == 0  # in place before the run, no spin-up: acts from day 0
+    spun, _ = dated(tiny, spin_up_days=100, interventions=[{"kind": "anti_corruption", "start": "2015-06-01"},
+                                                         {"kind": "anti_corruption", "start": "2015-12-01"}])
+    # in force before the run: it acts during the spin-up, from its date or the spin-up's first day
+    assert [iv.start for iv in spun.interventions] == [-100, -31]
     data = s.model_dump()
     data.pop("start_date")
     data["events"][0]["start"] = "2016-02-01"
@@ -103,3 +107,35 @@ def test_estimate_recovers_a_known_season_and_skips_shocked_years():
     kept = estimate(monthly, {"CMR": [CM]}, shocks=set())[CM]
     assert kept[7] < got[7] - 0.05  # with the shocked year in, July to December read low
     assert month_shares(monthly).loc["CMR"].sum() == pytest.approx(1.0)
+
+
+def test_a_measure_in_force_before_the_run_acts_during_the_spin_up(tiny):
+    """A dated lever from before start_date changes the state day 0 starts from; day-number levers
+    (start 0 or later) never do, so a scenario and its baseline still spin up alike."""
+    from sim.model.model import RouteModel
+
+    closure = {"kind": "route_closure", "targets": {"legs": ["tripoli-lampedusa"]}}
+    base, network = dated(tiny, spin_up_days=60, days=30)
+    before, _ = dated(tiny, spin_up_days=60, days=30, events=[{**closure, "start": "2015-11-01"}])
+    at_zero, _ = dated(tiny, spin_up_days=60, days=30, events=[{**closure, "start": 0}])
+    states = {}
+    for name, spec in (("base", base), ("before", before), ("at_zero", at_zero)):
+        m = RouteModel(spec, routes=network, seed=3)
+        states[name] = m.state_counts()
+    assert states["at_zero"] == states["base"]
+    assert states["before"] != states["base"]
+
+
+
+def test_origins_yearly_splits_the_runs_detections_by_calendar_year(tiny):
+    """The replay's fit compares detections by nationality and year: the yearly table must add up to the
+    run's table of detections by corridor and nationality, and fall in the run's calendar years."""
+    from sim.run import run
+
+    spec, network = dated(tiny, start_date="2016-10-01", days=200)
+    res = run(spec, seed=2, routes=network)
+    yearly, whole = res.tables["origins_yearly"], res.tables["origins"]
+    assert set(yearly["year"]) <= {2016, 2017} and yearly["detections"].sum() > 0
+    summed = yearly.groupby(["corridor", "nationality"])["detections"].sum().sort_index()
+    assert summed.to_dict() == whole.set_index(["corridor", "nationality"])["detections"].sort_index().to_dict()
+    assert yearly.loc[yearly["year"] == 2017, "detections"].sum() > 0

@@ -26,16 +26,21 @@ def register(app: typer.Typer) -> None:
         damping: float = typer.Option(0.7, min=0.05, max=1.0, help="share of each step taken (smaller: slower, steadier)"),
         state: Path = typer.Option(Path("out/calibration"), help="folder for the resumable state and the report"),
         write: bool = typer.Option(True, help="write the fitted values where the baseline reads them"),
-        replay: bool = typer.Option(False, help="fit the 2016-2023 replay's response parameters (behaviour.effects "
-                                                "of its levers) to the monthly detections and the episodes; "
-                                                "--iterations is the number of passes over the parameters"),
+        replay: bool = typer.Option(False, help="fit the 2016-2023 replay: --iterations steps of its demand per origin "
+                                                "and year towards Frontex's detections by nationality and year, then "
+                                                "--rounds passes over its response parameters (behaviour.effects of "
+                                                "its levers) against the monthly detections and the episodes"),
+        rounds: int = typer.Option(1, min=0, help="with --replay: passes over the response parameters (0: none)"),
+        refit_steps: int = typer.Option(2, min=0, help="with --replay: demand steps refitted for each candidate of "
+                                                       "the response parameters (0: keep the demand)"),
     ):
         """Fit the baseline's free parameters to the 2023 figures; resumable; writes a report."""
         if replay:
             from .history import DEFAULT_REPLAY, run_replay_fit
 
             try:
-                run_replay_fit(DEFAULT_REPLAY.resolve(), iterations, replicates, scale, workers, write)
+                run_replay_fit(DEFAULT_REPLAY.resolve(), iterations, rounds, replicates, scale, workers, write, damping,
+                               refit_steps)
             except InputError as exc:
                 _fail(str(exc))
             return

@@ -74,10 +74,13 @@ def run_monthly(path: Path, replicates: int, scale: int, days: int | None, worke
     return rows
 
 
-def run_replay_fit(path: Path, rounds: int, replicates: int, scale: int, workers: int, write: bool) -> None:
-    """calibrate --replay: the response parameters of the replay's levers, against the monthly series and
-    the episodes; writes them to the replay's calibrated file (its base)."""
-    from ..history.demand import OUT
+def run_replay_fit(path: Path, iterations: int, rounds: int, replicates: int, scale: int, workers: int, write: bool,
+                   damping: float = 0.7, refit_steps: int = 2) -> None:
+    """calibrate --replay: the replay's demand per origin and year (to Frontex's detections by nationality
+    and year), then its response parameters (against the monthly series and the episodes); writes both
+    to the replay's calibrated file (its base)."""
+    from ..history.demand import OUT, origin_countries
+    from ..history.demand_fit import fit_demand, write_demand
     from ..history.ensemble import seeds
     from ..history.fit import REPLAY_GRID, episode_error, fit_effects, replay_observed, write_effects
     from ..scenario import scenario_data
@@ -85,13 +88,36 @@ def run_replay_fit(path: Path, rounds: int, replicates: int, scale: int, workers
     data = scenario_data(path)
     # seeds the episodes and validate-data commands do not use: the fit is judged on others
     fit_seeds = [s + 1000 for s in seeds(path, replicates)]
-    typer.echo(f"fitting {', '.join(REPLAY_GRID)} on seeds {fit_seeds} at scale {scale}")
-    fit = fit_effects(data, str(path), replay_observed(), REPLAY_GRID, seeds=fit_seeds, scale=scale,
-                      rounds=rounds, workers=workers, extra_score=episode_error, log=typer.echo)
-    typer.echo(f"best: {fit.values} (score {fit.score:.3f}: mean monthly ARD over corridors + mean episode error)")
+    typer.echo(f"fitting demand by origin and year: {iterations} steps on seeds {fit_seeds} at scale {scale}")
+    nationality = origin_countries(Path(data["network"]))
+    fit = fit_demand(data, str(path), nationality, seeds=fit_seeds, scale=scale, iterations=iterations,
+                     workers=workers, damping=damping, log=typer.echo)
+    data = {**data, "demand_by_year": fit.demand}
     if write:
-        write_effects(OUT, fit.values, f"fitted by `python -m sim calibrate --replay` (score {fit.score:.3f}, "
-                                       f"{len(fit.trials)} evaluations, scale {scale})")
+        errors = ", ".join(f"{h['nationality_error']:.1%}" for h in fit.history)
+        write_demand(OUT, fit.demand, f"{iterations} steps at scale {scale}, seeds {fit_seeds}; weighted error by "
+                                      f"nationality and year before each step: {errors}")
+        typer.echo(f"wrote the fitted demand to {OUT}")
+    if rounds <= 0:
+        return
+    typer.echo(f"fitting {', '.join(REPLAY_GRID)} on seeds {fit_seeds} at scale {scale}, the demand refitted "
+               f"({refit_steps} steps) for each candidate")
+
+    def refit(trial: dict) -> dict:
+        again = fit_demand(trial, str(path), nationality, seeds=fit_seeds, scale=scale, iterations=refit_steps,
+                           workers=workers, damping=damping)
+        return {**trial, "demand_by_year": again.demand}
+
+    best = fit_effects(data, str(path), replay_observed(), REPLAY_GRID, seeds=fit_seeds, scale=scale,
+                       rounds=rounds, workers=workers, extra_score=episode_error,
+                       refit=refit if refit_steps > 0 else None, log=typer.echo)
+    typer.echo(f"best: {best.values} (score {best.score:.3f}: mean monthly ARD over corridors + mean episode error)")
+    if write:
+        if best.data is not None:
+            write_demand(OUT, best.data["demand_by_year"], f"refitted ({refit_steps} steps, scale {scale}) with the "
+                                                           "best response parameters")
+        write_effects(OUT, best.values, f"fitted by `python -m sim calibrate --replay` (score {best.score:.3f}, "
+                                        f"{len(best.trials)} evaluations, scale {scale})")
         typer.echo(f"wrote the fitted values to {OUT}")
 
 

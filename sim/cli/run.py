@@ -186,6 +186,12 @@ def compare(
     typer.echo("\ndisplacement: change in attempts by corridor (B - A)")
     for r in result.displacement.itertuples():
         typer.echo(f"  {r.corridor:<26}{_fmt(r.attempts):>12}  [{_fmt(r.attempts_low)}, {_fmt(r.attempts_high)}]")
+    typer.echo("\ndetections at the bloc's border by corridor (what Frontex counts): B - A, and relative to A")
+    for r in result.displacement.itertuples():
+        if r.detections_a > 0 or r.detections != 0:
+            rel = f"{r.detections / r.detections_a:+.0%}" if r.detections_a > 0 else "new"
+            typer.echo(f"  {r.corridor:<26}{_fmt(r.detections):>12}  [{_fmt(r.detections_low)}, "
+                       f"{_fmt(r.detections_high)}]  {rel:>6}")
     ce = result.cost_effectiveness
     typer.echo(f"\nextra cost of B: {_fmt(ce['extra_cost_eur'])} EUR")
     for name in ("death", "irregular_crossing", "irregular_crossing_attempt"):

@@ -8,6 +8,10 @@ first demand absorbs part of the shocks, which `python -m sim episodes` measures
 are bounded (RATIO_BOUNDS) so that a nationality with a handful of detections in 2023 cannot explode;
 a nationality with none in 2023 follows all nationalities together.
 
+This is where the replay's fit starts (`python -m sim calibrate --replay`, sim/history/demand_fit.py,
+which fits each origin's demand per year to its nationality's detections and writes it into the same
+file); rerunning this script resets the file to the first demand.
+
     python -m sim.history.demand            # writes scenarios/calibrated/europe_2016_2023_demand.yaml
 """
 

@@ -27,13 +27,33 @@ class Fit:
     values: dict[str, float]
     score: float
     trials: list[dict] = field(default_factory=list)  # every evaluation: values and score
+    data: dict | None = None  # with refit: the scenario mapping the best values were scored with
 
 
 def with_effects(data: dict, values: dict[str, float]) -> dict:
+    """The scenario mapping with `values` set: fields of behaviour.effects go there, the other names are
+    fields of behaviour itself (interception_cost_eur, ...)."""
+    from ..effects import Effects
+
     out = copy.deepcopy(data)
-    effects = out.setdefault("behaviour", {}).setdefault("effects", {})
-    effects.update(values)
+    behaviour = out.setdefault("behaviour", {})
+    for name, value in values.items():
+        if name in Effects.model_fields:
+            behaviour.setdefault("effects", {})[name] = value
+        else:
+            behaviour[name] = value
     return out
+
+
+def current_value(data: dict, name: str) -> float:
+    """A response parameter's value in a scenario mapping (its default where the mapping sets none)."""
+    from ..effects import Effects
+    from ..scenario import Behaviour
+
+    behaviour = data.get("behaviour") or {}
+    if name in Effects.model_fields:
+        return float((behaviour.get("effects") or {}).get(name, Effects.model_fields[name].default))
+    return float(behaviour.get(name, Behaviour.model_fields[name].default))
 
 
 def simulate(data: dict, source: str, seeds: list[int], *, scale: int, days: int | None, workers: int = 1,
@@ -56,20 +76,23 @@ def monthly_ard(sim: pd.DataFrame, observed: pd.DataFrame) -> float:
 
 def fit_effects(data: dict, source: str, observed: pd.DataFrame, grid: dict[str, list[float]], *, seeds: list[int],
                 scale: int, days: int | None = None, rounds: int = 1, workers: int = 1, extra_score=None,
-                log=None) -> Fit:
-    """Coordinate search of behaviour.effects values on `grid` against `observed` (corridor, month,
-    detections). `extra_score(sim)` adds to the score (the replay's episodes)."""
-    from ..effects import Effects
-
+                refit=None, log=None) -> Fit:
+    """Coordinate search of response parameters (behaviour.effects fields, or behaviour fields) on `grid`
+    against `observed` (corridor, month, detections). `extra_score(sim)` adds to the score (the replay's
+    episodes). `refit(data) -> data`, when given, refits what the levels depend on (the replay's demand)
+    for each candidate before it is scored, so that a response is not judged on levels fitted for another."""
     # start from the scenario's own values (the defaults where it sets none)
-    given = (data.get("behaviour") or {}).get("effects") or {}
-    current = {name: float(given.get(name, Effects.model_fields[name].default)) for name in grid}
-    trials, cache = [], {}
+    current = {name: current_value(data, name) for name in grid}
+    trials, cache, fitted = [], {}, {}
 
     def score(values):
         key = tuple(sorted(values.items()))
         if key not in cache:
-            sim = simulate(with_effects(data, values), source, seeds, scale=scale, days=days, workers=workers)
+            trial = with_effects(data, values)
+            if refit is not None:
+                trial = refit(trial)
+                fitted[key] = trial
+            sim = simulate(trial, source, seeds, scale=scale, days=days, workers=workers)
             s = monthly_ard(sim, observed) + (extra_score(sim) if extra_score else 0.0)
             cache[key] = s
             trials.append({**values, "score": s})
@@ -85,7 +108,8 @@ def fit_effects(data: dict, source: str, observed: pd.DataFrame, grid: dict[str,
                 s = score(candidate)
                 if s < best - 1e-12:
                     best, current = s, candidate
-    return Fit(values=current, score=best, trials=trials)
+    best_data = fitted.get(tuple(sorted(current.items())))
+    return Fit(values=current, score=best, trials=trials, data=best_data)
 
 
 def replay_observed(first_year: int = 2016, last_year: int = 2023) -> pd.DataFrame:
@@ -112,21 +136,28 @@ def episode_error(sim: pd.DataFrame) -> float:
     return float(np.mean(errors)) if errors else 0.0
 
 
-# what the replay's calibration varies: the response parameters the episodes' levers use
+# what the replay's calibration varies: how strongly people react to the measures of the episodes (the
+# perceived cost of being intercepted, giving up after a pushback or a return) and how strongly the
+# measures act (enforcement from operational cooperation, capacity building)
 REPLAY_GRID = {
-    "readmission_share": [0.2, 0.5, 0.9],
+    "interception_cost_eur": [1500.0, 3000.0, 6000.0],
     "cooperation_enforcement": [0.6, 1.5, 3.0],
-    "visa_refusal": [0.5, 0.9, 1.0],
+    "pushback_gives_up": [0.0, 0.2, 0.5],
+    "readmission_gives_up": [0.0, 0.5, 0.9],
+    "capacity_building_gap": [0.3, 0.6, 0.9],
 }
 
 
 def write_effects(path: Path, values: dict[str, float], note: str) -> None:
-    """Put the fitted effects into the replay's calibrated file (behaviour.effects), keeping the rest."""
+    """Put the fitted response parameters into the replay's calibrated file (behaviour.effects, or behaviour
+    for its own fields), keeping the rest; written then renamed."""
     import yaml
+
+    from ..files import atomic_write
 
     text = path.read_text()
     header = "".join(line + "\n" for line in text.splitlines()
                      if line.startswith("#") and not line.startswith("# behaviour.effects:"))
-    body = yaml.safe_load(text) or {}
-    body.setdefault("behaviour", {}).setdefault("effects", {}).update({k: round(v, 4) for k, v in values.items()})
-    path.write_text(header + f"# behaviour.effects: {note}\n" + yaml.safe_dump(body, sort_keys=False))
+    body = with_effects(yaml.safe_load(text) or {}, {k: round(v, 4) for k, v in values.items()})
+    out = header + f"# behaviour.effects: {note}\n" + yaml.safe_dump(body, sort_keys=False)
+    atomic_write(path, lambda p: Path(p).write_text(out))

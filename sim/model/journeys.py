@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import kernels
-from .people import ALTERNATIVE, WAITING, Population
+from .people import ALTERNATIVE, RETURNED, WAITING, Population
 from .perception import Perception
 from .recorder import Recorder
 from .world import World
@@ -50,12 +50,28 @@ class Journeys:
                              world.detects, risks.p_detect, world.dst, world.is_destination, world.corridor,
                              world.place_country, rec.leg_row("crossings"), detections, by_origin,
                              rec.place_row("arrivals"))
+        gives_up = self.behaviour.effects.pushback_gives_up
+        if gives_up > 0:
+            # discouraged: some of those pushed back (the intercepted left waiting) stop trying; no draw
+            # when 0, so results stay as before
+            back = held[pop.state[held] == WAITING]
+            quit_ = back[rng.random(len(back)) < gives_up]
+            pop.state[quit_] = RETURNED
+            np.add.at(rec.place_row("returned"), pop.place[quit_], 1)
         for places, to, p in readmit:
             # readmitted after being registered on arrival: they wait in the country that took them back
             reached = on[np.isin(pop.place[on], places)]
             back = reached[rng.random(len(reached)) < p]
             pop.place[back] = to
             self.readmitted += len(back)
+            gives_up = self.behaviour.effects.readmission_gives_up
+            if gives_up > 0 and len(back):
+                # returned with no prospect of getting through: some stop trying where they were returned to
+                quit_ = back[rng.random(len(back)) < gives_up]
+                pop.state[quit_] = RETURNED
+                np.add.at(self.recorder.place_row("returned"), pop.place[quit_], 1)
+        if readmit:
+            on = on[pop.state[on] == WAITING]
         return on
 
     def detention(self, held) -> np.ndarray:

@@ -13,7 +13,7 @@ import mesa
 import numpy as np
 
 from .. import __version__
-from ..calendar import month_of_day
+from ..calendar import dates, month_of_day
 from ..checks import override_problem
 from ..errors import InputError
 from ..network import RouteNetwork, load_network
@@ -58,7 +58,9 @@ class RouteModel(mesa.Model):
         self.days, self.scale = scenario.days, scenario.scale
         self.world = world = setup_cache.world_for(routes, scenario)
         self.levers = Levers(scenario, routes, world)
-        self.today = self.levers.today(0)
+        # the set-up sees the levers of the first day run: the spin-up's first day when there is one (only
+        # measures in force before the run act then), so a scenario and its baseline start alike
+        self.today = self.levers.today(-scenario.spin_up_days)
 
         # people: arrivals per day and money at each origin; the population, sized for the run
         self.demand = np.zeros(world.n_places)
@@ -75,7 +77,11 @@ class RouteModel(mesa.Model):
         peak = self.yearly.peak_per_day() if self.yearly else self.demand.sum()
         expected = int(peak * (self.days + spin_up) / self.scale * 1.1) + 1024
         self.people = Population(expected)
-        self.recorder = Recorder(world, self.days, behaviour.capacity_per_member)
+        years = None
+        if scenario.start_date:
+            calendar_years = dates(scenario.start_date, np.arange(self.days)).astype("datetime64[Y]").astype(np.int64)
+            years = calendar_years - calendar_years[0]
+        self.recorder = Recorder(world, self.days, behaviour.capacity_per_member, years)
         self.perception = Perception(world, behaviour)
         self.market = Market(world, behaviour, self.scale)
         self.journeys = Journeys(world, behaviour, self.people, self.recorder, self.rng, self.scale,

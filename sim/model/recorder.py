@@ -25,7 +25,7 @@ SCALED = {"departures", "crossings", "interceptions", "pushbacks", "deaths", "re
 class Recorder:
     """The run's figures, day by day. The model hands it what it records; it reads nothing else."""
 
-    def __init__(self, world, days: int, capacity_per_member: float):
+    def __init__(self, world, days: int, capacity_per_member: float, years: np.ndarray | None = None):
         self.world, self.capacity_per_member = world, capacity_per_member
         self.day = 0
         self.leg = {m: np.zeros((days, world.n_legs)) for m in LEG_FLOWS + LEG_LEVELS}
@@ -38,9 +38,25 @@ class Recorder:
         self.dismantled_by_corridor = np.zeros((days, len(world.corridors)), dtype=np.int64)
         # detections at the bloc's border by corridor and nationality, over the whole run
         self.detections_by_origin = np.zeros((len(world.corridors), world.n_countries))
+        # ... and by calendar year when the run has dates (`years`: each day's year, counted from the first),
+        # which the replay's fit compares with detections by nationality and year: the running total is
+        # kept as it stood at the start of each year, and a year's figures are the difference
+        self.years = years
+        self._year_start = {} if years is None else {0: self.detections_by_origin.copy()}
 
     def begin_day(self, day: int):
         self.day = day
+        if self.years is not None and day > 0 and self.years[day] != self.years[day - 1]:
+            self._year_start[int(self.years[day])] = self.detections_by_origin.copy()
+
+    @property
+    def detections_by_year(self) -> np.ndarray | None:
+        """Detections by calendar year (counted from the run's first), corridor and nationality, over the
+        days run; None for a run without dates."""
+        if self.years is None:
+            return None
+        starts = [self._year_start[y] for y in sorted(self._year_start)] + [self.detections_by_origin]
+        return np.diff(np.stack(starts), axis=0)
 
     def leg_row(self, measure) -> np.ndarray:
         """Today's row of a per-leg measure: the phases' kernels count into it (detections by corridor

@@ -1,0 +1,171 @@
+"""Fitting the replay's demand per origin and year to Frontex's detections by nationality and year.
+
+Demand may change only by year (issue 11): each origin's people per year in year y is fitted so that
+the replay's detections of its nationality in y, summed over the six main routes, match Frontex's.
+Summing over routes leaves the split between routes, and every change within a year, to the model's
+route choice and to the measures, which is what the episodes test.
+
+The method is a damped fixed-point iteration, as for the 2023 baseline (sim/calibration/fit.py): run
+an ensemble of the replay, then multiply each origin's demand in each year by (observed / simulated)
+to the power `damping`, bounded per step. Detections in a year also come from people who set off the
+year before, so a year's correction moves the next one a little; the iteration absorbs it.
+
+Frontex records some detections without a nationality (codes OOO, OOS), and some nationalities have
+no origin in the network (Cameroon, Chad, Liberia...): those are spread over the known nationalities
+of the same route and year, in proportion, so that each route-year's total is kept (they are 80 % of
+the Western Balkans' detections in 2016, when people were counted on the way through in haste).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..execute import Job, run_jobs
+from .data import MAIN_ROUTES, NATIONALITY_CSV, route_corridors
+
+STEP_BOUNDS = (1 / 3, 3.0)  # most a year's demand moves in one iteration
+TOTAL_BOUNDS = (1 / 50, 20.0)  # most it moves from where the fit started (the first demand, sim/history/demand.py)
+MIN_PER_YEAR = 10.0  # an origin's demand never falls below this many people a year (it could not come back)
+
+
+def observed_by_nationality(nationalities: list[str], first: int = 2016, last: int = 2023,
+                            path: Path = NATIONALITY_CSV) -> pd.DataFrame:
+    """Detections per nationality (rows, the network's) and year (columns) over the main routes, with the
+    detections of unknown or unmodelled nationalities spread over the known ones of each route and year."""
+    frame = pd.read_csv(path)
+    frame = frame[frame["route_code"].isin(MAIN_ROUTES) & frame["year"].between(first, last)]
+    total = frame.groupby(["route_code", "year"])["detections"].sum()
+    known = frame[frame["nationality_iso3"].isin(nationalities)]
+    covered = known.groupby(["route_code", "year"])["detections"].sum()
+    factor = (total / covered).rename("factor")
+    known = known.join(factor, on=["route_code", "year"])
+    known = known.assign(detections=known["detections"] * known["factor"])
+    table = known.pivot_table(index="nationality_iso3", columns="year", values="detections", aggfunc="sum",
+                              fill_value=0.0)
+    return table.reindex(index=nationalities, columns=range(first, last + 1), fill_value=0.0)
+
+
+def replay_figures(results) -> dict:
+    """What a fitting job keeps (module level: workers receive it): detections by year and nationality on
+    the main routes' corridors, and detections per corridor and month."""
+    corridors = {c for code in MAIN_ROUTES for c in route_corridors().get(code, [])}
+    y = results.tables["origins_yearly"]
+    y = y[y["corridor"].isin(corridors)].groupby(["year", "nationality"], as_index=False)["detections"].sum()
+    m = results.tables["monthly"]
+    return {"year": y["year"].tolist(), "nationality": y["nationality"].tolist(),
+            "detections": y["detections"].astype(float).tolist(),
+            "month": m["month"].dt.strftime("%Y-%m-01").tolist(), "corridor": m["corridor"].tolist(),
+            "monthly": m["detections"].astype(float).tolist()}
+
+
+@dataclass
+class DemandFit:
+    demand: dict[str, dict[int, float]]  # origin -> year -> people per year
+    history: list[dict] = field(default_factory=list)  # per iteration: the errors before its update
+    monthly: pd.DataFrame | None = None  # the last ensemble's mean detections per corridor and month
+
+
+def simulate(data: dict, source: str, seeds: list[int], *, scale: int, workers: int = 1,
+             progress=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(mean detections per nationality x year, mean detections per month and corridor) over the seeds."""
+    jobs = [Job(scenario=data, seed=s, scale=scale, keep=replay_figures, source=source) for s in seeds]
+    runs = run_jobs(jobs, workers=workers, progress=progress)
+    yearly = pd.concat([pd.DataFrame({k: r[k] for k in ("year", "nationality", "detections")}) for r in runs])
+    yearly = yearly.pivot_table(index="nationality", columns="year", values="detections", aggfunc="sum",
+                                fill_value=0.0) / len(runs)
+    monthly = pd.concat([pd.DataFrame({"month": r["month"], "corridor": r["corridor"], "detections": r["monthly"]})
+                         for r in runs])
+    monthly = (monthly.assign(month=lambda f: pd.to_datetime(f["month"]))
+               .groupby(["month", "corridor"], as_index=False)["detections"].mean())
+    return yearly, monthly
+
+
+def update(demand: dict[str, dict[int, float]], nationality_of: dict[str, str], observed: pd.DataFrame,
+           simulated: pd.DataFrame, damping: float = 0.7,
+           start: dict[str, dict[int, float]] | None = None) -> dict[str, dict[int, float]]:
+    """One damped step: each origin's demand in each year times (observed / simulated) ** damping for its
+    nationality, bounded to STEP_BOUNDS and to TOTAL_BOUNDS around `start`. A nationality-year with no
+    simulated detection keeps its demand: its people cannot reach the routes that year (all their ways
+    closed), and more of them would change nothing."""
+    lo, hi = STEP_BOUNDS
+    out = {}
+    for origin, years in demand.items():
+        n = nationality_of[origin]
+        out[origin] = {}
+        for year, value in years.items():
+            obs = float(observed.loc[n, year]) if n in observed.index and year in observed.columns else None
+            sim = float(simulated.loc[n, year]) if n in simulated.index and year in simulated.columns else 0.0
+            if obs is None or sim <= 0:
+                out[origin][year] = value
+                continue
+            ratio = min(hi, max(lo, (obs + 1.0) / (sim + 1.0)))
+            new = value * ratio ** damping
+            if start is not None:
+                first = start[origin][year]
+                new = min(first * TOTAL_BOUNDS[1], max(first * TOTAL_BOUNDS[0], new))
+            out[origin][year] = round(max(MIN_PER_YEAR, new), 1)
+    return out
+
+
+def nationality_error(observed: pd.DataFrame, simulated: pd.DataFrame) -> float:
+    """Detections-weighted mean relative error over nationality-years (what the fit drives down)."""
+    sim = simulated.reindex(index=observed.index, columns=observed.columns, fill_value=0.0)
+    return float((sim - observed).abs().to_numpy().sum() / observed.to_numpy().sum())
+
+
+def fit_demand(data: dict, source: str, nationality_of: dict[str, str], *, seeds: list[int], scale: int,
+               iterations: int, workers: int = 1, damping: float = 0.7, observed: pd.DataFrame | None = None,
+               log=None) -> DemandFit:
+    """Iterate the demand of `data["demand_by_year"]` (origins with a nationality) towards Frontex's
+    detections by nationality and year (or `observed`: nationality rows x year columns). Returns the last
+    demand and each iteration's error."""
+    if observed is None:
+        observed = observed_by_nationality(sorted(set(nationality_of.values())))
+    demand = copy.deepcopy(data["demand_by_year"])
+    fit = DemandFit(demand=demand)
+    for i in range(iterations):
+        trial = {**data, "demand_by_year": demand}
+        simulated, monthly = simulate(trial, source, seeds, scale=scale, workers=workers)
+        err = nationality_error(observed, simulated)
+        fit.history.append({"iteration": i, "nationality_error": err})
+        fit.monthly = monthly
+        if log:
+            log(f"iteration {i}: detections by nationality and year off by {err:.1%} (weighted)")
+        demand = update(demand, nationality_of, observed, simulated, damping, start=data["demand_by_year"])
+    fit.demand = demand
+    return fit
+
+
+def yearly_route_errors(monthly: pd.DataFrame, observed_monthly: pd.DataFrame) -> pd.DataFrame:
+    """(simulated - observed) / observed per corridor (rows) and year (columns)."""
+    s = monthly.assign(year=monthly["month"].dt.year).groupby(["corridor", "year"])["detections"].sum()
+    o = observed_monthly.assign(year=observed_monthly["month"].dt.year).groupby(["corridor", "year"])["detections"].sum()
+    both = pd.concat([s.rename("sim"), o.rename("obs")], axis=1).dropna(subset=["obs"]).fillna(0.0)
+    return ((both["sim"] - both["obs"]) / both["obs"]).unstack("year")
+
+
+__all__ = ["DemandFit", "fit_demand", "nationality_error", "observed_by_nationality", "replay_figures", "update",
+           "yearly_route_errors"]
+
+
+def write_demand(path: Path, demand: dict[str, dict[int, float]], note: str) -> Path:
+    """Put the fitted demand into the replay's calibrated file (demand_by_year), keeping its seasonality and
+    response parameters; written then renamed."""
+    import yaml
+
+    from ..files import atomic_write, read_yaml_mapping
+
+    body = read_yaml_mapping(path, "the replay's calibrated file")
+    body["demand_by_year"] = {o: {int(y): float(v) for y, v in sorted(ys.items())} for o, ys in demand.items()}
+    keep = [line for line in path.read_text().splitlines() if line.startswith("# behaviour.effects:")]
+    header = ("# Demand per origin by year fitted by `python -m sim calibrate --replay` to Frontex's detections by\n"
+              f"# nationality and year (sim/history/demand_fit.py): {note}.\n"
+              "# Seasonality from data/history/seasonality.yaml. Do not edit by hand: rerun the calibration.\n"
+              "# scenarios/history/europe_2016_2023.yaml reads it.\n" + "".join(line + "\n" for line in keep))
+    text = header + yaml.safe_dump(body, sort_keys=False)
+    atomic_write(path, lambda p: Path(p).write_text(text))
+    return path

@@ -1,0 +1,76 @@
+"""The replay's demand fit: each origin's demand per year moves towards the detections of its nationality in
+that year, and a known demand is recovered from detections it generated (on seeds the fit never sees)."""
+
+import pandas as pd
+import pytest
+
+from sim.history.data import MAIN_ROUTES
+from sim.history.demand import OUT, origin_countries, yearly_demand
+from sim.history.demand_fit import (
+    STEP_BOUNDS,
+    TOTAL_BOUNDS,
+    fit_demand,
+    nationality_error,
+    observed_by_nationality,
+    simulate,
+    update,
+)
+from sim.scenario import scenario_data
+
+
+def test_one_step_moves_each_origin_towards_its_nationality_and_keeps_unreachable_years():
+    demand = {"a": {2016: 1000.0, 2017: 1000.0}, "b": {2016: 500.0, 2017: 500.0}}
+    nat = {"a": "AAA", "b": "BBB"}
+    observed = pd.DataFrame({2016: [2000.0, 100.0], 2017: [1000.0, 50.0]}, index=["AAA", "BBB"])
+    simulated = pd.DataFrame({2016: [1000.0, 400.0], 2017: [1000.0, 0.0]}, index=["AAA", "BBB"])
+    out = update(demand, nat, observed, simulated, damping=1.0)
+    assert out["a"][2016] == pytest.approx(1000 * 2001 / 1001, rel=1e-3)  # twice too few: about doubled
+    assert out["a"][2017] == pytest.approx(1000.0)  # matched: unchanged
+    assert out["b"][2016] == pytest.approx(500 * STEP_BOUNDS[0], rel=1e-3)  # four times too many: one bounded step
+    assert out["b"][2017] == 500.0  # nobody of that nationality reached a route: more would change nothing
+    # bounded around where the fit started
+    far = update({"a": {2016: 1000.0}}, {"a": "AAA"}, pd.DataFrame({2016: [1e9]}, index=["AAA"]),
+                 pd.DataFrame({2016: [1.0]}, index=["AAA"]), damping=1.0, start={"a": {2016: 100.0}})
+    assert far["a"][2016] == pytest.approx(100.0 * TOTAL_BOUNDS[1])
+
+
+def test_observed_spreads_unknown_nationalities_and_keeps_route_totals():
+    nats = sorted(set(origin_countries(OUT.parent.parent.parent / "geodata" / "europe").values()))
+    table = observed_by_nationality(nats)
+    raw = pd.read_csv(OUT.parent.parent.parent / "data" / "history" /
+                      "frontex_detections_by_route_nationality_year_2009_2023.csv")
+    raw = raw[raw["route_code"].isin(MAIN_ROUTES) & raw["year"].between(2016, 2023)]
+    assert table.sum().to_dict() == pytest.approx(raw.groupby("year")["detections"].sum().to_dict())
+    assert table.loc["SYR", 2016] > raw[(raw["nationality_iso3"] == "SYR") & (raw["year"] == 2016)]["detections"].sum()
+
+
+def test_the_replay_reads_a_fitted_demand_for_every_origin_and_year():
+    written = scenario_data(OUT)["demand_by_year"]
+    first = yearly_demand()
+    assert set(written) == set(first)
+    for origin, years in first.items():
+        assert set(int(y) for y in written[origin]) == set(years)
+        for y, v in years.items():
+            # inside the fit's bounds around the first demand (sim/history/demand.py), with some slack for
+            # refits that started from an earlier fit
+            assert v * TOTAL_BOUNDS[0] ** 2 <= written[origin][y] <= max(v * TOTAL_BOUNDS[1] ** 2, 1000.0)
+
+
+@pytest.mark.slow
+def test_a_known_demand_is_recovered(tiny):
+    base, network = tiny
+    data = base.model_dump(mode="json", exclude_none=True)
+    data.update(start_date="2016-01-01", days=730, spin_up_days=60, scale=10)
+    truth = {"niamey": {2016: 20000.0, 2017: 8000.0}, "bamako": {2016: 15000.0, 2017: 30000.0}}
+    nat = origin_countries(base.network_path())
+    made, _ = simulate({**data, "demand_by_year": truth}, base.source, [101, 102], scale=10)
+    # start far off; the fit sees other seeds than those that made the data
+    start = {o: {y: 10000.0 for y in ys} for o, ys in truth.items()}
+    before, _ = simulate({**data, "demand_by_year": start}, base.source, [1, 2], scale=10)
+    fit = fit_demand({**data, "demand_by_year": start}, base.source, nat, seeds=[1, 2], scale=10, iterations=5,
+                     observed=made)
+    after, _ = simulate({**data, "demand_by_year": fit.demand}, base.source, [1, 2], scale=10)
+    assert nationality_error(made, after) < 0.5 * nationality_error(made, before)
+    for origin, years in truth.items():
+        for y, v in years.items():
+            assert fit.demand[origin][y] == pytest.approx(v, rel=0.25), (origin, y)
