@@ -79,7 +79,7 @@ def run_replay_fit(path: Path, iterations: int, rounds: int, replicates: int, sc
     """calibrate --replay: the replay's demand per origin and year (to Frontex's detections by nationality
     and year), then its response parameters (against the monthly series and the episodes); writes both
     to the replay's calibrated file (its base)."""
-    from ..history.demand import OUT, origin_countries
+    from ..history.demand import OUT, origin_countries, yearly_demand
     from ..history.demand_fit import fit_demand, write_demand
     from ..history.ensemble import seeds
     from ..history.fit import REPLAY_GRID, episode_error, fit_effects, replay_observed, write_effects
@@ -90,8 +90,9 @@ def run_replay_fit(path: Path, iterations: int, rounds: int, replicates: int, sc
     fit_seeds = [s + 1000 for s in seeds(path, replicates)]
     typer.echo(f"fitting demand by origin and year: {iterations} steps on seeds {fit_seeds} at scale {scale}")
     nationality = origin_countries(Path(data["network"]))
+    first = yearly_demand()
     fit = fit_demand(data, str(path), nationality, seeds=fit_seeds, scale=scale, iterations=iterations,
-                     workers=workers, damping=damping, log=typer.echo)
+                     workers=workers, damping=damping, first=first, log=typer.echo)
     data = {**data, "demand_by_year": fit.demand}
     if write:
         errors = ", ".join(f"{h['nationality_error']:.1%}" for h in fit.history)
@@ -105,7 +106,7 @@ def run_replay_fit(path: Path, iterations: int, rounds: int, replicates: int, sc
 
     def refit(trial: dict) -> dict:
         again = fit_demand(trial, str(path), nationality, seeds=fit_seeds, scale=scale, iterations=refit_steps,
-                           workers=workers, damping=damping)
+                           workers=workers, damping=damping, first=first)
         return {**trial, "demand_by_year": again.demand}
 
     best = fit_effects(data, str(path), replay_observed(), REPLAY_GRID, seeds=fit_seeds, scale=scale,

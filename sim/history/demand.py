@@ -23,7 +23,7 @@ from pathlib import Path
 
 import yaml
 
-from ..files import read_yaml_mapping
+from ..files import atomic_write, read_yaml_mapping
 from .data import NATIONALITY_CSV, ROOT, nationality_by_year
 
 FIT_2023 = ROOT / "scenarios" / "calibrated" / "europe_2023.yaml"
@@ -69,12 +69,14 @@ def write(path: Path = OUT, fit_2023: Path = FIT_2023) -> Path:
     seasons = read_yaml_mapping(SEASONALITY, "seasonality")["seasonality"]
     body = {"base": Path(fit_2023).name, "demand_by_year": demand, "behaviour": {"seasonality": seasons}}
     if path.exists():  # keep the response parameters the replay's calibration wrote, and its note
-        fitted = ((read_yaml_mapping(path, "the replay's calibrated file").get("behaviour") or {}).get("effects"))
-        if fitted:
-            body["behaviour"]["effects"] = fitted
-            header += "".join(line + "\n" for line in path.read_text().splitlines()
-                              if line.startswith("# behaviour.effects:"))
-    path.write_text(header + yaml.safe_dump(body, sort_keys=False))
+        fitted = read_yaml_mapping(path, "the replay's calibrated file").get("behaviour") or {}
+        for name, value in fitted.items():
+            if name != "seasonality":
+                body["behaviour"][name] = value
+        notes = [line for line in path.read_text().splitlines() if line.startswith("# behaviour.effects:")]
+        header += "".join(line + "\n" for line in notes[-1:])
+    text = header + yaml.safe_dump(body, sort_keys=False)
+    atomic_write(path, lambda p: Path(p).write_text(text))
     return path
 
 

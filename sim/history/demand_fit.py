@@ -28,7 +28,7 @@ from ..execute import Job, run_jobs
 from .data import MAIN_ROUTES, NATIONALITY_CSV, route_corridors
 
 STEP_BOUNDS = (1 / 3, 3.0)  # most a year's demand moves in one iteration
-TOTAL_BOUNDS = (1 / 50, 20.0)  # most it moves from where the fit started (the first demand, sim/history/demand.py)
+TOTAL_BOUNDS = (1 / 20, 5.0)  # most it moves from the first demand (sim/history/demand.py), over every fit
 MIN_PER_YEAR = 10.0  # an origin's demand never falls below this many people a year (it could not come back)
 
 
@@ -119,10 +119,12 @@ def nationality_error(observed: pd.DataFrame, simulated: pd.DataFrame) -> float:
 
 def fit_demand(data: dict, source: str, nationality_of: dict[str, str], *, seeds: list[int], scale: int,
                iterations: int, workers: int = 1, damping: float = 0.7, observed: pd.DataFrame | None = None,
-               log=None) -> DemandFit:
+               first: dict[str, dict[int, float]] | None = None, log=None) -> DemandFit:
     """Iterate the demand of `data["demand_by_year"]` (origins with a nationality) towards Frontex's
-    detections by nationality and year (or `observed`: nationality rows x year columns). Returns the last
-    demand and each iteration's error."""
+    detections by nationality and year (or `observed`: nationality rows x year columns), within
+    TOTAL_BOUNDS of `first` (default: the demand it starts from; the replay's calibration passes the first
+    demand, so that fits started from earlier fits cannot drift). Returns the last demand and each
+    iteration's error."""
     if observed is None:
         observed = observed_by_nationality(sorted(set(nationality_of.values())))
     demand = copy.deepcopy(data["demand_by_year"])
@@ -135,7 +137,7 @@ def fit_demand(data: dict, source: str, nationality_of: dict[str, str], *, seeds
         fit.monthly = monthly
         if log:
             log(f"iteration {i}: detections by nationality and year off by {err:.1%} (weighted)")
-        demand = update(demand, nationality_of, observed, simulated, damping, start=data["demand_by_year"])
+        demand = update(demand, nationality_of, observed, simulated, damping, start=first or data["demand_by_year"])
     fit.demand = demand
     return fit
 
@@ -161,7 +163,7 @@ def write_demand(path: Path, demand: dict[str, dict[int, float]], note: str) -> 
 
     body = read_yaml_mapping(path, "the replay's calibrated file")
     body["demand_by_year"] = {o: {int(y): float(v) for y, v in sorted(ys.items())} for o, ys in demand.items()}
-    keep = [line for line in path.read_text().splitlines() if line.startswith("# behaviour.effects:")]
+    keep = [line for line in path.read_text().splitlines() if line.startswith("# behaviour.effects:")][-1:]
     header = ("# Demand per origin by year fitted by `python -m sim calibrate --replay` to Frontex's detections by\n"
               f"# nationality and year (sim/history/demand_fit.py): {note}.\n"
               "# Seasonality from data/history/seasonality.yaml. Do not edit by hand: rerun the calibration.\n"
