@@ -41,6 +41,7 @@ class SweepReport:
     lost: int = 0  # runs not finished because the engine broke down (rerun to finish them)
     run_seconds: dict = field(default_factory=dict)  # run -> seconds of the whole job in the worker
     sim_seconds: dict = field(default_factory=dict)  # run -> seconds of the run call alone (run or run_summary)
+    cpu_seconds: dict = field(default_factory=dict)  # run -> CPU seconds of the whole job in the worker
 
 
 def make_runner(ctx, workers: int | None, scheduler: str | None, engine: str) -> Runner:
@@ -213,6 +214,8 @@ def _record(out, plan, job, payload, state, report):
     report.run_seconds[rid] = payload["seconds"]
     if payload.get("sim_seconds") is not None:
         report.sim_seconds[rid] = payload["sim_seconds"]
+    if payload.get("cpu_seconds") is not None:
+        report.cpu_seconds[rid] = payload["cpu_seconds"]
     report.ran += 1
 
 

@@ -114,7 +114,7 @@ def execute(ctx, job) -> dict:
     from ..run import run, run_summary
 
     spec, params = job
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     try:
         scenario = point_scenario(ctx, params)
         t1 = time.perf_counter()
@@ -130,7 +130,8 @@ def execute(ctx, job) -> dict:
         outputs = _outputs(summary, ctx.outputs)
         del summary, scenario
         payload = {"run": spec.run, "status": "done", "outputs": outputs, "daily": daily,
-                   "seconds": time.perf_counter() - t0, "sim_seconds": sim_seconds, "error": None}
+                   "seconds": time.perf_counter() - t0, "sim_seconds": sim_seconds,
+                   "cpu_seconds": time.process_time() - c0, "error": None}
     except Exception as exc:  # noqa: BLE001 - any failure of one run is recorded and the sweep goes on
         payload = {"run": spec.run, "status": "failed", "outputs": None, "daily": None,
                    "seconds": time.perf_counter() - t0, "error": _error(exc)}
