@@ -125,9 +125,9 @@ def one_blas_thread():
 
     A worker is one of as many processes as cores: BLAS threads of its own only fight the other workers
     for the cores. Its only matrix product, the expected flows of a new scenario (every run of a Sobol
-    sweep), measured 2 ms of CPU with one thread and up to 150 ms with the default two on a loaded
-    machine, where the threads spin waiting for each other (docs/performance.md, Sweeps). Dask's
-    nanny sets OPENBLAS_NUM_THREADS=1 in its workers itself."""
+    sweep), took 2 ms of CPU with one thread against a mean of 27-45 ms of CPU (54-109 ms wall) with the
+    default two on a loaded machine, where the threads spin waiting for each other (docs/performance.md,
+    Sweeps). Dask's nanny sets OPENBLAS_NUM_THREADS=1 in its workers itself."""
     from threadpoolctl import threadpool_limits
 
     return threadpool_limits(limits=1, user_api="blas")
