@@ -28,39 +28,49 @@ PLACE_TOTALS = ("created", "left", "stayed", "alternatives", "arrivals", "return
 COUNTRY_TOTALS = ("arrests", "seized_eur", "bribes_eur")
 
 
-def leg_flows(rec, w, days: int, scale) -> dict[str, np.ndarray]:
-    """(days, legs) arrays of the legs table's flow columns, in people and euros."""
-    out = {}
-    for name in LEG_TOTALS:
-        if name in ("attempts", "arrivals"):
-            continue
-        values = rec.leg[name][:days]
-        out[name] = values * scale if name in SCALED else values
-    # irregular crossing attempts: departures on legs with a border control or a smuggler
-    out["attempts"] = np.where(w.controlled | w.smuggled, out["departures"], 0.0)
-    out["arrivals"] = np.where(w.is_destination[w.dst], out["crossings"], 0)
+def block(arrays: dict[str, np.ndarray], names, days: int, scale=None) -> np.ndarray:
+    """The named (days, n) arrays as the rows of one (names, days x n) array, in table order (day, then
+    leg, place or country) and in people where the tables scale them: the layout of a DataFrame's float
+    block, so that pandas sums it without copying it first (the copy cost more than the sums)."""
+    n = arrays[names[0]].shape[1]
+    out = np.empty((len(names), days * n))
+    for i, name in enumerate(names):
+        row = out[i].reshape(days, n)
+        if scale is not None and name in SCALED:
+            np.multiply(arrays[name][:days], scale, out=row)
+        else:
+            row[...] = arrays[name][:days]
     return out
 
 
-def group_sums(columns: dict[str, np.ndarray], labels: np.ndarray, n_groups: int) -> dict[str, np.ndarray]:
-    """Per label 0..n_groups-1, each column's sum over its rows in order, with pandas' group sum (the
-    algorithm behind the tables' groupby sums, so that the figures are the same to the last bit)."""
-    frame = pd.DataFrame({k: v.ravel() for k, v in columns.items()})
+def leg_block(rec, w, days: int, scale) -> np.ndarray:
+    """The legs table's flow columns (LEG_TOTALS), see block."""
+    recorded = [name for name in LEG_TOTALS if name not in ("attempts", "arrivals")]
+    out = np.empty((len(LEG_TOTALS), days * w.n_legs))
+    out[[LEG_TOTALS.index(name) for name in recorded]] = block(rec.leg, recorded, days, scale)
+    flows = out.reshape(len(LEG_TOTALS), days, w.n_legs)
+    # irregular crossing attempts: departures on legs with a border control or a smuggler
+    flows[LEG_TOTALS.index("attempts")] = np.where(w.controlled | w.smuggled, flows[LEG_TOTALS.index("departures")], 0.0)
+    flows[LEG_TOTALS.index("arrivals")] = np.where(w.is_destination[w.dst], flows[LEG_TOTALS.index("crossings")], 0)
+    return out
+
+
+def group_sums(values: np.ndarray, names, labels: np.ndarray, n_groups: int) -> dict[str, np.ndarray]:
+    """Per label 0..n_groups-1, each row's (each column's, in the table) sum over its entries in order, with
+    pandas' group sum: the algorithm behind the tables' groupby sums (pandas picks it by whether the
+    labels are sorted), so that the figures are the same to the last bit."""
+    frame = pd.DataFrame(values.T, columns=list(names), copy=False)
     # the labels as a Series: an array key is first looked up as a column name, which costs more than the sums
     sums = frame.groupby(pd.Series(labels.ravel()), sort=True).sum()
     if len(sums) < n_groups:  # groups without rows (a corridor without legs) sum to 0
         sums = sums.reindex(range(n_groups), fill_value=0.0)
-    return {k: np.ascontiguousarray(sums[k].to_numpy(np.float64)) for k in columns}
+    return {k: np.ascontiguousarray(sums[k].to_numpy(np.float64)) for k in names}
 
 
-def per_day(arrays: dict[str, np.ndarray], names, days: int, scale=None) -> dict[str, np.ndarray]:
-    """The day's sum over the table's rows (legs, places or countries) of each named (days, n) array."""
-    cols = {}
-    for name in names:
-        values = arrays[name][:days]
-        cols[name] = values * scale if scale is not None and name in SCALED else values
-    n = next(iter(cols.values())).shape[1] if cols else 0
-    return group_sums(cols, np.repeat(np.arange(days), n), days)
+def per_day(values: np.ndarray, names, days: int) -> dict[str, np.ndarray]:
+    """The day's sum of each row of a block (see block) over the table's rows of that day."""
+    n = values.shape[1] // days if days else 0
+    return group_sums(values, names, np.repeat(np.arange(days), n), days)
 
 
 def summarise(rec, w, meta: dict, *, stranded_legs: np.ndarray, cost: float, cost_by: dict,
@@ -71,13 +81,17 @@ def summarise(rec, w, meta: dict, *, stranded_legs: np.ndarray, cost: float, cos
     order; taken from the recorder when not given."""
     days, scale = meta["days"], meta["scale"]
     n_k = len(w.corridors)
-    legs = leg_flows(rec, w, days, scale)
+    legs = leg_block(rec, w, days, scale)
     daily = per_day(legs, LEG_TOTALS, days)
-    daily.update(per_day(rec.place, PLACE_TOTALS, days, scale))  # arrivals at destinations, as the daily table
-    daily.update(per_day(rec.country, COUNTRY_TOTALS, days))
-    # per day and corridor, as the corridors table: its rows are (day, corridor) in that order
-    by_corridor = group_sums(legs, np.arange(days)[:, None] * n_k + w.corridor[None, :], days * n_k)
-    by_corridor = {k: v.reshape(days, n_k) for k, v in by_corridor.items()}
+    # arrivals at destinations, as the daily table (over the legs' arrivals)
+    daily.update(per_day(block(rec.place, PLACE_TOTALS, days, scale), PLACE_TOTALS, days))
+    daily.update(per_day(block(rec.country, COUNTRY_TOTALS, days), COUNTRY_TOTALS, days))
+    # per day and corridor, as the corridors table: its groups are (day, corridor name) in sorted order,
+    # so the labels rank the corridors by name (which group sum pandas uses depends on that order)
+    rank = np.argsort(np.argsort(np.array(w.corridors, dtype=object)))
+    labels = np.arange(days)[:, None] * n_k + rank[w.corridor][None, :]
+    by_rank = group_sums(legs, LEG_TOTALS, labels, days * n_k)
+    by_corridor = {k: v.reshape(days, n_k)[:, rank] for k, v in by_rank.items()}
     has_legs = np.bincount(w.corridor, minlength=n_k) > 0
 
     overall = _totals(daily)
@@ -100,7 +114,9 @@ def summarise(rec, w, meta: dict, *, stranded_legs: np.ndarray, cost: float, cos
     # stranded people belong to the corridor of the leg they could not pay for
     stranded_by = np.bincount(w.corridor[stranded_legs[stranded_legs >= 0]], minlength=n_k) * scale
     corridor, seized = networks_seized if networks_seized is not None else _networks_seized(rec)
-    seized_by = group_sums({"seized": seized}, corridor, n_k)["seized"] if len(seized) else np.zeros(n_k)
+    # the networks table's groupby corridor name: labels by name again
+    seized_by = (group_sums(seized[None, :], ["seized"], rank[corridor], n_k)["seized"][rank] if len(seized)
+                 else np.zeros(n_k))
     seized_in = np.bincount(corridor, minlength=n_k) > 0
     dismantled = rec.dismantled_by_corridor[:days]
     ends = np.bincount(w.corridor, weights=w.is_destination[w.dst], minlength=n_k) > 0

@@ -101,25 +101,35 @@ def test_the_comparison_sees_a_last_bit_difference():
     assert bits({"x": float(np.nextafter(1e6, 2e6))}) != bits({"x": 1e6})
 
 
-def test_day_sums_follow_the_tables_summation_order():
+def test_sums_follow_the_tables_summation_order():
     """On data where the order of summation shows in the last bits (random fractions, not the counts that
-    make most of a run's figures exact in any order), the day sums are the tables' groupby sums."""
+    make most of a run's figures exact in any order), the day sums and the day-and-corridor sums are the
+    tables' groupby sums."""
     import pandas as pd
 
-    from sim.summary import group_sums, per_day
+    from sim.summary import block, group_sums, per_day
 
     rng = np.random.default_rng(0)
     days, n = 40, 300
     arrays = {"revenue_eur": rng.lognormal(8, 2, (days, n)), "arrests": rng.random((days, n))}
-    table = pd.DataFrame({"day": np.repeat(np.arange(days), n), "leg": np.tile(np.arange(n), days),
-                          **{k: v.ravel() * 7 for k, v in arrays.items()}})
-    want = table.groupby("day")[["revenue_eur", "arrests"]].sum()
-    got = per_day(arrays, ["revenue_eur", "arrests"], days, scale=7)  # revenue is scaled, arrests are not
-    got_arrests = per_day({"arrests": arrays["arrests"] * 7}, ["arrests"], days)["arrests"]
-    assert bits(got["revenue_eur"].tolist()) == bits(want["revenue_eur"].tolist())
-    assert bits(got_arrests.tolist()) == bits(want["arrests"].tolist())
+    names = ["revenue_eur", "arrests"]
+    corridor_of = np.array(["b", "c", "a"])[rng.integers(0, 3, n)]  # legs of three corridors, interleaved
+    table = pd.DataFrame({"day": np.repeat(np.arange(days), n), "corridor": np.tile(corridor_of, days),
+                          "revenue_eur": arrays["revenue_eur"].ravel() * 7, "arrests": arrays["arrests"].ravel()})
+    values = block(arrays, names, days, scale=7)  # revenue is scaled, arrests are not
+    want = table.groupby("day")[names].sum()
+    got = per_day(values, names, days)
+    for name in names:
+        assert bits(got[name].tolist()) == bits(want[name].tolist())
     # the check can fail: NumPy's own row sums differ from these in the last bits
     assert bits((arrays["revenue_eur"] * 7).sum(axis=1).tolist()) != bits(want["revenue_eur"].tolist())
+    # per day and corridor (sorted by name), with the corridors ranked by name as summarise does
+    want = table.groupby(["day", "corridor"], sort=True)[names].sum()
+    rank = {"a": 0, "b": 1, "c": 2}
+    labels = np.arange(days)[:, None] * 3 + np.array([rank[c] for c in corridor_of])[None, :]
+    got = group_sums(values, names, labels, days * 3)
+    for name in names:
+        assert bits(got[name].tolist()) == bits(want[name].tolist())
     # groups without rows sum to 0 (a corridor without legs)
-    sums = group_sums({"x": np.array([1.0, 2.0, 4.0])}, np.array([0, 0, 2]), 3)["x"]
+    sums = group_sums(np.array([[1.0, 2.0, 4.0]]), ["x"], np.array([0, 0, 2]), 3)["x"]
     assert sums.tolist() == [3.0, 0.0, 4.0]
