@@ -20,7 +20,6 @@ def run(scenario: Scenario | str | Path, *, seed: int | None = None, days: int |
     return model.run(progress=progress)
 
 
-
 def run_summary(scenario: Scenario | str | Path, *, seed: int | None = None, days: int | None = None,
                 scale: int | None = None, routes: RouteNetwork | None = None,
                 progress: Callable[[int, int], None] | None = None) -> dict:
