@@ -50,7 +50,10 @@ def finite_or_none(x):
 
 def dumps_strict(obj, **kwargs) -> str:
     """JSON that any strict parser reads: null where a number is not finite (never NaN or Infinity)."""
-    return json.dumps(finite_or_none(obj), allow_nan=False, default=json_default, **kwargs)
+    try:  # most objects hold only finite numbers: then the copy is not needed (a sweep's manifest: 0.25 s)
+        return json.dumps(obj, allow_nan=False, default=json_default, **kwargs)
+    except ValueError:  # a NaN or an infinity somewhere
+        return json.dumps(finite_or_none(obj), allow_nan=False, default=json_default, **kwargs)
 
 
 def write_json(path: Path, obj, indent: int = 2) -> None:

@@ -13,11 +13,8 @@ from .errors import InputError
 from .files import atomic_write, write_json
 from .model.people import STATES
 from .model.recorder import COUNTRY_FLOWS, COUNTRY_LEVELS, LEG_FLOWS, LEG_LEVELS, PLACE_FLOWS, PLACE_LEVELS, SCALED
+from .summary import ARRIVALS_NOTE, ATTEMPTS_NOTE, cost_by_corridor, summarise  # noqa: F401 - notes: their old home
 
-ATTEMPTS_NOTE = ("attempts: irregular crossing attempts, departures on legs with a border control or a "
-                 "smuggler; departures: every leg anyone sets off on, ordinary transport included")
-ARRIVALS_NOTE = ("arrivals are counted at destinations only: transit corridors (their legs end before a "
-                 "destination, listed in transit_corridors) have no arrivals by design")
 TABLES = ("daily", "legs", "corridors", "places", "countries", "networks", "origins")
 SUMMARY_KEYS = (
     "attempts", "departures", "crossings", "arrivals", "interceptions", "deaths", "stranded", "alternatives_taken",
@@ -84,6 +81,7 @@ class Results:
         owed = networks["capital_eur"].to_numpy()
         networks.insert(5, "unpaid_wages_eur", np.maximum(-owed, 0.0))
         networks["capital_eur"] = np.maximum(owed, 0.0)
+        seized = (networks["corridor"].to_numpy(np.int64), networks["seized_eur"].to_numpy(np.float64))
         networks["corridor"] = [w.corridors[c] for c in networks["corridor"]]
 
         daily = pd.DataFrame({"day": day})
@@ -117,67 +115,9 @@ class Results:
                     "year": y + first, "corridor": [w.corridors[i] for i in k],
                     "nationality": [w.iso3[i] for i in c], "detections": by_year[y, k, c] * scale})
         res = cls(meta=meta, tables=tables)
-        res.summary = res._summarise(w, scale, stranded_legs, levers.cost_eur(), _cost_by_corridor(w, levers, horizon))
+        res.summary = summarise(rec, w, meta, stranded_legs=stranded_legs, cost=levers.cost_eur(),
+                                cost_by=cost_by_corridor(w, levers, horizon), networks_seized=seized)
         return res
-
-    def _summarise(self, w, scale: int, stranded_legs: np.ndarray, cost: float, cost_by: dict) -> dict:
-        t = self.tables
-        daily, corridors = t["daily"], t["corridors"]
-
-        def totals(frame) -> dict:
-            paid = float(frame["paid"].sum())
-            attempts = float(frame["attempts"].sum())
-            return {
-                "attempts": attempts,
-                "departures": float(frame["departures"].sum()),
-                "crossings": float(frame["crossings"].sum()),
-                "arrivals": float(frame["arrivals"].sum()),
-                "interceptions": float(frame["interceptions"].sum()),
-                "deaths": float(frame["deaths"].sum()),
-                "detections": float(frame["detections"].sum()),
-                "refused_boarding": float(frame["refused_boarding"].sum()),
-                "smuggler_revenue_eur": float(frame["revenue_eur"].sum()),
-                "mean_fee_eur": float(frame["revenue_eur"].sum()) / paid if paid else None,
-                "deaths_per_1000_attempts": 1000 * float(frame["deaths"].sum()) / attempts if attempts else None,
-            }
-
-        overall = totals(daily)
-        overall.update({
-            "stranded": float(daily["state_stranded"].iloc[-1]) if len(daily) else 0.0,
-            "ever_stranded": float(daily["stranded_new"].sum()),
-            "alternatives_taken": float(daily["alternatives"].sum()),
-            "proceeds_seized_eur": float(daily["seized_eur"].sum()),
-            "bribes_eur": float(daily["bribes_eur"].sum()),
-            "arrests": float(daily["arrests"].sum()),
-            "networks_dismantled": int(daily["networks_dismantled"].sum()),
-            "networks_active_end": int(daily["networks_active"].iloc[-1]) if len(daily) else 0,
-            "cost_eur": cost,
-            "created": float(daily["created"].sum()),
-            "left": float(daily["left"].sum()),
-            "stayed": float(daily["stayed"].sum()),
-            "returned": float(daily["returned"].sum()),
-        })
-        # stranded people belong to the corridor of the leg they could not pay for
-        legs_of = stranded_legs
-        stranded_by = np.bincount(w.corridor[legs_of[legs_of >= 0]], minlength=len(w.corridors)) * scale
-        networks = t["networks"]
-        seized_by = networks.groupby("corridor")["seized_eur"].sum() if len(networks) else pd.Series(dtype=float)
-        per = {}
-        for k, name in enumerate(w.corridors):
-            frame = corridors[corridors["corridor"] == name]
-            row = totals(frame)
-            row.update({
-                "stranded": float(stranded_by[k]),
-                "alternatives_taken": None,  # alternatives are taken before any corridor is chosen
-                "proceeds_seized_eur": float(seized_by.get(name, 0.0)),
-                "networks_dismantled": int(frame["networks_dismantled"].sum()),
-                "cost_eur": cost_by.get(name, 0.0),
-            })
-            per[name] = row
-        transit = [name for name in w.corridors
-                   if not corridors.loc[corridors["corridor"] == name, "reaches_destination"].any()]
-        return {"meta": self.meta, "overall": overall, "corridors": per, "transit_corridors": transit,
-                "notes": {"arrivals": ARRIVALS_NOTE, "attempts": ATTEMPTS_NOTE}}
 
     # ------------------------------------------------------------------ writing and reading
     def write(self, out: str | Path) -> Path:
@@ -209,24 +149,3 @@ class Results:
             except Exception as exc:  # pyarrow raises ArrowInvalid and OSError for truncated files
                 raise InputError(path, None, f"cut short or not Parquet ({type(exc).__name__})") from None
         return cls(meta=summary.get("meta", {}), tables=tables, summary=summary)
-
-
-def _cost_by_corridor(w, levers, horizon: int) -> dict[str, float]:
-    """Each intervention's cost split over the corridors of the legs it acts on."""
-    out: dict[str, float] = {}
-    full = levers.cost_eur()
-    if full == 0:
-        return out
-    from .scenario import Intervention
-
-    for r in levers.resolved:
-        if not isinstance(r.lever, Intervention) or len(r.legs) == 0:
-            continue
-        charged = r.lever.charged_eur(horizon)
-        if charged == 0:
-            continue
-        shares = np.bincount(w.corridor[r.legs], minlength=len(w.corridors)) / len(r.legs)
-        for k, s in enumerate(shares):
-            if s:
-                out[w.corridors[k]] = out.get(w.corridors[k], 0.0) + charged * float(s)
-    return out

@@ -296,6 +296,46 @@ def test_same_results_with_two_local_workers(reference, tmp_path):
     pd.testing.assert_frame_equal(dataset(tmp_path / "two", "daily"), dataset(out, "daily"))
 
 
+def test_summary_only_sweep_keeps_the_same_figures_on_any_number_of_workers(reference, tmp_path):
+    """Without daily columns the workers skip the results tables (run_summary): the outputs are those of the
+    full runs of the reference sweep, bit for bit, on one worker and on two."""
+    path, plan, out = reference
+    data = yaml.safe_load(path.read_text())
+    data.pop("daily")
+    lean = tmp_path / "lean.yaml"
+    lean.write_text(yaml.safe_dump(data, sort_keys=False))
+    keep = ["run", "point", "replicate", "seed", "coop", "corruption", "output", "value"]
+    for workers in (1, 2):
+        lean_plan = load_experiment(lean)
+        assert lean_plan.context.daily is None
+        report = sweep(lean_plan, tmp_path / f"lean{workers}", workers=workers, progress=False)
+        assert report.done == len(plan.runs) and report.failed == 0
+        got, want = dataset(tmp_path / f"lean{workers}")[keep], dataset(out)[keep]
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+        assert not (tmp_path / f"lean{workers}" / "daily").exists()
+
+
+def test_workers_use_one_blas_thread(tiny):
+    """Each worker is one of as many processes as cores: its BLAS gets one thread (the caller's is left alone)."""
+    from threadpoolctl import threadpool_info
+
+    from sim.execute import Runner, worker_info
+
+    before = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+    with Runner(2, task=lambda_free_task, context=None) as runner:
+        infos = [runner.engine.pool.submit(worker_info).result() for _ in range(4)]
+    assert {i["blas_threads"] for i in infos} == {1}
+    with Runner(1, task=lambda_free_task, context=None) as runner:  # in this process while it runs, then restored
+        assert set(runner.map([0])[0]) == {1}
+    assert [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"] == before
+
+
+def lambda_free_task(_context, _item):
+    from threadpoolctl import threadpool_info
+
+    return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+
 def test_same_results_on_dask(reference, dask_cluster, tmp_path, monkeypatch):
     path, plan, out = reference
     report = sweep(load_experiment(path), tmp_path / "dask", scheduler=dask_cluster.scheduler_address,
@@ -534,3 +574,32 @@ def test_budget_points_experiment(tmp_path):
     assert cost.tolist() == pytest.approx([3e6 * 20 / 365] * 2)
     an = analyze(out)
     assert "points-cost_eur" in an.figures
+
+
+def test_target_checks_are_kept_per_network_and_targets(tiny):
+    """A sweep's points differ in intensities and costs, not in what the levers target: the target checks
+    (pandas look-ups, about 1 ms a lever) are kept per network and targets, and give the same problems."""
+    from sim import checks
+    from sim.network import load_network
+    from sim.scenario import Intervention
+
+    scenario, net = tiny
+    wrong = {"kind": "awareness_campaign", "targets": {"corridors": [CM]}, "cost_eur": 1e5}
+    first = checks.lever_problems(Intervention(**wrong, intensity=0.5), "interventions[0]", net, 40)
+    assert [p.where for p in first] == ["interventions[0].targets.corridors"]
+    hits = len(checks._TARGETS)
+    again = checks.lever_problems(Intervention(**wrong, intensity=2.0), "interventions[0]", net, 40)
+    assert again == first and len(checks._TARGETS) == hits  # the same entry
+    # what does depend on the point is still checked: the intensity's range and the start
+    high = checks.lever_problems(Intervention(**wrong).model_copy(update={"intensity": 20.0}), "interventions[0]",
+                                net, 40)  # past the documented range (the schema refuses it first)
+    assert [p.where for p in high] == ["interventions[0].intensity"]
+    late = checks.lever_problems(Intervention(**wrong, intensity=1.0, start=50), "interventions[0]", net, 40)
+    assert [p.where for p in late] == ["interventions[0].start"] + [p.where for p in first]
+    # another network object (or other targets) is checked afresh
+    other = load_network(scenario.network_path())
+    assert checks.lever_problems(Intervention(**wrong, intensity=1.0), "interventions[0]", other, 40) == first
+    assert len(checks._TARGETS) == hits + 1
+    fine = checks.lever_problems(Intervention(kind="awareness_campaign", targets={"places": ["niamey"]},
+                                              intensity=1.0, cost_eur=1e5), "interventions[0]", net, 40)
+    assert fine == []

@@ -70,7 +70,8 @@ def _key_columns(plan, job, n: int) -> dict:
 
 
 def _metadata(plan, payload: dict) -> dict:
-    """The experiment's hash, the run's time in its worker, and the time of its sim.run call alone."""
+    """The experiment's hash, the run's time in its worker, and the time of its run call alone (sim.run, or
+    sim.run.run_summary when the sweep keeps no daily columns)."""
     meta = {HASH_KEY: plan.hash.encode(), SECONDS_KEY: repr(float(payload["seconds"])).encode()}
     if payload.get("sim_seconds") is not None:
         meta[RUN_CALL_KEY] = repr(float(payload["sim_seconds"])).encode()
