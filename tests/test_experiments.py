@@ -576,13 +576,15 @@ def test_budget_points_experiment(tmp_path):
     assert "points-cost_eur" in an.figures
 
 
-def test_target_checks_are_kept_per_network_and_targets(tiny):
+def test_target_checks_are_kept_per_network_and_targets(tiny, monkeypatch):
     """A sweep's points differ in intensities and costs, not in what the levers target: the target checks
     (pandas look-ups, about 1 ms a lever) are kept per network and targets, and give the same problems."""
     from sim import checks
     from sim.network import load_network
     from sim.scenario import Intervention
 
+    # an empty store: the tests before this one may have filled it to its limit, where a new entry evicts one
+    monkeypatch.setattr(checks, "_TARGETS", {})
     scenario, net = tiny
     wrong = {"kind": "awareness_campaign", "targets": {"corridors": [CM]}, "cost_eur": 1e5}
     first = checks.lever_problems(Intervention(**wrong, intensity=0.5), "interventions[0]", net, 40)

@@ -330,7 +330,9 @@ def test_a_run_into_a_folder_being_written_is_refused_in_one_line(tmp_path, caps
 
 def test_two_runs_into_one_folder_do_not_mix(tmp_path):
     out = tmp_path / "out"
-    first = run_cli(out, 5, "--days", "600")
+    # long enough that the second run starts (imports, compiled kernels from the cache) and is refused
+    # while the first still runs: 600 days were enough before the model's days were compiled
+    first = run_cli(out, 5, "--days", "3000", "--replicates", "3")
     started = time.monotonic()
     while not lock_is_held(out):  # the first run holds the folder from before its run starts
         assert first.poll() is None and time.monotonic() - started < 120, first.communicate()
@@ -344,11 +346,11 @@ def test_two_runs_into_one_folder_do_not_mix(tmp_path):
     assert second.returncode == 2 and err2.strip().count("\n") == 0 and "another run is writing" in err2, err2
     summary = strict_json(out / "summary.json")
     ens = strict_json(out / "ensemble.json")
-    assert summary["meta"]["seed"] == 5 and ens["seeds"] == [5, 6]  # both files from the first run
+    assert summary["meta"]["seed"] == 5 and ens["seeds"] == [5, 6, 7]  # both files from the first run
     import pandas as pd
 
     daily = pd.read_parquet(out / "daily.parquet")
-    assert len(daily) == 600 and math.isclose(daily["deaths"].sum(), summary["overall"]["deaths"])
+    assert len(daily) == 3000 and math.isclose(daily["deaths"].sum(), summary["overall"]["deaths"])
     assert sorted(q.name for q in tmp_path.iterdir()) == ["out", "out.lock"]
 
 
