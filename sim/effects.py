@@ -59,6 +59,9 @@ class Effects(BaseModel):
                                      "returned to")
     pushback_gives_up: float = _f(0.0, 0, 1, "share of the people pushed back across a border who give up the journey "
                                   "(counted as returned) instead of trying again from where they started")
+    transit_gives_up: float = _f(0.0, 0, 1, "daily rate at which people waiting on the road reconsider: a share "
+                                 "rate x (1 - the leave probability their origin's decision would give at today's "
+                                 "cost-to-go from where they are) give up (counted as returned); 0: nobody does")
 
     # ---------------------------------------------------------------- people
     online_share: float = _f(0.5, 0, 1, "share of would-be migrants who first hear of smugglers online (the "

@@ -79,7 +79,7 @@ def test_calibration_resumes_where_it_stopped(two_routes, tmp_path):
 @pytest.fixture(scope="module")
 def shipped_validation():
     """`python -m sim validate-data` with its defaults: 8 runs (seeds 1-8, not the seeds the fit used)
-    of the shipped baseline at scale 10."""
+    of the shipped baseline at its own scale (one model entry per person)."""
     _, observed = load_observed(ROOT / "data" / "observed_europe_2023.yaml")
     v = validate(ROOT / "scenarios" / "baseline.yaml", observed)
     v.settings["scenario"] = "scenarios/baseline.yaml"

@@ -121,8 +121,9 @@ def test_people_readmitted_who_give_up_stop_trying(europe):
     """readmission_gives_up: the returned who give up are counted as returned at the place they were sent
     back to, and no longer wait there for another try."""
     event = [{"kind": "readmission", "targets": {"places": ISLANDS}, "to_place": "izmir", "intensity": 2}]
-    keep_trying = _with_effects(europe, {}, event)
-    give_up = _with_effects(europe, {"readmission_gives_up": 0.9}, event)
+    # the baseline's people reconsider on the road too (transit_gives_up): off here, to see this effect alone
+    keep_trying = _with_effects(europe, {"transit_gives_up": 0.0}, event, scale=100)
+    give_up = _with_effects(europe, {"readmission_gives_up": 0.9, "transit_gives_up": 0.0}, event, scale=100)
     returned = lambda r: r.tables["places"].query("place == 'izmir'")["returned"].sum()  # noqa: E731
     assert returned(give_up) > returned(keep_trying) + 1000
     waiting = lambda r: r.tables["places"].query("place == 'izmir'")["waiting"].mean()  # noqa: E731
@@ -138,3 +139,15 @@ def test_people_pushed_back_who_give_up_stop_trying(europe):
     assert keep_trying.tables["legs"].query("leg == 'subotica-roszke'")["pushbacks"].sum() > 0
     assert _corridor(give_up, wb, "detections") < 0.9 * _corridor(keep_trying, wb, "detections")
     assert give_up.tables["places"]["returned"].sum() > keep_trying.tables["places"]["returned"].sum()
+
+
+def test_people_on_the_road_reconsider_when_the_way_ahead_costs_more_than_it_is_worth(europe):
+    """transit_gives_up: people waiting in transit give up at this daily rate times their chance of not
+    going on at today's cost-to-go; returns from the islands make going on from Izmir dear, so more give up
+    and fewer try the Eastern Mediterranean again."""
+    event = [{"kind": "readmission", "targets": {"places": ISLANDS}, "to_place": "izmir", "intensity": 2}]
+    keep_on = _with_effects(europe, {"transit_gives_up": 0.0}, event, scale=100)
+    reconsider = _with_effects(europe, {"transit_gives_up": 0.1}, event, scale=100)
+    assert reconsider.tables["places"]["returned"].sum() > keep_on.tables["places"]["returned"].sum() + 5000
+    em = "Eastern Mediterranean"
+    assert _corridor(reconsider, em, "detections") < 0.9 * _corridor(keep_on, em, "detections")

@@ -23,7 +23,7 @@ class Validation:
     settings: dict
 
 
-def validate(scenario_path: Path, observed: Observed, *, replicates: int = 8, scale: int = 10,
+def validate(scenario_path: Path, observed: Observed, *, replicates: int = 8, scale: int = 1,
              first_seed: int = 1, workers: int = 1, progress=None) -> Validation:
     data = scenario_data(scenario_path)
     scenario = parse_scenario(data, scenario_path)

@@ -93,7 +93,8 @@ def register(app: typer.Typer) -> None:
         scenario: Path | None = typer.Option(None, help="scenario to compare (default: the observed figures' scenario)"),
         observed: Path = typer.Option(DEFAULT_OBSERVED, "--observed", "--targets", help="observed figures file"),
         replicates: int = typer.Option(8, min=2, help="runs in the ensemble"),
-        scale: int = typer.Option(10, min=1, help="people per model entry"),
+        scale: int | None = typer.Option(None, min=1, help="people per model entry (default: 1, one entry per "
+                                                            "person, for the 2023 figures; 10 with --monthly)"),
         workers: int = typer.Option(1, min=1, help="worker processes"),
         markdown: Path | None = typer.Option(None, help="also write the table into this Markdown file, "
                                                            "between its validate-data markers"),
@@ -111,7 +112,7 @@ def register(app: typer.Typer) -> None:
             if not path.exists():
                 _fail(f"{path}: file not found")
             try:
-                rows = run_monthly(path.resolve(), replicates, scale, days, workers, markdown, chart)
+                rows = run_monthly(path.resolve(), replicates, scale or 10, days, workers, markdown, chart)
             except InputError as exc:
                 _fail(str(exc))
             if strict and not all(r["ard_ok"] and r["years_ok"] == r["years_n"] for r in rows):
@@ -127,7 +128,7 @@ def register(app: typer.Typer) -> None:
             path = scenario or (observed.parent / spec.scenario).resolve()
             bar, update = _bar(replicates, "run")
             with bar:
-                v = validate(Path(path), obs, replicates=replicates, scale=scale, workers=workers, progress=update)
+                v = validate(Path(path), obs, replicates=replicates, scale=scale or 1, workers=workers, progress=update)
         except InputError as exc:
             _fail(str(exc))
         v.settings["scenario"] = str(Path(path).relative_to(Path.cwd())) if Path(path).is_relative_to(Path.cwd()) else str(path)

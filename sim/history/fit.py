@@ -144,6 +144,7 @@ REPLAY_GRID = {
     "cooperation_enforcement": [0.6, 1.5, 3.0],
     "pushback_gives_up": [0.0, 0.2, 0.5],
     "readmission_gives_up": [0.0, 0.5, 0.9],
+    "transit_gives_up": [0.0, 0.1, 0.3],
     "capacity_building_gap": [0.3, 0.6, 0.9],
 }
 

@@ -74,6 +74,25 @@ class Journeys:
             on = on[pop.state[on] == WAITING]
         return on
 
+    def reconsider(self, waiting, values, day: int) -> np.ndarray:
+        """People waiting on the road weigh going on against giving up, as they weighed leaving at home:
+        where the cost-to-go from here has risen past what reaching a destination is worth to them (a
+        border sealed ahead, returns from the islands), some give up. Returns those who go on. People who
+        set off today decided already; nothing is drawn when the rate is 0 (the default)."""
+        rate = self.behaviour.effects.transit_gives_up
+        if rate <= 0 or len(waiting) == 0:
+            return waiting
+        pop, behaviour = self.people, self.behaviour
+        cost = values[pop.group[waiting].astype(np.int64), pop.place[waiting].astype(np.int64)]
+        with np.errstate(over="ignore"):
+            go_on = np.where(np.isfinite(cost), 1.0 / (1.0 + np.exp((cost - behaviour.benefit_eur)
+                                                                  / behaviour.decision_spread_eur)), 0.0)
+        quit_ = (pop.born[waiting] != day) & (self.rng.random(len(waiting)) < rate * (1.0 - go_on))
+        gone = waiting[quit_]
+        pop.state[gone] = RETURNED
+        np.add.at(self.recorder.place_row("returned"), pop.place[gone], 1)
+        return waiting[~quit_]
+
     def detention(self, held) -> np.ndarray:
         """Detained people are, after some days, returned home or released where they were caught."""
         pop = self.people

@@ -185,6 +185,7 @@ class RouteModel(mesa.Model):
         recovered, stranded = journeys.stranded(broke, cheapest)
         new = journeys.create(day, values, today, self.online_reach)
         waiting = journeys.vocational_in_transit(np.concatenate(ready + [recovered, new]), stranded)
+        waiting = journeys.reconsider(waiting, values, day)
         self.market.open()
         journeys.depart(waiting, leg_costs, cheapest, self.market, self.risks, today.closed, today.visa)
         # 8. networks earn, pay, suffer arrests and seizures, adapt and grow; new networks enter
