@@ -11,6 +11,9 @@ reused while its entry lives. Cached values are read-only (the model never write
 
 A runner calls `sim.model.model.prepare(scenario, network)` once per scenario in a worker (optional: the
 first run fills the caches anyway), and `clear()` to free the memory.
+
+A third cache holds spun-up states (pickled; see spun_up.py): a few entries only, since each holds a
+population (about 20 bytes per person on the road at the model's scale) and the networks' table.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ NOT_IN_FLOWS = {"seed", "days", "scale", "name", "description"}
 
 _worlds: OrderedDict = OrderedDict()
 _flows: OrderedDict = OrderedDict()
+_spun_up: OrderedDict = OrderedDict()
+SPUN_UP_ENTRIES = 4  # a sweep's points share a handful of (seed, scale) pairs at a time
 
 
 def world_for(network: RouteNetwork, scenario: Scenario) -> World:
@@ -50,14 +55,31 @@ def expected_flows_for(network: RouteNetwork, scenario: Scenario, compute: Calla
     return _cached(_flows, key, network, compute).copy()
 
 
+def spun_up(key, network: RouteNetwork) -> bytes | None:
+    """The pickled spun-up state stored under `key` for this network, or None."""
+    hit = _spun_up.get(key)
+    if hit is None or hit[0] is not network:
+        return None
+    _spun_up.move_to_end(key)
+    return hit[1]
+
+
+def keep_spun_up(key, network: RouteNetwork, state: bytes) -> None:
+    _spun_up[key] = (network, state)
+    _spun_up.move_to_end(key)
+    while len(_spun_up) > SPUN_UP_ENTRIES:
+        _spun_up.popitem(last=False)
+
+
 def clear() -> None:
     _worlds.clear()
     _flows.clear()
+    _spun_up.clear()
 
 
 def sizes() -> dict[str, int]:
     """Entries held, per cache (for tests and a runner's diagnostics)."""
-    return {"worlds": len(_worlds), "expected_flows": len(_flows)}
+    return {"worlds": len(_worlds), "expected_flows": len(_flows), "spun_up": len(_spun_up)}
 
 
 def _cached(cache: OrderedDict, key, network, compute):
