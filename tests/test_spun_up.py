@@ -166,3 +166,14 @@ def test_the_replay_whose_levers_act_in_the_spin_up(spin_ups):
     fewer = replay.model_copy(update={"interventions": [lv for lv in replay.interventions if lv is not earlier]})
     _cached(fewer, network, seed=1, days=50, scale=1000)
     assert spin_ups[0] == 3
+
+
+def test_the_cache_is_bounded_in_bytes(tiny, spin_ups, monkeypatch):
+    spec, network = _tiny(tiny)
+    spec = spec.model_copy(update={"days": 5})
+    monkeypatch.setattr(setup_cache, "SPUN_UP_BYTES", 1)
+    new_model(spec, routes=network, seed=1)
+    new_model(spec, routes=network, seed=2)
+    assert setup_cache.sizes()["spun_up"] == 1  # the newest stays, over the budget alone
+    new_model(spec, routes=network, seed=2)
+    assert spin_ups[0] == 2
