@@ -63,9 +63,7 @@ class RouteModel(mesa.Model):
         if scenario.demand_by_year:
             self.yearly = YearlyDemand(scenario, routes.place_index, self.demand)
             self.demand = self.yearly.arrays[self.yearly.index_for(-spin_up)].copy()
-        peak = self.yearly.peak_per_day() if self.yearly else self.demand.sum()
-        expected = int(peak * (self.days + spin_up) / self.scale * 1.1) + 1024
-        self.people = Population(expected)
+        self.people = Population(self._people_expected())
         self.recorder = _recorder(world, scenario)
         self.perception = Perception(world, behaviour)
         self.market = Market(world, behaviour, self.scale)
@@ -111,6 +109,13 @@ class RouteModel(mesa.Model):
         # rebuilds its arrays; equal values either way, so this keeps the same work, not other figures)
         self.levers.today(-1)
         self.recorder = self.journeys.recorder = _recorder(self.world, scenario)
+        # the copy keeps only the people on the road: room for the run's, as its own set-up makes
+        self.people.reserve(self._people_expected() - self.people.n)
+
+    def _people_expected(self) -> int:
+        """Room for everybody the run and its spin-up may create, with a margin (the arrays grow if not)."""
+        peak = self.yearly.peak_per_day() if self.yearly else self.demand.sum()
+        return int(peak * (self.days + self.spec.spin_up_days) / self.scale * 1.1) + 1024
 
     @property
     def smugglers(self) -> mesa.agent.AgentSet:

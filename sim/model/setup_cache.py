@@ -13,8 +13,8 @@ A runner calls `sim.model.model.prepare(scenario, network)` once per scenario in
 first run fills the caches anyway), and `clear()` to free the memory.
 
 A third cache holds spun-up states (pickled; see spun_up.py), bounded in entries and in bytes: each holds
-a population (its arrays as sized for the run, about 20 bytes an entry) and the networks' table; the
-baseline's is 0.3 MB at 1:1000, 0.6 MB at 1:100, the 2016-2023 replay's 2.5 MB at 1:100.
+the people on the road (about 20 bytes an entry), the networks' table, the market and the authorities;
+the baseline's is 0.24 MB at 1:1000, 0.39 MB at 1:10, the 2016-2023 replay's 0.3 MB at 1:100.
 """
 
 from __future__ import annotations

@@ -96,12 +96,20 @@ def _dump(model: RouteModel) -> bytes:
     nor the network and World, which stay shared."""
     own = model.spec, model.levers, model.recorder
     model.spec = model.levers = model.recorder = model.journeys.recorder = None
+    # the population's arrays without their room to grow (attach makes room for the run's people): after
+    # the compacting spin-up only its first n entries hold anybody
+    people = model.people
+    arrays = {name: getattr(people, name) for name in people.FIELDS}
+    for name, arr in arrays.items():
+        setattr(people, name, arr[: max(people.n, 16)].copy())
     try:
         out = io.BytesIO()
         _Pickler(out, {"routes": model.routes, "world": model.world}).dump(model)
     finally:
         model.spec, model.levers, model.recorder = own
         model.journeys.recorder = model.recorder
+        for name, arr in arrays.items():
+            setattr(people, name, arr)
     return out.getvalue()
 
 
