@@ -1,5 +1,5 @@
 """The one run function: one scenario, one seed (and its summary-only form). Batches of runs go through
-sim.execute."""
+sim.execute. A run whose spin-up this process already made starts from a copy of it (sim/model/spun_up.py)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ def run(scenario: Scenario | str | Path, *, seed: int | None = None, days: int |
         scale: int | None = None, routes: RouteNetwork | None = None,
         progress: Callable[[int, int], None] | None = None):
     """Build the model from a scenario (object or file), run it to its horizon, return its Results."""
-    from .model import RouteModel
+    from .model.spun_up import new_model
 
-    model = RouteModel(scenario, routes=routes, seed=seed, days=days, scale=scale)
+    model = new_model(scenario, routes=routes, seed=seed, days=days, scale=scale)
     return model.run(progress=progress)
 
 
@@ -25,10 +25,10 @@ def run_summary(scenario: Scenario | str | Path, *, seed: int | None = None, day
                 progress: Callable[[int, int], None] | None = None) -> dict:
     """`run(...).summary`, the same to the last bit, without building the results tables: for runners that
     keep only summary figures (a sweep's outputs), to which the tables would add about 0.1 s a run."""
-    from .model import RouteModel
+    from .model.spun_up import new_model
     from .summary import summary_of
 
-    model = RouteModel(scenario, routes=routes, seed=seed, days=days, scale=scale)
+    model = new_model(scenario, routes=routes, seed=seed, days=days, scale=scale)
     while model.running:
         model.step()
         if progress:

@@ -39,18 +39,7 @@ class RouteModel(mesa.Model):
 
     def __init__(self, scenario: Scenario | str | Path, *, routes: RouteNetwork | None = None,
                  seed: int | None = None, days: int | None = None, scale: int | None = None):
-        if not isinstance(scenario, Scenario):
-            scenario, routes = load_scenario(scenario, routes)
-        elif routes is None:
-            routes = load_network(scenario.network_path())
-            check_against_network(scenario, routes)
-        update = {k: v for k, v in (("seed", seed), ("days", days), ("scale", scale)) if v is not None}
-        # model_copy does not validate: the overrides are checked here, with the memory they would need
-        problem = override_problem(scenario, seed, days, scale, max_days=MAX_DAYS)
-        if problem:
-            raise InputError(scenario.source or scenario.name, problem.where, problem.message)
-        if update:
-            scenario = scenario.model_copy(update=update)
+        scenario, routes = resolve(scenario, routes, seed, days, scale)
         super().__init__(rng=scenario.seed)
         # Mesa reserves `scenario` for its own Scenario class: ours is `spec`
         self.spec, self.routes = scenario, routes
@@ -74,14 +63,8 @@ class RouteModel(mesa.Model):
         if scenario.demand_by_year:
             self.yearly = YearlyDemand(scenario, routes.place_index, self.demand)
             self.demand = self.yearly.arrays[self.yearly.index_for(-spin_up)].copy()
-        peak = self.yearly.peak_per_day() if self.yearly else self.demand.sum()
-        expected = int(peak * (self.days + spin_up) / self.scale * 1.1) + 1024
-        self.people = Population(expected)
-        years = None
-        if scenario.start_date:
-            calendar_years = dates(scenario.start_date, np.arange(self.days)).astype("datetime64[Y]").astype(np.int64)
-            years = calendar_years - calendar_years[0]
-        self.recorder = Recorder(world, self.days, behaviour.capacity_per_member, years)
+        self.people = Population(self._people_expected())
+        self.recorder = _recorder(world, scenario)
         self.perception = Perception(world, behaviour)
         self.market = Market(world, behaviour, self.scale)
         self.journeys = Journeys(world, behaviour, self.people, self.recorder, self.rng, self.scale,
@@ -114,6 +97,25 @@ class RouteModel(mesa.Model):
         self.running = True
         if spin_up:
             self._spin_up(spin_up)
+
+    def attach(self, scenario: Scenario) -> None:
+        """Hand a spun-up state (a copy from sim/model/spun_up.py) the run's own scenario: its days, its
+        levers and an empty recorder. The rest of the state is what the run's own spin-up would have left:
+        the scenario differs from the one spun up only in what does not act before day 0."""
+        self.spec = scenario
+        self.days = scenario.days
+        self.levers = Levers(scenario, self.routes, self.world)
+        # as after the run's own spin-up: the levers last computed for day -1 (they decide whether day 0
+        # rebuilds its arrays; equal values either way, so this keeps the same work, not other figures)
+        self.levers.today(-1)
+        self.recorder = self.journeys.recorder = _recorder(self.world, scenario)
+        # the copy keeps only the people on the road: room for the run's, as its own set-up makes
+        self.people.reserve(self._people_expected() - self.people.n)
+
+    def _people_expected(self) -> int:
+        """Room for everybody the run and its spin-up may create, with a margin (the arrays grow if not)."""
+        peak = self.yearly.peak_per_day() if self.yearly else self.demand.sum()
+        return int(peak * (self.days + self.spec.spin_up_days) / self.scale * 1.1) + 1024
 
     @property
     def smugglers(self) -> mesa.agent.AgentSet:
@@ -252,6 +254,34 @@ class RouteModel(mesa.Model):
         stuck = pop.active[pop.state[pop.active] == STRANDED]
         return Results.build(self.recorder, self.world, self.routes, meta, horizon=self.days,
                              stranded_legs=pop.leg[stuck], levers=self.levers)
+
+
+def resolve(scenario: Scenario | str | Path, routes: RouteNetwork | None, seed: int | None, days: int | None,
+            scale: int | None) -> tuple[Scenario, RouteNetwork]:
+    """The run's scenario (read from its file when given a path) with its overrides checked and applied,
+    and its network."""
+    if not isinstance(scenario, Scenario):
+        scenario, routes = load_scenario(scenario, routes)
+    elif routes is None:
+        routes = load_network(scenario.network_path())
+        check_against_network(scenario, routes)
+    update = {k: v for k, v in (("seed", seed), ("days", days), ("scale", scale)) if v is not None}
+    # model_copy does not validate: the overrides are checked here, with the memory they would need
+    problem = override_problem(scenario, seed, days, scale, max_days=MAX_DAYS)
+    if problem:
+        raise InputError(scenario.source or scenario.name, problem.where, problem.message)
+    if update:
+        scenario = scenario.model_copy(update=update)
+    return scenario, routes
+
+
+def _recorder(world, scenario: Scenario) -> Recorder:
+    """The run's recorder, sized for its days; with each day's calendar year (from the first) when dated."""
+    years = None
+    if scenario.start_date:
+        calendar_years = dates(scenario.start_date, np.arange(scenario.days)).astype("datetime64[Y]").astype(np.int64)
+        years = calendar_years - calendar_years[0]
+    return Recorder(world, scenario.days, scenario.behaviour.capacity_per_member, years)
 
 
 def _same(arrays: tuple, before: tuple | None) -> bool:
