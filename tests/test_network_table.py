@@ -22,7 +22,15 @@ def _check_views(model):
 
 
 def test_agents_are_views_on_the_table_through_entries_and_dismantlings():
-    model = RouteModel("scenarios/baseline.yaml", seed=3, days=200, scale=100)
+    from sim.scenario import load_scenario, parse_scenario
+
+    # seizures and arrests everywhere, so that networks are dismantled as well as entered (the baseline
+    # alone dismantles a network only now and then)
+    base, routes = load_scenario("scenarios/baseline.yaml")
+    data = base.model_dump()
+    data["interventions"] = [{"kind": "financial_investigations", "intensity": 3.0},
+                             {"kind": "operational_cooperation", "intensity": 3.0}]
+    model = RouteModel(parse_scenario(data, base.source), routes=routes, seed=3, days=200, scale=100)
     _check_views(model)
     while model.running:
         model.step()
