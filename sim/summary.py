@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .model.people import STATES, STRANDED
+from .model.people import STATES
 from .model.recorder import SCALED
 from .scenario import Intervention
 
@@ -189,17 +189,5 @@ def cost_by_corridor(w, levers, horizon: int) -> dict[str, float]:
 
 def summary_of(model) -> dict:
     """The summary of a model run to its end: `model.results().summary`, without the tables."""
-    from . import __version__
-
-    spec = model.spec
-    # the meta of RouteModel.results
-    meta = {"scenario": spec.name, "source": spec.source, "network": str(spec.network_path()),
-            "seed": spec.seed, "days": model.days_run, "scale": model.scale, "version": __version__}
-    if spec.spin_up_days:
-        meta["spin_up_days"] = spec.spin_up_days
-    if spec.start_date:
-        meta["start_date"] = spec.start_date.isoformat()
-    pop = model.people
-    stuck = pop.active[pop.state[pop.active] == STRANDED]
-    return summarise(model.recorder, model.world, meta, stranded_legs=pop.leg[stuck], cost=model.levers.cost_eur(),
-                     cost_by=cost_by_corridor(model.world, model.levers, model.days))
+    return summarise(model.recorder, model.world, model.run_meta(), stranded_legs=model.stranded_legs(),
+                     cost=model.levers.cost_eur(), cost_by=cost_by_corridor(model.world, model.levers, model.days))

@@ -239,21 +239,28 @@ class RouteModel(mesa.Model):
                 progress(self.days_run, self.days)
         return self.results()
 
-    def results(self):
-        """The run's tables and summary, from what the recorder kept."""
-        from ..results import Results  # results reads the recorder's measure names from this package
-
-        spec, days = self.spec, self.days_run
+    def run_meta(self) -> dict:
+        """What a run's results say about the run: scenario, source, network, seed, days run, scale, version."""
+        spec = self.spec
         meta = {"scenario": spec.name, "source": spec.source, "network": str(spec.network_path()),
-                "seed": spec.seed, "days": days, "scale": self.scale, "version": __version__}
+                "seed": spec.seed, "days": self.days_run, "scale": self.scale, "version": __version__}
         if spec.spin_up_days:
             meta["spin_up_days"] = spec.spin_up_days
         if spec.start_date:
             meta["start_date"] = spec.start_date.isoformat()
+        return meta
+
+    def stranded_legs(self) -> np.ndarray:
+        """The leg each stranded person cannot pay for, right now."""
         pop = self.people
-        stuck = pop.active[pop.state[pop.active] == STRANDED]
-        return Results.build(self.recorder, self.world, self.routes, meta, horizon=self.days,
-                             stranded_legs=pop.leg[stuck], levers=self.levers)
+        return pop.leg[pop.active[pop.state[pop.active] == STRANDED]]
+
+    def results(self):
+        """The run's tables and summary, from what the recorder kept."""
+        from ..results import Results  # results reads the recorder's measure names from this package
+
+        return Results.build(self.recorder, self.world, self.routes, self.run_meta(), horizon=self.days,
+                             stranded_legs=self.stranded_legs(), levers=self.levers)
 
 
 def resolve(scenario: Scenario | str | Path, routes: RouteNetwork | None, seed: int | None, days: int | None,
