@@ -293,7 +293,9 @@ def play(people: People) -> None:
     fac.get_by_label("Name of the new line").press("Tab")
     wait_for_idle(fac)
     fac.get_by_role("button", name="Branch", exact=True).click()
-    fac.get_by_text("Now playing line 2").wait_for(timeout=30_000)
+    # the page's caption names the line played, and stays (the "Now playing line 2." flash can be cleared by
+    # a live rerun before the browser looks, as the round's flash was)
+    fac.get_by_text(re.compile(r"· line 2 ·")).wait_for(timeout=30_000)
     for team in (transit, origin):
         team.get_by_text("Round 2 of 3").first.wait_for(timeout=LIVE_SECONDS * 1000)
     close_round(fac, 2)
