@@ -30,6 +30,10 @@ ARTIFACTS = ROOT / "test-artifacts"
 # The pages poll every second and redraw in well under a second on an idle machine (measured 0.3-1.4 s from
 # the change to the text on screen); the bound leaves room for a test machine shared with other jobs.
 LIVE_SECONDS = 15.0
+# a new round redraws the whole team page, map included, while the server is still busy with the round just
+# played: once in a full CI run a team page took longer than LIVE_SECONDS to show the next round. The bound
+# is for that redraw on a loaded 2-core machine; a page that never refreshes by itself still fails
+ROUND_SECONDS = 45.0
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 pytestmark = pytest.mark.slow
@@ -266,9 +270,9 @@ def play(people: People) -> None:
     # round 1 closes: both teams see round 2 and Transit gets the scripted scandal inject (Origin does not)
     done = close_round(fac, 1)
     for team in (transit, origin):
-        team.get_by_text("Round 2 of 3").first.wait_for(timeout=LIVE_SECONDS * 1000)
+        team.get_by_text("Round 2 of 3").first.wait_for(timeout=ROUND_SECONDS * 1000)
     print(f"round 2 showed on both teams' pages {time.time() - done:.1f} s after round 1 was played")
-    assert time.time() - done < LIVE_SECONDS + 2
+    assert time.time() - done < ROUND_SECONDS + 2
     transit.get_by_text("senior Libyan coastguard officers").first.wait_for(timeout=10_000)
     iframe = transit.locator('iframe[title="streamlit_folium.st_folium"]')
     iframe.wait_for(timeout=60_000)
@@ -283,8 +287,8 @@ def play(people: People) -> None:
     choose(transit, "Measure", "Anti-corruption / anti-fraud")
     add_measure(transit, "1000000")
     close_round(fac, 2)
-    transit.get_by_text("Round 3 of 3").first.wait_for(timeout=LIVE_SECONDS * 1000)
-    origin.get_by_text("Round 3 of 3").first.wait_for(timeout=LIVE_SECONDS * 1000)
+    transit.get_by_text("Round 3 of 3").first.wait_for(timeout=ROUND_SECONDS * 1000)
+    origin.get_by_text("Round 3 of 3").first.wait_for(timeout=ROUND_SECONDS * 1000)
 
     # branch after round 1: the room plays round 2 again on a "what if" line
     wait_for_idle(fac)
@@ -297,7 +301,7 @@ def play(people: People) -> None:
     # a live rerun before the browser looks, as the round's flash was)
     fac.get_by_text(re.compile(r"· line 2 ·")).wait_for(timeout=30_000)
     for team in (transit, origin):
-        team.get_by_text("Round 2 of 3").first.wait_for(timeout=LIVE_SECONDS * 1000)
+        team.get_by_text("Round 2 of 3").first.wait_for(timeout=ROUND_SECONDS * 1000)
     close_round(fac, 2)
 
     # the debrief, its report (offline HTML) and the exercise file
@@ -332,7 +336,7 @@ def test_server_killed_in_round_two_loses_nothing(room):
                 transit = people.open("transit", "team")
                 join(transit, codes["teams"]["Transit countries"])
                 close_round(fac, 1)
-                transit.get_by_text("Round 2 of 3").first.wait_for(timeout=LIVE_SECONDS * 1000)
+                transit.get_by_text("Round 2 of 3").first.wait_for(timeout=ROUND_SECONDS * 1000)
                 add_measure(transit, "1250000")
                 before = ex.status()
                 stop_app(proc, signal.SIGKILL)  # the server dies in the middle of round 2
@@ -350,7 +354,7 @@ def test_server_killed_in_round_two_loses_nothing(room):
                 after = ex.status()
                 assert after["decisions"] == before["decisions"] and after["rounds"] == before["rounds"]
                 close_round(fac, 2)
-                transit.get_by_text("Round 3 of 3").first.wait_for(timeout=LIVE_SECONDS * 1000)
+                transit.get_by_text("Round 3 of 3").first.wait_for(timeout=ROUND_SECONDS * 1000)
                 assert [r["status"] for r in ex.rounds()] == ["closed", "closed", "open"]
             finally:
                 browser.close()

@@ -87,5 +87,8 @@ def downloads(ex, d: dict | None) -> None:
                            file_name=f"after_action_{name}.html", mime="text/html", key="fac_dl_report",
                            on_click="ignore")
     c2.download_button("The exercise as a file (to replay on another server)",
-                       data=lambda: json.dumps(export_exercise(ex), indent=1), file_name=f"exercise_{name}.json",
+                       # built on each page run, not deferred: the file a live redraw registers is then the
+                       # same one (same bytes, same address) while the exercise is unchanged, so a download
+                       # under way is not cancelled by a redraw
+                       data=json.dumps(export_exercise(ex), indent=1), file_name=f"exercise_{name}.json",
                        mime="application/json", key="fac_dl_export", on_click="ignore")

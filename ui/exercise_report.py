@@ -48,7 +48,7 @@ def report_html(d: dict) -> str:
              f"</title><style>{CSS}</style></head><body>",
              f"<h1>After-action report: {_e(d['exercise'])}</h1>",
              f"<p class=muted>Exercise {_e(d['exercise_id'])}, line {_e(d['line'])}; written "
-             f"{_e(time.strftime('%Y-%m-%d %H:%M'))}.</p>"]
+             f"{_e(d.get('prepared') or time.strftime('%Y-%m-%d %H:%M'))}.</p>"]
     parts.append("<h2>Teams</h2><ul>" + "".join(
         f"<li><span class=swatch style='background:{_e(t['colour'])}'></span>{_e(t['name'])}: "
         f"{_e(', '.join(t['countries']))}</li>" for t in d["teams"]) + "</ul>")

@@ -8,6 +8,7 @@ days), so the differences are the teams' measures alone."""
 from __future__ import annotations
 
 import json
+import time
 
 from ..compare import interval
 from .adjudicate import Played, overall_kpis, run_line
@@ -114,6 +115,9 @@ def debrief(ex, line: int | None = None, seeds: list[int] | None = None) -> dict
     st = ex.status(line)
     return {
         "exercise": st["name"], "exercise_id": st["exercise_id"], "line": st["line"],
+        # when the debrief was prepared: the report says so, and its text stays the same while the
+        # page redraws (a download button whose file changed under it cancels the download)
+        "prepared": time.strftime("%Y-%m-%d %H:%M"),
         "lines": ex.lines(),
         "teams": [{"name": t.name, "countries": list(t.countries), "colour": t.colour} for t in ex.script.teams],
         "timeline": timeline(ex, st["line"]),
