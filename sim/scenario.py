@@ -284,6 +284,12 @@ class Scenario(Strict):
     nationality_preferences: dict[str, dict[str, Annotated[SignedEuros, BeforeValidator(_not_bool)]]] = Field(
         {}, description="per nationality (ISO3) and corridor: EUR added to the perceived cost of the corridor's "
                         "border crossings for people of that nationality (negative = preferred); calibration sets it")
+    nationality_preferences_by_year: dict[Annotated[int, Field(ge=1900, le=2200)],
+                                          dict[str, dict[str, Annotated[SignedEuros, BeforeValidator(_not_bool)]]]] = Field(
+        {}, description="per calendar year, nationality (ISO3) and corridor: EUR added to nationality_preferences "
+                        "in that year ({2016: {SYR: {Eastern Mediterranean: -800}}}); a year not listed takes the "
+                        "latest listed before it (the first before all); needs start_date. Changes only on 1 "
+                        "January; the replay's calibration sets it")
     behaviour: Behaviour = Behaviour()
     interventions: list[Intervention] = []
     events: list[Event] = []
@@ -307,6 +313,8 @@ class Scenario(Strict):
         for origin, years in self.demand_by_year.items():
             if not years:
                 raise ValueError(f"demand_by_year.{origin}: give at least one year")
+        if self.nationality_preferences_by_year and self.start_date is None:
+            raise ValueError("nationality_preferences_by_year is by calendar year: give the scenario a start_date")
         return self
 
     # not part of the file: where it was read from, for messages
@@ -385,7 +393,7 @@ def _merge(base: dict, child: dict) -> dict:
         if key in ("interventions", "events") and isinstance(value, list):
             out[key] = list(base.get(key) or []) + value
         elif key in ("countries", "corridors", "behaviour", "nationality_preferences", "destinations",
-                     "demand_by_year") and isinstance(value, dict):
+                     "demand_by_year", "nationality_preferences_by_year") and isinstance(value, dict):
             merged = dict(base.get(key) or {})
             for k, v in value.items():
                 merged[k] = {**merged.get(k, {}), **v} if isinstance(v, dict) and isinstance(merged.get(k), dict) else v
@@ -479,6 +487,13 @@ def check_against_network(scenario: Scenario, network: RouteNetwork) -> list[str
         for name in prefs:
             if name not in corridors:
                 fail(f"nationality_preferences.{iso3}.{name}", f"unknown corridor {quote(name)}")
+    for year, by_nationality in scenario.nationality_preferences_by_year.items():
+        for iso3, prefs in by_nationality.items():
+            if iso3 not in countries:
+                fail(f"nationality_preferences_by_year.{year}.{iso3}", f"country {clip(iso3)} is not on the network")
+            for name in prefs:
+                if name not in corridors:
+                    fail(f"nationality_preferences_by_year.{year}.{iso3}.{name}", f"unknown corridor {quote(name)}")
     for name in scenario.behaviour.seasonality:
         if name not in corridors:
             fail(f"behaviour.seasonality.{name}", f"unknown corridor {quote(name)}")

@@ -33,6 +33,9 @@ def register(app: typer.Typer) -> None:
         rounds: int = typer.Option(1, min=0, help="with --replay: passes over the response parameters (0: none)"),
         refit_steps: int = typer.Option(2, min=0, help="with --replay: demand steps refitted for each candidate of "
                                                        "the response parameters (0: keep the demand)"),
+        preferences: bool = typer.Option(True, help="with --replay: fit each nationality's route preferences by year "
+                                                    "too (to Frontex's detections by nationality, route and year); "
+                                                    "--no-preferences keeps them as they are"),
     ):
         """Fit the baseline's free parameters to the 2023 figures; resumable; writes a report."""
         if replay:
@@ -40,7 +43,7 @@ def register(app: typer.Typer) -> None:
 
             try:
                 run_replay_fit(DEFAULT_REPLAY.resolve(), iterations, rounds, replicates, scale, workers, write, damping,
-                               refit_steps)
+                               refit_steps, preferences)
             except InputError as exc:
                 _fail(str(exc))
             return

@@ -75,7 +75,7 @@ def run_monthly(path: Path, replicates: int, scale: int, days: int | None, worke
 
 
 def run_replay_fit(path: Path, iterations: int, rounds: int, replicates: int, scale: int, workers: int, write: bool,
-                   damping: float = 0.7, refit_steps: int = 2) -> None:
+                   damping: float = 0.7, refit_steps: int = 2, preferences: bool = True) -> None:
     """calibrate --replay: the replay's demand per origin and year (to Frontex's detections by nationality
     and year), then its response parameters (against the monthly series and the episodes); writes both
     to the replay's calibrated file (its base)."""
@@ -92,12 +92,17 @@ def run_replay_fit(path: Path, iterations: int, rounds: int, replicates: int, sc
     nationality = origin_countries(Path(data["network"]))
     first = yearly_demand()
     fit = fit_demand(data, str(path), nationality, seeds=fit_seeds, scale=scale, iterations=iterations,
-                     workers=workers, damping=damping, first=first, log=typer.echo)
+                     workers=workers, damping=damping, first=first, log=typer.echo, preferences=preferences)
     data = {**data, "demand_by_year": fit.demand}
+    if preferences:
+        data["nationality_preferences_by_year"] = fit.preferences
     if write:
         errors = ", ".join(f"{h['nationality_error']:.1%}" for h in fit.history)
+        split = ", ".join(f"{h['split_error']:.1%}" for h in fit.history if "split_error" in h)
         write_demand(OUT, fit.demand, f"{iterations} steps at scale {scale}, seeds {fit_seeds}; weighted error by "
-                                      f"nationality and year before each step: {errors}")
+                                      f"nationality and year before each step: {errors}"
+                                      + (f"; by nationality, route and year: {split}" if split else ""),
+                     fit.preferences if preferences else None)
         typer.echo(f"wrote the fitted demand to {OUT}")
     if rounds <= 0:
         return
@@ -106,8 +111,11 @@ def run_replay_fit(path: Path, iterations: int, rounds: int, replicates: int, sc
 
     def refit(trial: dict) -> dict:
         again = fit_demand(trial, str(path), nationality, seeds=fit_seeds, scale=scale, iterations=refit_steps,
-                           workers=workers, damping=damping, first=first)
-        return {**trial, "demand_by_year": again.demand}
+                           workers=workers, damping=damping, first=first, preferences=preferences)
+        out = {**trial, "demand_by_year": again.demand}
+        if preferences:
+            out["nationality_preferences_by_year"] = again.preferences
+        return out
 
     best = fit_effects(data, str(path), replay_observed(), REPLAY_GRID, seeds=fit_seeds, scale=scale,
                        rounds=rounds, workers=workers, extra_score=episode_error,
@@ -116,7 +124,8 @@ def run_replay_fit(path: Path, iterations: int, rounds: int, replicates: int, sc
     if write:
         if best.data is not None:
             write_demand(OUT, best.data["demand_by_year"], f"refitted ({refit_steps} steps, scale {scale}) with the "
-                                                           "best response parameters")
+                                                           "best response parameters",
+                         best.data.get("nationality_preferences_by_year") if preferences else None)
         write_effects(OUT, best.values, f"fitted by `python -m sim calibrate --replay` (score {best.score:.3f}, "
                                         f"{len(best.trials)} evaluations, scale {scale})")
         typer.echo(f"wrote the fitted values to {OUT}")

@@ -22,6 +22,7 @@ import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..execute import Job, run_jobs
@@ -30,12 +31,21 @@ from .data import MAIN_ROUTES, NATIONALITY_CSV, route_corridors
 STEP_BOUNDS = (1 / 3, 3.0)  # most a year's demand moves in one iteration
 TOTAL_BOUNDS = (1 / 20, 5.0)  # most it moves from the first demand (sim/history/demand.py), over every fit
 MIN_PER_YEAR = 10.0  # an origin's demand never falls below this many people a year (it could not come back)
+# the route preferences by year: a cell's ratio adds this many detections on both sides (at the replay's
+# scales an entry is 100 to 1,000 people: a cell of a few hundred is noise), a nationality-year below
+# MIN_NATIONALITY_YEAR keeps its preferences, and no figure moves more than PREFERENCE_LIMIT route spreads
+# from the scenario's own (the 2023 fit's bound, sim/calibration/parameters.py)
+CELL_FLOOR = 200.0
+MIN_NATIONALITY_YEAR = 1000.0
+PREFERENCE_LIMIT = 8.0
+# routes taken after another one (Frontex counts the same people again on them)
+CONTINUING = ("WBR",)
 
 
-def observed_by_nationality(nationalities: list[str], first: int = 2016, last: int = 2023,
-                            path: Path = NATIONALITY_CSV) -> pd.DataFrame:
-    """Detections per nationality (rows, the network's) and year (columns) over the main routes, with the
-    detections of unknown or unmodelled nationalities spread over the known ones of each route and year."""
+def observed_by_route(nationalities: list[str], first: int = 2016, last: int = 2023,
+                      path: Path = NATIONALITY_CSV) -> pd.DataFrame:
+    """Detections per (nationality, main route) (rows, the network's nationalities) and year (columns), with
+    the detections of unknown or unmodelled nationalities spread over the known ones of each route and year."""
     frame = pd.read_csv(path)
     frame = frame[frame["route_code"].isin(MAIN_ROUTES) & frame["year"].between(first, last)]
     total = frame.groupby(["route_code", "year"])["detections"].sum()
@@ -44,19 +54,30 @@ def observed_by_nationality(nationalities: list[str], first: int = 2016, last: i
     factor = (total / covered).rename("factor")
     known = known.join(factor, on=["route_code", "year"])
     known = known.assign(detections=known["detections"] * known["factor"])
-    table = known.pivot_table(index="nationality_iso3", columns="year", values="detections", aggfunc="sum",
-                              fill_value=0.0)
+    table = known.pivot_table(index=["nationality_iso3", "route_code"], columns="year", values="detections",
+                              aggfunc="sum", fill_value=0.0)
+    rows = pd.MultiIndex.from_product([nationalities, MAIN_ROUTES], names=["nationality", "route"])
+    table.index.names = ["nationality", "route"]
+    return table.reindex(index=rows, columns=range(first, last + 1), fill_value=0.0)
+
+
+def observed_by_nationality(nationalities: list[str], first: int = 2016, last: int = 2023,
+                            path: Path = NATIONALITY_CSV) -> pd.DataFrame:
+    """Detections per nationality (rows, the network's) and year (columns) over the main routes (see
+    observed_by_route)."""
+    table = observed_by_route(nationalities, first, last, path).groupby(level="nationality").sum()
     return table.reindex(index=nationalities, columns=range(first, last + 1), fill_value=0.0)
 
 
 def replay_figures(results) -> dict:
     """What a fitting job keeps (module level: workers receive it): detections by year and nationality on
     the main routes' corridors, and detections per corridor and month."""
-    corridors = {c for code in MAIN_ROUTES for c in route_corridors().get(code, [])}
+    route_of = {c: code for code in MAIN_ROUTES for c in route_corridors().get(code, [])}
     y = results.tables["origins_yearly"]
-    y = y[y["corridor"].isin(corridors)].groupby(["year", "nationality"], as_index=False)["detections"].sum()
+    y = y[y["corridor"].isin(route_of)].assign(route=lambda f: f["corridor"].map(route_of))
+    y = y.groupby(["year", "nationality", "route"], as_index=False)["detections"].sum()
     m = results.tables["monthly"]
-    return {"year": y["year"].tolist(), "nationality": y["nationality"].tolist(),
+    return {"year": y["year"].tolist(), "nationality": y["nationality"].tolist(), "route": y["route"].tolist(),
             "detections": y["detections"].astype(float).tolist(),
             "month": m["month"].dt.strftime("%Y-%m-01").tolist(), "corridor": m["corridor"].tolist(),
             "monthly": m["detections"].astype(float).tolist()}
@@ -67,21 +88,31 @@ class DemandFit:
     demand: dict[str, dict[int, float]]  # origin -> year -> people per year
     history: list[dict] = field(default_factory=list)  # per iteration: the errors before its update
     monthly: pd.DataFrame | None = None  # the last ensemble's mean detections per corridor and month
+    preferences: dict[int, dict[str, dict[str, float]]] | None = None  # year -> nationality -> corridor -> EUR
 
 
 def simulate(data: dict, source: str, seeds: list[int], *, scale: int, workers: int = 1,
              progress=None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(mean detections per nationality x year, mean detections per month and corridor) over the seeds."""
+    yearly, monthly, _ = simulate_routes(data, source, seeds, scale=scale, workers=workers, progress=progress)
+    return yearly, monthly
+
+
+def simulate_routes(data: dict, source: str, seeds: list[int], *, scale: int, workers: int = 1,
+                    progress=None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """As simulate, and the mean detections per (nationality, main route) x year."""
     jobs = [Job(scenario=data, seed=s, scale=scale, keep=replay_figures, source=source) for s in seeds]
     runs = run_jobs(jobs, workers=workers, progress=progress)
-    yearly = pd.concat([pd.DataFrame({k: r[k] for k in ("year", "nationality", "detections")}) for r in runs])
-    yearly = yearly.pivot_table(index="nationality", columns="year", values="detections", aggfunc="sum",
-                                fill_value=0.0) / len(runs)
+    cells = pd.concat([pd.DataFrame({k: r[k] for k in ("year", "nationality", "route", "detections")})
+                       for r in runs])
+    by_route = cells.pivot_table(index=["nationality", "route"], columns="year", values="detections",
+                                 aggfunc="sum", fill_value=0.0) / len(runs)
+    yearly = by_route.groupby(level="nationality").sum()
     monthly = pd.concat([pd.DataFrame({"month": r["month"], "corridor": r["corridor"], "detections": r["monthly"]})
                          for r in runs])
     monthly = (monthly.assign(month=lambda f: pd.to_datetime(f["month"]))
                .groupby(["month", "corridor"], as_index=False)["detections"].mean())
-    return yearly, monthly
+    return yearly, monthly, by_route
 
 
 def update(demand: dict[str, dict[int, float]], nationality_of: dict[str, str], observed: pd.DataFrame,
@@ -111,6 +142,57 @@ def update(demand: dict[str, dict[int, float]], nationality_of: dict[str, str], 
     return out
 
 
+def update_preferences(preferences: dict[int, dict[str, dict[str, float]]], observed: pd.DataFrame,
+                       simulated: pd.DataFrame, spread: float, damping: float = 0.7,
+                       min_detections: float = MIN_NATIONALITY_YEAR) -> dict[int, dict[str, dict[str, float]]]:
+    """One damped step of each nationality's route preferences in each year (EUR added to the scenario's
+    `nationality_preferences`, per corridor) towards its split between the main routes that year.
+
+    A route the nationality reaches in the model (some simulated detections) moves by `spread` (the route
+    choice's spread) times the log ratio of simulated to observed detections, damped and bounded; a route it
+    does not reach is left alone (more preference cannot open a closed way). The ways in are centred per
+    nationality and year (a common shift only trades off against demand); a route in CONTINUING is not, as
+    it is taken after another (the Western Balkans after the Eastern Mediterranean: its preference decides
+    how many go on, not which way in, and centring it against the way in would leave the cost of the whole
+    road unchanged). Every figure stays within PREFERENCE_LIMIT spreads. A nationality with fewer than `min_detections` in a year is left
+    alone that year: its split is noise at the replay's scales."""
+    corridors = route_corridors()
+    continuing = {c for route in CONTINUING for c in corridors[route]}
+    out = {int(y): {n: dict(c) for n, c in by_nat.items()} for y, by_nat in preferences.items()}
+    for year in observed.columns:
+        for nat in observed.index.get_level_values("nationality").unique():
+            obs = observed.loc[nat, year] if nat in observed.index else None
+            if obs is None or float(obs.sum()) < min_detections:
+                continue
+            sim = (simulated.loc[nat, year] if nat in simulated.index.get_level_values(0)
+                   and year in simulated.columns else pd.Series(dtype=float))
+            err = {}
+            for route in MAIN_ROUTES:
+                s_ = float(sim.get(route, 0.0))
+                if s_ > 0:
+                    err[route] = float(np.log((s_ + CELL_FLOOR) / (float(obs.get(route, 0.0)) + CELL_FLOOR)))
+            if len(err) < 2:
+                continue
+            prefs = out.setdefault(int(year), {}).setdefault(nat, {})
+            moved = {}
+            for route, e in err.items():
+                for corridor in corridors[route]:
+                    moved[corridor] = prefs.get(corridor, 0.0) + damping * spread * float(np.clip(e, -1.0, 1.0))
+            ways_in = [v for c, v in moved.items() if c not in continuing]
+            mean = float(np.mean(ways_in)) if ways_in else 0.0
+            limit = PREFERENCE_LIMIT * spread
+            for corridor, value in moved.items():
+                centred = value if corridor in continuing else value - mean
+                prefs[corridor] = round(float(np.clip(centred, -limit, limit)), 1)
+    return out
+
+
+def split_error(observed: pd.DataFrame, simulated: pd.DataFrame) -> float:
+    """Detections-weighted mean relative error over (nationality, route, year) cells."""
+    sim = simulated.reindex(index=observed.index, columns=observed.columns, fill_value=0.0)
+    return float((sim - observed).abs().to_numpy().sum() / observed.to_numpy().sum())
+
+
 def nationality_error(observed: pd.DataFrame, simulated: pd.DataFrame) -> float:
     """Detections-weighted mean relative error over nationality-years (what the fit drives down)."""
     sim = simulated.reindex(index=observed.index, columns=observed.columns, fill_value=0.0)
@@ -119,26 +201,45 @@ def nationality_error(observed: pd.DataFrame, simulated: pd.DataFrame) -> float:
 
 def fit_demand(data: dict, source: str, nationality_of: dict[str, str], *, seeds: list[int], scale: int,
                iterations: int, workers: int = 1, damping: float = 0.7, observed: pd.DataFrame | None = None,
-               first: dict[str, dict[int, float]] | None = None, log=None) -> DemandFit:
+               first: dict[str, dict[int, float]] | None = None, log=None, preferences: bool = False,
+               observed_routes: pd.DataFrame | None = None) -> DemandFit:
     """Iterate the demand of `data["demand_by_year"]` (origins with a nationality) towards Frontex's
     detections by nationality and year (or `observed`: nationality rows x year columns), within
     TOTAL_BOUNDS of `first` (default: the demand it starts from; the replay's calibration passes the first
-    demand, so that fits started from earlier fits cannot drift). Returns the last demand and each
-    iteration's error."""
+    demand, so that fits started from earlier fits cannot drift). With `preferences`, each step also moves
+    `data["nationality_preferences_by_year"]` towards each nationality's split between the main routes
+    (Frontex's, or `observed_routes`: (nationality, route) rows x year columns). Returns the last demand
+    (and preferences) and each iteration's errors."""
+    nationalities = sorted(set(nationality_of.values()))
+    if observed_routes is None and preferences:
+        observed_routes = observed_by_route(nationalities)
     if observed is None:
-        observed = observed_by_nationality(sorted(set(nationality_of.values())))
+        observed = (observed_routes.groupby(level="nationality").sum() if observed_routes is not None
+                    else observed_by_nationality(nationalities))
+    spread = float((data.get("behaviour") or {}).get("route_spread_eur", 800.0))
     demand = copy.deepcopy(data["demand_by_year"])
-    fit = DemandFit(demand=demand)
+    prefs = copy.deepcopy(data.get("nationality_preferences_by_year") or {})
+    fit = DemandFit(demand=demand, preferences=prefs if preferences else None)
     for i in range(iterations):
         trial = {**data, "demand_by_year": demand}
-        simulated, monthly = simulate(trial, source, seeds, scale=scale, workers=workers)
+        if preferences:
+            trial["nationality_preferences_by_year"] = prefs
+        simulated, monthly, by_route = simulate_routes(trial, source, seeds, scale=scale, workers=workers)
         err = nationality_error(observed, simulated)
-        fit.history.append({"iteration": i, "nationality_error": err})
+        record = {"iteration": i, "nationality_error": err}
+        if observed_routes is not None:
+            record["split_error"] = split_error(observed_routes, by_route)
+        fit.history.append(record)
         fit.monthly = monthly
         if log:
-            log(f"iteration {i}: detections by nationality and year off by {err:.1%} (weighted)")
+            log(f"iteration {i}: detections by nationality and year off by {err:.1%} (weighted)"
+                + (f"; by nationality, route and year {record['split_error']:.1%}" if "split_error" in record else ""))
         demand = update(demand, nationality_of, observed, simulated, damping, start=first or data["demand_by_year"])
+        if preferences:
+            prefs = update_preferences(prefs, observed_routes, by_route, spread, damping)
     fit.demand = demand
+    if preferences:
+        fit.preferences = prefs
     return fit
 
 
@@ -150,22 +251,30 @@ def yearly_route_errors(monthly: pd.DataFrame, observed_monthly: pd.DataFrame) -
     return ((both["sim"] - both["obs"]) / both["obs"]).unstack("year")
 
 
-__all__ = ["DemandFit", "fit_demand", "nationality_error", "observed_by_nationality", "replay_figures", "update",
+__all__ = ["DemandFit", "fit_demand", "nationality_error", "observed_by_nationality", "observed_by_route",
+           "replay_figures", "simulate", "simulate_routes", "split_error", "update", "update_preferences",
            "yearly_route_errors"]
 
 
-def write_demand(path: Path, demand: dict[str, dict[int, float]], note: str) -> Path:
-    """Put the fitted demand into the replay's calibrated file (demand_by_year), keeping its seasonality and
-    response parameters; written then renamed."""
+def write_demand(path: Path, demand: dict[str, dict[int, float]], note: str,
+                 preferences: dict[int, dict[str, dict[str, float]]] | None = None) -> Path:
+    """Put the fitted demand (and route preferences by year, when given) into the replay's calibrated file
+    (demand_by_year, nationality_preferences_by_year), keeping its seasonality and response parameters;
+    written then renamed."""
     import yaml
 
     from ..files import atomic_write, read_yaml_mapping
 
     body = read_yaml_mapping(path, "the replay's calibrated file")
     body["demand_by_year"] = {o: {int(y): float(v) for y, v in sorted(ys.items())} for o, ys in demand.items()}
+    if preferences is not None:
+        body["nationality_preferences_by_year"] = {
+            int(y): {n: {c: float(v) for c, v in sorted(cs.items())} for n, cs in sorted(by_nat.items())}
+            for y, by_nat in sorted(preferences.items(), key=lambda kv: int(kv[0]))}
     keep = [line for line in path.read_text().splitlines() if line.startswith("# behaviour.effects:")][-1:]
-    header = ("# Demand per origin by year fitted by `python -m sim calibrate --replay` to Frontex's detections by\n"
-              f"# nationality and year (sim/history/demand_fit.py): {note}.\n"
+    header = ("# Demand per origin by year (and, when fitted, each nationality's route preferences by year) fitted\n"
+              "# by `python -m sim calibrate --replay` to Frontex's detections by nationality, route and year\n"
+              f"# (sim/history/demand_fit.py): {note}.\n"
               "# Seasonality from data/history/seasonality.yaml. Do not edit by hand: rerun the calibration.\n"
               "# scenarios/history/europe_2016_2023.yaml reads it.\n" + "".join(line + "\n" for line in keep))
     text = header + yaml.safe_dump(body, sort_keys=False)

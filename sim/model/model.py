@@ -28,7 +28,7 @@ from .people import STATES, STRANDED, Population
 from .perception import Perception
 from .recorder import Recorder
 from .seasons import origin_multipliers
-from .yearly import YearlyDemand
+from .yearly import YearlyDemand, YearlyPreferences
 
 
 class RouteModel(mesa.Model):
@@ -66,6 +66,10 @@ class RouteModel(mesa.Model):
         self.people = Population(self._people_expected())
         self.recorder = _recorder(world, scenario)
         self.perception = Perception(world, behaviour)
+        self.yearly_preferences = None
+        if scenario.nationality_preferences_by_year:
+            self.yearly_preferences = YearlyPreferences(scenario, world)
+            self.perception.prefer_this_year(self.yearly_preferences.for_day(-spin_up))
         self.market = Market(world, behaviour, self.scale)
         self.journeys = Journeys(world, behaviour, self.people, self.recorder, self.rng, self.scale,
                                  self.perception, self.demand, self.budget)
@@ -161,6 +165,10 @@ class RouteModel(mesa.Model):
             yearly = self.yearly.for_day(day)
             if yearly is not None:
                 self.demand[:] = yearly  # shared with the journeys
+        if self.yearly_preferences is not None:
+            extra = self.yearly_preferences.for_day(day)
+            if extra is not None:
+                self.perception.prefer_this_year(extra)
         if self.seasons is not None:
             today.demand_mult = today.demand_mult * self.seasons[month_of_day(self.spec.start_date, day)]
         for shift in today.shifts:

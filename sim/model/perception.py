@@ -43,6 +43,12 @@ class Perception:
         self.terminal = np.ascontiguousarray(-world.appeal[world.is_destination], dtype=float)
         self._trust_of = self._trust_mult = None  # the levers' trust multipliers, and their mean per group
 
+    def prefer_this_year(self, extra: np.ndarray) -> None:
+        """This calendar year's nationality preferences on top of the scenario's (countries x legs, EUR)."""
+        world = self.world
+        self.pref = np.ascontiguousarray(world.preference[None, :]
+                                         + (world.nationality_preference + extra)[self.group_country])
+
     def trust(self, trust_mult: np.ndarray, online_reach: float) -> np.ndarray:
         """Trust in smugglers' narratives per perception group, after campaigns and takedowns."""
         if trust_mult is not self._trust_of:  # the levers' arrays are the same object while unchanged

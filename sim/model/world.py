@@ -128,8 +128,13 @@ def _on_crossings(pref: np.ndarray, corridor: np.ndarray, controlled: np.ndarray
 
 
 def _by_nationality(scenario, iso3, corridors, corridor, controlled) -> np.ndarray:
+    return nationality_costs(scenario.nationality_preferences, iso3, corridors, corridor, controlled)
+
+
+def nationality_costs(preferences: dict, iso3, corridors, corridor, controlled) -> np.ndarray:
+    """Countries x legs: EUR per nationality (ISO3) and corridor name, on each corridor's border crossings."""
     out = np.zeros((len(iso3), len(corridor)))
-    for country, prefs in scenario.nationality_preferences.items():
+    for country, prefs in preferences.items():
         per_corridor = np.array([prefs.get(c, 0.0) for c in corridors])
         out[iso3.index(country)] = _on_crossings(per_corridor[corridor], corridor, controlled)
     return out

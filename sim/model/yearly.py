@@ -1,31 +1,23 @@
-"""Demand per origin by calendar year (`demand_by_year`): the daily arrivals at each origin in force on a
-given day. Demand changes only on the first of January, so a measure's effect within a year is never
-absorbed by demand (the replay's rule, docs/scenarios.md)."""
+"""What changes by calendar year: demand per origin (`demand_by_year`) and the nationalities' route
+preferences (`nationality_preferences_by_year`). Both change only on the first of January, so a measure's
+effect within a year is never absorbed by them (the replay's rule, docs/scenarios.md)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from ..calendar import dates
+from .world import World, nationality_costs
 
 
-class YearlyDemand:
-    """Per-day demand arrays (people per day at each place) for each listed year.
+class _ByYear:
+    """One array per listed year. A day takes the latest listed year not after its own; days before the
+    first listed year (the spin-up) take the first one."""
 
-    A day takes the latest listed year not after its own; days before the first listed year (the
-    spin-up) take the first one. Origins not listed keep their `demand` figure."""
-
-    def __init__(self, scenario, place_index: dict[str, int], flat: np.ndarray):
-        self.start_date = scenario.start_date
-        years = sorted({y for by_year in scenario.demand_by_year.values() for y in by_year})
+    def __init__(self, start_date, years: list[int], arrays: list[np.ndarray]):
+        self.start_date = start_date
         self.years = np.array(years, dtype=np.int64)
-        self.arrays = []
-        for year in years:
-            demand = flat.copy()
-            for origin, by_year in scenario.demand_by_year.items():
-                known = [y for y in sorted(by_year) if y <= year] or [min(by_year)]
-                demand[place_index[origin]] = by_year[known[-1]] / 365.0
-            self.arrays.append(demand)
+        self.arrays = arrays
         self._current = -1
 
     def year_of(self, day: int) -> int:
@@ -35,12 +27,40 @@ class YearlyDemand:
         return max(0, int(np.searchsorted(self.years, self.year_of(day), side="right")) - 1)
 
     def for_day(self, day: int) -> np.ndarray | None:
-        """The demand array if it changes today, else None."""
+        """The array if it changes today, else None."""
         i = self.index_for(day)
         if i == self._current:
             return None
         self._current = i
         return self.arrays[i]
 
+
+class YearlyDemand(_ByYear):
+    """Per-day demand arrays (people per day at each place) for each listed year. Origins not listed keep
+    their `demand` figure."""
+
+    def __init__(self, scenario, place_index: dict[str, int], flat: np.ndarray):
+        years = sorted({y for by_year in scenario.demand_by_year.values() for y in by_year})
+        arrays = []
+        for year in years:
+            demand = flat.copy()
+            for origin, by_year in scenario.demand_by_year.items():
+                known = [y for y in sorted(by_year) if y <= year] or [min(by_year)]
+                demand[place_index[origin]] = by_year[known[-1]] / 365.0
+            arrays.append(demand)
+        super().__init__(scenario.start_date, years, arrays)
+
     def peak_per_day(self) -> float:
         return max(float(a.sum()) for a in self.arrays)
+
+
+class YearlyPreferences(_ByYear):
+    """Per listed year, countries x legs: EUR added to `nationality_preferences` in that year (a year's
+    mapping replaces the previous year's, it does not add to it)."""
+
+    def __init__(self, scenario, world: World):
+        by_year = scenario.nationality_preferences_by_year
+        years = sorted(by_year)
+        arrays = [nationality_costs(by_year[y], world.iso3, world.corridors, world.corridor, world.controlled)
+                  for y in years]
+        super().__init__(scenario.start_date, years, arrays)
