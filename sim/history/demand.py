@@ -73,6 +73,10 @@ def write(path: Path = OUT, fit_2023: Path = FIT_2023) -> Path:
         for name, value in fitted.items():
             if name != "seasonality":
                 body["behaviour"][name] = value
+        # ... and the route preferences by year it fitted: the next fit starts from them
+        prefs = read_yaml_mapping(path, "the replay's calibrated file").get("nationality_preferences_by_year")
+        if prefs:
+            body["nationality_preferences_by_year"] = prefs
         notes = [line for line in path.read_text().splitlines() if line.startswith("# behaviour.effects:")]
         header += "".join(line + "\n" for line in notes[-1:])
     text = header + yaml.safe_dump(body, sort_keys=False)
