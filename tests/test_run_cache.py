@@ -299,7 +299,7 @@ def test_cache_runs_fills_what_the_app_looks_up(tmp_path, monkeypatch):
     assert "0 runs computed, 2 already kept" in again.output
     # the key the app's sidebar builds for this file names the same runs
     _, spec, _ = load_file(scn)
-    app_spec, _ = check(state._normalise(spec), str(scn))
+    app_spec, _ = check(state.normalised(spec), str(scn))
     app_key = run_key(app_spec)
     cache = RunCache(folder)
     assert all(key_fingerprint(app_key, s) in cache for s in (7, 8))
