@@ -55,23 +55,27 @@ def run_now(job: dict, label: str) -> None:
     until done, so that a reload in the middle resumes it."""
     st.session_state["pending_run"] = job
     session_store.autosave()
-    bar = st.progress(0.0, text="Starting…")
+    bar = progress_slot.progress(0.0, text="Starting…")
     try:
         state.cached_run(job["key"], job["seed"], _progress=state.progress_callback(bar, label))
     except InputError as exc:
-        bar.empty()
+        progress_slot.empty()
         st.session_state.pop("pending_run", None)
         st.error(f"The model cannot run this scenario: {public(str(exc))}")
         session_store.stop()
-    bar.empty()
+    progress_slot.empty()
     st.session_state.pop("pending_run", None)
     st.session_state["last_run"] = job
 
 
 pending = st.session_state.get("pending_run")
-if st.button("Run the model", type="primary", key="run_button",
-             help="Runs the scenario with the seed, horizon and scale from the sidebar. Results are kept: "
-                  "running the same scenario and seed again is instant."):
+clicked = st.button("Run the model", type="primary", key="run_button",
+                    help="Runs the scenario with the seed, horizon and scale from the sidebar. Results are kept: "
+                         "running the same scenario and seed again is instant.")
+# the progress bar's place, on the page whether or not a run is under way: a click on Run then leaves every
+# element below where it was, so that a map already on screen (a stored run) is kept, not drawn again
+progress_slot = st.empty()
+if clicked:
     run_now({"key": key, "seed": scenario.seed, "name": scenario.name, "network": str(scenario.network_path())},
             "Running")
 elif pending:  # a run was under way when the page was reloaded: carry on (instant if it finished meanwhile)
@@ -357,4 +361,6 @@ t4.download_button("All tables + summary (zip)", data=lambda: tables_zip(results
                    file_name=f"{_slug(last['name'])}_seed{last['seed']}.zip", mime="application/zip",
                    key="dl_zip", on_click="ignore")
 with st.expander("Summary as JSON"):
-    st.code(json.dumps(results.summary["overall"], indent=1, default=float), language="json")
+    # st.json, not st.code: st.code's syntax highlighter is 1.5 MB of JavaScript that the browser would
+    # compile while it draws the map above (docs/performance.md, "App")
+    st.json(json.dumps(results.summary["overall"], default=float))
