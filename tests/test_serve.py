@@ -127,6 +127,17 @@ def test_the_launcher_takes_streamlit_run_options_and_warms_up_before_answering(
         log.close()
 
 
+def test_a_failed_warm_up_is_reported_and_the_server_starts_all_the_same(monkeypatch, capsys):
+    from ui import serve, warmup
+
+    def broken(*_a, **_k):
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(warmup, "warm", broken)
+    assert serve.warm_up() is False
+    assert "Warm-up skipped (OSError: disk gone)" in capsys.readouterr().out
+
+
 def test_a_bad_option_is_reported_as_streamlit_run_reports_it():
     done = subprocess.run([sys.executable, "-m", "ui.serve", "--server.no_such_option", "1"], cwd=ROOT,
                           capture_output=True, text=True, timeout=120)

@@ -26,10 +26,21 @@ def main(argv: list[str] | None = None) -> None:
 
     if not any(a in NO_WARM_UP for a in argv):
         load_config(cli, argv)
-        from ui.warmup import warm
-
-        warm()
+        warm_up()
     cli.main(["run", str(APP), *argv], prog_name="streamlit")
+
+
+def warm_up() -> bool:
+    """ui.warmup.warm; if it fails, say so in one line and start all the same: the warm-up only saves the
+    first visitor time, and the page itself reports what is wrong (a scenario or network that cannot be read)."""
+    from ui.warmup import warm
+
+    try:
+        warm()
+    except Exception as exc:  # noqa: BLE001 - any failure: the server starts without the warm-up
+        print(f"Warm-up skipped ({type(exc).__name__}: {exc}); the first visitor loads what it needs.", flush=True)
+        return False
+    return True
 
 
 def load_config(cli, argv: list[str]) -> None:
