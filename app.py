@@ -1,5 +1,6 @@
 """Streamlit app of the migratory-route cooperation simulator: build a scenario, run it, watch it on a map,
-compare packages of interventions. Start with:  streamlit run app.py   (see docs/app.md).
+compare packages of interventions. Start with:  python -m ui.serve   (`streamlit run app.py` with a warm-up
+first: ui/serve.py; see docs/app.md).
 
 The app holds no model logic: it calls sim.run and sim.compare and presents their tables."""
 

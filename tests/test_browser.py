@@ -1,8 +1,9 @@
 """The app end to end in a real headless browser (Debian's chromium driven by Playwright), fully offline.
 
-Starts `streamlit run app.py` on 127.0.0.1, runs the tiny scenario through the UI, checks that the map draws
-legs, that the day slider and Play change the map, that a comparison runs, and that no request left the
-machine. Screenshots go to test-artifacts/."""
+Starts the app as the README does (`python -m ui.serve`: `streamlit run app.py` with its warm-up first) on
+127.0.0.1, runs the tiny scenario through the UI, checks that the map draws legs, that the day slider and
+Play change the map, that a comparison runs, and that no request left the machine. Screenshots go to
+test-artifacts/."""
 
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ def start_app(env_extra: dict | None = None, port: int | None = None):
     # one blocks the server (and its background worker) on their next log line
     log = tempfile.TemporaryFile()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+        [sys.executable, "-m", "ui.serve", "--server.headless", "true",
          "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=False)
     proc.log = log

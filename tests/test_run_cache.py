@@ -299,7 +299,7 @@ def test_cache_runs_fills_what_the_app_looks_up(tmp_path, monkeypatch):
     assert "0 runs computed, 2 already kept" in again.output
     # the key the app's sidebar builds for this file names the same runs
     _, spec, _ = load_file(scn)
-    app_spec, _ = check(state._normalise(spec), str(scn))
+    app_spec, _ = check(state.normalised(spec), str(scn))
     app_key = run_key(app_spec)
     cache = RunCache(folder)
     assert all(key_fingerprint(app_key, s) in cache for s in (7, 8))
@@ -307,6 +307,19 @@ def test_cache_runs_fills_what_the_app_looks_up(tmp_path, monkeypatch):
 
 
 # --------------------------------------------------------------------------- the app reads it
+def _map_place(at):
+    """Where the map is in the page (the indices of the blocks that hold it), or None."""
+    todo = [((), at._tree)]
+    while todo:
+        path, node = todo.pop()
+        if getattr(node, "type", None) == "component_instance" and "folium" in node.proto.component_name:
+            return path  # the only map on the page once a run is shown
+        children = getattr(node, "children", None)
+        if isinstance(children, dict):
+            todo.extend((path + (i,), child) for i, child in children.items())
+    return None
+
+
 def test_the_app_shows_a_stored_run_and_its_intervals_without_running_the_model(tmp_path, monkeypatch):
     """Runs stored beforehand: Run shows the map and the headline figures with their intervals over the
     default 5 runs at once, with no model run in the server and nothing queued for the worker."""
@@ -342,8 +355,11 @@ def test_the_app_shows_a_stored_run_and_its_intervals_without_running_the_model(
         assert not at.exception, at.exception
         # stored: shown at once, as a run already in memory is
         assert "Mean of 5 runs (seeds 11–15)" in " ".join(c.value for c in at.caption)
+        shown_at = _map_place(at)
         at.button(key="run_button").click().run()
         assert not at.exception, at.exception
+        # the click changes no element's place: the browser keeps the map on screen instead of drawing it again
+        assert _map_place(at) == shown_at is not None
         captions = " ".join(c.value for c in at.caption)
         assert "Mean of 5 runs (seeds 11–15)" in captions, captions
         assert state.job_queue().status(at.session_state["_sid"])["pending"] == 0

@@ -158,6 +158,24 @@ def cached_slim_run(key: str, seed: int, _progress=None) -> dict:
     return out
 
 
+def load_stored(key: str, seeds: list[int]) -> int:
+    """Bring into memory the runs of `seeds` already kept on disk: the first in full (the one the Run page
+    shows, with its map's frames), the others as replicates. Never runs or queues anything; returns how
+    many were found. For ui.warmup, before the first visitor."""
+    found = 0
+    if stored(key, seeds[0]):
+        results = cached_run(key, seeds[0])
+        cached_frames(key, seeds[0], str(scenario_from_key(key).network_path()))
+        slim_store().put((key, seeds[0]), slim(results, seeds[0]))
+        found += 1
+    for s in seeds[1:]:
+        kept = slim_from_disk(key, s)
+        if kept is not None:
+            slim_store().put((key, s), kept)
+            found += 1
+    return found
+
+
 def session_memory_budget() -> float:
     """Bytes a session's queued runs may need together: SIM_APP_SESSION_MEMORY_MB, else a quarter of the
     machine's memory or 4 GiB, whichever is smaller (so one session cannot fill the worker's memory)."""
@@ -275,7 +293,8 @@ def static_prefix() -> str:
     return f"/{base}/app/static" if base else "/app/static"
 
 
-def _normalise(scenario) -> dict:
+def normalised(scenario) -> dict:
+    """The scenario as the session keeps it: a mapping naming its network by full path."""
     data = scenario.model_dump(mode="json")
     data["network"] = str(scenario.network_path())
     return data
@@ -283,7 +302,7 @@ def _normalise(scenario) -> dict:
 
 def _set_scenario(source_id, data, scenario, network):
     st.session_state["scn_source_id"] = source_id
-    st.session_state["scn_data"] = _normalise(scenario)
+    st.session_state["scn_data"] = normalised(scenario)
     st.session_state["scn_origin"] = scenario.source
     st.session_state["scn_rev"] = st.session_state.get("scn_rev", 0) + 1
     st.session_state.pop("scn_load_error", None)

@@ -50,32 +50,47 @@ with right:
 key = run_key(scenario)
 
 
-def run_now(job: dict, label: str) -> None:
-    """Run a job ({key, seed, name, network}) with a progress bar; it stays 'pending' in the session's file
-    until done, so that a reload in the middle resumes it."""
+def run_now(job: dict, label: str, slot) -> None:
+    """Run a job ({key, seed, name, network}) with a progress bar in `slot`; it stays 'pending' in the
+    session's file until done, so that a reload in the middle resumes it."""
     st.session_state["pending_run"] = job
     session_store.autosave()
-    bar = st.progress(0.0, text="Starting…")
+    bar = slot.progress(0.0, text="Starting…")
     try:
         state.cached_run(job["key"], job["seed"], _progress=state.progress_callback(bar, label))
     except InputError as exc:
-        bar.empty()
+        slot.empty()
         st.session_state.pop("pending_run", None)
         st.error(f"The model cannot run this scenario: {public(str(exc))}")
         session_store.stop()
-    bar.empty()
+    slot.empty()
     st.session_state.pop("pending_run", None)
     st.session_state["last_run"] = job
+    session_store.autosave()  # a click reruns only run_controls: app.py's own save does not follow
 
 
-pending = st.session_state.get("pending_run")
-if st.button("Run the model", type="primary", key="run_button",
-             help="Runs the scenario with the seed, horizon and scale from the sidebar. Results are kept: "
-                  "running the same scenario and seed again is instant."):
-    run_now({"key": key, "seed": scenario.seed, "name": scenario.name, "network": str(scenario.network_path())},
-            "Running")
-elif pending:  # a run was under way when the page was reloaded: carry on (instant if it finished meanwhile)
-    run_now(pending, "Resuming the run started before the reload")
+@st.fragment
+def run_controls(job: dict) -> None:
+    """The Run button and the place of its progress bar, there whether or not a run is under way.
+
+    A fragment: a click reruns only this, and the page is drawn again only when it has another run to show.
+    So pressing Run on the run already shown (a stored run is shown without a click), or while the page is
+    still being drawn, leaves the page and its map as they are instead of drawing them again in the browser
+    (docs/performance.md, "App")."""
+    clicked = st.button("Run the model", type="primary", key="run_button",
+                        help="Runs the scenario with the seed, horizon and scale from the sidebar. Results are "
+                             "kept: running the same scenario and seed again is instant.")
+    slot = st.empty()
+    shown, pending = st.session_state.get("last_run"), st.session_state.get("pending_run")
+    if clicked:
+        run_now(job, "Running", slot)
+    elif pending:  # a run was under way when the page was reloaded: carry on (instant if it finished meanwhile)
+        run_now(pending, "Resuming the run started before the reload", slot)
+    if st.session_state.get("last_run") != shown:
+        st.rerun()  # the whole page, for the new run
+
+
+run_controls({"key": key, "seed": scenario.seed, "name": scenario.name, "network": str(scenario.network_path())})
 
 last = st.session_state.get("last_run")
 # already run (by anyone, in this server or stored on disk, e.g. by `python -m sim cache-runs`): show it at once
@@ -357,4 +372,6 @@ t4.download_button("All tables + summary (zip)", data=lambda: tables_zip(results
                    file_name=f"{_slug(last['name'])}_seed{last['seed']}.zip", mime="application/zip",
                    key="dl_zip", on_click="ignore")
 with st.expander("Summary as JSON"):
-    st.code(json.dumps(results.summary["overall"], indent=1, default=float), language="json")
+    # st.json, not st.code: st.code's syntax highlighter is 1.5 MB of JavaScript that the browser would
+    # compile while it draws the map above (docs/performance.md, "App")
+    st.json(json.dumps(results.summary["overall"], default=float))

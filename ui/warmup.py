@@ -1,0 +1,112 @@
+"""What the server loads before its first visitor (ui/serve.py calls `warm` before Streamlit starts).
+
+Why: Streamlit runs app.py in the server's own process, so the modules imported, and the shared read-only
+data put in the app's caches, before the server accepts visitors are already there when the first visitor
+opens the app; without it, that visitor waits for Python imports (pandas, Mesa, folium, altair...), the
+route network and the stored run being read (docs/performance.md, "App"). The time moves to the server's
+start: it is not saved.
+
+Loaded: every module the app's script and its first page (the Run page) import, at their top or inside a
+function; the default scenario's network (into the cache shared by every session); the model's compiled
+kernels, by a run of a few days (Numba loads them from its cache at a kernel's first call); and the default
+scenario's runs if they are kept on disk (`python -m sim cache-runs`), as the Run page would read them.
+Nothing is per session, and no map is kept: maps are drawn for each visitor."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FIRST_PAGE = (ROOT / "app.py", ROOT / "ui" / "pages" / "run.py")  # the script and its default page
+KERNEL_DAYS = 3  # days of the run that loads the kernels: every phase of a day runs
+DEFAULT_REPLICATES = 5  # the Run page's default number of runs for the intervals (ui.state.sidebar)
+# Modules left to the first script run: streamlit_folium declares its Streamlit component when imported, and
+# Streamlit registers a component (and serves its files) only if that happens inside a script run. Its
+# heavy part, folium, is imported here all the same (by ui.maps).
+LEAVE = {"streamlit_folium"}
+
+
+def page_modules(path: Path) -> list[str]:
+    """The modules a page imports (absolute imports only, in order, each once), including the imports it
+    makes inside functions to keep its first run light. `from ui import maps` gives ui and ui.maps."""
+    names: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            names += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.append(node.module)
+            names += [f"{node.module}.{a.name}" for a in node.names]
+    return list(dict.fromkeys(n for n in names if n.partition(".")[0] != "__future__"))
+
+
+def import_pages(paths=FIRST_PAGE) -> int:
+    """Import the modules of `paths`; a `from x import y` where y is not a module imports x only."""
+    done = 0
+    for path in paths:
+        for name in page_modules(path):
+            parent, _, attr = name.rpartition(".")
+            if name.partition(".")[0] in LEAVE:
+                continue
+            if parent and attr and hasattr(importlib.import_module(parent), attr):
+                continue  # a function or class of an imported module, or a submodule already imported
+            try:
+                importlib.import_module(name)
+                done += 1
+            except ModuleNotFoundError:
+                if not parent:  # a top-level module missing: the app would fail on it as well
+                    raise
+    return done
+
+
+def default_scenario():
+    """The scenario the sidebar selects when a visitor arrives (the first one listed) as the Run page sees
+    it, and its network; (None, None) when there is none or it does not load (the page then says why)."""
+    from sim.errors import InputError
+    from ui import state
+    from ui.scenario_files import check, list_scenarios, load_file
+
+    shipped = list_scenarios()
+    if not shipped:
+        return None, None
+    try:
+        _, scenario, _ = load_file(next(iter(shipped.values())), network_loader=state.network_loader)
+        # the page checks the scenario again from the session's copy, which names its network by full path
+        return check(state.normalised(scenario), scenario.source, state.network_loader)
+    except InputError:
+        return None, None
+
+
+def load_kernels(scenario, network) -> None:
+    """A few days of the scenario without its spin-up, at its scale: the model's Numba kernels are loaded
+    (or compiled, the first time on a machine) by their first call. Only the kernels are kept."""
+    from sim.run import run_summary
+
+    run_summary(scenario.model_copy(update={"spin_up_days": 0}), days=KERNEL_DAYS, routes=network)
+
+
+def warm(report=print) -> dict[str, float]:
+    """Load everything above; returns the seconds each step took (and reports them)."""
+    took: dict[str, float] = {}
+
+    def step(name: str, fn, *args):
+        t0 = time.perf_counter()
+        out = fn(*args)
+        took[name] = time.perf_counter() - t0
+        return out
+
+    step("imports", import_pages)
+    scenario, network = step("default scenario and network", default_scenario)
+    if scenario is not None:
+        from ui import state
+        from ui.run_keys import run_key
+
+        step("kernels", load_kernels, scenario, network)
+        seeds = list(range(scenario.seed, scenario.seed + DEFAULT_REPLICATES))
+        found = step("stored runs", state.load_stored, run_key(scenario), seeds)
+        took["stored runs found"] = found
+    report("Warm-up before the first visitor: " + ", ".join(
+        f"{k} {v:.0f}" if k.endswith("found") else f"{k} {v:.2f} s" for k, v in took.items()), flush=True)
+    return took
