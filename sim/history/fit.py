@@ -140,11 +140,11 @@ def episode_error(sim: pd.DataFrame) -> float:
 # perceived cost of being intercepted, giving up after a pushback or a return) and how strongly the
 # measures act (enforcement from operational cooperation, capacity building)
 REPLAY_GRID = {
-    "interception_cost_eur": [1500.0, 3000.0, 6000.0],
-    "cooperation_enforcement": [0.6, 1.5, 3.0],
-    "pushback_gives_up": [0.0, 0.2, 0.5],
-    "readmission_gives_up": [0.0, 0.5, 0.9],
-    "transit_gives_up": [0.0, 0.1, 0.3],
+    "interception_cost_eur": [1500.0, 3000.0, 6000.0, 12000.0],
+    "cooperation_enforcement": [0.6, 1.5, 3.0, 5.0],
+    "pushback_gives_up": [0.0, 0.2, 0.5, 0.8],
+    "readmission_gives_up": [0.0, 0.5, 0.9, 1.0],
+    "transit_gives_up": [0.0, 0.1, 0.3, 0.6],
     "capacity_building_gap": [0.3, 0.6, 0.9],
 }
 
