@@ -121,8 +121,9 @@ def test_people_readmitted_who_give_up_stop_trying(europe):
     """readmission_gives_up: the returned who give up are counted as returned at the place they were sent
     back to, and no longer wait there for another try."""
     event = [{"kind": "readmission", "targets": {"places": ISLANDS}, "to_place": "izmir", "intensity": 2}]
-    # the baseline's people reconsider on the road too (transit_gives_up): off here, to see this effect alone
-    keep_trying = _with_effects(europe, {"transit_gives_up": 0.0}, event, scale=100)
+    # the baseline's people reconsider on the road too (transit_gives_up), and its returned give up at the
+    # fitted rate: both off for the people who keep trying, to see this effect alone
+    keep_trying = _with_effects(europe, {"readmission_gives_up": 0.0, "transit_gives_up": 0.0}, event, scale=100)
     give_up = _with_effects(europe, {"readmission_gives_up": 0.9, "transit_gives_up": 0.0}, event, scale=100)
     returned = lambda r: r.tables["places"].query("place == 'izmir'")["returned"].sum()  # noqa: E731
     assert returned(give_up) > returned(keep_trying) + 1000
@@ -133,7 +134,7 @@ def test_people_readmitted_who_give_up_stop_trying(europe):
 def test_people_pushed_back_who_give_up_stop_trying(europe):
     """pushback_gives_up: on the Western Balkans every pushback is another attempt (and detection) later;
     people who give up make fewer of them."""
-    keep_trying = _with_effects(europe, {}, scale=100)
+    keep_trying = _with_effects(europe, {"pushback_gives_up": 0.0}, scale=100)
     give_up = _with_effects(europe, {"pushback_gives_up": 0.5}, scale=100)
     wb = "Western Balkans"
     assert keep_trying.tables["legs"].query("leg == 'subotica-roszke'")["pushbacks"].sum() > 0
