@@ -7,99 +7,26 @@ test-artifacts/."""
 
 from __future__ import annotations
 
-import os
 import re
-import socket
 import subprocess
-import sys
-import tempfile
 import time
-import urllib.request
 import warnings
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 import yaml
+from app_server import CHROMIUM, launch_browser, off_machine, server_log, start_app, stop_app, wait_for_idle
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = ROOT / "test-artifacts"
 TINY = ROOT / "tests" / "fixtures" / "tiny"
 DEMAND = [{"origin": "niamey", "per_year": 20000, "budget_eur": 3500},
           {"origin": "bamako", "per_year": 15000, "budget_eur": 3000}]
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
-LOCAL_SCHEMES = {"data", "about", "blob"}
 
 if not Path(CHROMIUM).exists():
     pytest.skip(f"chromium not installed: {CHROMIUM} is missing (apt-get install chromium)", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (Python package) not installed")
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_app(env_extra: dict | None = None, port: int | None = None):
-    """Start the app on 127.0.0.1; returns (process, url). The caller stops it with stop_app."""
-    port = port or _free_port()
-    env = {**os.environ, **(env_extra or {})}
-    env.setdefault("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")
-    # the server's output goes to a file, not a pipe: nobody reads a pipe while the app runs, and a full
-    # one blocks the server (and its background worker) on their next log line
-    log = tempfile.TemporaryFile()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ui.serve", "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=False)
-    proc.log = log
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            log.seek(0)
-            out = log.read().decode(errors="replace")
-            raise RuntimeError(f"streamlit exited early ({proc.returncode}):\n{out}")
-        try:
-            with urllib.request.urlopen(url + "_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return proc, url
-        except OSError:
-            time.sleep(0.3)
-    stop_app(proc)
-    raise RuntimeError("streamlit did not start within 90 s")
-
-
-def stop_app(proc) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-    log = getattr(proc, "log", None)
-    if log:
-        log.close()
-
-
-def launch_browser(playwright):
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-
-
-def off_machine(urls: list[str]) -> list[str]:
-    bad = []
-    for u in urls:
-        p = urlparse(u)
-        if p.scheme in LOCAL_SCHEMES:
-            continue
-        if p.hostname not in LOCAL_HOSTS:
-            bad.append(u)
-    return bad
 
 
 @pytest.fixture(scope="module")
@@ -123,16 +50,6 @@ _SERVERS: dict[str, subprocess.Popen] = {}
 BROWSER_LOG: list[str] = []  # the page's console messages and its media and failed responses, for failures
 
 
-def server_log(proc, tail: int = 6000) -> str:
-    """The last characters the app's server printed (shown when a browser test fails)."""
-    log = getattr(proc, "log", None)
-    if log is None or log.closed:
-        return ""
-    log.flush()
-    log.seek(0)
-    return log.read().decode(errors="replace")[-tail:]
-
-
 def map_signature(frame) -> str:
     return frame.locator("path.leaflet-interactive").evaluate_all(
         "els => els.map(e => (e.getAttribute('stroke-width') || '') + (e.getAttribute('stroke') || '')"
@@ -141,25 +58,6 @@ def map_signature(frame) -> str:
 
 def slider_value(slider) -> int:
     return int(float(slider.evaluate("e => e.value")))
-
-
-def wait_for_idle(page, settle: float = 0.5, timeout: float = 60.0) -> None:
-    """Wait until the browser has the whole of the app's last run: Streamlit marks the page `notRunning` only
-    after it has processed every element the run sent. A download button's file id changes with each run that
-    draws it and the old id is dropped when the run ends, so a click that still holds the old one downloads
-    nothing (Streamlit's own comment in media_file_manager.remove_deferred)."""
-    app = page.locator('[data-testid="stApp"]')
-    t0 = time.time()
-    idle_since = None
-    while time.time() - t0 < timeout:
-        if app.get_attribute("data-test-script-state") == "notRunning":
-            idle_since = idle_since or time.time()
-            if time.time() - idle_since >= settle:
-                return
-        else:
-            idle_since = None
-        time.sleep(0.05)
-    raise AssertionError(f"the app was still running after {timeout:.0f} s")
 
 
 def click_download(page, label: str, timeout: float = 30.0, attempts: int = 2) -> str:

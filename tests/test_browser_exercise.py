@@ -3,29 +3,21 @@ contexts at once on one `streamlit run app.py` server. They join, decide, close 
 and an unscripted inject, branch, and produce the debrief; each team sees every update without reloading.
 A second test kills the server in the middle of round 2 and restarts it on the same data folder.
 
-Helpers are copied (minimal) from tests/test_browser.py. Screenshots go to test-artifacts/."""
+The server and browser helpers are shared with tests/test_browser.py (tests/app_server.py). Screenshots go to test-artifacts/."""
 
 from __future__ import annotations
 
-import os
 import re
 import signal
-import socket
-import subprocess
-import sys
-import tempfile
 import time
-import urllib.request
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 import yaml
+from app_server import CHROMIUM, PLAIN, launch_browser, off_machine, server_log, stop_app, wait_for_idle
+from app_server import start_app as _start_app
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = ROOT / "test-artifacts"
 # The pages poll every second and redraw in well under a second on an idle machine (measured 0.3-1.4 s from
 # the change to the text on screen); the bound leaves room for a test machine shared with other jobs.
@@ -34,7 +26,6 @@ LIVE_SECONDS = 15.0
 # played: once in a full CI run a team page took longer than LIVE_SECONDS to show the next round. The bound
 # is for that redraw on a loaded 2-core machine; a page that never refreshes by itself still fails
 ROUND_SECONDS = 45.0
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 pytestmark = pytest.mark.slow
 if not Path(CHROMIUM).exists():
@@ -42,69 +33,9 @@ if not Path(CHROMIUM).exists():
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (Python package) not installed")
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_app(env_extra: dict) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    env = {**os.environ, **env_extra, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    log = tempfile.TemporaryFile()  # a file, not a pipe: a full pipe would block the server
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    proc.log = log
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            log.seek(0)
-            raise RuntimeError(f"streamlit exited early:\n{log.read().decode(errors='replace')}")
-        try:
-            with urllib.request.urlopen(url + "_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return proc, url
-        except OSError:
-            time.sleep(0.3)
-    stop_app(proc)
-    raise RuntimeError("streamlit did not start within 90 s")
-
-
-def stop_app(proc, sig=signal.SIGTERM) -> None:
-    if proc.poll() is None:
-        proc.send_signal(sig)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-    proc.log.close()
-
-
-def server_log(proc) -> str:
-    if proc.log.closed:
-        return ""
-    proc.log.flush()
-    proc.log.seek(0)
-    return proc.log.read().decode(errors="replace")[-6000:]
-
-
-def wait_for_idle(page, settle: float = 0.4, timeout: float = 60.0) -> None:
-    """Until the app has sent and the browser shown the whole of its last run."""
-    app = page.locator('[data-testid="stApp"]')
-    t0, idle_since = time.time(), None
-    while time.time() - t0 < timeout:
-        if app.get_attribute("data-test-script-state") == "notRunning":
-            idle_since = idle_since or time.time()
-            if time.time() - idle_since >= settle:
-                return
-        else:
-            idle_since = None
-        time.sleep(0.05)
-    raise AssertionError(f"the app was still running after {timeout:.0f} s")
+def start_app(env_extra: dict):
+    # Streamlit's own command, as this test was written against; the README's launcher only adds a warm-up
+    return _start_app(env_extra, command=PLAIN)
 
 
 def small_script() -> dict:
@@ -137,8 +68,7 @@ class People:
         return p
 
     def off_machine(self) -> list[str]:
-        return [u for u in self.requests
-                if urlparse(u).scheme not in ("data", "about", "blob") and urlparse(u).hostname not in LOCAL_HOSTS]
+        return off_machine(self.requests)
 
 
 def create(fac) -> dict:
@@ -230,7 +160,7 @@ def test_three_people_play_two_rounds_branch_and_debrief(room):
     proc, url = start_app(room)
     try:
         with sync_api.sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+            browser = launch_browser(pw)
             people = People(browser, url)
             try:
                 play(people)
@@ -344,7 +274,7 @@ def test_server_killed_in_round_two_loses_nothing(room):
     proc, url = start_app(room)
     try:
         with sync_api.sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+            browser = launch_browser(pw)
             try:
                 people = People(browser, url)
                 fac = people.open("facilitator", "facilitator")
