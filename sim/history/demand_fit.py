@@ -154,23 +154,19 @@ def update_preferences(preferences: dict[int, dict[str, dict[str, float]]], obse
     nationality and year (a common shift only trades off against demand); a route in CONTINUING is not, as
     it is taken after another (the Western Balkans after the Eastern Mediterranean: its preference decides
     how many go on, not which way in, and centring it against the way in would leave the cost of the whole
-    road unchanged). Every figure stays within PREFERENCE_LIMIT spreads. A nationality with fewer than `min_detections` in a year is left
-    alone that year: its split is noise at the replay's scales."""
+    road unchanged). Every figure stays within PREFERENCE_LIMIT spreads. A nationality with fewer than
+    `min_detections` in a year is left alone that year: its split is noise at the replay's scales."""
     corridors = route_corridors()
     continuing = {c for route in CONTINUING for c in corridors[route]}
+    simulated = simulated.reindex(index=observed.index, columns=observed.columns, fill_value=0.0)
     out = {int(y): {n: dict(c) for n, c in by_nat.items()} for y, by_nat in preferences.items()}
     for year in observed.columns:
         for nat in observed.index.get_level_values("nationality").unique():
-            obs = observed.loc[nat, year] if nat in observed.index else None
-            if obs is None or float(obs.sum()) < min_detections:
+            obs, sim = observed.loc[nat, year], simulated.loc[nat, year]
+            if float(obs.sum()) < min_detections:
                 continue
-            sim = (simulated.loc[nat, year] if nat in simulated.index.get_level_values(0)
-                   and year in simulated.columns else pd.Series(dtype=float))
-            err = {}
-            for route in MAIN_ROUTES:
-                s_ = float(sim.get(route, 0.0))
-                if s_ > 0:
-                    err[route] = float(np.log((s_ + CELL_FLOOR) / (float(obs.get(route, 0.0)) + CELL_FLOOR)))
+            err = {route: float(np.log((sim[route] + CELL_FLOOR) / (obs[route] + CELL_FLOOR)))
+                   for route in obs.index if sim[route] > 0}
             if len(err) < 2:
                 continue
             prefs = out.setdefault(int(year), {}).setdefault(nat, {})
@@ -187,14 +183,9 @@ def update_preferences(preferences: dict[int, dict[str, dict[str, float]]], obse
     return out
 
 
-def split_error(observed: pd.DataFrame, simulated: pd.DataFrame) -> float:
-    """Detections-weighted mean relative error over (nationality, route, year) cells."""
-    sim = simulated.reindex(index=observed.index, columns=observed.columns, fill_value=0.0)
-    return float((sim - observed).abs().to_numpy().sum() / observed.to_numpy().sum())
-
-
 def nationality_error(observed: pd.DataFrame, simulated: pd.DataFrame) -> float:
-    """Detections-weighted mean relative error over nationality-years (what the fit drives down)."""
+    """Detections-weighted mean relative error over the observed table's cells: nationality-years (what the
+    demand fit drives down), or (nationality, route)-years (what the route preferences drive down)."""
     sim = simulated.reindex(index=observed.index, columns=observed.columns, fill_value=0.0)
     return float((sim - observed).abs().to_numpy().sum() / observed.to_numpy().sum())
 
@@ -228,7 +219,7 @@ def fit_demand(data: dict, source: str, nationality_of: dict[str, str], *, seeds
         err = nationality_error(observed, simulated)
         record = {"iteration": i, "nationality_error": err}
         if observed_routes is not None:
-            record["split_error"] = split_error(observed_routes, by_route)
+            record["split_error"] = nationality_error(observed_routes, by_route)
         fit.history.append(record)
         fit.monthly = monthly
         if log:
@@ -252,7 +243,7 @@ def yearly_route_errors(monthly: pd.DataFrame, observed_monthly: pd.DataFrame) -
 
 
 __all__ = ["DemandFit", "fit_demand", "nationality_error", "observed_by_nationality", "observed_by_route",
-           "replay_figures", "simulate", "simulate_routes", "split_error", "update", "update_preferences",
+           "replay_figures", "simulate", "simulate_routes", "update", "update_preferences",
            "yearly_route_errors"]
 
 
