@@ -25,6 +25,20 @@ def tiny(tiny_path):
     return load_scenario(tiny_path)
 
 
+@pytest.fixture
+def dated_tiny(tiny):
+    """The tiny scenario starting on 1 November 2016 for 120 days (1 January 2017 is day 61), with `extra`
+    fields: (scenario, network)."""
+    from sim.scenario import parse_scenario
+
+    def make(**extra):
+        base, network = tiny
+        data = base.model_dump()
+        data.update(start_date="2016-11-01", days=120, **extra)
+        return parse_scenario(data, base.source), network
+    return make
+
+
 # Whole files of ensembles, full CLI runs, servers and browsers: `scripts/test.sh --quick` leaves them out
 # (single tests elsewhere carry @pytest.mark.slow themselves).
 SLOW_FILES = {

@@ -7,44 +7,37 @@ from sim.errors import InputError
 from sim.scenario import check_against_network, parse_scenario
 
 
-def _scenario(tiny, **extra):
-    base, network = tiny
-    data = base.model_dump()
-    data.update(start_date="2016-11-01", days=120, **extra)
-    return parse_scenario(data, base.source), network
-
-
 def _created(res, place):
     t = res.tables["places"]
     return t[t["place"] == place].set_index("day")["created"]
 
 
-def test_demand_changes_on_new_year_only(tiny):
-    s, n = _scenario(tiny, demand_by_year={"niamey": {2016: 20000, 2017: 60000}})
+def test_demand_changes_on_new_year_only(dated_tiny):
+    s, n = dated_tiny(demand_by_year={"niamey": {2016: 20000, 2017: 60000}})
     created = _created(run(s, routes=n), "niamey")
     nov_dec, jan_feb = created.loc[:60].mean(), created.loc[61:].mean()  # day 61 = 1 January 2017
     assert jan_feb > 2.3 * nov_dec
     # an origin without yearly figures keeps its flat demand: the same draws until niamey's demand
     # changes (after that the shared random stream differs), the same level after
-    flat, _ = _scenario(tiny)
+    flat, _ = dated_tiny()
     with_years, without = _created(run(s, routes=n), "bamako"), _created(run(flat, routes=n), "bamako")
     assert with_years.loc[:60].equals(without.loc[:60])
     assert with_years.loc[61:].mean() == pytest.approx(without.loc[61:].mean(), rel=0.15)
 
 
-def test_years_before_the_first_take_the_first_and_later_ones_the_latest(tiny):
-    s, n = _scenario(tiny, demand_by_year={"niamey": {2015: 40000, 2018: 1000}})
+def test_years_before_the_first_take_the_first_and_later_ones_the_latest(dated_tiny):
+    s, n = dated_tiny(demand_by_year={"niamey": {2015: 40000, 2018: 1000}})
     created = _created(run(s, routes=n), "niamey")
-    reference, _ = _scenario(tiny, demand=[{"origin": "niamey", "per_year": 40000, "budget_eur": 3500},
+    reference, _ = dated_tiny(demand=[{"origin": "niamey", "per_year": 40000, "budget_eur": 3500},
                                            {"origin": "bamako", "per_year": 15000, "budget_eur": 3000}])
     assert created.sum() == pytest.approx(_created(run(reference, routes=n), "niamey").sum(), rel=0.1)
 
 
-def test_the_peak_year_sizes_the_memory_estimate(tiny):
+def test_the_peak_year_sizes_the_memory_estimate(dated_tiny):
     from sim.checks import population_bytes
 
-    s, _ = _scenario(tiny, demand_by_year={"niamey": {2016: 20000, 2017: 200000}})
-    flat, _ = _scenario(tiny)
+    s, _ = dated_tiny(demand_by_year={"niamey": {2016: 20000, 2017: 200000}})
+    flat, _ = dated_tiny()
     assert population_bytes(s) > 5 * population_bytes(flat)
 
 

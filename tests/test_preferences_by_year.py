@@ -10,23 +10,16 @@ from sim.history.demand_fit import PREFERENCE_LIMIT, update_preferences
 from sim.scenario import check_against_network, parse_scenario
 
 
-def _scenario(tiny, **extra):
-    base, network = tiny
-    data = base.model_dump()
-    data.update(start_date="2016-11-01", days=120, **extra)
-    return parse_scenario(data, base.source), network
-
-
 def _departures(res, place):
     t = res.tables["places"]
     return t[t["place"] == place].set_index("day")["left"]
 
 
-def test_a_years_preference_acts_from_1_january_only(tiny):
+def test_a_years_preference_acts_from_1_january_only(dated_tiny):
     # Malians find the Central Mediterranean much dearer from 2017: until 31 December nothing differs (same
     # draws, same figures); from 1 January fewer of them set off
-    s, n = _scenario(tiny, nationality_preferences_by_year={2016: {}, 2017: {"MLI": {"Central Mediterranean": 8000}}})
-    flat, _ = _scenario(tiny)
+    s, n = dated_tiny(nationality_preferences_by_year={2016: {}, 2017: {"MLI": {"Central Mediterranean": 8000}}})
+    flat, _ = dated_tiny()
     with_years, without = run(s, routes=n), run(flat, routes=n)
     for name in ("places", "legs"):
         a, b = with_years.tables[name], without.tables[name]
@@ -34,9 +27,9 @@ def test_a_years_preference_acts_from_1_january_only(tiny):
     assert _departures(with_years, "bamako").loc[70:].sum() < 0.8 * _departures(without, "bamako").loc[70:].sum()
 
 
-def test_an_empty_year_is_the_scenario_itself(tiny):
-    s, n = _scenario(tiny, nationality_preferences_by_year={2016: {}})
-    flat, _ = _scenario(tiny)
+def test_an_empty_year_is_the_scenario_itself(dated_tiny):
+    s, n = dated_tiny(nationality_preferences_by_year={2016: {}})
+    flat, _ = dated_tiny()
     assert run(s, routes=n).tables["legs"].equals(run(flat, routes=n).tables["legs"])
 
 
