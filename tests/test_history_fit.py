@@ -34,3 +34,24 @@ def test_response_parameters_of_people_and_of_measures_go_where_the_schema_has_t
     assert current_value(out, "interception_cost_eur") == 3000.0
     assert current_value(data, "interception_cost_eur") == 1500.0  # the schema's default
     assert current_value(data, "pushback_gives_up") == 0.2
+
+
+def test_the_search_can_be_limited_to_named_parameters_and_an_unknown_name_is_refused():
+    from sim.errors import InputError
+    from sim.history.fit import REPLAY_GRID, search_grid
+
+    assert search_grid(REPLAY_GRID, "") == REPLAY_GRID
+    assert search_grid(REPLAY_GRID, " readmission_share, pushback_gives_up") == {
+        "readmission_share": REPLAY_GRID["readmission_share"], "pushback_gives_up": REPLAY_GRID["pushback_gives_up"]}
+    with pytest.raises(InputError, match="--only.*readmision_share"):
+        search_grid(REPLAY_GRID, "readmision_share")
+
+
+def test_every_parameter_the_replay_searches_is_in_the_schema():
+    """A name in the grid that the schema lacks would be written into the scenario and refused later."""
+    from sim.effects import Effects
+    from sim.history.fit import REPLAY_GRID
+    from sim.scenario import Behaviour
+
+    for name in REPLAY_GRID:
+        assert name in Effects.model_fields or name in Behaviour.model_fields, name

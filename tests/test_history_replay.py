@@ -9,7 +9,7 @@ import pytest
 
 from sim.history import doc
 from sim.history.data import MONTHLY_CSV, REPLAY, ROOT, monthly_observed
-from sim.history.demand import yearly_demand
+from sim.history.demand import OUT, yearly_demand
 from sim.history.ensemble import fingerprint, measures_named, without
 from sim.history.episodes import EPISODES, change, episode_rows, prefixes
 from sim.history.monthly import compare, route_rows
@@ -35,6 +35,17 @@ def test_the_first_demand_follows_the_nationality_series():
     derived = yearly_demand()
     # Syrians: the nationality's detections fell from 2016 to 2017 and rose again by 2023
     assert derived["damascus"][2017] < derived["damascus"][2016] < derived["damascus"][2023]
+
+
+def test_the_spin_up_year_takes_2015s_demand():
+    """The replay's spin-up is the year before 1 January 2016: with 2015's demand (the year of the wave) the
+    replay starts with its tail on the road, as January-March 2016 had."""
+    data = scenario_data(REPLAY)
+    assert data["spin_up_days"] == 365 and str(data["start_date"]) == "2016-01-01"
+    derived = yearly_demand()
+    assert derived["damascus"][2015] > 2 * derived["damascus"][2016]
+    written = scenario_data(OUT)["demand_by_year"]
+    assert all(2015 in {int(y) for y in years} for years in written.values())
 
 
 def test_observed_episode_changes_match_episodes_md():

@@ -36,6 +36,8 @@ def register(app: typer.Typer) -> None:
         preferences: bool = typer.Option(True, help="with --replay: fit each nationality's route preferences by year "
                                                     "too (to Frontex's detections by nationality, route and year); "
                                                     "--no-preferences keeps them as they are"),
+        only: str = typer.Option("", help="with --replay: search only these response parameters (names of the "
+                                          "search grid, comma-separated; default: all)"),
     ):
         """Fit the baseline's free parameters to the 2023 figures; resumable; writes a report."""
         if replay:
@@ -43,7 +45,7 @@ def register(app: typer.Typer) -> None:
 
             try:
                 run_replay_fit(DEFAULT_REPLAY.resolve(), iterations, rounds, replicates, scale, workers, write, damping,
-                               refit_steps, preferences)
+                               refit_steps, preferences, only)
             except InputError as exc:
                 _fail(str(exc))
             return

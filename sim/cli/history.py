@@ -75,16 +75,17 @@ def run_monthly(path: Path, replicates: int, scale: int, days: int | None, worke
 
 
 def run_replay_fit(path: Path, iterations: int, rounds: int, replicates: int, scale: int, workers: int, write: bool,
-                   damping: float = 0.7, refit_steps: int = 2, preferences: bool = True) -> None:
+                   damping: float = 0.7, refit_steps: int = 2, preferences: bool = True, only: str = "") -> None:
     """calibrate --replay: the replay's demand per origin and year (to Frontex's detections by nationality
     and year), then its response parameters (against the monthly series and the episodes); writes both
     to the replay's calibrated file (its base)."""
     from ..history.demand import OUT, origin_countries, yearly_demand
     from ..history.demand_fit import fit_demand, write_demand
     from ..history.ensemble import seeds
-    from ..history.fit import REPLAY_GRID, episode_error, fit_effects, replay_observed, write_effects
+    from ..history.fit import REPLAY_GRID, episode_error, fit_effects, replay_observed, search_grid, write_effects
     from ..scenario import scenario_data
 
+    grid = search_grid(REPLAY_GRID, only)
     data = scenario_data(path)
     # seeds the episodes and validate-data commands do not use: the fit is judged on others
     fit_seeds = [s + 1000 for s in seeds(path, replicates)]
@@ -106,7 +107,7 @@ def run_replay_fit(path: Path, iterations: int, rounds: int, replicates: int, sc
         typer.echo(f"wrote the fitted demand to {OUT}")
     if rounds <= 0:
         return
-    typer.echo(f"fitting {', '.join(REPLAY_GRID)} on seeds {fit_seeds} at scale {scale}, the demand refitted "
+    typer.echo(f"fitting {', '.join(grid)} on seeds {fit_seeds} at scale {scale}, the demand refitted "
                f"({refit_steps} steps) for each candidate")
 
     def refit(trial: dict) -> dict:
@@ -117,7 +118,7 @@ def run_replay_fit(path: Path, iterations: int, rounds: int, replicates: int, sc
             out["nationality_preferences_by_year"] = again.preferences
         return out
 
-    best = fit_effects(data, str(path), replay_observed(), REPLAY_GRID, seeds=fit_seeds, scale=scale,
+    best = fit_effects(data, str(path), replay_observed(), grid, seeds=fit_seeds, scale=scale,
                        rounds=rounds, workers=workers, extra_score=episode_error,
                        refit=refit if refit_steps > 0 else None, log=typer.echo)
     typer.echo(f"best: {best.values} (score {best.score:.3f}: mean monthly ARD over corridors + mean episode error)")

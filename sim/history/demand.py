@@ -12,7 +12,9 @@ This is where the replay's fit starts (`python -m sim calibrate --replay`, sim/h
 which fits each origin's demand per year to its nationality's detections and writes it into the same
 file); rerunning this script resets the file to the first demand.
 
-    python -m sim.history.demand            # writes scenarios/calibrated/europe_2016_2023_demand.yaml
+    python -m sim.history.demand [--drop-preferences]   # writes scenarios/calibrated/europe_2016_2023_demand.yaml
+
+(keeping the route preferences by year fitted before, unless --drop-preferences)
 """
 
 from __future__ import annotations
@@ -29,7 +31,11 @@ from .data import NATIONALITY_CSV, ROOT, nationality_by_year
 FIT_2023 = ROOT / "scenarios" / "calibrated" / "europe_2023.yaml"
 SEASONALITY = ROOT / "data" / "history" / "seasonality.yaml"  # python -m sim.seasonality
 OUT = ROOT / "scenarios" / "calibrated" / "europe_2016_2023_demand.yaml"
-YEARS = tuple(range(2016, 2024))
+# 2015 is the replay's spin-up year (365 days before 1 January 2016, not reported): with its own demand the
+# replay starts with the tail of the 2015 wave still on the road (51,000 Eastern Mediterranean detections a
+# month in January-March 2016), which a spin-up on 2016's demand cannot give. The fit leaves 2015 as this
+# rule gives it: no reported month is in 2015.
+YEARS = tuple(range(2015, 2024))
 RATIO_BOUNDS = (0.05, 20.0)
 
 
@@ -60,7 +66,7 @@ def yearly_demand(fit_2023: Path = FIT_2023, nationality_csv: Path = NATIONALITY
     return out
 
 
-def write(path: Path = OUT, fit_2023: Path = FIT_2023) -> Path:
+def write(path: Path = OUT, fit_2023: Path = FIT_2023, keep_preferences: bool = True) -> Path:
     demand = yearly_demand(fit_2023)
     header = (f"# Written by `python -m sim.history.demand` on {dt.date.today().isoformat()}: demand per origin by\n"
               "# year = the 2023 fit x (the nationality's Frontex detections in the year / in 2023), summed over\n"
@@ -73,9 +79,10 @@ def write(path: Path = OUT, fit_2023: Path = FIT_2023) -> Path:
         for name, value in fitted.items():
             if name != "seasonality":
                 body["behaviour"][name] = value
-        # ... and the route preferences by year it fitted: the next fit starts from them
+        # ... and the route preferences by year it fitted: the next fit starts from them (unless the world
+        # or the measures changed so much that the fit should start again from none)
         prefs = read_yaml_mapping(path, "the replay's calibrated file").get("nationality_preferences_by_year")
-        if prefs:
+        if prefs and keep_preferences:
             body["nationality_preferences_by_year"] = prefs
         notes = [line for line in path.read_text().splitlines() if line.startswith("# behaviour.effects:")]
         header += "".join(line + "\n" for line in notes[-1:])
@@ -85,4 +92,5 @@ def write(path: Path = OUT, fit_2023: Path = FIT_2023) -> Path:
 
 
 if __name__ == "__main__":  # pragma: no cover - a thin entry point
-    print(f"wrote {write(Path(sys.argv[1]) if len(sys.argv) > 1 else OUT)}")
+    args = [a for a in sys.argv[1:] if a != "--drop-preferences"]
+    print(f"wrote {write(Path(args[0]) if args else OUT, keep_preferences='--drop-preferences' not in sys.argv)}")

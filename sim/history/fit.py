@@ -146,7 +146,21 @@ REPLAY_GRID = {
     "readmission_gives_up": [0.0, 0.5, 0.9, 1.0],
     "transit_gives_up": [0.0, 0.1, 0.3, 0.6],
     "capacity_building_gap": [0.3, 0.6, 0.9],
+    # p = min(0.95, share x intensity) of the arrivals on the Greek islands returned to Turkey (the replay's
+    # EU-Turkey measure has intensity 2): the statement's threat against the few returns it made
+    "readmission_share": [0.05, 0.1, 0.25, 0.5],
 }
+
+
+def search_grid(grid: dict[str, list[float]], only: str) -> dict[str, list[float]]:
+    """The part of `grid` named in `only` (comma-separated; empty: all of it)."""
+    from ..errors import InputError
+
+    names = [n.strip() for n in only.split(",") if n.strip()]
+    unknown = [n for n in names if n not in grid]
+    if unknown:
+        raise InputError(None, "--only", f"{', '.join(unknown)} not in the search grid (one of: {', '.join(grid)})")
+    return {n: grid[n] for n in names} if names else dict(grid)
 
 
 def write_effects(path: Path, values: dict[str, float], note: str) -> None:
