@@ -3,7 +3,7 @@
 For each route and year, each month's share of the year's detections; averaged over the years
 2016-2023 that no shock distorts (a policy shock or a pandemic moves a year's level mid-year, which a
 month share would read as season); times 12, so that a flat route gets twelve 1s and the multipliers
-average 1. Routes are mapped to the network's corridors as in data/targets_europe_2023.yaml.
+average 1. Routes are mapped to the network's corridors as in data/observed_europe_2023.yaml.
 
     .venv/bin/python -m sim.seasonality            # writes data/history/seasonality.yaml
 
@@ -20,7 +20,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 MONTHLY = ROOT / "data" / "history" / "frontex_detections_by_route_month_2009_2023.csv"
-TARGETS = ROOT / "data" / "targets_europe_2023.yaml"
+TARGETS = ROOT / "data" / "observed_europe_2023.yaml"
 OUT = ROOT / "data" / "history" / "seasonality.yaml"
 YEARS = range(2016, 2024)
 # route-years whose month shares a shock distorts (data/history/EPISODES.md): the EU-Turkey statement

@@ -139,3 +139,38 @@ def test_origins_yearly_splits_the_runs_detections_by_calendar_year(tiny):
     summed = yearly.groupby(["corridor", "nationality"])["detections"].sum().sort_index()
     assert summed.to_dict() == whole.set_index(["corridor", "nationality"])["detections"].sort_index().to_dict()
     assert yearly.loc[yearly["year"] == 2017, "detections"].sum() > 0
+
+
+def test_the_shipped_multipliers_are_what_the_estimate_writes(tmp_path, root):
+    """`python -m sim.seasonality` runs (it reads the route map) and gives data/history/seasonality.yaml."""
+    import yaml
+
+    from sim.seasonality import write
+
+    write(out=tmp_path / "seasonality.yaml")
+    shipped = yaml.safe_load((root / "data" / "history" / "seasonality.yaml").read_text())
+    assert yaml.safe_load((tmp_path / "seasonality.yaml").read_text()) == shipped
+
+
+def test_a_season_step_moves_each_multiplier_towards_the_month_it_shows_in():
+    """The replay's months lag its multipliers (people travel before they cross): the step reads the lag
+    and corrects month k by the error of month k + lag, keeping the mean at 1."""
+    import numpy as np
+
+    from sim.history.season_fit import lag_months, update_seasons
+
+    observed = np.array(SUMMER) / sum(SUMMER)
+    multipliers = np.array(SUMMER) * 12 / sum(SUMMER)
+    # a simulated profile one month late and half as deep
+    late = np.roll(0.5 * observed + 0.5 / 12, 1)
+    assert lag_months(multipliers, late) == 1
+    obs = pd.DataFrame([observed], index=pd.Index(["CMR"], name="route_code"), columns=range(1, 13))
+    sim = pd.DataFrame([late], index=obs.index, columns=range(1, 13))
+    new, lags = update_seasons({CM: list(multipliers)}, obs, sim, {"CMR": [CM]}, damping=1.0)
+    assert lags == {"CMR": 1}
+    new = np.array(new[CM])
+    assert np.mean(new) == pytest.approx(1.0, abs=0.01)
+    # deeper than before: summer up, winter down, each by the error of the following month
+    expected = multipliers * observed[np.r_[1:12, 0]] / late[np.r_[1:12, 0]]
+    assert new == pytest.approx(expected / expected.mean(), abs=0.002)
+    assert new[6] > multipliers[6] and new[1] < multipliers[1]

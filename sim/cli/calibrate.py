@@ -36,6 +36,9 @@ def register(app: typer.Typer) -> None:
         preferences: bool = typer.Option(True, help="with --replay: fit each nationality's route preferences by year "
                                                     "too (to Frontex's detections by nationality, route and year); "
                                                     "--no-preferences keeps them as they are"),
+        season_steps: int = typer.Option(0, min=0, help="with --replay: steps fitting the monthly multipliers of "
+                                                        "behaviour.seasonality to the monthly detections, after the "
+                                                        "demand (0: keep them)"),
         only: str = typer.Option("", help="with --replay: search only these response parameters (names of the "
                                           "search grid, comma-separated; default: all)"),
     ):
@@ -45,7 +48,7 @@ def register(app: typer.Typer) -> None:
 
             try:
                 run_replay_fit(DEFAULT_REPLAY.resolve(), iterations, rounds, replicates, scale, workers, write, damping,
-                               refit_steps, preferences, only)
+                               refit_steps, preferences, only, season_steps)
             except InputError as exc:
                 _fail(str(exc))
             return

@@ -75,7 +75,8 @@ def run_monthly(path: Path, replicates: int, scale: int, days: int | None, worke
 
 
 def run_replay_fit(path: Path, iterations: int, rounds: int, replicates: int, scale: int, workers: int, write: bool,
-                   damping: float = 0.7, refit_steps: int = 2, preferences: bool = True, only: str = "") -> None:
+                   damping: float = 0.7, refit_steps: int = 2, preferences: bool = True, only: str = "",
+                   season_steps: int = 0) -> None:
     """calibrate --replay: the replay's demand per origin and year (to Frontex's detections by nationality
     and year), then its response parameters (against the monthly series and the episodes); writes both
     to the replay's calibrated file (its base)."""
@@ -105,6 +106,21 @@ def run_replay_fit(path: Path, iterations: int, rounds: int, replicates: int, sc
                                       + (f"; by nationality, route and year: {split}" if split else ""),
                      fit.preferences if preferences else None)
         typer.echo(f"wrote the fitted demand to {OUT}")
+    if season_steps > 0:
+        from ..history.season_fit import fit_seasons, write_seasonality
+
+        typer.echo(f"fitting the seasonality: {season_steps} steps on seeds {fit_seeds} at scale {scale}")
+        seasons = fit_seasons(data, str(path), seeds=fit_seeds, scale=scale, steps=season_steps, workers=workers,
+                              damping=damping, log=typer.echo)
+        data = {**data, "behaviour": {**(data.get("behaviour") or {}), "seasonality": seasons.seasonality}}
+        if write:
+            ards = ", ".join(f"{h['monthly_ard']:.3f}" for h in seasons.history)
+            kept = ", ".join(f"{c} {i}" for c, i in seasons.kept_step.items())
+            write_seasonality(OUT, seasons.seasonality,
+                              f"fitted by `python -m sim calibrate --replay --season-steps {season_steps}` "
+                              f"(sim/history/season_fit.py), scale {scale}, seeds {fit_seeds}; mean monthly ARD "
+                              f"of each step's multipliers: {ards}; step kept per corridor (0: the start): {kept}")
+            typer.echo(f"wrote the fitted seasonality to {OUT}")
     if rounds <= 0:
         return
     typer.echo(f"fitting {', '.join(grid)} on seeds {fit_seeds} at scale {scale}, the demand refitted "

@@ -262,11 +262,14 @@ def write_demand(path: Path, demand: dict[str, dict[int, float]], note: str,
         body["nationality_preferences_by_year"] = {
             int(y): {n: {c: float(v) for c, v in sorted(cs.items())} for n, cs in sorted(by_nat.items())}
             for y, by_nat in sorted(preferences.items(), key=lambda kv: int(kv[0]))}
-    keep = [line for line in path.read_text().splitlines() if line.startswith("# behaviour.effects:")][-1:]
+    lines = path.read_text().splitlines()
+    keep = ([line for line in lines if line.startswith("# behaviour.effects:")][-1:]
+            + [line for line in lines if line.startswith("# behaviour.seasonality:")][-1:])
     header = ("# Demand per origin by year (and, when fitted, each nationality's route preferences by year) fitted\n"
               "# by `python -m sim calibrate --replay` to Frontex's detections by nationality, route and year\n"
               f"# (sim/history/demand_fit.py): {note}.\n"
-              "# Seasonality from data/history/seasonality.yaml. Do not edit by hand: rerun the calibration.\n"
+              "# Seasonality from data/history/seasonality.yaml unless fitted (below). Do not edit by hand: rerun\n"
+              "# the calibration.\n"
               "# scenarios/history/europe_2016_2023.yaml reads it.\n" + "".join(line + "\n" for line in keep))
     text = header + yaml.safe_dump(body, sort_keys=False)
     atomic_write(path, lambda p: Path(p).write_text(text))

@@ -1,0 +1,158 @@
+"""Fitting the replay's seasonality (`behaviour.seasonality`) to Frontex's monthly detections.
+
+The first multipliers are the observed month shares (`python -m sim.seasonality`). They act on departures
+from the origins (sim/model/seasons.py), and people take weeks to months to reach the border, so the
+simulated months lag the multipliers and the journeys smooth them: the replay's month shares are flatter
+than the observed and about a month late on the Central and Eastern Mediterranean. Each step compares,
+per route of FITTED_ROUTES, the simulated month shares (the same mean over the route-years no shock distorts as the
+observed ones, sim/seasonality.py) with the observed, finds the lag (in months, 0 to MAX_LAG) at which the
+multipliers best match the simulated shares, and moves each month's multiplier by the damped ratio of
+observed to simulated share `lag` months later; the multipliers are then scaled to average 1 (so a year's
+total is left to the demand) and kept within BOUNDS. The lag is read at the first step and kept (on a route
+with a weak season it would jump between steps). Every step's multipliers are run, and each route keeps
+those of the step with its lowest monthly ARD, the start included: on the fit's seeds no route ends worse
+than it started (a route whose months are mostly noise at the fit's scale keeps the observed shares)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..seasonality import MONTHLY, month_shares
+from .data import route_corridors
+from .fit import replay_observed
+
+MAX_LAG = 3
+BOUNDS = (0.05, 5.0)
+# the Mediterranean sea routes: their season is the sea's, and their months hold thousands of detections, so
+# a step reads the model's season and not its noise at the fit's scale. The others keep the observed shares:
+# the Western African route's months of 2016-2019 hold a few dozen detections (under one model entry at
+# scale 100), and the land routes' months move with pushbacks and with the turn of the year's demand more
+# than with the weather (fitted, their multipliers came out jagged: docs/validation.md)
+FITTED_ROUTES = ("CMR", "EMR", "WMR")
+
+
+@dataclass
+class SeasonFit:
+    seasonality: dict[str, list[float]]
+    history: list[dict] = field(default_factory=list)  # per step: the monthly ARD, overall and per corridor
+    kept_step: dict[str, int] = field(default_factory=dict)  # per corridor: the step whose multipliers it keeps
+
+
+def observed_shares() -> pd.DataFrame:
+    """Route code x month 1-12: Frontex's mean month shares (unshocked route-years of 2016-2023)."""
+    return month_shares(pd.read_csv(MONTHLY))
+
+
+def simulated_shares(sim: pd.DataFrame, routes: dict[str, list[str]]) -> pd.DataFrame:
+    """The same shares from simulated monthly detections (month, corridor, detections)."""
+    corridor_route = {c: code for code, cs in routes.items() for c in cs}
+    frame = sim[sim["corridor"].isin(list(corridor_route))]
+    frame = pd.DataFrame({"route_code": frame["corridor"].map(corridor_route).to_numpy(),
+                          "year": frame["month"].dt.year.to_numpy(), "month": frame["month"].dt.month.to_numpy(),
+                          "detections": frame["detections"].to_numpy(float)})
+    return month_shares(frame)
+
+
+def lag_months(multipliers: np.ndarray, simulated: np.ndarray) -> int:
+    """The delay (months) at which the multipliers best match the simulated shares (highest correlation)."""
+    if np.allclose(simulated, simulated.mean()) or np.allclose(multipliers, multipliers.mean()):
+        return 0
+    corr = [np.corrcoef(np.roll(multipliers, k), simulated)[0, 1] for k in range(MAX_LAG + 1)]
+    return int(np.nanargmax(corr))
+
+
+def update_seasons(seasons: dict[str, list[float]], observed: pd.DataFrame, simulated: pd.DataFrame,
+                   routes: dict[str, list[str]], damping: float = 0.7,
+                   lags: dict[str, int] | None = None) -> tuple[dict[str, list[float]], dict]:
+    """One damped step of every main route's multipliers; returns them and each route's lag (read from the
+    multipliers and the simulated shares unless given in `lags`)."""
+    out = {c: list(m) for c, m in seasons.items()}
+    lags_in, lags = dict(lags or {}), {}
+    for code, corridors in routes.items():
+        if code not in observed.index or code not in simulated.index:
+            continue
+        obs, sim = observed.loc[code].to_numpy(float), simulated.loc[code].to_numpy(float)
+        for corridor in corridors:
+            if corridor not in seasons:
+                continue
+            m = np.asarray(seasons[corridor], float)
+            lag = lags_in[code] if code in lags_in else lag_months(m, sim)
+            lags[code] = lag
+            # the multiplier of month k shows in the detections of month k + lag
+            later = (np.arange(12) + lag) % 12
+            ratio = (obs[later] + 1e-6) / (sim[later] + 1e-6)
+            new = np.clip(m * ratio ** damping, *BOUNDS)
+            new = np.clip(new / new.mean(), *BOUNDS)
+            out[corridor] = [round(float(x), 3) for x in new]
+    return out, lags
+
+
+def route_ards(sim: pd.DataFrame, observed: pd.DataFrame) -> pd.Series:
+    """Averaged relative difference of monthly detections per corridor (months with observed detections)."""
+    both = observed.merge(sim, on=["corridor", "month"], how="left", suffixes=("_obs", "_sim")).fillna(0.0)
+    both = both[both["detections_obs"] > 0]
+    rel = (both["detections_sim"] - both["detections_obs"]).abs() / both["detections_obs"]
+    return rel.groupby(both["corridor"]).mean()
+
+
+def fit_seasons(data: dict, source: str, *, seeds: list[int], scale: int, steps: int, workers: int = 1,
+                damping: float = 0.7, log=None) -> SeasonFit:
+    """`steps` damped steps of `data["behaviour"]["seasonality"]` on the replay (the same seeds each step);
+    each corridor keeps the multipliers of its best step."""
+    from .fit import simulate
+
+    routes = {code: cs for code, cs in route_corridors().items() if code in FITTED_ROUTES}
+    observed = observed_shares()
+    monthly = replay_observed()
+    seasons = {c: list(m) for c, m in ((data.get("behaviour") or {}).get("seasonality") or {}).items()}
+    fitted = {c for cs in routes.values() for c in cs}
+    best = {c: (np.inf, list(m), -1) for c, m in seasons.items() if c in fitted}
+    fit = SeasonFit(seasonality=seasons)
+    lags = None
+    for i in range(steps + 1):
+        trial = {**data, "behaviour": {**(data.get("behaviour") or {}), "seasonality": seasons}}
+        sim = simulate(trial, source, seeds, scale=scale, days=None, workers=workers)
+        ards = route_ards(sim, monthly)
+        for corridor, ard in ards.items():
+            if corridor in best and ard < best[corridor][0]:
+                best[corridor] = (float(ard), list(seasons[corridor]), i)
+        fit.history.append({"step": i, "monthly_ard": float(ards.mean()), "route_ards": ards.round(3).to_dict()})
+        if log:
+            log(f"season step {i}: monthly ARD {ards.mean():.3f} ("
+                + ", ".join(f"{c} {a:.2f}" for c, a in ards.items()) + ")")
+        if i == steps:
+            break
+        seasons, lags = update_seasons(seasons, observed, simulated_shares(sim, routes), routes, damping, lags)
+        if i == 0 and log:
+            log("lags (months), kept: " + ", ".join(f"{k} {v}" for k, v in lags.items()))
+    fit.seasonality = {**seasons, **{c: m for c, (_, m, _) in best.items()}}
+    fit.kept_step = {c: i for c, (_, _, i) in best.items()}
+    if log:
+        log("kept: " + ", ".join(f"{c} step {i}" for c, i in fit.kept_step.items()))
+    return fit
+
+
+def write_seasonality(path, seasons: dict[str, list[float]], note: str) -> None:
+    """Put the fitted multipliers into the replay's calibrated file (behaviour.seasonality), keeping the rest;
+    written then renamed."""
+    from pathlib import Path
+
+    import yaml
+
+    from ..files import atomic_write
+
+    path = Path(path)
+    text = path.read_text()
+    header = "".join(line + "\n" for line in text.splitlines()
+                     if line.startswith("#") and not line.startswith("# behaviour.seasonality:"))
+    body = yaml.safe_load(text) or {}
+    body.setdefault("behaviour", {})["seasonality"] = {c: [float(x) for x in m] for c, m in seasons.items()}
+    out = header + f"# behaviour.seasonality: {note}\n" + yaml.safe_dump(body, sort_keys=False)
+    atomic_write(path, lambda p: Path(p).write_text(out))
+
+
+__all__ = ["SeasonFit", "fit_seasons", "lag_months", "observed_shares", "route_ards", "simulated_shares",
+           "update_seasons", "write_seasonality"]
