@@ -67,7 +67,12 @@ def value_iteration(values, cost, legs, offsets, places, ends, dest, terminal, m
     `cost` is the perceived cost per (group, leg). `legs` are ranked as in LegsByPlace: column k
     (positions offsets[k]:offsets[k+1]) holds the k-th leg out of each of the first places of `places`;
     `ends` are those legs' end places. The sweeps run on (places x groups) copies, so that the
-    innermost loop runs over the groups in contiguous memory (vectorised)."""
+    innermost loop runs over the groups in contiguous memory (vectorised).
+
+    A sweep recomputes only the places with a leg ending where a value changed in the sweep before
+    (and the destinations, whose computed value is compared and then reset): the others would get
+    the same inputs, hence the same bits, and move by 0. A change travels one leg upstream per
+    sweep, so after the first sweep few places are left to recompute."""
     n_groups, n_places, n_ranked, n_legs = values.shape[0], values.shape[1], len(places), len(legs)
     n_cols = len(offsets) - 1
     at = np.empty((n_places, n_groups))
@@ -79,28 +84,49 @@ def value_iteration(values, cost, legs, offsets, places, ends, dest, terminal, m
         for g in range(n_groups):
             leg_cost[i, g] = cost[g, legs[i]]
     best = np.empty((n_ranked, n_groups))
+    is_dest = np.zeros(n_places, np.bool_)
+    for i in range(len(dest)):
+        is_dest[dest[i]] = True
+    changed = np.ones(n_places, np.bool_)  # values changed in the sweep before (the first: all, the costs are new)
+    need = np.empty(n_ranked, np.bool_)
     for _ in range(max_sweeps):
-        # every place's best leg from the last sweep's values: the first leg, then the k-th legs
         for r in range(n_ranked):
-            end = ends[r]
-            for g in range(n_groups):
-                best[r, g] = leg_cost[r, g] + at[end, g]
+            need[r] = changed[ends[r]] or is_dest[places[r]]
         for k in range(1, n_cols):
             start = offsets[k]
             for r in range(offsets[k + 1] - start):
-                end = ends[start + r]
-                for g in range(n_groups):
-                    v = leg_cost[start + r, g] + at[end, g]
-                    b = best[r, g]
-                    best[r, g] = v if v < b else b
-        moved = False
+                if changed[ends[start + r]]:
+                    need[r] = True
+        # every place's best leg from the last sweep's values: the first leg, then the k-th legs
         for r in range(n_ranked):
+            if need[r]:
+                end = ends[r]
+                for g in range(n_groups):
+                    best[r, g] = leg_cost[r, g] + at[end, g]
+        for k in range(1, n_cols):
+            start = offsets[k]
+            for r in range(offsets[k + 1] - start):
+                if need[r]:
+                    end = ends[start + r]
+                    for g in range(n_groups):
+                        v = leg_cost[start + r, g] + at[end, g]
+                        b = best[r, g]
+                        best[r, g] = v if v < b else b
+        moved = False
+        changed[:] = False
+        for r in range(n_ranked):
+            if not need[r]:
+                continue
             p = places[r]
             for g in range(n_groups):
-                if abs(best[r, g] - at[p, g]) > 2.0:  # EUR; inf - inf is nan: not moved
+                b, a = best[r, g], at[p, g]
+                if abs(b - a) > 2.0:  # EUR; inf - inf is nan: not moved
                     moved = True
-                at[p, g] = best[r, g]
+                if b != a or b == 0.0:  # changed bits (0.0 and -0.0 compare equal: counted as changed)
+                    changed[p] = True
+                at[p, g] = b
         for i in range(len(dest)):
+            changed[dest[i]] = False  # reset to the same terminal value
             for g in range(n_groups):
                 at[dest[i], g] = terminal[i]
         if not moved:
