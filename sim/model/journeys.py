@@ -54,10 +54,8 @@ class Journeys:
         if gives_up > 0:
             # discouraged: some of those pushed back (the intercepted left waiting) stop trying; no draw
             # when 0, so results stay as before
-            back = held[pop.state[held] == WAITING]
-            quit_ = back[rng.random(len(back)) < gives_up]
-            pop.state[quit_] = RETURNED
-            np.add.at(rec.place_row("returned"), pop.place[quit_], 1)
+            back = kernels.in_state(held, pop.state, WAITING)
+            kernels.give_up(back, rng.random(len(back)), gives_up, pop.state, pop.place, rec.place_row("returned"))
         for places, to, p in readmit:
             # readmitted after being registered on arrival: they wait in the country that took them back
             reached = on[np.isin(pop.place[on], places)]
@@ -83,15 +81,12 @@ class Journeys:
         if rate <= 0 or len(waiting) == 0:
             return waiting
         pop, behaviour = self.people, self.behaviour
-        cost = values[pop.group[waiting].astype(np.int64), pop.place[waiting].astype(np.int64)]
-        with np.errstate(over="ignore"):
-            go_on = np.where(np.isfinite(cost), 1.0 / (1.0 + np.exp((cost - behaviour.benefit_eur)
-                                                                  / behaviour.decision_spread_eur)), 0.0)
-        quit_ = (pop.born[waiting] != day) & (self.rng.random(len(waiting)) < rate * (1.0 - go_on))
-        gone = waiting[quit_]
-        pop.state[gone] = RETURNED
-        np.add.at(self.recorder.place_row("returned"), pop.place[gone], 1)
-        return waiting[~quit_]
+        # the chance of going on is the logistic function 1 / (1 + exp((cost-to-go - benefit) / spread));
+        # exp in NumPy, between the kernels
+        z, none = kernels.reconsider_exponents(waiting, pop.group, pop.place, values, float(behaviour.benefit_eur),
+                                               float(behaviour.decision_spread_eur))
+        return kernels.reconsider_quit(waiting, np.exp(z), none, self.rng.random(len(waiting)), float(rate), pop.born,
+                                       day, pop.state, pop.place, self.recorder.place_row("returned"))
 
     def detention(self, held) -> np.ndarray:
         """Detained people are, after some days, returned home or released where they were caught."""

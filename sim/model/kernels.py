@@ -998,3 +998,79 @@ def arrivals(counts, place_country, group_of_country, values, benefit, spread, c
             neg[k] = -(-50.0 if x < -50.0 else 50.0 if x > 50.0 else x)
         k += 1
     return origins, n, group, neg, finite
+
+
+# ---------------------------------------------------------------------------- giving up on the road
+@njit(cache=True)
+def in_state(people, state, s):
+    """Those of `people` in state `s`, in their order."""
+    n = 0
+    for i in people:
+        if state[i] == s:
+            n += 1
+    out = np.empty(n, np.int64)
+    k = 0
+    for i in people:
+        if state[i] == s:
+            out[k] = i
+            k += 1
+    return out
+
+
+@njit(cache=True)
+def give_up(people, u, p, state, place, returned_row):
+    """Those of `people` whose draw `u` is below `p` go home (returned where they are)."""
+    for j in range(len(people)):
+        if u[j] < p:
+            i = people[j]
+            state[i] = RETURNED
+            returned_row[place[i]] += 1.0
+
+
+# largest exponent whose logistic weight 1 / (1 + exp(z)) still matters: above it, 1 - the weight is 1.0
+# to the last bit (exp(709) is 8e307), and exp overflows soon after
+_EXP_MAX = 709.0
+
+
+@njit(cache=True)
+def reconsider_exponents(waiting, group, place, values, benefit, spread):
+    """For Journeys.reconsider: per waiting person the exponent (cost-to-go - benefit) / spread of
+    the chance of going on, 1 / (1 + exp(z)); 0.0 (and `none` set) where that chance is 0 for the
+    decision: an infinite cost-to-go, or z above _EXP_MAX."""
+    n = len(waiting)
+    z, none = np.zeros(n), np.zeros(n, np.bool_)
+    for j in range(n):
+        i = waiting[j]
+        cost = values[group[i], place[i]]
+        x = (cost - benefit) / spread
+        if np.isfinite(cost) and x <= _EXP_MAX:
+            z[j] = x
+        else:
+            none[j] = True
+    return z, none
+
+
+@njit(cache=True)
+def reconsider_quit(waiting, e, none, u, rate, born, day, state, place, returned_row):
+    """For Journeys.reconsider, given e = exp(z) of reconsider_exponents and the draws `u`: people who
+    did not set off today give up with probability rate x (1 - chance of going on); they go home.
+    Returns those who go on."""
+    n = len(waiting)
+    quit_ = np.zeros(n, np.bool_)
+    n_on = 0
+    for j in range(n):
+        go_on = 0.0 if none[j] else 1.0 / (1.0 + e[j])
+        i = waiting[j]
+        if born[i] != day and u[j] < rate * (1.0 - go_on):
+            quit_[j] = True
+            state[i] = RETURNED
+            returned_row[place[i]] += 1.0
+        else:
+            n_on += 1
+    on = np.empty(n_on, np.int64)
+    k = 0
+    for j in range(n):
+        if not quit_[j]:
+            on[k] = waiting[j]
+            k += 1
+    return on
