@@ -205,8 +205,9 @@ class RouteModel(mesa.Model):
         if len(gone) < len(networks):  # those entered today stay
             gone = np.concatenate([gone, np.zeros(len(networks) - len(gone), bool)])
         pop.active = kernels.still_active(active, new, pop.state)
-        # 9. the day's figures
-        self.recorder.end_day(pop, self.market, self.risks, self.country_today, networks, gone)
+        # 9. the day's figures (a spin-up day's are thrown away: its stocks are not recorded)
+        if day >= 0:
+            self.recorder.end_day(pop, self.market, self.risks, self.country_today, networks, gone)
         if gone.any():
             for net in networks.remove(gone):
                 self.recorder.network_gone(net)
