@@ -256,7 +256,8 @@ def test_networks_day_is_the_numpy_day():
     while model.running:
         model.step()
         market, table = model.market, model.market.networks
-        leg_signals, authority_signals = market.signals(model.risks, model.country_today, model.today.seizure_mult)
+        leg_signals, authority_signals = market.signals(model.risks, model.country_today, model.today.seizure_mult,
+                                                        model.authority_version)
         # pressure from the authorities on every leg some days, so that arrests and seizures happen
         authority_signals = authority_signals * rng.uniform(0, 3, authority_signals.shape)
         before = copy.copy(table)

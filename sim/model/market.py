@@ -44,6 +44,8 @@ class Market:
         self._cluster_sizes = np.array(sizes, np.int64)
         # the parts of the signals that depend only on the risks, and the risks they were computed for
         self._signal_risks = self._bribes_per_euro = self._drawn = None
+        # the authorities' signals, and the authorities' figures (their version) and seizure levers they are of
+        self._authority_signals, self._authority_key = None, None
         self._cluster_starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
 
     # ------------------------------------------------------------------ networks
@@ -134,9 +136,12 @@ class Market:
         number among equally cheap legs)."""
         return kernels.cheapest_open(self.price, closed, self.world.src, self.world.n_places)[1]
 
-    def signals(self, risks, country_today: dict[str, np.ndarray], seizure_mult: np.ndarray):
+    def signals(self, risks, country_today: dict[str, np.ndarray], seizure_mult: np.ndarray, authority_version: int):
         """Per-leg figures every network reads today (computed once here rather than in each network),
-        and the pressure of the authority acting on each leg. Returns (leg signals, authority signals)."""
+        and the pressure of the authority acting on each leg. Returns (leg signals, authority signals).
+
+        `authority_version` changes whenever the authorities' figures (`country_today`) do: the authority
+        signals are rebuilt only then or when the seizure levers change (nobody writes into them)."""
         behaviour = self.behaviour
         if risks is not self._signal_risks:  # the parts that change only with the risks
             self._signal_risks = risks
@@ -144,6 +149,9 @@ class Market:
             self._drawn = np.exp(-behaviour.effects.capacity_avoids_interception * risks.p_intercept)
         leg_signals = kernels.leg_signals(self.queue_people, self.served_people, self.price, self.capacity,
                                           self._bribes_per_euro, self._drawn, risks.open, risks.p_intercept)
-        authority_signals = np.stack([country_today["arrest_pressure"], country_today["seizure_pressure"],
-                                      country_today["takedown_pressure"], seizure_mult])
-        return leg_signals, authority_signals
+        key = self._authority_key
+        if key is None or key[0] != authority_version or key[1] is not seizure_mult:
+            self._authority_signals = np.stack([country_today["arrest_pressure"], country_today["seizure_pressure"],
+                                                country_today["takedown_pressure"], seizure_mult])
+            self._authority_key = (authority_version, seizure_mult)
+        return leg_signals, self._authority_signals

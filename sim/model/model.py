@@ -76,6 +76,7 @@ class RouteModel(mesa.Model):
 
         # authorities: one per country; what they hand back each day, per country
         self.country_today = {name: np.zeros(world.n_countries) for name in COUNTRY_FIGURES}
+        self.authority_version = 0  # counts the authorities' acts: what they hand back changes only then
         for i, iso3 in enumerate(world.iso3):
             Authority(self, i, iso3, {k: float(v[i]) for k, v in world.base.items()}, behaviour)
         self._authorities_act()
@@ -199,7 +200,8 @@ class RouteModel(mesa.Model):
         self.market.open()
         journeys.depart(waiting, leg_costs, cheapest, self.market, self.risks, today.closed, today.visa)
         # 8. networks earn, pay, suffer arrests and seizures, adapt and grow; new networks enter
-        leg_signals, authority_signals = self.market.signals(self.risks, self.country_today, today.seizure_mult)
+        leg_signals, authority_signals = self.market.signals(self.risks, self.country_today, today.seizure_mult,
+                                                             self.authority_version)
         gone = networks.step(leg_signals, authority_signals, self.behaviour, self.rng)
         self.networks_entered += self.market.enter_networks(self, self.rng, today.seizure_mult)
         if len(gone) < len(networks):  # those entered today stay
@@ -231,6 +233,7 @@ class RouteModel(mesa.Model):
         return False
 
     def _authorities_act(self) -> None:
+        self.authority_version += 1
         authorities = self.agents_by_type[Authority]
         for authority, figures in zip(authorities, authorities.map("step", self.today)):
             for name, value in figures.items():
