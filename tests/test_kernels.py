@@ -338,3 +338,19 @@ def test_sale_is_the_numpy_sale():
                 assert g.dtype == w.dtype and np.array_equal(g, w)
             if n >= 300:
                 assert 0 < len(got[0]) < n  # some turned away
+
+
+def test_lognormal_is_numpys_to_the_last_bit():
+    """journeys.lognormal (standard normals and the C library's exp for a few draws) against
+    Generator.lognormal: the same values and the same numbers left in the generator."""
+    from sim.model.journeys import lognormal
+
+    for seed in range(120):
+        sizes = np.random.default_rng(seed + 500)
+        n = int(sizes.integers(0, 80))
+        mean = np.log(sizes.uniform(50, 20000, n)) - 0.5 * 0.8 ** 2
+        sigma = (0.8, 0.3, 1.5, 0.0)[seed % 4]
+        got_rng, want_rng = np.random.default_rng(seed), np.random.default_rng(seed)
+        got, want = lognormal(got_rng, mean, sigma), want_rng.lognormal(mean, sigma)
+        assert got.dtype == want.dtype and np.array_equal(got.view(np.int64), want.view(np.int64))
+        assert got_rng.random() == want_rng.random()

@@ -6,6 +6,8 @@ Each phase takes the indices of the people it acts on and hands on those ready t
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import kernels
@@ -13,6 +15,20 @@ from .people import ALTERNATIVE, RETURNED, WAITING, Population
 from .perception import Perception
 from .recorder import Recorder
 from .world import World
+
+# up to this many draws, lognormal() exponentiates in Python (math.exp, the C library's exp, as NumPy's
+# own lognormal does) rather than paying Generator.lognormal's fixed cost of about 10 microseconds
+_FEW = 64
+
+
+def lognormal(rng, mean: np.ndarray, sigma: float) -> np.ndarray:
+    """rng.lognormal(mean, sigma) to the last bit, cheaper for a few draws: NumPy draws each as
+    exp(mean + sigma x standard normal) with the C library's exp, one standard normal per value in
+    order (tests/test_kernels.py compares the two). np.exp is not the C library's exp to the last bit."""
+    if len(mean) > _FEW or sigma < 0:
+        return rng.lognormal(mean, sigma)
+    z = rng.standard_normal(len(mean))
+    return np.array([math.exp(m + sigma * x) for m, x in zip(mean.tolist(), z.tolist())])
 
 
 class Journeys:
@@ -27,6 +43,8 @@ class Journeys:
         self.legal_pool = np.zeros(world.n_places)  # free legal-pathway places per place
         self.vocational_pool = np.zeros(world.n_places)  # free vocational places per place
         self.readmitted = 0  # model entries returned by readmission over the run (spin-up included)
+        self.pooled = False  # whether any place was ever offered (else both pools are empty)
+        self._quotas = (None, False)  # the last quota looked at, and whether it offers any place
 
     def move(self, moving, risks, readmit=()) -> np.ndarray:
         """People on legs move a day on; at the end of a leg they die, are intercepted, or cross."""
@@ -113,9 +131,10 @@ class Journeys:
         world, behaviour, pop, rng, rec = self.world, self.behaviour, self.people, self.rng, self.recorder
         counts = rng.poisson(self.demand * today.demand_mult / self.scale)
         for pool, quota in ((self.legal_pool, today.legal_quota), (self.vocational_pool, today.vocational_quota)):
-            if quota.any():  # most scenarios offer no places: nothing to add
+            if self._offers(quota):  # most scenarios offer no places: nothing to add
                 pool += quota / self.scale
-        origins, n, group, neg, finite = kernels.arrivals(
+                self.pooled = True
+        origins, n, group, neg, finite, total = kernels.arrivals(
             counts, world.place_country, self.perception.group_of_country, values, float(behaviour.benefit_eur),
             float(behaviour.decision_spread_eur), rec.place_row("created"))
         if len(origins) == 0:
@@ -123,7 +142,7 @@ class Journeys:
         taken = np.zeros(len(origins), np.int64)
         knows = None  # computed only where places are offered
         for pool in (self.legal_pool, self.vocational_pool):
-            if pool.max() < 1:  # no free place anywhere
+            if not self.pooled or pool.max() < 1:  # no free place anywhere
                 continue
             free = np.floor(pool[origins]).astype(np.int64)
             if not free.any():
@@ -136,26 +155,31 @@ class Journeys:
             taken += got
         online = 1.0 - behaviour.effects.online_share * (1.0 - online_reach)
         # the logistic function of (benefit - cost-to-go) / spread (perception.sigmoid), exp in NumPy
-        leave_p = np.where(finite, 1.0 / (1.0 + np.exp(neg)) * online, 0.0)
+        leave_p = kernels.leave_probs(np.exp(neg), finite, online)
         leaving = rng.binomial(n - taken, leave_p)
-        stayed = n - taken - leaving
-        total = int(n.sum())
         pop.reserve(total)
-        left = kernels.new_people(origins, group, taken, stayed, leaving, day, pop.n, pop.state, pop.place, pop.leg,
+        left = kernels.new_people(origins, group, n, taken, leaving, day, pop.n, pop.state, pop.place, pop.leg,
                                   pop.origin, pop.group, pop.born, pop.broke_days, pop.days_left, pop.credit,
                                   rec.place_row("alternatives"), rec.place_row("stayed"), rec.place_row("left"))
         pop.n += total
         if len(left) == 0:
             return left
         mu = np.log(self.budget[pop.origin[left]]) - 0.5 * behaviour.budget_spread ** 2
-        pop.money[left] = rng.lognormal(mu, behaviour.budget_spread)
+        pop.money[left] = lognormal(rng, mu, behaviour.budget_spread)
         return left
+
+    def _offers(self, quota: np.ndarray) -> bool:
+        """Whether a quota of places offers any (the levers' arrays are the same objects while unchanged)."""
+        seen = self._quotas
+        if quota is not seen[0]:
+            seen = self._quotas = (quota, bool(quota.any()))
+        return seen[1]
 
     def vocational_in_transit(self, waiting, stranded) -> np.ndarray:
         """Vocational places in transit countries, offered to stranded people first, then to waiting ones.
         Returns the waiting people who did not take one."""
         world, pop, pool = self.world, self.people, self.vocational_pool
-        if pool.max() < 1:  # no free place anywhere
+        if not self.pooled or pool.max() < 1:  # no free place anywhere
             return waiting
         places = np.flatnonzero((pool >= 1) & (world.place_kind != 0))
         if len(places) == 0:
@@ -203,12 +227,17 @@ class Journeys:
 
         # checks before boarding commercial transport: refused travellers get their money back; some
         # are sent home, the others look for another way
-        refused = rng.random(len(go)) < risks.p_refused[go_leg]
-        for nationalities, legs, p in visa:
-            # no visa: refused at check-in, whatever the carrier's own checks
-            needs = np.isin(go_leg, legs) & np.isin(world.place_country[pop.origin[go]], nationalities)
-            refused |= needs & (rng.random(len(go)) < p)
-        kernels.board(go, go_leg, go_owed, refused, rng.random(len(go)), market.price, world.smuggled, world.days,
+        if visa:
+            refused = kernels.refused_at(go_leg, rng.random(len(go)), risks.p_refused)
+            for nationalities, legs, p in visa:
+                # no visa: refused at check-in, whatever the carrier's own checks
+                needs = np.isin(go_leg, legs) & np.isin(world.place_country[pop.origin[go]], nationalities)
+                refused |= needs & (rng.random(len(go)) < p)
+            w = rng.random(len(go))
+        else:  # the refusals' draws and the boarding's in one call: the same numbers
+            u = rng.random(2 * len(go))
+            refused, w = kernels.refused_at(go_leg, u, risks.p_refused), u[len(go):]
+        kernels.board(go, go_leg, go_owed, refused, w, market.price, world.smuggled, world.days,
                       behaviour.return_after_refusal, pop.money, pop.credit, pop.state, pop.broke_days, pop.days_left,
                       pop.place, rec.leg_row("revenue_eur"), rec.leg_row("paid"), rec.leg_row("refused_boarding"),
                       rec.place_row("returned"), rec.leg_row("departures"))

@@ -771,11 +771,12 @@ def board(go, go_leg, go_owed, refused, w, price, smuggled, leg_days, return_aft
 
 # ---------------------------------------------------------------------------- new people
 @njit(cache=True)
-def new_people(origins, group, taken, stayed, leaving, day, n, state, place, leg, origin, grp, born, broke_days,
+def new_people(origins, group, count, taken, leaving, day, n, state, place, leg, origin, grp, born, broke_days,
                days_left, credit, alternatives_row, stayed_row, left_row):
-    """New people at origins, from entry `n` on (the population has room): first those who took an
-    alternative, then those who stayed, then those who leave (Journeys.create); the counts go to the
-    day's rows. Returns the entries of those who leave."""
+    """New people at origins (`count` at each), from entry `n` on (the population has room): first those
+    who took an alternative, then those who stayed (the rest), then those who leave (Journeys.create);
+    the counts go to the day's rows. Returns the entries of those who leave."""
+    stayed = count - taken - leaving
     k = n
     for block in range(3):
         counts = taken if block == 0 else stayed if block == 1 else leaving
@@ -976,11 +977,13 @@ def leg_signals(queue, served, price, capacity, bribes_per_euro, drawn, open_, p
 def arrivals(counts, place_country, group_of_country, values, benefit, spread, created_row):
     """The origins where people appear today, how many, their perception group, and for the decision
     to leave: -clip((benefit - cost-to-go) / spread, -50, 50), the exponent of the logistic function
-    (Journeys.create), where the cost-to-go is finite. The counts go to the day's row."""
-    n_origins = 0
+    (Journeys.create), where the cost-to-go is finite; and how many in all. The counts go to the day's
+    row."""
+    n_origins = total = 0
     for p in range(len(counts)):
         if counts[p] != 0:
             n_origins += 1
+            total += counts[p]
     origins, n, group = np.empty(n_origins, np.int64), np.empty(n_origins, np.int64), np.empty(n_origins, np.int64)
     neg, finite = np.zeros(n_origins), np.zeros(n_origins, np.bool_)
     k = 0
@@ -997,7 +1000,27 @@ def arrivals(counts, place_country, group_of_country, values, benefit, spread, c
             x = (benefit - cost) / spread
             neg[k] = -(-50.0 if x < -50.0 else 50.0 if x > 50.0 else x)
         k += 1
-    return origins, n, group, neg, finite
+    return origins, n, group, neg, finite, total
+
+
+@njit(cache=True)
+def leave_probs(e, finite, online):
+    """The chance of leaving at each origin (Journeys.create): the logistic weight 1 / (1 + e), with
+    e = exp(neg) of `arrivals`, times the online factor, where the cost-to-go is finite (else 0)."""
+    out = np.zeros(len(e))
+    for k in range(len(e)):
+        if finite[k]:
+            out[k] = 1.0 / (1.0 + e[k]) * online
+    return out
+
+
+@njit(cache=True)
+def refused_at(go_leg, u, p_refused):
+    """Refused before boarding by the draws `u` (the first len(go_leg) are read)."""
+    out = np.empty(len(go_leg), np.bool_)
+    for j in range(len(go_leg)):
+        out[j] = u[j] < p_refused[go_leg[j]]
+    return out
 
 
 # ---------------------------------------------------------------------------- giving up on the road
