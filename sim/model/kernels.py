@@ -23,11 +23,15 @@ from .people import ALTERNATIVE, ARRIVED, DEAD, DETAINED, MOVING, RETURNED, STAY
 
 
 @njit(cache=True)
-def perceived_costs(price, days_cost, p_intercept, p_refused, p_death, seen, pref, interception_cost,
+def perceived_costs(price, days_cost, p_intercept, p_refused, p_death, trust, underestimate, pref, interception_cost,
                     value_of_life, min_share, min_eur):
     """Each group's perceived cost of each leg (groups x legs): price, days, expected interceptions and
-    refusals, and the share `seen` of the death risk; the preference added, but never below a floor."""
+    refusals, and the share of the death risk a group sees (1 - trust x underestimate share); the
+    preference added, but never below a floor."""
     n_groups, n_legs = pref.shape
+    seen = np.empty(n_groups)
+    for g in range(n_groups):
+        seen[g] = 1.0 - trust[g] * (1.0 - underestimate)
     cost = np.empty((n_groups, n_legs))
     for leg in range(n_legs):
         base = (price[leg] + days_cost[leg]) + (p_intercept[leg] + p_refused[leg]) * interception_cost
@@ -39,10 +43,12 @@ def perceived_costs(price, days_cost, p_intercept, p_refused, p_death, seen, pre
 
 
 @njit(cache=True)
-def cost_to_go(values, cost, closed, legs, offsets, places, ends, dest, terminal, dst, max_sweeps):
-    """The cost-to-go from yesterday's `values` (groups x places, updated in place): closed legs cost
-    inf (written into `cost`, the day's own array), destinations are worth their terminal value, then value_iteration. Returns each leg's cost
-    plus the cost-to-go from its end (groups x legs)."""
+def cost_to_go(yesterday, cost, closed, legs, offsets, places, ends, dest, terminal, dst, max_sweeps):
+    """The cost-to-go from `yesterday`'s values (groups x places; not written): closed legs cost inf
+    (written into `cost`, the day's own array), destinations are worth their terminal value, then
+    value_iteration. Returns today's values and each leg's cost plus the cost-to-go from its end
+    (groups x legs)."""
+    values = yesterday.copy()
     n_groups, n_legs = cost.shape
     for leg in range(n_legs):
         if closed[leg]:
@@ -56,7 +62,7 @@ def cost_to_go(values, cost, closed, legs, offsets, places, ends, dest, terminal
     for g in range(n_groups):
         for leg in range(n_legs):
             out[g, leg] = cost[g, leg] + values[g, dst[leg]]
-    return out
+    return values, out
 
 
 @njit(cache=True)
