@@ -348,9 +348,10 @@ def _maximum(a, b):
 def networks_earn(members, capital, alloc, legs, where, starts, sizes, leg_signals, authority_signals,
                   capacity_per_member, member_cost):
     """The networks' day up to the arrests (NetworkTable.step): fees, bribes, wages, and each network's
-    exposure to arrests and seizures. Returns (capacity, leg revenue, leg bribes, revenue, bribes,
-    capital, arrest shares, seizure shares, arrest pressure, seizure pressure, expected arrests of the
-    networks under arrest pressure)."""
+    exposure to arrests and seizures. Returns per network the rows (capacity, revenue, bribes, capital,
+    arrest pressure, seizure pressure), per slot the rows (leg revenue, leg bribes, arrest shares,
+    seizure shares), and the expected arrests of the networks under arrest pressure (two tables
+    rather than ten arrays: each array handed back to Python costs a little)."""
     n, n_slots = len(members), len(legs)
     capacity = np.empty(n)
     for i in range(n):
@@ -380,8 +381,12 @@ def networks_earn(members, capital, alloc, legs, where, starts, sizes, leg_signa
         if arrest_p[i] > 0:
             expected[k] = members[i] * _minimum(arrest_p[i], 1.0)
             k += 1
-    return (capacity, leg_revenue, leg_bribes, revenue, bribes, capital, arrest_share, seize_share, arrest_p, seize_p,
-            expected)
+    per_network, per_slot = np.empty((6, n)), np.empty((4, n_slots))
+    for row, x in enumerate((capacity, revenue, bribes, capital, arrest_p, seize_p)):
+        per_network[row, :] = x
+    for row, x in enumerate((leg_revenue, leg_bribes, arrest_share, seize_share)):
+        per_slot[row, :] = x
+    return per_network, per_slot, expected
 
 
 @njit(cache=True)
@@ -390,8 +395,8 @@ def networks_adapt(members, capital, capacity, alloc, reach, markup, drawn, arre
     """The rest of the networks' day (NetworkTable.step) after the arrests are drawn (`drawn`, one per
     network under arrest pressure, at most its members): seizures, online reach, capacity moved
     towards demand, price, hiring, and who is dismantled. `c` holds the behaviour's figures in the
-    order of NetworkTable._constants. Returns (members, capital, alloc, reach, markup, arrest shares,
-    seizure shares, seized, arrested, gone)."""
+    order of NetworkTable._constants. Returns per network the rows (members, capital, reach, markup,
+    seized, arrested), per slot the rows (alloc, arrest shares, seizure shares), and gone."""
     (reach_recovery, adapt_rate, price_under_pressure, markup_unmet, markup_speed, hire_cost, recruit_rate,
      hire_capital_share, unpaid_retention, dismantle_members) = c
     n, n_slots = len(members), len(legs)
@@ -456,7 +461,12 @@ def networks_adapt(members, capital, capacity, alloc, reach, markup, drawn, arre
             new_members[i] = members[i]
         capital[i] = capital[i] - hires * hire_cost
         gone[i] = (new_members[i] < 1.0) | ((new_members[i] < dismantle_members) & (capital[i] < hire_cost))
-    return new_members, capital, new_alloc, new_reach, new_markup, arrest_share, seize_share, seized, arrested, gone
+    per_network, per_slot = np.empty((6, n)), np.empty((3, n_slots))
+    for row, x in enumerate((new_members, capital, new_reach, new_markup, seized, arrested)):
+        per_network[row, :] = x
+    for row, x in enumerate((new_alloc, arrest_share, seize_share)):
+        per_slot[row, :] = x
+    return per_network, per_slot, gone
 
 
 # ---------------------------------------------------------------------------- new networks
