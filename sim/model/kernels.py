@@ -846,6 +846,18 @@ def record_people(active, state, place, waiting_row, stranded_row, detained_row,
 
 
 @njit(cache=True)
+def record_legs(price_row, capacity_row, queue_row, p_intercept_row, p_death_row, price, capacity, queue, p_intercept,
+                p_death):
+    """Each leg's market and risks of the day copied into the day's rows (Recorder.end_day)."""
+    for leg in range(len(price_row)):
+        price_row[leg] = price[leg]
+        capacity_row[leg] = capacity[leg]
+        queue_row[leg] = queue[leg]
+        p_intercept_row[leg] = p_intercept[leg]
+        p_death_row[leg] = p_death[leg]
+
+
+@njit(cache=True)
 def record_networks(where, control, seg, arrested, arrest_share, seized, seize_share, leg_bribes, arrests_row,
                     seized_row, bribes_row):
     """Arrests, seizures and bribes of the day credited to the countries where they happened, summed per
