@@ -156,7 +156,7 @@ class Journeys:
         online = 1.0 - behaviour.effects.online_share * (1.0 - online_reach)
         # the logistic function of (benefit - cost-to-go) / spread (perception.sigmoid), exp in NumPy
         leave_p = kernels.leave_probs(np.exp(neg), finite, online)
-        leaving = rng.binomial(n - taken, leave_p)
+        leaving = rng.binomial(n - taken if self.pooled else n, leave_p)  # nobody took a place unless offered
         pop.reserve(total)
         left = kernels.new_people(origins, group, n, taken, leaving, day, pop.n, pop.state, pop.place, pop.leg,
                                   pop.origin, pop.group, pop.born, pop.broke_days, pop.days_left, pop.credit,

@@ -47,6 +47,7 @@ class Market:
         # the authorities' signals, and the authorities' figures (their version) and seizure levers they are of
         self._authority_signals, self._authority_key = None, None
         self._cluster_starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+        self._cluster_keys, self._cluster_leg_lists = list(self.clusters), list(self.clusters.values())
 
     # ------------------------------------------------------------------ networks
     def new_network(self, model, legs, corridor, members, capital) -> SmugglingNetwork:
@@ -97,7 +98,7 @@ class Market:
         if len(candidates) == 0:
             return 0
         enters = candidates[rng.random(len(candidates)) < behaviour.entry_rate / drag]
-        keys, cluster_legs = list(self.clusters), list(self.clusters.values())
+        keys, cluster_legs = self._cluster_keys, self._cluster_leg_lists
         for c in enters:
             (corridor, _), legs = keys[c], cluster_legs[c]
             # sized for part of the unmet demand it sees
