@@ -161,6 +161,11 @@ class Levers:
             self._last, self._last_key = self._build(day), key
         return copy.copy(self._last)
 
+    @property
+    def built(self) -> Today | None:
+        """The effect last built (the days since share its arrays: the same object while unchanged)."""
+        return self._last
+
     def _key(self, day: int) -> tuple:
         behaviour = self.behaviour
         key = []

@@ -83,6 +83,7 @@ class RouteModel(mesa.Model):
         self._authority_levers = self._levers_on_authorities()
         self.risks = leg_risks(world, behaviour, self.country_today, self.today)
         self._risk_levers = None  # the levers the risks were computed for (set on the first day)
+        self._levers_built = None  # the levers' effect of the day before, as built (see _day)
 
         # smuggling networks: sized at the start for the flows people would make if nobody waited
         self.online_reach = 1.0  # networks' average online reach, relative to an unhindered start
@@ -162,6 +163,10 @@ class RouteModel(mesa.Model):
         self.recorder.begin_day(max(day, 0))
         # 1. levers: today's effect of the interventions and events
         self.today = today = self.levers.today(day)
+        # the same effect as the day before (its arrays the same objects): the levers the authorities and
+        # the risks read are as they were then, and the checks below would find them so
+        built = self.levers.built
+        unchanged, self._levers_built = built is self._levers_built, built
         if self.yearly is not None:
             yearly = self.yearly.for_day(day)
             if yearly is not None:
@@ -175,12 +180,13 @@ class RouteModel(mesa.Model):
         for shift in today.shifts:
             self.market.shift_networks(self, self.smugglers, *shift)
         # 2. authorities; today's risks on each leg
-        acted = self._authorities_step()
+        acted = not unchanged and self._authorities_step()
         # the risks depend only on the authorities' figures and these levers: most days they are as yesterday
-        risk_levers = (today.enforce_mult, today.risk_mult, today.check, today.closed)
-        if acted or not _same(risk_levers, self._risk_levers):
-            self.risks = leg_risks(self.world, self.behaviour, self.country_today, today)
-            self._risk_levers = risk_levers
+        if acted or not (unchanged and self._risk_levers is not None):
+            risk_levers = (today.enforce_mult, today.risk_mult, today.check, today.closed)
+            if acted or not _same(risk_levers, self._risk_levers):
+                self.risks = leg_risks(self.world, self.behaviour, self.country_today, today)
+                self._risk_levers = risk_levers
         # 3. perception: what each group believes legs cost, and the cost-to-go
         networks = self.market.networks
         self.online_reach = networks.online_reach()
