@@ -44,7 +44,7 @@ class Journeys:
         self.vocational_pool = np.zeros(world.n_places)  # free vocational places per place
         self.readmitted = 0  # model entries returned by readmission over the run (spin-up included)
         self.pooled = False  # whether any place was ever offered (else both pools are empty)
-        self._quotas = (None, False)  # the last quota looked at, and whether it offers any place
+        self._quotas = (None, None, (False, False))  # the last quotas looked at, and whether they offer places
 
     def move(self, moving, risks, readmit=()) -> np.ndarray:
         """People on legs move a day on; at the end of a leg they die, are intercepted, or cross."""
@@ -130,8 +130,10 @@ class Journeys:
         staying. Returns the indices of those who leave."""
         world, behaviour, pop, rng, rec = self.world, self.behaviour, self.people, self.rng, self.recorder
         counts = rng.poisson(self.demand * today.demand_mult / self.scale)
-        for pool, quota in ((self.legal_pool, today.legal_quota), (self.vocational_pool, today.vocational_quota)):
-            if self._offers(quota):  # most scenarios offer no places: nothing to add
+        offered = self._offered(today.legal_quota, today.vocational_quota)
+        for pool, quota, offers in zip((self.legal_pool, self.vocational_pool),
+                                       (today.legal_quota, today.vocational_quota), offered):
+            if offers:  # most scenarios offer no places: nothing to add
                 pool += quota / self.scale
                 self.pooled = True
         origins, n, group, neg, finite, total = kernels.arrivals(
@@ -168,12 +170,13 @@ class Journeys:
         pop.money[left] = lognormal(rng, mu, behaviour.budget_spread)
         return left
 
-    def _offers(self, quota: np.ndarray) -> bool:
-        """Whether a quota of places offers any (the levers' arrays are the same objects while unchanged)."""
+    def _offered(self, legal: np.ndarray, vocational: np.ndarray) -> tuple[bool, bool]:
+        """Whether the quotas of legal and vocational places offer any (the levers' arrays are the same
+        objects while unchanged)."""
         seen = self._quotas
-        if quota is not seen[0]:
-            seen = self._quotas = (quota, bool(quota.any()))
-        return seen[1]
+        if legal is not seen[0] or vocational is not seen[1]:
+            seen = self._quotas = (legal, vocational, (bool(legal.any()), bool(vocational.any())))
+        return seen[2]
 
     def vocational_in_transit(self, waiting, stranded) -> np.ndarray:
         """Vocational places in transit countries, offered to stranded people first, then to waiting ones.
