@@ -172,11 +172,13 @@ def choice_rows(group, place, n_groups, out_start, out_count):
 
 
 @njit(cache=True)
-def choice_exponents(leg_costs, rows, limits, out_order, out_start, out_count, spread):
-    """For the logit choice: per (row, leg), -(cost - cheapest from its place) / spread for a leg with a
-    finite cost at a place with a finite cheapest leg, else -inf (a weight exp(-inf) = 0: not usable).
-    Columns in the order of out_order (legs sorted by their place), up to each row's limit (-inf after).
-    Rows are the perception groups `rows` of `leg_costs`."""
+def choice_exponents(leg_costs, group, place, out_order, out_start, out_count, spread):
+    """For the logit choice of people (perception `group`, `place`): the rows of choice_rows, and per
+    (row, leg) -(cost - cheapest from its place) / spread for a leg with a finite cost at a place with
+    a finite cheapest leg, else -inf (a weight exp(-inf) = 0: not usable). Columns in the order of
+    out_order (legs sorted by their place), up to each row's limit (-inf after). Rows are the
+    perception groups `rows` of `leg_costs`. Returns (exponents, rows, row_of, limits)."""
+    rows, row_of, limits = choice_rows(group, place, len(leg_costs), out_start, out_count)
     n_legs = leg_costs.shape[1]
     z = np.full((len(rows), n_legs), -np.inf)
     for i in range(len(rows)):
@@ -193,7 +195,7 @@ def choice_exponents(leg_costs, rows, limits, out_order, out_start, out_count, s
             for j in range(first, first + n):
                 c = leg_costs[g, out_order[j]]
                 z[i, j] = -(c - m) / spread if np.isfinite(c) and np.isfinite(m) else -np.inf
-    return z
+    return z, rows, row_of, limits
 
 
 @njit(cache=True)

@@ -132,9 +132,8 @@ class Perception:
         closed looks past them into the next place's (or group's) first leg, as in the table of every
         group."""
         world = self.world
-        rows, row_of, limits = kernels.choice_rows(group, place, len(leg_costs), world.out_start, world.out_count)
-        z = kernels.choice_exponents(leg_costs, rows, limits, world.out_order, world.out_start, world.out_count,
-                                     float(self.behaviour.route_spread_eur))
+        z, rows, row_of, limits = kernels.choice_exponents(leg_costs, group, place, world.out_order, world.out_start,
+                                                           world.out_count, float(self.behaviour.route_spread_eur))
         return kernels.choose_legs(np.exp(z), rows, limits, row_of, len(leg_costs), world.out_order, world.out_start,
                                    world.out_count, world.n_places, group, place, u)
 
