@@ -59,20 +59,17 @@ class Journeys:
         # one draw for the retries and pushbacks of the intercepted and the detections of those across,
         # in that order (the same numbers as three draws)
         v = rng.random(2 * len(held) + len(over))
-        detections, by_origin = rec.leg_row("detections"), rec.detections_by_origin
-        kernels.intercepted(held, v, pop.leg, pop.state, pop.days_left, pop.credit, pop.broke_days, pop.origin,
-                            self.behaviour.detention_days, world.retry, world.pushback, world.detects_interception,
-                            world.corridor, world.place_country, rec.leg_row("pushbacks"),
-                            rec.leg_row("interceptions"), detections, by_origin)
-        on = kernels.crossed(over, v[2 * len(held):], pop.leg, pop.state, pop.place, pop.broke_days, pop.origin,
-                             world.detects, risks.p_detect, world.dst, world.is_destination, world.corridor,
-                             world.place_country, rec.leg_row("crossings"), detections, by_origin,
-                             rec.place_row("arrivals"))
+        # the intercepted held (some owed a retry, some pushed back), then those across reach the leg's end
+        on, back = kernels.leg_ends_met(
+            held, over, v, pop.leg, pop.state, pop.days_left, pop.credit, pop.broke_days, pop.origin, pop.place,
+            self.behaviour.detention_days, world.retry, world.pushback, world.detects_interception, world.detects,
+            risks.p_detect, world.dst, world.is_destination, world.corridor, world.place_country,
+            rec.leg_row("pushbacks"), rec.leg_row("interceptions"), rec.leg_row("crossings"), rec.leg_row("detections"),
+            rec.detections_by_origin, rec.place_row("arrivals"))
         gives_up = self.behaviour.effects.pushback_gives_up
         if gives_up > 0:
             # discouraged: some of those pushed back (the intercepted left waiting) stop trying; no draw
             # when 0, so results stay as before
-            back = kernels.in_state(held, pop.state, WAITING)
             kernels.give_up(back, rng.random(len(back)), gives_up, pop.state, pop.place, rec.place_row("returned"))
         for places, to, p in readmit:
             # readmitted after being registered on arrival: they wait in the country that took them back

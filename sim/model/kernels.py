@@ -677,6 +677,19 @@ def crossed(over, v, leg, state, place, broke_days, origin, detects, p_detect, d
     return on
 
 
+@njit(cache=True)
+def leg_ends_met(held, over, v, leg, state, days_left, credit, broke_days, origin, place, detention_days, retry,
+                 pushback, detects_interception, detects, p_detect, dst, is_destination, corridor, place_country,
+                 pushbacks, interceptions, crossings, detections, by_origin, arrivals):
+    """intercepted, then crossed, in one call (Journeys.move): `v` holds the draws of both, the
+    intercepted's first. Returns (those across now waiting, those intercepted and pushed back)."""
+    intercepted(held, v, leg, state, days_left, credit, broke_days, origin, detention_days, retry, pushback,
+                detects_interception, corridor, place_country, pushbacks, interceptions, detections, by_origin)
+    on = crossed(over, v[2 * len(held):], leg, state, place, broke_days, origin, detects, p_detect, dst,
+                 is_destination, corridor, place_country, crossings, detections, by_origin, arrivals)
+    return on, in_state(held, state, WAITING)
+
+
 # ---------------------------------------------------------------------------- departures
 @njit(cache=True)
 def too_poor(waiting, place, money, credit, broke_days, leg, state, cheapest, cheapest_leg, src, open_, strand_after,
@@ -971,10 +984,13 @@ def stranded_day(stranded, u, income, give_up, money, state, place, leg, broke_d
 
 # ---------------------------------------------------------------------------- the market's day
 @njit(cache=True)
-def market_open(legs, seg, members, alloc, markup, capacity_per_member, fee):
+def market_open(legs, seg, members, alloc, markup, capacity_per_member, fee, queue, served):
     """Today's capacity per leg (the networks' places, summed in slot order as np.bincount does) and
-    price (the base fee times the capacity-weighted markup; the base fee where nobody sells)."""
+    price (the base fee times the capacity-weighted markup; the base fee where nobody sells); the
+    queues and places served start at 0 (written into `queue` and `served`)."""
     n_legs = len(fee)
+    queue[:] = 0.0
+    served[:] = 0.0
     cap, num = np.zeros(n_legs), np.zeros(n_legs)
     for j in range(len(legs)):
         c = members[seg[j]] * capacity_per_member * alloc[j]

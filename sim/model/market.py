@@ -112,10 +112,9 @@ class Market:
     def open(self) -> None:
         """Today's capacity and price on each leg, from the networks selling there; queues start empty."""
         world, nets = self.world, self.networks
-        self.queue_people[:] = 0
-        self.served_people[:] = 0
         self.capacity, self.price = kernels.market_open(nets.legs, nets.seg, nets.members, nets.alloc, nets.markup,
-                                                        float(self.behaviour.capacity_per_member), world.fee)
+                                                        float(self.behaviour.capacity_per_member), world.fee,
+                                                        self.queue_people, self.served_people)
 
     def sell(self, rng, buyers: np.ndarray, legs: np.ndarray, owed: np.ndarray):
         """Places on smuggled legs sold up to the networks' capacity, in random order within each leg's
