@@ -209,16 +209,15 @@ class Journeys:
 
         # too poor for any open leg from here (and owed no retry here): count the days, strand after a while
         cheapest_leg = market.cheapest_leg(closed)
-        waiting, owed, credit = kernels.too_poor(waiting, pop.place, pop.money, pop.credit, pop.broke_days, pop.leg,
-                                                 pop.state, cheapest, cheapest_leg, world.src, risks.open,
-                                                 behaviour.strand_after_days, rec.place_row("stranded_new"))
+        waiting, owed, credit, group, place = kernels.too_poor(
+            waiting, pop.place, pop.group, pop.money, pop.credit, pop.broke_days, pop.leg, pop.state, cheapest,
+            cheapest_leg, world.src, risks.open, behaviour.strand_after_days, rec.place_row("stranded_new"))
         if len(waiting) == 0:
             return
 
         # choose a leg: logit over the place's outgoing legs by perceived cost (incl. cost-to-go); the
         # cheapest open leg from here if the chosen one is too dear; a retry owed is taken
-        chosen = self.perception.choose(leg_costs, pop.group[waiting].astype(np.int64), pop.place[waiting],
-                                        rng.random(len(waiting)))
+        chosen = self.perception.choose(leg_costs, group, place, rng.random(len(waiting)))
         buyers, buy_legs, owed = kernels.chosen_legs(waiting, chosen, owed, credit, pop.place, pop.money, pop.leg,
                                                  market.price, cheapest_leg, world.src)
 

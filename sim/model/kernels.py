@@ -692,11 +692,11 @@ def leg_ends_met(held, over, v, leg, state, days_left, credit, broke_days, origi
 
 # ---------------------------------------------------------------------------- departures
 @njit(cache=True)
-def too_poor(waiting, place, money, credit, broke_days, leg, state, cheapest, cheapest_leg, src, open_, strand_after,
-             stranded_new):
+def too_poor(waiting, place, group, money, credit, broke_days, leg, state, cheapest, cheapest_leg, src, open_,
+             strand_after, stranded_new):
     """Waiting people too poor for any open leg from where they are (and owed no retry there) count
     the days and are stranded after a while (Journeys.depart). Returns those who can choose a leg,
-    whether each is owed a retry from here, and the leg owed."""
+    whether each is owed a retry from here, the leg owed, and their perception group and place."""
     n = len(waiting)
     can = np.zeros(n, np.bool_)
     owed_all = np.zeros(n, np.bool_)
@@ -719,12 +719,15 @@ def too_poor(waiting, place, money, credit, broke_days, leg, state, cheapest, ch
             can[j] = True
             n_can += 1
     out, owed_out, credit_out = np.empty(n_can, np.int64), np.empty(n_can, np.bool_), np.empty(n_can, np.int64)
+    group_out, place_out = np.empty(n_can, np.int64), np.empty(n_can, np.int64)
     k = 0
     for j in range(n):
         if can[j]:
-            out[k], owed_out[k], credit_out[k] = waiting[j], owed_all[j], credit[waiting[j]]
+            i = waiting[j]
+            out[k], owed_out[k], credit_out[k] = i, owed_all[j], credit[i]
+            group_out[k], place_out[k] = group[i], place[i]
             k += 1
-    return out, owed_out, credit_out
+    return out, owed_out, credit_out, group_out, place_out
 
 
 @njit(cache=True)
