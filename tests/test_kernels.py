@@ -256,7 +256,8 @@ def test_networks_day_is_the_numpy_day():
     while model.running:
         model.step()
         market, table = model.market, model.market.networks
-        leg_signals, authority_signals = market.signals(model.risks, model.country_today, model.today.seizure_mult)
+        leg_signals, authority_signals = market.signals(model.risks, model.country_today, model.today.seizure_mult,
+                                                        model.authority_version)
         # pressure from the authorities on every leg some days, so that arrests and seizures happen
         authority_signals = authority_signals * rng.uniform(0, 3, authority_signals.shape)
         before = copy.copy(table)
@@ -337,3 +338,72 @@ def test_sale_is_the_numpy_sale():
                 assert g.dtype == w.dtype and np.array_equal(g, w)
             if n >= 300:
                 assert 0 < len(got[0]) < n  # some turned away
+
+
+def test_lognormal_is_numpys_to_the_last_bit():
+    """journeys.lognormal (standard normals and the C library's exp for a few draws) against
+    Generator.lognormal: the same values and the same numbers left in the generator."""
+    from sim.model.journeys import lognormal
+
+    for seed in range(120):
+        sizes = np.random.default_rng(seed + 500)
+        n = int(sizes.integers(0, 80))
+        mean = np.log(sizes.uniform(50, 20000, n)) - 0.5 * 0.8 ** 2
+        sigma = (0.8, 0.3, 1.5, 0.0)[seed % 4]
+        got_rng, want_rng = np.random.default_rng(seed), np.random.default_rng(seed)
+        got, want = lognormal(got_rng, mean, sigma), want_rng.lognormal(mean, sigma)
+        assert got.dtype == want.dtype and np.array_equal(got.view(np.int64), want.view(np.int64))
+        assert got_rng.random() == want_rng.random()
+
+
+def reconsider_reference(journeys, waiting, values, day, rng):
+    """The NumPy reconsidering the kernels replaced (Journeys.reconsider before them)."""
+    pop, behaviour = journeys.people, journeys.behaviour
+    rate = behaviour.effects.transit_gives_up
+    cost = values[pop.group[waiting].astype(np.int64), pop.place[waiting].astype(np.int64)]
+    with np.errstate(over="ignore"):
+        go_on = np.where(np.isfinite(cost), 1.0 / (1.0 + np.exp((cost - behaviour.benefit_eur)
+                                                              / behaviour.decision_spread_eur)), 0.0)
+    quit_ = (pop.born[waiting] != day) & (rng.random(len(waiting)) < rate * (1.0 - go_on))
+    gone = waiting[quit_]
+    pop.state[gone] = 6  # RETURNED
+    returned = np.zeros_like(journeys.recorder.place_row("returned"))
+    np.add.at(returned, pop.place[gone], 1)
+    return waiting[~quit_], returned
+
+
+def test_reconsidering_is_the_numpy_code():
+    """Including costs-to-go so high that exp overflows (and near it), and unreachable places."""
+    import copy
+
+    model = RouteModel("scenarios/baseline.yaml", seed=3, days=60, scale=100)
+    for _ in range(40):
+        model.step()
+    journeys, pop = model.journeys, model.people
+    assert journeys.behaviour.effects.transit_gives_up > 0
+    spread, benefit = journeys.behaviour.decision_spread_eur, journeys.behaviour.benefit_eur
+    rng = np.random.default_rng(4)
+    waiting = np.arange(pop.n)  # everybody ever created: the function reads only their group, place, born
+    assert len(waiting) > 1000
+    quits = 0
+    for trial in range(20):
+        values = model.perception.values.copy()
+        # costs around the benefit, and some far above it: exp((cost - benefit) / spread) near and past overflow
+        near = rng.random(values.shape) < 0.4
+        values[near] = benefit + spread * rng.uniform(-5, 5, near.sum())
+        high = rng.random(values.shape) < 0.2
+        values[high] = benefit + spread * rng.uniform(690, 730, high.sum())
+        values[rng.random(values.shape) < 0.1] = np.inf
+        day = int(pop.born[waiting[trial]])  # some of them set off that day: they do not reconsider
+        want_pop, got_pop = copy.deepcopy(pop), copy.deepcopy(pop)
+        journeys.people = want_pop
+        want, want_returned = reconsider_reference(journeys, waiting, values, day, np.random.default_rng(trial))
+        journeys.people, journeys.rng = got_pop, np.random.default_rng(trial)
+        row = journeys.recorder.place_row("returned")
+        before = row.copy()
+        got = journeys.reconsider(waiting, values, day)
+        assert np.array_equal(got, want) and np.array_equal(got_pop.state, want_pop.state)
+        assert np.array_equal(row - before, want_returned)
+        quits += len(waiting) - len(want)
+    journeys.people, journeys.rng = pop, model.rng
+    assert quits > 500

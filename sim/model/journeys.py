@@ -6,6 +6,8 @@ Each phase takes the indices of the people it acts on and hands on those ready t
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import kernels
@@ -13,6 +15,20 @@ from .people import ALTERNATIVE, RETURNED, WAITING, Population
 from .perception import Perception
 from .recorder import Recorder
 from .world import World
+
+# up to this many draws, lognormal() exponentiates in Python (math.exp, the C library's exp, as NumPy's
+# own lognormal does) rather than paying Generator.lognormal's fixed cost of about 10 microseconds
+_FEW = 64
+
+
+def lognormal(rng, mean: np.ndarray, sigma: float) -> np.ndarray:
+    """rng.lognormal(mean, sigma) to the last bit, cheaper for a few draws: NumPy draws each as
+    exp(mean + sigma x standard normal) with the C library's exp, one standard normal per value in
+    order (tests/test_kernels.py compares the two). np.exp is not the C library's exp to the last bit."""
+    if len(mean) > _FEW or sigma < 0:
+        return rng.lognormal(mean, sigma)
+    z = rng.standard_normal(len(mean))
+    return np.array([math.exp(m + sigma * x) for m, x in zip(mean.tolist(), z.tolist())])
 
 
 class Journeys:
@@ -27,6 +43,8 @@ class Journeys:
         self.legal_pool = np.zeros(world.n_places)  # free legal-pathway places per place
         self.vocational_pool = np.zeros(world.n_places)  # free vocational places per place
         self.readmitted = 0  # model entries returned by readmission over the run (spin-up included)
+        self.pooled = False  # whether any place was ever offered (else both pools are empty)
+        self._quotas = (None, None, (False, False))  # the last quotas looked at, and whether they offer places
 
     def move(self, moving, risks, readmit=()) -> np.ndarray:
         """People on legs move a day on; at the end of a leg they die, are intercepted, or cross."""
@@ -41,23 +59,18 @@ class Journeys:
         # one draw for the retries and pushbacks of the intercepted and the detections of those across,
         # in that order (the same numbers as three draws)
         v = rng.random(2 * len(held) + len(over))
-        detections, by_origin = rec.leg_row("detections"), rec.detections_by_origin
-        kernels.intercepted(held, v, pop.leg, pop.state, pop.days_left, pop.credit, pop.broke_days, pop.origin,
-                            self.behaviour.detention_days, world.retry, world.pushback, world.detects_interception,
-                            world.corridor, world.place_country, rec.leg_row("pushbacks"),
-                            rec.leg_row("interceptions"), detections, by_origin)
-        on = kernels.crossed(over, v[2 * len(held):], pop.leg, pop.state, pop.place, pop.broke_days, pop.origin,
-                             world.detects, risks.p_detect, world.dst, world.is_destination, world.corridor,
-                             world.place_country, rec.leg_row("crossings"), detections, by_origin,
-                             rec.place_row("arrivals"))
+        # the intercepted held (some owed a retry, some pushed back), then those across reach the leg's end
+        on, back = kernels.leg_ends_met(
+            held, over, v, pop.leg, pop.state, pop.days_left, pop.credit, pop.broke_days, pop.origin, pop.place,
+            self.behaviour.detention_days, world.retry, world.pushback, world.detects_interception, world.detects,
+            risks.p_detect, world.dst, world.is_destination, world.corridor, world.place_country,
+            rec.leg_row("pushbacks"), rec.leg_row("interceptions"), rec.leg_row("crossings"), rec.leg_row("detections"),
+            rec.detections_by_origin, rec.place_row("arrivals"))
         gives_up = self.behaviour.effects.pushback_gives_up
         if gives_up > 0:
             # discouraged: some of those pushed back (the intercepted left waiting) stop trying; no draw
             # when 0, so results stay as before
-            back = held[pop.state[held] == WAITING]
-            quit_ = back[rng.random(len(back)) < gives_up]
-            pop.state[quit_] = RETURNED
-            np.add.at(rec.place_row("returned"), pop.place[quit_], 1)
+            kernels.give_up(back, rng.random(len(back)), gives_up, pop.state, pop.place, rec.place_row("returned"))
         for places, to, p in readmit:
             # readmitted after being registered on arrival: they wait in the country that took them back
             reached = on[np.isin(pop.place[on], places)]
@@ -83,15 +96,12 @@ class Journeys:
         if rate <= 0 or len(waiting) == 0:
             return waiting
         pop, behaviour = self.people, self.behaviour
-        cost = values[pop.group[waiting].astype(np.int64), pop.place[waiting].astype(np.int64)]
-        with np.errstate(over="ignore"):
-            go_on = np.where(np.isfinite(cost), 1.0 / (1.0 + np.exp((cost - behaviour.benefit_eur)
-                                                                  / behaviour.decision_spread_eur)), 0.0)
-        quit_ = (pop.born[waiting] != day) & (self.rng.random(len(waiting)) < rate * (1.0 - go_on))
-        gone = waiting[quit_]
-        pop.state[gone] = RETURNED
-        np.add.at(self.recorder.place_row("returned"), pop.place[gone], 1)
-        return waiting[~quit_]
+        # the chance of going on is the logistic function 1 / (1 + exp((cost-to-go - benefit) / spread));
+        # exp in NumPy, between the kernels
+        z, none = kernels.reconsider_exponents(waiting, pop.group, pop.place, values, float(behaviour.benefit_eur),
+                                               float(behaviour.decision_spread_eur))
+        return kernels.reconsider_quit(waiting, np.exp(z), none, self.rng.random(len(waiting)), float(rate), pop.born,
+                                       day, pop.state, pop.place, self.recorder.place_row("returned"))
 
     def detention(self, held) -> np.ndarray:
         """Detained people are, after some days, returned home or released where they were caught."""
@@ -117,10 +127,13 @@ class Journeys:
         staying. Returns the indices of those who leave."""
         world, behaviour, pop, rng, rec = self.world, self.behaviour, self.people, self.rng, self.recorder
         counts = rng.poisson(self.demand * today.demand_mult / self.scale)
-        for pool, quota in ((self.legal_pool, today.legal_quota), (self.vocational_pool, today.vocational_quota)):
-            if quota.any():  # most scenarios offer no places: nothing to add
+        offered = self._offered(today.legal_quota, today.vocational_quota)
+        for pool, quota, offers in zip((self.legal_pool, self.vocational_pool),
+                                       (today.legal_quota, today.vocational_quota), offered):
+            if offers:  # most scenarios offer no places: nothing to add
                 pool += quota / self.scale
-        origins, n, group, neg, finite = kernels.arrivals(
+                self.pooled = True
+        origins, n, group, neg, finite, total = kernels.arrivals(
             counts, world.place_country, self.perception.group_of_country, values, float(behaviour.benefit_eur),
             float(behaviour.decision_spread_eur), rec.place_row("created"))
         if len(origins) == 0:
@@ -128,7 +141,7 @@ class Journeys:
         taken = np.zeros(len(origins), np.int64)
         knows = None  # computed only where places are offered
         for pool in (self.legal_pool, self.vocational_pool):
-            if pool.max() < 1:  # no free place anywhere
+            if not self.pooled or pool.max() < 1:  # no free place anywhere
                 continue
             free = np.floor(pool[origins]).astype(np.int64)
             if not free.any():
@@ -141,26 +154,32 @@ class Journeys:
             taken += got
         online = 1.0 - behaviour.effects.online_share * (1.0 - online_reach)
         # the logistic function of (benefit - cost-to-go) / spread (perception.sigmoid), exp in NumPy
-        leave_p = np.where(finite, 1.0 / (1.0 + np.exp(neg)) * online, 0.0)
-        leaving = rng.binomial(n - taken, leave_p)
-        stayed = n - taken - leaving
-        total = int(n.sum())
+        leave_p = kernels.leave_probs(np.exp(neg), finite, online)
+        leaving = rng.binomial(n - taken if self.pooled else n, leave_p)  # nobody took a place unless offered
         pop.reserve(total)
-        left = kernels.new_people(origins, group, taken, stayed, leaving, day, pop.n, pop.state, pop.place, pop.leg,
+        left = kernels.new_people(origins, group, n, taken, leaving, day, pop.n, pop.state, pop.place, pop.leg,
                                   pop.origin, pop.group, pop.born, pop.broke_days, pop.days_left, pop.credit,
                                   rec.place_row("alternatives"), rec.place_row("stayed"), rec.place_row("left"))
         pop.n += total
         if len(left) == 0:
             return left
         mu = np.log(self.budget[pop.origin[left]]) - 0.5 * behaviour.budget_spread ** 2
-        pop.money[left] = rng.lognormal(mu, behaviour.budget_spread)
+        pop.money[left] = lognormal(rng, mu, behaviour.budget_spread)
         return left
+
+    def _offered(self, legal: np.ndarray, vocational: np.ndarray) -> tuple[bool, bool]:
+        """Whether the quotas of legal and vocational places offer any (the levers' arrays are the same
+        objects while unchanged)."""
+        seen = self._quotas
+        if legal is not seen[0] or vocational is not seen[1]:
+            seen = self._quotas = (legal, vocational, (bool(legal.any()), bool(vocational.any())))
+        return seen[2]
 
     def vocational_in_transit(self, waiting, stranded) -> np.ndarray:
         """Vocational places in transit countries, offered to stranded people first, then to waiting ones.
         Returns the waiting people who did not take one."""
         world, pop, pool = self.world, self.people, self.vocational_pool
-        if pool.max() < 1:  # no free place anywhere
+        if not self.pooled or pool.max() < 1:  # no free place anywhere
             return waiting
         places = np.flatnonzero((pool >= 1) & (world.place_kind != 0))
         if len(places) == 0:
@@ -190,16 +209,15 @@ class Journeys:
 
         # too poor for any open leg from here (and owed no retry here): count the days, strand after a while
         cheapest_leg = market.cheapest_leg(closed)
-        waiting, owed, credit = kernels.too_poor(waiting, pop.place, pop.money, pop.credit, pop.broke_days, pop.leg,
-                                                 pop.state, cheapest, cheapest_leg, world.src, risks.open,
-                                                 behaviour.strand_after_days, rec.place_row("stranded_new"))
+        waiting, owed, credit, group, place = kernels.too_poor(
+            waiting, pop.place, pop.group, pop.money, pop.credit, pop.broke_days, pop.leg, pop.state, cheapest,
+            cheapest_leg, world.src, risks.open, behaviour.strand_after_days, rec.place_row("stranded_new"))
         if len(waiting) == 0:
             return
 
         # choose a leg: logit over the place's outgoing legs by perceived cost (incl. cost-to-go); the
         # cheapest open leg from here if the chosen one is too dear; a retry owed is taken
-        chosen = self.perception.choose(leg_costs, pop.group[waiting].astype(np.int64), pop.place[waiting],
-                                        rng.random(len(waiting)))
+        chosen = self.perception.choose(leg_costs, group, place, rng.random(len(waiting)))
         buyers, buy_legs, owed = kernels.chosen_legs(waiting, chosen, owed, credit, pop.place, pop.money, pop.leg,
                                                  market.price, cheapest_leg, world.src)
 
@@ -208,12 +226,17 @@ class Journeys:
 
         # checks before boarding commercial transport: refused travellers get their money back; some
         # are sent home, the others look for another way
-        refused = rng.random(len(go)) < risks.p_refused[go_leg]
-        for nationalities, legs, p in visa:
-            # no visa: refused at check-in, whatever the carrier's own checks
-            needs = np.isin(go_leg, legs) & np.isin(world.place_country[pop.origin[go]], nationalities)
-            refused |= needs & (rng.random(len(go)) < p)
-        kernels.board(go, go_leg, go_owed, refused, rng.random(len(go)), market.price, world.smuggled, world.days,
+        if visa:
+            refused = kernels.refused_at(go_leg, rng.random(len(go)), risks.p_refused)
+            for nationalities, legs, p in visa:
+                # no visa: refused at check-in, whatever the carrier's own checks
+                needs = np.isin(go_leg, legs) & np.isin(world.place_country[pop.origin[go]], nationalities)
+                refused |= needs & (rng.random(len(go)) < p)
+            w = rng.random(len(go))
+        else:  # the refusals' draws and the boarding's in one call: the same numbers
+            u = rng.random(2 * len(go))
+            refused, w = kernels.refused_at(go_leg, u, risks.p_refused), u[len(go):]
+        kernels.board(go, go_leg, go_owed, refused, w, market.price, world.smuggled, world.days,
                       behaviour.return_after_refusal, pop.money, pop.credit, pop.state, pop.broke_days, pop.days_left,
                       pop.place, rec.leg_row("revenue_eur"), rec.leg_row("paid"), rec.leg_row("refused_boarding"),
                       rec.place_row("returned"), rec.leg_row("departures"))

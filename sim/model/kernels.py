@@ -23,11 +23,15 @@ from .people import ALTERNATIVE, ARRIVED, DEAD, DETAINED, MOVING, RETURNED, STAY
 
 
 @njit(cache=True)
-def perceived_costs(price, days_cost, p_intercept, p_refused, p_death, seen, pref, interception_cost,
+def perceived_costs(price, days_cost, p_intercept, p_refused, p_death, trust, underestimate, pref, interception_cost,
                     value_of_life, min_share, min_eur):
     """Each group's perceived cost of each leg (groups x legs): price, days, expected interceptions and
-    refusals, and the share `seen` of the death risk; the preference added, but never below a floor."""
+    refusals, and the share of the death risk a group sees (1 - trust x underestimate share); the
+    preference added, but never below a floor."""
     n_groups, n_legs = pref.shape
+    seen = np.empty(n_groups)
+    for g in range(n_groups):
+        seen[g] = 1.0 - trust[g] * (1.0 - underestimate)
     cost = np.empty((n_groups, n_legs))
     for leg in range(n_legs):
         base = (price[leg] + days_cost[leg]) + (p_intercept[leg] + p_refused[leg]) * interception_cost
@@ -39,10 +43,12 @@ def perceived_costs(price, days_cost, p_intercept, p_refused, p_death, seen, pre
 
 
 @njit(cache=True)
-def cost_to_go(values, cost, closed, legs, offsets, places, ends, dest, terminal, dst, max_sweeps):
-    """The cost-to-go from yesterday's `values` (groups x places, updated in place): closed legs cost
-    inf (written into `cost`, the day's own array), destinations are worth their terminal value, then value_iteration. Returns each leg's cost
-    plus the cost-to-go from its end (groups x legs)."""
+def cost_to_go(yesterday, cost, closed, legs, offsets, places, ends, dest, terminal, dst, max_sweeps):
+    """The cost-to-go from `yesterday`'s values (groups x places; not written): closed legs cost inf
+    (written into `cost`, the day's own array), destinations are worth their terminal value, then
+    value_iteration. Returns today's values and each leg's cost plus the cost-to-go from its end
+    (groups x legs)."""
+    values = yesterday.copy()
     n_groups, n_legs = cost.shape
     for leg in range(n_legs):
         if closed[leg]:
@@ -56,7 +62,7 @@ def cost_to_go(values, cost, closed, legs, offsets, places, ends, dest, terminal
     for g in range(n_groups):
         for leg in range(n_legs):
             out[g, leg] = cost[g, leg] + values[g, dst[leg]]
-    return out
+    return values, out
 
 
 @njit(cache=True)
@@ -67,7 +73,12 @@ def value_iteration(values, cost, legs, offsets, places, ends, dest, terminal, m
     `cost` is the perceived cost per (group, leg). `legs` are ranked as in LegsByPlace: column k
     (positions offsets[k]:offsets[k+1]) holds the k-th leg out of each of the first places of `places`;
     `ends` are those legs' end places. The sweeps run on (places x groups) copies, so that the
-    innermost loop runs over the groups in contiguous memory (vectorised)."""
+    innermost loop runs over the groups in contiguous memory (vectorised).
+
+    A sweep recomputes only the places with a leg ending where a value changed in the sweep before
+    (and the destinations, whose computed value is compared and then reset): the others would get
+    the same inputs, hence the same bits, and move by 0. A change travels one leg upstream per
+    sweep, so after the first sweep few places are left to recompute."""
     n_groups, n_places, n_ranked, n_legs = values.shape[0], values.shape[1], len(places), len(legs)
     n_cols = len(offsets) - 1
     at = np.empty((n_places, n_groups))
@@ -79,28 +90,49 @@ def value_iteration(values, cost, legs, offsets, places, ends, dest, terminal, m
         for g in range(n_groups):
             leg_cost[i, g] = cost[g, legs[i]]
     best = np.empty((n_ranked, n_groups))
+    is_dest = np.zeros(n_places, np.bool_)
+    for i in range(len(dest)):
+        is_dest[dest[i]] = True
+    changed = np.ones(n_places, np.bool_)  # values changed in the sweep before (the first: all, the costs are new)
+    need = np.empty(n_ranked, np.bool_)
     for _ in range(max_sweeps):
-        # every place's best leg from the last sweep's values: the first leg, then the k-th legs
         for r in range(n_ranked):
-            end = ends[r]
-            for g in range(n_groups):
-                best[r, g] = leg_cost[r, g] + at[end, g]
+            need[r] = changed[ends[r]] or is_dest[places[r]]
         for k in range(1, n_cols):
             start = offsets[k]
             for r in range(offsets[k + 1] - start):
-                end = ends[start + r]
-                for g in range(n_groups):
-                    v = leg_cost[start + r, g] + at[end, g]
-                    b = best[r, g]
-                    best[r, g] = v if v < b else b
-        moved = False
+                if changed[ends[start + r]]:
+                    need[r] = True
+        # every place's best leg from the last sweep's values: the first leg, then the k-th legs
         for r in range(n_ranked):
+            if need[r]:
+                end = ends[r]
+                for g in range(n_groups):
+                    best[r, g] = leg_cost[r, g] + at[end, g]
+        for k in range(1, n_cols):
+            start = offsets[k]
+            for r in range(offsets[k + 1] - start):
+                if need[r]:
+                    end = ends[start + r]
+                    for g in range(n_groups):
+                        v = leg_cost[start + r, g] + at[end, g]
+                        b = best[r, g]
+                        best[r, g] = v if v < b else b
+        moved = False
+        changed[:] = False
+        for r in range(n_ranked):
+            if not need[r]:
+                continue
             p = places[r]
             for g in range(n_groups):
-                if abs(best[r, g] - at[p, g]) > 2.0:  # EUR; inf - inf is nan: not moved
+                b, a = best[r, g], at[p, g]
+                if abs(b - a) > 2.0:  # EUR; inf - inf is nan: not moved
                     moved = True
-                at[p, g] = best[r, g]
+                if b != a or b == 0.0:  # changed bits (0.0 and -0.0 compare equal: counted as changed)
+                    changed[p] = True
+                at[p, g] = b
         for i in range(len(dest)):
+            changed[dest[i]] = False  # reset to the same terminal value
             for g in range(n_groups):
                 at[dest[i], g] = terminal[i]
         if not moved:
@@ -140,11 +172,13 @@ def choice_rows(group, place, n_groups, out_start, out_count):
 
 
 @njit(cache=True)
-def choice_exponents(leg_costs, rows, limits, out_order, out_start, out_count, spread):
-    """For the logit choice: per (row, leg), -(cost - cheapest from its place) / spread for a leg with a
-    finite cost at a place with a finite cheapest leg, else -inf (a weight exp(-inf) = 0: not usable).
-    Columns in the order of out_order (legs sorted by their place), up to each row's limit (-inf after).
-    Rows are the perception groups `rows` of `leg_costs`."""
+def choice_exponents(leg_costs, group, place, out_order, out_start, out_count, spread):
+    """For the logit choice of people (perception `group`, `place`): the rows of choice_rows, and per
+    (row, leg) -(cost - cheapest from its place) / spread for a leg with a finite cost at a place with
+    a finite cheapest leg, else -inf (a weight exp(-inf) = 0: not usable). Columns in the order of
+    out_order (legs sorted by their place), up to each row's limit (-inf after). Rows are the
+    perception groups `rows` of `leg_costs`. Returns (exponents, rows, row_of, limits)."""
+    rows, row_of, limits = choice_rows(group, place, len(leg_costs), out_start, out_count)
     n_legs = leg_costs.shape[1]
     z = np.full((len(rows), n_legs), -np.inf)
     for i in range(len(rows)):
@@ -161,7 +195,7 @@ def choice_exponents(leg_costs, rows, limits, out_order, out_start, out_count, s
             for j in range(first, first + n):
                 c = leg_costs[g, out_order[j]]
                 z[i, j] = -(c - m) / spread if np.isfinite(c) and np.isfinite(m) else -np.inf
-    return z
+    return z, rows, row_of, limits
 
 
 @njit(cache=True)
@@ -316,9 +350,10 @@ def _maximum(a, b):
 def networks_earn(members, capital, alloc, legs, where, starts, sizes, leg_signals, authority_signals,
                   capacity_per_member, member_cost):
     """The networks' day up to the arrests (NetworkTable.step): fees, bribes, wages, and each network's
-    exposure to arrests and seizures. Returns (capacity, leg revenue, leg bribes, revenue, bribes,
-    capital, arrest shares, seizure shares, arrest pressure, seizure pressure, expected arrests of the
-    networks under arrest pressure)."""
+    exposure to arrests and seizures. Returns per network the rows (capacity, revenue, bribes, capital,
+    arrest pressure, seizure pressure), per slot the rows (leg revenue, leg bribes, arrest shares,
+    seizure shares), and the expected arrests of the networks under arrest pressure (two tables
+    rather than ten arrays: each array handed back to Python costs a little)."""
     n, n_slots = len(members), len(legs)
     capacity = np.empty(n)
     for i in range(n):
@@ -348,8 +383,12 @@ def networks_earn(members, capital, alloc, legs, where, starts, sizes, leg_signa
         if arrest_p[i] > 0:
             expected[k] = members[i] * _minimum(arrest_p[i], 1.0)
             k += 1
-    return (capacity, leg_revenue, leg_bribes, revenue, bribes, capital, arrest_share, seize_share, arrest_p, seize_p,
-            expected)
+    per_network, per_slot = np.empty((6, n)), np.empty((4, n_slots))
+    for row, x in enumerate((capacity, revenue, bribes, capital, arrest_p, seize_p)):
+        per_network[row, :] = x
+    for row, x in enumerate((leg_revenue, leg_bribes, arrest_share, seize_share)):
+        per_slot[row, :] = x
+    return per_network, per_slot, expected
 
 
 @njit(cache=True)
@@ -358,8 +397,8 @@ def networks_adapt(members, capital, capacity, alloc, reach, markup, drawn, arre
     """The rest of the networks' day (NetworkTable.step) after the arrests are drawn (`drawn`, one per
     network under arrest pressure, at most its members): seizures, online reach, capacity moved
     towards demand, price, hiring, and who is dismantled. `c` holds the behaviour's figures in the
-    order of NetworkTable._constants. Returns (members, capital, alloc, reach, markup, arrest shares,
-    seizure shares, seized, arrested, gone)."""
+    order of NetworkTable._constants. Returns per network the rows (members, capital, reach, markup,
+    seized, arrested), per slot the rows (alloc, arrest shares, seizure shares), and gone."""
     (reach_recovery, adapt_rate, price_under_pressure, markup_unmet, markup_speed, hire_cost, recruit_rate,
      hire_capital_share, unpaid_retention, dismantle_members) = c
     n, n_slots = len(members), len(legs)
@@ -424,7 +463,12 @@ def networks_adapt(members, capital, capacity, alloc, reach, markup, drawn, arre
             new_members[i] = members[i]
         capital[i] = capital[i] - hires * hire_cost
         gone[i] = (new_members[i] < 1.0) | ((new_members[i] < dismantle_members) & (capital[i] < hire_cost))
-    return new_members, capital, new_alloc, new_reach, new_markup, arrest_share, seize_share, seized, arrested, gone
+    per_network, per_slot = np.empty((6, n)), np.empty((3, n_slots))
+    for row, x in enumerate((new_members, capital, new_reach, new_markup, seized, arrested)):
+        per_network[row, :] = x
+    for row, x in enumerate((new_alloc, arrest_share, seize_share)):
+        per_slot[row, :] = x
+    return per_network, per_slot, gone
 
 
 # ---------------------------------------------------------------------------- new networks
@@ -633,13 +677,26 @@ def crossed(over, v, leg, state, place, broke_days, origin, detects, p_detect, d
     return on
 
 
+@njit(cache=True)
+def leg_ends_met(held, over, v, leg, state, days_left, credit, broke_days, origin, place, detention_days, retry,
+                 pushback, detects_interception, detects, p_detect, dst, is_destination, corridor, place_country,
+                 pushbacks, interceptions, crossings, detections, by_origin, arrivals):
+    """intercepted, then crossed, in one call (Journeys.move): `v` holds the draws of both, the
+    intercepted's first. Returns (those across now waiting, those intercepted and pushed back)."""
+    intercepted(held, v, leg, state, days_left, credit, broke_days, origin, detention_days, retry, pushback,
+                detects_interception, corridor, place_country, pushbacks, interceptions, detections, by_origin)
+    on = crossed(over, v[2 * len(held):], leg, state, place, broke_days, origin, detects, p_detect, dst,
+                 is_destination, corridor, place_country, crossings, detections, by_origin, arrivals)
+    return on, in_state(held, state, WAITING)
+
+
 # ---------------------------------------------------------------------------- departures
 @njit(cache=True)
-def too_poor(waiting, place, money, credit, broke_days, leg, state, cheapest, cheapest_leg, src, open_, strand_after,
-             stranded_new):
+def too_poor(waiting, place, group, money, credit, broke_days, leg, state, cheapest, cheapest_leg, src, open_,
+             strand_after, stranded_new):
     """Waiting people too poor for any open leg from where they are (and owed no retry there) count
     the days and are stranded after a while (Journeys.depart). Returns those who can choose a leg,
-    whether each is owed a retry from here, and the leg owed."""
+    whether each is owed a retry from here, the leg owed, and their perception group and place."""
     n = len(waiting)
     can = np.zeros(n, np.bool_)
     owed_all = np.zeros(n, np.bool_)
@@ -662,12 +719,15 @@ def too_poor(waiting, place, money, credit, broke_days, leg, state, cheapest, ch
             can[j] = True
             n_can += 1
     out, owed_out, credit_out = np.empty(n_can, np.int64), np.empty(n_can, np.bool_), np.empty(n_can, np.int64)
+    group_out, place_out = np.empty(n_can, np.int64), np.empty(n_can, np.int64)
     k = 0
     for j in range(n):
         if can[j]:
-            out[k], owed_out[k], credit_out[k] = waiting[j], owed_all[j], credit[waiting[j]]
+            i = waiting[j]
+            out[k], owed_out[k], credit_out[k] = i, owed_all[j], credit[i]
+            group_out[k], place_out[k] = group[i], place[i]
             k += 1
-    return out, owed_out, credit_out
+    return out, owed_out, credit_out, group_out, place_out
 
 
 @njit(cache=True)
@@ -745,11 +805,12 @@ def board(go, go_leg, go_owed, refused, w, price, smuggled, leg_days, return_aft
 
 # ---------------------------------------------------------------------------- new people
 @njit(cache=True)
-def new_people(origins, group, taken, stayed, leaving, day, n, state, place, leg, origin, grp, born, broke_days,
+def new_people(origins, group, count, taken, leaving, day, n, state, place, leg, origin, grp, born, broke_days,
                days_left, credit, alternatives_row, stayed_row, left_row):
-    """New people at origins, from entry `n` on (the population has room): first those who took an
-    alternative, then those who stayed, then those who leave (Journeys.create); the counts go to the
-    day's rows. Returns the entries of those who leave."""
+    """New people at origins (`count` at each), from entry `n` on (the population has room): first those
+    who took an alternative, then those who stayed (the rest), then those who leave (Journeys.create);
+    the counts go to the day's rows. Returns the entries of those who leave."""
+    stayed = count - taken - leaving
     k = n
     for block in range(3):
         counts = taken if block == 0 else stayed if block == 1 else leaving
@@ -800,6 +861,18 @@ def record_people(active, state, place, waiting_row, stranded_row, detained_row,
     for s, row in ((ARRIVED, arrivals_row), (DEAD, deaths_row), (RETURNED, returned_row),
                    (ALTERNATIVE, alternatives_row), (STAYED, stayed_row)):
         states_today[s] = np.int64(states_before[s] + pairwise_sum(row, 0, len(row)))
+
+
+@njit(cache=True)
+def record_legs(price_row, capacity_row, queue_row, p_intercept_row, p_death_row, price, capacity, queue, p_intercept,
+                p_death):
+    """Each leg's market and risks of the day copied into the day's rows (Recorder.end_day)."""
+    for leg in range(len(price_row)):
+        price_row[leg] = price[leg]
+        capacity_row[leg] = capacity[leg]
+        queue_row[leg] = queue[leg]
+        p_intercept_row[leg] = p_intercept[leg]
+        p_death_row[leg] = p_death[leg]
 
 
 @njit(cache=True)
@@ -914,10 +987,13 @@ def stranded_day(stranded, u, income, give_up, money, state, place, leg, broke_d
 
 # ---------------------------------------------------------------------------- the market's day
 @njit(cache=True)
-def market_open(legs, seg, members, alloc, markup, capacity_per_member, fee):
+def market_open(legs, seg, members, alloc, markup, capacity_per_member, fee, queue, served):
     """Today's capacity per leg (the networks' places, summed in slot order as np.bincount does) and
-    price (the base fee times the capacity-weighted markup; the base fee where nobody sells)."""
+    price (the base fee times the capacity-weighted markup; the base fee where nobody sells); the
+    queues and places served start at 0 (written into `queue` and `served`)."""
     n_legs = len(fee)
+    queue[:] = 0.0
+    served[:] = 0.0
     cap, num = np.zeros(n_legs), np.zeros(n_legs)
     for j in range(len(legs)):
         c = members[seg[j]] * capacity_per_member * alloc[j]
@@ -950,11 +1026,13 @@ def leg_signals(queue, served, price, capacity, bribes_per_euro, drawn, open_, p
 def arrivals(counts, place_country, group_of_country, values, benefit, spread, created_row):
     """The origins where people appear today, how many, their perception group, and for the decision
     to leave: -clip((benefit - cost-to-go) / spread, -50, 50), the exponent of the logistic function
-    (Journeys.create), where the cost-to-go is finite. The counts go to the day's row."""
-    n_origins = 0
+    (Journeys.create), where the cost-to-go is finite; and how many in all. The counts go to the day's
+    row."""
+    n_origins = total = 0
     for p in range(len(counts)):
         if counts[p] != 0:
             n_origins += 1
+            total += counts[p]
     origins, n, group = np.empty(n_origins, np.int64), np.empty(n_origins, np.int64), np.empty(n_origins, np.int64)
     neg, finite = np.zeros(n_origins), np.zeros(n_origins, np.bool_)
     k = 0
@@ -971,4 +1049,100 @@ def arrivals(counts, place_country, group_of_country, values, benefit, spread, c
             x = (benefit - cost) / spread
             neg[k] = -(-50.0 if x < -50.0 else 50.0 if x > 50.0 else x)
         k += 1
-    return origins, n, group, neg, finite
+    return origins, n, group, neg, finite, total
+
+
+@njit(cache=True)
+def leave_probs(e, finite, online):
+    """The chance of leaving at each origin (Journeys.create): the logistic weight 1 / (1 + e), with
+    e = exp(neg) of `arrivals`, times the online factor, where the cost-to-go is finite (else 0)."""
+    out = np.zeros(len(e))
+    for k in range(len(e)):
+        if finite[k]:
+            out[k] = 1.0 / (1.0 + e[k]) * online
+    return out
+
+
+@njit(cache=True)
+def refused_at(go_leg, u, p_refused):
+    """Refused before boarding by the draws `u` (the first len(go_leg) are read)."""
+    out = np.empty(len(go_leg), np.bool_)
+    for j in range(len(go_leg)):
+        out[j] = u[j] < p_refused[go_leg[j]]
+    return out
+
+
+# ---------------------------------------------------------------------------- giving up on the road
+@njit(cache=True)
+def in_state(people, state, s):
+    """Those of `people` in state `s`, in their order."""
+    n = 0
+    for i in people:
+        if state[i] == s:
+            n += 1
+    out = np.empty(n, np.int64)
+    k = 0
+    for i in people:
+        if state[i] == s:
+            out[k] = i
+            k += 1
+    return out
+
+
+@njit(cache=True)
+def give_up(people, u, p, state, place, returned_row):
+    """Those of `people` whose draw `u` is below `p` go home (returned where they are)."""
+    for j in range(len(people)):
+        if u[j] < p:
+            i = people[j]
+            state[i] = RETURNED
+            returned_row[place[i]] += 1.0
+
+
+# largest exponent whose logistic weight 1 / (1 + exp(z)) still matters: above it, 1 - the weight is 1.0
+# to the last bit (exp(709) is 8e307), and exp overflows soon after
+_EXP_MAX = 709.0
+
+
+@njit(cache=True)
+def reconsider_exponents(waiting, group, place, values, benefit, spread):
+    """For Journeys.reconsider: per waiting person the exponent (cost-to-go - benefit) / spread of
+    the chance of going on, 1 / (1 + exp(z)); 0.0 (and `none` set) where that chance is 0 for the
+    decision: an infinite cost-to-go, or z above _EXP_MAX."""
+    n = len(waiting)
+    z, none = np.zeros(n), np.zeros(n, np.bool_)
+    for j in range(n):
+        i = waiting[j]
+        cost = values[group[i], place[i]]
+        x = (cost - benefit) / spread
+        if np.isfinite(cost) and x <= _EXP_MAX:
+            z[j] = x
+        else:
+            none[j] = True
+    return z, none
+
+
+@njit(cache=True)
+def reconsider_quit(waiting, e, none, u, rate, born, day, state, place, returned_row):
+    """For Journeys.reconsider, given e = exp(z) of reconsider_exponents and the draws `u`: people who
+    did not set off today give up with probability rate x (1 - chance of going on); they go home.
+    Returns those who go on."""
+    n = len(waiting)
+    quit_ = np.zeros(n, np.bool_)
+    n_on = 0
+    for j in range(n):
+        go_on = 0.0 if none[j] else 1.0 / (1.0 + e[j])
+        i = waiting[j]
+        if born[i] != day and u[j] < rate * (1.0 - go_on):
+            quit_[j] = True
+            state[i] = RETURNED
+            returned_row[place[i]] += 1.0
+        else:
+            n_on += 1
+    on = np.empty(n_on, np.int64)
+    k = 0
+    for j in range(n):
+        if not quit_[j]:
+            on[k] = waiting[j]
+            k += 1
+    return on

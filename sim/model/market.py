@@ -44,7 +44,10 @@ class Market:
         self._cluster_sizes = np.array(sizes, np.int64)
         # the parts of the signals that depend only on the risks, and the risks they were computed for
         self._signal_risks = self._bribes_per_euro = self._drawn = None
+        # the authorities' signals, and the authorities' figures (their version) and seizure levers they are of
+        self._authority_signals, self._authority_key = None, None
         self._cluster_starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+        self._cluster_keys, self._cluster_leg_lists = list(self.clusters), list(self.clusters.values())
 
     # ------------------------------------------------------------------ networks
     def new_network(self, model, legs, corridor, members, capital) -> SmugglingNetwork:
@@ -95,7 +98,7 @@ class Market:
         if len(candidates) == 0:
             return 0
         enters = candidates[rng.random(len(candidates)) < behaviour.entry_rate / drag]
-        keys, cluster_legs = list(self.clusters), list(self.clusters.values())
+        keys, cluster_legs = self._cluster_keys, self._cluster_leg_lists
         for c in enters:
             (corridor, _), legs = keys[c], cluster_legs[c]
             # sized for part of the unmet demand it sees
@@ -109,10 +112,9 @@ class Market:
     def open(self) -> None:
         """Today's capacity and price on each leg, from the networks selling there; queues start empty."""
         world, nets = self.world, self.networks
-        self.queue_people[:] = 0
-        self.served_people[:] = 0
         self.capacity, self.price = kernels.market_open(nets.legs, nets.seg, nets.members, nets.alloc, nets.markup,
-                                                        float(self.behaviour.capacity_per_member), world.fee)
+                                                        float(self.behaviour.capacity_per_member), world.fee,
+                                                        self.queue_people, self.served_people)
 
     def sell(self, rng, buyers: np.ndarray, legs: np.ndarray, owed: np.ndarray):
         """Places on smuggled legs sold up to the networks' capacity, in random order within each leg's
@@ -134,9 +136,12 @@ class Market:
         number among equally cheap legs)."""
         return kernels.cheapest_open(self.price, closed, self.world.src, self.world.n_places)[1]
 
-    def signals(self, risks, country_today: dict[str, np.ndarray], seizure_mult: np.ndarray):
+    def signals(self, risks, country_today: dict[str, np.ndarray], seizure_mult: np.ndarray, authority_version: int):
         """Per-leg figures every network reads today (computed once here rather than in each network),
-        and the pressure of the authority acting on each leg. Returns (leg signals, authority signals)."""
+        and the pressure of the authority acting on each leg. Returns (leg signals, authority signals).
+
+        `authority_version` changes whenever the authorities' figures (`country_today`) do: the authority
+        signals are rebuilt only then or when the seizure levers change (nobody writes into them)."""
         behaviour = self.behaviour
         if risks is not self._signal_risks:  # the parts that change only with the risks
             self._signal_risks = risks
@@ -144,6 +149,9 @@ class Market:
             self._drawn = np.exp(-behaviour.effects.capacity_avoids_interception * risks.p_intercept)
         leg_signals = kernels.leg_signals(self.queue_people, self.served_people, self.price, self.capacity,
                                           self._bribes_per_euro, self._drawn, risks.open, risks.p_intercept)
-        authority_signals = np.stack([country_today["arrest_pressure"], country_today["seizure_pressure"],
-                                      country_today["takedown_pressure"], seizure_mult])
-        return leg_signals, authority_signals
+        key = self._authority_key
+        if key is None or key[0] != authority_version or key[1] is not seizure_mult:
+            self._authority_signals = np.stack([country_today["arrest_pressure"], country_today["seizure_pressure"],
+                                                country_today["takedown_pressure"], seizure_mult])
+            self._authority_key = (authority_version, seizure_mult)
+        return leg_signals, self._authority_signals

@@ -76,12 +76,14 @@ class RouteModel(mesa.Model):
 
         # authorities: one per country; what they hand back each day, per country
         self.country_today = {name: np.zeros(world.n_countries) for name in COUNTRY_FIGURES}
+        self.authority_version = 0  # counts the authorities' acts: what they hand back changes only then
         for i, iso3 in enumerate(world.iso3):
             Authority(self, i, iso3, {k: float(v[i]) for k, v in world.base.items()}, behaviour)
         self._authorities_act()
         self._authority_levers = self._levers_on_authorities()
         self.risks = leg_risks(world, behaviour, self.country_today, self.today)
         self._risk_levers = None  # the levers the risks were computed for (set on the first day)
+        self._levers_built = None  # the levers' effect of the day before, as built (see _day)
 
         # smuggling networks: sized at the start for the flows people would make if nobody waited
         self.online_reach = 1.0  # networks' average online reach, relative to an unhindered start
@@ -161,6 +163,10 @@ class RouteModel(mesa.Model):
         self.recorder.begin_day(max(day, 0))
         # 1. levers: today's effect of the interventions and events
         self.today = today = self.levers.today(day)
+        # the same effect as the day before (its arrays the same objects): the levers the authorities and
+        # the risks read are as they were then, and the checks below would find them so
+        built = self.levers.built
+        unchanged, self._levers_built = built is self._levers_built, built
         if self.yearly is not None:
             yearly = self.yearly.for_day(day)
             if yearly is not None:
@@ -174,12 +180,13 @@ class RouteModel(mesa.Model):
         for shift in today.shifts:
             self.market.shift_networks(self, self.smugglers, *shift)
         # 2. authorities; today's risks on each leg
-        acted = self._authorities_step()
+        acted = not unchanged and self._authorities_step()
         # the risks depend only on the authorities' figures and these levers: most days they are as yesterday
-        risk_levers = (today.enforce_mult, today.risk_mult, today.check, today.closed)
-        if acted or not _same(risk_levers, self._risk_levers):
-            self.risks = leg_risks(self.world, self.behaviour, self.country_today, today)
-            self._risk_levers = risk_levers
+        if acted or not (unchanged and self._risk_levers is not None):
+            risk_levers = (today.enforce_mult, today.risk_mult, today.check, today.closed)
+            if acted or not _same(risk_levers, self._risk_levers):
+                self.risks = leg_risks(self.world, self.behaviour, self.country_today, today)
+                self._risk_levers = risk_levers
         # 3. perception: what each group believes legs cost, and the cost-to-go
         networks = self.market.networks
         self.online_reach = networks.online_reach()
@@ -199,14 +206,16 @@ class RouteModel(mesa.Model):
         self.market.open()
         journeys.depart(waiting, leg_costs, cheapest, self.market, self.risks, today.closed, today.visa)
         # 8. networks earn, pay, suffer arrests and seizures, adapt and grow; new networks enter
-        leg_signals, authority_signals = self.market.signals(self.risks, self.country_today, today.seizure_mult)
+        leg_signals, authority_signals = self.market.signals(self.risks, self.country_today, today.seizure_mult,
+                                                             self.authority_version)
         gone = networks.step(leg_signals, authority_signals, self.behaviour, self.rng)
         self.networks_entered += self.market.enter_networks(self, self.rng, today.seizure_mult)
         if len(gone) < len(networks):  # those entered today stay
             gone = np.concatenate([gone, np.zeros(len(networks) - len(gone), bool)])
         pop.active = kernels.still_active(active, new, pop.state)
-        # 9. the day's figures
-        self.recorder.end_day(pop, self.market, self.risks, self.country_today, networks, gone)
+        # 9. the day's figures (a spin-up day's are thrown away: its stocks are not recorded)
+        if day >= 0:
+            self.recorder.end_day(pop, self.market, self.risks, self.country_today, networks, gone)
         if gone.any():
             for net in networks.remove(gone):
                 self.recorder.network_gone(net)
@@ -230,6 +239,7 @@ class RouteModel(mesa.Model):
         return False
 
     def _authorities_act(self) -> None:
+        self.authority_version += 1
         authorities = self.agents_by_type[Authority]
         for authority, figures in zip(authorities, authorities.map("step", self.today)):
             for name, value in figures.items():

@@ -117,22 +117,20 @@ class NetworkTable:
         n = len(self.agents)
         if n == 0:
             return np.zeros(0, bool)
-        (capacity, leg_revenue, leg_bribes, revenue, bribes, capital, arrest_share, seize_share, arrest_p, seize_p,
-         expected) = kernels.networks_earn(self.members, self.capital, self.alloc, self.legs, self.where, self.starts,
-                                           self.sizes, leg_signals, authority_signals,
-                                           float(behaviour.capacity_per_member),
-                                           float(behaviour.member_cost_eur_per_day))
+        per_network, per_slot, expected = kernels.networks_earn(
+            self.members, self.capital, self.alloc, self.legs, self.where, self.starts, self.sizes, leg_signals,
+            authority_signals, float(behaviour.capacity_per_member), float(behaviour.member_cost_eur_per_day))
+        capacity, self.revenue, self.bribes, capital, arrest_p, seize_p = per_network
+        self.leg_revenue, self.leg_bribes, arrest_share, seize_share = per_slot
         # arrests drawn in row order, for the networks the authorities reach
         drawn = rng.poisson(expected) if len(expected) else np.zeros(0, np.int64)
-        (members, capital, alloc, reach, markup, arrest_share, seize_share, seized, arrested,
-         gone) = kernels.networks_adapt(self.members, capital, capacity, self.alloc, self.reach, self.markup, drawn,
-                                        arrest_share, seize_share, arrest_p, seize_p, self.legs, self.where,
-                                        self.starts, self.sizes, leg_signals, authority_signals,
-                                        self._constants(behaviour))
-        self.leg_revenue, self.leg_bribes = leg_revenue, leg_bribes
-        self.arrest_share, self.seize_share, self.alloc = arrest_share, seize_share, alloc
-        self.revenue, self.bribes, self.seized, self.arrested = revenue, bribes, seized, arrested
-        self.members, self.capital, self.markup, self.reach = members, capital, markup, reach
+        # the columns become rows of the kernels' new tables: nothing is written into a past day's arrays
+        per_network, per_slot, gone = kernels.networks_adapt(
+            self.members, capital, capacity, self.alloc, self.reach, self.markup, drawn, arrest_share, seize_share,
+            arrest_p, seize_p, self.legs, self.where, self.starts, self.sizes, leg_signals, authority_signals,
+            self._constants(behaviour))
+        self.members, self.capital, self.reach, self.markup, self.seized, self.arrested = per_network
+        self.alloc, self.arrest_share, self.seize_share = per_slot
         return gone
 
     def _constants(self, behaviour) -> tuple:

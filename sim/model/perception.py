@@ -66,21 +66,20 @@ class Perception:
         plus the cost-to-go from its end (what a person at its start compares)."""
         world, behaviour, by_place = self.world, self.behaviour, self.by_place
         effects = behaviour.effects
-        seen = 1.0 - trust * (1.0 - behaviour.risk_underestimate)  # share of the real risk a group perceives
-        # a preferred corridor can make a crossing feel cheaper, not free: no negative legs, so the
-        # cost-to-go stays well defined
+        # a group perceives a share 1 - trust x (1 - underestimate) of the real risk; a preferred corridor
+        # can make a crossing feel cheaper, not free: no negative legs, so the cost-to-go stays well defined
         cost = kernels.perceived_costs(price, self.days_cost, risks.p_intercept, risks.p_refused, risks.p_death,
-                                       seen, self.pref, float(behaviour.interception_cost_eur),
+                                       trust, float(behaviour.risk_underestimate), self.pref,
+                                       float(behaviour.interception_cost_eur),
                                        float(behaviour.value_of_life_eur), float(effects.min_leg_cost_share),
                                        float(effects.min_leg_cost_eur))
         if readmit or visa:
             cost = self._policy_costs(cost, readmit, visa)
         # from yesterday's values; a less wanted destination is worth less at the end of the road: a
         # higher cost-to-go
-        values = self.values.copy()
-        leg_costs = kernels.cost_to_go(values, cost, closed, by_place.legs, by_place.offsets, by_place.places,
-                                       self._ranked_ends, self.destinations, self.terminal, world.dst,
-                                       world.n_places + 1)
+        values, leg_costs = kernels.cost_to_go(self.values, cost, closed, by_place.legs, by_place.offsets,
+                                               by_place.places, self._ranked_ends, self.destinations, self.terminal,
+                                               world.dst, world.n_places + 1)
         self.values = values
         return values, leg_costs
 
@@ -133,9 +132,8 @@ class Perception:
         closed looks past them into the next place's (or group's) first leg, as in the table of every
         group."""
         world = self.world
-        rows, row_of, limits = kernels.choice_rows(group, place, len(leg_costs), world.out_start, world.out_count)
-        z = kernels.choice_exponents(leg_costs, rows, limits, world.out_order, world.out_start, world.out_count,
-                                     float(self.behaviour.route_spread_eur))
+        z, rows, row_of, limits = kernels.choice_exponents(leg_costs, group, place, world.out_order, world.out_start,
+                                                           world.out_count, float(self.behaviour.route_spread_eur))
         return kernels.choose_legs(np.exp(z), rows, limits, row_of, len(leg_costs), world.out_order, world.out_start,
                                    world.out_count, world.n_places, group, place, u)
 

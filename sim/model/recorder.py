@@ -43,11 +43,19 @@ class Recorder:
         # kept as it stood at the start of each year, and a year's figures are the difference
         self.years = years
         self._year_start = {} if years is None else {0: self.detections_by_origin.copy()}
+        self._rows_day = None  # the day of the rows below: today's row of every per-leg and per-place measure
+        self._leg_rows, self._place_rows = {}, {}
+        if days:
+            self.begin_day(0)
 
     def begin_day(self, day: int):
         self.day = day
         if self.years is not None and day > 0 and self.years[day] != self.years[day - 1]:
             self._year_start[int(self.years[day])] = self.detections_by_origin.copy()
+        if day != self._rows_day:  # (a spin-up's one-row recorder keeps its rows)
+            self._rows_day = day
+            self._leg_rows = {m: rows[day] for m, rows in self.leg.items()}
+            self._place_rows = {m: rows[day] for m, rows in self.place.items()}
 
     @property
     def detections_by_year(self) -> np.ndarray | None:
@@ -61,10 +69,10 @@ class Recorder:
     def leg_row(self, measure) -> np.ndarray:
         """Today's row of a per-leg measure: the phases' kernels count into it (detections by corridor
         and nationality go to `detections_by_origin`)."""
-        return self.leg[measure][self.day]
+        return self._leg_rows[measure]
 
     def place_row(self, measure) -> np.ndarray:
-        return self.place[measure][self.day]
+        return self._place_rows[measure]
 
     def place_add_n(self, measure, place, n):
         self.place[measure][self.day, place] += n
@@ -78,20 +86,17 @@ class Recorder:
         country's figures, and every network (`networks` is the market's NetworkTable; rows marked in
         `gone` are recorded as no longer active)."""
         d = self.day
-        place, leg = self.place, self.leg
+        place, leg = self._place_rows, self._leg_rows
         before = self.states[d - 1] if d > 0 else np.zeros(len(STATES), np.int64)
-        kernels.record_people(pop.active, pop.state, pop.place, place["waiting"][d], place["stranded"][d],
-                              place["detained"][d], self.states[d], before, place["arrivals"][d], leg["deaths"][d],
-                              place["returned"][d], place["alternatives"][d], place["stayed"][d])
-        leg["price_eur"][d] = market.price
-        leg["capacity"][d] = market.capacity
-        leg["queue"][d] = market.queue_people
-        leg["p_intercept"][d] = risks.p_intercept
-        leg["p_death"][d] = risks.p_death
+        kernels.record_people(pop.active, pop.state, pop.place, place["waiting"], place["stranded"],
+                              place["detained"], self.states[d], before, place["arrivals"], leg["deaths"],
+                              place["returned"], place["alternatives"], place["stayed"])
+        kernels.record_legs(leg["price_eur"], leg["capacity"], leg["queue"], leg["p_intercept"], leg["p_death"],
+                            market.price, market.capacity, market.queue_people, risks.p_intercept, risks.p_death)
         for name in COUNTRY_LEVELS:
             self.country[name][d] = country_today[name]
         n_nets = len(networks)
-        self.networks_active[d] = n_nets - int(gone.sum())
+        self.networks_active[d] = n_nets - np.count_nonzero(gone)
         if n_nets:
             # arrests, seizures and bribes of the day, credited to the countries where they happened
             country = self.country
