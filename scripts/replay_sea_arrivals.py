@@ -19,7 +19,6 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-SEA_CSV = ROOT / "data" / "history" / "sea_arrivals_by_country_year_2016_2023.csv"
 COUNTRIES = {"GRC": "Greece", "ITA": "Italy", "CYP": "Cyprus", "ESP": "Spain", "MLT": "Malta"}
 EMR_WAYS = {"Aegean islands": ["ayvalik-lesbos", "cesme-chios", "kusadasi-samos", "bodrum-kos"],
             "Crete": ["tobruk-ierapetra"], "Cyprus": ["tripoli_lbn-cape_greco"],
@@ -50,14 +49,13 @@ def by_year(job) -> dict:
 
 
 def observed() -> dict[str, dict[int, tuple[float, str]]]:
-    """country -> year -> (arrivals, mark): UNHCR's portal sums, else the file's other national series."""
-    obs = pd.read_csv(SEA_CSV)
+    """country -> year -> (arrivals, mark): UNHCR's portal sums, else the file's other national series (*)."""
+    from sim.history.sea import observed_sea
+
     out: dict[str, dict[int, tuple[float, str]]] = {}
-    for rank, (series, area) in enumerate([("UNHCR_ODP_via_vi-enne", "all"), ("UNHCR_published", "all"),
-                                           ("IT_Viminale", "all"), ("ES_Interior", "all (sea only)")]):
-        rows = obs[(obs["series"] == series) & (obs["area"] == area)]
-        for _, r in rows.iterrows():
-            out.setdefault(r["country"], {}).setdefault(int(r["year"]), (float(r["arrivals"]), "*" if rank else ""))
+    for _, r in observed_sea().iterrows():
+        mark = "" if r["series"] == "UNHCR_ODP_via_vi-enne" else "*"
+        out.setdefault(r["country"], {})[int(r["year"])] = (float(r["arrivals"]), mark)
     return out
 
 

@@ -134,10 +134,13 @@ def run_replay_fit(path: Path, iterations: int, rounds: int, replicates: int, sc
             out["nationality_preferences_by_year"] = again.preferences
         return out
 
+    from ..history.sea import sea_error
+
     best = fit_effects(data, str(path), replay_observed(), grid, seeds=fit_seeds, scale=scale,
                        rounds=rounds, workers=workers, extra_score=episode_error,
-                       refit=refit if refit_steps > 0 else None, log=typer.echo)
-    typer.echo(f"best: {best.values} (score {best.score:.3f}: mean monthly ARD over corridors + mean episode error)")
+                       refit=refit if refit_steps > 0 else None, log=typer.echo, sea_score=sea_error)
+    typer.echo(f"best: {best.values} (score {best.score:.3f}: mean monthly ARD over corridors + mean episode error "
+               "+ mean relative error of the sea arrivals in Greece, Italy and Cyprus by year)")
     if write:
         if best.data is not None:
             write_demand(OUT, best.data["demand_by_year"], f"refitted ({refit_steps} steps, scale {scale}) with the "

@@ -3,11 +3,12 @@
 A coordinate search over a grid per parameter: each candidate value is run on the same seeds, scored,
 and the best kept before the next parameter; `rounds` passes over all parameters. The score is the mean
 over corridors of the averaged relative difference of monthly detections (the replay's target measure),
-plus, for the replay, the mean absolute error of the episodes' changes. Small and transparent on purpose:
+plus, for the replay, the mean absolute error of the episodes' changes and the mean relative error of the
+sea arrivals in Greece, Italy and Cyprus by year (UNHCR, sim/history/sea.py). Small and transparent on purpose:
 each evaluation is a whole ensemble of long runs, so the grid stays coarse.
 
-Not fitted here (yet): demand by origin and year, and seasonality; the replay reads the first demand
-and the seasonality of data/history (see docs/validation.md)."""
+The replay's demand by origin and year and its routes by year are fitted in demand_fit.py, its
+seasonality in season_fit.py (docs/validation.md)."""
 
 from __future__ import annotations
 
@@ -60,8 +61,21 @@ def simulate(data: dict, source: str, seeds: list[int], *, scale: int, days: int
              progress=None) -> pd.DataFrame:
     """Mean detections per corridor and month over the seeds."""
     jobs = [Job(scenario=data, seed=s, days=days, scale=scale, keep=monthly_detections, source=source) for s in seeds]
-    frames = [pd.DataFrame({k: r[k] for k in ("month", "corridor", "detections")})
-              for r in run_jobs(jobs, workers=workers, progress=progress)]
+    return _mean_monthly(run_jobs(jobs, workers=workers, progress=progress))
+
+
+def simulate_figures(data: dict, source: str, seeds: list[int], *, scale: int, days: int | None,
+                     workers: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Mean detections per corridor and month, and mean sea arrivals by country and year, over the seeds."""
+    from .sea import mean_sea, replay_figures
+
+    jobs = [Job(scenario=data, seed=s, days=days, scale=scale, keep=replay_figures, source=source) for s in seeds]
+    runs = run_jobs(jobs, workers=workers)
+    return _mean_monthly(runs), mean_sea(runs)
+
+
+def _mean_monthly(runs: list[dict]) -> pd.DataFrame:
+    frames = [pd.DataFrame({k: r[k] for k in ("month", "corridor", "detections")}) for r in runs]
     out = pd.concat(frames).assign(month=lambda f: pd.to_datetime(f["month"]))
     return out.groupby(["month", "corridor"], as_index=False)["detections"].mean()
 
@@ -76,11 +90,12 @@ def monthly_ard(sim: pd.DataFrame, observed: pd.DataFrame) -> float:
 
 def fit_effects(data: dict, source: str, observed: pd.DataFrame, grid: dict[str, list[float]], *, seeds: list[int],
                 scale: int, days: int | None = None, rounds: int = 1, workers: int = 1, extra_score=None,
-                refit=None, log=None) -> Fit:
+                refit=None, log=None, sea_score=None) -> Fit:
     """Coordinate search of response parameters (behaviour.effects fields, or behaviour fields) on `grid`
     against `observed` (corridor, month, detections). `extra_score(sim)` adds to the score (the replay's
-    episodes). `refit(data) -> data`, when given, refits what the levels depend on (the replay's demand)
-    for each candidate before it is scored, so that a response is not judged on levels fitted for another."""
+    episodes), and `sea_score(sea)` (sea arrivals by country and year, sim/history/sea.py) too when given.
+    `refit(data) -> data`, when given, refits what the levels depend on (the replay's demand) for each
+    candidate before it is scored, so that a response is not judged on levels fitted for another."""
     # start from the scenario's own values (the defaults where it sets none)
     current = {name: current_value(data, name) for name in grid}
     trials, cache, fitted = [], {}, {}
@@ -92,8 +107,12 @@ def fit_effects(data: dict, source: str, observed: pd.DataFrame, grid: dict[str,
             if refit is not None:
                 trial = refit(trial)
                 fitted[key] = trial
-            sim = simulate(trial, source, seeds, scale=scale, days=days, workers=workers)
-            s = monthly_ard(sim, observed) + (extra_score(sim) if extra_score else 0.0)
+            if sea_score is not None:
+                sim, sea = simulate_figures(trial, source, seeds, scale=scale, days=days, workers=workers)
+            else:
+                sim, sea = simulate(trial, source, seeds, scale=scale, days=days, workers=workers), None
+            s = (monthly_ard(sim, observed) + (extra_score(sim) if extra_score else 0.0)
+                 + (sea_score(sea) if sea_score is not None else 0.0))
             cache[key] = s
             trials.append({**values, "score": s})
             if log:

@@ -1,0 +1,95 @@
+"""Sea arrivals by landing country and year: UNHCR's figures (data/history) and the replay's.
+
+Frontex counts detections by route; UNHCR counts the people who land, by country. The two split the Eastern
+Mediterranean differently (the islands, Crete and Cyprus against the land borders), so the replay's response
+search scores both: what the detections alone cannot pin down (how many of the arrivals on the Greek islands
+the EU-Turkey statement returned) shows in the islands' arrivals. Greece, Italy and Cyprus only: their
+figures are sea arrivals; Spain's national series mixes in the land arrivals at Ceuta and Melilla.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..files import ROOT
+
+SEA_CSV = ROOT / "data" / "history" / "sea_arrivals_by_country_year_2016_2023.csv"
+SCORED = {"GRC": "Greece", "ITA": "Italy", "CYP": "Cyprus"}
+# UNHCR's portal sums first; where it has no figure (2023), the file's other series for the whole country
+SERIES = [("UNHCR_ODP_via_vi-enne", "all"), ("UNHCR_published", "all"), ("IT_Viminale", "all"),
+          ("ES_Interior", "all (sea only)")]
+_LEGS: dict = {}  # network folder -> (leg id -> landing ISO3 of a sea crossing into another country)
+
+
+def observed_sea(first_year: int = 2016, last_year: int = 2023) -> pd.DataFrame:
+    """country (name), year, arrivals, series: one row per country-year, the first series of SERIES that
+    has it."""
+    raw = pd.read_csv(SEA_CSV)
+    rows, seen = [], set()
+    for series, area in SERIES:
+        part = raw[(raw["series"] == series) & (raw["area"] == area) & raw["year"].between(first_year, last_year)]
+        for _, r in part.iterrows():
+            key = (r["country"], int(r["year"]))
+            if key not in seen:
+                seen.add(key)
+                rows.append({"country": r["country"], "year": int(r["year"]), "arrivals": float(r["arrivals"]),
+                             "series": series})
+    return pd.DataFrame(rows, columns=["country", "year", "arrivals", "series"])
+
+
+def _crossings(network_folder: str) -> dict[str, str]:
+    if network_folder not in _LEGS:
+        from ..network import load_network
+
+        net = load_network(network_folder)
+        iso3 = net.places["iso3"].to_numpy()
+        src, dst = iso3[net.legs["src"].to_numpy(int)], iso3[net.legs["dst"].to_numpy(int)]
+        # a crossing into a country by sea, not a ferry from an island to its own mainland
+        cross = net.legs["mode"].eq("sea").to_numpy() & (src != dst)
+        _LEGS[network_folder] = dict(zip(net.legs["id"][cross], dst[cross]))
+    return _LEGS[network_folder]
+
+
+def sea_arrivals(results) -> dict:
+    """What a replay job keeps besides its monthly detections: crossings into each country by sea, per
+    calendar year (module level: workers receive it)."""
+    from ..calendar import dates
+
+    landing = _crossings(results.meta["network"])
+    legs = results.tables["legs"]
+    legs = legs[legs["leg"].isin(list(landing))]
+    year = pd.DatetimeIndex(dates(results.meta["start_date"], legs["day"].to_numpy())).year
+    got = legs.assign(iso3=legs["leg"].map(landing).to_numpy(), year=year).groupby(["iso3", "year"])["crossings"].sum()
+    return {"sea_iso3": [k[0] for k in got.index], "sea_year": [int(k[1]) for k in got.index],
+            "sea_arrivals": got.astype(float).tolist()}
+
+
+def replay_figures(results) -> dict:
+    """A replay job's monthly detections per corridor and its sea arrivals by country and year."""
+    from .ensemble import monthly_detections
+
+    return {**monthly_detections(results), **sea_arrivals(results)}
+
+
+def mean_sea(runs: list[dict]) -> pd.DataFrame:
+    """iso3, year, arrivals: the mean over the runs (a country-year a run lacks counts 0 in it)."""
+    frames = [pd.DataFrame({"iso3": r["sea_iso3"], "year": r["sea_year"], "arrivals": r["sea_arrivals"]})
+              for r in runs]
+    both = pd.concat(frames).groupby(["iso3", "year"])["arrivals"].sum() / max(len(runs), 1)
+    return both.reset_index()
+
+
+def sea_error(simulated: pd.DataFrame, observed: pd.DataFrame | None = None) -> float:
+    """Mean over the scored country-years of |simulated - observed| / observed."""
+    observed = observed_sea() if observed is None else observed
+    sim = simulated.set_index(["iso3", "year"])["arrivals"]
+    errors = []
+    for iso3, name in SCORED.items():
+        for _, r in observed[observed["country"] == name].iterrows():
+            got = float(sim.get((iso3, int(r["year"])), 0.0))
+            errors.append(abs(got - r["arrivals"]) / r["arrivals"])
+    return float(np.mean(errors)) if errors else 0.0
+
+
+__all__ = ["SCORED", "mean_sea", "observed_sea", "replay_figures", "sea_arrivals", "sea_error"]
