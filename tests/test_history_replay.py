@@ -136,3 +136,24 @@ def test_the_shipped_baseline_uses_the_replays_fitted_responses():
         scenario, _ = load_scenario(ROOT / "scenarios" / f"{other}.yaml")
         assert scenario.behaviour.effects == baseline.behaviour.effects, other
         assert scenario.behaviour.interception_cost_eur == baseline.behaviour.interception_cost_eur, other
+
+
+@pytest.mark.slow
+def test_the_replay_keeps_what_its_fit_reached():
+    """A guard, as for 2023: the issue's targets are not all met (docs/validation.md says which), but a
+    change to the model or the replay that loses what the fit reached fails here. The same ensemble as the
+    validation page's tables (validate-data's seeds, scale 10), with a margin for changes that move the
+    random numbers (docs/validation.md: monthly ARD 0.54-1.19, mean 0.75; 22 of 48 route-years)."""
+    from sim.history.ensemble import run_variants
+
+    sim = run_variants(REPLAY, {"replay": None}, replicates=2, scale=10, workers=2)["replay"]
+    rows = route_rows(compare(sim))
+    years_ok = sum(r["years_ok"] for r in rows)
+    mean_ard = sum(r["ard"] for r in rows) / len(rows)
+    assert years_ok >= 18, [(r["route"], r["years"]) for r in rows]
+    assert mean_ard <= 0.85, [(r["route"], round(r["ard"], 2)) for r in rows]
+    episodes = {r["episode"].key: r for r in episode_rows({"replay": sim})}
+    for key in ("italy_libya", "serbia_crackdown"):
+        assert episodes[key]["within"], (key, episodes[key]["simulated"], episodes[key]["observed"])
+    assert episodes["wmr_displacement"]["within"]  # the Western Mediterranean rises after Italy-Libya
+    assert episodes["eu_turkey"]["simulated"] < -0.5  # the statement cuts the Eastern Mediterranean
