@@ -185,6 +185,9 @@ def test_run_page_figures_carry_their_ensemble_interval(scenario_dir):
     mean, low, high = interval(attempts)
     assert metric.value == compact(mean)
     assert metric.delta == f"95%: {compact(low)} – {compact(high)}"
+    assert not at.table, "the corridor table is drawn only once its fold is opened"
+    at.session_state["run_fold_corridor"] = True  # as a click on the fold does
+    at.run()
     table = at.table[0].value
     assert table.loc["Central Mediterranean", "attempts"].endswith(")")
 

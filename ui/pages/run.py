@@ -323,15 +323,23 @@ playing = st.session_state.get("map_playing", False)
 st.fragment(map_body, run_every=PLAY_SECONDS if playing else None)(
     last["key"], last["seed"], last["network"], days, last["name"])
 
-# --------------------------------------------------------------------------- over time, corridors
-st.subheader("Over time")
-daily = results.tables["daily"]
-measures = st.multiselect("Figures", list(DAILY_MEASURES), default=["attempts", "arrivals", "interceptions"],
-                          format_func=lambda k: DAILY_MEASURES[k][0], key="run_measures")
-period = st.radio("Per", [1, 7, 30], index=1, horizontal=True, key="run_period",
-                  format_func=lambda p: {1: "day", 7: "week (7 days)", 30: "30 days"}[p],
-                  help="Flows (attempts, deaths…) are added up over the period; stocks (stranded…) are averaged.")
-if measures:
+# --------------------------------------------------------------------------- over time, corridors, downloads
+def _panel(label: str, key: str):
+    """A fold below the map whose content is drawn only while it is open (st.expander with on_change): the
+    page's first draw stops at the map, so the browser draws the map without drawing a chart, a table and
+    downloads at the same time (docs/performance.md, "App"). Opening one reruns only `details`."""
+    fold = st.expander(label, key=key, on_change="rerun")
+    return fold if fold.open else None
+
+
+def over_time(daily: pd.DataFrame, run_id: str, days: int) -> None:
+    measures = st.multiselect("Figures", list(DAILY_MEASURES), default=["attempts", "arrivals", "interceptions"],
+                              format_func=lambda k: DAILY_MEASURES[k][0], key="run_measures")
+    period = st.radio("Per", [1, 7, 30], index=1, horizontal=True, key="run_period",
+                      format_func=lambda p: {1: "day", 7: "week (7 days)", 30: "30 days"}[p],
+                      help="Flows (attempts, deaths…) are added up over the period; stocks (stranded…) are averaged.")
+    if not measures:
+        return
     from ui.charts import over_time_chart  # altair: imported once a chart is drawn
 
     whole = len(daily) // period * period if len(daily) >= period else len(daily)  # whole periods only
@@ -341,37 +349,55 @@ if measures:
         chart[DAILY_MEASURES[m][0]] = daily[m]
     agg = {DAILY_MEASURES[m][0]: ("sum" if DAILY_MEASURES[m][1] == "flow" else "mean") for m in measures}
     chart = chart.groupby("day").agg(agg).reset_index().melt("day", var_name="figure", value_name="value")
-    events = scenario_from_key(last["key"]).events
+    events = scenario_from_key(run_id).events
     st.altair_chart(over_time_chart(chart, "figure", "value", "as named in the legend", events, days),
                     width="stretch")
     if events:
         st.caption("Shaded: the days an event of the scenario is on (hover for its name).")
 
-st.subheader("By corridor")
-if ensemble is None:
-    st.caption(f"The run with seed {seeds[0]}; the intervals follow when the other runs are done.")
-    by_corridor = ensemble_summary([state.cached_slim_run(last["key"], seeds[0])])
-else:
-    st.caption(f"Mean of the {len(seeds)} runs, with the {INTERVAL_NOTE} in brackets.")
-    by_corridor = ensemble
-st.table(ensemble_corridor_table(by_corridor).set_index("corridor"))
 
-# --------------------------------------------------------------------------- downloads
-st.subheader("Downloads")
-st.caption("Tables are tidy: one row per day (and leg, corridor, place, country or network). "
-           "All figures are in people and euros, whatever the scale.")
-t1, t2, t3, t4 = st.columns([2, 1, 1, 2], vertical_alignment="bottom")
-table = t1.selectbox("Table", list(results.tables), key="dl_table",
-                     format_func=lambda t: f"{t} ({len(results.tables[t]):,} rows)")
-stem = f"{_slug(last['name'])}_seed{last['seed']}_{table}"
-t2.download_button("CSV", data=lambda: results.tables[table].to_csv(index=False), file_name=f"{stem}.csv",
-                   mime="text/csv", key="dl_csv", on_click="ignore")
-t3.download_button("Parquet", data=lambda: parquet_bytes(results.tables[table]), file_name=f"{stem}.parquet",
-                   mime="application/octet-stream", key="dl_parquet", on_click="ignore")
-t4.download_button("All tables + summary (zip)", data=lambda: tables_zip(results),
-                   file_name=f"{_slug(last['name'])}_seed{last['seed']}.zip", mime="application/zip",
-                   key="dl_zip", on_click="ignore")
-with st.expander("Summary as JSON"):
-    # st.json, not st.code: st.code's syntax highlighter is 1.5 MB of JavaScript that the browser would
-    # compile while it draws the map above (docs/performance.md, "App")
-    st.json(json.dumps(results.summary["overall"], default=float))
+def by_corridor(run_id: str, seeds: list[int], ensemble: dict | None) -> None:
+    if ensemble is None:
+        st.caption(f"The run with seed {seeds[0]}; the intervals follow when the other runs are done.")
+        figures = ensemble_summary([state.cached_slim_run(run_id, seeds[0])])
+    else:
+        st.caption(f"Mean of the {len(seeds)} runs, with the {INTERVAL_NOTE} in brackets.")
+        figures = ensemble
+    st.table(ensemble_corridor_table(figures).set_index("corridor"))
+
+
+def downloads(results, name: str, seed: int) -> None:
+    st.caption("Tables are tidy: one row per day (and leg, corridor, place, country or network). "
+               "All figures are in people and euros, whatever the scale.")
+    t1, t2, t3, t4 = st.columns([2, 1, 1, 2], vertical_alignment="bottom")
+    table = t1.selectbox("Table", list(results.tables), key="dl_table",
+                         format_func=lambda t: f"{t} ({len(results.tables[t]):,} rows)")
+    stem = f"{_slug(name)}_seed{seed}_{table}"
+    t2.download_button("CSV", data=lambda: results.tables[table].to_csv(index=False), file_name=f"{stem}.csv",
+                       mime="text/csv", key="dl_csv", on_click="ignore")
+    t3.download_button("Parquet", data=lambda: parquet_bytes(results.tables[table]), file_name=f"{stem}.parquet",
+                       mime="application/octet-stream", key="dl_parquet", on_click="ignore")
+    t4.download_button("All tables + summary (zip)", data=lambda: tables_zip(results),
+                       file_name=f"{_slug(name)}_seed{seed}.zip", mime="application/zip",
+                       key="dl_zip", on_click="ignore")
+    with st.expander("Summary as JSON"):
+        # st.json, not st.code: st.code's syntax highlighter is 1.5 MB of JavaScript that the browser would
+        # compile while it draws the map above (docs/performance.md, "App")
+        st.json(json.dumps(results.summary["overall"], default=float))
+
+
+@st.fragment
+def details(results, run_id: str, name: str, seeds: list[int], ensemble: dict | None, days: int) -> None:
+    """The panels under the map, folded: each is drawn when opened, and stays open (its key) for this session."""
+    if fold := _panel("Over time: the run's daily figures, per day, week or 30 days", "run_fold_time"):
+        with fold:
+            over_time(results.tables["daily"], run_id, days)
+    if fold := _panel("By corridor: totals per corridor", "run_fold_corridor"):
+        with fold:
+            by_corridor(run_id, seeds, ensemble)
+    if fold := _panel("Downloads: the tables (CSV, Parquet, zip) and the summary", "run_fold_downloads"):
+        with fold:
+            downloads(results, name, seeds[0])
+
+
+details(results, last["key"], last["name"], seeds, ensemble, days)
