@@ -537,6 +537,8 @@ def test_routes_on_the_map_before_a_run_with_names_and_events(scenario_dir):
     assert "fees paid at boarding" in layer and "some set out earlier" in layer
     at.slider(key="map_day").set_value(30).run()
     assert "(not on this day)" in _feature_groups(at)
+    at.session_state["run_fold_time"] = True  # the chart over time is drawn once its fold is opened
+    at.run()
     assert any("Shaded: the days an event" in c.value for c in at.caption)
 
 
