@@ -257,35 +257,19 @@ def map_body(run_id: str, seed: int, network_path: str, days: int, title: str):
             st.rerun()
         st.session_state["map_day"] = nxt
 
-    c1, c2, c3, c4 = st.columns(4)
-    leg_colour = c1.selectbox("Leg colour", list(maps.LEG_COLOURS), key="map_leg_colour",
-                              format_func=lambda k: f"{maps.LEG_COLOURS[k][0]} ({maps.LEG_COLOURS[k][1]})",
-                              help="Colour of each leg. Width always shows the number of attempts.")
-    place_size = c2.selectbox("Circle size", list(maps.PLACE_SIZES), key="map_place_size",
-                              format_func=lambda k: maps.PLACE_SIZES[k][0])
-    country_shade = c3.selectbox("Country shading", list(maps.COUNTRY_SHADES), key="map_country_shade",
-                                 format_func=lambda k: maps.COUNTRY_SHADES[k][0] +
-                                 (f" ({maps.COUNTRY_SHADES[k][1]})" if maps.COUNTRY_SHADES[k][1] else ""))
+    # The map is sent before its controls, which are drawn above it (in `controls`): on a first visit the
+    # browser starts on the map's frame before it draws eight widgets (docs/performance.md, "App"). So the
+    # map is built from the controls' values in the session (set by the browser before this run), or their
+    # defaults, and the widgets are created after it.
+    controls = st.container()
     st.session_state.setdefault("map_window", 30)  # defaults set here, not by index=: they may be restored
     st.session_state.setdefault("map_step", 7)
-    window = c4.selectbox("Flows counted over", list(maps.WINDOWS), key="map_window",
-                          format_func=lambda w: maps.WINDOWS[w],
-                          help="Leg widths and colours add up the days up to the chosen day.")
-    d1, d2, d3, d4 = st.columns([6, 1.2, 1.2, 1.6], vertical_alignment="bottom")
-    if days > 1:
-        day = d1.slider("Day of the run", 0, days - 1, key="map_day",
-                        help="Drag, or click the slider and use the arrow keys. Day 0 is the first day.")
-    else:  # a slider needs two days to choose from
-        day = 0
-        d1.markdown("**Day 0**: the run has one day.")
-    if d2.button("⏸ Pause" if playing else "▶ Play", key="map_play", on_click=_toggle_play, disabled=days < 2,
-                 help="Step through the run automatically."):
-        st.rerun(scope="app")  # the timer that steps the days is set up by a full rerun
-    d3.selectbox("Step", [1, 7, 30], key="map_step", format_func=lambda s: f"{s} d",
-                 help="Days per frame when playing.")
-    tiles = d4.checkbox("Internet tiles", key="map_tiles",
-                        help="Off by default: the map works offline with the shipped country outlines. "
-                             "On: adds OpenStreetMap tiles, which needs internet.")
+    leg_colour = _chosen("map_leg_colour", maps.LEG_COLOURS)
+    place_size = _chosen("map_place_size", maps.PLACE_SIZES)
+    country_shade = _chosen("map_country_shade", maps.COUNTRY_SHADES)
+    window = _chosen("map_window", maps.WINDOWS)
+    day = int(st.session_state["map_day"]) if days > 1 else 0
+    tiles = bool(st.session_state.get("map_tiles", False))
 
     network = state.cached_network(network_path)
     frames = state.cached_frames(run_id, seed, network_path)
@@ -296,13 +280,42 @@ def map_body(run_id: str, seed: int, network_path: str, days: int, title: str):
                                 country_shade=country_shade, scales=scales)
     events = scenario_from_key(run_id).events
     everywhere = network_map.add_events(layer, network, events, day, days)
-    st.caption(f"Day {day:,} of {days - 1:,}: flows over {maps.WINDOWS[window]}; circles and countries on the day. "
-               "Hover over a leg, place or country for its figures"
-               + (", over a ! for an event (faded on days it is not on)." if len(events) > len(everywhere) else ".")
-               + (" Events everywhere: " + "; ".join(everywhere) + "." if everywhere else ""))
     with st.container(key="run_map_box"):  # named, so that a test or benchmark finds the results map
         st_folium(base, feature_group_to_add=layer, key="run_map", height=560, use_container_width=True,
                   returned_objects=[])
+
+    with controls:
+        c1, c2, c3, c4 = st.columns(4)
+        c1.selectbox("Leg colour", list(maps.LEG_COLOURS), key="map_leg_colour",
+                     format_func=lambda k: f"{maps.LEG_COLOURS[k][0]} ({maps.LEG_COLOURS[k][1]})",
+                     help="Colour of each leg. Width always shows the number of attempts.")
+        c2.selectbox("Circle size", list(maps.PLACE_SIZES), key="map_place_size",
+                     format_func=lambda k: maps.PLACE_SIZES[k][0])
+        c3.selectbox("Country shading", list(maps.COUNTRY_SHADES), key="map_country_shade",
+                     format_func=lambda k: maps.COUNTRY_SHADES[k][0] +
+                     (f" ({maps.COUNTRY_SHADES[k][1]})" if maps.COUNTRY_SHADES[k][1] else ""))
+        c4.selectbox("Flows counted over", list(maps.WINDOWS), key="map_window",
+                     format_func=lambda w: maps.WINDOWS[w],
+                     help="Leg widths and colours add up the days up to the chosen day.")
+        d1, d2, d3, d4 = st.columns([6, 1.2, 1.2, 1.6], vertical_alignment="bottom")
+        if days > 1:
+            d1.slider("Day of the run", 0, days - 1, key="map_day",
+                      help="Drag, or click the slider and use the arrow keys. Day 0 is the first day.")
+        else:  # a slider needs two days to choose from
+            d1.markdown("**Day 0**: the run has one day.")
+        play = d2.button("⏸ Pause" if playing else "▶ Play", key="map_play", on_click=_toggle_play,
+                         disabled=days < 2, help="Step through the run automatically.")
+        d3.selectbox("Step", [1, 7, 30], key="map_step", format_func=lambda s: f"{s} d",
+                     help="Days per frame when playing.")
+        d4.checkbox("Internet tiles", key="map_tiles",
+                    help="Off by default: the map works offline with the shipped country outlines. "
+                         "On: adds OpenStreetMap tiles, which needs internet.")
+        st.caption(f"Day {day:,} of {days - 1:,}: flows over {maps.WINDOWS[window]}; circles and countries on the "
+                   "day. Hover over a leg, place or country for its figures"
+                   + (", over a ! for an event (faded on days it is not on)." if len(events) > len(everywhere) else ".")
+                   + (" Events everywhere: " + "; ".join(everywhere) + "." if everywhere else ""))
+    if play:
+        st.rerun(scope="app")  # the timer that steps the days is set up by a full rerun
 
     def map_file() -> str:
         m = maps.run_map(network, frames, day, window=window, leg_colour=leg_colour, place_size=place_size,
@@ -312,6 +325,13 @@ def map_body(run_id: str, seed: int, network_path: str, days: int, title: str):
     st.download_button("Download this map (HTML, works offline)", data=map_file,
                        file_name=f"map_{_slug(title)}_day{day}.html", mime="text/html", key="dl_map",
                        on_click="ignore")
+
+
+def _chosen(key: str, options) -> object:
+    """A map control's value before its widget is drawn: the session's (the widget's last value), else the
+    first option, as the widget itself would show."""
+    value = st.session_state.get(key)
+    return value if value in options else next(iter(options))
 
 
 def _slug(text: str) -> str:
