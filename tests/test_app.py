@@ -185,6 +185,9 @@ def test_run_page_figures_carry_their_ensemble_interval(scenario_dir):
     mean, low, high = interval(attempts)
     assert metric.value == compact(mean)
     assert metric.delta == f"95%: {compact(low)} – {compact(high)}"
+    assert not at.table, "the corridor table is drawn only once its fold is opened"
+    at.session_state["run_fold_corridor"] = True  # as a click on the fold does
+    at.run()
     table = at.table[0].value
     assert table.loc["Central Mediterranean", "attempts"].endswith(")")
 
@@ -534,6 +537,8 @@ def test_routes_on_the_map_before_a_run_with_names_and_events(scenario_dir):
     assert "fees paid at boarding" in layer and "some set out earlier" in layer
     at.slider(key="map_day").set_value(30).run()
     assert "(not on this day)" in _feature_groups(at)
+    at.session_state["run_fold_time"] = True  # the chart over time is drawn once its fold is opened
+    at.run()
     assert any("Shaded: the days an event" in c.value for c in at.caption)
 
 

@@ -285,6 +285,16 @@ def drive_the_app(app_url):
             if pause.count():
                 pause.click()
 
+            # the panels under the map are folds, drawn only once opened; opening one leaves the map as it is
+            wait_for_idle(page)
+            assert page.locator('[data-testid="stTable"]').count() == 0, "the corridor table before its fold opened"
+            page.get_by_text("By corridor: totals per corridor").click()
+            page.locator('[data-testid="stTable"]').first.wait_for(timeout=60_000)
+            page.get_by_text("Over time: the run's daily figures").click()
+            page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(timeout=60_000)
+            assert frame.locator("path.leaflet-interactive").count() >= 10, "the map went with a fold's opening"
+            page.screenshot(path=str(ARTIFACTS / "browser_run_folds.png"))
+
             # a comparison of the two scenarios, 2 replicates
             box = page.get_by_role("spinbutton", name="Replicates (runs per scenario)")
             box.fill("2")

@@ -60,6 +60,7 @@ import json, sys
 from ui.warmup import warm
 took = warm(report=lambda *a, **k: None)
 component_early = "streamlit_folium" in sys.modules
+deps_early = all(m in sys.modules for m in ("folium.plugins", "streamlit.components.v1"))
 import sim.run
 from sim.model import kernels
 from ui import state
@@ -72,7 +73,8 @@ from streamlit.testing.v1 import AppTest
 at = AppTest.from_file("app.py", default_timeout=120)
 at.run()
 maps = [e for e in at.get("component_instance") if "folium" in e.proto.component_name]
-print(json.dumps({"took": took, "component_early": component_early, "kernels": kernels_loaded,
+print(json.dumps({"took": took, "component_early": component_early, "deps_early": deps_early,
+                  "kernels": kernels_loaded,
                   "new_misses": state.run_store().misses - misses, "exceptions": [str(e.value) for e in at.exception],
                   "subheaders": [s.value for s in at.subheader], "maps": len(maps)}))
 """
@@ -88,6 +90,8 @@ def test_after_the_warm_up_the_first_page_takes_its_run_from_memory_and_draws_th
     assert "Results: Stored" in out["subheaders"]
     assert out["new_misses"] == 0, "the first page read its run again instead of taking it from memory"
     assert not out["component_early"], "streamlit_folium imported before the server: its component is not served"
+    assert out["deps_early"], "what streamlit_folium imports is left to the first visitor"
+    assert "first map" in out["took"], "the default run's map was not drawn once before the first visitor"
     assert out["maps"] == 1, "the results map is not drawn"
     assert out["kernels"], "no compiled kernel was loaded"
 

@@ -257,35 +257,19 @@ def map_body(run_id: str, seed: int, network_path: str, days: int, title: str):
             st.rerun()
         st.session_state["map_day"] = nxt
 
-    c1, c2, c3, c4 = st.columns(4)
-    leg_colour = c1.selectbox("Leg colour", list(maps.LEG_COLOURS), key="map_leg_colour",
-                              format_func=lambda k: f"{maps.LEG_COLOURS[k][0]} ({maps.LEG_COLOURS[k][1]})",
-                              help="Colour of each leg. Width always shows the number of attempts.")
-    place_size = c2.selectbox("Circle size", list(maps.PLACE_SIZES), key="map_place_size",
-                              format_func=lambda k: maps.PLACE_SIZES[k][0])
-    country_shade = c3.selectbox("Country shading", list(maps.COUNTRY_SHADES), key="map_country_shade",
-                                 format_func=lambda k: maps.COUNTRY_SHADES[k][0] +
-                                 (f" ({maps.COUNTRY_SHADES[k][1]})" if maps.COUNTRY_SHADES[k][1] else ""))
+    # The map is sent before its controls, which are drawn above it (in `controls`): on a first visit the
+    # browser starts on the map's frame before it draws eight widgets (docs/performance.md, "App"). So the
+    # map is built from the controls' values in the session (set by the browser before this run), or their
+    # defaults, and the widgets are created after it.
+    controls = st.container()
     st.session_state.setdefault("map_window", 30)  # defaults set here, not by index=: they may be restored
     st.session_state.setdefault("map_step", 7)
-    window = c4.selectbox("Flows counted over", list(maps.WINDOWS), key="map_window",
-                          format_func=lambda w: maps.WINDOWS[w],
-                          help="Leg widths and colours add up the days up to the chosen day.")
-    d1, d2, d3, d4 = st.columns([6, 1.2, 1.2, 1.6], vertical_alignment="bottom")
-    if days > 1:
-        day = d1.slider("Day of the run", 0, days - 1, key="map_day",
-                        help="Drag, or click the slider and use the arrow keys. Day 0 is the first day.")
-    else:  # a slider needs two days to choose from
-        day = 0
-        d1.markdown("**Day 0**: the run has one day.")
-    if d2.button("⏸ Pause" if playing else "▶ Play", key="map_play", on_click=_toggle_play, disabled=days < 2,
-                 help="Step through the run automatically."):
-        st.rerun(scope="app")  # the timer that steps the days is set up by a full rerun
-    d3.selectbox("Step", [1, 7, 30], key="map_step", format_func=lambda s: f"{s} d",
-                 help="Days per frame when playing.")
-    tiles = d4.checkbox("Internet tiles", key="map_tiles",
-                        help="Off by default: the map works offline with the shipped country outlines. "
-                             "On: adds OpenStreetMap tiles, which needs internet.")
+    leg_colour = _chosen("map_leg_colour", maps.LEG_COLOURS)
+    place_size = _chosen("map_place_size", maps.PLACE_SIZES)
+    country_shade = _chosen("map_country_shade", maps.COUNTRY_SHADES)
+    window = _chosen("map_window", maps.WINDOWS)
+    day = int(st.session_state["map_day"]) if days > 1 else 0
+    tiles = bool(st.session_state.get("map_tiles", False))
 
     network = state.cached_network(network_path)
     frames = state.cached_frames(run_id, seed, network_path)
@@ -296,13 +280,42 @@ def map_body(run_id: str, seed: int, network_path: str, days: int, title: str):
                                 country_shade=country_shade, scales=scales)
     events = scenario_from_key(run_id).events
     everywhere = network_map.add_events(layer, network, events, day, days)
-    st.caption(f"Day {day:,} of {days - 1:,}: flows over {maps.WINDOWS[window]}; circles and countries on the day. "
-               "Hover over a leg, place or country for its figures"
-               + (", over a ! for an event (faded on days it is not on)." if len(events) > len(everywhere) else ".")
-               + (" Events everywhere: " + "; ".join(everywhere) + "." if everywhere else ""))
     with st.container(key="run_map_box"):  # named, so that a test or benchmark finds the results map
         st_folium(base, feature_group_to_add=layer, key="run_map", height=560, use_container_width=True,
                   returned_objects=[])
+
+    with controls:
+        c1, c2, c3, c4 = st.columns(4)
+        c1.selectbox("Leg colour", list(maps.LEG_COLOURS), key="map_leg_colour",
+                     format_func=lambda k: f"{maps.LEG_COLOURS[k][0]} ({maps.LEG_COLOURS[k][1]})",
+                     help="Colour of each leg. Width always shows the number of attempts.")
+        c2.selectbox("Circle size", list(maps.PLACE_SIZES), key="map_place_size",
+                     format_func=lambda k: maps.PLACE_SIZES[k][0])
+        c3.selectbox("Country shading", list(maps.COUNTRY_SHADES), key="map_country_shade",
+                     format_func=lambda k: maps.COUNTRY_SHADES[k][0] +
+                     (f" ({maps.COUNTRY_SHADES[k][1]})" if maps.COUNTRY_SHADES[k][1] else ""))
+        c4.selectbox("Flows counted over", list(maps.WINDOWS), key="map_window",
+                     format_func=lambda w: maps.WINDOWS[w],
+                     help="Leg widths and colours add up the days up to the chosen day.")
+        d1, d2, d3, d4 = st.columns([6, 1.2, 1.2, 1.6], vertical_alignment="bottom")
+        if days > 1:
+            d1.slider("Day of the run", 0, days - 1, key="map_day",
+                      help="Drag, or click the slider and use the arrow keys. Day 0 is the first day.")
+        else:  # a slider needs two days to choose from
+            d1.markdown("**Day 0**: the run has one day.")
+        play = d2.button("⏸ Pause" if playing else "▶ Play", key="map_play", on_click=_toggle_play,
+                         disabled=days < 2, help="Step through the run automatically.")
+        d3.selectbox("Step", [1, 7, 30], key="map_step", format_func=lambda s: f"{s} d",
+                     help="Days per frame when playing.")
+        d4.checkbox("Internet tiles", key="map_tiles",
+                    help="Off by default: the map works offline with the shipped country outlines. "
+                         "On: adds OpenStreetMap tiles, which needs internet.")
+        st.caption(f"Day {day:,} of {days - 1:,}: flows over {maps.WINDOWS[window]}; circles and countries on the "
+                   "day. Hover over a leg, place or country for its figures"
+                   + (", over a ! for an event (faded on days it is not on)." if len(events) > len(everywhere) else ".")
+                   + (" Events everywhere: " + "; ".join(everywhere) + "." if everywhere else ""))
+    if play:
+        st.rerun(scope="app")  # the timer that steps the days is set up by a full rerun
 
     def map_file() -> str:
         m = maps.run_map(network, frames, day, window=window, leg_colour=leg_colour, place_size=place_size,
@@ -314,6 +327,13 @@ def map_body(run_id: str, seed: int, network_path: str, days: int, title: str):
                        on_click="ignore")
 
 
+def _chosen(key: str, options) -> object:
+    """A map control's value before its widget is drawn: the session's (the widget's last value), else the
+    first option, as the widget itself would show."""
+    value = st.session_state.get(key)
+    return value if value in options else next(iter(options))
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_").lower() or "scenario"
 
@@ -323,15 +343,23 @@ playing = st.session_state.get("map_playing", False)
 st.fragment(map_body, run_every=PLAY_SECONDS if playing else None)(
     last["key"], last["seed"], last["network"], days, last["name"])
 
-# --------------------------------------------------------------------------- over time, corridors
-st.subheader("Over time")
-daily = results.tables["daily"]
-measures = st.multiselect("Figures", list(DAILY_MEASURES), default=["attempts", "arrivals", "interceptions"],
-                          format_func=lambda k: DAILY_MEASURES[k][0], key="run_measures")
-period = st.radio("Per", [1, 7, 30], index=1, horizontal=True, key="run_period",
-                  format_func=lambda p: {1: "day", 7: "week (7 days)", 30: "30 days"}[p],
-                  help="Flows (attempts, deaths…) are added up over the period; stocks (stranded…) are averaged.")
-if measures:
+# --------------------------------------------------------------------------- over time, corridors, downloads
+def _panel(label: str, key: str):
+    """A fold below the map whose content is drawn only while it is open (st.expander with on_change): the
+    page's first draw stops at the map, so the browser draws the map without drawing a chart, a table and
+    downloads at the same time (docs/performance.md, "App"). Opening one reruns only `details`."""
+    fold = st.expander(label, key=key, on_change="rerun")
+    return fold if fold.open else None
+
+
+def over_time(daily: pd.DataFrame, run_id: str, days: int) -> None:
+    measures = st.multiselect("Figures", list(DAILY_MEASURES), default=["attempts", "arrivals", "interceptions"],
+                              format_func=lambda k: DAILY_MEASURES[k][0], key="run_measures")
+    period = st.radio("Per", [1, 7, 30], index=1, horizontal=True, key="run_period",
+                      format_func=lambda p: {1: "day", 7: "week (7 days)", 30: "30 days"}[p],
+                      help="Flows (attempts, deaths…) are added up over the period; stocks (stranded…) are averaged.")
+    if not measures:
+        return
     from ui.charts import over_time_chart  # altair: imported once a chart is drawn
 
     whole = len(daily) // period * period if len(daily) >= period else len(daily)  # whole periods only
@@ -341,37 +369,55 @@ if measures:
         chart[DAILY_MEASURES[m][0]] = daily[m]
     agg = {DAILY_MEASURES[m][0]: ("sum" if DAILY_MEASURES[m][1] == "flow" else "mean") for m in measures}
     chart = chart.groupby("day").agg(agg).reset_index().melt("day", var_name="figure", value_name="value")
-    events = scenario_from_key(last["key"]).events
+    events = scenario_from_key(run_id).events
     st.altair_chart(over_time_chart(chart, "figure", "value", "as named in the legend", events, days),
                     width="stretch")
     if events:
         st.caption("Shaded: the days an event of the scenario is on (hover for its name).")
 
-st.subheader("By corridor")
-if ensemble is None:
-    st.caption(f"The run with seed {seeds[0]}; the intervals follow when the other runs are done.")
-    by_corridor = ensemble_summary([state.cached_slim_run(last["key"], seeds[0])])
-else:
-    st.caption(f"Mean of the {len(seeds)} runs, with the {INTERVAL_NOTE} in brackets.")
-    by_corridor = ensemble
-st.table(ensemble_corridor_table(by_corridor).set_index("corridor"))
 
-# --------------------------------------------------------------------------- downloads
-st.subheader("Downloads")
-st.caption("Tables are tidy: one row per day (and leg, corridor, place, country or network). "
-           "All figures are in people and euros, whatever the scale.")
-t1, t2, t3, t4 = st.columns([2, 1, 1, 2], vertical_alignment="bottom")
-table = t1.selectbox("Table", list(results.tables), key="dl_table",
-                     format_func=lambda t: f"{t} ({len(results.tables[t]):,} rows)")
-stem = f"{_slug(last['name'])}_seed{last['seed']}_{table}"
-t2.download_button("CSV", data=lambda: results.tables[table].to_csv(index=False), file_name=f"{stem}.csv",
-                   mime="text/csv", key="dl_csv", on_click="ignore")
-t3.download_button("Parquet", data=lambda: parquet_bytes(results.tables[table]), file_name=f"{stem}.parquet",
-                   mime="application/octet-stream", key="dl_parquet", on_click="ignore")
-t4.download_button("All tables + summary (zip)", data=lambda: tables_zip(results),
-                   file_name=f"{_slug(last['name'])}_seed{last['seed']}.zip", mime="application/zip",
-                   key="dl_zip", on_click="ignore")
-with st.expander("Summary as JSON"):
-    # st.json, not st.code: st.code's syntax highlighter is 1.5 MB of JavaScript that the browser would
-    # compile while it draws the map above (docs/performance.md, "App")
-    st.json(json.dumps(results.summary["overall"], default=float))
+def by_corridor(run_id: str, seeds: list[int], ensemble: dict | None) -> None:
+    if ensemble is None:
+        st.caption(f"The run with seed {seeds[0]}; the intervals follow when the other runs are done.")
+        figures = ensemble_summary([state.cached_slim_run(run_id, seeds[0])])
+    else:
+        st.caption(f"Mean of the {len(seeds)} runs, with the {INTERVAL_NOTE} in brackets.")
+        figures = ensemble
+    st.table(ensemble_corridor_table(figures).set_index("corridor"))
+
+
+def downloads(results, name: str, seed: int) -> None:
+    st.caption("Tables are tidy: one row per day (and leg, corridor, place, country or network). "
+               "All figures are in people and euros, whatever the scale.")
+    t1, t2, t3, t4 = st.columns([2, 1, 1, 2], vertical_alignment="bottom")
+    table = t1.selectbox("Table", list(results.tables), key="dl_table",
+                         format_func=lambda t: f"{t} ({len(results.tables[t]):,} rows)")
+    stem = f"{_slug(name)}_seed{seed}_{table}"
+    t2.download_button("CSV", data=lambda: results.tables[table].to_csv(index=False), file_name=f"{stem}.csv",
+                       mime="text/csv", key="dl_csv", on_click="ignore")
+    t3.download_button("Parquet", data=lambda: parquet_bytes(results.tables[table]), file_name=f"{stem}.parquet",
+                       mime="application/octet-stream", key="dl_parquet", on_click="ignore")
+    t4.download_button("All tables + summary (zip)", data=lambda: tables_zip(results),
+                       file_name=f"{_slug(name)}_seed{seed}.zip", mime="application/zip",
+                       key="dl_zip", on_click="ignore")
+    with st.expander("Summary as JSON"):
+        # st.json, not st.code: st.code's syntax highlighter is 1.5 MB of JavaScript that the browser would
+        # compile while it draws the map above (docs/performance.md, "App")
+        st.json(json.dumps(results.summary["overall"], default=float))
+
+
+@st.fragment
+def details(results, run_id: str, name: str, seeds: list[int], ensemble: dict | None, days: int) -> None:
+    """The panels under the map, folded: each is drawn when opened, and stays open (its key) for this session."""
+    if fold := _panel("Over time: the run's daily figures, per day, week or 30 days", "run_fold_time"):
+        with fold:
+            over_time(results.tables["daily"], run_id, days)
+    if fold := _panel("By corridor: totals per corridor", "run_fold_corridor"):
+        with fold:
+            by_corridor(run_id, seeds, ensemble)
+    if fold := _panel("Downloads: the tables (CSV, Parquet, zip) and the summary", "run_fold_downloads"):
+        with fold:
+            downloads(results, name, seeds[0])
+
+
+details(results, last["key"], last["name"], seeds, ensemble, days)
