@@ -141,9 +141,16 @@ def test_create_join_decide_close_and_inject(room):
     fac.multiselect(key="fac_inj_to_teams").set_value(["Origin countries"])
     ok(fac.button(key="fac_inj_send").click().run())
     assert "Inject unscripted-1 sent" in texts(fac)
+    # the same inject's callback once more within seconds (under load a rerun can replay a button's
+    # trigger): it is not sent twice
+    fac.text_area(key="fac_inj_message").input("Border **closed** <img src=http://x.invalid/a.png>")
+    fac.multiselect(key="fac_inj_to_teams").set_value(["Origin countries"])
+    ok(fac.button(key="fac_inj_send").click().run())
+    assert "Inject unscripted-1 sent" in texts(fac) and "unscripted-2" not in texts(fac)
     ok(origin.run())
     shown = [w.value for w in origin.warning]
     assert any("Border \\*\\*closed\\*\\* \\<img src=http\\:" in v for v in shown), shown
+    assert sum("Border" in v for v in shown) == 1, shown
     ok(transit.run())
     assert "Border" not in texts(transit)
 

@@ -137,3 +137,26 @@ def show_flash() -> None:
         getattr(slot, item[1])(plain(item[0]))
     elif item:
         st.session_state.pop("exercise_flash", None)
+
+
+def repeated(kind: str, what, within: float = 15.0) -> str | None:
+    """What this browser's last `kind` action gave, if it was the very same `what` less than `within`
+    seconds ago; else None, and `what` is remembered as the last one (`done` records its outcome).
+
+    Under load a page run can be cut short by the next rerun before Streamlit clears a button's trigger;
+    the next run then fires the button's callback a second time (seen: one click on "Send the inject"
+    sent the same inject twice). Actions that must not run twice ask this first."""
+    last = st.session_state.get(f"exercise_last_{kind}")
+    now = time.time()
+    if last and last[0] == what and now - last[1] < within:
+        return last[2]
+    st.session_state[f"exercise_last_{kind}"] = (what, now, None)
+    return None
+
+
+def done(kind: str, outcome: str) -> None:
+    """Record the outcome of the action `repeated` let through."""
+    last = st.session_state.get(f"exercise_last_{kind}")
+    if last:
+        st.session_state[f"exercise_last_{kind}"] = (last[0], last[1], outcome)
+

@@ -134,12 +134,17 @@ def _inject(ex) -> None:
             event["duration_days"] = int(ss["fac_inj_days"])
         if ss["fac_inj_kind"] == "network_shift" and ss.get("fac_inj_to"):
             event["to_corridor"] = ss["fac_inj_to"]
+    message, to_teams, note = ss.get("fac_inj_message", ""), list(ss.get("fac_inj_to_teams") or []), ss.get("fac_inj_note", "")
+    earlier = live.repeated("inject", repr((message, to_teams, event, note)))
+    if earlier:  # the same click's callback fired again: do not send it twice
+        live.flash(f"Inject {earlier} sent.")
+        return
     try:
-        sent = ex.send_inject(ss.get("fac_inj_message", ""), to_teams=list(ss.get("fac_inj_to_teams") or []),
-                              event=event, note=ss.get("fac_inj_note", ""))
+        sent = ex.send_inject(message, to_teams=to_teams, event=event, note=note)
     except ExerciseError as exc:
         live.flash(f"Not sent: {exc}", "error")
         return
+    live.done("inject", sent)
     ss["fac_inj_message"] = ss["fac_inj_note"] = ""
     live.flash(f"Inject {sent} sent.")
 
