@@ -28,24 +28,20 @@ EMR_WAYS = {"Aegean islands": ["ayvalik-lesbos", "cesme-chios", "kusadasi-samos"
 def by_year(job) -> dict:
     """One run's sea crossings by landing country and year, and EMR detections by leg and year."""
     from sim.calendar import dates
+    from sim.history.sea import sea_arrivals
     from sim.run import run
     from sim.scenario import load_scenario
 
     path, seed, scale = job
     spec, net = load_scenario(path)
     res = run(spec, routes=net, seed=seed, scale=scale)
+    sea = sea_arrivals(res)  # the same sea arrivals the replay's response search scores
+    arrivals = dict(zip(zip(sea["sea_iso3"], sea["sea_year"]), sea["sea_arrivals"]))
     legs = res.tables["legs"]
+    legs = legs[legs["corridor"] == "Eastern Mediterranean"]
     year = pd.to_datetime(dates(res.meta["start_date"], legs["day"].to_numpy())).year
-    iso3 = net.places["iso3"].to_numpy()
-    landing = iso3[net.legs["dst"].to_numpy(int)]
-    # a crossing into a country by sea (not the ferries from an island to its own mainland)
-    crossing = net.legs["mode"].eq("sea").to_numpy() & (iso3[net.legs["src"].to_numpy(int)] != landing)
-    sea = dict(zip(net.legs["id"], crossing))
-    landing = dict(zip(net.legs["id"], landing))
-    legs = legs.assign(year=year, sea=legs["leg"].map(sea).astype(bool), landing=legs["leg"].map(landing))
-    arrivals = legs[legs["sea"]].groupby(["landing", "year"])["crossings"].sum()
-    emr = legs[legs["corridor"] == "Eastern Mediterranean"].groupby(["leg", "year"])["detections"].sum()
-    return {"arrivals": arrivals.to_dict(), "emr": emr.to_dict()}
+    emr = legs.assign(year=year).groupby(["leg", "year"])["detections"].sum()
+    return {"arrivals": arrivals, "emr": emr.to_dict()}
 
 
 def observed() -> dict[str, dict[int, tuple[float, str]]]:

@@ -80,12 +80,17 @@ def _mean_monthly(runs: list[dict]) -> pd.DataFrame:
     return out.groupby(["month", "corridor"], as_index=False)["detections"].mean()
 
 
-def monthly_ard(sim: pd.DataFrame, observed: pd.DataFrame) -> float:
-    """Mean over corridors of the averaged relative difference (months with observed detections)."""
+def route_ards(sim: pd.DataFrame, observed: pd.DataFrame) -> pd.Series:
+    """Averaged relative difference of monthly detections per corridor (months with observed detections)."""
     both = observed.merge(sim, on=["corridor", "month"], how="left", suffixes=("_obs", "_sim")).fillna(0.0)
     both = both[both["detections_obs"] > 0]
     rel = (both["detections_sim"] - both["detections_obs"]).abs() / both["detections_obs"]
-    return float(rel.groupby(both["corridor"]).mean().mean())
+    return rel.groupby(both["corridor"]).mean()
+
+
+def monthly_ard(sim: pd.DataFrame, observed: pd.DataFrame) -> float:
+    """Mean over corridors of the averaged relative difference (months with observed detections)."""
+    return float(route_ards(sim, observed).mean())
 
 
 def fit_effects(data: dict, source: str, observed: pd.DataFrame, grid: dict[str, list[float]], *, seeds: list[int],

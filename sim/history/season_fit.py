@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..seasonality import MONTHLY, month_shares
 from .data import route_corridors
-from .fit import replay_observed
+from .fit import replay_observed, route_ards
 
 MAX_LAG = 3
 BOUNDS = (0.05, 5.0)
@@ -90,14 +90,6 @@ def update_seasons(seasons: dict[str, list[float]], observed: pd.DataFrame, simu
     return out, lags
 
 
-def route_ards(sim: pd.DataFrame, observed: pd.DataFrame) -> pd.Series:
-    """Averaged relative difference of monthly detections per corridor (months with observed detections)."""
-    both = observed.merge(sim, on=["corridor", "month"], how="left", suffixes=("_obs", "_sim")).fillna(0.0)
-    both = both[both["detections_obs"] > 0]
-    rel = (both["detections_sim"] - both["detections_obs"]).abs() / both["detections_obs"]
-    return rel.groupby(both["corridor"]).mean()
-
-
 def fit_seasons(data: dict, source: str, *, seeds: list[int], scale: int, steps: int, workers: int = 1,
                 damping: float = 0.7, log=None) -> SeasonFit:
     """`steps` damped steps of `data["behaviour"]["seasonality"]` on the replay (the same seeds each step);
@@ -154,5 +146,5 @@ def write_seasonality(path, seasons: dict[str, list[float]], note: str) -> None:
     atomic_write(path, lambda p: Path(p).write_text(out))
 
 
-__all__ = ["SeasonFit", "fit_seasons", "lag_months", "observed_shares", "route_ards", "simulated_shares",
-           "update_seasons", "write_seasonality"]
+__all__ = ["SeasonFit", "fit_seasons", "lag_months", "observed_shares", "simulated_shares", "update_seasons",
+           "write_seasonality"]

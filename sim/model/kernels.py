@@ -649,7 +649,6 @@ def crossed(over, v, leg, state, place, broke_days, origin, detects, p_detect, d
             place_country, crossings, detections, by_origin, arrivals):
     """Those across a leg reach its end: detected there (on detection legs, by the draw `v`), arrived
     at a destination, or waiting for their next leg. Returns the waiting."""
-    n_on = 0
     for j in range(len(over)):
         i = over[j]
         lg = leg[i]
@@ -667,14 +666,7 @@ def crossed(over, v, leg, state, place, broke_days, origin, detects, p_detect, d
             arrivals[end] += 1.0
         else:
             state[i] = WAITING
-            n_on += 1
-    on = np.empty(n_on, np.int64)
-    k = 0
-    for i in over:
-        if state[i] == WAITING:
-            on[k] = i
-            k += 1
-    return on
+    return in_state(over, state, WAITING)
 
 
 @njit(cache=True)
