@@ -4,6 +4,7 @@ monthly commands run on a short window (the full replay is a long run: `python -
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -12,7 +13,7 @@ from sim.history.data import MONTHLY_CSV, REPLAY, ROOT, monthly_observed
 from sim.history.demand import OUT, yearly_demand
 from sim.history.ensemble import fingerprint, measures_named, without
 from sim.history.episodes import EPISODES, change, episode_rows, prefixes
-from sim.history.monthly import compare, route_rows
+from sim.history.monthly import ard_floor, compare, route_rows
 from sim.scenario import load_scenario, scenario_data
 
 
@@ -85,6 +86,23 @@ def test_monthly_comparison_scores_routes():
     assert rows["CMR"]["ard"] == pytest.approx(0.0) and rows["CMR"]["ard_ok"] and rows["CMR"]["years_ok"] == 1
     assert rows["EMR"]["ard"] == pytest.approx(0.5) and not rows["EMR"]["ard_ok"] and rows["EMR"]["years_ok"] == 0
     assert rows["WMR"]["ard"] == pytest.approx(1.0)  # nothing simulated
+
+
+def test_ard_floor_spreads_exact_years_by_the_other_years_season():
+    months = pd.date_range("2016-01-01", periods=36, freq="MS")
+    shape = np.arange(1, 13, dtype=float)
+    same = pd.DataFrame({"month": months, "detections_observed": np.tile(shape, 3) * np.repeat([1, 2, 5], 12)})
+    assert ard_floor(same) == pytest.approx(0.0)  # every year the same season: the floor is exact
+    # a year flat, two with the season above: the flat year is spread by the others' season and vice versa
+    flat = same.assign(detections_observed=np.concatenate([np.full(12, 10.0), shape, shape]))
+    season = shape / shape.sum()
+    expected = np.mean(np.concatenate([np.abs(120 * season - 10) / 10,  # the flat year, by the shaped years' season
+                                       np.tile(np.abs(78 * (season + 1 / 12) / 2 - shape) / shape, 2)]))
+    assert ard_floor(flat) == pytest.approx(expected)
+    assert ard_floor(flat.iloc[:12]) is None  # one year: nothing to take a season from
+    # full years only: the third, cut at June, is left out; the second is spread by the flat year's season
+    assert ard_floor(flat.iloc[:30]) == pytest.approx(np.mean(np.concatenate(
+        [np.abs(120 * season - 10) / 10, np.abs(78 / 12 - shape) / shape])))
 
 
 @pytest.mark.slow
