@@ -55,7 +55,7 @@ def perceived_reference(perception, price, risks, trust):
     base = (price + perception.days_cost
             + (risks.p_intercept + risks.p_refused) * behaviour.interception_cost_eur)
     cost = base[None, :] + seen[:, None] * (risks.p_death * behaviour.value_of_life_eur)[None, :]
-    return np.maximum(cost + perception.pref,
+    return np.maximum(cost + perception.pref.T,
                       behaviour.effects.min_leg_cost_share * cost + behaviour.effects.min_leg_cost_eur)
 
 
@@ -64,7 +64,7 @@ def cost_to_go_reference(perception, price, risks, closed, trust, readmit=(), vi
     world = perception.world
     cost = perceived_reference(perception, price, risks, trust)
     if readmit or visa:
-        cost = perception._policy_costs(cost, readmit, visa)
+        cost = perception._policy_costs(cost.T, readmit, visa).T
     return converged_reference(world.n_places, world.src, world.dst, cost, closed,
                                np.flatnonzero(world.is_destination), -world.appeal[world.is_destination])
 
@@ -150,7 +150,7 @@ def graph(n_places, src, dst, dest):
 
 def compiled_cost_to_go(world, cost, closed, dest, terminal):
     sweep = SweepOrder(world)
-    return kernels.cost_to_go(cost.copy(), closed, sweep.places, sweep.blocks, sweep.starts, sweep.legs,
+    return kernels.cost_to_go(np.ascontiguousarray(cost.T), closed, sweep.places, sweep.blocks, sweep.starts, sweep.legs,
                               sweep.ends, np.asarray(dest, np.int64), np.asarray(terminal, float), world.dst,
                               world.n_places)
 

@@ -25,46 +25,45 @@ from .people import ALTERNATIVE, ARRIVED, DEAD, DETAINED, MOVING, RETURNED, STAY
 @njit(cache=True)
 def perceived_costs(price, days_cost, p_intercept, p_refused, p_death, trust, underestimate, pref, interception_cost,
                     value_of_life, min_share, min_eur):
-    """Each group's perceived cost of each leg (groups x legs): price, days, expected interceptions and
-    refusals, and the share of the death risk a group sees (1 - trust x underestimate share); the
-    preference added, but never below a floor."""
-    n_groups, n_legs = pref.shape
+    """Each group's perceived cost of each leg (legs x groups, as `pref`): price, days, expected
+    interceptions and refusals, and the share of the death risk a group sees (1 - trust x underestimate
+    share); the preference added, but never below a floor. Legs in rows: cost_to_go's loops run over
+    the groups of a leg."""
+    n_legs, n_groups = pref.shape
     seen = np.empty(n_groups)
     for g in range(n_groups):
         seen[g] = 1.0 - trust[g] * (1.0 - underestimate)
-    cost = np.empty((n_groups, n_legs))
+    cost = np.empty((n_legs, n_groups))
     for leg in range(n_legs):
         base = (price[leg] + days_cost[leg]) + (p_intercept[leg] + p_refused[leg]) * interception_cost
         death = p_death[leg] * value_of_life
+        row, leg_pref = cost[leg], pref[leg]
         for g in range(n_groups):
             c = base + seen[g] * death
-            cost[g, leg] = max(c + pref[g, leg], min_share * c + min_eur)
+            row[g] = max(c + leg_pref[g], min_share * c + min_eur)
     return cost
 
 
 @njit(cache=True)
 def cost_to_go(cost, closed, places, blocks, starts, legs, ends, dest, terminal, dst, n_places):
-    """The cheapest perceived cost from each place to a destination (groups x places), exact: closed
-    legs cost inf (written into `cost`, the day's own array, groups x legs), destinations are worth
-    their terminal value, a place that cannot reach one is worth inf. Returns the values and each
-    leg's cost plus the value where it ends (groups x legs).
+    """The cheapest perceived cost from each place to a destination (groups x places), exact, from
+    the perceived cost of each leg (`cost`, legs x groups, the day's own array): closed legs cost inf
+    (written into `cost`), destinations are worth their terminal value, a place that cannot reach one
+    is worth inf. Returns the values and each leg's cost plus the value where it ends (groups x legs).
 
     The places are visited in a SweepOrder (`places` in `blocks`, the legs of place i at
     `starts[i]:starts[i + 1]` of `legs` and `ends`): each after the places its legs lead to, so a
     block of one place is final after one visit. A block of places on a cycle is swept until no value
     changes: from inf, the values only come down (Bellman-Ford; the costs are not negative), and a
     block of n places is settled after n sweeps, so at most n + 1 are made. The work runs on
-    (legs x groups) and (places x groups) copies so that the innermost loop runs over the groups in
+    (legs x groups) and (places x groups) arrays so that the innermost loop runs over the groups in
     contiguous memory (vectorised)."""
-    n_groups, n_legs = cost.shape
+    n_legs, n_groups = cost.shape
     for leg in range(n_legs):
         if closed[leg]:
             for g in range(n_groups):
-                cost[g, leg] = np.inf
-    by_leg = np.empty((n_legs, n_groups))
-    for leg in range(n_legs):
-        for g in range(n_groups):
-            by_leg[leg, g] = cost[g, leg]
+                cost[leg, g] = np.inf
+    by_leg = cost
     at = np.full((n_places, n_groups), np.inf)
     for i in range(len(dest)):
         for g in range(n_groups):
@@ -97,13 +96,14 @@ def cost_to_go(cost, closed, places, blocks, starts, legs, ends, dest, terminal,
             if not changed:
                 break
     values = np.empty((n_groups, n_places))
-    out = np.empty((n_groups, n_legs))
-    for g in range(n_groups):
-        for p in range(n_places):
+    for p in range(n_places):
+        for g in range(n_groups):
             values[g, p] = at[p, g]
-        leg_cost, value = cost[g], values[g]
-        for leg in range(n_legs):
-            out[g, leg] = leg_cost[leg] + value[dst[leg]]
+    out = np.empty((n_groups, n_legs))
+    for leg in range(n_legs):
+        leg_cost, end = by_leg[leg], at[dst[leg]]
+        for g in range(n_groups):
+            out[g, leg] = leg_cost[g] + end[g]
     return values, out
 
 

@@ -41,15 +41,16 @@ class Perception:
         self.destinations = np.flatnonzero(world.is_destination)
         # the parts of a leg's perceived cost that do not change during a run
         self.days_cost = world.days * behaviour.value_of_day_eur
-        self.pref = np.ascontiguousarray(world.preference[None, :] + world.nationality_preference[self.group_country])
+        # each (group, leg)'s preference, legs in rows as kernels.perceived_costs reads them
+        self.pref = np.ascontiguousarray((world.preference[None, :] + world.nationality_preference[self.group_country]).T)
         self.terminal = np.ascontiguousarray(-world.appeal[world.is_destination], dtype=float)
         self._trust_of = self._trust_mult = None  # the levers' trust multipliers, and their mean per group
 
     def prefer_this_year(self, extra: np.ndarray) -> None:
         """This calendar year's nationality preferences on top of the scenario's (countries x legs, EUR)."""
         world = self.world
-        self.pref = np.ascontiguousarray(world.preference[None, :]
-                                         + (world.nationality_preference + extra)[self.group_country])
+        self.pref = np.ascontiguousarray((world.preference[None, :]
+                                          + (world.nationality_preference + extra)[self.group_country]).T)
 
     def trust(self, trust_mult: np.ndarray, online_reach: float) -> np.ndarray:
         """Trust in smugglers' narratives per perception group, after campaigns and takedowns."""
@@ -92,16 +93,16 @@ class Perception:
         refused with probability p costs p x the interception cost, like a check before boarding; a
         certain refusal closes the leg to that nationality."""
         world, behaviour = self.world, self.behaviour
-        cost = cost.copy()
+        cost = cost.copy()  # legs x groups
         for places, _, p in readmit:
             legs = np.isin(world.dst, places)
-            cost[:, legs] = (cost[:, legs] + p * behaviour.interception_cost_eur) / (1.0 - p)
+            cost[legs] = (cost[legs] + p * behaviour.interception_cost_eur) / (1.0 - p)
         for nationalities, legs, p in visa:
             groups = self.group_of_country[nationalities]
             groups = groups[groups >= 0]
             if len(groups) == 0 or len(legs) == 0:
                 continue
-            sel = np.ix_(groups, legs)
+            sel = np.ix_(legs, groups)
             cost[sel] = np.inf if p >= 1.0 else cost[sel] + p * behaviour.interception_cost_eur
         return cost
 
