@@ -40,7 +40,7 @@ def converged_reference(n_places, src, dst, cost, closed, dest, terminal):
     for _ in range(n_places + 1):
         best = np.full_like(values, np.inf)
         np.minimum.at(best.T, src, (cost + values[:, dst]).T)
-        new = np.where(is_dest[None, :], values, np.minimum(best, np.inf))
+        new = np.where(is_dest[None, :], values, best)
         if np.array_equal(new, values):
             break
         values = new
