@@ -1,8 +1,7 @@
 """Reductions of per-leg figures over each place's outgoing legs (min, sum), without `reduceat`.
 
-The ranking of the legs is also the order in which the compiled value iteration (kernels.py) visits
-them; the reductions themselves serve the NumPy route choice of the set-up (Perception.choice_probs,
-for the expected flows). `np.ufunc.reduceat` costs about 100 microseconds a call on these small arrays
+The reductions serve the NumPy route choice of the set-up (Perception.choice_probs, for the expected
+flows). `np.ufunc.reduceat` costs about 100 microseconds a call on these small arrays
 whatever their size; a place has at most a handful of legs out, so the same reduction is a few
 element-wise calls over "the k-th leg out of every place that has k or more legs". Places are ranked
 by their number of legs out (most first), so the places with a k-th leg are a prefix of the ranking.

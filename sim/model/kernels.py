@@ -25,121 +25,86 @@ from .people import ALTERNATIVE, ARRIVED, DEAD, DETAINED, MOVING, RETURNED, STAY
 @njit(cache=True)
 def perceived_costs(price, days_cost, p_intercept, p_refused, p_death, trust, underestimate, pref, interception_cost,
                     value_of_life, min_share, min_eur):
-    """Each group's perceived cost of each leg (groups x legs): price, days, expected interceptions and
-    refusals, and the share of the death risk a group sees (1 - trust x underestimate share); the
-    preference added, but never below a floor."""
-    n_groups, n_legs = pref.shape
+    """Each group's perceived cost of each leg (legs x groups, as `pref`): price, days, expected
+    interceptions and refusals, and the share of the death risk a group sees (1 - trust x underestimate
+    share); the preference added, but never below a floor. Legs in rows: cost_to_go's loops run over
+    the groups of a leg."""
+    n_legs, n_groups = pref.shape
     seen = np.empty(n_groups)
     for g in range(n_groups):
         seen[g] = 1.0 - trust[g] * (1.0 - underestimate)
-    cost = np.empty((n_groups, n_legs))
+    cost = np.empty((n_legs, n_groups))
     for leg in range(n_legs):
         base = (price[leg] + days_cost[leg]) + (p_intercept[leg] + p_refused[leg]) * interception_cost
         death = p_death[leg] * value_of_life
+        row, leg_pref = cost[leg], pref[leg]
         for g in range(n_groups):
             c = base + seen[g] * death
-            cost[g, leg] = max(c + pref[g, leg], min_share * c + min_eur)
+            row[g] = max(c + leg_pref[g], min_share * c + min_eur)
     return cost
 
 
 @njit(cache=True)
-def cost_to_go(yesterday, cost, closed, legs, offsets, places, ends, dest, terminal, dst, max_sweeps):
-    """The cost-to-go from `yesterday`'s values (groups x places; not written): closed legs cost inf
-    (written into `cost`, the day's own array), destinations are worth their terminal value, then
-    value_iteration. Returns today's values and each leg's cost plus the cost-to-go from its end
-    (groups x legs)."""
-    values = yesterday.copy()
-    n_groups, n_legs = cost.shape
+def cost_to_go(cost, closed, places, blocks, starts, legs, ends, dest, terminal, dst, n_places):
+    """The cheapest perceived cost from each place to a destination (groups x places), exact, from
+    the perceived cost of each leg (`cost`, legs x groups, the day's own array): closed legs cost inf
+    (written into `cost`), destinations are worth their terminal value, a place that cannot reach one
+    is worth inf. Returns the values and each leg's cost plus the value where it ends (groups x legs).
+
+    The places are visited in a SweepOrder (`places` in `blocks`, the legs of place i at
+    `starts[i]:starts[i + 1]` of `legs` and `ends`): each after the places its legs lead to, so a
+    block of one place is final after one visit. A block of places on a cycle is swept until no value
+    changes: from inf, the values only come down (Bellman-Ford; the costs are not negative), and a
+    block of n places is settled after n sweeps, so at most n + 1 are made. The work runs on
+    (legs x groups) and (places x groups) arrays so that the innermost loop runs over the groups in
+    contiguous memory (vectorised)."""
+    n_legs, n_groups = cost.shape
     for leg in range(n_legs):
         if closed[leg]:
             for g in range(n_groups):
-                cost[g, leg] = np.inf
-    for g in range(n_groups):
-        for i in range(len(dest)):
-            values[g, dest[i]] = terminal[i]
-    value_iteration(values, cost, legs, offsets, places, ends, dest, terminal, max_sweeps)
-    out = np.empty((n_groups, n_legs))
-    for g in range(n_groups):
-        for leg in range(n_legs):
-            out[g, leg] = cost[g, leg] + values[g, dst[leg]]
-    return values, out
-
-
-@njit(cache=True)
-def value_iteration(values, cost, legs, offsets, places, ends, dest, terminal, max_sweeps):
-    """Jacobi sweeps of the cost-to-go, in place on `values` (groups x places), until no place moves by
-    more than 2 EUR (an unreachable place, inf before and after, has not moved).
-
-    `cost` is the perceived cost per (group, leg). `legs` are ranked as in LegsByPlace: column k
-    (positions offsets[k]:offsets[k+1]) holds the k-th leg out of each of the first places of `places`;
-    `ends` are those legs' end places. The sweeps run on (places x groups) copies, so that the
-    innermost loop runs over the groups in contiguous memory (vectorised).
-
-    A sweep recomputes only the places with a leg ending where a value changed in the sweep before
-    (and the destinations, whose computed value is compared and then reset): the others would get
-    the same inputs, hence the same bits, and move by 0. A change travels one leg upstream per
-    sweep, so after the first sweep few places are left to recompute."""
-    n_groups, n_places, n_ranked, n_legs = values.shape[0], values.shape[1], len(places), len(legs)
-    n_cols = len(offsets) - 1
-    at = np.empty((n_places, n_groups))
-    for g in range(n_groups):
-        for p in range(n_places):
-            at[p, g] = values[g, p]
-    leg_cost = np.empty((n_legs, n_groups))
-    for i in range(n_legs):
-        for g in range(n_groups):
-            leg_cost[i, g] = cost[g, legs[i]]
-    best = np.empty((n_ranked, n_groups))
-    is_dest = np.zeros(n_places, np.bool_)
+                cost[leg, g] = np.inf
+    by_leg = cost
+    at = np.full((n_places, n_groups), np.inf)
     for i in range(len(dest)):
-        is_dest[dest[i]] = True
-    changed = np.ones(n_places, np.bool_)  # values changed in the sweep before (the first: all, the costs are new)
-    need = np.empty(n_ranked, np.bool_)
-    for _ in range(max_sweeps):
-        for r in range(n_ranked):
-            need[r] = changed[ends[r]] or is_dest[places[r]]
-        for k in range(1, n_cols):
-            start = offsets[k]
-            for r in range(offsets[k + 1] - start):
-                if changed[ends[start + r]]:
-                    need[r] = True
-        # every place's best leg from the last sweep's values: the first leg, then the k-th legs
-        for r in range(n_ranked):
-            if need[r]:
-                end = ends[r]
+        for g in range(n_groups):
+            at[dest[i], g] = terminal[i]
+    for b in range(len(blocks) - 1):
+        lo, hi = blocks[b], blocks[b + 1]
+        if hi - lo == 1:  # every leg ends at a final value (or here: inf, then never below the others)
+            row = at[places[lo]]
+            first = starts[lo]
+            leg_cost, end = by_leg[legs[first]], at[ends[first]]
+            for g in range(n_groups):
+                row[g] = leg_cost[g] + end[g]
+            for j in range(first + 1, starts[lo + 1]):
+                leg_cost, end = by_leg[legs[j]], at[ends[j]]
                 for g in range(n_groups):
-                    best[r, g] = leg_cost[r, g] + at[end, g]
-        for k in range(1, n_cols):
-            start = offsets[k]
-            for r in range(offsets[k + 1] - start):
-                if need[r]:
-                    end = ends[start + r]
+                    v, r = leg_cost[g] + end[g], row[g]
+                    row[g] = v if v < r else r
+            continue
+        for _ in range(hi - lo + 1):
+            changed = False
+            for i in range(lo, hi):
+                row = at[places[i]]
+                for j in range(starts[i], starts[i + 1]):
+                    leg_cost, end = by_leg[legs[j]], at[ends[j]]
                     for g in range(n_groups):
-                        v = leg_cost[start + r, g] + at[end, g]
-                        b = best[r, g]
-                        best[r, g] = v if v < b else b
-        moved = False
-        changed[:] = False
-        for r in range(n_ranked):
-            if not need[r]:
-                continue
-            p = places[r]
-            for g in range(n_groups):
-                b, a = best[r, g], at[p, g]
-                if abs(b - a) > 2.0:  # EUR; inf - inf is nan: not moved
-                    moved = True
-                if b != a or b == 0.0:  # changed bits (0.0 and -0.0 compare equal: counted as changed)
-                    changed[p] = True
-                at[p, g] = b
-        for i in range(len(dest)):
-            changed[dest[i]] = False  # reset to the same terminal value
-            for g in range(n_groups):
-                at[dest[i], g] = terminal[i]
-        if not moved:
-            break
-    for g in range(n_groups):
-        for p in range(n_places):
+                        v = leg_cost[g] + end[g]
+                        if v < row[g]:
+                            row[g] = v
+                            changed = True
+            if not changed:
+                break
+    values = np.empty((n_groups, n_places))
+    for p in range(n_places):
+        for g in range(n_groups):
             values[g, p] = at[p, g]
+    out = np.empty((n_groups, n_legs))
+    for leg in range(n_legs):
+        leg_cost, end = by_leg[leg], at[dst[leg]]
+        for g in range(n_groups):
+            out[g, leg] = leg_cost[g] + end[g]
+    return values, out
 
 
 @njit(cache=True)

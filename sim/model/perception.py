@@ -1,8 +1,9 @@
 """What people believe legs cost, and how they choose between them.
 
 People choose with the information of their perception group (their country of origin): the perceived
-cost of each leg, the cheapest perceived cost from each place to a destination (the cost-to-go, by value
-iteration over the route graph), and a logit choice between a place's outgoing legs.
+cost of each leg, the cheapest perceived cost from each place to a destination (the cost-to-go, a
+shortest path over the route graph: kernels.cost_to_go in a SweepOrder), and a logit choice between a
+place's outgoing legs.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import numpy as np
 
 from . import kernels
 from .by_place import LegsByPlace
+from .sweep_order import SweepOrder
 from .world import World
 
 
@@ -32,22 +34,23 @@ class Perception:
         self.origin_places = origins
         self.origin_group = self.group_of_country[world.place_country[origins]]
         self.origins_per_group = np.bincount(self.origin_group, minlength=self.n_groups)
-        # yesterday's cost-to-go per (group, place): today's value iteration starts from it
+        # the last cost-to-go per (group, place)
         self.values = np.full((self.n_groups, world.n_places), np.inf)
         self.by_place = LegsByPlace(world)
-        self._ranked_ends = world.dst[self.by_place.legs].astype(np.int64)
+        self.sweep = SweepOrder(world)
         self.destinations = np.flatnonzero(world.is_destination)
         # the parts of a leg's perceived cost that do not change during a run
         self.days_cost = world.days * behaviour.value_of_day_eur
-        self.pref = np.ascontiguousarray(world.preference[None, :] + world.nationality_preference[self.group_country])
+        # each (group, leg)'s preference, legs in rows as kernels.perceived_costs reads them
+        self.pref = np.ascontiguousarray((world.preference[None, :] + world.nationality_preference[self.group_country]).T)
         self.terminal = np.ascontiguousarray(-world.appeal[world.is_destination], dtype=float)
         self._trust_of = self._trust_mult = None  # the levers' trust multipliers, and their mean per group
 
     def prefer_this_year(self, extra: np.ndarray) -> None:
         """This calendar year's nationality preferences on top of the scenario's (countries x legs, EUR)."""
         world = self.world
-        self.pref = np.ascontiguousarray(world.preference[None, :]
-                                         + (world.nationality_preference + extra)[self.group_country])
+        self.pref = np.ascontiguousarray((world.preference[None, :]
+                                          + (world.nationality_preference + extra)[self.group_country]).T)
 
     def trust(self, trust_mult: np.ndarray, online_reach: float) -> np.ndarray:
         """Trust in smugglers' narratives per perception group, after campaigns and takedowns."""
@@ -64,7 +67,7 @@ class Perception:
 
         Returns (values, leg_costs): the cost-to-go from each place, and each leg's perceived cost
         plus the cost-to-go from its end (what a person at its start compares)."""
-        world, behaviour, by_place = self.world, self.behaviour, self.by_place
+        world, behaviour = self.world, self.behaviour
         effects = behaviour.effects
         # a group perceives a share 1 - trust x (1 - underestimate) of the real risk; a preferred corridor
         # can make a crossing feel cheaper, not free: no negative legs, so the cost-to-go stays well defined
@@ -75,11 +78,10 @@ class Perception:
                                        float(effects.min_leg_cost_eur))
         if readmit or visa:
             cost = self._policy_costs(cost, readmit, visa)
-        # from yesterday's values; a less wanted destination is worth less at the end of the road: a
-        # higher cost-to-go
-        values, leg_costs = kernels.cost_to_go(self.values, cost, closed, by_place.legs, by_place.offsets,
-                                               by_place.places, self._ranked_ends, self.destinations, self.terminal,
-                                               world.dst, world.n_places + 1)
+        # a less wanted destination is worth less at the end of the road: a higher cost-to-go
+        sweep = self.sweep
+        values, leg_costs = kernels.cost_to_go(cost, closed, sweep.places, sweep.blocks, sweep.starts, sweep.legs,
+                                               sweep.ends, self.destinations, self.terminal, world.dst, world.n_places)
         self.values = values
         return values, leg_costs
 
@@ -91,16 +93,16 @@ class Perception:
         refused with probability p costs p x the interception cost, like a check before boarding; a
         certain refusal closes the leg to that nationality."""
         world, behaviour = self.world, self.behaviour
-        cost = cost.copy()
+        cost = cost.copy()  # legs x groups
         for places, _, p in readmit:
             legs = np.isin(world.dst, places)
-            cost[:, legs] = (cost[:, legs] + p * behaviour.interception_cost_eur) / (1.0 - p)
+            cost[legs] = (cost[legs] + p * behaviour.interception_cost_eur) / (1.0 - p)
         for nationalities, legs, p in visa:
             groups = self.group_of_country[nationalities]
             groups = groups[groups >= 0]
             if len(groups) == 0 or len(legs) == 0:
                 continue
-            sel = np.ix_(groups, legs)
+            sel = np.ix_(legs, groups)
             cost[sel] = np.inf if p >= 1.0 else cost[sel] + p * behaviour.interception_cost_eur
         return cost
 
