@@ -74,6 +74,13 @@ def test_one_step_moves_a_split_towards_the_observed_one():
     assert "AFG" not in out[2016]  # fewer than the fit's floor of detections in the year: noise, left alone
     assert "IRQ" not in out[2016]  # one route reached in the model: a split it cannot show, left alone
     assert set(syr) == {"Eastern Mediterranean", "Central Mediterranean", "Western Balkans"}
+    # a route reached in another year of the run is open: a year with none on it moves towards it
+    observed[2017] = observed[2016]
+    simulated[2017] = simulated[2016]
+    simulated.loc[("IRQ", "CMR"), 2017] = 500.0
+    two = update_preferences({}, observed, simulated, spread=800.0, damping=1.0)
+    assert two[2016]["IRQ"]["Central Mediterranean"] < 0 < two[2016]["IRQ"]["Eastern Mediterranean"]
+    assert two[2016]["SYR"] == syr  # the others as before
     # bounded, however many steps
     many = {}
     for _ in range(200):

@@ -29,7 +29,11 @@ from ..execute import Job, run_jobs
 from .data import MAIN_ROUTES, NATIONALITY_CSV, route_corridors
 
 STEP_BOUNDS = (1 / 3, 3.0)  # most a year's demand moves in one iteration
-TOTAL_BOUNDS = (1 / 20, 5.0)  # most it moves from the first demand (sim/history/demand.py), over every fit
+# most it moves from the first demand (sim/history/demand.py), over every fit. Damascus 2017-2018, Erbil
+# 2017-2019, Kabul 2018 and Lahore 2021-2022 sit at the upper bound; 20 was tried (docs/validation.md): 95
+# origin-years went above 5 and Tabriz sat at 20 in every year, demand running away where the network
+# does not carry a nationality where Frontex counted it, for no gain on the routes' months
+TOTAL_BOUNDS = (1 / 20, 5.0)
 MIN_PER_YEAR = 10.0  # an origin's demand never falls below this many people a year (it could not come back)
 # the route preferences by year: a cell's ratio adds this many detections on both sides (at the replay's
 # scales an entry is 100 to 1,000 people: a cell of a few hundred is noise), a nationality-year below
@@ -148,9 +152,10 @@ def update_preferences(preferences: dict[int, dict[str, dict[str, float]]], obse
     """One damped step of each nationality's route preferences in each year (EUR added to the scenario's
     `nationality_preferences`, per corridor) towards its split between the main routes that year.
 
-    A route the nationality reaches in the model (some simulated detections) moves by `spread` (the route
-    choice's spread) times the log ratio of simulated to observed detections, damped and bounded; a route it
-    does not reach is left alone (more preference cannot open a closed way). The ways in are centred per
+    A route the nationality reaches in the model (some simulated detections in some year of the run) moves by
+    `spread` (the route choice's spread) times the log ratio of simulated to observed detections, damped and
+    bounded, also in a year it got none there; a route it never reaches is left alone (more preference cannot
+    open a closed way). The ways in are centred per
     nationality and year (a common shift only trades off against demand); a route in CONTINUING is not, as
     it is taken after another (the Western Balkans after the Eastern Mediterranean: its preference decides
     how many go on, not which way in, and centring it against the way in would leave the cost of the whole
@@ -159,6 +164,9 @@ def update_preferences(preferences: dict[int, dict[str, dict[str, float]]], obse
     corridors = route_corridors()
     continuing = {c for route in CONTINUING for c in corridors[route]}
     simulated = simulated.reindex(index=observed.index, columns=observed.columns, fill_value=0.0)
+    # the routes a nationality reaches in some year of the run: a way it takes in one year is open in the
+    # others (the dated openings aside), so a year with none on it is a preference to move, not a closed way
+    reached = simulated.sum(axis=1) > 0
     out = {int(y): {n: dict(c) for n, c in by_nat.items()} for y, by_nat in preferences.items()}
     for year in observed.columns:
         for nat in observed.index.get_level_values("nationality").unique():
@@ -166,7 +174,7 @@ def update_preferences(preferences: dict[int, dict[str, dict[str, float]]], obse
             if float(obs.sum()) < min_detections:
                 continue
             err = {route: float(np.log((sim[route] + CELL_FLOOR) / (obs[route] + CELL_FLOOR)))
-                   for route in obs.index if sim[route] > 0}
+                   for route in obs.index if reached[(nat, route)]}
             if len(err) < 2:
                 continue
             prefs = out.setdefault(int(year), {}).setdefault(nat, {})
