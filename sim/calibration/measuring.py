@@ -8,17 +8,31 @@ included (a person released after an interception and caught again counts twice)
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from ..network import RouteNetwork
 from .observed import Observed
 
 
-def measure(res, routes: dict[str, list[str]], interception_legs: tuple[str, ...], places: tuple[str, ...] = ()) -> dict:
-    """What calibration needs of one run (module level: worker processes receive it)."""
-    corr = res.summary["corridors"]
-    legs = res.tables["legs"]
+def measure(res, routes: dict[str, list[str]], interception_legs: tuple[str, ...], places: tuple[str, ...] = (),
+            year: int | None = None) -> dict:
+    """What calibration needs of one run (module level: worker processes receive it). With `year`, only
+    that calendar year of the run (a run with a start date: the replay's 2023 against the 2023 figures)."""
+    legs, origins, placed = res.tables["legs"], res.tables["origins"], res.tables["places"]
+    if year is None:
+        corr = res.summary["corridors"]
+    else:
+        daily = res.tables["daily"]
+        days = set(daily.loc[pd.to_datetime(daily["date"]).dt.year == year, "day"])
+        if len(days) < 365:
+            raise ValueError(f"the run does not cover the whole of {year}")
+        c = res.tables["corridors"]
+        c = c[c["day"].isin(days)].groupby("corridor")[["detections", "deaths"]].sum()
+        corr = {name: {"detections": float(r["detections"]), "deaths": float(r["deaths"])} for name, r in c.iterrows()}
+        legs, placed = legs[legs["day"].isin(days)], placed[placed["day"].isin(days)]
+        y = res.tables["origins_yearly"]
+        origins = y[y["year"] == year]
     totals = legs.groupby("leg")[["attempts", "interceptions", "detections", "paid", "revenue_eur"]].sum()
-    origins = res.tables["origins"]
     out = {"detections": {}, "deaths": {}, "fee": {}, "by_origin": {}}
     leg_corridor = legs.drop_duplicates("leg").set_index("leg")["corridor"]
     for code, corridors in routes.items():
@@ -29,7 +43,7 @@ def measure(res, routes: dict[str, list[str]], interception_legs: tuple[str, ...
         rows = origins[origins["corridor"].isin(corridors)]
         out["by_origin"][code] = rows.groupby("nationality")["detections"].sum().to_dict()
     if places:
-        arrived = res.tables["places"].groupby("place")["arrivals"].sum()
+        arrived = placed.groupby("place")["arrivals"].sum()
         out["arrivals"] = {p: float(arrived.get(p, 0.0)) for p in places}
     if interception_legs:
         t = totals.reindex(list(interception_legs)).fillna(0)

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from ..compare import interval, run_ensemble
+from ..errors import InputError
 from ..network import load_network
 from ..scenario import check_against_network, parse_scenario, scenario_data
 from .measuring import check, ensemble_means, interception_legs, measure
@@ -24,13 +25,17 @@ class Validation:
 
 
 def validate(scenario_path: Path, observed: Observed, *, replicates: int = 8, scale: int = 1,
-             first_seed: int = 1, workers: int = 1, progress=None) -> Validation:
+             first_seed: int = 1, workers: int = 1, progress=None, year: int | None = None) -> Validation:
+    """The scenario's ensemble against the observed figures; with `year`, only that calendar year of its
+    runs (the scenario needs a start date and must cover the whole year)."""
     data = scenario_data(scenario_path)
     scenario = parse_scenario(data, scenario_path)
     network = load_network(scenario.network_path())
     check_against_network(scenario, network)
+    if year is not None:
+        _check_year(scenario, scenario_path, year)
     fn = partial(measure, routes=observed.routes, interception_legs=interception_legs(network, observed),
-                 places=tuple(observed.arrivals))
+                 places=tuple(observed.arrivals), year=year)
     runs = run_ensemble(scenario, range(first_seed, first_seed + replicates), scale=scale, workers=workers,
                         measure=fn, progress=progress)
     sim = ensemble_means(runs, observed)
@@ -51,16 +56,31 @@ def validate(scenario_path: Path, observed: Observed, *, replicates: int = 8, sc
     det = [r for r in rows if r["figure"] == "detections"]
     ard = float(np.mean([abs(r["sim"] - r["real"]) / r["real"] for r in det]))
     settings = {"scenario": str(scenario_path), "replicates": replicates, "scale": scale,
-                "seeds": f"{first_seed}-{first_seed + replicates - 1}"}
+                "seeds": f"{first_seed}-{first_seed + replicates - 1}", "year": year}
     return Validation(rows, ard, settings)
+
+
+def _check_year(scenario, path: Path, year: int) -> None:
+    """A clear message, before any run, when the scenario's runs do not cover the whole calendar year."""
+    import datetime as dt
+
+    if scenario.start_date is None:
+        raise InputError(path, "start_date", f"--year {year} needs a scenario with a start date")
+    first = scenario.start_date
+    end = first + dt.timedelta(days=scenario.days)  # the first day not run
+    if not (first <= dt.date(year, 1, 1) and dt.date(year + 1, 1, 1) <= end):
+        raise InputError(path, "days", f"--year {year}: the runs cover {first} to {end - dt.timedelta(days=1)}, "
+                         f"not the whole of {year}")
 
 
 def validation_markdown(v: Validation) -> str:
     def n(x, d=0):
         return "-" if x is None else f"{x:,.{d}f}"
 
+    year = v.settings.get("year")
     out = [f"Ensemble of {v.settings['replicates']} runs (seeds {v.settings['seeds']}) of "
-           f"`{Path(v.settings['scenario']).name}` at scale {v.settings['scale']}; 95 % interval of the "
+           f"`{Path(v.settings['scenario']).name}` at scale {v.settings['scale']}"
+           + (f", its calendar year {year} only" if year is not None else "") + "; 95 % interval of the "
            "ensemble mean.", "",
            "| route | Frontex detections 2023 | simulated (mean) | 95 % interval | relative difference | within ±15 % |",
            "|---|---:|---:|---:|---:|:---:|"]

@@ -111,8 +111,13 @@ def register(app: typer.Typer) -> None:
                                                  "detections per route (default scenario: the replay)"),
         days: int | None = typer.Option(None, min=1, help="with --monthly: run only this many days"),
         chart: Path | None = typer.Option(None, help="with --monthly: also draw the months per route (PNG)"),
+        year: int | None = typer.Option(None, help="compare only this calendar year of the runs (a scenario with "
+                                                   "a start date covering it, e.g. --scenario "
+                                                   "scenarios/history/europe_2016_2023.yaml --year 2023)"),
     ):
         """Simulated vs real figures per route, with the ensemble's 95 % interval."""
+        if monthly and year is not None:
+            _fail("--year: not with --monthly (the monthly comparison covers every year of the replay)")
         if monthly:
             from .history import DEFAULT_REPLAY, run_monthly
 
@@ -136,7 +141,8 @@ def register(app: typer.Typer) -> None:
             path = scenario or (observed.parent / spec.scenario).resolve()
             bar, update = _bar(replicates, "run")
             with bar:
-                v = validate(Path(path), obs, replicates=replicates, scale=scale or 1, workers=workers, progress=update)
+                v = validate(Path(path), obs, replicates=replicates, scale=scale or 1, workers=workers, progress=update,
+                             year=year)
         except InputError as exc:
             _fail(str(exc))
         v.settings["scenario"] = str(Path(path).relative_to(Path.cwd())) if Path(path).is_relative_to(Path.cwd()) else str(path)
