@@ -21,7 +21,7 @@ import pandas as pd
 
 from sim.daily import RunFrames, all_windows_max, country_view, leg_view, place_view
 
-from .basemap import country_shapes
+from .basemap import basemap_index, country_shapes
 from .map_elements import GeoLayer, Legend, legend_scale, new_map
 from .style import NO_FLOW, colour, fmt, nice_max
 
@@ -176,6 +176,7 @@ def run_data_layer(network, frames: RunFrames, day: int, *, window: int, leg_col
     # countries
     if country_shade != "none":
         shapes = country_shapes(network)
+        shared = basemap_index(network)  # outlines the basemap already drew: referred to, not sent again
         cv = country_view(frames, day, window).set_index("iso3")
         clabel, cunit, cpal, kind = COUNTRY_SHADES[country_shade]
         names = network.countries["name"].to_dict() if "name" in network.countries else {}
@@ -185,8 +186,9 @@ def run_data_layer(network, frames: RunFrames, day: int, *, window: int, leg_col
                 continue
             row = cv.loc[iso]
             v = float(row[country_shade])
-            feats.append({"type": "Feature", "geometry": geom, "properties": {
-                "h": f"<b>{_html.escape(str(names.get(iso, iso)))}</b> ({iso})",
+            where = {"b": shared[iso]} if iso in shared else {}
+            feats.append({"type": "Feature", "geometry": None if where else geom, "properties": {
+                **where, "h": f"<b>{_html.escape(str(names.get(iso, iso)))}</b> ({iso})",
                 "v": [fmt(row["effectiveness"], 2), fmt(row["corruption"], 2), fmt(row["training"], 2),
                       fmt(row["arrivals"]), fmt(row["arrests"]), fmt(row["seized_eur"])],
                 "s": {"fillColor": colour(v, scales.country_min, scales.country_max, cpal), "fillOpacity": 0.75,
@@ -207,9 +209,9 @@ def run_data_layer(network, frames: RunFrames, day: int, *, window: int, leg_col
     for i in np.argsort(cols["attempts"], kind="stable"):  # thick legs drawn last, on top
         leg = legs.iloc[i]
         att = float(cols["attempts"][i])
-        if att > 0:
+        if att > 0:  # opacity 0.9: the layer's style
             style = {"color": colour(ind[i], scales.colour_min, scales.colour_max, palette),
-                     "weight": _width(att, scales.flow_max), "opacity": 0.9}
+                     "weight": _width(att, scales.flow_max)}
         else:
             style = {"color": NO_FLOW, "weight": 1, "opacity": 0.6, "dashArray": "4 3"}
         values = [fmt(att), fmt(cols["crossings"][i]), fmt(cols["interceptions"][i]), fmt(cols["deaths"][i]),
@@ -221,7 +223,8 @@ def run_data_layer(network, frames: RunFrames, day: int, *, window: int, leg_col
         feats.append({"type": "Feature", "geometry": {"type": "LineString", "coordinates": _line_coords(leg["geometry"])},
                       "properties": {"h": leg_heading(leg, names), "v": values, "s": style}})
     labels = [f"{x} ({period})" for x in LEG_TIP[:4]] + LEG_TIP[4:]
-    fg.add_child(GeoLayer({"type": "FeatureCollection", "features": feats}, name="legs", labels=labels))
+    fg.add_child(GeoLayer({"type": "FeatureCollection", "features": feats}, name="legs", labels=labels,
+                          style={"opacity": 0.9}))
     # places
     pv = place_view(frames, day, window)
     pcols = {c: pv[c].to_numpy() for c in pv.columns}
@@ -236,10 +239,11 @@ def run_data_layer(network, frames: RunFrames, day: int, *, window: int, leg_col
                           "h": f"<b>{_html.escape(p['name'])}</b> ({p['kind']}, {p['iso3']})",
                           "v": [fmt(pcols["waiting"][i]), fmt(pcols["stranded"][i]), fmt(pcols["detained"][i]),
                                 fmt(pcols["arrivals"][i]), fmt(pcols["left"][i]), fmt(pcols["alternatives"][i])],
-                          "s": {"radius": _radius(v, scales.size_max), "color": "#3f007d", "weight": 1,
-                                "fillColor": "#6a51a3" if v > 0 else "#ffffff", "fillOpacity": 0.45 if v > 0 else 0.9}}})
+                          "s": {"radius": _radius(v, scales.size_max), "fillColor": "#6a51a3" if v > 0 else "#ffffff",
+                                "fillOpacity": 0.45 if v > 0 else 0.9}}})
     labels = PLACE_TIP[:3] + [f"{x} ({period})" for x in PLACE_TIP[3:]]
-    fg.add_child(GeoLayer({"type": "FeatureCollection", "features": feats}, name="places", labels=labels))
+    fg.add_child(GeoLayer({"type": "FeatureCollection", "features": feats}, name="places", labels=labels,
+                          style={"color": "#3f007d", "weight": 1}))
     return fg
 
 
