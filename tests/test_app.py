@@ -404,6 +404,37 @@ def test_standalone_map_html_is_offline():
     assert "url(data:image/png;base64," in html  # its images too
 
 
+def test_shaded_countries_take_their_outlines_from_the_basemap():
+    """The day's layer sends no country outline the basemap already drew: each shaded country names the
+    basemap feature with its outline, the map keeps the basemap's outlines, and the layer reads them there."""
+    from sim import run
+    from sim.daily import run_frames
+    from ui.basemap import country_shapes
+    from ui.map_elements import GeoLayer
+
+    scenario, network = load_scenario(ROOT / "tests" / "fixtures" / "tiny.yaml")
+    frames = run_frames(run(scenario, routes=network, days=20, scale=10).tables, network)
+    m = maps.run_map(network, frames, 10, title="t")
+    layers = {e.layer_name: e for e in _walk_elements(m) if isinstance(e, GeoLayer)}
+    base = json.loads(layers["countries"].data_js)["features"]
+    shaded = json.loads(layers["country shading"].data_js)["features"]
+    shapes = country_shapes(network)
+    assert shaded and len(shaded) == len(shapes)
+    for f in shaded:
+        iso = re.search(r"\((\w+)\)$", f["properties"]["h"]).group(1)
+        assert f["geometry"] is None
+        assert base[f["properties"]["b"]]["geometry"] == shapes[iso], iso
+    html = m.get_root().render()
+    assert html.index("map.simShared = data.features") < html.index('"b":')  # kept before it is read
+    assert html.count(f", map = {m.get_name()};") == 4  # basemap, shading, legs, places: all on this map
+
+
+def _walk_elements(element):
+    yield element
+    for child in element._children.values():
+        yield from _walk_elements(child)
+
+
 def test_comparison_report_is_one_offline_page():
     from sim import run
     from sim.compare import compare_arms, slim

@@ -13,6 +13,10 @@ from shapely.geometry import shape as shapely_shape
 
 ROOT = Path(__file__).resolve().parent.parent
 BASEMAP = ROOT / "geodata" / "countries_110m.geojson"
+MARGIN_DEG = 12.0  # the basemap covers the network's area and this much around it
+# Outlines simplified to 0.1 degree (about 10 km): half a pixel at zoom 3, where maps of the shipped network
+# open (a pixel is 0.18 degree there), and within Natural Earth 1:110m's own generalisation.
+SIMPLIFY_DEG = 0.1
 
 
 def basemap_path() -> Path | None:
@@ -52,8 +56,8 @@ def _basemap_features(path: str) -> tuple:
         if not iso or iso == "-99":
             iso = props.get("adm0_a3")
         codes = {c for c in (props.get("iso3"), props.get("iso_a3"), props.get("adm0_a3")) if c and c != "-99"}
-        try:  # simplify (about 5 km): the map is for context, and smaller data draws faster
-            simple = shapely_mapping(shapely_shape(geom).simplify(0.05, preserve_topology=True))
+        try:  # simplify: the map is for context, and smaller data is sent and drawn faster
+            simple = shapely_mapping(shapely_shape(geom).simplify(SIMPLIFY_DEG, preserve_topology=True))
             if simple["type"] in ("Polygon", "MultiPolygon"):
                 geom = simple
         except Exception:
@@ -81,21 +85,33 @@ def view_bounds(network, share: float = 0.94) -> tuple[float, float, float, floa
     return float(x0), float(y0), float(x1), float(y1)
 
 
-def basemap_geojson(network, margin_deg: float = 12.0) -> dict | None:
-    """Countries that touch the network's area (plus a margin), as GeoJSON with iso3 and name."""
-    path = basemap_path()
-    if path is None:
-        return None
+def _near(network, margin_deg: float) -> list[dict]:
+    """The basemap's countries that touch the network's area (plus a margin), in the file's order."""
     x0, y0, x1, y1 = network_bounds(network)
     x0, y0, x1, y1 = x0 - margin_deg, y0 - margin_deg, x1 + margin_deg, y1 + margin_deg
-    feats = []
-    for f in _basemap_features(str(path)):
-        bx0, by0, bx1, by1 = f["bbox"]
-        if bx1 < x0 or bx0 > x1 or by1 < y0 or by0 > y1:
-            continue
-        feats.append({"type": "Feature", "properties": {"iso3": f["iso3"], "name": f["name"]},
-                      "geometry": {"type": f["type"], "coordinates": f["coordinates"]}})
+    return [f for f in _basemap_features(str(BASEMAP))
+            if not (f["bbox"][2] < x0 or f["bbox"][0] > x1 or f["bbox"][3] < y0 or f["bbox"][1] > y1)]
+
+
+def basemap_geojson(network, margin_deg: float = MARGIN_DEG) -> dict | None:
+    """Countries that touch the network's area (plus a margin), as GeoJSON with iso3 and name."""
+    if basemap_path() is None:
+        return None
+    feats = [{"type": "Feature", "properties": {"iso3": f["iso3"], "name": f["name"]},
+              "geometry": {"type": f["type"], "coordinates": f["coordinates"]}} for f in _near(network, margin_deg)]
     return {"type": "FeatureCollection", "features": feats}
+
+
+def basemap_index(network) -> dict[str, int]:
+    """Country code (any of iso3, iso_a3, adm0_a3) -> the number of its feature in basemap_geojson(network):
+    a map's layers that draw countries refer to the basemap's outlines by it instead of sending them again."""
+    if basemap_path() is None:
+        return {}
+    out: dict[str, int] = {}
+    for i, f in enumerate(_near(network, MARGIN_DEG)):
+        for code in sorted(f["codes"]):
+            out.setdefault(code, i)
+    return out
 
 
 def country_shapes(network) -> dict[str, dict]:

@@ -23,9 +23,15 @@ def _js(data) -> str:
 class GeoLayer(MacroElement):
     """A GeoJSON layer whose features carry their own style and tooltip; points are drawn as circle markers.
 
-    Feature properties: ``s`` (Leaflet path style), ``h`` (tooltip heading, HTML) and ``v`` (values, shown in
-    a table against the layer's ``labels``). Tooltips are built in the browser when first shown, which keeps
-    the data sent for each day small. No jQuery, no CDN."""
+    Feature properties: ``s`` (Leaflet path style, over the layer's own ``style``: what all features share is
+    sent once),
+    ``h`` (tooltip heading, HTML) and ``v`` (values, shown in a table against the layer's ``labels``).
+    Tooltips are built in the browser when first shown, which keeps the data sent for each day small.
+
+    Country outlines are sent once: the basemap's layer (``share=True``) keeps its geometries on the map, and
+    a later layer's feature with no geometry and property ``b`` takes the basemap's geometry number ``b``
+    (ui.basemap.basemap_index): the shaded countries of each day come without their outlines. No jQuery,
+    no CDN."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
@@ -42,10 +48,17 @@ class GeoLayer(MacroElement):
                 }
                 return s;
             }
-            return L.geoJson({{ this.data_js }}, {
+            var data = {{ this.data_js }}, map = {{ this.map_name() }};
+            {% if this.share %}map.simShared = data.features.map(function (f) { return f.geometry; });{% endif %}
+            data.features.forEach(function (f) {
+                if (!f.geometry && f.properties.b !== undefined) { f.geometry = map.simShared[f.properties.b]; }
+            });
+            var base = {{ this.style_js }};
+            function style(f) { return f.properties.s ? L.extend({}, base, f.properties.s) : base; }
+            return L.geoJson(data, {
                 interactive: {{ 'true' if this.interactive else 'false' }},
-                style: function (f) { return f.properties.s || {}; },
-                pointToLayer: function (f, latlng) { return L.circleMarker(latlng, f.properties.s || {}); },
+                style: style,
+                pointToLayer: function (f, latlng) { return L.circleMarker(latlng, style(f)); },
                 onEachFeature: function (f, layer) {
                     if (f.properties.h) { layer.bindTooltip(tip, {sticky: true}); }
                 }
@@ -54,13 +67,23 @@ class GeoLayer(MacroElement):
         {% endmacro %}
     """)
 
-    def __init__(self, data: dict, name: str = "layer", interactive: bool = True, labels: list[str] | None = None):
+    def __init__(self, data: dict, name: str = "layer", interactive: bool = True, labels: list[str] | None = None,
+                 style: dict | None = None, share: bool = False):
         super().__init__()
         self._name = "GeoLayer"
         self.layer_name = name
         self.data_js = _js(data)
         self.labels_js = _js([_html.escape(x) for x in (labels or [])])
+        self.style_js = _js(style or {})
         self.interactive = interactive
+        self.share = share
+
+    def map_name(self) -> str:
+        """The JavaScript name of the map this layer is drawn on (directly or through a feature group)."""
+        parent = self._parent
+        while parent is not None and not isinstance(parent, folium.Map):
+            parent = getattr(parent, "_parent", None)
+        return parent.get_name() if parent is not None else "{}"
 
 
 class EventLayer(MacroElement):
@@ -174,10 +197,12 @@ def new_map(network, *, tiles: bool = False, height: int | str = "100%") -> foli
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap (internet)").add_to(m)
     base = basemap_geojson(network)
     if base is not None:
+        # one style for the layer and no properties: the outlines are context, drawn without tooltips
         for f in base["features"]:
-            f["properties"]["s"] = {"fillColor": LAND, "color": BORDER, "weight": 0.6,
-                                        "fillOpacity": 0.35 if tiles else 1.0}
-        m.add_child(GeoLayer(base, name="countries", interactive=False))
+            f["properties"] = {}
+        m.add_child(GeoLayer(base, name="countries", interactive=False, share=True,
+                             style={"fillColor": LAND, "color": BORDER, "weight": 0.6,
+                                    "fillOpacity": 0.35 if tiles else 1.0}))
     m.fit_bounds([[y0 - 1, x0 - 1], [y1 + 1, x1 + 1]])
     return m
 

@@ -21,7 +21,7 @@ import pandas as pd
 
 from sim.daily import RunFrames, all_windows_max, country_view, leg_view, place_view
 
-from .basemap import country_shapes
+from .basemap import basemap_index, country_shapes
 from .map_elements import GeoLayer, Legend, legend_scale, new_map
 from .style import NO_FLOW, colour, fmt, nice_max
 
@@ -168,6 +168,28 @@ def leg_heading(leg, names: dict[str, str]) -> str:
             f"{_html.escape(str(leg['corridor']))}, {_html.escape(str(leg['mode']))}, {leg['length_km']:,.0f} km")
 
 
+_PARTS: dict[int, tuple] = {}  # id(network) -> (network, leg headings, leg lines, place headings, place points)
+
+
+def network_parts(network) -> tuple[list[str], list[list], list[str], list[list]]:
+    """The legs' tooltip headings and lines and the places' headings and points: the same on every day and
+    map of a network, so made once per network (networks are shared and read-only) instead of reading the
+    tables row by row for each day drawn."""
+    hit = _PARTS.get(id(network))
+    if hit is None or hit[0] is not network:
+        names = place_names(network)
+        legs, places = network.legs, network.places
+        leg_rows = legs[["from", "to", "corridor", "mode", "length_km"]].to_dict("records")
+        hit = (network, [leg_heading(r, names) for r in leg_rows], [_line_coords(g) for g in legs["geometry"]],
+               [f"<b>{_html.escape(str(n))}</b> ({k}, {c})"
+                for n, k, c in zip(places["name"], places["kind"], places["iso3"])],
+               [[round(float(x), 3), round(float(y), 3)] for x, y in zip(places["lon"], places["lat"])])
+        if len(_PARTS) >= 8:
+            _PARTS.clear()
+        _PARTS[id(network)] = hit
+    return hit[1:]
+
+
 def run_data_layer(network, frames: RunFrames, day: int, *, window: int, leg_colour: str, place_size: str,
                    country_shade: str, scales: Scales) -> folium.FeatureGroup:
     """Legs, places and shaded countries for one day: the part of the map the day slider changes."""
@@ -176,40 +198,40 @@ def run_data_layer(network, frames: RunFrames, day: int, *, window: int, leg_col
     # countries
     if country_shade != "none":
         shapes = country_shapes(network)
-        cv = country_view(frames, day, window).set_index("iso3")
+        shared = basemap_index(network)  # outlines the basemap already drew: referred to, not sent again
+        cv = country_view(frames, day, window).set_index("iso3").to_dict("index")
         clabel, cunit, cpal, kind = COUNTRY_SHADES[country_shade]
         names = network.countries["name"].to_dict() if "name" in network.countries else {}
         feats = []
         for iso, geom in shapes.items():
-            if iso not in cv.index:
+            if iso not in cv:
                 continue
-            row = cv.loc[iso]
+            row = cv[iso]
             v = float(row[country_shade])
-            feats.append({"type": "Feature", "geometry": geom, "properties": {
-                "h": f"<b>{_html.escape(str(names.get(iso, iso)))}</b> ({iso})",
+            where = {"b": shared[iso]} if iso in shared else {}
+            feats.append({"type": "Feature", "geometry": None if where else geom, "properties": {
+                **where, "h": f"<b>{_html.escape(str(names.get(iso, iso)))}</b> ({iso})",
                 "v": [fmt(row["effectiveness"], 2), fmt(row["corruption"], 2), fmt(row["training"], 2),
                       fmt(row["arrivals"]), fmt(row["arrests"]), fmt(row["seized_eur"])],
-                "s": {"fillColor": colour(v, scales.country_min, scales.country_max, cpal), "fillOpacity": 0.75,
-                      "color": "#777", "weight": 0.8}}})
+                "s": {"fillColor": colour(v, scales.country_min, scales.country_max, cpal)}}})
         if feats:
             labels = COUNTRY_TIP[:3] + [f"{x} ({period})" for x in COUNTRY_TIP[3:]]
             fg.add_child(GeoLayer({"type": "FeatureCollection", "features": feats}, name="country shading",
-                                  labels=labels))
+                                  labels=labels, style={"fillOpacity": 0.75, "color": "#777", "weight": 0.8}))
     # legs
     lv = leg_view(frames, day, window)
     ind = _leg_indicator(lv, leg_colour)
     palette = LEG_COLOURS[leg_colour][2]
     legs = network.legs
-    names = place_names(network)
+    leg_heads, leg_lines, place_heads, place_points = network_parts(network)
     smuggled = legs["smuggled"].to_numpy(bool) if "smuggled" in legs else np.ones(len(legs), bool)
     cols = {c: lv[c].to_numpy() for c in lv.columns}
     feats = []
     for i in np.argsort(cols["attempts"], kind="stable"):  # thick legs drawn last, on top
-        leg = legs.iloc[i]
         att = float(cols["attempts"][i])
-        if att > 0:
+        if att > 0:  # opacity 0.9: the layer's style
             style = {"color": colour(ind[i], scales.colour_min, scales.colour_max, palette),
-                     "weight": _width(att, scales.flow_max), "opacity": 0.9}
+                     "weight": _width(att, scales.flow_max)}
         else:
             style = {"color": NO_FLOW, "weight": 1, "opacity": 0.6, "dashArray": "4 3"}
         values = [fmt(att), fmt(cols["crossings"][i]), fmt(cols["interceptions"][i]), fmt(cols["deaths"][i]),
@@ -218,28 +240,28 @@ def run_data_layer(network, frames: RunFrames, day: int, *, window: int, leg_col
                   fmt(cols["p_death"][i] * 1000, 2), fmt(cols["p_intercept"][i] * 100, 1),
                   fmt(cols["price_eur"][i]) + ("" if smuggled[i] else " (a ticket)"),
                   fmt(cols["revenue_eur"][i]) if smuggled[i] else "– (no smuggler)", fmt(cols["queue"][i])]
-        feats.append({"type": "Feature", "geometry": {"type": "LineString", "coordinates": _line_coords(leg["geometry"])},
-                      "properties": {"h": leg_heading(leg, names), "v": values, "s": style}})
+        feats.append({"type": "Feature", "geometry": {"type": "LineString", "coordinates": leg_lines[i]},
+                      "properties": {"h": leg_heads[i], "v": values, "s": style}})
     labels = [f"{x} ({period})" for x in LEG_TIP[:4]] + LEG_TIP[4:]
-    fg.add_child(GeoLayer({"type": "FeatureCollection", "features": feats}, name="legs", labels=labels))
+    fg.add_child(GeoLayer({"type": "FeatureCollection", "features": feats}, name="legs", labels=labels,
+                          style={"opacity": 0.9}))
     # places
     pv = place_view(frames, day, window)
     pcols = {c: pv[c].to_numpy() for c in pv.columns}
     size = sum(pcols[c] for c in PLACE_SIZES[place_size][1])
-    places = network.places
     feats = []
     for i in np.argsort(-size, kind="stable"):  # small circles drawn last, on top
-        p = places.iloc[i]
         v = float(size[i])
-        feats.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(p["lon"], 3), round(p["lat"], 3)]},
+        feats.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": place_points[i]},
                       "properties": {
-                          "h": f"<b>{_html.escape(p['name'])}</b> ({p['kind']}, {p['iso3']})",
+                          "h": place_heads[i],
                           "v": [fmt(pcols["waiting"][i]), fmt(pcols["stranded"][i]), fmt(pcols["detained"][i]),
                                 fmt(pcols["arrivals"][i]), fmt(pcols["left"][i]), fmt(pcols["alternatives"][i])],
-                          "s": {"radius": _radius(v, scales.size_max), "color": "#3f007d", "weight": 1,
-                                "fillColor": "#6a51a3" if v > 0 else "#ffffff", "fillOpacity": 0.45 if v > 0 else 0.9}}})
+                          "s": {"radius": _radius(v, scales.size_max), "fillColor": "#6a51a3" if v > 0 else "#ffffff",
+                                "fillOpacity": 0.45 if v > 0 else 0.9}}})
     labels = PLACE_TIP[:3] + [f"{x} ({period})" for x in PLACE_TIP[3:]]
-    fg.add_child(GeoLayer({"type": "FeatureCollection", "features": feats}, name="places", labels=labels))
+    fg.add_child(GeoLayer({"type": "FeatureCollection", "features": feats}, name="places", labels=labels,
+                          style={"color": "#3f007d", "weight": 1}))
     return fg
 
 
