@@ -123,7 +123,10 @@ def cm_price_index(weights_from):
 
 
 def test_2_prices_rise_with_enforcement_pressure():
-    diffs = [cm_price_index(x)(y) - cm_price_index(x)(x) for x, y in zip(ensemble("base"), ensemble("cooperation_cm"))]
+    diffs = []
+    for x, y in zip(ensemble("base"), ensemble("cooperation_cm")):
+        index = cm_price_index(x)  # one basket per seed, for both arms
+        diffs.append(index(y) - index(x))
     mean, low, high = interval(diffs)
     assert low > 0, f"cooperation_cm vs base: expected the prices to rise, got {mean:.4g} [{low:.4g}, {high:.4g}]"
 

@@ -29,9 +29,8 @@ from ..execute import Job, run_jobs
 from .data import MAIN_ROUTES, NATIONALITY_CSV, route_corridors
 
 STEP_BOUNDS = (1 / 3, 3.0)  # most a year's demand moves in one iteration
-# most it moves from the first demand (sim/history/demand.py), over every fit. 24 of 296 origin-years sit
-# at the upper bound (docs/validation.md); 20 was tried, before the 2023 baseline was fitted to every
-# nationality: demand ran away where the network did not carry a nationality where Frontex counted it
+# most it moves from the first demand (sim/history/demand.py), over every fit. 20 was tried (docs/validation.md,
+# fifth session): demand ran away where the network did not carry a nationality where Frontex counted it
 TOTAL_BOUNDS = (1 / 20, 5.0)
 MIN_PER_YEAR = 10.0  # an origin's demand never falls below this many people a year (it could not come back)
 # the route preferences by year: a cell's ratio adds this many detections on both sides (at the replay's
