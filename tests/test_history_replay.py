@@ -161,7 +161,8 @@ def test_the_replay_keeps_what_its_fit_reached():
     """A guard, as for 2023: the issue's targets are not all met (docs/validation.md says which), but a
     change to the model or the replay that loses what the fit reached fails here. The same ensemble as the
     validation page's tables (validate-data's seeds, scale 10), with a margin for changes that move the
-    random numbers (docs/validation.md: monthly ARD 0.51-1.56, mean 0.80; 27 of 48 route-years)."""
+    random numbers (docs/validation.md: monthly ARD 0.53-1.31, mean 0.77; 22 of 48 route-years; the
+    statement -78 %)."""
     from sim.history.ensemble import run_variants
 
     sim = run_variants(REPLAY, {"replay": None}, replicates=2, scale=10, workers=2)["replay"]
@@ -174,14 +175,16 @@ def test_the_replay_keeps_what_its_fit_reached():
     for key in ("italy_libya", "serbia_crackdown"):
         assert episodes[key]["within"], (key, episodes[key]["simulated"], episodes[key]["observed"])
     assert episodes["wmr_displacement"]["within"]  # the Western Mediterranean rises after Italy-Libya
-    assert episodes["eu_turkey"]["simulated"] < -0.5  # the statement cuts the Eastern Mediterranean
+    assert episodes["eu_turkey"]["simulated"] < -0.7  # the statement cuts the Eastern Mediterranean
 
 
 def test_the_replays_2023_keeps_the_2023_figures_it_matches():
     """The replay's last year against the 24 figures of 2023 (validate-data --year 2023, its seeds 1-2 at
-    scale 10): 19 matched when this guard was written (docs/validation.md: 19 of 24 on four seeds; the
-    Eastern Med's detections, the Central Med's deaths and interception share and the Eastern Borders'
-    origin mix missed). Fails if a change loses more than one more."""
+    scale 10): 20 matched on these seeds in the sixth session (docs/validation.md), the Eastern Med's
+    detections and the Eastern Borders' origin mix among the misses. Fails if a change loses more than one
+    more, or if the Central Med's interception share leaves its tolerance again: the Italy-Libya measures
+    counted twice on the 2023 world gave 62 % against UNODC's 40 % until Libya's coastguard was taken off
+    before the build-up (scenarios/history/europe_2016_2023.yaml)."""
     from sim.calibration import load_observed
     from sim.calibration.validation import validate
 
@@ -189,4 +192,6 @@ def test_the_replays_2023_keeps_the_2023_figures_it_matches():
     v = validate(REPLAY, observed, replicates=2, scale=10, workers=2, year=2023)
     matched = sum(r["ok"] for r in v.rows)
     assert len(v.rows) == 24
-    assert matched >= 18, [(r["figure"], r["route"], r["sim"]) for r in v.rows if not r["ok"]]
+    assert matched >= 19, [(r["figure"], r["route"], r["sim"]) for r in v.rows if not r["ok"]]
+    share = next(r for r in v.rows if r["figure"] == "interception share")
+    assert share["ok"], share["sim"]
