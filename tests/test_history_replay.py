@@ -161,11 +161,11 @@ def test_the_replay_keeps_what_its_fit_reached():
     """A guard, as for 2023: the issue's targets are not all met (docs/validation.md says which), but a
     change to the model or the replay that loses what the fit reached fails here. The same ensemble as the
     validation page's tables (validate-data's seeds, scale 10), with a margin for changes that move the
-    random numbers (docs/validation.md: monthly ARD 0.53-1.31, mean 0.77; 22 of 48 route-years; the
-    statement -78 %)."""
+    random numbers (docs/validation.md, four seeds since the sixth session: monthly ARD 0.50-1.39, mean
+    0.78; 21 of 48 route-years; the statement -80 %)."""
     from sim.history.ensemble import run_variants
 
-    sim = run_variants(REPLAY, {"replay": None}, replicates=2, scale=10, workers=2)["replay"]
+    sim = run_variants(REPLAY, {"replay": None}, replicates=4, scale=10, workers=2)["replay"]
     rows = route_rows(compare(sim))
     years_ok = sum(r["years_ok"] for r in rows)
     mean_ard = sum(r["ard"] for r in rows) / len(rows)
@@ -179,19 +179,18 @@ def test_the_replay_keeps_what_its_fit_reached():
 
 
 def test_the_replays_2023_keeps_the_2023_figures_it_matches():
-    """The replay's last year against the 24 figures of 2023 (validate-data --year 2023, its seeds 1-2 at
-    scale 10): 20 matched on these seeds in the sixth session (docs/validation.md), the Eastern Med's
-    detections and the Eastern Borders' origin mix among the misses. Fails if a change loses more than one
-    more, or if the Central Med's interception share leaves its tolerance again: the Italy-Libya measures
+    """The replay's last year against the 24 figures of 2023 (validate-data --year 2023, its seeds 1-4 at
+    scale 10): 21 matched in the sixth session (docs/validation.md; the Eastern Med's detections, the
+    Eastern Borders' origin mix and Cyprus's arrivals missed). Fails if a change loses more than one, or if the Central Med's interception share leaves its tolerance again: the Italy-Libya measures
     counted twice on the 2023 world gave 62 % against UNODC's 40 % until Libya's coastguard was taken off
     before the build-up (scenarios/history/europe_2016_2023.yaml)."""
     from sim.calibration import load_observed
     from sim.calibration.validation import validate
 
     _, observed = load_observed(ROOT / "data" / "observed_europe_2023.yaml")
-    v = validate(REPLAY, observed, replicates=2, scale=10, workers=2, year=2023)
+    v = validate(REPLAY, observed, replicates=4, scale=10, workers=2, year=2023)
     matched = sum(r["ok"] for r in v.rows)
     assert len(v.rows) == 24
-    assert matched >= 19, [(r["figure"], r["route"], r["sim"]) for r in v.rows if not r["ok"]]
+    assert matched >= 20, [(r["figure"], r["route"], r["sim"]) for r in v.rows if not r["ok"]]
     share = next(r for r in v.rows if r["figure"] == "interception share")
     assert share["ok"], share["sim"]
