@@ -232,7 +232,7 @@ def test_choice_is_the_numpy_key_table_over_every_group(model):
             place = np.concatenate([place, [world.n_places - 1, world.n_places - 1, last]])
             u = np.concatenate([u, [0.5, 0.5, 1.0 - 1e-16]])
             want = choose_reference(perception, leg_costs, group, place, u)
-            assert np.array_equal(perception.choose(leg_costs, group, place.astype(np.int16), u), want)
+            assert np.array_equal(perception.choose_given(leg_costs, group, place.astype(np.int16), u), want)
         # people at places whose legs are all closed to them (or with no legs) get a leg elsewhere
         assert (world.src[want] != place).any()
 
@@ -407,10 +407,10 @@ def test_sale_is_the_numpy_sale():
             buyers = rng.choice(10 * n + 1, n, replace=False).astype(np.int64)
             legs = rng.integers(0, n_legs, n).astype(np.int64)
             owed = rng.random(n) < 0.2
-            want = sell_reference(np.random.default_rng(n), buyers, legs, owed, capacity, scale, smuggled)
-            draws = np.random.default_rng(n)
-            u = draws.random(n_legs)
-            got = kernels.sell(buyers, legs, owed, draws.permutation(n), u, capacity, scale, smuggled)
+            draws, reference = np.random.default_rng(n), np.random.default_rng(n)
+            want = sell_reference(reference, buyers, legs, owed, capacity, scale, smuggled)
+            got = kernels.sell(kernels.bits(draws), buyers, legs, owed, capacity, scale, smuggled)
+            assert draws.bit_generator.state == reference.bit_generator.state
             for g, w in zip(got, want):
                 assert g.dtype == w.dtype and np.array_equal(g, w)
             if n >= 300:
@@ -484,3 +484,50 @@ def test_reconsidering_is_the_numpy_code():
         quits += len(waiting) - len(want)
     journeys.people, journeys.rng = pop, model.rng
     assert quits > 500
+
+
+def test_draws_in_kernels_are_numpys():
+    """The draws made inside kernels (from the generator's bit generator, kernels.bits) against
+    NumPy's own: the same values, in the same order, and the same generator state after them, on
+    Poisson means up to just under 10, binomial draws up to n x p = 30 on either side of p = 0.5
+    (with p = 0, p = 1 and n = 0), permutations and uniforms. Arguments outside the ported branches
+    are refused (the caller then lets NumPy draw)."""
+    args = np.random.default_rng(11)
+    ours, numpys = np.random.default_rng(12), np.random.default_rng(12)
+    src = kernels.bits(ours)
+    values = 0
+    for trial in range(1500):
+        k = int(args.integers(0, 120))
+        lam = args.random(k) * (0.01, 1.0, 9.999)[trial % 3] * (args.random(k) > 0.3)
+        assert kernels.poisson_fits(lam)
+        assert np.array_equal(kernels.poisson(src, lam), numpys.poisson(lam))
+        n = args.integers(0, 60, k)
+        p = args.random(k) * (args.random(k) > 0.2)
+        p[args.random(k) < 0.1] = 1.0
+        p[args.random(k) < 0.1] = 0.5
+        fits = np.where(p <= 0.5, p * n, (1 - p) * n) <= 30
+        n, p = n[fits], p[fits]
+        assert kernels.binomial_fits(n, p)
+        assert np.array_equal(kernels.binomial(src, n, p), numpys.binomial(n, p))
+        m = int(args.integers(0, 300))
+        assert np.array_equal(kernels.permutation(src, m), numpys.permutation(m))
+        assert np.array_equal(kernels.uniforms(src, m).view(np.int64), numpys.random(m).view(np.int64))
+        assert kernels.uniform(src) == numpys.random()
+        values += 2 * k + m
+    assert ours.bit_generator.state == numpys.bit_generator.state and values > 100_000
+    assert not kernels.poisson_fits(np.array([1.0, 10.0]))
+    assert not kernels.poisson_fits(np.array([np.nan]))
+    assert not kernels.binomial_fits(np.array([100]), np.array([0.31]))
+    assert not kernels.binomial_fits(np.array([100]), np.array([0.69]))
+    assert kernels.binomial_fits(np.array([100]), np.array([0.3]))
+
+
+def test_draws_follow_a_copied_generator():
+    """kernels.bits looks the state up on every call: a copy of the generator draws from its own state."""
+    import copy
+
+    rng = np.random.default_rng(5)
+    twin = copy.deepcopy(rng)
+    kernels.uniforms(kernels.bits(rng), 10)
+    assert twin.random() == np.random.default_rng(5).random()
+    assert kernels.uniform(kernels.bits(twin)) == np.random.default_rng(5).random(2)[1]

@@ -4,8 +4,10 @@ A day's fixed cost was hundreds of NumPy calls on arrays of a few hundred entrie
 a microsecond or more of call overhead; here the same arithmetic runs as plain loops. Each kernel does
 the floating-point operations of the NumPy code it replaces in the same order, so results are the same
 to the last bit (tests/test_kernels.py checks them against the NumPy code they replaced). Random draws
-stay NumPy's, made by the callers between kernels, and so do transcendental functions: Numba's `exp`
-is not NumPy's to the last bit.
+are NumPy's: made by the callers between kernels, or inside a kernel from the model's own generator
+(its bit generator's C functions, called on its state, see "NumPy's draws" below) by NumPy's own
+algorithms, so the same numbers come out in the same order. Vectorised exp stays NumPy's, between the
+kernels: NumPy's `np.exp` is not the C library's `exp` (Numba's) to the last bit.
 
 `cache=True` keeps the machine code on disk (in `__pycache__`, or NUMBA_CACHE_DIR), so a process
 compiles a kernel once per machine and a worker only loads it. The kernels stay in this one file on
@@ -16,10 +18,167 @@ kernels safely (tests/test_kernels_cache.py): none here is recursive.
 
 from __future__ import annotations
 
+import ctypes
+import math
+
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.extending import intrinsic
 
 from .people import ALTERNATIVE, ARRIVED, DEAD, DETAINED, MOVING, RETURNED, STAYED, STRANDED, WAITING
+
+# ---------------------------------------------------------------------------- NumPy's draws, inside kernels
+# A kernel draws from the model's generator as NumPy would: it calls the bit generator's own C functions
+# (next_double, next_uint32) on the generator's state, and runs NumPy's algorithms (numpy/random/src/
+# distributions/distributions.c) for the few distributions the day needs. A draw made here leaves the
+# generator exactly as NumPy's would (tests/test_kernels.py compares values and the state after them).
+# Poisson and binomial draws are ported only for their small-mean branches (Poisson mean below 10,
+# binomial n x min(p, 1 - p) up to 30, NumPy's multiplication and inversion methods); a caller whose
+# arguments fall outside them (larger scales) lets NumPy draw, before any draw is made here.
+
+_POINTERS: dict = {}  # per bit generator type: the addresses of its next_double and next_uint32
+
+
+def bits(rng) -> tuple[int, int, int]:
+    """What a kernel needs to draw from `rng`: the addresses of its bit generator's next_double and
+    next_uint32 and of its state. The state's is looked up on every call: a copied or unpickled
+    generator has its own."""
+    bit_generator = rng.bit_generator
+    interface = bit_generator.ctypes
+    fns = _POINTERS.get(type(bit_generator))
+    if fns is None:
+        fns = _POINTERS[type(bit_generator)] = (ctypes.cast(interface.next_double, ctypes.c_void_p).value,
+                                                ctypes.cast(interface.next_uint32, ctypes.c_void_p).value)
+    return fns[0], fns[1], interface.state_address
+
+
+def _c_call(ret, ret_type):
+    """An intrinsic calling the C function at address `fn` (an integer) on the state at `state`."""
+    @intrinsic
+    def call(typingctx, fn, state):
+        if not (isinstance(fn, types.Integer) and isinstance(state, types.Integer)):
+            return None  # a typing error, not a call through a float
+        def codegen(context, builder, signature, args):
+            pointer = ir.IntType(8).as_pointer()
+            function = builder.inttoptr(args[0], ir.FunctionType(ret, [pointer]).as_pointer())
+            return builder.call(function, [builder.inttoptr(args[1], pointer)])
+        return ret_type(types.intp, types.intp), codegen
+    return call
+
+
+_next_double = _c_call(ir.DoubleType(), types.float64)
+_next_uint32 = _c_call(ir.IntType(32), types.uint32)
+
+
+@njit(cache=True)
+def uniform(src):
+    """One draw of rng.random() (`src` from bits(rng))."""
+    return _next_double(src[0], src[2])
+
+
+@njit(cache=True)
+def uniforms(src, n):
+    """rng.random(n)."""
+    out = np.empty(n)
+    for i in range(n):
+        out[i] = _next_double(src[0], src[2])
+    return out
+
+
+@njit(cache=True)
+def poisson_fits(lam):
+    """Whether rng.poisson(lam) takes only the branches ported here (every mean in [0, 10))."""
+    for x in lam:
+        if not (x >= 0.0 and x < 10.0):
+            return False
+    return True
+
+
+@njit(cache=True)
+def poisson(src, lam):
+    """rng.poisson(lam) for means that poisson_fits: NumPy's multiplication method."""
+    out = np.empty(len(lam), np.int64)
+    for i in range(len(lam)):
+        x = lam[i]
+        k = 0
+        if x != 0.0:
+            enlam = math.exp(-x)
+            prod = 1.0
+            while True:
+                prod *= _next_double(src[0], src[2])
+                if prod > enlam:
+                    k += 1
+                else:
+                    break
+        out[i] = k
+    return out
+
+
+@njit(cache=True)
+def binomial_fits(n, p):
+    """Whether rng.binomial(n, p) takes only the branches ported here (NumPy's inversion method)."""
+    for i in range(len(n)):
+        q = p[i]
+        if not (n[i] >= 0 and q >= 0.0 and q <= 1.0):
+            return False
+        if n[i] != 0 and q != 0.0 and (q * n[i] > 30.0 if q <= 0.5 else (1.0 - q) * n[i] > 30.0):
+            return False
+    return True
+
+
+@njit(cache=True)
+def _binomial_inversion(src, n, p):
+    q = 1.0 - p
+    qn = math.exp(n * math.log(q))
+    np_ = n * p
+    bound = np.int64(min(float(n), np_ + 10.0 * math.sqrt(np_ * q + 1)))
+    x = 0
+    px = qn
+    u = _next_double(src[0], src[2])
+    while u > px:
+        x += 1
+        if x > bound:
+            x = 0
+            px = qn
+            u = _next_double(src[0], src[2])
+        else:
+            u -= px
+            px = ((n - x + 1) * p * px) / (x * q)
+    return x
+
+
+@njit(cache=True)
+def binomial(src, n, p):
+    """rng.binomial(n, p) for arguments that binomial_fits."""
+    out = np.empty(len(n), np.int64)
+    for i in range(len(n)):
+        if n[i] == 0 or p[i] == 0.0:
+            out[i] = 0
+        elif p[i] <= 0.5:
+            out[i] = _binomial_inversion(src, n[i], p[i])
+        else:
+            out[i] = n[i] - _binomial_inversion(src, n[i], 1.0 - p[i])
+    return out
+
+
+@njit(cache=True)
+def permutation(src, n):
+    """rng.permutation(n): NumPy's shuffle of arange(n), each swap partner by masked rejection on
+    32-bit draws (n stays far below 2**32 here)."""
+    out = np.arange(n)
+    for i in range(n - 1, 0, -1):
+        top = np.uint32(i)
+        mask = top
+        for shift in (1, 2, 4, 8, 16):
+            mask |= mask >> np.uint32(shift)
+        while True:
+            j = _next_uint32(src[1], src[2]) & mask
+            if j <= top:
+                break
+        j = np.int64(j)
+        out[i], out[j] = out[j], out[i]
+    return out
 
 
 @njit(cache=True)
@@ -478,12 +637,15 @@ def entry_candidates(queue, capacity, price, legs, starts, sizes, least, min_sha
 
 # ---------------------------------------------------------------------------- the market's sales
 @njit(cache=True)
-def sell(buyers, legs, owed, perm, u, capacity, scale, smuggled):
-    """Places on smuggled legs sold up to the networks' capacity (Market.sell), given its draws: `u` per
-    leg rounds the capacity up or down at random, `perm` is the random order of the buyers. Buyers are
-    taken leg by leg in the order of `perm` (a stable sort by leg); the others' legs take everybody.
-    Returns (buyers served, their legs, their owed flags, people queueing, people served per leg)."""
+def sell(src, buyers, legs, owed, capacity, scale, smuggled):
+    """Places on smuggled legs sold up to the networks' capacity (Market.sell), with two draws from
+    `src` (bits of the generator): a uniform per leg rounds the capacity up or down at random, then a
+    permutation gives the random order of the buyers. Buyers are taken leg by leg in that order (a
+    stable sort by leg); the others' legs take everybody. Returns (buyers served, their legs, their
+    owed flags, people queueing, people served per leg)."""
     n_legs, n = len(capacity), len(buyers)
+    u = uniforms(src, n_legs)
+    perm = permutation(src, n)
     counts = np.zeros(n_legs, np.int64)
     for i in range(n):
         counts[legs[i]] += 1
@@ -647,6 +809,24 @@ def leg_ends_met(held, over, v, leg, state, days_left, credit, broke_days, origi
     return on, in_state(held, state, WAITING)
 
 
+@njit(cache=True)
+def move_on(src, moving, leg, state, days_left, credit, broke_days, origin, place, p_death, p_intercept, detention_days,
+            retry, pushback, detects_interception, detects, p_detect, dst, is_destination, corridor, place_country,
+            gives_up, deaths, pushbacks, interceptions, crossings, detections, by_origin, arrivals, returned):
+    """People on legs move a day on (Journeys.move): count_down, then leg_ends and leg_ends_met, then
+    give_up for those pushed back when `gives_up` > 0, each with its draws from `src` in that order (as
+    the calls one after the other drew them). Returns those across now waiting."""
+    done = count_down(moving, days_left)
+    held, over = leg_ends(done, uniforms(src, len(done)), leg, state, p_death, p_intercept, deaths)
+    v = uniforms(src, 2 * len(held) + len(over))
+    on, back = leg_ends_met(held, over, v, leg, state, days_left, credit, broke_days, origin, place, detention_days,
+                            retry, pushback, detects_interception, detects, p_detect, dst, is_destination, corridor,
+                            place_country, pushbacks, interceptions, crossings, detections, by_origin, arrivals)
+    if gives_up > 0:
+        give_up(back, uniforms(src, len(back)), gives_up, state, place, returned)
+    return on
+
+
 # ---------------------------------------------------------------------------- departures
 @njit(cache=True)
 def too_poor(waiting, place, group, money, credit, broke_days, leg, state, cheapest, cheapest_leg, src, open_,
@@ -760,6 +940,18 @@ def board(go, go_leg, go_owed, refused, w, price, smuggled, leg_days, return_aft
             k += 1
 
 
+@njit(cache=True)
+def refuse_and_board(src, go, go_leg, go_owed, p_refused, price, smuggled, leg_days, return_after_refusal, money,
+                     credit, state, broke_days, days_left, place, revenue, paid, refused_boarding, returned, departures):
+    """refused_at and board with their draws from `src` (2 per person, the refusals' first), when no
+    visa rule applies."""
+    n = len(go)
+    u = uniforms(src, 2 * n)
+    board(go, go_leg, go_owed, refused_at(go_leg, u, p_refused), u[n:], price, smuggled, leg_days,
+          return_after_refusal, money, credit, state, broke_days, days_left, place, revenue, paid, refused_boarding,
+          returned, departures)
+
+
 # ---------------------------------------------------------------------------- new people
 @njit(cache=True)
 def new_people(origins, group, count, taken, leaving, day, n, state, place, leg, origin, grp, born, broke_days,
@@ -793,6 +985,18 @@ def new_people(origins, group, count, taken, leaving, day, n, state, place, leg,
                     credit[k] = -1
                 k += 1
     return np.arange(k - leaving.sum(), k)
+
+
+@njit(cache=True)
+def draw_new_people(src, trials, leave_p, origins, group, count, taken, day, n, state, place, leg, origin, grp, born,
+                    broke_days, days_left, credit, alternatives_row, stayed_row, left_row):
+    """new_people with those who leave drawn here, rng.binomial(trials, leave_p), when binomial_fits.
+    Returns (whether drawn, the entries of those who leave); nothing is drawn or written otherwise."""
+    if not binomial_fits(trials, leave_p):
+        return False, np.zeros(0, np.int64)
+    leaving = binomial(src, trials, leave_p)
+    return True, new_people(origins, group, count, taken, leaving, day, n, state, place, leg, origin, grp, born,
+                            broke_days, days_left, credit, alternatives_row, stayed_row, left_row)
 
 
 # ---------------------------------------------------------------------------- the day's record
@@ -909,10 +1113,19 @@ def released(out, u, p_home, state, place, leg, broke_days, returned_row):
 
 
 @njit(cache=True)
-def stranded_day(stranded, u, income, give_up, money, state, place, leg, broke_days, cheapest, returned_row):
-    """Stranded people earn `income`; by the draw `u` some give up and go home; those who can pay the
+def detention_day(src, held, days_left, p_home, state, place, leg, broke_days, returned_row):
+    """Detained people count a day (count_down); those whose time is up are released (released), with
+    their draws from `src`. Returns the released."""
+    out = count_down(held, days_left)
+    return released(out, uniforms(src, len(out)), p_home, state, place, leg, broke_days, returned_row)
+
+
+@njit(cache=True)
+def stranded_day(src, stranded, income, give_up, money, state, place, leg, broke_days, cheapest, returned_row):
+    """Stranded people earn `income`; by a draw from `src` each some give up and go home; those who can pay the
     cheapest leg from where they are get going again. Returns (recovered, still stranded)."""
     n = len(stranded)
+    u = uniforms(src, n)
     fate = np.zeros(n, np.int8)  # 0 gave up, 1 back on the road, 2 still stranded
     n_back = n_still = 0
     for j in range(n):
@@ -1010,6 +1223,18 @@ def arrivals(counts, place_country, group_of_country, values, benefit, spread, c
 
 
 @njit(cache=True)
+def draw_arrivals(src, lam, place_country, group_of_country, values, benefit, spread, created_row):
+    """arrivals with the counts drawn here, rng.poisson(lam), when poisson_fits. Returns whether
+    drawn, then what arrivals returns (empty, with nothing drawn or written, when not drawn)."""
+    if not poisson_fits(lam):
+        e = np.zeros(0, np.int64)
+        return False, e, e, e, np.zeros(0), np.zeros(0, np.bool_), 0
+    origins, n, group, neg, finite, total = arrivals(poisson(src, lam), place_country, group_of_country, values,
+                                                     benefit, spread, created_row)
+    return True, origins, n, group, neg, finite, total
+
+
+@njit(cache=True)
 def leave_probs(e, finite, online):
     """The chance of leaving at each origin (Journeys.create): the logistic weight 1 / (1 + e), with
     e = exp(neg) of `arrivals`, times the online factor, where the cost-to-go is finite (else 0)."""
@@ -1080,11 +1305,12 @@ def reconsider_exponents(waiting, group, place, values, benefit, spread):
 
 
 @njit(cache=True)
-def reconsider_quit(waiting, e, none, u, rate, born, day, state, place, returned_row):
-    """For Journeys.reconsider, given e = exp(z) of reconsider_exponents and the draws `u`: people who
-    did not set off today give up with probability rate x (1 - chance of going on); they go home.
-    Returns those who go on."""
+def reconsider_quit(src, waiting, e, none, rate, born, day, state, place, returned_row):
+    """For Journeys.reconsider, given e = exp(z) of reconsider_exponents and a draw from `src` per
+    person: people who did not set off today give up with probability rate x (1 - chance of going on);
+    they go home. Returns those who go on."""
     n = len(waiting)
+    u = uniforms(src, n)
     quit_ = np.zeros(n, np.bool_)
     n_on = 0
     for j in range(n):

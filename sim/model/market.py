@@ -120,11 +120,9 @@ class Market:
         """Places on smuggled legs sold up to the networks' capacity, in random order within each leg's
         queue; other legs take everybody. Returns the buyers who got a place, their legs, and whether
         their place was owed (a free retry)."""
-        # the draws as before: the capacity's rounding per leg, then the buyers' order
-        u = rng.random(self.world.n_legs)
-        perm = rng.permutation(len(buyers))
+        # the draws as before, made in the kernel: the capacity's rounding per leg, then the buyers' order
         go, go_leg, go_owed, self.queue_people, self.served_people = kernels.sell(
-            buyers, legs, owed, perm, u, self.capacity, self.scale, self.world.smuggled)
+            kernels.bits(rng), buyers, legs, owed, self.capacity, self.scale, self.world.smuggled)
         return go, go_leg, go_owed
 
     def cheapest_price(self, closed: np.ndarray) -> np.ndarray:

@@ -123,7 +123,7 @@ class NetworkTable:
         capacity, self.revenue, self.bribes, capital, arrest_p, seize_p = per_network
         self.leg_revenue, self.leg_bribes, arrest_share, seize_share = per_slot
         # arrests drawn in row order, for the networks the authorities reach
-        drawn = rng.poisson(expected) if len(expected) else np.zeros(0, np.int64)
+        drawn = kernels.poisson(kernels.bits(rng), expected) if kernels.poisson_fits(expected) else rng.poisson(expected)
         # the columns become rows of the kernels' new tables: nothing is written into a past day's arrays
         per_network, per_slot, gone = kernels.networks_adapt(
             self.members, capital, capacity, self.alloc, self.reach, self.markup, drawn, arrest_share, seize_share,
