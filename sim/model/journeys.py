@@ -204,22 +204,21 @@ class Journeys:
         if len(waiting) == 0:
             return
 
-        # too poor for any open leg from here (and owed no retry here): count the days, strand after a while
-        cheapest_leg = market.cheapest_leg(closed)
-        waiting, owed, credit, group, place = kernels.too_poor(
+        # too poor for any open leg from here (and owed no retry here): count the days, strand after a while;
+        # choose a leg: logit over the place's outgoing legs by perceived cost (incl. cost-to-go), exp in
+        # NumPy between the kernels; the cheapest open leg from here if the chosen one is too dear; a
+        # retry owed is taken; smuggled legs: places sold up to the networks' capacity, the others take
+        # everybody
+        waiting, owed, z, rows, row_of, limits = kernels.departing(
             waiting, pop.place, pop.group, pop.money, pop.credit, pop.broke_days, pop.leg, pop.state, cheapest,
-            cheapest_leg, world.src, risks.open, behaviour.strand_after_days, rec.place_row("stranded_new"))
+            market.price, closed, world.src, world.n_places, risks.open, behaviour.strand_after_days,
+            rec.place_row("stranded_new"), leg_costs, world.out_order, world.out_start, world.out_count,
+            float(behaviour.route_spread_eur))
         if len(waiting) == 0:
             return
-
-        # choose a leg: logit over the place's outgoing legs by perceived cost (incl. cost-to-go); the
-        # cheapest open leg from here if the chosen one is too dear; a retry owed is taken
-        chosen = self.perception.choose(leg_costs, group, place, kernels.bits(rng))
-        buyers, buy_legs, owed = kernels.chosen_legs(waiting, chosen, owed, credit, pop.place, pop.money, pop.leg,
-                                                 market.price, cheapest_leg, world.src)
-
-        # smuggled legs: places sold up to the networks' capacity; the others take everybody
-        go, go_leg, go_owed = market.sell(rng, buyers, buy_legs, owed)
+        go, go_leg, go_owed = market.sell_to_choosers(
+            kernels.bits(rng), np.exp(z), rows, limits, row_of, len(leg_costs), world.out_order, world.out_start,
+            world.out_count, waiting, owed, pop.place, pop.group, pop.money, pop.credit, pop.leg, closed)
 
         # checks before boarding commercial transport: refused travellers get their money back; some
         # are sent home, the others look for another way

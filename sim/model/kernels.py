@@ -941,6 +941,40 @@ def board(go, go_leg, go_owed, refused, w, price, smuggled, leg_days, return_aft
 
 
 @njit(cache=True)
+def departing(waiting, place, group, money, credit, broke_days, leg, state, cheapest, price, closed, src, n_places,
+              open_, strand_after, stranded_new, leg_costs, out_order, out_start, out_count, spread):
+    """The first half of departures (Journeys.depart), up to the route choice's exponents: too_poor at
+    today's cheapest open legs (cheapest_open at `price`), then choice_exponents for those who can
+    choose. Returns (those who can choose, whether each is owed a retry from here, and the exponents,
+    rows, row of each group and limits of choice_exponents)."""
+    cheapest_leg = cheapest_open(price, closed, src, n_places)[1]
+    out, owed, _, group_out, place_out = too_poor(waiting, place, group, money, credit, broke_days, leg, state,
+                                                  cheapest, cheapest_leg, src, open_, strand_after, stranded_new)
+    z, rows, row_of, limits = choice_exponents(leg_costs, group_out, place_out, out_order, out_start, out_count,
+                                               spread)
+    return out, owed, z, rows, row_of, limits
+
+
+@njit(cache=True)
+def choose_and_buy(rng_bits, weight, rows, limits, row_of, n_groups, out_order, out_start, out_count, waiting, owed,
+                   place, group, money, credit, leg, price, closed, src, capacity, scale, smuggled):
+    """The second half of departures up to the sale (Journeys.depart), given weight = exp of the
+    exponents of `departing`: choose_legs with a draw from `rng_bits` per person, chosen_legs (at
+    today's cheapest open legs), then sell with its draws. Returns what sell returns."""
+    n = len(waiting)
+    n_places = len(out_start)
+    group_w, place_w, credit_w = np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int64)
+    for j in range(n):
+        i = waiting[j]
+        group_w[j], place_w[j], credit_w[j] = group[i], place[i], credit[i]
+    chosen = choose_legs(weight, rows, limits, row_of, n_groups, out_order, out_start, out_count, n_places, group_w,
+                         place_w, uniforms(rng_bits, n))
+    cheapest_leg = cheapest_open(price, closed, src, n_places)[1]
+    buyers, legs, owed_out = chosen_legs(waiting, chosen, owed, credit_w, place, money, leg, price, cheapest_leg, src)
+    return sell(rng_bits, buyers, legs, owed_out, capacity, scale, smuggled)
+
+
+@njit(cache=True)
 def refuse_and_board(src, go, go_leg, go_owed, p_refused, price, smuggled, leg_days, return_after_refusal, money,
                      credit, state, broke_days, days_left, place, revenue, paid, refused_boarding, returned, departures):
     """refused_at and board with their draws from `src` (2 per person, the refusals' first), when no

@@ -125,6 +125,16 @@ class Market:
             kernels.bits(rng), buyers, legs, owed, self.capacity, self.scale, self.world.smuggled)
         return go, go_leg, go_owed
 
+    def sell_to_choosers(self, rng_bits, weight, rows, limits, row_of, n_groups, out_order, out_start, out_count,
+                         waiting, owed, place, group, money, credit, leg, closed):
+        """People choose their leg (kernels.choose_and_buy, after kernels.departing) and buy places as
+        `sell` sells them, in one kernel. Returns what `sell` returns."""
+        world = self.world
+        go, go_leg, go_owed, self.queue_people, self.served_people = kernels.choose_and_buy(
+            rng_bits, weight, rows, limits, row_of, n_groups, out_order, out_start, out_count, waiting, owed, place,
+            group, money, credit, leg, self.price, closed, world.src, self.capacity, self.scale, world.smuggled)
+        return go, go_leg, go_owed
+
     def cheapest_price(self, closed: np.ndarray) -> np.ndarray:
         """Cheapest open leg from each place today (inf where every leg is closed or none leaves)."""
         return kernels.cheapest_open(self.price, closed, self.world.src, self.world.n_places)[0]
