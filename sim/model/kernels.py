@@ -595,6 +595,31 @@ def networks_adapt(members, capital, capacity, alloc, reach, markup, drawn, arre
     return per_network, per_slot, gone
 
 
+@njit(cache=True)
+def networks_day(rng_bits, members, capital, alloc, reach, markup, legs, where, starts, sizes, leg_signals,
+                 authority_signals, capacity_per_member, member_cost, c):
+    """The networks' whole day (NetworkTable.step) in one call: networks_earn, the arrests drawn from
+    `rng_bits` as rng.poisson(expected) would draw them (when poisson_fits), networks_adapt. Returns
+    (whether drawn, per network the rows (members, capital, reach, markup, seized, arrested, revenue,
+    bribes), per slot the rows (alloc, arrest shares, seizure shares, leg revenue, leg bribes), gone);
+    when not drawn nothing is drawn and the tables are empty."""
+    per_network, per_slot, expected = networks_earn(members, capital, alloc, legs, where, starts, sizes, leg_signals,
+                                                    authority_signals, capacity_per_member, member_cost)
+    if not poisson_fits(expected):
+        return False, np.empty((8, 0)), np.empty((5, 0)), np.empty(0, np.bool_)
+    drawn = poisson(rng_bits, expected)
+    adapted, slots, gone = networks_adapt(members, per_network[3], per_network[0], alloc, reach, markup, drawn,
+                                          per_slot[2], per_slot[3], per_network[4], per_network[5], legs, where,
+                                          starts, sizes, leg_signals, authority_signals, c)
+    n, n_slots = len(members), len(legs)
+    rows, slot_rows = np.empty((8, n)), np.empty((5, n_slots))
+    rows[:6] = adapted
+    rows[6], rows[7] = per_network[1], per_network[2]
+    slot_rows[:3] = slots
+    slot_rows[3], slot_rows[4] = per_slot[0], per_slot[1]
+    return True, rows, slot_rows, gone
+
+
 # ---------------------------------------------------------------------------- new networks
 @njit(cache=True)
 def entry_candidates(queue, capacity, price, legs, starts, sizes, least, min_share, min_margin, seizure_mult,

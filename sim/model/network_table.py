@@ -117,14 +117,27 @@ class NetworkTable:
         n = len(self.agents)
         if n == 0:
             return np.zeros(0, bool)
+        # the columns become rows of the kernels' new tables: nothing is written into a past day's arrays
+        drawn, per_network, per_slot, gone = kernels.networks_day(
+            kernels.bits(rng), self.members, self.capital, self.alloc, self.reach, self.markup, self.legs, self.where,
+            self.starts, self.sizes, leg_signals, authority_signals, float(behaviour.capacity_per_member),
+            float(behaviour.member_cost_eur_per_day), self._constants(behaviour))
+        if not drawn:  # arrests expected by the dozen: NumPy draws them, between the two halves of the day
+            return self._step_in_halves(leg_signals, authority_signals, behaviour, rng)
+        (self.members, self.capital, self.reach, self.markup, self.seized, self.arrested, self.revenue,
+         self.bribes) = per_network
+        self.alloc, self.arrest_share, self.seize_share, self.leg_revenue, self.leg_bribes = per_slot
+        return gone
+
+    def _step_in_halves(self, leg_signals, authority_signals, behaviour, rng) -> np.ndarray:
+        """step, with the arrests drawn by NumPy between kernels.networks_earn and networks_adapt."""
         per_network, per_slot, expected = kernels.networks_earn(
             self.members, self.capital, self.alloc, self.legs, self.where, self.starts, self.sizes, leg_signals,
             authority_signals, float(behaviour.capacity_per_member), float(behaviour.member_cost_eur_per_day))
         capacity, self.revenue, self.bribes, capital, arrest_p, seize_p = per_network
         self.leg_revenue, self.leg_bribes, arrest_share, seize_share = per_slot
         # arrests drawn in row order, for the networks the authorities reach
-        drawn = kernels.poisson(kernels.bits(rng), expected) if kernels.poisson_fits(expected) else rng.poisson(expected)
-        # the columns become rows of the kernels' new tables: nothing is written into a past day's arrays
+        drawn = rng.poisson(expected)
         per_network, per_slot, gone = kernels.networks_adapt(
             self.members, capital, capacity, self.alloc, self.reach, self.markup, drawn, arrest_share, seize_share,
             arrest_p, seize_p, self.legs, self.where, self.starts, self.sizes, leg_signals, authority_signals,
