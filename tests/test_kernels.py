@@ -386,6 +386,14 @@ def test_entry_candidates_are_the_loop_over_clusters():
                 want.append(c)
                 want_drag.append(float(seizure_mult[authority[legs]].mean()))
         assert list(candidates) == want and list(drag) == want_drag
+        # with the entry's draws (Market.enter_networks): one uniform per candidate, below entry_rate / drag
+        ours, numpys = np.random.default_rng(trial), np.random.default_rng(trial)
+        got_unmet, enters = kernels.entering(
+            kernels.bits(ours), queue, capacity, price, np.concatenate(clusters),
+            np.concatenate([[0], np.cumsum(sizes)[:-1]]), sizes, least, share, margin, seizure_mult, authority, 0.3)
+        assert np.array_equal(got_unmet, unmet)
+        assert np.array_equal(enters, candidates[numpys.random(len(candidates)) < 0.3 / drag])
+        assert ours.random() == numpys.random()
         assert trial == 0 or len(want) > 0
 
 

@@ -45,6 +45,8 @@ class Journeys:
         self.readmitted = 0  # model entries returned by readmission over the run (spin-up included)
         self.pooled = False  # whether any place was ever offered (else both pools are empty)
         self._quotas = (None, None, (False, False))  # the last quotas looked at, and whether they offer places
+        # the mean of the log of a new person's budget, per origin (the budgets do not change during a run)
+        self._budget_mu = np.log(budget) - 0.5 * behaviour.budget_spread ** 2
 
     def move(self, moving, risks, readmit=()) -> np.ndarray:
         """People on legs move a day on; at the end of a leg they die, are intercepted, or cross."""
@@ -117,7 +119,6 @@ class Journeys:
         staying. Returns the indices of those who leave."""
         world, behaviour, pop, rng, rec = self.world, self.behaviour, self.people, self.rng, self.recorder
         src = kernels.bits(rng)
-        lam = self.demand * today.demand_mult / self.scale
         offered = self._offered(today.legal_quota, today.vocational_quota)
         for pool, quota, offers in zip((self.legal_pool, self.vocational_pool),
                                        (today.legal_quota, today.vocational_quota), offered):
@@ -127,8 +128,10 @@ class Journeys:
         # the day's new people per origin, drawn in the kernel (NumPy's Poisson draw at larger means)
         arrivals = (world.place_country, self.perception.group_of_country, values, float(behaviour.benefit_eur),
                     float(behaviour.decision_spread_eur), rec.place_row("created"))
-        drawn, origins, n, group, neg, finite, total = kernels.draw_arrivals(src, lam, *arrivals)
+        drawn, origins, n, group, neg, finite, total = kernels.draw_arrivals(src, self.demand, today.demand_mult,
+                                                                            float(self.scale), *arrivals)
         if not drawn:
+            lam = self.demand * today.demand_mult / self.scale
             origins, n, group, neg, finite, total = kernels.arrivals(rng.poisson(lam), *arrivals)
         if len(origins) == 0:
             return np.zeros(0, np.int64)
@@ -160,8 +163,7 @@ class Journeys:
         pop.n += total
         if len(left) == 0:
             return left
-        mu = np.log(self.budget[pop.origin[left]]) - 0.5 * behaviour.budget_spread ** 2
-        pop.money[left] = lognormal(rng, mu, behaviour.budget_spread)
+        pop.money[left] = lognormal(rng, self._budget_mu[pop.origin[left]], behaviour.budget_spread)
         return left
 
     def _offered(self, legal: np.ndarray, vocational: np.ndarray) -> tuple[bool, bool]:

@@ -38,19 +38,25 @@ from .people import ALTERNATIVE, ARRIVED, DEAD, DETAINED, MOVING, RETURNED, STAY
 # arguments fall outside them (larger scales) lets NumPy draw, before any draw is made here.
 
 _POINTERS: dict = {}  # per bit generator type: the addresses of its next_double and next_uint32
+# the last generator's ctypes interface and its bits: the interface is made once per bit generator and
+# kept alive here, so a later generator (a copy, an unpickled one) cannot have the same object
+_LAST: list = [None, None]
 
 
 def bits(rng) -> tuple[int, int, int]:
     """What a kernel needs to draw from `rng`: the addresses of its bit generator's next_double and
-    next_uint32 and of its state. The state's is looked up on every call: a copied or unpickled
-    generator has its own."""
+    next_uint32 and of its state. Looked up from the bit generator itself (a copied or unpickled
+    generator has its own state), remembered for the last one."""
     bit_generator = rng.bit_generator
     interface = bit_generator.ctypes
+    if interface is _LAST[0]:
+        return _LAST[1]
     fns = _POINTERS.get(type(bit_generator))
     if fns is None:
         fns = _POINTERS[type(bit_generator)] = (ctypes.cast(interface.next_double, ctypes.c_void_p).value,
                                                 ctypes.cast(interface.next_uint32, ctypes.c_void_p).value)
-    return fns[0], fns[1], interface.state_address
+    _LAST[:] = interface, (fns[0], fns[1], interface.state_address)
+    return _LAST[1]
 
 
 def _c_call(ret, ret_type):
@@ -658,6 +664,27 @@ def entry_candidates(queue, capacity, price, legs, starts, sizes, least, min_sha
             buf[j] = seizure_mult[leg_authority[legs[s + j]]]
         drag[i] = pairwise_sum(buf, 0, k) / k
     return unmet, candidates, drag
+
+
+@njit(cache=True)
+def entering(rng_bits, queue, capacity, price, legs, starts, sizes, least, min_share, min_margin, seizure_mult,
+             leg_authority, entry_rate):
+    """entry_candidates, then a draw from `rng_bits` per candidate: a network enters where it is below
+    entry_rate / drag. Returns (unmet queue per cluster, the clusters entered)."""
+    unmet, candidates, drag = entry_candidates(queue, capacity, price, legs, starts, sizes, least, min_share,
+                                               min_margin, seizure_mult, leg_authority)
+    u = uniforms(rng_bits, len(candidates))
+    n = 0
+    for i in range(len(candidates)):
+        if u[i] < entry_rate / drag[i]:
+            n += 1
+    enters = np.empty(n, np.int64)
+    k = 0
+    for i in range(len(candidates)):
+        if u[i] < entry_rate / drag[i]:
+            enters[k] = candidates[i]
+            k += 1
+    return unmet, enters
 
 
 # ---------------------------------------------------------------------------- the market's sales
@@ -1282,9 +1309,13 @@ def arrivals(counts, place_country, group_of_country, values, benefit, spread, c
 
 
 @njit(cache=True)
-def draw_arrivals(src, lam, place_country, group_of_country, values, benefit, spread, created_row):
-    """arrivals with the counts drawn here, rng.poisson(lam), when poisson_fits. Returns whether
-    drawn, then what arrivals returns (empty, with nothing drawn or written, when not drawn)."""
+def draw_arrivals(src, demand, mult, scale, place_country, group_of_country, values, benefit, spread, created_row):
+    """arrivals with the counts drawn here, rng.poisson(lam) with lam = demand x mult / scale, when
+    poisson_fits. Returns whether drawn, then what arrivals returns (empty, with nothing drawn or
+    written, when not drawn)."""
+    lam = np.empty(len(demand))
+    for p in range(len(demand)):
+        lam[p] = demand[p] * mult[p] / scale
     if not poisson_fits(lam):
         e = np.zeros(0, np.int64)
         return False, e, e, e, np.zeros(0), np.zeros(0, np.bool_), 0

@@ -91,13 +91,13 @@ class Market:
         effects = behaviour.effects
         # a few model entries always wait at a coarse scale: only a real queue draws a new network
         least = max(effects.entry_min_queue, effects.entry_min_queue_entries * self.scale)
-        unmet, candidates, drag = kernels.entry_candidates(
-            self.queue_people, self.capacity, self.price, self._cluster_legs, self._cluster_starts,
+        unmet, enters = kernels.entering(
+            kernels.bits(rng), self.queue_people, self.capacity, self.price, self._cluster_legs, self._cluster_starts,
             self._cluster_sizes, float(least), float(effects.entry_min_queue_share),
-            behaviour.member_cost_eur_per_day / behaviour.capacity_per_member, seizure_mult, self.leg_authority)
-        if len(candidates) == 0:
+            behaviour.member_cost_eur_per_day / behaviour.capacity_per_member, seizure_mult, self.leg_authority,
+            float(behaviour.entry_rate))
+        if len(enters) == 0:
             return 0
-        enters = candidates[rng.random(len(candidates)) < behaviour.entry_rate / drag]
         keys, cluster_legs = self._cluster_keys, self._cluster_leg_lists
         for c in enters:
             (corridor, _), legs = keys[c], cluster_legs[c]
