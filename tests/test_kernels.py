@@ -436,18 +436,24 @@ def test_sale_is_the_numpy_sale():
 
 
 def test_lognormal_is_numpys_to_the_last_bit():
-    """journeys.lognormal (standard normals and the C library's exp for a few draws) against
-    Generator.lognormal: the same values and the same numbers left in the generator."""
-    from sim.model.journeys import lognormal
-
+    """kernels.lognormal_into (NumPy's standard normals, the C library's exp in the kernel) against
+    Generator.lognormal: the same values, in float64 and rounded to float32, and the same numbers left
+    in the generator."""
     for seed in range(120):
         sizes = np.random.default_rng(seed + 500)
-        n = int(sizes.integers(0, 80))
-        mean = np.log(sizes.uniform(50, 20000, n)) - 0.5 * 0.8 ** 2
+        n = int(sizes.integers(0, 300))
+        origin = sizes.integers(0, 40, 2 * n + 1).astype(np.int16)
+        people = sizes.choice(2 * n + 1, n, replace=False)
+        mean_of = np.log(sizes.uniform(50, 20000, 40)) - 0.5 * 0.8 ** 2
         sigma = (0.8, 0.3, 1.5, 0.0)[seed % 4]
         got_rng, want_rng = np.random.default_rng(seed), np.random.default_rng(seed)
-        got, want = lognormal(got_rng, mean, sigma), want_rng.lognormal(mean, sigma)
-        assert got.dtype == want.dtype and np.array_equal(got.view(np.int64), want.view(np.int64))
+        want = want_rng.lognormal(mean_of[origin[people]], sigma)
+        z = got_rng.standard_normal(n)
+        got, got32 = np.zeros(2 * n + 1), np.zeros(2 * n + 1, np.float32)
+        kernels.lognormal_into(got, people, origin, mean_of, z, sigma)
+        kernels.lognormal_into(got32, people, origin, mean_of, z, sigma)
+        assert np.array_equal(got[people].view(np.int64), want.view(np.int64))
+        assert np.array_equal(got32[people], want.astype(np.float32))
         assert got_rng.random() == want_rng.random()
 
 

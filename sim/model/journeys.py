@@ -6,8 +6,6 @@ Each phase takes the indices of the people it acts on and hands on those ready t
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from . import kernels
@@ -15,20 +13,6 @@ from .people import ALTERNATIVE, RETURNED, WAITING, Population
 from .perception import Perception
 from .recorder import Recorder
 from .world import World
-
-# up to this many draws, lognormal() exponentiates in Python (math.exp, the C library's exp, as NumPy's
-# own lognormal does) rather than paying Generator.lognormal's fixed cost of about 10 microseconds
-_FEW = 64
-
-
-def lognormal(rng, mean: np.ndarray, sigma: float) -> np.ndarray:
-    """rng.lognormal(mean, sigma) to the last bit, cheaper for a few draws: NumPy draws each as
-    exp(mean + sigma x standard normal) with the C library's exp, one standard normal per value in
-    order (tests/test_kernels.py compares the two). np.exp is not the C library's exp to the last bit."""
-    if len(mean) > _FEW or sigma < 0:
-        return rng.lognormal(mean, sigma)
-    z = rng.standard_normal(len(mean))
-    return np.array([math.exp(m + sigma * x) for m, x in zip(mean.tolist(), z.tolist())])
 
 
 class Journeys:
@@ -163,7 +147,10 @@ class Journeys:
         pop.n += total
         if len(left) == 0:
             return left
-        pop.money[left] = lognormal(rng, self._budget_mu[pop.origin[left]], behaviour.budget_spread)
+        # their money: rng.lognormal(mean, spread) per person, drawn as NumPy draws it (a standard normal
+        # each, then the C library's exp, in the kernel)
+        kernels.lognormal_into(pop.money, left, pop.origin, self._budget_mu, rng.standard_normal(len(left)),
+                               float(behaviour.budget_spread))
         return left
 
     def _offered(self, legal: np.ndarray, vocational: np.ndarray) -> tuple[bool, bool]:

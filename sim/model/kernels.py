@@ -1085,6 +1085,17 @@ def draw_new_people(src, trials, leave_p, origins, group, count, taken, day, n, 
                             broke_days, days_left, credit, alternatives_row, stayed_row, left_row)
 
 
+@njit(cache=True)
+def lognormal_into(out, people, origin, mean, z, sigma):
+    """out[people] = rng.lognormal(mean[origin[people]], sigma) to the last bit, given z =
+    rng.standard_normal(len(people)): NumPy draws each value as exp(mean + sigma x standard normal), one
+    normal per value in order, with the C library's exp (Numba's math.exp; np.exp is not it to the
+    last bit). `out` may be float32 (rounded as NumPy's assignment rounds)."""
+    for j in range(len(people)):
+        i = people[j]
+        out[i] = math.exp(mean[origin[i]] + sigma * z[j])
+
+
 # ---------------------------------------------------------------------------- the day's record
 @njit(cache=True)
 def record_people(active, state, place, waiting_row, stranded_row, detained_row, states_today, states_before,
