@@ -555,3 +555,33 @@ def test_draws_follow_a_copied_generator():
     kernels.uniforms(kernels.bits(rng), 10)
     assert twin.random() == np.random.default_rng(5).random()
     assert kernels.uniform(kernels.bits(twin)) == np.random.default_rng(5).random(2)[1]
+
+
+def test_the_road_in_one_kernel_is_the_phases_one_after_the_other():
+    """Journeys.road (one kernel) against by_state, move, detention and stranded called one after the
+    other (the path the model keeps for days with readmissions), from copies of one model mid-run: the
+    same people handed on, the same population and record, the same numbers left in the generator."""
+    import copy
+
+    model = RouteModel("scenarios/baseline.yaml", seed=6, days=40, scale=100)
+    for day in range(30):
+        model.step()
+        if day < 10:
+            continue
+        one, other = copy.deepcopy(model), copy.deepcopy(model)
+        cheapest = one.market.cheapest_price(one.today.closed)
+        ready, stranded = one.journeys.road(one.people.active, one.risks, cheapest)
+        pop = other.people
+        at_place, on_leg, held, broke = kernels.by_state(pop.active, pop.state)
+        want = [at_place, other.journeys.move(on_leg, other.risks), other.journeys.detention(held)]
+        recovered, want_stranded = other.journeys.stranded(broke, cheapest)
+        assert np.array_equal(ready, np.concatenate(want + [recovered])) and np.array_equal(stranded, want_stranded)
+        for name in pop.FIELDS:
+            assert np.array_equal(getattr(one.people, name), getattr(pop, name)), name
+        for measure, rows in one.recorder.leg.items():
+            assert np.array_equal(rows, other.recorder.leg[measure]), measure
+        for measure, rows in one.recorder.place.items():
+            assert np.array_equal(rows, other.recorder.place[measure]), measure
+        assert np.array_equal(one.recorder.detections_by_origin, other.recorder.detections_by_origin)
+        assert one.rng.random() == other.rng.random()
+        assert len(on_leg) and len(held) and len(broke)

@@ -32,6 +32,21 @@ class Journeys:
         # the mean of the log of a new person's budget, per origin (the budgets do not change during a run)
         self._budget_mu = np.log(budget) - 0.5 * behaviour.budget_spread ** 2
 
+    def road(self, active, risks, cheapest: np.ndarray):
+        """Everybody on the road when nobody is readmitted anywhere: the day of the moving (move), the
+        detained (detention) and the stranded (stranded) in one kernel. Returns (those ready to leave
+        a place: the waiting, then those across, the released and the recovered; the still stranded)."""
+        world, behaviour, pop, rec = self.world, self.behaviour, self.people, self.recorder
+        return kernels.road_day(
+            kernels.bits(self.rng), active, pop.leg, pop.state, pop.days_left, pop.credit, pop.broke_days, pop.origin,
+            pop.place, pop.money, risks.p_death, risks.p_intercept, behaviour.detention_days, world.retry,
+            world.pushback, world.detects_interception, world.detects, risks.p_detect, world.dst, world.is_destination,
+            world.corridor, world.place_country, float(behaviour.effects.pushback_gives_up),
+            behaviour.return_after_interception, behaviour.work_income_eur_per_day, behaviour.give_up_per_day,
+            cheapest, rec.leg_row("deaths"), rec.leg_row("pushbacks"), rec.leg_row("interceptions"),
+            rec.leg_row("crossings"), rec.leg_row("detections"), rec.detections_by_origin, rec.place_row("arrivals"),
+            rec.place_row("returned"))
+
     def move(self, moving, risks, readmit=()) -> np.ndarray:
         """People on legs move a day on; at the end of a leg they die, are intercepted, or cross."""
         world, pop, rec, rng = self.world, self.people, self.recorder, self.rng

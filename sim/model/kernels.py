@@ -879,6 +879,32 @@ def move_on(src, moving, leg, state, days_left, credit, broke_days, origin, plac
     return on
 
 
+@njit(cache=True)
+def road_day(rng_bits, active, leg, state, days_left, credit, broke_days, origin, place, money, p_death, p_intercept,
+             detention_days, retry, pushback, detects_interception, detects, p_detect, dst, is_destination, corridor,
+             place_country, gives_up, p_home, income, give_up_stranded, cheapest, deaths, pushbacks, interceptions,
+             crossings, detections, by_origin, arrivals, returned):
+    """Everybody on the road, in one call (Journeys.road): split by state (by_state), then the moving
+    (move_on), the detained (detention_day) and the stranded (stranded_day), each with its draws in
+    that order, as the calls one after the other drew them. Returns (those ready to leave a place:
+    the waiting, those across now waiting, the released and the recovered, in that order; the still
+    stranded)."""
+    at_place, on_leg, held, broke = by_state(active, state)
+    on = move_on(rng_bits, on_leg, leg, state, days_left, credit, broke_days, origin, place, p_death, p_intercept,
+                 detention_days, retry, pushback, detects_interception, detects, p_detect, dst, is_destination,
+                 corridor, place_country, gives_up, deaths, pushbacks, interceptions, crossings, detections,
+                 by_origin, arrivals, returned)
+    released = detention_day(rng_bits, held, days_left, p_home, state, place, leg, broke_days, returned)
+    recovered, still = stranded_day(rng_bits, broke, income, give_up_stranded, money, state, place, leg, broke_days,
+                                    cheapest, returned)
+    ready = np.empty(len(at_place) + len(on) + len(released) + len(recovered), np.int64)
+    k = 0
+    for part in (at_place, on, released, recovered):
+        ready[k:k + len(part)] = part
+        k += len(part)
+    return ready, still
+
+
 # ---------------------------------------------------------------------------- departures
 @njit(cache=True)
 def too_poor(waiting, place, group, money, credit, broke_days, leg, state, cheapest, cheapest_leg, src, open_,
