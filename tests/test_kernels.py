@@ -585,3 +585,21 @@ def test_the_road_in_one_kernel_is_the_phases_one_after_the_other():
         assert np.array_equal(one.recorder.detections_by_origin, other.recorder.detections_by_origin)
         assert one.rng.random() == other.rng.random()
         assert len(on_leg) and len(held) and len(broke)
+
+
+def test_cost_to_go_in_one_kernel_is_the_two_calls(model):
+    """Perception.cost_to_go_today (trust, perceived costs and the cost-to-go in one kernel) against
+    trust() and cost_to_go(): the same bits, with and without closed legs, at several online reaches
+    and trust multipliers."""
+    perception, world = model.perception, model.world
+    rng = np.random.default_rng(3)
+    for args, policies in cases(model):
+        if policies:
+            continue
+        price, risks, closed, _ = args
+        for reach in (1.0, 0.37, 0.0):
+            trust_mult = rng.uniform(0.2, 1.5, world.n_places)
+            got = perception.cost_to_go_today(price, risks, closed, trust_mult, reach)
+            want = perception.cost_to_go(price, risks, closed, perception.trust(trust_mult, reach))
+            for g, w in zip(got, want):
+                assert np.array_equal(g.view(np.int64), w.view(np.int64))

@@ -273,6 +273,20 @@ def cost_to_go(cost, closed, places, blocks, starts, legs, ends, dest, terminal,
 
 
 @njit(cache=True)
+def perceived_cost_to_go(price, days_cost, p_intercept, p_refused, p_death, trust_base, trust_factor, underestimate,
+                         pref, interception_cost, value_of_life, min_share, min_eur, closed, places, blocks, starts,
+                         legs, ends, dest, terminal, dst, n_places):
+    """perceived_costs then cost_to_go in one call (Perception.cost_to_go without readmission or visa
+    costs), each group's trust taken as trust_base x trust_factor (Perception.trust's product)."""
+    trust = np.empty(len(trust_base))
+    for g in range(len(trust_base)):
+        trust[g] = trust_base[g] * trust_factor
+    cost = perceived_costs(price, days_cost, p_intercept, p_refused, p_death, trust, underestimate, pref,
+                           interception_cost, value_of_life, min_share, min_eur)
+    return cost_to_go(cost, closed, places, blocks, starts, legs, ends, dest, terminal, dst, n_places)
+
+
+@njit(cache=True)
 def choice_rows(group, place, n_groups, out_start, out_count):
     """The perception groups with somebody choosing (ascending), each group's row among them (-1 if
     none), and how far along the legs sorted by place each row's keys are needed: to the end of the

@@ -190,9 +190,9 @@ class RouteModel(mesa.Model):
         # 3. perception: what each group believes legs cost, and the cost-to-go
         networks = self.market.networks
         self.online_reach = networks.online_reach()
-        trust = self.perception.trust(today.trust_mult, self.online_reach)
-        values, leg_costs = self.perception.cost_to_go(self.market.price, self.risks, today.closed, trust,
-                                                       today.readmit, today.visa)
+        values, leg_costs = self.perception.cost_to_go_today(self.market.price, self.risks, today.closed,
+                                                             today.trust_mult, self.online_reach, today.readmit,
+                                                             today.visa)
         cheapest = self.market.cheapest_price(today.closed)
         # 4-7. people: one look at everybody on the road; each phase hands on those ready to leave a place
         journeys, pop = self.journeys, self.people
