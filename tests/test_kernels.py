@@ -603,3 +603,26 @@ def test_cost_to_go_in_one_kernel_is_the_two_calls(model):
             want = perception.cost_to_go(price, risks, closed, perception.trust(trust_mult, reach))
             for g, w in zip(got, want):
                 assert np.array_equal(g.view(np.int64), w.view(np.int64))
+
+
+def test_python_sum_is_pythons_sum():
+    """kernels.python_sum against sum(x.tolist()) (Python 3.12's compensated sum), magnitudes far apart,
+    negative zeros and infinities included; online_reach against the Python expression it replaced."""
+    rng = np.random.default_rng(0)
+    for trial in range(3000):
+        n = int(rng.integers(0, 80))
+        x = rng.uniform(0, 10, n) * 10.0 ** rng.integers(-8, 8, n)
+        if trial % 7 == 0:
+            x = -x
+        if trial % 11 == 0 and n:
+            x[0] = -0.0
+        if trial % 13 == 0 and n > 2:
+            x[1] = np.inf
+        got, want = kernels.python_sum(x), sum(x.tolist())
+        assert got == want or (np.isnan(got) and np.isnan(want))
+        assert np.signbit(got) == np.signbit(want)
+        reach, members = rng.random(n), np.abs(x)
+        total = sum(members.tolist())
+        want = (sum((reach * members).tolist()) / total) if total > 0 else 1.0
+        got = kernels.online_reach(reach, members)
+        assert got == want or (np.isnan(got) and np.isnan(want))

@@ -479,6 +479,37 @@ def segment_sums(x, starts, sizes):
     return out
 
 
+@njit(cache=True)
+def python_sum(x):
+    """sum(x.tolist()) to the last bit: Python 3.12's sum of floats, from the integer 0 (0 + the first
+    value), then Neumaier's compensated summation, the compensation added at the end when finite."""
+    n = len(x)
+    if n == 0:
+        return 0.0
+    total = 0 + x[0]
+    c = 0.0
+    for i in range(1, n):
+        v = x[i]
+        t = total + v
+        if abs(total) >= abs(v):
+            c += (total - t) + v
+        else:
+            c += (v - t) + total
+        total = t
+    if c != 0.0 and np.isfinite(c):
+        total += c
+    return total
+
+
+@njit(cache=True)
+def online_reach(reach, members):
+    """NetworkTable.online_reach: reach weighted by members, summed as Python sums (1 with no members)."""
+    total = python_sum(members)
+    if not total > 0:
+        return 1.0
+    return python_sum(reach * members) / total
+
+
 # ---------------------------------------------------------------------------- the networks' day
 @njit(cache=True)
 def _minimum(a, b):

@@ -99,9 +99,9 @@ class NetworkTable:
         return self.members[self.seg] * capacity_per_member * self.alloc
 
     def online_reach(self) -> float:
-        """Online reach weighted by members (1 with no networks). Python's sum, as over the agents."""
-        members = sum(self.members.tolist())
-        return (sum((self.reach * self.members).tolist()) / members) if members > 0 else 1.0
+        """Online reach weighted by members (1 with no networks). Python's sum, as over the agents (in the
+        kernel)."""
+        return kernels.online_reach(self.reach, self.members)
 
     def step(self, leg_signals: np.ndarray, authority_signals: np.ndarray, behaviour, rng) -> np.ndarray:
         """One day of every network (each network's day depends only on today's market and authority
