@@ -555,6 +555,9 @@ def test_draws_follow_a_copied_generator():
     kernels.uniforms(kernels.bits(rng), 10)
     assert twin.random() == np.random.default_rng(5).random()
     assert kernels.uniform(kernels.bits(twin)) == np.random.default_rng(5).random(2)[1]
+    for _ in range(3):  # two generators in turn: each gets its own state
+        for g in (rng, twin):
+            assert kernels.bits(g)[2] == g.bit_generator.ctypes.state_address
 
 
 def test_the_road_in_one_kernel_is_the_phases_one_after_the_other():

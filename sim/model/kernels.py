@@ -38,25 +38,29 @@ from .people import ALTERNATIVE, ARRIVED, DEAD, DETAINED, MOVING, RETURNED, STAY
 # arguments fall outside them (larger scales) lets NumPy draw, before any draw is made here.
 
 _POINTERS: dict = {}  # per bit generator type: the addresses of its next_double and next_uint32
-# the last generator's ctypes interface and its bits: the interface is made once per bit generator and
-# kept alive here, so a later generator (a copy, an unpickled one) cannot have the same object
-_LAST: list = [None, None]
+# the last generator's ctypes interface and its bits, as one tuple (replaced whole: threads each see a
+# consistent pair); the interface is made once per bit generator and kept alive here, so a later
+# generator (a copy, an unpickled one) cannot have the same object
+_last: tuple = (None, None)
 
 
 def bits(rng) -> tuple[int, int, int]:
     """What a kernel needs to draw from `rng`: the addresses of its bit generator's next_double and
     next_uint32 and of its state. Looked up from the bit generator itself (a copied or unpickled
     generator has its own state), remembered for the last one."""
+    global _last
     bit_generator = rng.bit_generator
     interface = bit_generator.ctypes
-    if interface is _LAST[0]:
-        return _LAST[1]
+    last = _last
+    if interface is last[0]:
+        return last[1]
     fns = _POINTERS.get(type(bit_generator))
     if fns is None:
         fns = _POINTERS[type(bit_generator)] = (ctypes.cast(interface.next_double, ctypes.c_void_p).value,
                                                 ctypes.cast(interface.next_uint32, ctypes.c_void_p).value)
-    _LAST[:] = interface, (fns[0], fns[1], interface.state_address)
-    return _LAST[1]
+    found = (fns[0], fns[1], interface.state_address)
+    _last = (interface, found)
+    return found
 
 
 def _c_call(ret, ret_type):
