@@ -50,22 +50,25 @@ class Market:
         self._cluster_keys, self._cluster_leg_lists = list(self.clusters), list(self.clusters.values())
 
     # ------------------------------------------------------------------ networks
-    def new_network(self, model, legs, corridor, members, capital) -> SmugglingNetwork:
+    def new_network(self, model, legs, corridor, members, capital, alloc=None) -> SmugglingNetwork:
         """A network registered with the model (Mesa agents belong to one model)."""
-        return SmugglingNetwork(model, self.networks, legs, corridor, members, capital)
+        return SmugglingNetwork(model, self.networks, legs, corridor, members, capital, alloc)
 
     def seed_networks(self, model, flows: np.ndarray) -> None:
         """Networks at the start, sized for the expected flows on each cluster's legs."""
         behaviour = self.behaviour
         effects = behaviour.effects
-        for (corridor, _), legs in self.clusters.items():
-            need = max(float(flows[legs].sum()) * effects.seed_headroom,
-                       behaviour.capacity_per_member * behaviour.members_per_network * effects.seed_min_network_share)
-            members = need / behaviour.capacity_per_member
-            n = max(1, int(round(members / behaviour.members_per_network)))
-            for _ in range(n):
-                net = self.new_network(model, legs, corridor, members / n, behaviour.hire_cost_eur * members / n)
-                net.alloc = (flows[legs] + 1e-3) / (flows[legs] + 1e-3).sum()
+        with self.networks.batch():  # the table's arrays made once, not copied for every network
+            for (corridor, _), legs in self.clusters.items():
+                need = max(float(flows[legs].sum()) * effects.seed_headroom,
+                           behaviour.capacity_per_member * behaviour.members_per_network
+                           * effects.seed_min_network_share)
+                members = need / behaviour.capacity_per_member
+                n = max(1, int(round(members / behaviour.members_per_network)))
+                alloc = (flows[legs] + 1e-3) / (flows[legs] + 1e-3).sum()
+                for _ in range(n):
+                    self.new_network(model, legs, corridor, members / n, behaviour.hire_cost_eur * members / n,
+                                     alloc)
 
     def shift_networks(self, model, smugglers, from_corridors, to_corridor, share) -> None:
         """A share of the networks on some corridors moves to another (a network_shift event)."""

@@ -18,6 +18,8 @@ every sum over a network's legs keeps the order of the per-network code it repla
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import numpy as np
 
 from . import kernels
@@ -28,6 +30,8 @@ SLOT = ("alloc", "leg_revenue", "leg_bribes", "arrest_share", "seize_share")
 
 class NetworkTable:
     """Every active network's figures, row by row; `agents[i]` is the Mesa agent of row i."""
+
+    _pending: list | None = None  # rows added in a batch (see batch), not yet in the arrays
 
     def __init__(self, leg_authority: np.ndarray, leg_control: np.ndarray):
         self.leg_authority, self.leg_control = leg_authority, leg_control
@@ -53,12 +57,48 @@ class NetworkTable:
         self.seg = np.repeat(np.arange(len(self.sizes)), self.sizes)
 
     # ------------------------------------------------------------------ rows
-    def add(self, agent, legs: np.ndarray, corridor: int, members: float, capital: float) -> int:
-        """A new row for `agent` (an equal share of capacity on each leg); returns its row index."""
+    @contextmanager
+    def batch(self):
+        """Rows added inside are put into the arrays together at the end (the same arrays as adding
+        them one by one, without copying every column for each row); nothing may read the table
+        meanwhile."""
+        self._pending = []
+        try:
+            yield self
+        finally:
+            pending, self._pending = self._pending, None
+            if pending:
+                self._append_rows(pending)
+
+    def _append_rows(self, rows: list) -> None:
+        legs = [r[0] for r in rows]
+        self.corridor = np.concatenate([self.corridor, np.array([r[1] for r in rows], np.int64)])
+        self.uid = np.concatenate([self.uid, np.array([r[2] for r in rows], np.int64)])
+        self.sizes = np.concatenate([self.sizes, np.array([len(x) for x in legs], np.int64)])
+        for i, name in enumerate(ROW):
+            setattr(self, name, np.concatenate([getattr(self, name), np.array([float(r[3][i]) for r in rows])]))
+        all_legs = np.concatenate(legs)
+        self.legs = np.concatenate([self.legs, all_legs])
+        self.where = np.concatenate([self.where, self.leg_authority[all_legs]])
+        self.control = np.concatenate([self.control, np.maximum(self.leg_control[all_legs], 0).astype(np.int32)])
+        self.alloc = np.concatenate([self.alloc] + [r[4] for r in rows])
+        for name in SLOT[1:]:
+            setattr(self, name, np.concatenate([getattr(self, name), np.zeros(len(all_legs))]))
+        self._index()
+
+    def add(self, agent, legs: np.ndarray, corridor: int, members: float, capital: float,
+            alloc: np.ndarray | None = None) -> int:
+        """A new row for `agent` (capacity shared over its legs by `alloc`, equally when None); returns
+        its row index."""
         legs = np.asarray(legs, dtype=np.int32)
         k = len(legs)
         row = len(self.agents)
         self.agents.append(agent)
+        if self._pending is not None:
+            share = np.full(k, 1.0 / k) if alloc is None else np.asarray(alloc, dtype=np.float64)
+            self._pending.append((legs, corridor, agent.unique_id, (members, capital, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0),
+                                  share))
+            return row
         self.corridor = np.append(self.corridor, corridor)
         self.uid = np.append(self.uid, agent.unique_id)
         self.sizes = np.append(self.sizes, k)
@@ -67,7 +107,8 @@ class NetworkTable:
         self.legs = np.concatenate([self.legs, legs])
         self.where = np.concatenate([self.where, self.leg_authority[legs]])
         self.control = np.concatenate([self.control, np.maximum(self.leg_control[legs], 0).astype(np.int32)])
-        self.alloc = np.concatenate([self.alloc, np.full(k, 1.0 / k)])
+        self.alloc = np.concatenate([self.alloc, np.full(k, 1.0 / k) if alloc is None
+                                     else np.asarray(alloc, dtype=np.float64)])
         for name in SLOT[1:]:
             setattr(self, name, np.concatenate([getattr(self, name), np.zeros(k)]))
         self._index()
