@@ -119,19 +119,12 @@ class Market:
                                                         float(self.behaviour.capacity_per_member), world.fee,
                                                         self.queue_people, self.served_people)
 
-    def sell(self, rng, buyers: np.ndarray, legs: np.ndarray, owed: np.ndarray):
-        """Places on smuggled legs sold up to the networks' capacity, in random order within each leg's
-        queue; other legs take everybody. Returns the buyers who got a place, their legs, and whether
-        their place was owed (a free retry)."""
-        # the draws as before, made in the kernel: the capacity's rounding per leg, then the buyers' order
-        go, go_leg, go_owed, self.queue_people, self.served_people = kernels.sell(
-            kernels.bits(rng), buyers, legs, owed, self.capacity, self.scale, self.world.smuggled)
-        return go, go_leg, go_owed
-
     def sell_to_choosers(self, rng_bits, weight, rows, limits, row_of, n_groups, out_order, out_start, out_count,
                          waiting, owed, place, group, money, credit, leg, closed):
-        """People choose their leg (kernels.choose_and_buy, after kernels.departing) and buy places as
-        `sell` sells them, in one kernel. Returns what `sell` returns."""
+        """People choose their leg (kernels.choose_and_buy, after kernels.departing) and buy places:
+        places on smuggled legs sold up to the networks' capacity, in random order within each leg's
+        queue (kernels.sell); other legs take everybody. Returns the buyers who got a place, their legs,
+        and whether their place was owed (a free retry)."""
         world = self.world
         go, go_leg, go_owed, self.queue_people, self.served_people = kernels.choose_and_buy(
             rng_bits, weight, rows, limits, row_of, n_groups, out_order, out_start, out_count, waiting, owed, place,
@@ -141,11 +134,6 @@ class Market:
     def cheapest_price(self, closed: np.ndarray) -> np.ndarray:
         """Cheapest open leg from each place today (inf where every leg is closed or none leaves)."""
         return kernels.cheapest_open(self.price, closed, self.world.src, self.world.n_places)[0]
-
-    def cheapest_leg(self, closed: np.ndarray) -> np.ndarray:
-        """The cheapest open leg from each place at today's prices (-1 where none; the lowest leg
-        number among equally cheap legs)."""
-        return kernels.cheapest_open(self.price, closed, self.world.src, self.world.n_places)[1]
 
     def signals(self, risks, country_today: dict[str, np.ndarray], seizure_mult: np.ndarray, authority_version: int):
         """Per-leg figures every network reads today (computed once here rather than in each network),

@@ -3,7 +3,7 @@
 The networks are Mesa agents (agents.SmugglingNetwork), but each is a thin view on one row of this
 table: a day's work (the networks' step, the market's capacity and price, the record, the online
 reach) is a few array operations over all rows instead of a Python loop over ~45 agents; the networks'
-step runs in two compiled kernels (kernels.networks_earn, networks_adapt) around the arrests' draws.
+step runs in one compiled kernel (kernels.networks_day: networks_earn, the arrests' draws, networks_adapt).
 
 Two kinds of columns:
 - per network (one row each, in the order the networks were set up, which is the order of the Mesa

@@ -146,11 +146,10 @@ class Perception:
         sums = sums[seg].T
         return np.divide(weight, sums, out=np.zeros_like(weight), where=sums > 0)
 
-    def choose(self, leg_costs, group: np.ndarray, place: np.ndarray, src) -> np.ndarray:
-        """The leg each person (perception group, place) picks by the logit choice, one uniform draw
-        each from `src` (kernels.bits of the generator, the draws made as rng.random(len(group))
-        would); a leg that does not start at the person's place where every leg from there is closed
-        to their eyes.
+    def choose_given(self, leg_costs, group: np.ndarray, place: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """The leg each person (perception group, place, uniform draw `u`) picks by the logit choice; a
+        leg that does not start at the person's place where every leg from there is closed to their eyes.
+        The model makes the same choice inside kernels.choose_and_buy, its draws made there.
 
         The choice is one search per person in a sorted table of keys group x (places + 1) + place +
         the leg's cumulative share of its place (kernels.choose_legs). The table is built only for the
@@ -158,10 +157,6 @@ class Perception:
         probabilities does not depend on the other rows, and a person whose place's legs are all
         closed looks past them into the next place's (or group's) first leg, as in the table of every
         group."""
-        return self.choose_given(leg_costs, group, place, kernels.uniforms(src, len(group)))
-
-    def choose_given(self, leg_costs, group: np.ndarray, place: np.ndarray, u: np.ndarray) -> np.ndarray:
-        """choose, given each person's uniform draw `u`."""
         world = self.world
         z, rows, row_of, limits = kernels.choice_exponents(leg_costs, group, place, world.out_order, world.out_start,
                                                            world.out_count, float(self.behaviour.route_spread_eur))
