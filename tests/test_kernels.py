@@ -232,7 +232,7 @@ def test_choice_is_the_numpy_key_table_over_every_group(model):
             place = np.concatenate([place, [world.n_places - 1, world.n_places - 1, last]])
             u = np.concatenate([u, [0.5, 0.5, 1.0 - 1e-16]])
             want = choose_reference(perception, leg_costs, group, place, u)
-            assert np.array_equal(perception.choose(leg_costs, group, place.astype(np.int16), u), want)
+            assert np.array_equal(perception.choose_given(leg_costs, group, place.astype(np.int16), u), want)
         # people at places whose legs are all closed to them (or with no legs) get a leg elsewhere
         assert (world.src[want] != place).any()
 
@@ -328,7 +328,7 @@ def test_networks_day_is_the_numpy_day():
     import copy
 
     model = RouteModel("scenarios/baseline.yaml", seed=4, days=120, scale=100)
-    checked = arrests = 0
+    checked = arrests = in_kernel = 0
     rng = np.random.default_rng(9)
     while model.running:
         model.step()
@@ -337,16 +337,26 @@ def test_networks_day_is_the_numpy_day():
                                                         model.authority_version)
         # pressure from the authorities on every leg some days, so that arrests and seizures happen
         authority_signals = authority_signals * rng.uniform(0, 3, authority_signals.shape)
-        before = copy.copy(table)
+        if model.steps % 10 == 0:  # some days so much pressure that arrests are expected by the dozen
+            authority_signals[0] *= 1e3
+        before, halves = copy.copy(table), copy.copy(table)
         want = network_step_reference(before, leg_signals, authority_signals, model.behaviour,
                                       np.random.default_rng(model.steps))
+        # the day in one kernel when its arrests can be drawn there, else in two around NumPy's draw: the same
+        in_kernel += kernels.poisson_fits(kernels.networks_earn(
+            table.members, table.capital, table.alloc, table.legs, table.where, table.starts, table.sizes, leg_signals,
+            authority_signals, float(model.behaviour.capacity_per_member),
+            float(model.behaviour.member_cost_eur_per_day))[2])
         gone = table.step(leg_signals, authority_signals, model.behaviour, np.random.default_rng(model.steps))
-        assert np.array_equal(gone, want.pop("gone"))
+        gone_halves = halves._step_in_halves(leg_signals, authority_signals, model.behaviour,
+                                             np.random.default_rng(model.steps))
+        assert np.array_equal(gone, want["gone"]) and np.array_equal(gone_halves, want.pop("gone"))
         for name, value in want.items():
             assert np.array_equal(getattr(table, name), value), name
+            assert np.array_equal(getattr(halves, name), value), name
         checked += 1
         arrests += int((want["arrested"] > 0).sum())
-    assert checked == 120 and arrests > 0
+    assert checked == 120 and arrests > 0 and 0 < in_kernel < checked
 
 
 def test_entry_candidates_are_the_loop_over_clusters():
@@ -376,6 +386,14 @@ def test_entry_candidates_are_the_loop_over_clusters():
                 want.append(c)
                 want_drag.append(float(seizure_mult[authority[legs]].mean()))
         assert list(candidates) == want and list(drag) == want_drag
+        # with the entry's draws (Market.enter_networks): one uniform per candidate, below entry_rate / drag
+        ours, numpys = np.random.default_rng(trial), np.random.default_rng(trial)
+        got_unmet, enters = kernels.entering(
+            kernels.bits(ours), queue, capacity, price, np.concatenate(clusters),
+            np.concatenate([[0], np.cumsum(sizes)[:-1]]), sizes, least, share, margin, seizure_mult, authority, 0.3)
+        assert np.array_equal(got_unmet, unmet)
+        assert np.array_equal(enters, candidates[numpys.random(len(candidates)) < 0.3 / drag])
+        assert ours.random() == numpys.random()
         assert trial == 0 or len(want) > 0
 
 
@@ -407,10 +425,10 @@ def test_sale_is_the_numpy_sale():
             buyers = rng.choice(10 * n + 1, n, replace=False).astype(np.int64)
             legs = rng.integers(0, n_legs, n).astype(np.int64)
             owed = rng.random(n) < 0.2
-            want = sell_reference(np.random.default_rng(n), buyers, legs, owed, capacity, scale, smuggled)
-            draws = np.random.default_rng(n)
-            u = draws.random(n_legs)
-            got = kernels.sell(buyers, legs, owed, draws.permutation(n), u, capacity, scale, smuggled)
+            draws, reference = np.random.default_rng(n), np.random.default_rng(n)
+            want = sell_reference(reference, buyers, legs, owed, capacity, scale, smuggled)
+            got = kernels.sell(kernels.bits(draws), buyers, legs, owed, capacity, scale, smuggled)
+            assert draws.bit_generator.state == reference.bit_generator.state
             for g, w in zip(got, want):
                 assert g.dtype == w.dtype and np.array_equal(g, w)
             if n >= 300:
@@ -418,18 +436,24 @@ def test_sale_is_the_numpy_sale():
 
 
 def test_lognormal_is_numpys_to_the_last_bit():
-    """journeys.lognormal (standard normals and the C library's exp for a few draws) against
-    Generator.lognormal: the same values and the same numbers left in the generator."""
-    from sim.model.journeys import lognormal
-
+    """kernels.lognormal_into (NumPy's standard normals, the C library's exp in the kernel) against
+    Generator.lognormal: the same values, in float64 and rounded to float32, and the same numbers left
+    in the generator."""
     for seed in range(120):
         sizes = np.random.default_rng(seed + 500)
-        n = int(sizes.integers(0, 80))
-        mean = np.log(sizes.uniform(50, 20000, n)) - 0.5 * 0.8 ** 2
+        n = int(sizes.integers(0, 300))
+        origin = sizes.integers(0, 40, 2 * n + 1).astype(np.int16)
+        people = sizes.choice(2 * n + 1, n, replace=False)
+        mean_of = np.log(sizes.uniform(50, 20000, 40)) - 0.5 * 0.8 ** 2
         sigma = (0.8, 0.3, 1.5, 0.0)[seed % 4]
         got_rng, want_rng = np.random.default_rng(seed), np.random.default_rng(seed)
-        got, want = lognormal(got_rng, mean, sigma), want_rng.lognormal(mean, sigma)
-        assert got.dtype == want.dtype and np.array_equal(got.view(np.int64), want.view(np.int64))
+        want = want_rng.lognormal(mean_of[origin[people]], sigma)
+        z = got_rng.standard_normal(n)
+        got, got32 = np.zeros(2 * n + 1), np.zeros(2 * n + 1, np.float32)
+        kernels.lognormal_into(got, people, origin, mean_of, z, sigma)
+        kernels.lognormal_into(got32, people, origin, mean_of, z, sigma)
+        assert np.array_equal(got[people].view(np.int64), want.view(np.int64))
+        assert np.array_equal(got32[people], want.astype(np.float32))
         assert got_rng.random() == want_rng.random()
 
 
@@ -484,3 +508,124 @@ def test_reconsidering_is_the_numpy_code():
         quits += len(waiting) - len(want)
     journeys.people, journeys.rng = pop, model.rng
     assert quits > 500
+
+
+def test_draws_in_kernels_are_numpys():
+    """The draws made inside kernels (from the generator's bit generator, kernels.bits) against
+    NumPy's own: the same values, in the same order, and the same generator state after them, on
+    Poisson means up to just under 10, binomial draws up to n x p = 30 on either side of p = 0.5
+    (with p = 0, p = 1 and n = 0), permutations and uniforms. Arguments outside the ported branches
+    are refused (the caller then lets NumPy draw)."""
+    args = np.random.default_rng(11)
+    ours, numpys = np.random.default_rng(12), np.random.default_rng(12)
+    src = kernels.bits(ours)
+    values = 0
+    for trial in range(1500):
+        k = int(args.integers(0, 120))
+        lam = args.random(k) * (0.01, 1.0, 9.999)[trial % 3] * (args.random(k) > 0.3)
+        assert kernels.poisson_fits(lam)
+        assert np.array_equal(kernels.poisson(src, lam), numpys.poisson(lam))
+        n = args.integers(0, 60, k)
+        p = args.random(k) * (args.random(k) > 0.2)
+        p[args.random(k) < 0.1] = 1.0
+        p[args.random(k) < 0.1] = 0.5
+        fits = np.where(p <= 0.5, p * n, (1 - p) * n) <= 30
+        n, p = n[fits], p[fits]
+        assert kernels.binomial_fits(n, p)
+        assert np.array_equal(kernels.binomial(src, n, p), numpys.binomial(n, p))
+        m = int(args.integers(0, 300))
+        assert np.array_equal(kernels.permutation(src, m), numpys.permutation(m))
+        assert np.array_equal(kernels.uniforms(src, m).view(np.int64), numpys.random(m).view(np.int64))
+        assert kernels.uniform(src) == numpys.random()
+        values += 2 * k + m
+    assert ours.bit_generator.state == numpys.bit_generator.state and values > 100_000
+    assert not kernels.poisson_fits(np.array([1.0, 10.0]))
+    assert not kernels.poisson_fits(np.array([np.nan]))
+    assert not kernels.binomial_fits(np.array([100]), np.array([0.31]))
+    assert not kernels.binomial_fits(np.array([100]), np.array([0.69]))
+    assert kernels.binomial_fits(np.array([100]), np.array([0.3]))
+
+
+def test_draws_follow_a_copied_generator():
+    """kernels.bits looks the state up on every call: a copy of the generator draws from its own state."""
+    import copy
+
+    rng = np.random.default_rng(5)
+    twin = copy.deepcopy(rng)
+    kernels.uniforms(kernels.bits(rng), 10)
+    assert twin.random() == np.random.default_rng(5).random()
+    assert kernels.uniform(kernels.bits(twin)) == np.random.default_rng(5).random(2)[1]
+    for _ in range(3):  # two generators in turn: each gets its own state
+        for g in (rng, twin):
+            assert kernels.bits(g)[2] == g.bit_generator.ctypes.state_address
+
+
+def test_the_road_in_one_kernel_is_the_phases_one_after_the_other():
+    """Journeys.road (one kernel) against by_state, move, detention and stranded called one after the
+    other (the path the model keeps for days with readmissions), from copies of one model mid-run: the
+    same people handed on, the same population and record, the same numbers left in the generator."""
+    import copy
+
+    model = RouteModel("scenarios/baseline.yaml", seed=6, days=40, scale=100)
+    for day in range(30):
+        model.step()
+        if day < 10:
+            continue
+        one, other = copy.deepcopy(model), copy.deepcopy(model)
+        cheapest = one.market.cheapest_price(one.today.closed)
+        ready, stranded = one.journeys.road(one.people.active, one.risks, cheapest)
+        pop = other.people
+        at_place, on_leg, held, broke = kernels.by_state(pop.active, pop.state)
+        want = [at_place, other.journeys.move(on_leg, other.risks), other.journeys.detention(held)]
+        recovered, want_stranded = other.journeys.stranded(broke, cheapest)
+        assert np.array_equal(ready, np.concatenate(want + [recovered])) and np.array_equal(stranded, want_stranded)
+        for name in pop.FIELDS:
+            assert np.array_equal(getattr(one.people, name), getattr(pop, name)), name
+        for measure, rows in one.recorder.leg.items():
+            assert np.array_equal(rows, other.recorder.leg[measure]), measure
+        for measure, rows in one.recorder.place.items():
+            assert np.array_equal(rows, other.recorder.place[measure]), measure
+        assert np.array_equal(one.recorder.detections_by_origin, other.recorder.detections_by_origin)
+        assert one.rng.random() == other.rng.random()
+        assert len(on_leg) and len(held) and len(broke)
+
+
+def test_cost_to_go_in_one_kernel_is_the_two_calls(model):
+    """Perception.cost_to_go_today (trust, perceived costs and the cost-to-go in one kernel) against
+    trust() and cost_to_go(): the same bits, with and without closed legs, at several online reaches
+    and trust multipliers."""
+    perception, world = model.perception, model.world
+    rng = np.random.default_rng(3)
+    for args, policies in cases(model):
+        if policies:
+            continue
+        price, risks, closed, _ = args
+        for reach in (1.0, 0.37, 0.0):
+            trust_mult = rng.uniform(0.2, 1.5, world.n_places)
+            got = perception.cost_to_go_today(price, risks, closed, trust_mult, reach)
+            want = perception.cost_to_go(price, risks, closed, perception.trust(trust_mult, reach))
+            for g, w in zip(got, want):
+                assert np.array_equal(g.view(np.int64), w.view(np.int64))
+
+
+def test_python_sum_is_pythons_sum():
+    """kernels.python_sum against sum(x.tolist()) (Python 3.12's compensated sum), magnitudes far apart,
+    negative zeros and infinities included; online_reach against the Python expression it replaced."""
+    rng = np.random.default_rng(0)
+    for trial in range(3000):
+        n = int(rng.integers(0, 80))
+        x = rng.uniform(0, 10, n) * 10.0 ** rng.integers(-8, 8, n)
+        if trial % 7 == 0:
+            x = -x
+        if trial % 11 == 0 and n:
+            x[0] = -0.0
+        if trial % 13 == 0 and n > 2:
+            x[1] = np.inf
+        got, want = kernels.python_sum(x), sum(x.tolist())
+        assert got == want or (np.isnan(got) and np.isnan(want))
+        assert np.signbit(got) == np.signbit(want)
+        reach, members = rng.random(n), np.abs(x)
+        total = sum(members.tolist())
+        want = (sum((reach * members).tolist()) / total) if total > 0 else 1.0
+        got = kernels.online_reach(reach, members)
+        assert got == want or (np.isnan(got) and np.isnan(want))

@@ -68,13 +68,15 @@ class SmugglingNetwork(mesa.Agent):
     computed for all networks at once; the attributes here read and write that row.
     """
 
-    def __init__(self, model, table, legs: np.ndarray, corridor: int, members: float, capital: float):
-        """`table` is the market's NetworkTable; the network sells on `legs` of the route graph."""
+    def __init__(self, model, table, legs: np.ndarray, corridor: int, members: float, capital: float,
+                 alloc: np.ndarray | None = None):
+        """`table` is the market's NetworkTable; the network sells on `legs` of the route graph, its
+        capacity shared over them by `alloc` (equally when None)."""
         super().__init__(model)
         self._table = table
         self.corridor = corridor
         self.founded = model.steps  # Mesa's step count when it was set up (0: at the start)
-        self._row = table.add(self, legs, corridor, members, capital)
+        self._row = table.add(self, legs, corridor, members, capital, alloc)
 
     def capacity(self, capacity_per_member: float) -> np.ndarray:
         """Places per day it can sell on each of its legs (people)."""

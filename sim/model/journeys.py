@@ -6,8 +6,6 @@ Each phase takes the indices of the people it acts on and hands on those ready t
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from . import kernels
@@ -15,20 +13,6 @@ from .people import ALTERNATIVE, RETURNED, WAITING, Population
 from .perception import Perception
 from .recorder import Recorder
 from .world import World
-
-# up to this many draws, lognormal() exponentiates in Python (math.exp, the C library's exp, as NumPy's
-# own lognormal does) rather than paying Generator.lognormal's fixed cost of about 10 microseconds
-_FEW = 64
-
-
-def lognormal(rng, mean: np.ndarray, sigma: float) -> np.ndarray:
-    """rng.lognormal(mean, sigma) to the last bit, cheaper for a few draws: NumPy draws each as
-    exp(mean + sigma x standard normal) with the C library's exp, one standard normal per value in
-    order (tests/test_kernels.py compares the two). np.exp is not the C library's exp to the last bit."""
-    if len(mean) > _FEW or sigma < 0:
-        return rng.lognormal(mean, sigma)
-    z = rng.standard_normal(len(mean))
-    return np.array([math.exp(m + sigma * x) for m, x in zip(mean.tolist(), z.tolist())])
 
 
 class Journeys:
@@ -45,32 +29,39 @@ class Journeys:
         self.readmitted = 0  # model entries returned by readmission over the run (spin-up included)
         self.pooled = False  # whether any place was ever offered (else both pools are empty)
         self._quotas = (None, None, (False, False))  # the last quotas looked at, and whether they offer places
+        # the mean of the log of a new person's budget, per origin (the budgets do not change during a run)
+        self._budget_mu = np.log(budget) - 0.5 * behaviour.budget_spread ** 2
+
+    def road(self, active, risks, cheapest: np.ndarray):
+        """Everybody on the road when nobody is readmitted anywhere: the day of the moving (move), the
+        detained (detention) and the stranded (stranded) in one kernel. Returns (those ready to leave
+        a place: the waiting, then those across, the released and the recovered; the still stranded)."""
+        world, behaviour, pop, rec = self.world, self.behaviour, self.people, self.recorder
+        return kernels.road_day(
+            kernels.bits(self.rng), active, pop.leg, pop.state, pop.days_left, pop.credit, pop.broke_days, pop.origin,
+            pop.place, pop.money, risks.p_death, risks.p_intercept, behaviour.detention_days, world.retry,
+            world.pushback, world.detects_interception, world.detects, risks.p_detect, world.dst, world.is_destination,
+            world.corridor, world.place_country, float(behaviour.effects.pushback_gives_up),
+            behaviour.return_after_interception, behaviour.work_income_eur_per_day, behaviour.give_up_per_day,
+            cheapest, rec.leg_row("deaths"), rec.leg_row("pushbacks"), rec.leg_row("interceptions"),
+            rec.leg_row("crossings"), rec.leg_row("detections"), rec.detections_by_origin, rec.place_row("arrivals"),
+            rec.place_row("returned"))
 
     def move(self, moving, risks, readmit=()) -> np.ndarray:
         """People on legs move a day on; at the end of a leg they die, are intercepted, or cross."""
         world, pop, rec, rng = self.world, self.people, self.recorder, self.rng
         if len(moving) == 0:
             return moving
-        done = kernels.count_down(moving, pop.days_left)
-        if len(done) == 0:
-            return done
-        held, over = kernels.leg_ends(done, rng.random(len(done)), pop.leg, pop.state, risks.p_death,
-                                      risks.p_intercept, rec.leg_row("deaths"))
-        # one draw for the retries and pushbacks of the intercepted and the detections of those across,
-        # in that order (the same numbers as three draws)
-        v = rng.random(2 * len(held) + len(over))
-        # the intercepted held (some owed a retry, some pushed back), then those across reach the leg's end
-        on, back = kernels.leg_ends_met(
-            held, over, v, pop.leg, pop.state, pop.days_left, pop.credit, pop.broke_days, pop.origin, pop.place,
-            self.behaviour.detention_days, world.retry, world.pushback, world.detects_interception, world.detects,
-            risks.p_detect, world.dst, world.is_destination, world.corridor, world.place_country,
+        # dead, intercepted (held: some owed a retry, some pushed back) or across, at the leg's end; some
+        # of those pushed back (the intercepted left waiting) stop trying, discouraged (no draw when the
+        # share is 0, so results stay as before)
+        on = kernels.move_on(
+            kernels.bits(rng), moving, pop.leg, pop.state, pop.days_left, pop.credit, pop.broke_days, pop.origin,
+            pop.place, risks.p_death, risks.p_intercept, self.behaviour.detention_days, world.retry, world.pushback,
+            world.detects_interception, world.detects, risks.p_detect, world.dst, world.is_destination, world.corridor,
+            world.place_country, float(self.behaviour.effects.pushback_gives_up), rec.leg_row("deaths"),
             rec.leg_row("pushbacks"), rec.leg_row("interceptions"), rec.leg_row("crossings"), rec.leg_row("detections"),
-            rec.detections_by_origin, rec.place_row("arrivals"))
-        gives_up = self.behaviour.effects.pushback_gives_up
-        if gives_up > 0:
-            # discouraged: some of those pushed back (the intercepted left waiting) stop trying; no draw
-            # when 0, so results stay as before
-            kernels.give_up(back, rng.random(len(back)), gives_up, pop.state, pop.place, rec.place_row("returned"))
+            rec.detections_by_origin, rec.place_row("arrivals"), rec.place_row("returned"))
         for places, to, p in readmit:
             # readmitted after being registered on arrival: they wait in the country that took them back
             reached = on[np.isin(pop.place[on], places)]
@@ -100,17 +91,17 @@ class Journeys:
         # exp in NumPy, between the kernels
         z, none = kernels.reconsider_exponents(waiting, pop.group, pop.place, values, float(behaviour.benefit_eur),
                                                float(behaviour.decision_spread_eur))
-        return kernels.reconsider_quit(waiting, np.exp(z), none, self.rng.random(len(waiting)), float(rate), pop.born,
-                                       day, pop.state, pop.place, self.recorder.place_row("returned"))
+        return kernels.reconsider_quit(kernels.bits(self.rng), waiting, np.exp(z), none, float(rate), pop.born, day,
+                                       pop.state, pop.place, self.recorder.place_row("returned"))
 
     def detention(self, held) -> np.ndarray:
         """Detained people are, after some days, returned home or released where they were caught."""
         pop = self.people
         if len(held) == 0:
             return held
-        out = kernels.count_down(held, pop.days_left)
-        return kernels.released(out, self.rng.random(len(out)), self.behaviour.return_after_interception, pop.state,
-                                pop.place, pop.leg, pop.broke_days, self.recorder.place_row("returned"))
+        return kernels.detention_day(kernels.bits(self.rng), held, pop.days_left,
+                                     self.behaviour.return_after_interception, pop.state, pop.place, pop.leg,
+                                     pop.broke_days, self.recorder.place_row("returned"))
 
     def stranded(self, stranded, cheapest: np.ndarray):
         """Stranded people earn a little; some give up and go home; those who can pay the cheapest leg
@@ -118,7 +109,7 @@ class Journeys:
         behaviour, pop = self.behaviour, self.people
         if len(stranded) == 0:
             return stranded, stranded
-        return kernels.stranded_day(stranded, self.rng.random(len(stranded)), behaviour.work_income_eur_per_day,
+        return kernels.stranded_day(kernels.bits(self.rng), stranded, behaviour.work_income_eur_per_day,
                                     behaviour.give_up_per_day, pop.money, pop.state, pop.place, pop.leg, pop.broke_days,
                                     cheapest, self.recorder.place_row("returned"))
 
@@ -126,16 +117,21 @@ class Journeys:
         """New people at origins choose: an alternative (if known and offered), an irregular journey, or
         staying. Returns the indices of those who leave."""
         world, behaviour, pop, rng, rec = self.world, self.behaviour, self.people, self.rng, self.recorder
-        counts = rng.poisson(self.demand * today.demand_mult / self.scale)
+        src = kernels.bits(rng)
         offered = self._offered(today.legal_quota, today.vocational_quota)
         for pool, quota, offers in zip((self.legal_pool, self.vocational_pool),
                                        (today.legal_quota, today.vocational_quota), offered):
             if offers:  # most scenarios offer no places: nothing to add
                 pool += quota / self.scale
                 self.pooled = True
-        origins, n, group, neg, finite, total = kernels.arrivals(
-            counts, world.place_country, self.perception.group_of_country, values, float(behaviour.benefit_eur),
-            float(behaviour.decision_spread_eur), rec.place_row("created"))
+        # the day's new people per origin, drawn in the kernel (NumPy's Poisson draw at larger means)
+        arrivals = (world.place_country, self.perception.group_of_country, values, float(behaviour.benefit_eur),
+                    float(behaviour.decision_spread_eur), rec.place_row("created"))
+        drawn, origins, n, group, neg, finite, total = kernels.draw_arrivals(src, self.demand, today.demand_mult,
+                                                                            float(self.scale), *arrivals)
+        if not drawn:
+            lam = self.demand * today.demand_mult / self.scale
+            origins, n, group, neg, finite, total = kernels.arrivals(rng.poisson(lam), *arrivals)
         if len(origins) == 0:
             return np.zeros(0, np.int64)
         taken = np.zeros(len(origins), np.int64)
@@ -155,16 +151,21 @@ class Journeys:
         online = 1.0 - behaviour.effects.online_share * (1.0 - online_reach)
         # the logistic function of (benefit - cost-to-go) / spread (perception.sigmoid), exp in NumPy
         leave_p = kernels.leave_probs(np.exp(neg), finite, online)
-        leaving = rng.binomial(n - taken if self.pooled else n, leave_p)  # nobody took a place unless offered
+        trials = n - taken if self.pooled else n  # nobody took a place unless offered
         pop.reserve(total)
-        left = kernels.new_people(origins, group, n, taken, leaving, day, pop.n, pop.state, pop.place, pop.leg,
-                                  pop.origin, pop.group, pop.born, pop.broke_days, pop.days_left, pop.credit,
-                                  rec.place_row("alternatives"), rec.place_row("stayed"), rec.place_row("left"))
+        people = (pop.state, pop.place, pop.leg, pop.origin, pop.group, pop.born, pop.broke_days, pop.days_left,
+                  pop.credit, rec.place_row("alternatives"), rec.place_row("stayed"), rec.place_row("left"))
+        # those who leave drawn in the kernel (NumPy's binomial draw for larger counts)
+        drawn, left = kernels.draw_new_people(src, trials, leave_p, origins, group, n, taken, day, pop.n, *people)
+        if not drawn:
+            left = kernels.new_people(origins, group, n, taken, rng.binomial(trials, leave_p), day, pop.n, *people)
         pop.n += total
         if len(left) == 0:
             return left
-        mu = np.log(self.budget[pop.origin[left]]) - 0.5 * behaviour.budget_spread ** 2
-        pop.money[left] = lognormal(rng, mu, behaviour.budget_spread)
+        # their money: rng.lognormal(mean, spread) per person, drawn as NumPy draws it (a standard normal
+        # each, then the C library's exp, in the kernel)
+        kernels.lognormal_into(pop.money, left, pop.origin, self._budget_mu, rng.standard_normal(len(left)),
+                               float(behaviour.budget_spread))
         return left
 
     def _offered(self, legal: np.ndarray, vocational: np.ndarray) -> tuple[bool, bool]:
@@ -207,36 +208,33 @@ class Journeys:
         if len(waiting) == 0:
             return
 
-        # too poor for any open leg from here (and owed no retry here): count the days, strand after a while
-        cheapest_leg = market.cheapest_leg(closed)
-        waiting, owed, credit, group, place = kernels.too_poor(
+        # too poor for any open leg from here (and owed no retry here): count the days, strand after a while;
+        # choose a leg: logit over the place's outgoing legs by perceived cost (incl. cost-to-go), exp in
+        # NumPy between the kernels; the cheapest open leg from here if the chosen one is too dear; a
+        # retry owed is taken; smuggled legs: places sold up to the networks' capacity, the others take
+        # everybody
+        waiting, owed, z, rows, row_of, limits = kernels.departing(
             waiting, pop.place, pop.group, pop.money, pop.credit, pop.broke_days, pop.leg, pop.state, cheapest,
-            cheapest_leg, world.src, risks.open, behaviour.strand_after_days, rec.place_row("stranded_new"))
+            market.price, closed, world.src, world.n_places, risks.open, behaviour.strand_after_days,
+            rec.place_row("stranded_new"), leg_costs, world.out_order, world.out_start, world.out_count,
+            float(behaviour.route_spread_eur))
         if len(waiting) == 0:
             return
-
-        # choose a leg: logit over the place's outgoing legs by perceived cost (incl. cost-to-go); the
-        # cheapest open leg from here if the chosen one is too dear; a retry owed is taken
-        chosen = self.perception.choose(leg_costs, group, place, rng.random(len(waiting)))
-        buyers, buy_legs, owed = kernels.chosen_legs(waiting, chosen, owed, credit, pop.place, pop.money, pop.leg,
-                                                 market.price, cheapest_leg, world.src)
-
-        # smuggled legs: places sold up to the networks' capacity; the others take everybody
-        go, go_leg, go_owed = market.sell(rng, buyers, buy_legs, owed)
+        go, go_leg, go_owed = market.sell_to_choosers(
+            kernels.bits(rng), np.exp(z), rows, limits, row_of, len(leg_costs), world.out_order, world.out_start,
+            world.out_count, waiting, owed, pop.place, pop.group, pop.money, pop.credit, pop.leg, closed)
 
         # checks before boarding commercial transport: refused travellers get their money back; some
         # are sent home, the others look for another way
-        if visa:
-            refused = kernels.refused_at(go_leg, rng.random(len(go)), risks.p_refused)
-            for nationalities, legs, p in visa:
-                # no visa: refused at check-in, whatever the carrier's own checks
-                needs = np.isin(go_leg, legs) & np.isin(world.place_country[pop.origin[go]], nationalities)
-                refused |= needs & (rng.random(len(go)) < p)
-            w = rng.random(len(go))
-        else:  # the refusals' draws and the boarding's in one call: the same numbers
-            u = rng.random(2 * len(go))
-            refused, w = kernels.refused_at(go_leg, u, risks.p_refused), u[len(go):]
-        kernels.board(go, go_leg, go_owed, refused, w, market.price, world.smuggled, world.days,
-                      behaviour.return_after_refusal, pop.money, pop.credit, pop.state, pop.broke_days, pop.days_left,
-                      pop.place, rec.leg_row("revenue_eur"), rec.leg_row("paid"), rec.leg_row("refused_boarding"),
-                      rec.place_row("returned"), rec.leg_row("departures"))
+        boarding = (market.price, world.smuggled, world.days, behaviour.return_after_refusal, pop.money, pop.credit,
+                    pop.state, pop.broke_days, pop.days_left, pop.place, rec.leg_row("revenue_eur"), rec.leg_row("paid"),
+                    rec.leg_row("refused_boarding"), rec.place_row("returned"), rec.leg_row("departures"))
+        if not visa:  # the refusals and boarding with their draws in the kernel
+            kernels.refuse_and_board(kernels.bits(rng), go, go_leg, go_owed, risks.p_refused, *boarding)
+            return
+        refused = kernels.refused_at(go_leg, rng.random(len(go)), risks.p_refused)
+        for nationalities, legs, p in visa:
+            # no visa: refused at check-in, whatever the carrier's own checks
+            needs = np.isin(go_leg, legs) & np.isin(world.place_country[pop.origin[go]], nationalities)
+            refused |= needs & (rng.random(len(go)) < p)
+        kernels.board(go, go_leg, go_owed, refused, rng.random(len(go)), *boarding)

@@ -4,8 +4,10 @@ A day's fixed cost was hundreds of NumPy calls on arrays of a few hundred entrie
 a microsecond or more of call overhead; here the same arithmetic runs as plain loops. Each kernel does
 the floating-point operations of the NumPy code it replaces in the same order, so results are the same
 to the last bit (tests/test_kernels.py checks them against the NumPy code they replaced). Random draws
-stay NumPy's, made by the callers between kernels, and so do transcendental functions: Numba's `exp`
-is not NumPy's to the last bit.
+are NumPy's: made by the callers between kernels, or inside a kernel from the model's own generator
+(its bit generator's C functions, called on its state, see "NumPy's draws" below) by NumPy's own
+algorithms, so the same numbers come out in the same order. Vectorised exp stays NumPy's, between the
+kernels: NumPy's `np.exp` is not the C library's `exp` (Numba's) to the last bit.
 
 `cache=True` keeps the machine code on disk (in `__pycache__`, or NUMBA_CACHE_DIR), so a process
 compiles a kernel once per machine and a worker only loads it. The kernels stay in this one file on
@@ -16,10 +18,177 @@ kernels safely (tests/test_kernels_cache.py): none here is recursive.
 
 from __future__ import annotations
 
+import ctypes
+import math
+
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.extending import intrinsic
 
 from .people import ALTERNATIVE, ARRIVED, DEAD, DETAINED, MOVING, RETURNED, STAYED, STRANDED, WAITING
+
+# ---------------------------------------------------------------------------- NumPy's draws, inside kernels
+# A kernel draws from the model's generator as NumPy would: it calls the bit generator's own C functions
+# (next_double, next_uint32) on the generator's state, and runs NumPy's algorithms (numpy/random/src/
+# distributions/distributions.c) for the few distributions the day needs. A draw made here leaves the
+# generator exactly as NumPy's would (tests/test_kernels.py compares values and the state after them).
+# Poisson and binomial draws are ported only for their small-mean branches (Poisson mean below 10,
+# binomial n x min(p, 1 - p) up to 30, NumPy's multiplication and inversion methods); a caller whose
+# arguments fall outside them (larger scales) lets NumPy draw, before any draw is made here.
+
+_POINTERS: dict = {}  # per bit generator type: the addresses of its next_double and next_uint32
+# the last generator's ctypes interface and its bits, as one tuple (replaced whole: threads each see a
+# consistent pair); the interface is made once per bit generator and kept alive here, so a later
+# generator (a copy, an unpickled one) cannot have the same object
+_last: tuple = (None, None)
+
+
+def bits(rng) -> tuple[int, int, int]:
+    """What a kernel needs to draw from `rng`: the addresses of its bit generator's next_double and
+    next_uint32 and of its state. Looked up from the bit generator itself (a copied or unpickled
+    generator has its own state), remembered for the last one."""
+    global _last
+    bit_generator = rng.bit_generator
+    interface = bit_generator.ctypes
+    last = _last
+    if interface is last[0]:
+        return last[1]
+    fns = _POINTERS.get(type(bit_generator))
+    if fns is None:
+        fns = _POINTERS[type(bit_generator)] = (ctypes.cast(interface.next_double, ctypes.c_void_p).value,
+                                                ctypes.cast(interface.next_uint32, ctypes.c_void_p).value)
+    found = (fns[0], fns[1], interface.state_address)
+    _last = (interface, found)
+    return found
+
+
+def _c_call(ret, ret_type):
+    """An intrinsic calling the C function at address `fn` (an integer) on the state at `state`."""
+    @intrinsic
+    def call(typingctx, fn, state):
+        if not (isinstance(fn, types.Integer) and isinstance(state, types.Integer)):
+            return None  # a typing error, not a call through a float
+        def codegen(context, builder, signature, args):
+            pointer = ir.IntType(8).as_pointer()
+            function = builder.inttoptr(args[0], ir.FunctionType(ret, [pointer]).as_pointer())
+            return builder.call(function, [builder.inttoptr(args[1], pointer)])
+        return ret_type(types.intp, types.intp), codegen
+    return call
+
+
+_next_double = _c_call(ir.DoubleType(), types.float64)
+_next_uint32 = _c_call(ir.IntType(32), types.uint32)
+
+
+@njit(cache=True)
+def uniform(src):
+    """One draw of rng.random() (`src` from bits(rng))."""
+    return _next_double(src[0], src[2])
+
+
+@njit(cache=True)
+def uniforms(src, n):
+    """rng.random(n)."""
+    out = np.empty(n)
+    for i in range(n):
+        out[i] = _next_double(src[0], src[2])
+    return out
+
+
+@njit(cache=True)
+def poisson_fits(lam):
+    """Whether rng.poisson(lam) takes only the branches ported here (every mean in [0, 10))."""
+    for x in lam:
+        if not (x >= 0.0 and x < 10.0):
+            return False
+    return True
+
+
+@njit(cache=True)
+def poisson(src, lam):
+    """rng.poisson(lam) for means that poisson_fits: NumPy's multiplication method."""
+    out = np.empty(len(lam), np.int64)
+    for i in range(len(lam)):
+        x = lam[i]
+        k = 0
+        if x != 0.0:
+            enlam = math.exp(-x)
+            prod = 1.0
+            while True:
+                prod *= _next_double(src[0], src[2])
+                if prod > enlam:
+                    k += 1
+                else:
+                    break
+        out[i] = k
+    return out
+
+
+@njit(cache=True)
+def binomial_fits(n, p):
+    """Whether rng.binomial(n, p) takes only the branches ported here (NumPy's inversion method)."""
+    for i in range(len(n)):
+        q = p[i]
+        if not (n[i] >= 0 and q >= 0.0 and q <= 1.0):
+            return False
+        if n[i] != 0 and q != 0.0 and (q * n[i] > 30.0 if q <= 0.5 else (1.0 - q) * n[i] > 30.0):
+            return False
+    return True
+
+
+@njit(cache=True)
+def _binomial_inversion(src, n, p):
+    q = 1.0 - p
+    qn = math.exp(n * math.log(q))
+    np_ = n * p
+    bound = np.int64(min(float(n), np_ + 10.0 * math.sqrt(np_ * q + 1)))
+    x = 0
+    px = qn
+    u = _next_double(src[0], src[2])
+    while u > px:
+        x += 1
+        if x > bound:
+            x = 0
+            px = qn
+            u = _next_double(src[0], src[2])
+        else:
+            u -= px
+            px = ((n - x + 1) * p * px) / (x * q)
+    return x
+
+
+@njit(cache=True)
+def binomial(src, n, p):
+    """rng.binomial(n, p) for arguments that binomial_fits."""
+    out = np.empty(len(n), np.int64)
+    for i in range(len(n)):
+        if n[i] == 0 or p[i] == 0.0:
+            out[i] = 0
+        elif p[i] <= 0.5:
+            out[i] = _binomial_inversion(src, n[i], p[i])
+        else:
+            out[i] = n[i] - _binomial_inversion(src, n[i], 1.0 - p[i])
+    return out
+
+
+@njit(cache=True)
+def permutation(src, n):
+    """rng.permutation(n): NumPy's shuffle of arange(n), each swap partner by masked rejection on
+    32-bit draws (n stays far below 2**32 here)."""
+    out = np.arange(n)
+    for i in range(n - 1, 0, -1):
+        top = np.uint32(i)
+        mask = top
+        for shift in (1, 2, 4, 8, 16):
+            mask |= mask >> np.uint32(shift)
+        while True:
+            j = _next_uint32(src[1], src[2]) & mask
+            if j <= top:
+                break
+        j = np.int64(j)
+        out[i], out[j] = out[j], out[i]
+    return out
 
 
 @njit(cache=True)
@@ -105,6 +274,20 @@ def cost_to_go(cost, closed, places, blocks, starts, legs, ends, dest, terminal,
         for g in range(n_groups):
             out[g, leg] = leg_cost[g] + end[g]
     return values, out
+
+
+@njit(cache=True)
+def perceived_cost_to_go(price, days_cost, p_intercept, p_refused, p_death, trust_base, trust_factor, underestimate,
+                         pref, interception_cost, value_of_life, min_share, min_eur, closed, places, blocks, starts,
+                         legs, ends, dest, terminal, dst, n_places):
+    """perceived_costs then cost_to_go in one call (Perception.cost_to_go without readmission or visa
+    costs), each group's trust taken as trust_base x trust_factor (Perception.trust's product)."""
+    trust = np.empty(len(trust_base))
+    for g in range(len(trust_base)):
+        trust[g] = trust_base[g] * trust_factor
+    cost = perceived_costs(price, days_cost, p_intercept, p_refused, p_death, trust, underestimate, pref,
+                           interception_cost, value_of_life, min_share, min_eur)
+    return cost_to_go(cost, closed, places, blocks, starts, legs, ends, dest, terminal, dst, n_places)
 
 
 @njit(cache=True)
@@ -300,6 +483,37 @@ def segment_sums(x, starts, sizes):
     return out
 
 
+@njit(cache=True)
+def python_sum(x):
+    """sum(x.tolist()) to the last bit: Python 3.12's sum of floats, from the integer 0 (0 + the first
+    value), then Neumaier's compensated summation, the compensation added at the end when finite."""
+    n = len(x)
+    if n == 0:
+        return 0.0
+    total = 0 + x[0]
+    c = 0.0
+    for i in range(1, n):
+        v = x[i]
+        t = total + v
+        if abs(total) >= abs(v):
+            c += (total - t) + v
+        else:
+            c += (v - t) + total
+        total = t
+    if c != 0.0 and np.isfinite(c):
+        total += c
+    return total
+
+
+@njit(cache=True)
+def online_reach(reach, members):
+    """NetworkTable.online_reach: reach weighted by members, summed as Python sums (1 with no members)."""
+    total = python_sum(members)
+    if not total > 0:
+        return 1.0
+    return python_sum(reach * members) / total
+
+
 # ---------------------------------------------------------------------------- the networks' day
 @njit(cache=True)
 def _minimum(a, b):
@@ -436,6 +650,31 @@ def networks_adapt(members, capital, capacity, alloc, reach, markup, drawn, arre
     return per_network, per_slot, gone
 
 
+@njit(cache=True)
+def networks_day(rng_bits, members, capital, alloc, reach, markup, legs, where, starts, sizes, leg_signals,
+                 authority_signals, capacity_per_member, member_cost, c):
+    """The networks' whole day (NetworkTable.step) in one call: networks_earn, the arrests drawn from
+    `rng_bits` as rng.poisson(expected) would draw them (when poisson_fits), networks_adapt. Returns
+    (whether drawn, per network the rows (members, capital, reach, markup, seized, arrested, revenue,
+    bribes), per slot the rows (alloc, arrest shares, seizure shares, leg revenue, leg bribes), gone);
+    when not drawn nothing is drawn and the tables are empty."""
+    per_network, per_slot, expected = networks_earn(members, capital, alloc, legs, where, starts, sizes, leg_signals,
+                                                    authority_signals, capacity_per_member, member_cost)
+    if not poisson_fits(expected):
+        return False, np.empty((8, 0)), np.empty((5, 0)), np.empty(0, np.bool_)
+    drawn = poisson(rng_bits, expected)
+    adapted, slots, gone = networks_adapt(members, per_network[3], per_network[0], alloc, reach, markup, drawn,
+                                          per_slot[2], per_slot[3], per_network[4], per_network[5], legs, where,
+                                          starts, sizes, leg_signals, authority_signals, c)
+    n, n_slots = len(members), len(legs)
+    rows, slot_rows = np.empty((8, n)), np.empty((5, n_slots))
+    rows[:6] = adapted
+    rows[6], rows[7] = per_network[1], per_network[2]
+    slot_rows[:3] = slots
+    slot_rows[3], slot_rows[4] = per_slot[0], per_slot[1]
+    return True, rows, slot_rows, gone
+
+
 # ---------------------------------------------------------------------------- new networks
 @njit(cache=True)
 def entry_candidates(queue, capacity, price, legs, starts, sizes, least, min_share, min_margin, seizure_mult,
@@ -476,14 +715,38 @@ def entry_candidates(queue, capacity, price, legs, starts, sizes, least, min_sha
     return unmet, candidates, drag
 
 
+@njit(cache=True)
+def entering(rng_bits, queue, capacity, price, legs, starts, sizes, least, min_share, min_margin, seizure_mult,
+             leg_authority, entry_rate):
+    """entry_candidates, then a draw from `rng_bits` per candidate: a network enters where it is below
+    entry_rate / drag. Returns (unmet queue per cluster, the clusters entered)."""
+    unmet, candidates, drag = entry_candidates(queue, capacity, price, legs, starts, sizes, least, min_share,
+                                               min_margin, seizure_mult, leg_authority)
+    u = uniforms(rng_bits, len(candidates))
+    n = 0
+    for i in range(len(candidates)):
+        if u[i] < entry_rate / drag[i]:
+            n += 1
+    enters = np.empty(n, np.int64)
+    k = 0
+    for i in range(len(candidates)):
+        if u[i] < entry_rate / drag[i]:
+            enters[k] = candidates[i]
+            k += 1
+    return unmet, enters
+
+
 # ---------------------------------------------------------------------------- the market's sales
 @njit(cache=True)
-def sell(buyers, legs, owed, perm, u, capacity, scale, smuggled):
-    """Places on smuggled legs sold up to the networks' capacity (Market.sell), given its draws: `u` per
-    leg rounds the capacity up or down at random, `perm` is the random order of the buyers. Buyers are
-    taken leg by leg in the order of `perm` (a stable sort by leg); the others' legs take everybody.
-    Returns (buyers served, their legs, their owed flags, people queueing, people served per leg)."""
+def sell(src, buyers, legs, owed, capacity, scale, smuggled):
+    """Places on smuggled legs sold up to the networks' capacity (Market.sell), with two draws from
+    `src` (bits of the generator): a uniform per leg rounds the capacity up or down at random, then a
+    permutation gives the random order of the buyers. Buyers are taken leg by leg in that order (a
+    stable sort by leg); the others' legs take everybody. Returns (buyers served, their legs, their
+    owed flags, people queueing, people served per leg)."""
     n_legs, n = len(capacity), len(buyers)
+    u = uniforms(src, n_legs)
+    perm = permutation(src, n)
     counts = np.zeros(n_legs, np.int64)
     for i in range(n):
         counts[legs[i]] += 1
@@ -647,6 +910,50 @@ def leg_ends_met(held, over, v, leg, state, days_left, credit, broke_days, origi
     return on, in_state(held, state, WAITING)
 
 
+@njit(cache=True)
+def move_on(src, moving, leg, state, days_left, credit, broke_days, origin, place, p_death, p_intercept, detention_days,
+            retry, pushback, detects_interception, detects, p_detect, dst, is_destination, corridor, place_country,
+            gives_up, deaths, pushbacks, interceptions, crossings, detections, by_origin, arrivals, returned):
+    """People on legs move a day on (Journeys.move): count_down, then leg_ends and leg_ends_met, then
+    give_up for those pushed back when `gives_up` > 0, each with its draws from `src` in that order (as
+    the calls one after the other drew them). Returns those across now waiting."""
+    done = count_down(moving, days_left)
+    held, over = leg_ends(done, uniforms(src, len(done)), leg, state, p_death, p_intercept, deaths)
+    v = uniforms(src, 2 * len(held) + len(over))
+    on, back = leg_ends_met(held, over, v, leg, state, days_left, credit, broke_days, origin, place, detention_days,
+                            retry, pushback, detects_interception, detects, p_detect, dst, is_destination, corridor,
+                            place_country, pushbacks, interceptions, crossings, detections, by_origin, arrivals)
+    if gives_up > 0:
+        give_up(back, uniforms(src, len(back)), gives_up, state, place, returned)
+    return on
+
+
+@njit(cache=True)
+def road_day(rng_bits, active, leg, state, days_left, credit, broke_days, origin, place, money, p_death, p_intercept,
+             detention_days, retry, pushback, detects_interception, detects, p_detect, dst, is_destination, corridor,
+             place_country, gives_up, p_home, income, give_up_stranded, cheapest, deaths, pushbacks, interceptions,
+             crossings, detections, by_origin, arrivals, returned):
+    """Everybody on the road, in one call (Journeys.road): split by state (by_state), then the moving
+    (move_on), the detained (detention_day) and the stranded (stranded_day), each with its draws in
+    that order, as the calls one after the other drew them. Returns (those ready to leave a place:
+    the waiting, those across now waiting, the released and the recovered, in that order; the still
+    stranded)."""
+    at_place, on_leg, held, broke = by_state(active, state)
+    on = move_on(rng_bits, on_leg, leg, state, days_left, credit, broke_days, origin, place, p_death, p_intercept,
+                 detention_days, retry, pushback, detects_interception, detects, p_detect, dst, is_destination,
+                 corridor, place_country, gives_up, deaths, pushbacks, interceptions, crossings, detections,
+                 by_origin, arrivals, returned)
+    released = detention_day(rng_bits, held, days_left, p_home, state, place, leg, broke_days, returned)
+    recovered, still = stranded_day(rng_bits, broke, income, give_up_stranded, money, state, place, leg, broke_days,
+                                    cheapest, returned)
+    ready = np.empty(len(at_place) + len(on) + len(released) + len(recovered), np.int64)
+    k = 0
+    for part in (at_place, on, released, recovered):
+        ready[k:k + len(part)] = part
+        k += len(part)
+    return ready, still
+
+
 # ---------------------------------------------------------------------------- departures
 @njit(cache=True)
 def too_poor(waiting, place, group, money, credit, broke_days, leg, state, cheapest, cheapest_leg, src, open_,
@@ -760,6 +1067,52 @@ def board(go, go_leg, go_owed, refused, w, price, smuggled, leg_days, return_aft
             k += 1
 
 
+@njit(cache=True)
+def departing(waiting, place, group, money, credit, broke_days, leg, state, cheapest, price, closed, src, n_places,
+              open_, strand_after, stranded_new, leg_costs, out_order, out_start, out_count, spread):
+    """The first half of departures (Journeys.depart), up to the route choice's exponents: too_poor at
+    today's cheapest open legs (cheapest_open at `price`), then choice_exponents for those who can
+    choose. Returns (those who can choose, whether each is owed a retry from here, and the exponents,
+    rows, row of each group and limits of choice_exponents)."""
+    cheapest_leg = cheapest_open(price, closed, src, n_places)[1]
+    out, owed, _, group_out, place_out = too_poor(waiting, place, group, money, credit, broke_days, leg, state,
+                                                  cheapest, cheapest_leg, src, open_, strand_after, stranded_new)
+    z, rows, row_of, limits = choice_exponents(leg_costs, group_out, place_out, out_order, out_start, out_count,
+                                               spread)
+    return out, owed, z, rows, row_of, limits
+
+
+@njit(cache=True)
+def choose_and_buy(rng_bits, weight, rows, limits, row_of, n_groups, out_order, out_start, out_count, waiting, owed,
+                   place, group, money, credit, leg, price, closed, src, capacity, scale, smuggled):
+    """The second half of departures up to the sale (Journeys.depart), given weight = exp of the
+    exponents of `departing`: choose_legs with a draw from `rng_bits` per person, chosen_legs (at
+    today's cheapest open legs), then sell with its draws. Returns what sell returns."""
+    n = len(waiting)
+    n_places = len(out_start)
+    group_w, place_w, credit_w = np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int64)
+    for j in range(n):
+        i = waiting[j]
+        group_w[j], place_w[j], credit_w[j] = group[i], place[i], credit[i]
+    chosen = choose_legs(weight, rows, limits, row_of, n_groups, out_order, out_start, out_count, n_places, group_w,
+                         place_w, uniforms(rng_bits, n))
+    cheapest_leg = cheapest_open(price, closed, src, n_places)[1]
+    buyers, legs, owed_out = chosen_legs(waiting, chosen, owed, credit_w, place, money, leg, price, cheapest_leg, src)
+    return sell(rng_bits, buyers, legs, owed_out, capacity, scale, smuggled)
+
+
+@njit(cache=True)
+def refuse_and_board(src, go, go_leg, go_owed, p_refused, price, smuggled, leg_days, return_after_refusal, money,
+                     credit, state, broke_days, days_left, place, revenue, paid, refused_boarding, returned, departures):
+    """refused_at and board with their draws from `src` (2 per person, the refusals' first), when no
+    visa rule applies."""
+    n = len(go)
+    u = uniforms(src, 2 * n)
+    board(go, go_leg, go_owed, refused_at(go_leg, u, p_refused), u[n:], price, smuggled, leg_days,
+          return_after_refusal, money, credit, state, broke_days, days_left, place, revenue, paid, refused_boarding,
+          returned, departures)
+
+
 # ---------------------------------------------------------------------------- new people
 @njit(cache=True)
 def new_people(origins, group, count, taken, leaving, day, n, state, place, leg, origin, grp, born, broke_days,
@@ -793,6 +1146,29 @@ def new_people(origins, group, count, taken, leaving, day, n, state, place, leg,
                     credit[k] = -1
                 k += 1
     return np.arange(k - leaving.sum(), k)
+
+
+@njit(cache=True)
+def draw_new_people(src, trials, leave_p, origins, group, count, taken, day, n, state, place, leg, origin, grp, born,
+                    broke_days, days_left, credit, alternatives_row, stayed_row, left_row):
+    """new_people with those who leave drawn here, rng.binomial(trials, leave_p), when binomial_fits.
+    Returns (whether drawn, the entries of those who leave); nothing is drawn or written otherwise."""
+    if not binomial_fits(trials, leave_p):
+        return False, np.zeros(0, np.int64)
+    leaving = binomial(src, trials, leave_p)
+    return True, new_people(origins, group, count, taken, leaving, day, n, state, place, leg, origin, grp, born,
+                            broke_days, days_left, credit, alternatives_row, stayed_row, left_row)
+
+
+@njit(cache=True)
+def lognormal_into(out, people, origin, mean, z, sigma):
+    """out[people] = rng.lognormal(mean[origin[people]], sigma) to the last bit, given z =
+    rng.standard_normal(len(people)): NumPy draws each value as exp(mean + sigma x standard normal), one
+    normal per value in order, with the C library's exp (Numba's math.exp; np.exp is not it to the
+    last bit). `out` may be float32 (rounded as NumPy's assignment rounds)."""
+    for j in range(len(people)):
+        i = people[j]
+        out[i] = math.exp(mean[origin[i]] + sigma * z[j])
 
 
 # ---------------------------------------------------------------------------- the day's record
@@ -909,10 +1285,19 @@ def released(out, u, p_home, state, place, leg, broke_days, returned_row):
 
 
 @njit(cache=True)
-def stranded_day(stranded, u, income, give_up, money, state, place, leg, broke_days, cheapest, returned_row):
-    """Stranded people earn `income`; by the draw `u` some give up and go home; those who can pay the
+def detention_day(src, held, days_left, p_home, state, place, leg, broke_days, returned_row):
+    """Detained people count a day (count_down); those whose time is up are released (released), with
+    their draws from `src`. Returns the released."""
+    out = count_down(held, days_left)
+    return released(out, uniforms(src, len(out)), p_home, state, place, leg, broke_days, returned_row)
+
+
+@njit(cache=True)
+def stranded_day(src, stranded, income, give_up, money, state, place, leg, broke_days, cheapest, returned_row):
+    """Stranded people earn `income`; by a draw from `src` each some give up and go home; those who can pay the
     cheapest leg from where they are get going again. Returns (recovered, still stranded)."""
     n = len(stranded)
+    u = uniforms(src, n)
     fate = np.zeros(n, np.int8)  # 0 gave up, 1 back on the road, 2 still stranded
     n_back = n_still = 0
     for j in range(n):
@@ -1010,6 +1395,22 @@ def arrivals(counts, place_country, group_of_country, values, benefit, spread, c
 
 
 @njit(cache=True)
+def draw_arrivals(src, demand, mult, scale, place_country, group_of_country, values, benefit, spread, created_row):
+    """arrivals with the counts drawn here, rng.poisson(lam) with lam = demand x mult / scale, when
+    poisson_fits. Returns whether drawn, then what arrivals returns (empty, with nothing drawn or
+    written, when not drawn)."""
+    lam = np.empty(len(demand))
+    for p in range(len(demand)):
+        lam[p] = demand[p] * mult[p] / scale
+    if not poisson_fits(lam):
+        e = np.zeros(0, np.int64)
+        return False, e, e, e, np.zeros(0), np.zeros(0, np.bool_), 0
+    origins, n, group, neg, finite, total = arrivals(poisson(src, lam), place_country, group_of_country, values,
+                                                     benefit, spread, created_row)
+    return True, origins, n, group, neg, finite, total
+
+
+@njit(cache=True)
 def leave_probs(e, finite, online):
     """The chance of leaving at each origin (Journeys.create): the logistic weight 1 / (1 + e), with
     e = exp(neg) of `arrivals`, times the online factor, where the cost-to-go is finite (else 0)."""
@@ -1080,11 +1481,12 @@ def reconsider_exponents(waiting, group, place, values, benefit, spread):
 
 
 @njit(cache=True)
-def reconsider_quit(waiting, e, none, u, rate, born, day, state, place, returned_row):
-    """For Journeys.reconsider, given e = exp(z) of reconsider_exponents and the draws `u`: people who
-    did not set off today give up with probability rate x (1 - chance of going on); they go home.
-    Returns those who go on."""
+def reconsider_quit(src, waiting, e, none, rate, born, day, state, place, returned_row):
+    """For Journeys.reconsider, given e = exp(z) of reconsider_exponents and a draw from `src` per
+    person: people who did not set off today give up with probability rate x (1 - chance of going on);
+    they go home. Returns those who go on."""
     n = len(waiting)
+    u = uniforms(src, n)
     quit_ = np.zeros(n, np.bool_)
     n_on = 0
     for j in range(n):

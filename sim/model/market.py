@@ -50,22 +50,25 @@ class Market:
         self._cluster_keys, self._cluster_leg_lists = list(self.clusters), list(self.clusters.values())
 
     # ------------------------------------------------------------------ networks
-    def new_network(self, model, legs, corridor, members, capital) -> SmugglingNetwork:
+    def new_network(self, model, legs, corridor, members, capital, alloc=None) -> SmugglingNetwork:
         """A network registered with the model (Mesa agents belong to one model)."""
-        return SmugglingNetwork(model, self.networks, legs, corridor, members, capital)
+        return SmugglingNetwork(model, self.networks, legs, corridor, members, capital, alloc)
 
     def seed_networks(self, model, flows: np.ndarray) -> None:
         """Networks at the start, sized for the expected flows on each cluster's legs."""
         behaviour = self.behaviour
         effects = behaviour.effects
-        for (corridor, _), legs in self.clusters.items():
-            need = max(float(flows[legs].sum()) * effects.seed_headroom,
-                       behaviour.capacity_per_member * behaviour.members_per_network * effects.seed_min_network_share)
-            members = need / behaviour.capacity_per_member
-            n = max(1, int(round(members / behaviour.members_per_network)))
-            for _ in range(n):
-                net = self.new_network(model, legs, corridor, members / n, behaviour.hire_cost_eur * members / n)
-                net.alloc = (flows[legs] + 1e-3) / (flows[legs] + 1e-3).sum()
+        with self.networks.batch():  # the table's arrays made once, not copied for every network
+            for (corridor, _), legs in self.clusters.items():
+                need = max(float(flows[legs].sum()) * effects.seed_headroom,
+                           behaviour.capacity_per_member * behaviour.members_per_network
+                           * effects.seed_min_network_share)
+                members = need / behaviour.capacity_per_member
+                n = max(1, int(round(members / behaviour.members_per_network)))
+                alloc = (flows[legs] + 1e-3) / (flows[legs] + 1e-3).sum()
+                for _ in range(n):
+                    self.new_network(model, legs, corridor, members / n, behaviour.hire_cost_eur * members / n,
+                                     alloc)
 
     def shift_networks(self, model, smugglers, from_corridors, to_corridor, share) -> None:
         """A share of the networks on some corridors moves to another (a network_shift event)."""
@@ -91,13 +94,13 @@ class Market:
         effects = behaviour.effects
         # a few model entries always wait at a coarse scale: only a real queue draws a new network
         least = max(effects.entry_min_queue, effects.entry_min_queue_entries * self.scale)
-        unmet, candidates, drag = kernels.entry_candidates(
-            self.queue_people, self.capacity, self.price, self._cluster_legs, self._cluster_starts,
+        unmet, enters = kernels.entering(
+            kernels.bits(rng), self.queue_people, self.capacity, self.price, self._cluster_legs, self._cluster_starts,
             self._cluster_sizes, float(least), float(effects.entry_min_queue_share),
-            behaviour.member_cost_eur_per_day / behaviour.capacity_per_member, seizure_mult, self.leg_authority)
-        if len(candidates) == 0:
+            behaviour.member_cost_eur_per_day / behaviour.capacity_per_member, seizure_mult, self.leg_authority,
+            float(behaviour.entry_rate))
+        if len(enters) == 0:
             return 0
-        enters = candidates[rng.random(len(candidates)) < behaviour.entry_rate / drag]
         keys, cluster_legs = self._cluster_keys, self._cluster_leg_lists
         for c in enters:
             (corridor, _), legs = keys[c], cluster_legs[c]
@@ -116,25 +119,21 @@ class Market:
                                                         float(self.behaviour.capacity_per_member), world.fee,
                                                         self.queue_people, self.served_people)
 
-    def sell(self, rng, buyers: np.ndarray, legs: np.ndarray, owed: np.ndarray):
-        """Places on smuggled legs sold up to the networks' capacity, in random order within each leg's
-        queue; other legs take everybody. Returns the buyers who got a place, their legs, and whether
-        their place was owed (a free retry)."""
-        # the draws as before: the capacity's rounding per leg, then the buyers' order
-        u = rng.random(self.world.n_legs)
-        perm = rng.permutation(len(buyers))
-        go, go_leg, go_owed, self.queue_people, self.served_people = kernels.sell(
-            buyers, legs, owed, perm, u, self.capacity, self.scale, self.world.smuggled)
+    def sell_to_choosers(self, rng_bits, weight, rows, limits, row_of, n_groups, out_order, out_start, out_count,
+                         waiting, owed, place, group, money, credit, leg, closed):
+        """People choose their leg (kernels.choose_and_buy, after kernels.departing) and buy places:
+        places on smuggled legs sold up to the networks' capacity, in random order within each leg's
+        queue (kernels.sell); other legs take everybody. Returns the buyers who got a place, their legs,
+        and whether their place was owed (a free retry)."""
+        world = self.world
+        go, go_leg, go_owed, self.queue_people, self.served_people = kernels.choose_and_buy(
+            rng_bits, weight, rows, limits, row_of, n_groups, out_order, out_start, out_count, waiting, owed, place,
+            group, money, credit, leg, self.price, closed, world.src, self.capacity, self.scale, world.smuggled)
         return go, go_leg, go_owed
 
     def cheapest_price(self, closed: np.ndarray) -> np.ndarray:
         """Cheapest open leg from each place today (inf where every leg is closed or none leaves)."""
         return kernels.cheapest_open(self.price, closed, self.world.src, self.world.n_places)[0]
-
-    def cheapest_leg(self, closed: np.ndarray) -> np.ndarray:
-        """The cheapest open leg from each place at today's prices (-1 where none; the lowest leg
-        number among equally cheap legs)."""
-        return kernels.cheapest_open(self.price, closed, self.world.src, self.world.n_places)[1]
 
     def signals(self, risks, country_today: dict[str, np.ndarray], seizure_mult: np.ndarray, authority_version: int):
         """Per-leg figures every network reads today (computed once here rather than in each network),

@@ -190,18 +190,22 @@ class RouteModel(mesa.Model):
         # 3. perception: what each group believes legs cost, and the cost-to-go
         networks = self.market.networks
         self.online_reach = networks.online_reach()
-        trust = self.perception.trust(today.trust_mult, self.online_reach)
-        values, leg_costs = self.perception.cost_to_go(self.market.price, self.risks, today.closed, trust,
-                                                       today.readmit, today.visa)
+        values, leg_costs = self.perception.cost_to_go_today(self.market.price, self.risks, today.closed,
+                                                             today.trust_mult, self.online_reach, today.readmit,
+                                                             today.visa)
         cheapest = self.market.cheapest_price(today.closed)
         # 4-7. people: one look at everybody on the road; each phase hands on those ready to leave a place
         journeys, pop = self.journeys, self.people
         active = pop.active
-        at_place, on_leg, held, broke = kernels.by_state(active, pop.state)
-        ready = [at_place, journeys.move(on_leg, self.risks, today.readmit), journeys.detention(held)]
-        recovered, stranded = journeys.stranded(broke, cheapest)
+        if today.readmit:  # people readmitted are drawn between the moving and the detained
+            at_place, on_leg, held, broke = kernels.by_state(active, pop.state)
+            ready = [at_place, journeys.move(on_leg, self.risks, today.readmit), journeys.detention(held)]
+            recovered, stranded = journeys.stranded(broke, cheapest)
+            ready = np.concatenate(ready + [recovered])
+        else:
+            ready, stranded = journeys.road(active, self.risks, cheapest)
         new = journeys.create(day, values, today, self.online_reach)
-        waiting = journeys.vocational_in_transit(np.concatenate(ready + [recovered, new]), stranded)
+        waiting = journeys.vocational_in_transit(np.concatenate([ready, new]), stranded)
         waiting = journeys.reconsider(waiting, values, day)
         self.market.open()
         journeys.depart(waiting, leg_costs, cheapest, self.market, self.risks, today.closed, today.visa)

@@ -44,7 +44,7 @@ class Perception:
         # each (group, leg)'s preference, legs in rows as kernels.perceived_costs reads them
         self.pref = np.ascontiguousarray((world.preference[None, :] + world.nationality_preference[self.group_country]).T)
         self.terminal = np.ascontiguousarray(-world.appeal[world.is_destination], dtype=float)
-        self._trust_of = self._trust_mult = None  # the levers' trust multipliers, and their mean per group
+        self._trust_of = self._trust_base = None  # the levers' trust multipliers, and the trust per group of them
 
     def prefer_this_year(self, extra: np.ndarray) -> None:
         """This calendar year's nationality preferences on top of the scenario's (countries x legs, EUR)."""
@@ -54,13 +54,36 @@ class Perception:
 
     def trust(self, trust_mult: np.ndarray, online_reach: float) -> np.ndarray:
         """Trust in smugglers' narratives per perception group, after campaigns and takedowns."""
+        base, factor = self._trust_parts(trust_mult, online_reach)
+        return base * factor
+
+    def _trust_parts(self, trust_mult: np.ndarray, online_reach: float) -> tuple[np.ndarray, float]:
+        """trust() as the product of its two parts: the trust per group before the networks' online
+        reach (changes only with the levers) and the reach's factor."""
         if trust_mult is not self._trust_of:  # the levers' arrays are the same object while unchanged
             self._trust_of = trust_mult
-            self._trust_mult = np.bincount(self.origin_group, weights=trust_mult[self.origin_places],
-                                           minlength=self.n_groups) / self.origins_per_group
-        mult = self._trust_mult
+            mult = np.bincount(self.origin_group, weights=trust_mult[self.origin_places],
+                               minlength=self.n_groups) / self.origins_per_group
+            self._trust_base = self.behaviour.trust_in_smugglers * mult
         online = self.behaviour.effects.online_trust_share
-        return self.behaviour.trust_in_smugglers * mult * ((1.0 - online) + online * online_reach)
+        return self._trust_base, (1.0 - online) + online * online_reach
+
+    def cost_to_go_today(self, price, risks, closed, trust_mult, online_reach, readmit=(), visa=()):
+        """cost_to_go at the trust of trust(trust_mult, online_reach), in one kernel when no readmission
+        or visa costs apply."""
+        if readmit or visa:
+            return self.cost_to_go(price, risks, closed, self.trust(trust_mult, online_reach), readmit, visa)
+        world, behaviour, sweep = self.world, self.behaviour, self.sweep
+        effects = behaviour.effects
+        base, factor = self._trust_parts(trust_mult, online_reach)
+        values, leg_costs = kernels.perceived_cost_to_go(
+            price, self.days_cost, risks.p_intercept, risks.p_refused, risks.p_death, base, factor,
+            float(behaviour.risk_underestimate), self.pref, float(behaviour.interception_cost_eur),
+            float(behaviour.value_of_life_eur), float(effects.min_leg_cost_share), float(effects.min_leg_cost_eur),
+            closed, sweep.places, sweep.blocks, sweep.starts, sweep.legs, sweep.ends, self.destinations, self.terminal,
+            world.dst, world.n_places)
+        self.values = values
+        return values, leg_costs
 
     def cost_to_go(self, price, risks, closed, trust, readmit=(), visa=()):
         """Perceived cost per leg (groups x legs) and cheapest cost to a destination (groups x places).
@@ -123,9 +146,10 @@ class Perception:
         sums = sums[seg].T
         return np.divide(weight, sums, out=np.zeros_like(weight), where=sums > 0)
 
-    def choose(self, leg_costs, group: np.ndarray, place: np.ndarray, u: np.ndarray) -> np.ndarray:
-        """The leg each person (perception group, place, uniform draw) picks by the logit choice; a leg
-        that does not start at the person's place where every leg from there is closed to their eyes.
+    def choose_given(self, leg_costs, group: np.ndarray, place: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """The leg each person (perception group, place, uniform draw `u`) picks by the logit choice; a
+        leg that does not start at the person's place where every leg from there is closed to their eyes.
+        The model makes the same choice inside kernels.choose_and_buy, its draws made there.
 
         The choice is one search per person in a sorted table of keys group x (places + 1) + place +
         the leg's cumulative share of its place (kernels.choose_legs). The table is built only for the
