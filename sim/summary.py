@@ -5,14 +5,15 @@
 at 1:1000 against a few ms). The figures are bit-identical to the totals of the tables
 (tests/test_summary.py checks them against the tables): every sum is taken in the same order with the
 same algorithm as the tables' pandas sums, i.e. per day (and corridor) a pandas group sum over the
-legs, places or countries in table order, then a NumPy sum of those per-day figures over the days.
+legs, places or countries in table order (sim.group_sum: pandas' own algorithms, without the DataFrames),
+then a NumPy sum of those per-day figures over the days.
 """
 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
+from .group_sum import group_sums as summed_by_group
 from .model.people import STATES
 from .model.recorder import SCALED
 from .scenario import Intervention
@@ -58,13 +59,10 @@ def leg_block(rec, w, days: int, scale) -> np.ndarray:
 def group_sums(values: np.ndarray, names, labels: np.ndarray, n_groups: int) -> dict[str, np.ndarray]:
     """Per label 0..n_groups-1, each row's (each column's, in the table) sum over its entries in order, with
     pandas' group sum: the algorithm behind the tables' groupby sums (pandas picks it by whether the
-    labels are sorted), so that the figures are the same to the last bit."""
-    frame = pd.DataFrame(values.T, columns=list(names), copy=False)
-    # the labels as a Series: an array key is first looked up as a column name, which costs more than the sums
-    sums = frame.groupby(pd.Series(labels.ravel()), sort=True).sum()
-    if len(sums) < n_groups:  # groups without rows (a corridor without legs) sum to 0
-        sums = sums.reindex(range(n_groups), fill_value=0.0)
-    return {k: np.ascontiguousarray(sums[k].to_numpy(np.float64)) for k in names}
+    labels are sorted; sim.group_sum runs the same one without pandas), so that the figures are the same
+    to the last bit."""
+    sums = summed_by_group(values, labels, n_groups)
+    return {k: sums[i] for i, k in enumerate(names)}
 
 
 def per_day(values: np.ndarray, names, days: int) -> dict[str, np.ndarray]:

@@ -72,6 +72,10 @@ class Context:
     budget: dict | None
     outputs: list[tuple]  # (name, corridor or None, summary figure)
     daily: list[str] | None
+    # whether a run can start from another's spun-up state (sim/model/spun_up.py): only when seeds come
+    # back, i.e. with more than one point; with one, keeping each run's state (about 3 ms a run at 1:1000
+    # to pickle it) would buy nothing
+    spin_ups_shared: bool = True
 
 
 @dataclass
@@ -323,7 +327,7 @@ def load_experiment(path: str | Path, network=None) -> Plan:
             for p in range(len(points)) for r in range(spec.replicates)]
     ctx = Context(hash=h, base_data=base, base_source=str(base_path), network=network, factors=plans,
                   budget=spec.budget.model_dump() if spec.budget else None, outputs=outputs,
-                  daily=daily)
+                  daily=daily, spin_ups_shared=len(points) > 1)
     return Plan(path=path, spec=spec, hash=h, context=ctx, points=points, runs=runs, X=X, problem=problem,
                 base_path=base_path, corridors=corridors)
 

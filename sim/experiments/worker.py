@@ -119,10 +119,12 @@ def execute(ctx, job) -> dict:
         scenario = point_scenario(ctx, params)
         t1 = time.perf_counter()
         daily = None
+        # None: the default (SIM_SPIN_UP_CACHE); False when no other run of the plan has this run's spin-up
+        cache = None if ctx.spin_ups_shared else False
         if ctx.daily is None:
-            summary = run_summary(scenario, seed=spec.seed, routes=ctx.network)
+            summary = run_summary(scenario, seed=spec.seed, routes=ctx.network, cache=cache)
         else:
-            results = run(scenario, seed=spec.seed, routes=ctx.network)
+            results = run(scenario, seed=spec.seed, routes=ctx.network, cache=cache)
             summary = results.summary
             daily = results.tables["daily"][["day"] + ctx.daily].copy()
             del results
