@@ -161,8 +161,8 @@ def test_the_replay_keeps_what_its_fit_reached():
     """A guard, as for 2023: the issue's targets are not all met (docs/validation.md says which), but a
     change to the model or the replay that loses what the fit reached fails here. The same ensemble as the
     validation page's tables (validate-data's seeds, scale 10), with a margin for changes that move the
-    random numbers (docs/validation.md, four seeds since the sixth session: monthly ARD 0.50-1.39, mean
-    0.78; 21 of 48 route-years; the statement -80 %)."""
+    random numbers (docs/validation.md, four seeds since the sixth session: monthly ARD 0.49-1.47, mean
+    0.79; 24 of 48 route-years; the statement -79 %)."""
     from sim.history.ensemble import run_variants
 
     sim = run_variants(REPLAY, {"replay": None}, replicates=4, scale=10, workers=2)["replay"]
@@ -180,8 +180,8 @@ def test_the_replay_keeps_what_its_fit_reached():
 
 def test_the_replays_2023_keeps_the_2023_figures_it_matches():
     """The replay's last year against the 24 figures of 2023 (validate-data --year 2023, its seeds 1-4 at
-    scale 10): 21 matched in the sixth session (docs/validation.md; the Eastern Med's detections, the
-    Eastern Borders' origin mix and Cyprus's arrivals missed). Fails if a change loses more than one, or if the Central Med's interception share leaves its tolerance again: the Italy-Libya measures
+    scale 10): 22 matched at the end of the sixth session (docs/validation.md; the Eastern Med's
+    detections and Cyprus's arrivals missed). Fails if a change loses more than one, or if the Central Med's interception share leaves its tolerance again: the Italy-Libya measures
     counted twice on the 2023 world gave 62 % against UNODC's 40 % until Libya's coastguard was taken off
     before the build-up (scenarios/history/europe_2016_2023.yaml)."""
     from sim.calibration import load_observed
@@ -191,6 +191,6 @@ def test_the_replays_2023_keeps_the_2023_figures_it_matches():
     v = validate(REPLAY, observed, replicates=4, scale=10, workers=2, year=2023)
     matched = sum(r["ok"] for r in v.rows)
     assert len(v.rows) == 24
-    assert matched >= 20, [(r["figure"], r["route"], r["sim"]) for r in v.rows if not r["ok"]]
+    assert matched >= 21, [(r["figure"], r["route"], r["sim"]) for r in v.rows if not r["ok"]]
     share = next(r for r in v.rows if r["figure"] == "interception share")
     assert share["ok"], share["sim"]
