@@ -1,0 +1,117 @@
+"""Try a change to the 2016-2023 replay before adopting it: response parameters, a measure's intensity, or a
+measure split at a date into two intensities; the demand (and route preferences) refitted for it as
+`calibrate --replay --rounds 0` does; then the figures the replay is judged on, on the fit's seeds.
+
+    .venv/bin/python scripts/replay_trial.py [--effect NAME=VALUE ...] [--intensity "MEASURE=VALUE" ...]
+        [--split "MEASURE@YYYY-MM-DD=VALUE" ...] [--refit 6] [--seeds 3016,3017] [--scale 10] [--workers 2]
+
+Prints the yearly detections per main route against Frontex's ((sim - obs) / obs), the route-years within
+±15 %, the monthly ARD per route, each episode's change, the sea arrivals in Greece, Italy and Cyprus by
+year (thousands), and the score `calibrate --replay` searches on (mean monthly ARD + mean episode error +
+mean relative error of the sea arrivals). A measure is named as in the replay's `interventions`; a split
+ends it at the date and adds the same measure from the date at the new intensity (named "..., from
+YEAR", so that the episode's ablation still removes it). Writes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+REPLAY = ROOT / "scenarios" / "history" / "europe_2016_2023.yaml"
+
+
+def _pairs(items: list[str], what: str) -> list[tuple[str, str]]:
+    out = []
+    for item in items:
+        name, sep, value = item.rpartition("=")
+        if not sep or not name:
+            sys.exit(f"replay_trial: {what} {item!r}: expected NAME=VALUE")
+        out.append((name, value))
+    return out
+
+
+def _measure(data: dict, name: str) -> dict:
+    for measure in data.get("interventions") or []:
+        if measure.get("name") == name:
+            return measure
+    sys.exit(f"replay_trial: no measure named {name!r} in {REPLAY.name}'s interventions")
+
+
+def changed(data: dict, effects: list[tuple[str, str]], intensities: list[tuple[str, str]],
+            splits: list[tuple[str, str]]) -> dict:
+    """The replay's scenario mapping with the trial's changes."""
+    from sim.history.fit import with_effects
+
+    data = with_effects(data, {name: float(value) for name, value in effects})
+    data["interventions"] = [dict(m) for m in data.get("interventions") or []]
+    for name, value in intensities:
+        _measure(data, name)["intensity"] = float(value)
+    for spec, value in splits:
+        name, sep, date = spec.rpartition("@")
+        if not sep:
+            sys.exit(f"replay_trial: --split {spec!r}: expected MEASURE@YYYY-MM-DD=VALUE")
+        first = _measure(data, name)
+        second = copy.deepcopy(first)
+        first["end"], second["start"] = date, date
+        second["intensity"], second["name"] = float(value), f"{name}, from {date[:4]}"
+        data["interventions"].insert(data["interventions"].index(first) + 1, second)
+    return data
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--effect", action="append", default=[], help="NAME=VALUE: a response parameter")
+    ap.add_argument("--intensity", action="append", default=[], help="MEASURE=VALUE")
+    ap.add_argument("--split", action="append", default=[], help="MEASURE@YYYY-MM-DD=VALUE")
+    ap.add_argument("--refit", type=int, default=6, help="demand steps refitted for the trial (0: none)")
+    ap.add_argument("--seeds", default="3016,3017", help="the fit's seeds (calibrate --replay's, by default)")
+    ap.add_argument("--scale", type=int, default=10)
+    ap.add_argument("--workers", type=int, default=2)
+    args = ap.parse_args()
+
+
+    from sim.history.demand import origin_countries, yearly_demand
+    from sim.history.demand_fit import fit_demand
+    from sim.history.episodes import episode_rows
+    from sim.history.fit import episode_error, monthly_ard, replay_observed, route_ards, simulate_figures
+    from sim.history.sea import sea_error
+    from sim.scenario import scenario_data
+
+    seeds = [int(s) for s in args.seeds.split(",")]
+    data = changed(scenario_data(REPLAY), _pairs(args.effect, "--effect"), _pairs(args.intensity, "--intensity"),
+                   _pairs(args.split, "--split"))
+    if args.refit > 0:
+        fit = fit_demand(data, str(REPLAY), origin_countries(Path(data["network"])), seeds=seeds, scale=args.scale,
+                         iterations=args.refit, workers=args.workers, damping=0.7, first=yearly_demand(),
+                         preferences=True)
+        data = {**data, "demand_by_year": fit.demand, "nationality_preferences_by_year": fit.preferences}
+        print("demand refitted: by nationality and year off by "
+              + ", ".join(f"{h['nationality_error']:.1%}" for h in fit.history))
+    sim, sea = simulate_figures(data, str(REPLAY), seeds, scale=args.scale, days=None, workers=args.workers)
+    observed = replay_observed()
+
+    def yearly(frame):
+        return frame.assign(year=frame["month"].dt.year).groupby(["corridor", "year"])["detections"].sum()
+
+    rel = (yearly(sim) / yearly(observed) - 1).dropna().unstack()
+    print(rel.round(2).to_string())
+    print(f"route-years within ±15 %: {int((rel.abs() <= 0.15).sum().sum())} of {rel.size}")
+    print("monthly ARD: " + ", ".join(f"{c} {v:.2f}" for c, v in route_ards(sim, observed).items()))
+    for row in episode_rows({"replay": sim}):
+        if row["simulated"] is not None:
+            print(f"episode {row['episode'].key}: observed {row['observed']:+.0%}, simulated {row['simulated']:+.0%}")
+    table = sea.pivot(index="iso3", columns="year", values="arrivals") / 1000
+    print("sea arrivals (thousands):")
+    print(table.reindex(["GRC", "ITA", "CYP"]).round(1).to_string())
+    score = monthly_ard(sim, observed) + episode_error(sim) + sea_error(sea)
+    print(f"score {score:.3f} (mean monthly ARD {monthly_ard(sim, observed):.3f} + episodes {episode_error(sim):.3f} "
+          f"+ sea arrivals {sea_error(sea):.3f})")
+
+
+if __name__ == "__main__":
+    main()
