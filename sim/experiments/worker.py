@@ -1,7 +1,8 @@
 """What a worker does for one run: build the point's scenario, call sim.run, keep the outputs.
 
-Everything here is a pure function of (context, run, parameters): no worker identity, no order, no
-state kept between runs, so any worker on any engine gives the same result for the same run.
+Everything here is a pure function of (context, run, parameters): no worker identity, no order, and
+kept between runs only the last point's scenario (see scenario_of), which that point's next run would
+build the same; so any worker on any engine gives the same result for the same run.
 """
 
 from __future__ import annotations
