@@ -109,9 +109,9 @@ def scenario_of(ctx, point: int, params: dict):
     """point_scenario(ctx, params) for the plan's point number `point`, reused from the run before when
     that one was of the same point of the same context."""
     global _LAST_POINT
-    if _LAST_POINT is not None and _LAST_POINT[0]() is ctx and _LAST_POINT[1] == point:
-        return _LAST_POINT[2]
-    _LAST_POINT = None
+    last = _LAST_POINT  # read once: a Dask worker may run tasks in threads, each setting it
+    if last is not None and last[0]() is ctx and last[1] == point:
+        return last[2]
     scenario = point_scenario(ctx, params)
     _LAST_POINT = (weakref.ref(ctx), point, scenario)
     return scenario
