@@ -145,7 +145,7 @@ def time_direct(plan, indices, state, workdir) -> None:
     summary (the worker's run call), in CPU time the whole (the point's scenario, the model, its summary,
     the worker's release()) and the model alone."""
     from sim.execute import one_blas_thread, release, warm_up
-    from sim.experiments.worker import point_scenario
+    from sim.experiments.worker import scenario_of
     from sim.model.model import RouteModel
     from sim.summary import summary_of
 
@@ -154,7 +154,8 @@ def time_direct(plan, indices, state, workdir) -> None:
 
     def one(i):
         c0 = time.process_time()
-        scenario = point_scenario(plan.context, plan.points[plan.runs[i].point])
+        run = plan.runs[i]  # the point's scenario as the worker gets it: built once for its replicates
+        scenario = scenario_of(plan.context, run.point, plan.points[run.point])
         t0, c1 = time.perf_counter(), time.process_time()
         model = RouteModel(scenario, routes=plan.context.network, seed=plan.runs[i].seed)
         while model.running:

@@ -31,32 +31,60 @@ def group_sums(values: np.ndarray, labels: np.ndarray, n_groups: int) -> np.ndar
     out = np.zeros((values.shape[0], n_groups))
     if labels.size == 0:
         return out
-    if (labels[1:] >= labels[:-1]).all() and not np.isnan(values).any():
+    if (labels[1:] >= labels[:-1]).all():
         starts = np.flatnonzero(np.r_[True, labels[1:] != labels[:-1]])
-        out[:, labels[starts]] = np.add.reduceat(values, starts, axis=1)
-    else:
-        _kahan_group_sum(values, labels, out)
+        sums = np.add.reduceat(values, starts, axis=1)
+        if not _has_nan(sums, values):
+            out[:, labels[starts]] = sums
+            return out
+    _kahan_group_sum(values, labels, out.T)
     return out
 
 
+def day_sums(values: np.ndarray, days: int) -> np.ndarray:
+    """`group_sums(values, labels, days)` for labels 0, 0, ..., 1, 1, ...: `days` runs of equal length (a
+    block of per-day rows in table order), without building and checking the labels; (columns, days)."""
+    n = values.shape[1] // days if days else 0
+    if n == 0:
+        return np.zeros((values.shape[0], days))
+    values = np.ascontiguousarray(values, dtype=np.float64)
+    sums = np.add.reduceat(values, np.arange(0, days * n, n), axis=1)
+    if _has_nan(sums, values):
+        return group_sums(values, np.repeat(np.arange(days), n), days)
+    return sums
+
+
+def _has_nan(sums: np.ndarray, values: np.ndarray) -> bool:
+    """Whether `values` holds a NaN (pandas then takes its Kahan sum), looked for in the segment sums of
+    every entry first: a NaN makes its segment's sum NaN, so sums without NaN mean values without; a NaN
+    sum can also come from inf - inf, so then the values themselves are searched. Saves a pass over the
+    block (a bool copy of it) on every call without NaN."""
+    return bool(np.isnan(sums).any()) and bool(np.isnan(values).any())
+
+
 @njit(cache=True)
-def _kahan_group_sum(values, labels, out):  # pragma: no cover - compiled
+def _kahan_group_sum(values, labels, out_t):  # pragma: no cover - compiled
     """pandas' `group_sum` for float64 without a mask (skipna, min_count 0): per (group, column), over
-    the rows in order, y = val - c; t = s + y; c = (t - s) - y; c = 0 if not finite; s = t. Columns are
-    independent, so looping over them outermost keeps each sum's order."""
+    the rows in order, y = val - c; t = s + y; c = (t - s) - y; c = 0 if not finite; s = t.
+    `out_t` is the (groups, columns) view of the result. Each (group, column) sum sees its values in the
+    same order as pandas' loop; the columns' sums are independent, so doing them together for one row
+    (its label read once, the running sums and compensations of a group side by side) changes no bit
+    and lets the processor overlap the columns' dependent additions."""
     n_cols, n_rows = values.shape
-    comp = np.zeros(out.shape[1])
-    for j in range(n_cols):
-        comp[:] = 0.0
-        s = out[j]
-        for i in range(n_rows):
+    comp = np.zeros((out_t.shape[0], n_cols))
+    acc = np.zeros((out_t.shape[0], n_cols))
+    for i in range(n_rows):
+        lab = labels[i]
+        s = acc[lab]
+        cc = comp[lab]
+        for j in range(n_cols):
             val = values[j, i]
             if val == val:
-                lab = labels[i]
-                y = val - comp[lab]
-                t = s[lab] + y
-                c = t - s[lab] - y
+                y = val - cc[j]
+                t = s[j] + y
+                c = t - s[j] - y
                 if not math.isfinite(c):
                     c = 0.0
-                comp[lab] = c
-                s[lab] = t
+                cc[j] = c
+                s[j] = t
+    out_t[:, :] = acc

@@ -475,7 +475,7 @@ def check_against_network(scenario: Scenario, network: RouteNetwork) -> list[str
     for name in scenario.corridors:
         if name not in corridors:
             fail(f"corridors.{name}", f"unknown corridor {quote(name)} (known: {', '.join(sorted(corridors))})")
-    kinds = network.places.set_index("id")["kind"]
+    kinds = network.place_kind
     for place in scenario.destinations:
         if place not in places:
             fail(f"destinations.{place}", f"unknown place {quote(place)}")

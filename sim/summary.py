@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .group_sum import day_sums
 from .group_sum import group_sums as summed_by_group
 from .model.people import STATES
 from .model.recorder import SCALED
@@ -29,13 +30,16 @@ PLACE_TOTALS = ("created", "left", "stayed", "alternatives", "arrivals", "return
 COUNTRY_TOTALS = ("arrests", "seized_eur", "bribes_eur")
 
 
-def block(arrays: dict[str, np.ndarray], names, days: int, scale=None) -> np.ndarray:
+def block(arrays: dict[str, np.ndarray], names, days: int, scale=None, out: np.ndarray | None = None) -> np.ndarray:
     """The named (days, n) arrays as the rows of one (names, days x n) array, in table order (day, then
     leg, place or country) and in people where the tables scale them: the layout of a DataFrame's float
-    block, so that pandas sums it without copying it first (the copy cost more than the sums)."""
-    n = arrays[names[0]].shape[1]
-    out = np.empty((len(names), days * n))
+    block, so that pandas sums it without copying it first (the copy cost more than the sums).
+    `out`: the rows to fill (None: a new array); a name given as None leaves its row unset."""
+    n = arrays[next(name for name in names if name is not None)].shape[1]
+    out = np.empty((len(names), days * n)) if out is None else out
     for i, name in enumerate(names):
+        if name is None:
+            continue
         row = out[i].reshape(days, n)
         if scale is not None and name in SCALED:
             np.multiply(arrays[name][:days], scale, out=row)
@@ -45,14 +49,19 @@ def block(arrays: dict[str, np.ndarray], names, days: int, scale=None) -> np.nda
 
 
 def leg_block(rec, w, days: int, scale) -> np.ndarray:
-    """The legs table's flow columns (LEG_TOTALS), see block."""
-    recorded = [name for name in LEG_TOTALS if name not in ("attempts", "arrivals")]
-    out = np.empty((len(LEG_TOTALS), days * w.n_legs))
-    out[[LEG_TOTALS.index(name) for name in recorded]] = block(rec.leg, recorded, days, scale)
+    """The legs table's flow columns (LEG_TOTALS), see block; filled in place (one copy of the recorder's
+    arrays: a block of the recorded ones put into this one cost a second)."""
+    derived = ("attempts", "arrivals")
+    out = block(rec.leg, [None if name in derived else name for name in LEG_TOTALS], days, scale,
+                out=np.empty((len(LEG_TOTALS), days * w.n_legs)))
     flows = out.reshape(len(LEG_TOTALS), days, w.n_legs)
-    # irregular crossing attempts: departures on legs with a border control or a smuggler
-    flows[LEG_TOTALS.index("attempts")] = np.where(w.controlled | w.smuggled, flows[LEG_TOTALS.index("departures")], 0.0)
-    flows[LEG_TOTALS.index("arrivals")] = np.where(w.is_destination[w.dst], flows[LEG_TOTALS.index("crossings")], 0)
+    # irregular crossing attempts: departures on legs with a border control or a smuggler; arrivals: the
+    # crossings of legs ending at a destination; 0.0 elsewhere (as np.where gave, whatever the values)
+    for name, source, keep in (("attempts", "departures", w.controlled | w.smuggled),
+                               ("arrivals", "crossings", w.is_destination[w.dst])):
+        row = flows[LEG_TOTALS.index(name)]
+        row[...] = 0.0
+        np.copyto(row, flows[LEG_TOTALS.index(source)], where=keep.astype(bool))
     return out
 
 
@@ -66,9 +75,10 @@ def group_sums(values: np.ndarray, names, labels: np.ndarray, n_groups: int) -> 
 
 
 def per_day(values: np.ndarray, names, days: int) -> dict[str, np.ndarray]:
-    """The day's sum of each row of a block (see block) over the table's rows of that day."""
-    n = values.shape[1] // days if days else 0
-    return group_sums(values, names, np.repeat(np.arange(days), n), days)
+    """The day's sum of each row of a block (see block) over the table's rows of that day: the group sum
+    of labels 0, 0, ..., 1, 1, ... (sim.group_sum.day_sums, without building the labels)."""
+    sums = day_sums(values, days)
+    return {k: sums[i] for i, k in enumerate(names)}
 
 
 def summarise(rec, w, meta: dict, *, stranded_legs: np.ndarray, cost: float, cost_by: dict,
@@ -89,10 +99,14 @@ def summarise(rec, w, meta: dict, *, stranded_legs: np.ndarray, cost: float, cos
     rank = np.argsort(np.argsort(np.array(w.corridors, dtype=object)))
     labels = np.arange(days)[:, None] * n_k + rank[w.corridor][None, :]
     by_rank = group_sums(legs, LEG_TOTALS, labels, days * n_k)
-    by_corridor = {k: v.reshape(days, n_k)[:, rank] for k, v in by_rank.items()}
+    # each corridor's total over the days: a NumPy sum of its per-day figures, as the tables' column
+    # sums; one sum along the last axis of the (corridors, days) array gives each row's own sum to the bit
+    # (the same pairwise sum over the same contiguous values), instead of a hundred small calls
+    corridor_totals = {k: np.ascontiguousarray(v.reshape(days, n_k)[:, rank].T).sum(axis=1)
+                       for k, v in by_rank.items()}
     has_legs = np.bincount(w.corridor, minlength=n_k) > 0
 
-    overall = _totals(daily)
+    overall = _totals({c: float(daily[c].sum()) for c in LEG_TOTALS})
     stranded = int(rec.states[days - 1, STATES.index("stranded")]) * scale if days else 0
     overall.update({
         "stranded": float(stranded),
@@ -116,18 +130,19 @@ def summarise(rec, w, meta: dict, *, stranded_legs: np.ndarray, cost: float, cos
     seized_by = (group_sums(seized[None, :], ["seized"], rank[corridor], n_k)["seized"][rank] if len(seized)
                  else np.zeros(n_k))
     seized_in = np.bincount(corridor, minlength=n_k) > 0
-    dismantled = rec.dismantled_by_corridor[:days]
+    dismantled = rec.dismantled_by_corridor[:days].sum(axis=0)  # integers: any order gives the same
     ends = np.bincount(w.corridor, weights=w.is_destination[w.dst], minlength=n_k) > 0
     per, transit = {}, []
     for k, name in enumerate(w.corridors):
-        # a corridor without legs has no rows in the corridors table: its sums are those of nothing
+        # a corridor without legs has no rows in the corridors table: its sums are those of nothing (0.0,
+        # as the sums of its all-zero figures)
         rows = days if has_legs[k] else 0
-        row = _totals({c: np.ascontiguousarray(by_corridor[c][:rows, k]) for c in LEG_TOTALS})
+        row = _totals({c: float(corridor_totals[c][k]) if rows else 0.0 for c in LEG_TOTALS})
         row.update({
             "stranded": float(stranded_by[k]),
             "alternatives_taken": None,  # alternatives are taken before any corridor is chosen
             "proceeds_seized_eur": float(seized_by[k]) if seized_in[k] else 0.0,
-            "networks_dismantled": int(dismantled[:rows, k].sum()),
+            "networks_dismantled": int(dismantled[k]) if rows else 0,
             "cost_eur": cost_by.get(name, 0.0),
         })
         per[name] = row
@@ -137,21 +152,21 @@ def summarise(rec, w, meta: dict, *, stranded_legs: np.ndarray, cost: float, cos
             "notes": {"arrivals": ARRIVALS_NOTE, "attempts": ATTEMPTS_NOTE}}
 
 
-def _totals(daily: dict[str, np.ndarray]) -> dict:
-    paid = float(daily["paid"].sum())
-    attempts = float(daily["attempts"].sum())
+def _totals(total: dict[str, float]) -> dict:
+    """The summary's flow figures from each LEG_TOTALS column's total over the days."""
+    paid, attempts = total["paid"], total["attempts"]
     return {
         "attempts": attempts,
-        "departures": float(daily["departures"].sum()),
-        "crossings": float(daily["crossings"].sum()),
-        "arrivals": float(daily["arrivals"].sum()),
-        "interceptions": float(daily["interceptions"].sum()),
-        "deaths": float(daily["deaths"].sum()),
-        "detections": float(daily["detections"].sum()),
-        "refused_boarding": float(daily["refused_boarding"].sum()),
-        "smuggler_revenue_eur": float(daily["revenue_eur"].sum()),
-        "mean_fee_eur": float(daily["revenue_eur"].sum()) / paid if paid else None,
-        "deaths_per_1000_attempts": 1000 * float(daily["deaths"].sum()) / attempts if attempts else None,
+        "departures": total["departures"],
+        "crossings": total["crossings"],
+        "arrivals": total["arrivals"],
+        "interceptions": total["interceptions"],
+        "deaths": total["deaths"],
+        "detections": total["detections"],
+        "refused_boarding": total["refused_boarding"],
+        "smuggler_revenue_eur": total["revenue_eur"],
+        "mean_fee_eur": total["revenue_eur"] / paid if paid else None,
+        "deaths_per_1000_attempts": 1000 * total["deaths"] / attempts if attempts else None,
     }
 
 

@@ -182,6 +182,29 @@ def test_a_one_point_sweep_keeps_no_spun_up_state(tmp_path):
     assert outputs[True, 0] != outputs[False, 1]
 
 
+def test_a_points_replicates_share_its_scenario(tmp_path, monkeypatch):
+    """A worker builds a point's scenario once for its replicates (they follow each other in the plan); a
+    run leaves it unchanged, and the outputs are those of a scenario built anew for every run."""
+    from sim.experiments import worker
+
+    plan = load_experiment(experiment(tmp_path, daily=False))
+    assert [r.point for r in plan.runs[:4]] == [0, 0, 1, 1]
+    built = []
+    point_scenario = worker.point_scenario
+    monkeypatch.setattr(worker, "point_scenario", lambda ctx, params: built.append(1) or point_scenario(ctx, params))
+    shared = {}
+    for r in plan.runs[:4]:
+        scenario = worker.scenario_of(plan.context, r.point, plan.points[r.point])
+        before = scenario.model_dump_json()
+        payload = worker.execute(plan.context, (r, plan.points[r.point]))
+        assert worker.scenario_of(plan.context, r.point, plan.points[r.point]) is scenario
+        assert scenario.model_dump_json() == before, "a run changed its scenario"
+        shared[r.run] = payload["outputs"]
+    assert len(built) == 2  # one per point
+    monkeypatch.setattr(worker, "scenario_of", lambda ctx, point, params: point_scenario(ctx, params))
+    assert {r.run: worker.execute(plan.context, (r, plan.points[r.point]))["outputs"] for r in plan.runs[:4]} == shared
+
+
 def test_budget_split_rule():
     data = {"interventions": [dict(COOP, cost_eur=2e6, intensity=1.0), dict(AWARE, cost_eur=1e6, intensity=0.5),
                               dict(LEGAL, cost_eur=3e6), {"kind": "anti_corruption", "intensity": 1.0}]}

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.group_sum import group_sums
+from sim.group_sum import day_sums, group_sums
 
 SPECIAL = [np.nan, np.inf, -np.inf, 0.0, -0.0, 5e-324, 1.7976931348623157e308, -1.7976931348623157e308]
 
@@ -58,6 +58,23 @@ def blocks(draw):
 def test_random_blocks_same_bits_as_pandas(case):
     values, labels, n_groups = case
     assert same_bits(group_sums(values, labels, n_groups), pandas_sums(values, labels, n_groups))
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning", "ignore:invalid value encountered:RuntimeWarning")
+@settings(max_examples=300, deadline=None)
+@given(blocks(), st.integers(1, 30), st.integers(0, 12))
+def test_day_sums_same_bits_as_pandas(case, days, n):
+    """day_sums: the group sum of `days` runs of n rows each (a block of per-day rows), NaN and inf-inf
+    (a NaN sum without a NaN) included."""
+    values, _, _ = case
+    values = np.resize(values, (values.shape[0], days * n))
+    labels = np.repeat(np.arange(days), n)
+    assert same_bits(day_sums(values, days), pandas_sums(values, labels, days))
+    if values.size and n >= 2:
+        values[np.isnan(values)] = 1.0
+        values[0, 0], values[0, n - 1] = np.inf, -np.inf  # day 0's sum NaN, in a block without NaN
+        assert np.isnan(day_sums(values, days)[0, 0])
+        assert same_bits(day_sums(values, days), pandas_sums(values, labels, days))
 
 
 @pytest.mark.parametrize("sorted_labels", [True, False])
