@@ -45,6 +45,9 @@ class Effects(BaseModel):
                                   "(4 = x5)")
     financial_seizures: float = _f(4.0, 0, 50, "financial_investigations: rise of seizures of proceeds "
                                    "(4 = x5); also slows new networks and hiring")
+    arrests_deter_entry: float = _f(0.0, 0, 5, "share of the rise of arrests a measure brings (operational_cooperation) "
+                                    "that also slows new networks entering the market, as seizures do (0: arrests "
+                                    "dismantle networks but do not deter new ones)")
     anti_corruption: float = _f(0.6, 0, 1, "anti_corruption: share by which corruption falls")
     capacity_building_gap: float = _f(0.3, 0, 1, "capacity_building: share of the gap to full capacity "
                                       "(enforcement, training, digital, financial) closed once ramped up")

@@ -144,3 +144,37 @@ def test_a_sweep_over_one_effect_validates(tmp_path):
     plan = load_experiment(path)
     assert len(plan.runs) == 3
     assert sorted(p["trust"] for p in plan.points) == [0.3, 0.6, 0.9]
+
+
+def _cooperation_run(tiny, deter, interventions, seed):
+    base, network = tiny
+    data = base.model_dump()
+    data.update(days=150, scale=10, interventions=interventions)
+    data["behaviour"] = {**data["behaviour"], "effects": {"arrests_deter_entry": deter, "cooperation_arrests": 10.0}}
+    return run(parse_scenario(data, "test"), routes=network, seed=seed)
+
+
+def test_arrests_deter_new_networks_under_cooperation(tiny):
+    """arrests_deter_entry: the arrests operational cooperation adds also slow new networks entering (the
+    Balkan crackdown's lever): fewer networks on the corridor and fewer crossings, on common seeds."""
+    coop = [{"kind": "operational_cooperation", "targets": {"corridors": [CM]}, "intensity": 3.0}]
+
+    def totals(deter):
+        networks = crossings = 0.0
+        for seed in SEEDS:
+            res = _cooperation_run(tiny, deter, coop, seed)
+            nets = res.tables["networks"]
+            networks += nets.loc[nets["corridor"] == CM, "network"].nunique()
+            crossings += _sum(res, "corridors", "crossings", corridor=CM)
+        return networks, crossings
+
+    (nets_0, cross_0), (nets_1, cross_1) = totals(0.0), totals(1.0)
+    assert nets_1 < nets_0 and cross_1 < 0.95 * cross_0, (nets_0, nets_1, cross_0, cross_1)
+
+
+def test_arrests_deter_nothing_without_a_measure(tiny):
+    """With no measure arrests are at their base rate, so the effect leaves a run bit for bit as it was: the
+    baseline's calibration does not move with it."""
+    plain, deterred = (_cooperation_run(tiny, deter, [], 3) for deter in (0.0, 2.0))
+    for name in ("daily", "networks", "legs"):
+        assert plain.tables[name].equals(deterred.tables[name]), name

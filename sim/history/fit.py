@@ -169,6 +169,9 @@ REPLAY_GRID = {
     # arrests of network members under operational cooperation: smugglers stopped before departure rather
     # than boats intercepted (the July 2017 fall came with a 2023 interception share of 40 %, UNODC)
     "cooperation_arrests": [2.0, 5.0, 10.0, 20.0],
+    # new networks deterred by the arrests a cooperation adds (the Balkan crackdown, the statement's
+    # Aegean): no effect without a measure, so the 2023 fit does not move with it
+    "arrests_deter_entry": [0.0, 1.0, 2.0, 5.0],
     "pushback_gives_up": [0.0, 0.2, 0.5, 0.8],
     "readmission_gives_up": [0.0, 0.5, 0.9, 1.0],
     "transit_gives_up": [0.0, 0.1, 0.3, 0.6],
