@@ -3,14 +3,16 @@ measure split at a date into two intensities; the demand (and route preferences)
 `calibrate --replay --rounds 0` does; then the figures the replay is judged on, on the fit's seeds.
 
     .venv/bin/python scripts/replay_trial.py [--effect NAME=VALUE ...] [--intensity "MEASURE=VALUE" ...]
-        [--split "MEASURE@YYYY-MM-DD=VALUE" ...] [--refit 6] [--seeds 3016,3017] [--scale 10] [--workers 2]
+        [--split "MEASURE@YYYY-MM-DD=VALUE" ...] [--add '{"name": ..., "kind": ...}' ...] [--refit 6]
+        [--seeds 3016,3017] [--scale 10] [--workers 2]
 
 Prints the yearly detections per main route against Frontex's ((sim - obs) / obs), the route-years within
 ±15 %, the monthly ARD per route, each episode's change, the sea arrivals in Greece, Italy and Cyprus by
 year (thousands), and the score `calibrate --replay` searches on (mean monthly ARD + mean episode error +
 mean relative error of the sea arrivals). A measure is named as in the replay's `interventions`; a split
 ends it at the date and adds the same measure from the date at the new intensity (named "..., from
-YEAR", so that the episode's ablation still removes it). Writes nothing.
+YEAR", so that the episode's ablation still removes it). --add appends a measure (a JSON mapping, as an entry
+of `interventions`). Writes nothing.
 """
 
 from __future__ import annotations
@@ -42,8 +44,20 @@ def _measure(data: dict, name: str) -> dict:
     sys.exit(f"replay_trial: no measure named {name!r} in {REPLAY.name}'s interventions")
 
 
+def _measure_json(text: str) -> dict:
+    import json
+
+    try:
+        measure = json.loads(text)
+    except json.JSONDecodeError as exc:
+        sys.exit(f"replay_trial: --add: not JSON ({exc})")
+    if not isinstance(measure, dict):
+        sys.exit("replay_trial: --add: expected a JSON mapping")
+    return measure
+
+
 def changed(data: dict, effects: list[tuple[str, str]], intensities: list[tuple[str, str]],
-            splits: list[tuple[str, str]]) -> dict:
+            splits: list[tuple[str, str]], added: list[dict] = ()) -> dict:
     """The replay's scenario mapping with the trial's changes."""
     from sim.history.fit import with_effects
 
@@ -60,6 +74,7 @@ def changed(data: dict, effects: list[tuple[str, str]], intensities: list[tuple[
         first["end"], second["start"] = date, date
         second["intensity"], second["name"] = float(value), f"{name}, from {date[:4]}"
         data["interventions"].insert(data["interventions"].index(first) + 1, second)
+    data["interventions"].extend(dict(m) for m in added)
     return data
 
 
@@ -68,6 +83,7 @@ def main() -> None:
     ap.add_argument("--effect", action="append", default=[], help="NAME=VALUE: a response parameter")
     ap.add_argument("--intensity", action="append", default=[], help="MEASURE=VALUE")
     ap.add_argument("--split", action="append", default=[], help="MEASURE@YYYY-MM-DD=VALUE")
+    ap.add_argument("--add", action="append", default=[], help="a measure to append, as JSON")
     ap.add_argument("--refit", type=int, default=6, help="demand steps refitted for the trial (0: none)")
     ap.add_argument("--seeds", default="3016,3017", help="the fit's seeds (calibrate --replay's, by default)")
     ap.add_argument("--scale", type=int, default=10)
@@ -84,7 +100,7 @@ def main() -> None:
 
     seeds = [int(s) for s in args.seeds.split(",")]
     data = changed(scenario_data(REPLAY), _pairs(args.effect, "--effect"), _pairs(args.intensity, "--intensity"),
-                   _pairs(args.split, "--split"))
+                   _pairs(args.split, "--split"), [_measure_json(text) for text in args.add])
     if args.refit > 0:
         fit = fit_demand(data, str(REPLAY), origin_countries(Path(data["network"])), seeds=seeds, scale=args.scale,
                          iterations=args.refit, workers=args.workers, damping=0.7, first=yearly_demand(),
