@@ -1,7 +1,7 @@
 """Benchmark of sweeps: runs per second on 1 and 2 workers, per-run overhead, worker memory over many runs.
 
     .venv/bin/python bench/bench_sweep.py [SCENARIO] [--runs N] [--scales 100,1000] [--days D] [--workers 1,2] [--sobol]
-                                          [--direct-runs K] [--chunk C] [--workdir DIR]
+                                          [--direct-runs K] [--chunk C] [--alternate R] [--workdir DIR]
                                           [--memory-runs M] [--skip-memory] [--skip-speed] [--json FILE]
 
 SCENARIO (default scenarios/baseline.yaml) is swept N times (default 1,000: one design point, N replicates,
@@ -11,7 +11,9 @@ be scenarios/declaration.yaml, whose measures its factors vary). Printed, per sc
 
 - runs per second for each worker count, and the scaling efficiency rate2 / (2 x rate1); also both once
   every worker has finished its first run (from the run files' write times), which leaves out each
-  worker's start, paid once per sweep;
+  worker's start, paid once per sweep; with --alternate R the worker counts are swept in turn in R rounds
+  of N/R runs each (each round a new sweep session, its workers started again), so that the machine's
+  speed, which drifts by a sixth within minutes here, weighs on both rates alike;
 - runs per CPU second of one worker: the same run as a sweep's worker does it (scenario built from the
   sweep's point, the model built and run, its summary, the worker's release()) called directly in this
   process, in CPU time (`time.process_time`), which other jobs on the machine change far less than
@@ -176,14 +178,17 @@ def time_direct(plan, indices, state, workdir) -> None:
         save_state(workdir, state)
 
 
-def sweep_phase(plan, workdir: Path, state: dict, workers: int, chunk: int, direct_runs: int) -> None:
+def sweep_phase(plan, workdir: Path, state: dict, workers: int, chunk: int, direct_runs: int,
+                upto: int | None = None) -> None:
+    """Sweep on `workers` workers until `upto` runs (default: all of them) are in its results folder."""
     from sim.experiments.sweep import sweep
 
     out = workdir / f"out{workers}"
     sessions = state["sessions"].setdefault(str(workers), [])
     close_open_sessions(sessions, out)
-    n = min(len(plan.runs), config_runs(state))
-    n_chunks = math.ceil(n / chunk) if workers == 1 else 1
+    total = min(len(plan.runs), config_runs(state))
+    n = total if upto is None else min(upto, total)
+    n_chunks = math.ceil(total / chunk) if workers == 1 else 1
     per_chunk = math.ceil(direct_runs / n_chunks) if workers == 1 else 0
     while len(run_files(out)) < n:
         done = len(run_files(out))
@@ -196,7 +201,7 @@ def sweep_phase(plan, workdir: Path, state: dict, workers: int, chunk: int, dire
         sessions.append(session)
         save_state(workdir, state)
         report = sweep(plan, out, workers=workers, progress=sys.stderr.isatty(),
-                       stop_after=(chunk - done % chunk) if workers == 1 else n - done)
+                       stop_after=min(chunk - done % chunk, n - done) if workers == 1 else n - done)
         session["end"], session["after"] = time.time(), len(run_files(out))
         session["load_end"] = round(os.getloadavg()[0], 2)
         session["driver_cpu_s"] = time.process_time() - session.pop("cpu_start")
@@ -283,7 +288,7 @@ def speed(args, scale: int, workdir: Path) -> dict:
     workdir.mkdir(parents=True, exist_ok=True)
     config = {"scenario": str(Path(args.scenario).resolve()), "runs": args.runs, "scale": scale,
               "days": args.days, "direct_runs": min(args.direct_runs, args.runs), "chunk": args.chunk,
-              "sobol": args.sobol}
+              "sobol": args.sobol, "alternate": args.alternate}
     state = load_state(workdir, config)
     plan = load_experiment(write_experiment(workdir, Path(args.scenario), args.runs, scale, args.days, args.sobol))
     print(f"{args.scenario}: {args.runs} runs{' of the Sobol example' if args.sobol else ''} at 1:{scale}, {plan.context.base_data.get('days')} days, "
@@ -291,8 +296,11 @@ def speed(args, scale: int, workdir: Path) -> dict:
     workers = [int(x) for x in args.workers.split(",") if int(x) > 0]  # --workers 0: the CPU figure only
     if not workers or 1 not in workers:
         time_direct(plan, range(config["direct_runs"]), state, workdir)
-    for w in workers:
-        sweep_phase(plan, workdir, state, w, args.chunk, config["direct_runs"])
+    rounds = max(1, args.alternate)
+    for r in range(1, rounds + 1):  # each worker count in turn, a share of the runs each round
+        for w in workers:
+            sweep_phase(plan, workdir, state, w, args.chunk, config["direct_runs"],
+                        upto=math.ceil(args.runs * r / rounds))
     result = {"sweeps": []}
     for w in workers:
         sessions = state["sessions"][str(w)]
@@ -372,6 +380,9 @@ def main():
     ap.add_argument("--workers", default="1,2", help="worker counts to sweep on; 0: only the CPU time of direct runs")
     ap.add_argument("--direct-runs", type=int, default=200, help="runs timed with run() called directly")
     ap.add_argument("--chunk", type=int, default=100, help="the 1-worker sweep runs in chunks of this many runs")
+    ap.add_argument("--alternate", type=int, default=1,
+                    help="sweep the worker counts in turn in this many rounds (runs/K each), so that the machine's "
+                         "speed drifting over minutes weighs on each count alike")
     ap.add_argument("--workdir", type=Path, default=None, help="keep state here to resume (default: a temp folder)")
     ap.add_argument("--memory-runs", type=int, default=500)
     ap.add_argument("--skip-memory", action="store_true")
