@@ -1,0 +1,46 @@
+"""scripts/replay_trial.py: the trial's changes to the replay are the ones asked for, and only those."""
+
+from importlib import util
+from pathlib import Path
+
+import pytest
+
+from sim.scenario import scenario_data
+
+ROOT = Path(__file__).resolve().parents[1]
+REPLAY = ROOT / "scenarios" / "history" / "europe_2016_2023.yaml"
+COAST = "EU-Turkey: Turkish coastguard and Greek interceptions"
+
+
+def _script():
+    spec = util.spec_from_file_location("replay_trial", ROOT / "scripts" / "replay_trial.py")
+    module = util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_split_intensity_effect_and_added_measure():
+    trial = _script()
+    data = scenario_data(REPLAY)
+    before = [dict(m) for m in data["interventions"]]
+    pushback = {"name": "Trial: Aegean", "kind": "operational_cooperation", "targets": {"legs": ["ayvalik-lesbos"]},
+                "start": "2020-03-01", "intensity": 1.0}
+    out = trial.changed(data, [("arrests_deter_entry", "2")], [(f"{COAST}, from 2017", "0.5")],
+                        [(f"{COAST}@2016-07-01", "2")], [pushback])
+    names = [m["name"] for m in out["interventions"]]
+    first = out["interventions"][names.index(COAST)]
+    second = out["interventions"][names.index(f"{COAST}, from 2016")]
+    assert names.index(f"{COAST}, from 2016") == names.index(COAST) + 1
+    assert str(first["end"]) == "2016-07-01" and str(second["start"]) == "2016-07-01"
+    assert first["intensity"] == 3 and second["intensity"] == 2.0 and str(second["end"]) == "2017-01-01"
+    assert out["interventions"][names.index(f"{COAST}, from 2017")]["intensity"] == 0.5
+    assert out["interventions"][-1] == pushback
+    assert out["behaviour"]["effects"]["arrests_deter_entry"] == 2.0
+    assert len(out["interventions"]) == len(before) + 2
+    assert data["interventions"] == before  # the loaded scenario is left as it was
+
+
+def test_unknown_measure_is_a_clear_exit():
+    trial = _script()
+    with pytest.raises(SystemExit, match="no measure named"):
+        trial.changed(scenario_data(REPLAY), [], [("No such measure", "1")], [])
