@@ -3,7 +3,8 @@ measure split at a date into two intensities; the demand (and route preferences)
 `calibrate --replay --rounds 0` does; then the figures the replay is judged on, on the fit's seeds.
 
     .venv/bin/python scripts/replay_trial.py [--effect NAME=VALUE ...] [--intensity "MEASURE=VALUE" ...]
-        [--split "MEASURE@YYYY-MM-DD=VALUE" ...] [--add '{"name": ..., "kind": ...}' ...] [--refit 6]
+        [--split "MEASURE@YYYY-MM-DD=VALUE" ...] [--end "MEASURE=YYYY-MM-DD" ...]
+        [--add '{"name": ..., "kind": ...}' ...] [--refit 6]
         [--seeds 3016,3017] [--scale 10] [--workers 2]
 
 Prints the yearly detections per main route against Frontex's ((sim - obs) / obs), the route-years within
@@ -11,7 +12,7 @@ Prints the yearly detections per main route against Frontex's ((sim - obs) / obs
 year (thousands), and the score `calibrate --replay` searches on (mean monthly ARD + mean episode error +
 mean relative error of the sea arrivals). A measure is named as in the replay's `interventions`; a split
 ends it at the date and adds the same measure from the date at the new intensity (named "..., from
-YEAR", so that the episode's ablation still removes it). --add appends a measure (a JSON mapping, as an entry
+YEAR", so that the episode's ablation still removes it). --end moves a measure's end. --add appends a measure (a JSON mapping, as an entry
 of `interventions`). Writes nothing.
 """
 
@@ -37,11 +38,13 @@ def _pairs(items: list[str], what: str) -> list[tuple[str, str]]:
     return out
 
 
-def _measure(data: dict, name: str) -> dict:
-    for measure in data.get("interventions") or []:
-        if measure.get("name") == name:
-            return measure
-    sys.exit(f"replay_trial: no measure named {name!r} in {REPLAY.name}'s interventions")
+def _measure(data: dict, name: str) -> tuple[list, dict]:
+    """The list (interventions or events) holding the measure named `name`, and the measure."""
+    for key in ("interventions", "events"):
+        for measure in data.get(key) or []:
+            if measure.get("name") == name:
+                return data[key], measure
+    sys.exit(f"replay_trial: no measure named {name!r} in {REPLAY.name}'s interventions or events")
 
 
 def _measure_json(text: str) -> dict:
@@ -57,23 +60,26 @@ def _measure_json(text: str) -> dict:
 
 
 def changed(data: dict, effects: list[tuple[str, str]], intensities: list[tuple[str, str]],
-            splits: list[tuple[str, str]], added: list[dict] = ()) -> dict:
+            splits: list[tuple[str, str]], added: list[dict] = (), ends: list[tuple[str, str]] = ()) -> dict:
     """The replay's scenario mapping with the trial's changes."""
     from sim.history.fit import with_effects
 
     data = with_effects(data, {name: float(value) for name, value in effects})
-    data["interventions"] = [dict(m) for m in data.get("interventions") or []]
+    for key in ("interventions", "events"):
+        data[key] = [dict(m) for m in data.get(key) or []]
     for name, value in intensities:
-        _measure(data, name)["intensity"] = float(value)
+        _measure(data, name)[1]["intensity"] = float(value)
     for spec, value in splits:
         name, sep, date = spec.rpartition("@")
         if not sep:
             sys.exit(f"replay_trial: --split {spec!r}: expected MEASURE@YYYY-MM-DD=VALUE")
-        first = _measure(data, name)
+        where, first = _measure(data, name)
         second = copy.deepcopy(first)
         first["end"], second["start"] = date, date
         second["intensity"], second["name"] = float(value), f"{name}, from {date[:4]}"
-        data["interventions"].insert(data["interventions"].index(first) + 1, second)
+        where.insert(where.index(first) + 1, second)
+    for name, date in ends:
+        _measure(data, name)[1]["end"] = date
     data["interventions"].extend(dict(m) for m in added)
     return data
 
@@ -83,6 +89,7 @@ def main() -> None:
     ap.add_argument("--effect", action="append", default=[], help="NAME=VALUE: a response parameter")
     ap.add_argument("--intensity", action="append", default=[], help="MEASURE=VALUE")
     ap.add_argument("--split", action="append", default=[], help="MEASURE@YYYY-MM-DD=VALUE")
+    ap.add_argument("--end", action="append", default=[], help="MEASURE=YYYY-MM-DD: the measure's new end")
     ap.add_argument("--add", action="append", default=[], help="a measure to append, as JSON")
     ap.add_argument("--refit", type=int, default=6, help="demand steps refitted for the trial (0: none)")
     ap.add_argument("--seeds", default="3016,3017", help="the fit's seeds (calibrate --replay's, by default)")
@@ -100,7 +107,8 @@ def main() -> None:
 
     seeds = [int(s) for s in args.seeds.split(",")]
     data = changed(scenario_data(REPLAY), _pairs(args.effect, "--effect"), _pairs(args.intensity, "--intensity"),
-                   _pairs(args.split, "--split"), [_measure_json(text) for text in args.add])
+                   _pairs(args.split, "--split"), [_measure_json(text) for text in args.add],
+                   _pairs(args.end, "--end"))
     if args.refit > 0:
         fit = fit_demand(data, str(REPLAY), origin_countries(Path(data["network"])), seeds=seeds, scale=args.scale,
                          iterations=args.refit, workers=args.workers, damping=0.7, first=yearly_demand(),
