@@ -99,7 +99,7 @@ def main() -> None:
 
 
     from sim.history.demand import origin_countries, yearly_demand
-    from sim.history.demand_fit import fit_demand
+    from sim.history.demand_fit import fit_demand, yearly_route_errors
     from sim.history.episodes import episode_rows
     from sim.history.fit import episode_error, monthly_ard, replay_observed, route_ards, simulate_figures
     from sim.history.sea import sea_error
@@ -119,10 +119,7 @@ def main() -> None:
     sim, sea = simulate_figures(data, str(REPLAY), seeds, scale=args.scale, days=None, workers=args.workers)
     observed = replay_observed()
 
-    def yearly(frame):
-        return frame.assign(year=frame["month"].dt.year).groupby(["corridor", "year"])["detections"].sum()
-
-    rel = (yearly(sim) / yearly(observed) - 1).dropna().unstack()
+    rel = yearly_route_errors(sim, observed)
     print(rel.round(2).to_string())
     print(f"route-years within ±15 %: {int((rel.abs() <= 0.15).sum().sum())} of {rel.size}")
     print("monthly ARD: " + ", ".join(f"{c} {v:.2f}" for c, v in route_ards(sim, observed).items()))

@@ -100,22 +100,10 @@ def atomic_write(path: Path, write) -> None:
 
 
 def atomic_write_bytes(path: Path, data) -> None:
-    """`data` (bytes or a buffer) written as atomic_write writes, through the temporary file's own
-    descriptor: for a sweep's driver, which writes a small file per run, opening the file a second time
-    by name (pyarrow resolves a filesystem for a path) cost more than the write."""
-    from .outputs import umask
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o666 & ~umask())
-        with open(fd, "wb", closefd=True) as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """`data` (bytes or a buffer) written by atomic_write. For a sweep's driver, which writes a small file
+    per run: serialised in memory first, because pyarrow writing to a path resolves a filesystem for it,
+    which cost more than the write."""
+    atomic_write(path, lambda tmp: Path(tmp).write_bytes(data))
 
 
 class _Refused(yaml.YAMLError):
