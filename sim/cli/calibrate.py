@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from ..errors import InputError
+from ..execute import start_workers_early
 from .common import fail as _fail
 from .common import progress_bar as _bar
 
@@ -46,6 +47,7 @@ def register(app: typer.Typer) -> None:
         if replay:
             from .history import DEFAULT_REPLAY, run_replay_fit
 
+            start_workers_early(workers)
             try:
                 run_replay_fit(DEFAULT_REPLAY.resolve(), iterations, rounds, replicates, scale, workers, write, damping,
                                refit_steps, preferences, only, season_steps)
@@ -124,6 +126,7 @@ def register(app: typer.Typer) -> None:
             path = scenario or DEFAULT_REPLAY
             if not path.exists():
                 _fail(f"{path}: file not found")
+            start_workers_early(workers)
             try:
                 rows = run_monthly(path.resolve(), replicates, scale or 10, days, workers, markdown, chart)
             except InputError as exc:

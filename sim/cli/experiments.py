@@ -31,13 +31,15 @@ def register(app: typer.Typer) -> None:
     ):
         """Run every missing run of an experiment; write a Parquet dataset and a manifest to --out."""
         from ..errors import InputError
-        from ..execute import EngineBroken
+        from ..execute import EngineBroken, start_workers_early
         from ..experiments.plan import load_experiment
         from ..experiments.sweep import sweep as do_sweep
         from ..outputs import check_out_folder
 
         if engine not in ("auto", "processes", "dask"):
             _fail(f"--engine: unknown engine {engine!r} (auto, processes or dask)")
+        if not check:  # its workers import the model while this process reads the experiment
+            start_workers_early(workers, scheduler, engine)
         try:
             if not check:
                 check_out_folder(out, "--out", in_place=True)  # resumable: written into, never replaced

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from ..errors import InputError
+from ..execute import start_workers_early
 from .common import fail, progress_bar
 
 DEFAULT_REPLAY = Path("scenarios/history/europe_2016_2023.yaml")
@@ -166,6 +167,7 @@ def register(app: typer.Typer) -> None:
         """Per episode of EPISODES.md: observed vs simulated change, and the share the measures explain."""
         if not scenario.exists():
             fail(f"{scenario}: file not found")
+        start_workers_early(workers)
         try:
             rows = run_episodes(scenario.resolve(), replicates, scale, days, workers, markdown)
         except InputError as exc:
