@@ -90,3 +90,25 @@ def test_operational_cooperation_counts_neighbours(tiny):
         return levers.today(0).enforce_mult[n.leg_index["tripoli-lampedusa"]]
 
     assert boost(["LBY", "TUN"]) > boost(["LBY"]) > 1
+
+
+def test_budget_cut_aimed_at_a_leg_cuts_only_that_leg(tiny):
+    # aimed at a leg, the cut acts on that leg's enforcement, not on the country's other legs or its arrests
+    cut = {"kind": "budget_cut", "start": 30, "end": 40, "intensity": 0.5, "targets": {"legs": ["tripoli-lampedusa"]}}
+    s, n = with_levers(tiny, events=[cut])
+    res = run(s, routes=n)
+    s0, n0 = with_levers(tiny)
+    base = run(s0, routes=n0)
+    legs, legs0 = res.tables["legs"], base.tables["legs"]
+
+    def p(t, leg, day):
+        return t[(t["leg"] == leg) & (t["day"] == day)]["p_intercept"].iloc[0]
+
+    assert p(legs, "tripoli-lampedusa", 30) < 0.75 * p(legs0, "tripoli-lampedusa", 30)
+    assert p(legs, "tripoli-lampedusa", 40) == pytest.approx(p(legs0, "tripoli-lampedusa", 40), rel=0.2)
+    others = set(legs0.loc[(legs0["day"] == 30) & (legs0["p_intercept"] > 0), "leg"]) - {"tripoli-lampedusa"}
+    assert others  # the tiny network has other controlled legs to compare
+    for leg in others:
+        assert p(legs, leg, 30) == pytest.approx(p(legs0, leg, 30)), leg
+    lby = daily(res, "countries", "iso3", "LBY")
+    assert lby.loc[30, "effectiveness"] == pytest.approx(daily(base, "countries", "iso3", "LBY").loc[30, "effectiveness"])

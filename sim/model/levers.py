@@ -20,7 +20,8 @@ shipped sizes (each is a field of behaviour.effects, sim/effects.py, named in br
 - events: surge (departures x intensity), route_closure (legs closed), sea_weather (death risk on sea
   legs x (1 + intensity)), corruption_scandal (corruption up by intensity, capped at 1),
   network_shift (share = intensity of the networks' capacity moves to another corridor),
-  budget_cut (enforcement x (1 - intensity)), readmission (a share readmission_share x intensity, at most
+  budget_cut (enforcement x (1 - intensity): of the target countries, or, aimed at legs or corridors, on
+  those legs only, with the countries' arrests of networks untouched), readmission (a share readmission_share x intensity, at most
   0.95, of the people reaching the target places is returned to to_place), visa_requirement (the listed
   nationalities refused boarding on commercial legs into the target countries with probability
   visa_refusal x intensity, at most 1)
@@ -51,6 +52,7 @@ class Resolved:
     to_corridor: int = -1
     to_place: int = -1  # readmission: where people are returned to
     nationalities: np.ndarray | None = None  # visa_requirement: country numbers of the nationalities
+    per_leg: bool = False  # budget_cut aimed at legs or corridors: the enforcement on those legs only
 
 
 def _resolve(lever, routes: RouteNetwork, world: World) -> Resolved:
@@ -63,7 +65,7 @@ def _resolve(lever, routes: RouteNetwork, world: World) -> Resolved:
         leg_mask[[routes.leg_index[leg] for leg in targets.legs]] = True
     if corridor_ids:
         in_corr = np.isin(world.corridor, corridor_ids)
-        if targets.countries and lever.kind in LEG_KINDS:
+        if targets.countries and (lever.kind in LEG_KINDS or lever.kind == "budget_cut"):
             in_corr &= np.isin(world.control, countries) | np.isin(world.leg_country, countries)
         leg_mask |= in_corr
     elif targets.countries and not targets.legs:
@@ -110,7 +112,8 @@ def _resolve(lever, routes: RouteNetwork, world: World) -> Resolved:
         nationalities = np.array([cidx[c] for c in lever.nationalities], dtype=np.int32)
         return Resolved(lever, legs, countries, places, share, to, nationalities=nationalities)
     to_place = routes.place_index[lever.to_place] if getattr(lever, "to_place", None) else -1
-    return Resolved(lever, legs, countries, places, share, to, to_place)
+    per_leg = lever.kind == "budget_cut" and bool(targets.legs or targets.corridors)
+    return Resolved(lever, legs, countries, places, share, to, to_place, per_leg=per_leg)
 
 
 @dataclass
@@ -235,6 +238,8 @@ class Levers:
                 today.risk_mult[sel] *= 1 + x
             elif kind == "corruption_scandal":
                 today.corruption_add[r.countries] += x
+            elif kind == "budget_cut" and r.per_leg:  # a coast's patrols, not the country's whole police
+                today.enforce_mult[r.legs] *= max(0.0, 1 - x)
             elif kind == "budget_cut":
                 today.budget_mult[r.countries] *= max(0.0, 1 - x)
             elif kind == "readmission" and effects.readmission_share * x > 0:
