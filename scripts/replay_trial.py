@@ -4,7 +4,8 @@ measure split at a date into two intensities; the demand (and route preferences)
 
     .venv/bin/python scripts/replay_trial.py [--effect NAME=VALUE ...] [--intensity "MEASURE=VALUE" ...]
         [--split "MEASURE@YYYY-MM-DD=VALUE" ...] [--end "MEASURE=YYYY-MM-DD" ...]
-        [--add '{"name": ..., "kind": ...}' ...] [--refit 6]
+        [--add '{"name": ..., "kind": ...}' ...] [--targets 'MEASURE={"legs": [...]}' ...] [--refit 6]
+        [--by-nationality ROUTE ...]
         [--seeds 3016,3017] [--scale 10] [--workers 2]
 
 Prints the yearly detections per main route against Frontex's ((sim - obs) / obs), the route-years within
@@ -12,7 +13,8 @@ Prints the yearly detections per main route against Frontex's ((sim - obs) / obs
 year (thousands), and the score `calibrate --replay` searches on (mean monthly ARD + mean episode error +
 mean relative error of the sea arrivals). A measure is named as in the replay's `interventions`; a split
 ends it at the date and adds the same measure from the date at the new intensity (named "..., from
-YEAR", so that the episode's ablation still removes it). --end moves a measure's end. --add appends a measure (a JSON mapping, as an entry
+YEAR", so that the episode's ablation still removes it). --end moves a measure's end, --targets replaces its targets. --by-nationality ROUTE
+also prints that route's detections by nationality and year against Frontex's. --add appends a measure (a JSON mapping, as an entry
 of `interventions`). Writes nothing.
 """
 
@@ -22,6 +24,8 @@ import argparse
 import copy
 import sys
 from pathlib import Path
+
+import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -60,7 +64,8 @@ def _measure_json(text: str) -> dict:
 
 
 def changed(data: dict, effects: list[tuple[str, str]], intensities: list[tuple[str, str]],
-            splits: list[tuple[str, str]], added: list[dict] = (), ends: list[tuple[str, str]] = ()) -> dict:
+            splits: list[tuple[str, str]], added: list[dict] = (), ends: list[tuple[str, str]] = (),
+            targets: list[tuple[str, str]] = ()) -> dict:
     """The replay's scenario mapping with the trial's changes."""
     from sim.history.fit import with_effects
 
@@ -80,6 +85,8 @@ def changed(data: dict, effects: list[tuple[str, str]], intensities: list[tuple[
         where.insert(where.index(first) + 1, second)
     for name, date in ends:
         _measure(data, name)[1]["end"] = date
+    for name, text in targets:
+        _measure(data, name)[1]["targets"] = _measure_json(text)
     data["interventions"].extend(dict(m) for m in added)
     return data
 
@@ -91,10 +98,14 @@ def main() -> None:
     ap.add_argument("--split", action="append", default=[], help="MEASURE@YYYY-MM-DD=VALUE")
     ap.add_argument("--end", action="append", default=[], help="MEASURE=YYYY-MM-DD: the measure's new end")
     ap.add_argument("--add", action="append", default=[], help="a measure to append, as JSON")
+    ap.add_argument("--targets", action="append", default=[], help="MEASURE=JSON: the measure's new targets")
     ap.add_argument("--refit", type=int, default=6, help="demand steps refitted for the trial (0: none)")
     ap.add_argument("--seeds", default="3016,3017", help="the fit's seeds (calibrate --replay's, by default)")
     ap.add_argument("--scale", type=int, default=10)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--by-nationality", action="append", default=[], metavar="ROUTE",
+                    help="also print this main route's detections by nationality and year, simulated against "
+                         "Frontex's (e.g. WBR; one more run of the seeds)")
     args = ap.parse_args()
 
 
@@ -108,7 +119,7 @@ def main() -> None:
     seeds = [int(s) for s in args.seeds.split(",")]
     data = changed(scenario_data(REPLAY), _pairs(args.effect, "--effect"), _pairs(args.intensity, "--intensity"),
                    _pairs(args.split, "--split"), [_measure_json(text) for text in args.add],
-                   _pairs(args.end, "--end"))
+                   _pairs(args.end, "--end"), _pairs(args.targets, "--targets"))
     if args.refit > 0:
         fit = fit_demand(data, str(REPLAY), origin_countries(Path(data["network"])), seeds=seeds, scale=args.scale,
                          iterations=args.refit, workers=args.workers, damping=0.7, first=yearly_demand(),
@@ -129,9 +140,28 @@ def main() -> None:
     table = sea.pivot(index="iso3", columns="year", values="arrivals") / 1000
     print("sea arrivals (thousands):")
     print(table.reindex(["GRC", "ITA", "CYP"]).round(1).to_string())
+    if args.by_nationality:
+        by_nationality(data, seeds, args)
     score = monthly_ard(sim, observed) + episode_error(sim) + sea_error(sea)
     print(f"score {score:.3f} (mean monthly ARD {monthly_ard(sim, observed):.3f} + episodes {episode_error(sim):.3f} "
           f"+ sea arrivals {sea_error(sea):.3f})")
+
+
+def by_nationality(data: dict, seeds: list[int], args) -> None:
+    """Per route asked for: the nationalities with the most detections, simulated / observed by year."""
+    from sim.history.demand import origin_countries
+    from sim.history.demand_fit import observed_by_route, simulate_routes
+
+    nationalities = sorted(set(origin_countries(Path(data["network"])).values()))
+    _, _, sim = simulate_routes(data, str(REPLAY), seeds, scale=args.scale, workers=args.workers)
+    obs = observed_by_route(nationalities)
+    for route in args.by_nationality:
+        s, o = sim.xs(route, level="route"), obs.xs(route, level="route")
+        top = (s + o).sum(axis=1).sort_values(ascending=False).index[:10]
+        print(f"{route} by nationality, simulated / observed (thousands):")
+        rows = {n: {y: f"{s.loc[n, y] / 1000:.1f}/{o.loc[n, y] / 1000:.1f}" if n in s.index else f"-/{o.loc[n, y] / 1000:.1f}"
+                    for y in o.columns} for n in top}
+        print(pd.DataFrame(rows).T.to_string())
 
 
 if __name__ == "__main__":

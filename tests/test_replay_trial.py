@@ -47,3 +47,13 @@ def test_unknown_measure_is_a_clear_exit():
     trial = _script()
     with pytest.raises(SystemExit, match="no measure named"):
         trial.changed(scenario_data(REPLAY), [], [("No such measure", "1")], [])
+
+
+def test_targets_replaced():
+    trial = _script()
+    data = scenario_data(REPLAY)
+    cut = "Standing: Libya's coastguard before the Italy-Libya build-up"
+    out = trial.changed(data, [], [], [], targets=[(cut, '{"corridors": ["Central Mediterranean"], "countries": ["LBY"]}')])
+    got = [m for m in out["events"] if m["name"] == cut]
+    assert [m["targets"] for m in got] == [{"corridors": ["Central Mediterranean"], "countries": ["LBY"]}]
+    assert [m["targets"] for m in data["events"] if m["name"] == cut] == [{"countries": ["LBY"]}]  # left as it was
