@@ -178,7 +178,7 @@ def _visa_problems(lever, at: str, network) -> list[Problem]:
     acting = (into & legs["commercial"].astype(bool)).to_numpy()
     if not acting.any():
         return [Problem(f"{at}.targets", "visa_requirement reaches no commercial leg into its target countries")]
-    origins = set(network.places.loc[network.places["kind"] == "origin", "iso3"])
+    origins = set(network.places.loc[network.places["kind"] == "origin", "nationality"])
     out = []
     for c in lever.nationalities:
         if c not in origins:

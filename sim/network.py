@@ -170,11 +170,18 @@ def _load_places(path: Path) -> pd.DataFrame:
         if kind not in PLACE_KINDS:
             raise InputError(path, label, f"field 'kind' must be one of {', '.join(PLACE_KINDS)}, got {clip(repr(kind))}")
         g = _geometry(path, label, feat, "Point")
+        iso3 = _prop(path, label, props, "iso3", "text").upper()
+        # the people an origin starts are of its country, or of `nationality` where they live abroad
+        # (Syrians in Turkey): their detections, preferences, perception and visas are their nationality's
+        nationality = _prop(path, label, props, "nationality", "text", optional=True)
+        if nationality is not None and kind != "origin":
+            raise InputError(path, label, "field 'nationality' is for origins only (the people who start there)")
         rows.append({
             "id": pid,
             "name": _prop(path, label, props, "name", "text"),
             "kind": kind,
-            "iso3": _prop(path, label, props, "iso3", "text").upper(),
+            "iso3": iso3,
+            "nationality": nationality.upper() if nationality else iso3,
             "lon": g.x,
             "lat": g.y,
         })
@@ -300,6 +307,9 @@ def _check_countries(folder: Path, places, legs, countries) -> None:
         if row.iso3 not in countries.index:
             raise InputError(folder / "places.geojson", f"place {row.id!r} (feature {n})",
                              f"country {row.iso3} is not in countries.csv")
+        if row.nationality not in countries.index:
+            raise InputError(folder / "places.geojson", f"place {row.id!r} (feature {n})",
+                             f"field 'nationality': country {row.nationality} is not in countries.csv")
     for n, row in enumerate(legs.itertuples(), start=1):
         if row.control_iso3 and row.control_iso3 not in countries.index:
             raise InputError(folder / "legs.geojson", f"leg {row.id!r} (feature {n})",

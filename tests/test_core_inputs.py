@@ -116,6 +116,10 @@ def leg(data, lid):
      "place 'island' (feature 8): no origin can reach this place"),
     (lambda d: d["features"][0]["properties"].update({"iso3": "ATL"}), "places.geojson",
      "country ATL is not in countries.csv"),
+    (lambda d: d["features"][0]["properties"].update({"nationality": "ATL"}), "places.geojson",
+     "field 'nationality': country ATL is not in countries.csv"),
+    (lambda d: d["features"][-1]["properties"].update({"nationality": "NER"}), "places.geojson",
+     "field 'nationality' is for origins only"),
 ])
 def test_bad_network_messages(tmp_path, change, file, words):
     folder = copy_net(tmp_path)

@@ -178,3 +178,34 @@ def test_results_round_trip(tmp_path, tiny):
         pd.testing.assert_frame_equal(res.tables[name], back.tables[name], check_dtype=False)
     assert back.summary["overall"]["attempts"] == res.summary["overall"]["attempts"]
     assert not list(tmp_path.glob(".*"))  # no temporary files left behind
+
+
+def test_an_origin_abroad_starts_people_of_its_nationality(tmp_path, tiny_path):
+    """An origin with `nationality` (people living abroad: Syrians in Turkey) starts people of that
+    nationality: their detections count under it, wherever the origin lies (and they share their
+    nationality's perception group). Bamako's people made Nigerien here: no Malian is detected any more."""
+    import json
+    import shutil
+
+    from sim import run
+    from sim.network import load_network
+    from sim.scenario import scenario_data
+
+    folder = tmp_path / "tiny"
+    shutil.copytree(tiny_path.parent / "tiny", folder)
+    places = json.loads((folder / "places.geojson").read_text())
+    for f in places["features"]:
+        if f["properties"]["id"] == "bamako":
+            f["properties"]["nationality"] = "NER"
+    (folder / "places.geojson").write_text(json.dumps(places))
+    data = scenario_data(tiny_path)
+    data.update(days=120)
+    base = parse_scenario(data, tiny_path)
+    moved = load_network(folder)
+    assert dict(zip(moved.places["id"], moved.places["nationality"]))["bamako"] == "NER"
+    before = run(base, seed=4, routes=load_network(tiny_path.parent / "tiny")).tables["origins"]
+    after = run(base, seed=4, routes=moved).tables["origins"]
+    by = lambda t: t.groupby("nationality")["detections"].sum()  # noqa: E731
+    assert by(before).get("MLI", 0) > 0
+    assert by(after).get("MLI", 0) == 0
+    assert by(after).get("NER", 0) > by(before).get("NER", 0) + 0.5 * by(before).get("MLI", 0)

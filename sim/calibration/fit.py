@@ -45,7 +45,7 @@ from .parameters import BUDGET_BOUNDS_EUR, PREFERENCE_BOUND, Parameters, apply, 
 def update(p: Parameters, sim: dict, observed: Observed, network: RouteNetwork, spread: float, damping: float = 0.7):
     """One damped fixed-point step of every free parameter towards its target."""
     a = damping
-    origin_country = network.places.set_index("id")["iso3"]
+    origin_country = network.places.set_index("id")["nationality"]  # the nationality of its people
     # demand: a nationality's detections over all routes <- its total where it is listed (the floors
     # put on the other routes are upper bounds, not counts: summed, they would inflate small nationalities)
     want, got = {}, {}

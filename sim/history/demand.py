@@ -44,7 +44,7 @@ def origin_countries(network_folder: Path) -> dict[str, str]:
 
     places = load_network(network_folder).places
     origins = places[places["kind"] == "origin"]
-    return dict(zip(origins["id"], origins["iso3"]))
+    return dict(zip(origins["id"], origins["nationality"]))
 
 
 def yearly_demand(fit_2023: Path = FIT_2023, nationality_csv: Path = NATIONALITY_CSV,

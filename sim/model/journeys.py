@@ -41,7 +41,7 @@ class Journeys:
             kernels.bits(self.rng), active, pop.leg, pop.state, pop.days_left, pop.credit, pop.broke_days, pop.origin,
             pop.place, pop.money, risks.p_death, risks.p_intercept, behaviour.detention_days, world.retry,
             world.pushback, world.detects_interception, world.detects, risks.p_detect, world.dst, world.is_destination,
-            world.corridor, world.place_country, float(behaviour.effects.pushback_gives_up),
+            world.corridor, world.place_nationality, float(behaviour.effects.pushback_gives_up),
             behaviour.return_after_interception, behaviour.work_income_eur_per_day, behaviour.give_up_per_day,
             cheapest, rec.leg_row("deaths"), rec.leg_row("pushbacks"), rec.leg_row("interceptions"),
             rec.leg_row("crossings"), rec.leg_row("detections"), rec.detections_by_origin, rec.place_row("arrivals"),
@@ -59,7 +59,7 @@ class Journeys:
             kernels.bits(rng), moving, pop.leg, pop.state, pop.days_left, pop.credit, pop.broke_days, pop.origin,
             pop.place, risks.p_death, risks.p_intercept, self.behaviour.detention_days, world.retry, world.pushback,
             world.detects_interception, world.detects, risks.p_detect, world.dst, world.is_destination, world.corridor,
-            world.place_country, float(self.behaviour.effects.pushback_gives_up), rec.leg_row("deaths"),
+            world.place_nationality, float(self.behaviour.effects.pushback_gives_up), rec.leg_row("deaths"),
             rec.leg_row("pushbacks"), rec.leg_row("interceptions"), rec.leg_row("crossings"), rec.leg_row("detections"),
             rec.detections_by_origin, rec.place_row("arrivals"), rec.place_row("returned"))
         for places, to, p in readmit:
@@ -125,7 +125,7 @@ class Journeys:
                 pool += quota / self.scale
                 self.pooled = True
         # the day's new people per origin, drawn in the kernel (NumPy's Poisson draw at larger means)
-        arrivals = (world.place_country, self.perception.group_of_country, values, float(behaviour.benefit_eur),
+        arrivals = (world.place_nationality, self.perception.group_of_country, values, float(behaviour.benefit_eur),
                     float(behaviour.decision_spread_eur), rec.place_row("created"))
         drawn, origins, n, group, neg, finite, total = kernels.draw_arrivals(src, self.demand, today.demand_mult,
                                                                             float(self.scale), *arrivals)
@@ -235,6 +235,6 @@ class Journeys:
         refused = kernels.refused_at(go_leg, rng.random(len(go)), risks.p_refused)
         for nationalities, legs, p in visa:
             # no visa: refused at check-in, whatever the carrier's own checks
-            needs = np.isin(go_leg, legs) & np.isin(world.place_country[pop.origin[go]], nationalities)
+            needs = np.isin(go_leg, legs) & np.isin(world.place_nationality[pop.origin[go]], nationalities)
             refused |= needs & (rng.random(len(go)) < p)
         kernels.board(go, go_leg, go_owed, refused, rng.random(len(go)), *boarding)

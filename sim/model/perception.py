@@ -26,13 +26,13 @@ class Perception:
     def __init__(self, world: World, behaviour):
         self.world, self.behaviour = world, behaviour
         origins = np.flatnonzero(world.place_kind == 0)
-        group_countries = np.unique(world.place_country[origins])
+        group_countries = np.unique(world.place_nationality[origins])
         self.group_of_country = np.full(world.n_countries, -1, np.int32)
         self.group_of_country[group_countries] = np.arange(len(group_countries))
         self.group_country = group_countries
         self.n_groups = len(group_countries)
         self.origin_places = origins
-        self.origin_group = self.group_of_country[world.place_country[origins]]
+        self.origin_group = self.group_of_country[world.place_nationality[origins]]
         self.origins_per_group = np.bincount(self.origin_group, minlength=self.n_groups)
         # the last cost-to-go per (group, place)
         self.values = np.full((self.n_groups, world.n_places), np.inf)

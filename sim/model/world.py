@@ -42,6 +42,7 @@ class World:
     # places
     place_kind: np.ndarray
     place_country: np.ndarray
+    place_nationality: np.ndarray  # the nationality of the people an origin starts (its country, unless set)
     is_destination: np.ndarray
     appeal: np.ndarray  # per place: value of reaching it compared with the other destinations (EUR)
     # countries (defaults with scenario overrides), one entry per country
@@ -76,6 +77,7 @@ class World:
             for f, v in override.model_dump(exclude_none=True).items():
                 base[f][cidx[c]] = v
         place_country = places["iso3"].map(cidx).to_numpy(np.int32)
+        place_nationality = places["nationality"].map(cidx).to_numpy(np.int32)
         src = legs["src"].to_numpy(np.int32)
         dst = legs["dst"].to_numpy(np.int32)
         counts = countries["counts_detections"].to_numpy(bool)
@@ -109,6 +111,7 @@ class World:
             leg_country=place_country[src],
             place_kind=places["kind"].map(KIND_CODES).to_numpy(np.int8),
             place_country=place_country,
+            place_nationality=place_nationality,
             is_destination=(places["kind"] == "destination").to_numpy(bool),
             appeal=appeal,
             iso3=iso3, base=base,
