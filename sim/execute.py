@@ -287,7 +287,7 @@ def start_workers_early(workers: int | None, scheduler: str | None = None, engin
     bare __main__ (see _bare_main), which ProcessEngine arranges when it starts it."""
     from multiprocessing import forkserver
 
-    workers = workers or os.cpu_count() or 1
+    workers = (os.cpu_count() or 1) if workers is None else workers  # None: one per core, as make_engine
     if workers < 2 or scheduler or engine == "dask" or os.environ.get("DASK_SCHEDULER_ADDRESS"):
         return
     _mp_context("forkserver", isolate_main=False)  # sets what the server preloads

@@ -42,6 +42,7 @@ def run(
     ensemble's DIR/ensemble.json; print every total as the ensemble mean with its 95 % interval."""
     from ..checks import memory_problem
     from ..compare import ensemble_summary, run_ensemble, summary_only
+    from ..execute import start_workers_early
     from ..files import write_json
     from ..model import RouteModel
     from ..outputs import check_out_folder, replace_folder
@@ -50,6 +51,8 @@ def run(
     results_only = _result_files()
     # out/ itself also holds the app's sessions and exercises: each scenario gets its own folder in it
     out = out if out is not None else Path("out") / scenario.stem
+    # the replicates' workers import the model and warm up while this process runs the first run
+    start_workers_early(min(workers, replicates - 1))
     try:
         check_out_folder(out, "--out", holds=results_only)
         spec, network = load_scenario(scenario)
