@@ -28,15 +28,16 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_sweep import write_experiment as _write  # noqa: E402 - the same experiment as bench_sweep.py's
 
 
 def write_experiment(folder: Path, scenario: Path, runs: int, scale: int) -> Path:
-    import yaml
-
-    path = folder / f"bench-{runs}.yaml"
-    path.write_text(yaml.safe_dump({"name": "bench", "base": str(scenario.resolve()), "set": {"scale": scale},
-                                    "design": "grid", "factors": [], "replicates": runs}))
-    return path
+    """bench_sweep.py's one-point experiment, in a folder of its own (it always names its file bench.yaml)."""
+    where = folder / f"exp-{runs}"
+    where.mkdir()
+    return _write(where, scenario, runs, scale, None)
 
 
 def start(experiment: Path, out: Path, workers: int) -> subprocess.Popen:

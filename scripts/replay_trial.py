@@ -51,15 +51,15 @@ def _measure(data: dict, name: str) -> tuple[list, dict]:
     sys.exit(f"replay_trial: no measure named {name!r} in {REPLAY.name}'s interventions or events")
 
 
-def _measure_json(text: str) -> dict:
+def _measure_json(text: str, option: str = "--add") -> dict:
     import json
 
     try:
         measure = json.loads(text)
     except json.JSONDecodeError as exc:
-        sys.exit(f"replay_trial: --add: not JSON ({exc})")
+        sys.exit(f"replay_trial: {option}: not JSON ({exc})")
     if not isinstance(measure, dict):
-        sys.exit("replay_trial: --add: expected a JSON mapping")
+        sys.exit(f"replay_trial: {option}: expected a JSON mapping")
     return measure
 
 
@@ -86,7 +86,7 @@ def changed(data: dict, effects: list[tuple[str, str]], intensities: list[tuple[
     for name, date in ends:
         _measure(data, name)[1]["end"] = date
     for name, text in targets:
-        _measure(data, name)[1]["targets"] = _measure_json(text)
+        _measure(data, name)[1]["targets"] = _measure_json(text, "--targets")
     data["interventions"].extend(dict(m) for m in added)
     return data
 

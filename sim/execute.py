@@ -287,8 +287,7 @@ def start_workers_early(workers: int | None, scheduler: str | None = None, engin
     bare __main__ (see _bare_main), which ProcessEngine arranges when it starts it."""
     from multiprocessing import forkserver
 
-    workers = (os.cpu_count() or 1) if workers is None else workers  # None: one per core, as make_engine
-    if workers < 2 or scheduler or engine == "dask" or os.environ.get("DASK_SCHEDULER_ADDRESS"):
+    if local_workers(workers, scheduler, engine) < 2:
         return
     _mp_context("forkserver", isolate_main=False)  # sets what the server preloads
     forkserver.ensure_running()  # spawns it and returns; the server imports while this process goes on
@@ -410,6 +409,15 @@ class DaskEngine:
 ENGINES = ("auto", "processes", "dask")
 
 
+def local_workers(workers: int | None, scheduler: str | None = None, engine: str = "auto", nice: int = 0) -> int:
+    """How many local worker processes make_engine starts for these options: 0 for Dask (auto with a
+    scheduler address) or when the runs stay in this process (one worker, not niced)."""
+    if engine == "dask" or (engine == "auto" and scheduler):
+        return 0
+    workers = workers or os.cpu_count() or 1
+    return 0 if workers == 1 and not nice else workers
+
+
 def make_engine(task, context=None, *, workers: int | None = 1, scheduler: str | None = None,
                 engine: str = "auto", nice: int = 0, isolate_main: bool = False):
     """auto: Dask when a scheduler address is given, else local processes (in this process for 1 worker)."""
@@ -422,9 +430,10 @@ def make_engine(task, context=None, *, workers: int | None = 1, scheduler: str |
         return DaskEngine(task, context, scheduler, workers)
     if scheduler:
         raise InputError(None, "--engine", "processes runs locally: drop --scheduler (or DASK_SCHEDULER_ADDRESS)")
-    if workers == 1 and not nice:
+    local = local_workers(workers, nice=nice)
+    if not local:
         return InlineEngine(task, context)
-    return ProcessEngine(task, context, workers, nice=nice, isolate_main=isolate_main)
+    return ProcessEngine(task, context, local, nice=nice, isolate_main=isolate_main)
 
 
 # ----------------------------------------------------------------------------- the runner

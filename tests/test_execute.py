@@ -76,14 +76,15 @@ def test_workers_fork_with_the_kernels_loaded():
         assert all(g[k] >= 1 for k in ("road_day", "cost_to_go", "networks_day", "record_networks")), g
 
 
-def test_workers_started_early_only_for_two_or_more():
-    # a fresh process (the forkserver is one per process): no server for 0 or 1 worker, one for 2
+def test_workers_started_early_only_for_two_or_more_local_ones():
+    # a fresh process (the forkserver is one per process): no server for 1 worker or a Dask engine, one for 2
     import subprocess
     import sys
 
     code = ("import multiprocessing.forkserver as fs\n"
             "from sim.execute import start_workers_early\n"
-            "start_workers_early(0); start_workers_early(1); print(fs._forkserver._forkserver_pid is None)\n"
+            "start_workers_early(1); start_workers_early(2, scheduler='tcp://127.0.0.1:1');"
+            " start_workers_early(2, engine='dask'); print(fs._forkserver._forkserver_pid is None)\n"
             "start_workers_early(2); print(fs._forkserver._forkserver_pid is None)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr

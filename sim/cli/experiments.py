@@ -33,13 +33,14 @@ def register(app: typer.Typer) -> None:
         from ..errors import InputError
         from ..execute import EngineBroken, start_workers_early
         from ..experiments.plan import load_experiment
+        from ..experiments.sweep import scheduler_address
         from ..experiments.sweep import sweep as do_sweep
         from ..outputs import check_out_folder
 
         if engine not in ("auto", "processes", "dask"):
             _fail(f"--engine: unknown engine {engine!r} (auto, processes or dask)")
         if not check:  # its workers import the model while this process reads the experiment
-            start_workers_early(workers, scheduler, engine)
+            start_workers_early(workers, scheduler_address(scheduler), engine)
         try:
             if not check:
                 check_out_folder(out, "--out", in_place=True)  # resumable: written into, never replaced

@@ -51,8 +51,8 @@ def run(
     results_only = _result_files()
     # out/ itself also holds the app's sessions and exercises: each scenario gets its own folder in it
     out = out if out is not None else Path("out") / scenario.stem
-    # the replicates' workers import the model and warm up while this process runs the first run
-    start_workers_early(min(workers, replicates - 1))
+    if replicates > 1:  # their workers import the model and warm up while this process runs the first run
+        start_workers_early(min(workers, replicates - 1))
     try:
         check_out_folder(out, "--out", holds=results_only)
         spec, network = load_scenario(scenario)

@@ -44,10 +44,14 @@ class SweepReport:
     cpu_seconds: dict = field(default_factory=dict)  # run -> CPU seconds of the whole job in the worker
 
 
+def scheduler_address(scheduler: str | None) -> str | None:
+    """The Dask scheduler a sweep uses: --scheduler, else $DASK_SCHEDULER_ADDRESS, else none (local)."""
+    return scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
+
+
 def make_runner(ctx, workers: int | None, scheduler: str | None, engine: str) -> Runner:
     """The runner of an experiment: each worker receives the context once and runs worker.execute."""
-    address = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
-    return Runner(workers, scheduler=address, engine=engine, task=run_point, context=ctx)
+    return Runner(workers, scheduler=scheduler_address(scheduler), engine=engine, task=run_point, context=ctx)
 
 
 # ----------------------------------------------------------------------------- the sweep
