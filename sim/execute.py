@@ -21,6 +21,7 @@ import gc
 import multiprocessing
 import os
 import sys
+import threading
 import types
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -295,37 +296,151 @@ def start_workers_early(workers: int | None, scheduler: str | None = None, engin
 
 class ProcessEngine:
     """Local worker processes, started by a forkserver: a clean process each, not a fork of a process
-    that may hold threads (the app's server, a Dask client)."""
+    that may hold threads (the app's server, a Dask client).
+
+    While the workers start (the forkserver imports the model and warms it up: 1-2 s of CPU), the process
+    that started them would sit idle: instead, a thread starts them, and this process runs the jobs given
+    to it meanwhile itself, one at a time, until a worker is up; the jobs it has not started then go to the
+    pool at once. Not in the app (nice or isolate_main), whose server must stay responsive."""
+
+    START_TIMEOUT = 300.0  # seconds for the first worker to come up
+    START_ATTEMPTS = 3  # starts tried when a worker dies while starting (then EngineBroken)
 
     def __init__(self, task, context, workers: int, *, nice: int = 0, isolate_main: bool = False,
-                 start_method: str = "forkserver"):
+                 start_method: str = "forkserver", help_while_starting: bool | None = None):
         self.task, self.context, self.workers, self.capacity = task, context, workers, 2 * workers
         self.nice, self.mp = nice, _mp_context(start_method, isolate_main)
         self.name = f"local processes ({workers} workers)"
-        self.pool = self._pool()
+        self.helping = (not nice and not isolate_main) if help_while_starting is None else help_while_starting
+        self._lock = threading.Lock()
+        self._held: list = []  # (future, job) given while the workers start, not yet to the pool
+        self._limiter, self._froze, self._starter, self._up = None, False, None, None
+        self.ran_here = 0  # jobs this process ran itself while the workers started
+        self.pool = self._new_pool()
+        self._starts = 0
+        if self.helping:
+            self._start_in_background()
+        else:
+            self._check_up(self.pool, self.pool.submit(worker_info), timeout=self.START_TIMEOUT)
 
-    def _pool(self):
-        pool = cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=self.mp, initializer=init_process,
+    def _new_pool(self):
+        return cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=self.mp, initializer=init_process,
                                       initargs=(self.task, self.context, self.nice, os.getpid()))
-        try:  # a worker must come up before any run is trusted to it
-            pool.submit(worker_info).result(timeout=300)
-        except (cf.process.BrokenProcessPool, cf.TimeoutError) as exc:
+
+    def _check_up(self, pool, up, timeout: float) -> None:
+        """A worker must come up before any run is trusted to the pool."""
+        try:
+            up.result(timeout=timeout)
+        except (cf.process.BrokenProcessPool, cf.TimeoutError, RuntimeError) as exc:
             self._stop(pool)
             raise EngineBroken("the local worker processes do not start (" + (str(exc) or type(exc).__name__)
                                + "); when calling the runner from a script, guard it with "
                                "if __name__ == '__main__':") from None
-        return pool
+
+    def _start_in_background(self) -> None:
+        self._starts += 1
+        self._up = cf.Future()  # set by the starter thread when a worker is up
+        self._starter = threading.Thread(target=self._start_workers, name="start-workers", daemon=True)
+        self._starter.start()
+
+    def _start_workers(self) -> None:
+        """The starter thread: spawn every worker (the first spawn waits for the forkserver's imports), wait
+        for one to be up, then hand the held jobs to the pool."""
+        try:
+            first = [self.pool.submit(worker_info) for _ in range(self.workers)][0]
+            info = first.result(timeout=self.START_TIMEOUT)
+        except BaseException as exc:  # noqa: BLE001 - reported to the caller by _starting
+            self._up.set_exception(exc)
+            return
+        with self._lock:
+            for fut, item in self._held:
+                if not fut.cancelled():
+                    fut.hand_to(self.pool.submit(call_local, item))
+            self._held.clear()
+            self._up.set_result(info)
+
+    def _starting(self) -> bool:
+        """True while no worker is up yet; raises EngineBroken if they could not start."""
+        up = self._up
+        if up is None:
+            return False
+        if not up.done():
+            return True
+        self._starter.join()
+        if isinstance(up.exception(), cf.process.BrokenProcessPool) and self._starts < self.START_ATTEMPTS:
+            # a worker died while starting (killed, out of memory): start them again
+            print("a worker process died while the workers started: starting them again", file=sys.stderr)
+            self._stop(self.pool)
+            self.pool = self._new_pool()
+            self._start_in_background()
+            return True
+        self._up = None
+        self._stop_helping()
+        self._check_up(self.pool, up, timeout=0)
+        return False
 
     def submit(self, item):
+        if self._up is not None:
+            with self._lock:
+                if not self._up.done():
+                    fut = _HeldFuture()
+                    self._held.append((fut, item))
+                    return fut
+            self._starting()
         return self.pool.submit(call_local, item)
 
+    def _help(self) -> bool:
+        """Run the first held job here; False when there is none (or the workers are up)."""
+        with self._lock:
+            if not self._held or self._up.done():
+                return False
+            fut, item = self._held.pop(0)
+            if not fut.set_running_or_notify_cancel():
+                return True
+        if self._limiter is None:  # as in a worker: one BLAS thread, the heap frozen out of the collector's way
+            self._limiter, self._froze = one_blas_thread(), not _FROZEN
+            freeze()
+        self.ran_here += 1
+        try:
+            fut.set_result(self.task(self.context, item))
+        except Exception as exc:  # noqa: BLE001 - handed to the caller through the future, as the pool would
+            fut.set_exception(exc)
+        return True
+
+    def _stop_helping(self) -> None:
+        if self._limiter is not None:
+            self._limiter.restore_original_limits()
+            if self._froze:
+                unfreeze()
+            self._limiter, self._froze = None, False
+
     def wait(self, futures, timeout: float = 5.0):
+        if self._starting():
+            while self._help():
+                done = [f for f in futures if f.done()]
+                if done:
+                    return done
+            if self._starting():
+                timeout = min(timeout, 0.05)  # look again soon: the pool may be up by then
         done, _ = cf.wait(futures, timeout=timeout, return_when=cf.FIRST_COMPLETED)
         return done
 
+    def _drop_held(self) -> None:
+        if self._starter is not None:
+            self._starter.join(timeout=30)
+        with self._lock:
+            for fut, _ in self._held:
+                fut.cancel()
+            self._held.clear()
+        self._stop_helping()
+        self._up = None
+
     def restart(self):
+        """Start the pool again (after a worker died); the jobs in flight are dropped."""
+        self._drop_held()
         self._stop(self.pool)
-        self.pool = self._pool()
+        self.pool = self._new_pool()
+        self._check_up(self.pool, self.pool.submit(worker_info), timeout=self.START_TIMEOUT)
 
     @staticmethod
     def _stop(pool):
@@ -340,9 +455,39 @@ class ProcessEngine:
 
     def close(self, cancel=False):
         if cancel:
+            self._drop_held()
             self._stop(self.pool)
-        else:
-            self.pool.shutdown(wait=True)
+            return
+        if self._starter is not None:
+            self._starter.join()  # the held jobs are in the pool now, unless the workers did not start
+        self._drop_held()
+        self.pool.shutdown(wait=True)
+
+
+class _HeldFuture(cf.Future):
+    """A job's future while a starting ProcessEngine holds it: settled by the engine's own process if it
+    runs the job, or by the pool's future once the job is handed to the pool."""
+
+    _inner = None
+
+    def hand_to(self, inner) -> None:
+        self._inner = inner
+        inner.add_done_callback(self._settle)
+
+    def _settle(self, inner) -> None:
+        if inner.cancelled():
+            super().cancel()
+            self.set_running_or_notify_cancel()  # wakes whoever waits on it, as the pool's own futures do
+        elif self.set_running_or_notify_cancel():
+            if inner.exception() is not None:
+                self.set_exception(inner.exception())
+            else:
+                self.set_result(inner.result())
+
+    def cancel(self) -> bool:
+        if self._inner is not None:
+            return self._inner.cancel()  # which settles this one through _settle
+        return super().cancel()
 
 
 class DaskEngine:

@@ -69,8 +69,13 @@ def _kernels_in_worker(context, item):
 def test_workers_fork_with_the_kernels_loaded():
     # the forkserver preloads sim.model.warm, which runs a day of the shipped baseline: a worker's first
     # run then finds the compiled kernels in memory instead of loading them from disk (0.3-0.4 s each)
-    with Runner(2, task=_kernels_in_worker, context=None) as runner:
-        got = runner.map(range(2))
+    from sim.execute import ProcessEngine
+
+    engine = ProcessEngine(_kernels_in_worker, None, 2, help_while_starting=False)  # every job in a worker
+    try:
+        got = [f.result(timeout=120) for f in [engine.submit(i) for i in range(2)]]
+    finally:
+        engine.close()
     for g in got:
         assert g["warm"] is True
         assert all(g[k] >= 1 for k in ("road_day", "cost_to_go", "networks_day", "record_networks")), g
@@ -89,3 +94,80 @@ def test_workers_started_early_only_for_two_or_more_local_ones():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["True", "False"]
+
+
+def _pid(context, item):
+    import os
+
+    return {"item": item, "pid": os.getpid(), "context": context}
+
+
+def test_the_driver_runs_jobs_while_the_workers_start():
+    # while no worker is up, the process that started the pool runs the jobs given to it itself (rather
+    # than sit idle for the 1-2 s of the forkserver's start); once a worker is up, the jobs it has not
+    # started go to the pool. The start is held back here until the test lets it go.
+    import os
+    import threading
+
+    from sim.execute import ProcessEngine
+
+    class HeldBack(ProcessEngine):
+        go = threading.Event()
+
+        def _start_workers(self):
+            self.go.wait(120)
+            super()._start_workers()
+
+    engine = HeldBack(_pid, "ctx", 2)
+    try:
+        assert engine.helping
+        futures = [engine.submit(i) for i in range(6)]
+        assert futures[5].cancel()  # a job not started can be cancelled
+        assert [f.result()["item"] for f in engine.wait(futures[:5])] == [0]  # run here, the first one
+        assert [f.result()["item"] for f in engine.wait(futures[1:5])] == [1]
+        HeldBack.go.set()  # the workers come up: jobs 2-4 go to the pool
+        got = [f.result(timeout=120) for f in futures[:5]]
+        assert [g["item"] for g in got] == [0, 1, 2, 3, 4] and all(g["context"] == "ctx" for g in got)
+        assert [g["pid"] == os.getpid() for g in got] == [True, True, False, False, False]
+        assert futures[5].cancelled() and not engine._held
+        assert engine.submit(7).result(timeout=120)["pid"] != os.getpid()  # straight to the pool now
+        assert not engine._starting()
+    finally:
+        engine.close()
+
+
+def test_the_app_engine_never_runs_jobs_in_its_own_process():
+    # nice (the app's workers): the caller must stay responsive, so it never helps
+    import os
+
+    from sim.execute import ProcessEngine
+
+    engine = ProcessEngine(_pid, None, 1, nice=5)
+    try:
+        assert not engine.helping and not engine._starting()
+        assert engine.submit(1).result(timeout=120)["pid"] != os.getpid()
+    finally:
+        engine.close()
+
+
+def test_results_are_the_same_whoever_ran_them(tiny_path):
+    # a fresh process, so a cold forkserver: the driver runs jobs itself while the workers start (which jobs
+    # depends on timing; test_the_driver_runs_jobs_while_the_workers_start pins a mix down); the results
+    # equal those of one worker (all in the driver) and with a warm forkserver
+    import subprocess
+    import sys
+
+    code = ("import json\n"
+            "from sim.execute import Runner, Job\n"
+            "from sim.compare import summary_only\n"
+            "from sim.scenario import load_scenario\n"
+            f"s, _ = load_scenario({str(tiny_path)!r})\n"
+            "jobs = [Job(s, k, days=20, keep=summary_only) for k in range(12)]\n"
+            "with Runner(2) as r:\n"
+            "    cold = r.map(jobs); here = r.engine.ran_here\n"
+            "with Runner(2) as r: warm = r.map(jobs)\n"
+            "with Runner(1) as r: one = r.map(jobs)\n"
+            "print(json.dumps([here > 0, cold == one, warm == one]))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n")[-2] == "[true, true, true]"

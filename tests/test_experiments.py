@@ -473,9 +473,10 @@ def _wait_for_runs(out: Path, n: int, proc: subprocess.Popen, timeout: float = 1
 
 @pytest.fixture(scope="module")
 def longer(tmp_path_factory):
-    """A 32-run experiment, long enough to be interrupted, and its uninterrupted results."""
+    """A 128-run experiment, long enough to be interrupted (and for its workers to come up before the sweep's own
+    process has run it all), and its uninterrupted results."""
     tmp = tmp_path_factory.mktemp("longer")
-    path = experiment(tmp, set={"days": 60, "scale": 10, "interventions": [COOP]}, replicates=8, daily=False)
+    path = experiment(tmp, set={"days": 60, "scale": 10, "interventions": [COOP]}, replicates=32, daily=False)
     plan = load_experiment(path)
     ref = tmp / "reference"
     sweep(plan, ref, workers=1, progress=False)
@@ -509,9 +510,15 @@ def test_a_killed_worker_does_not_stop_the_sweep(longer, tmp_path):
     out = tmp_path / "worker_killed"
     proc = _sweep_process(path, out)
     _wait_for_runs(out, 2, proc)
-    # the runner's workers are forked by its forkserver (a child of the sweep): the server's children
-    workers = [c for c in psutil.Process(proc.pid).children(recursive=True)
-               if "forkserver" in " ".join(c.cmdline()) and "forkserver" in " ".join(c.parent().cmdline())]
+    # the runner's workers are forked by its forkserver (a child of the sweep): the server's children (the
+    # first runs may have been done by the sweep's own process while they started)
+    deadline = time.monotonic() + 120
+    while True:
+        workers = [c for c in psutil.Process(proc.pid).children(recursive=True)
+                   if "forkserver" in " ".join(c.cmdline()) and "forkserver" in " ".join(c.parent().cmdline())]
+        if workers or time.monotonic() > deadline or proc.poll() is not None:
+            break
+        time.sleep(0.05)
     assert workers, "the sweep has worker processes"
     workers[0].send_signal(signal.SIGKILL)
     stdout, stderr = proc.communicate(timeout=300)
