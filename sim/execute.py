@@ -380,13 +380,13 @@ class ProcessEngine:
         return False
 
     def submit(self, item):
-        if self._up is not None:
+        while self._up is not None:  # starting: hold the job (the pool's submit would wait for the spawns)
             with self._lock:
                 if not self._up.done():
                     fut = _HeldFuture()
                     self._held.append((fut, item))
                     return fut
-            self._starting()
+            self._starting()  # up (then _up is None), or started again
         return self.pool.submit(call_local, item)
 
     def _help(self) -> bool:

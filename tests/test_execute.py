@@ -171,3 +171,42 @@ def test_results_are_the_same_whoever_ran_them(tiny_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split("\n")[-2] == "[true, true, true]"
+
+
+def test_workers_that_die_while_starting_are_started_again(capsys):
+    # a worker killed while the workers start breaks the pool before any job reached it: start them again,
+    # up to START_ATTEMPTS times, then stop with the engine's message
+    import concurrent.futures as cf
+
+    from sim.execute import EngineBroken, ProcessEngine
+
+    class DiesFirst(ProcessEngine):
+        deaths = 1
+
+        def _start_workers(self):
+            if self._starts <= self.deaths:
+                self._up.set_exception(cf.process.BrokenProcessPool("a worker was killed"))
+                return
+            super()._start_workers()
+
+    engine = DiesFirst(_pid, "ctx", 2)
+    try:
+        futures = [engine.submit(i) for i in range(6)]
+        while not all(f.done() for f in futures):
+            engine.wait(futures)
+        assert sorted(f.result()["item"] for f in futures) == list(range(6))
+        assert engine._starts == 2 and "a worker process died while the workers started" in capsys.readouterr().err
+    finally:
+        engine.close()
+
+    class AlwaysDies(DiesFirst):
+        deaths = 99
+
+    engine = AlwaysDies(_pid, "ctx", 2)
+    try:
+        with pytest.raises(EngineBroken, match="do not start"):
+            for i in range(1000):
+                engine.wait([engine.submit(i)], timeout=0.01)
+        assert engine._starts == ProcessEngine.START_ATTEMPTS
+    finally:
+        engine.close(cancel=True)
