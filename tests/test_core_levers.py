@@ -112,3 +112,29 @@ def test_budget_cut_aimed_at_a_leg_cuts_only_that_leg(tiny):
         assert p(legs, leg, 30) == pytest.approx(p(legs0, leg, 30)), leg
     lby = daily(res, "countries", "iso3", "LBY")
     assert lby.loc[30, "effectiveness"] == pytest.approx(daily(base, "countries", "iso3", "LBY").loc[30, "effectiveness"])
+
+
+def test_cooperation_deters_entry_only_on_the_legs_it_acts_on():
+    # arrests_deter_entry: a measure aimed at the Central Mediterranean deters networks entering there, not on
+    # the other corridors' legs of the countries it touches (Turkey controls Aegean and Central Med legs)
+    from sim.model.levers import Levers
+    from sim.model.world import World
+
+    from pathlib import Path
+
+    import numpy as np
+
+    from sim.scenario import load_scenario
+
+    base, n = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml")
+    data = base.model_dump()
+    data["interventions"] = [{"kind": "operational_cooperation", "intensity": 1.5,
+                              "targets": {"corridors": ["Central Mediterranean"]}}]
+    s = parse_scenario(data, base.source)
+    world = World.build(n, s)
+    today = Levers(s, n, world).today(0)
+    cm = np.array([c == "Central Mediterranean" for c in np.array(world.corridors)[world.corridor]])
+    assert (today.deter_mult[cm] > 1).all() and (today.deter_mult[~cm] == 1).all()
+    aegean = n.leg_index["ayvalik-lesbos"]
+    turkey = world.iso3.index("TUR")
+    assert world.control[aegean] == turkey and today.arrest_mult[turkey] > 1  # arrests stay country-wide

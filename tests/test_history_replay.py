@@ -176,8 +176,9 @@ def test_the_replay_keeps_what_its_fit_reached(replay_runs):
     change to the model or the replay that loses what the fit reached fails here. The same ensemble as the
     validation page's tables (validate-data's seeds, scale 10), with a margin for changes that move the
     random numbers (docs/validation.md, four seeds; at the ninth session's adoption of deterrence and of
-    Syrians living in Turkey: monthly ARD 0.42-1.15, mean 0.78; 27 of 48 route-years; the statement -91 %;
-    ablation shares 163 %, 83 % and 85 % for the statement, Italy-Libya and the crackdown)."""
+    Syrians living in Turkey: monthly ARD 0.42-1.29, mean 0.79; 27 of 48 route-years; the statement -88 %,
+    Italy-Libya -54 % (-52 % to -59 % over the session's refits: its band starts at -53 %); ablation shares
+    163 %, 77 % and 95 % for the statement, Italy-Libya and the crackdown)."""
     sim = replay_runs["replay"]
     rows = route_rows(compare(sim))
     years_ok = sum(r["years_ok"] for r in rows)
@@ -185,10 +186,8 @@ def test_the_replay_keeps_what_its_fit_reached(replay_runs):
     assert years_ok >= 24, [(r["route"], r["years"]) for r in rows]
     assert mean_ard <= 0.85, [(r["route"], round(r["ard"], 2)) for r in rows]
     episodes = {r["episode"].key: r for r in episode_rows(replay_runs)}
-    assert episodes["serbia_crackdown"]["within"], episodes["serbia_crackdown"]["simulated"]
-    # Italy-Libya: -68 % observed, within 15 points from -53 %; -52 % to -59 % over the ninth session's
-    # refits (the fall saturates whatever the measures' size), -52 % as adopted: one point outside its band
-    assert episodes["italy_libya"]["simulated"] <= -0.45, episodes["italy_libya"]["simulated"]
+    for key in ("italy_libya", "serbia_crackdown"):
+        assert episodes[key]["within"], (key, episodes[key]["simulated"], episodes[key]["observed"])
     assert episodes["wmr_displacement"]["within"]  # the Western Mediterranean rises after Italy-Libya
     assert episodes["eu_turkey"]["simulated"] < -0.7  # the statement cuts the Eastern Mediterranean
 
@@ -210,7 +209,7 @@ def test_the_measures_carry_the_shocks(replay_runs):
 def test_a_planners_mirror_of_a_past_shock_responds_as_history_did(mirror, corridor, at_most):
     """The issue's test as a planner runs it (`sim compare scenarios/baseline.yaml MIRROR --replicates 5
     --scale 10`): the shipped baseline's responses to a measure mirroring a past shock. History: -93 %,
-    -94 %, -68 %; the model at the ninth session: -67 %, -72 %, -60 % (the Balkan mirror was -2 % before
+    -94 %, -68 %; the model at the ninth session: -68 %, -71 %, -60 % (the Balkan mirror was -2 % before
     deterrence, +42 % to +52 % when the issue was filed)."""
     from sim.compare import compare as compare_scenarios
 

@@ -136,6 +136,7 @@ class Today:
     takedown_mult: np.ndarray  # per country
     seizure_mult: np.ndarray  # per country
     arrest_mult: np.ndarray  # per country
+    deter_mult: np.ndarray  # per leg: the arrests operational cooperation adds there (arrests_deter_entry)
     shifts: list  # network shifts starting today: (from corridors, to corridor, share)
     readmit: list  # readmissions active today: (places reached, place returned to, probability)
     visa: list  # visa requirements active today: (nationalities' country numbers, legs, refusal probability)
@@ -191,7 +192,7 @@ class Levers:
             legal_quota=np.zeros(places), vocational_quota=np.zeros(places),
             budget_mult=np.ones(countries), corruption_add=np.zeros(countries), corruption_mult=np.ones(countries),
             capacity_gain=np.zeros(countries), takedown_mult=np.ones(countries), seizure_mult=np.ones(countries),
-            arrest_mult=np.ones(countries), shifts=[], readmit=[], visa=[],
+            arrest_mult=np.ones(countries), deter_mult=np.ones(legs), shifts=[], readmit=[], visa=[],
         )
         behaviour = self.behaviour
         effects = behaviour.effects
@@ -218,7 +219,9 @@ class Levers:
                 today.check[sel] = 1 - (1 - today.check[sel]) * (1 - min(effects.transport_refusal * x, effects.transport_refusal_cap))
             elif kind == "operational_cooperation":
                 today.enforce_mult[r.legs] *= 1 + effects.cooperation_enforcement * x * ((1 - partial) + partial * r.share)
-                today.arrest_mult[r.countries] *= 1 + effects.cooperation_arrests * x * ((1 - partial) + partial * r.share)
+                arrests = 1 + effects.cooperation_arrests * x * ((1 - partial) + partial * r.share)
+                today.arrest_mult[r.countries] *= arrests
+                today.deter_mult[r.legs] *= arrests  # entry is deterred where the measure acts, not country-wide
             elif kind == "digital_platform_cooperation":
                 today.takedown_mult[r.countries] *= 1 + effects.digital_takedowns * x
             elif kind == "financial_investigations":
