@@ -117,13 +117,12 @@ def test_budget_cut_aimed_at_a_leg_cuts_only_that_leg(tiny):
 def test_cooperation_deters_entry_only_on_the_legs_it_acts_on():
     # arrests_deter_entry: a measure aimed at the Central Mediterranean deters networks entering there, not on
     # the other corridors' legs of the countries it touches (Turkey controls Aegean and Central Med legs)
-    from sim.model.levers import Levers
-    from sim.model.world import World
-
     from pathlib import Path
 
     import numpy as np
 
+    from sim.model.levers import Levers
+    from sim.model.world import World
     from sim.scenario import load_scenario
 
     base, n = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml")
