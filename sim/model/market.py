@@ -35,7 +35,7 @@ class Market:
         self.served_people = np.zeros(n_legs)  # people sold a place today
         # the authority that acts on a leg: its controller, else the country it starts in
         self.leg_authority = np.where(world.control >= 0, world.control, world.leg_country).astype(np.int32)
-        self._leg_ids = np.arange(world.n_legs, dtype=np.int32)  # a per-leg drag indexed by leg
+        self._leg_ids = np.arange(world.n_legs, dtype=np.int32)  # the entry kernel reads the drag by leg
         self.clusters = clusters(world)
         self.networks = NetworkTable(self.leg_authority, world.control)  # the active networks' figures
         # the clusters' legs end to end, for the entry kernel
@@ -85,9 +85,9 @@ class Market:
                 net.capital -= money
                 self.new_network(model, legs, to_corridor, moved, money)
 
-    def enter_networks(self, model, rng, seizure_mult: np.ndarray, per_leg: bool = False) -> int:
-        """New networks appear where demand is unmet and the business pays; seizures slow it (the drag,
-        per country of the legs' authority, or per leg when `per_leg`). Returns how many entered.
+    def enter_networks(self, model, rng, drag: np.ndarray) -> int:
+        """New networks appear where demand is unmet and the business pays; seizures (and deterrence) slow
+        it: `drag` per leg divides the entry rate. Returns how many entered.
 
         Computed for all clusters at once; one draw per cluster that passes both tests, in cluster
         order, as a loop over the clusters would draw them."""
@@ -98,8 +98,7 @@ class Market:
         unmet, enters = kernels.entering(
             kernels.bits(rng), self.queue_people, self.capacity, self.price, self._cluster_legs, self._cluster_starts,
             self._cluster_sizes, float(least), float(effects.entry_min_queue_share),
-            behaviour.member_cost_eur_per_day / behaviour.capacity_per_member, seizure_mult,
-            self._leg_ids if per_leg else self.leg_authority,
+            behaviour.member_cost_eur_per_day / behaviour.capacity_per_member, drag, self._leg_ids,
             float(behaviour.entry_rate))
         if len(enters) == 0:
             return 0

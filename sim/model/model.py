@@ -213,12 +213,13 @@ class RouteModel(mesa.Model):
         leg_signals, authority_signals = self.market.signals(self.risks, self.country_today, today.seizure_mult,
                                                              self.authority_version)
         gone = networks.step(leg_signals, authority_signals, self.behaviour, self.rng)
+        # per leg: seizures by the leg's authority; would-be smugglers also weigh the risk of arrest a measure
+        # adds on the legs it acts on
+        entry_drag = today.seizure_mult[self.market.leg_authority]
         deter = self.behaviour.effects.arrests_deter_entry
-        if deter > 0:  # would-be smugglers weigh the risk of arrest a measure adds on the legs it acts on
-            entry_drag = today.seizure_mult[self.market.leg_authority] * (1 + deter * (today.deter_mult - 1))
-            self.networks_entered += self.market.enter_networks(self, self.rng, entry_drag, per_leg=True)
-        else:  # (the path before deterrence existed, kept as it was)
-            self.networks_entered += self.market.enter_networks(self, self.rng, today.seizure_mult)
+        if deter > 0:
+            entry_drag = entry_drag * (1 + deter * (today.deter_mult - 1))
+        self.networks_entered += self.market.enter_networks(self, self.rng, entry_drag)
         if len(gone) < len(networks):  # those entered today stay
             gone = np.concatenate([gone, np.zeros(len(networks) - len(gone), bool)])
         pop.active = kernels.still_active(active, new, pop.state)
