@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+SETTLE_ANY = 1e9  # settle_margin_eur: no limit
+
 
 def _f(default: float, ge: float, le: float, description: str):
     return Field(default, ge=ge, le=le, description=description)
@@ -73,6 +75,10 @@ class Effects(BaseModel):
                                    "online adverts (falls with the networks' online reach)")
     transit_alternative_uptake: float = _f(0.5, 0, 1, "people in transit take a vocational place offered "
                                            "this much less readily than at home (x prefers_alternative)")
+    settle_margin_eur: float = _f(SETTLE_ANY, 0, SETTLE_ANY, "people too poor for the leg they chose take the cheapest open leg "
+                                  "from where they are only if its perceived cost, with the road beyond it, is at "
+                                  "most this many EUR above the chosen one's; otherwise they wait and earn for it "
+                                  "(stranded after strand_after_days). The default, 1e9, is no limit: any is taken")
     min_leg_cost_share: float = _f(0.1, 0, 1, "a preferred corridor lowers a leg's perceived cost to no less "
                                    "than this share of its cost (plus min_leg_cost_eur)")
     min_leg_cost_eur: float = _f(1.0, 0.01, 1000, "floor of a leg's perceived cost in EUR, so that the "

@@ -71,6 +71,9 @@ CASES = {
         "transit_alternative_uptake", 1.0,
         lambda r: _sum(r, "places", "alternatives") - _sum(r, "places", "alternatives", place="niamey")
         - _sum(r, "places", "alternatives", place="bamako"), +1),
+    # no lever: people too poor for the leg they chose wait for it rather than take a cheaper, worse road
+    "too poor for the chosen leg (settle_margin_eur)": (
+        [], {}, "settle_margin_eur", 0.0, lambda r: _sum(r, "daily", "stranded_new"), +1),
 }
 
 

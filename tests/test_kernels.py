@@ -629,3 +629,34 @@ def test_python_sum_is_pythons_sum():
         want = (sum((reach * members).tolist()) / total) if total > 0 else 1.0
         got = kernels.online_reach(reach, members)
         assert got == want or (np.isnan(got) and np.isnan(want))
+
+
+def test_too_poor_for_the_chosen_leg_takes_the_cheapest_only_within_the_settle_margin():
+    """chosen_legs: a person short of the chosen leg's price takes the cheapest open leg when its perceived
+    cost (with the road beyond) is within settle_eur of the chosen one's; beyond it they wait, counting the
+    days, and are stranded after strand_after; a retry owed is taken whatever the margin."""
+    from sim.model.people import STRANDED, WAITING
+
+    # one place (0) with two legs: 0 (the one chosen, 2,000 EUR) and 1 (the cheapest, 1,500 EUR), whose
+    # perceived cost with the road beyond is 3,000 EUR above leg 0's for the one group
+    src = np.array([0, 0])
+    price = np.array([2000.0, 1500.0])
+    cheapest_leg = np.array([1])
+    leg_costs = np.array([[5000.0, 8000.0]])
+
+    def day(settle, broke=0, owed=False, strand_after=3):
+        waiting = np.array([0])
+        money, credit = np.array([1800.0], np.float32), np.array([1 if owed else -1])
+        place, group, leg = np.array([0]), np.array([0]), np.array([-1])
+        broke_days, state = np.array([broke], np.int16), np.array([WAITING], np.int8)
+        stranded_new = np.zeros(1)
+        buyers, legs, _ = kernels.chosen_legs(waiting, np.array([0]), np.array([owed]), credit, place, money, leg,
+                                              price, cheapest_leg, src, group, leg_costs, settle, broke_days, state,
+                                              strand_after, stranded_new)
+        return list(legs), int(broke_days[0]), int(state[0]), float(stranded_new[0]), int(leg[0])
+
+    assert day(np.inf) == ([1], 0, WAITING, 0.0, 1)  # no limit: the cheaper, worse road
+    assert day(3500.0) == ([1], 0, WAITING, 0.0, 1)  # within the margin
+    assert day(2500.0) == ([], 1, WAITING, 0.0, 0)  # beyond it: waits for the chosen leg's price
+    assert day(2500.0, broke=2) == ([], 3, STRANDED, 1.0, 0)  # and is stranded after strand_after days
+    assert day(2500.0, owed=True) == ([1], 0, WAITING, 0.0, 1)  # the retry owed on leg 1 is taken

@@ -222,7 +222,8 @@ class Journeys:
             return
         go, go_leg, go_owed = market.sell_to_choosers(
             kernels.bits(rng), np.exp(z), rows, limits, row_of, len(leg_costs), world.out_order, world.out_start,
-            world.out_count, waiting, owed, pop.place, pop.group, pop.money, pop.credit, pop.leg, closed)
+            world.out_count, waiting, owed, pop.place, pop.group, pop.money, pop.credit, pop.leg, closed, leg_costs,
+            pop.broke_days, pop.state, rec.place_row("stranded_new"))
 
         # checks before boarding commercial transport: refused travellers get their money back; some
         # are sent home, the others look for another way

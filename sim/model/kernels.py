@@ -995,10 +995,14 @@ def too_poor(waiting, place, group, money, credit, broke_days, leg, state, cheap
 
 
 @njit(cache=True)
-def chosen_legs(waiting, chosen, owed, credit, place, money, leg, price, cheapest_leg, src):
-    """The leg each person takes: the chosen one; the cheapest open leg from here if the chosen one is
-    too dear; the retry owed, if any. People whose place's legs are all closed to their eyes wait.
-    Returns the buyers, their legs, and whether their place is owed."""
+def chosen_legs(waiting, chosen, owed, credit, place, money, leg, price, cheapest_leg, src, group, leg_costs,
+                settle_eur, broke_days, state, strand_after, stranded_new):
+    """The leg each person takes: the chosen one; if the chosen one is too dear, the cheapest open leg
+    from here, unless its perceived cost (with the cost-to-go from its end, `leg_costs`) is more than
+    `settle_eur` above the chosen one's: then they wait for the money as those too poor for any leg do
+    (counting the days, stranded after `strand_after`, where they earn); the retry owed, if any. People
+    whose place's legs are all closed to their eyes wait. Returns the buyers, their legs, and whether
+    their place is owed."""
     n = len(waiting)
     moving = np.zeros(n, np.bool_)
     n_moving = 0
@@ -1008,7 +1012,15 @@ def chosen_legs(waiting, chosen, owed, credit, place, money, leg, price, cheapes
         lg = chosen[j]
         moves = src[lg] == p
         if money[i] < price[lg]:
-            lg = cheapest_leg[p]
+            alt = cheapest_leg[p]
+            if moves and not owed[j] and leg_costs[group[i], alt] - leg_costs[group[i], lg] > settle_eur:
+                leg[i] = lg  # the leg they cannot pay for, as too_poor keeps it
+                broke_days[i] += 1
+                if broke_days[i] >= strand_after:
+                    state[i] = STRANDED
+                    stranded_new[p] += 1.0
+                continue
+            lg = alt
         if owed[j]:
             lg = credit[j]
             moves = True
@@ -1084,7 +1096,8 @@ def departing(waiting, place, group, money, credit, broke_days, leg, state, chea
 
 @njit(cache=True)
 def choose_and_buy(rng_bits, weight, rows, limits, row_of, n_groups, out_order, out_start, out_count, waiting, owed,
-                   place, group, money, credit, leg, price, closed, src, capacity, scale, smuggled):
+                   place, group, money, credit, leg, price, closed, src, capacity, scale, smuggled, leg_costs,
+                   settle_eur, broke_days, state, strand_after, stranded_new):
     """The second half of departures up to the sale (Journeys.depart), given weight = exp of the
     exponents of `departing`: choose_legs with a draw from `rng_bits` per person, chosen_legs (at
     today's cheapest open legs), then sell with its draws. Returns what sell returns."""
@@ -1097,7 +1110,8 @@ def choose_and_buy(rng_bits, weight, rows, limits, row_of, n_groups, out_order, 
     chosen = choose_legs(weight, rows, limits, row_of, n_groups, out_order, out_start, out_count, n_places, group_w,
                          place_w, uniforms(rng_bits, n))
     cheapest_leg = cheapest_open(price, closed, src, n_places)[1]
-    buyers, legs, owed_out = chosen_legs(waiting, chosen, owed, credit_w, place, money, leg, price, cheapest_leg, src)
+    buyers, legs, owed_out = chosen_legs(waiting, chosen, owed, credit_w, place, money, leg, price, cheapest_leg, src,
+                                         group, leg_costs, settle_eur, broke_days, state, strand_after, stranded_new)
     return sell(rng_bits, buyers, legs, owed_out, capacity, scale, smuggled)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..effects import SETTLE_ANY
 from . import kernels
 from .agents import SmugglingNetwork
 from .network_table import NetworkTable
@@ -121,16 +122,25 @@ class Market:
                                                         self.queue_people, self.served_people)
 
     def sell_to_choosers(self, rng_bits, weight, rows, limits, row_of, n_groups, out_order, out_start, out_count,
-                         waiting, owed, place, group, money, credit, leg, closed):
+                         waiting, owed, place, group, money, credit, leg, closed, leg_costs, broke_days, state,
+                         stranded_new):
         """People choose their leg (kernels.choose_and_buy, after kernels.departing) and buy places:
         places on smuggled legs sold up to the networks' capacity, in random order within each leg's
-        queue (kernels.sell); other legs take everybody. Returns the buyers who got a place, their legs,
+        queue (kernels.sell); other legs take everybody. Those too poor for the leg they chose take the
+        cheapest instead, unless it is worse than behaviour.effects.settle_margin_eur allows. Returns the buyers who got a place, their legs,
         and whether their place was owed (a free retry)."""
         world = self.world
         go, go_leg, go_owed, self.queue_people, self.served_people = kernels.choose_and_buy(
             rng_bits, weight, rows, limits, row_of, n_groups, out_order, out_start, out_count, waiting, owed, place,
-            group, money, credit, leg, self.price, closed, world.src, self.capacity, self.scale, world.smuggled)
+            group, money, credit, leg, self.price, closed, world.src, self.capacity, self.scale, world.smuggled,
+            leg_costs, self._settle_margin(), broke_days, state,
+            self.behaviour.strand_after_days, stranded_new)
         return go, go_leg, go_owed
+
+    def _settle_margin(self) -> float:
+        # the schema's largest value means no limit: even a leg that leads nowhere (an infinite cost) is taken
+        margin = float(self.behaviour.effects.settle_margin_eur)
+        return np.inf if margin >= SETTLE_ANY else margin
 
     def cheapest_price(self, closed: np.ndarray) -> np.ndarray:
         """Cheapest open leg from each place today (inf where every leg is closed or none leaves)."""
