@@ -956,6 +956,15 @@ def road_day(rng_bits, active, leg, state, days_left, credit, broke_days, origin
 
 # ---------------------------------------------------------------------------- departures
 @njit(cache=True)
+def broke_day(i, p, broke_days, state, strand_after, stranded_new):
+    """Person i at place p waits a day for money; stranded after strand_after such days."""
+    broke_days[i] += 1
+    if broke_days[i] >= strand_after:
+        state[i] = STRANDED
+        stranded_new[p] += 1.0
+
+
+@njit(cache=True)
 def too_poor(waiting, place, group, money, credit, broke_days, leg, state, cheapest, cheapest_leg, src, open_,
              strand_after, stranded_new):
     """Waiting people too poor for any open leg from where they are (and owed no retry there) count
@@ -975,10 +984,7 @@ def too_poor(waiting, place, group, money, credit, broke_days, leg, state, cheap
             continue
         if money[i] < cheapest[p] and not owed:
             leg[i] = cheapest_leg[p]  # the leg they cannot pay for
-            broke_days[i] += 1
-            if broke_days[i] >= strand_after:
-                state[i] = STRANDED
-                stranded_new[p] += 1.0
+            broke_day(i, p, broke_days, state, strand_after, stranded_new)
         else:
             can[j] = True
             n_can += 1
@@ -1015,10 +1021,7 @@ def chosen_legs(waiting, chosen, owed, credit, place, money, leg, price, cheapes
             alt = cheapest_leg[p]
             if moves and not owed[j] and leg_costs[group[i], alt] - leg_costs[group[i], lg] > settle_eur:
                 leg[i] = lg  # the leg they cannot pay for, as too_poor keeps it
-                broke_days[i] += 1
-                if broke_days[i] >= strand_after:
-                    state[i] = STRANDED
-                    stranded_new[p] += 1.0
+                broke_day(i, p, broke_days, state, strand_after, stranded_new)
                 continue
             lg = alt
         if owed[j]:

@@ -127,14 +127,13 @@ class Market:
         """People choose their leg (kernels.choose_and_buy, after kernels.departing) and buy places:
         places on smuggled legs sold up to the networks' capacity, in random order within each leg's
         queue (kernels.sell); other legs take everybody. Those too poor for the leg they chose take the
-        cheapest instead, unless it is worse than behaviour.effects.settle_margin_eur allows. Returns the buyers who got a place, their legs,
-        and whether their place was owed (a free retry)."""
+        cheapest instead, unless it is worse than behaviour.effects.settle_margin_eur allows. Returns the
+        buyers who got a place, their legs, and whether their place was owed (a free retry)."""
         world = self.world
         go, go_leg, go_owed, self.queue_people, self.served_people = kernels.choose_and_buy(
             rng_bits, weight, rows, limits, row_of, n_groups, out_order, out_start, out_count, waiting, owed, place,
             group, money, credit, leg, self.price, closed, world.src, self.capacity, self.scale, world.smuggled,
-            leg_costs, self._settle_margin(), broke_days, state,
-            self.behaviour.strand_after_days, stranded_new)
+            leg_costs, self._settle_margin(), broke_days, state, self.behaviour.strand_after_days, stranded_new)
         return go, go_leg, go_owed
 
     def _settle_margin(self) -> float:
