@@ -3,6 +3,7 @@ measure split at a date into two intensities; the demand (and route preferences)
 `calibrate --replay --rounds 0` does; then the figures the replay is judged on, on the fit's seeds.
 
     .venv/bin/python scripts/replay_trial.py [--effect NAME=VALUE ...] [--intensity "MEASURE=VALUE" ...]
+        [--country ISO3.FIELD=VALUE ...]
         [--split "MEASURE@YYYY-MM-DD=VALUE" ...] [--end "MEASURE=YYYY-MM-DD" ...]
         [--add '{"name": ..., "kind": ...}' ...] [--targets 'MEASURE={"legs": [...]}' ...] [--refit 6]
         [--by-nationality ROUTE ...]
@@ -11,7 +12,7 @@ measure split at a date into two intensities; the demand (and route preferences)
 Prints the yearly detections per main route against Frontex's ((sim - obs) / obs), the route-years within
 ±15 %, the monthly ARD per route, each episode's change, the sea arrivals in Greece, Italy and Cyprus by
 year (thousands), and the score `calibrate --replay` searches on (mean monthly ARD + mean episode error +
-mean relative error of the sea arrivals). A measure is named as in the replay's `interventions`; a split
+mean relative error of the sea arrivals). --country overrides a country's field (as in `countries`, e.g. BGR.pushback_counted=0). A measure is named as in the replay's `interventions`; a split
 ends it at the date and adds the same measure from the date at the new intensity (named "..., from
 YEAR", so that the episode's ablation still removes it). --end moves a measure's end, --targets replaces its targets. --by-nationality ROUTE
 also prints that route's detections by nationality and year against Frontex's. --add appends a measure (a JSON mapping, as an entry
@@ -65,11 +66,17 @@ def _measure_json(text: str, option: str = "--add") -> dict:
 
 def changed(data: dict, effects: list[tuple[str, str]], intensities: list[tuple[str, str]],
             splits: list[tuple[str, str]], added: list[dict] = (), ends: list[tuple[str, str]] = (),
-            targets: list[tuple[str, str]] = ()) -> dict:
+            targets: list[tuple[str, str]] = (), countries: list[tuple[str, str]] = ()) -> dict:
     """The replay's scenario mapping with the trial's changes."""
     from sim.history.fit import with_effects
 
     data = with_effects(data, {name: float(value) for name, value in effects})
+    data["countries"] = {k: dict(v or {}) for k, v in (data.get("countries") or {}).items()}
+    for spec, value in countries:
+        iso3, sep, field = spec.partition(".")
+        if not sep:
+            sys.exit(f"replay_trial: --country {spec!r}: expected ISO3.FIELD=VALUE")
+        data["countries"].setdefault(iso3, {})[field] = float(value)
     for key in ("interventions", "events"):
         data[key] = [dict(m) for m in data.get(key) or []]
     for name, value in intensities:
@@ -95,6 +102,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--effect", action="append", default=[], help="NAME=VALUE: a response parameter")
     ap.add_argument("--intensity", action="append", default=[], help="MEASURE=VALUE")
+    ap.add_argument("--country", action="append", default=[], help="ISO3.FIELD=VALUE: a country override")
     ap.add_argument("--split", action="append", default=[], help="MEASURE@YYYY-MM-DD=VALUE")
     ap.add_argument("--end", action="append", default=[], help="MEASURE=YYYY-MM-DD: the measure's new end")
     ap.add_argument("--add", action="append", default=[], help="a measure to append, as JSON")
@@ -119,7 +127,7 @@ def main() -> None:
     seeds = [int(s) for s in args.seeds.split(",")]
     data = changed(scenario_data(REPLAY), _pairs(args.effect, "--effect"), _pairs(args.intensity, "--intensity"),
                    _pairs(args.split, "--split"), [_measure_json(text) for text in args.add],
-                   _pairs(args.end, "--end"), _pairs(args.targets, "--targets"))
+                   _pairs(args.end, "--end"), _pairs(args.targets, "--targets"), _pairs(args.country, "--country"))
     if args.refit > 0:
         fit = fit_demand(data, str(REPLAY), origin_countries(Path(data["network"])), seeds=seeds, scale=args.scale,
                          iterations=args.refit, workers=args.workers, damping=0.7, first=yearly_demand(),

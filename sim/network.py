@@ -23,9 +23,10 @@ from .geocheck import check_swapped, is_country_code
 
 PLACE_KINDS = ("origin", "hub", "departure", "landing", "destination")
 MODES = ("land", "sea", "air")
-COUNTRY_FIELDS = ("enforcement", "corruption", "digital_capacity", "financial_capacity", "training", "pushback")
+COUNTRY_FIELDS = ("enforcement", "corruption", "digital_capacity", "financial_capacity", "training", "pushback",
+                  "pushback_counted")
 # columns a countries.csv may leave out, with the value they then take
-OPTIONAL_COUNTRY_FIELDS = {"pushback": 0.0}
+OPTIONAL_COUNTRY_FIELDS = {"pushback": 0.0, "pushback_counted": 1.0}
 END_TOLERANCE_KM = 25.0
 MAX_LEG_DAYS = 365  # no single leg takes a year; keeps the model's 16-bit day counters far from wrapping
 MAX_GEOJSON_BYTES = 100_000_000

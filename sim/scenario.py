@@ -193,6 +193,10 @@ class CountryOverride(Strict):
     pushback: Fraction | None = Field(None, description="share of people intercepted by this country's border "
                                       "authority who are pushed straight back across the border (no detention, "
                                       "nobody sent home): they try again from where they started")
+    pushback_counted: Fraction | None = Field(None, description="share of the people this country pushes back "
+                                              "whom its border authority reports as detections (1: every "
+                                              "interception counts; 0: pushbacks are reported apart, as "
+                                              "prevented entries, or not at all)")
     detection_share: Fraction | None = Field(None, description="share of land crossings into the bloc that this "
                                              "country's border authority detects (default: grows with its "
                                              "effectiveness, see behaviour.detection_scale)")

@@ -158,3 +158,27 @@ def test_people_on_the_road_reconsider_when_the_way_ahead_costs_more_than_it_is_
     assert reconsider.tables["places"]["returned"].sum() > keep_on.tables["places"]["returned"].sum() + 5000
     em = "Eastern Mediterranean"
     assert _corridor(reconsider, em, "detections") < 0.9 * _corridor(keep_on, em, "detections")
+
+
+def test_pushbacks_reported_apart_are_not_detections(europe):
+    """countries.<ISO3>.pushback_counted: the share of the people a country pushes back that it reports as
+    detections. The same seed gives the same journeys; only the Eastern Mediterranean's detections at
+    Bulgaria's border lose those pushed back there."""
+    base, network = europe
+
+    def with_bulgaria(counted):
+        data = base.model_dump()
+        data["countries"] = {**data["countries"], "BGR": {**(data["countries"].get("BGR") or {}),
+                                                          "pushback": 0.7, "pushback_counted": counted}}
+        return run(parse_scenario(data, base.source), routes=network, seed=3, days=90, scale=100)
+
+    every, none = with_bulgaria(1.0), with_bulgaria(0.0)
+    border = "kirklareli-malko_tarnovo"  # the network's one leg Bulgaria controls
+    assert _leg(every, border, "pushbacks") > 0
+    for measure in ("crossings", "interceptions", "pushbacks"):
+        assert _leg(none, border, measure) == _leg(every, border, measure)
+    assert _leg(none, border, "detections") == pytest.approx(
+        _leg(every, border, "detections") - _leg(every, border, "pushbacks"))
+    em = "Eastern Mediterranean"
+    assert _corridor(none, em, "arrivals") == _corridor(every, em, "arrivals")
+    assert _corridor(none, em, "detections") < _corridor(every, em, "detections")

@@ -660,3 +660,35 @@ def test_too_poor_for_the_chosen_leg_takes_the_cheapest_only_within_the_settle_m
     assert day(2500.0) == ([], 1, WAITING, 0.0, 0)  # beyond it: waits for the chosen leg's price
     assert day(2500.0, broke=2) == ([], 3, STRANDED, 1.0, 0)  # and is stranded after strand_after days
     assert day(2500.0, owed=True) == ([1], 0, WAITING, 0.0, 1)  # the retry owed on leg 1 is taken
+
+
+def test_pushed_back_people_count_as_the_share_their_authority_reports():
+    """intercepted: on a detection leg a person held counts as one detection, a person pushed back as
+    pushback_counted of one (0 where pushbacks are reported apart); interceptions and pushbacks count
+    whole whatever the share, and the draws decide the same fates as before."""
+    from sim.model.people import DETAINED, WAITING
+
+    # four people intercepted on leg 0 (a detection leg, half pushed back) and one on leg 1 (not one)
+    held = np.arange(5)
+    leg = np.array([0, 0, 0, 0, 1])
+    origin = np.array([0, 0, 1, 1, 0])
+    # draws: 5 for the retries (none owed), then 5 for the pushbacks: persons 1 and 3 and 4 pushed back
+    v = np.array([0.9] * 5 + [0.8, 0.1, 0.8, 0.1, 0.1])
+
+    def counts(counted):
+        state = np.full(5, WAITING, np.int8)
+        days_left, credit = np.zeros(5, np.int16), np.full(5, -1)
+        broke_days, legs = np.zeros(5, np.int16), leg.copy()
+        pushbacks, interceptions, detections = np.zeros(2), np.zeros(2), np.zeros(2)
+        by_origin = np.zeros((1, 2))
+        kernels.intercepted(held, v, legs, state, days_left, credit, broke_days, origin, 10, np.zeros(2),
+                            np.array([0.5, 0.5]), np.array([counted, counted]), np.array([True, False]),
+                            np.array([0, 0]), np.array([0, 1]), pushbacks, interceptions, detections, by_origin)
+        return list(state), list(pushbacks), list(interceptions), list(detections), list(by_origin[0])
+
+    state, pushbacks, interceptions, detections, by_origin = counts(1.0)
+    assert state == [DETAINED, WAITING, DETAINED, WAITING, WAITING]
+    assert pushbacks == [2.0, 1.0] and interceptions == [4.0, 1.0]
+    assert detections == [4.0, 0.0] and by_origin == [2.0, 2.0]  # every interception on leg 0
+    assert counts(0.0) == (state, pushbacks, interceptions, [2.0, 0.0], [1.0, 1.0])  # the held only
+    assert counts(0.25) == (state, pushbacks, interceptions, [2.5, 0.0], [1.25, 1.25])

@@ -40,8 +40,9 @@ class Journeys:
         return kernels.road_day(
             kernels.bits(self.rng), active, pop.leg, pop.state, pop.days_left, pop.credit, pop.broke_days, pop.origin,
             pop.place, pop.money, risks.p_death, risks.p_intercept, behaviour.detention_days, world.retry,
-            world.pushback, world.detects_interception, world.detects, risks.p_detect, world.dst, world.is_destination,
-            world.corridor, world.place_nationality, float(behaviour.effects.pushback_gives_up),
+            world.pushback, world.pushback_counted, world.detects_interception, world.detects, risks.p_detect,
+            world.dst, world.is_destination, world.corridor, world.place_nationality,
+            float(behaviour.effects.pushback_gives_up),
             behaviour.return_after_interception, behaviour.work_income_eur_per_day, behaviour.give_up_per_day,
             cheapest, rec.leg_row("deaths"), rec.leg_row("pushbacks"), rec.leg_row("interceptions"),
             rec.leg_row("crossings"), rec.leg_row("detections"), rec.detections_by_origin, rec.place_row("arrivals"),
@@ -58,10 +59,11 @@ class Journeys:
         on = kernels.move_on(
             kernels.bits(rng), moving, pop.leg, pop.state, pop.days_left, pop.credit, pop.broke_days, pop.origin,
             pop.place, risks.p_death, risks.p_intercept, self.behaviour.detention_days, world.retry, world.pushback,
-            world.detects_interception, world.detects, risks.p_detect, world.dst, world.is_destination, world.corridor,
-            world.place_nationality, float(self.behaviour.effects.pushback_gives_up), rec.leg_row("deaths"),
-            rec.leg_row("pushbacks"), rec.leg_row("interceptions"), rec.leg_row("crossings"), rec.leg_row("detections"),
-            rec.detections_by_origin, rec.place_row("arrivals"), rec.place_row("returned"))
+            world.pushback_counted, world.detects_interception, world.detects, risks.p_detect, world.dst,
+            world.is_destination, world.corridor, world.place_nationality,
+            float(self.behaviour.effects.pushback_gives_up), rec.leg_row("deaths"), rec.leg_row("pushbacks"),
+            rec.leg_row("interceptions"), rec.leg_row("crossings"), rec.leg_row("detections"), rec.detections_by_origin,
+            rec.place_row("arrivals"), rec.place_row("returned"))
         for places, to, p in readmit:
             # readmitted after being registered on arrival: they wait in the country that took them back
             reached = on[np.isin(pop.place[on], places)]

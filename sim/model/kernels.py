@@ -843,10 +843,13 @@ def leg_ends(done, u, leg, state, p_death, p_intercept, deaths):
 
 @njit(cache=True)
 def intercepted(held, v, leg, state, days_left, credit, broke_days, origin, detention_days, retry, pushback,
-                detects_interception, corridor, place_country, pushbacks, interceptions, detections, by_origin):
+                pushback_counted, detects_interception, corridor, place_country, pushbacks, interceptions, detections,
+                by_origin):
     """The intercepted are held; by the draws `v` (2 per person: first all the retries, then all the
     pushbacks) some are owed another attempt, some pushed straight back to wait where they started.
-    Interceptions, pushbacks and (on detection legs) detections go to the day's rows."""
+    Interceptions, pushbacks and (on detection legs) detections go to the day's rows: a person pushed
+    back counts as `pushback_counted` of a detection (authorities that report pushbacks apart, as
+    prevented entries, count 0), a person held as one."""
     n = len(held)
     for j in range(n):
         i = held[j]
@@ -857,12 +860,7 @@ def intercepted(held, v, leg, state, days_left, credit, broke_days, origin, dete
         if v[j] < retry[lg]:
             credit[i] = lg
         interceptions[lg] += 1.0
-        if detects_interception[lg]:
-            detections[lg] += 1.0
-            by_origin[corridor[lg], place_country[origin[i]]] += 1.0
-    for j in range(n):
-        i = held[j]
-        lg = leg[i]
+        counted = 1.0
         if v[n + j] < pushback[lg]:
             # pushed back across the border: they wait where they started and try again from tomorrow
             state[i] = WAITING
@@ -870,6 +868,10 @@ def intercepted(held, v, leg, state, days_left, credit, broke_days, origin, dete
             leg[i] = -1
             broke_days[i] = 0
             pushbacks[lg] += 1.0
+            counted = pushback_counted[lg]
+        if detects_interception[lg] and counted > 0.0:
+            detections[lg] += counted
+            by_origin[corridor[lg], place_country[origin[i]]] += counted
 
 
 @njit(cache=True)
@@ -899,12 +901,13 @@ def crossed(over, v, leg, state, place, broke_days, origin, detects, p_detect, d
 
 @njit(cache=True)
 def leg_ends_met(held, over, v, leg, state, days_left, credit, broke_days, origin, place, detention_days, retry,
-                 pushback, detects_interception, detects, p_detect, dst, is_destination, corridor, place_country,
-                 pushbacks, interceptions, crossings, detections, by_origin, arrivals):
+                 pushback, pushback_counted, detects_interception, detects, p_detect, dst, is_destination, corridor,
+                 place_country, pushbacks, interceptions, crossings, detections, by_origin, arrivals):
     """intercepted, then crossed, in one call (Journeys.move): `v` holds the draws of both, the
     intercepted's first. Returns (those across now waiting, those intercepted and pushed back)."""
     intercepted(held, v, leg, state, days_left, credit, broke_days, origin, detention_days, retry, pushback,
-                detects_interception, corridor, place_country, pushbacks, interceptions, detections, by_origin)
+                pushback_counted, detects_interception, corridor, place_country, pushbacks, interceptions, detections,
+                by_origin)
     on = crossed(over, v[2 * len(held):], leg, state, place, broke_days, origin, detects, p_detect, dst,
                  is_destination, corridor, place_country, crossings, detections, by_origin, arrivals)
     return on, in_state(held, state, WAITING)
@@ -912,8 +915,9 @@ def leg_ends_met(held, over, v, leg, state, days_left, credit, broke_days, origi
 
 @njit(cache=True)
 def move_on(src, moving, leg, state, days_left, credit, broke_days, origin, place, p_death, p_intercept, detention_days,
-            retry, pushback, detects_interception, detects, p_detect, dst, is_destination, corridor, place_country,
-            gives_up, deaths, pushbacks, interceptions, crossings, detections, by_origin, arrivals, returned):
+            retry, pushback, pushback_counted, detects_interception, detects, p_detect, dst, is_destination, corridor,
+            place_country, gives_up, deaths, pushbacks, interceptions, crossings, detections, by_origin, arrivals,
+            returned):
     """People on legs move a day on (Journeys.move): count_down, then leg_ends and leg_ends_met, then
     give_up for those pushed back when `gives_up` > 0, each with its draws from `src` in that order (as
     the calls one after the other drew them). Returns those across now waiting."""
@@ -921,8 +925,9 @@ def move_on(src, moving, leg, state, days_left, credit, broke_days, origin, plac
     held, over = leg_ends(done, uniforms(src, len(done)), leg, state, p_death, p_intercept, deaths)
     v = uniforms(src, 2 * len(held) + len(over))
     on, back = leg_ends_met(held, over, v, leg, state, days_left, credit, broke_days, origin, place, detention_days,
-                            retry, pushback, detects_interception, detects, p_detect, dst, is_destination, corridor,
-                            place_country, pushbacks, interceptions, crossings, detections, by_origin, arrivals)
+                            retry, pushback, pushback_counted, detects_interception, detects, p_detect, dst,
+                            is_destination, corridor, place_country, pushbacks, interceptions, crossings, detections,
+                            by_origin, arrivals)
     if gives_up > 0:
         give_up(back, uniforms(src, len(back)), gives_up, state, place, returned)
     return on
@@ -930,9 +935,9 @@ def move_on(src, moving, leg, state, days_left, credit, broke_days, origin, plac
 
 @njit(cache=True)
 def road_day(rng_bits, active, leg, state, days_left, credit, broke_days, origin, place, money, p_death, p_intercept,
-             detention_days, retry, pushback, detects_interception, detects, p_detect, dst, is_destination, corridor,
-             place_country, gives_up, p_home, income, give_up_stranded, cheapest, deaths, pushbacks, interceptions,
-             crossings, detections, by_origin, arrivals, returned):
+             detention_days, retry, pushback, pushback_counted, detects_interception, detects, p_detect, dst,
+             is_destination, corridor, place_country, gives_up, p_home, income, give_up_stranded, cheapest, deaths,
+             pushbacks, interceptions, crossings, detections, by_origin, arrivals, returned):
     """Everybody on the road, in one call (Journeys.road): split by state (by_state), then the moving
     (move_on), the detained (detention_day) and the stranded (stranded_day), each with its draws in
     that order, as the calls one after the other drew them. Returns (those ready to leave a place:
@@ -940,9 +945,9 @@ def road_day(rng_bits, active, leg, state, days_left, credit, broke_days, origin
     stranded)."""
     at_place, on_leg, held, broke = by_state(active, state)
     on = move_on(rng_bits, on_leg, leg, state, days_left, credit, broke_days, origin, place, p_death, p_intercept,
-                 detention_days, retry, pushback, detects_interception, detects, p_detect, dst, is_destination,
-                 corridor, place_country, gives_up, deaths, pushbacks, interceptions, crossings, detections,
-                 by_origin, arrivals, returned)
+                 detention_days, retry, pushback, pushback_counted, detects_interception, detects, p_detect, dst,
+                 is_destination, corridor, place_country, gives_up, deaths, pushbacks, interceptions, crossings,
+                 detections, by_origin, arrivals, returned)
     released = detention_day(rng_bits, held, days_left, p_home, state, place, leg, broke_days, returned)
     recovered, still = stranded_day(rng_bits, broke, income, give_up_stranded, money, state, place, leg, broke_days,
                                     cheapest, returned)

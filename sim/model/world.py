@@ -29,6 +29,7 @@ class World:
     risk: np.ndarray  # base death risk, corridor risk factor applied
     retry: np.ndarray  # share of people intercepted on the leg who are owed another attempt
     pushback: np.ndarray  # share of people intercepted on the leg who are pushed straight back
+    pushback_counted: np.ndarray  # ... and the share of those pushed back who count as detections
     preference: np.ndarray  # corridor preference, EUR added to the perceived cost of its border crossings
     nationality_preference: np.ndarray  # countries x legs: the same, per nationality
     controlled: np.ndarray
@@ -97,6 +98,7 @@ class World:
             risk=np.clip(legs["death_risk"].to_numpy(float) * risk_factor[corridor], 0, 0.95),
             retry=np.where(legs["smuggled"].to_numpy(bool), retry[corridor], 0.0),
             pushback=np.where(control >= 0, base["pushback"][np.maximum(control, 0)], 0.0),
+            pushback_counted=np.where(control >= 0, base["pushback_counted"][np.maximum(control, 0)], 1.0),
             preference=_on_crossings(pref[corridor], corridor, legs["controlled"].to_numpy(bool)),
             nationality_preference=_by_nationality(scenario, iso3, corridors, corridor,
                                                    legs["controlled"].to_numpy(bool)),
