@@ -96,7 +96,10 @@ def test_land_detection_share_counts_crossings_not_people():
 
     def counts(share):
         data = scenario.model_dump(exclude_none=True)
-        data["countries"]["BGR"] = {**data["countries"].get("BGR", {}), "detection_share": share}
+        # every interception counted here (Bulgaria's pushbacks count 0 in the shipped countries.csv; that
+        # share has its own test in test_history_levers.py)
+        data["countries"]["BGR"] = {**data["countries"].get("BGR", {}), "detection_share": share,
+                                    "pushback_counted": 1.0}
         s = parse_scenario(data, scenario.source)
         res = run(s, routes=network, days=60, scale=20, seed=3)
         return {m: leg_total(res, leg, m) for m in ("detections", "crossings", "interceptions")}
