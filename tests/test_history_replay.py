@@ -181,13 +181,16 @@ def test_the_replay_keeps_what_its_fit_reached(replay_runs):
     band starts at -53 %); ablation shares
     163 %, 77 % and 95 % for the statement, Italy-Libya and the crackdown. At the eleventh session's
     adoption of pushbacks reported apart and the settle margin: monthly ARD 0.44-0.94, mean 0.73; 30 of
-    48 route-years; the statement -91 %, Italy-Libya -53 %; shares 167 %, 86 % and 91 %)."""
+    48 route-years; the statement -91 %, Italy-Libya -53 %; shares 167 %, 86 % and 91 %. At the twelfth
+    session's ways into Ukraine and Vietnamese origin: monthly ARD 0.44-0.97, mean 0.71; 34 of 48
+    route-years; the statement -91 %, Italy-Libya -53 %; shares 165 %, 83 % and 93 %; the guard raised
+    from 24 route-years and 0.85 to 28 and 0.80)."""
     sim = replay_runs["replay"]
     rows = route_rows(compare(sim))
     years_ok = sum(r["years_ok"] for r in rows)
     mean_ard = sum(r["ard"] for r in rows) / len(rows)
-    assert years_ok >= 24, [(r["route"], r["years"]) for r in rows]
-    assert mean_ard <= 0.85, [(r["route"], round(r["ard"], 2)) for r in rows]
+    assert years_ok >= 28, [(r["route"], r["years"]) for r in rows]
+    assert mean_ard <= 0.80, [(r["route"], round(r["ard"], 2)) for r in rows]
     episodes = {r["episode"].key: r for r in episode_rows(replay_runs)}
     crackdown, italy_libya = episodes["serbia_crackdown"], episodes["italy_libya"]
     assert crackdown["within"], (crackdown["simulated"], crackdown["observed"])
@@ -216,7 +219,8 @@ def test_the_measures_carry_the_shocks(replay_runs):
 def test_a_planners_mirror_of_a_past_shock_responds_as_history_did(mirror, corridor, at_most):
     """The issue's test as a planner runs it (`sim compare scenarios/baseline.yaml MIRROR --replicates 5
     --scale 10`): the shipped baseline's responses to a measure mirroring a past shock. History: -93 %,
-    -94 %, -68 %; the model at the ninth session: -68 %, -71 %, -60 %, at the eleventh: -63 %, -79 %, -59 %
+    -94 %, -68 %; the model at the ninth session: -68 %, -71 %, -60 %, at the eleventh: -63 %, -79 %, -59 %,
+    at the twelfth: -62 %, -79 %, -60 %
     (the Balkan mirror was -2 % before deterrence, +42 % to +52 % when the issue was filed)."""
     from sim.compare import compare as compare_scenarios
 
