@@ -182,14 +182,14 @@ def test_the_replay_keeps_what_its_fit_reached(replay_runs):
     163 %, 77 % and 95 % for the statement, Italy-Libya and the crackdown. At the eleventh session's
     adoption of pushbacks reported apart and the settle margin: monthly ARD 0.44-0.94, mean 0.73; 30 of
     48 route-years; the statement -91 %, Italy-Libya -53 %; shares 167 %, 86 % and 91 %. At the twelfth
-    session's ways into Ukraine and Vietnamese origin: monthly ARD 0.44-0.97, mean 0.71; 34 of 48
-    route-years; the statement -91 %, Italy-Libya -53 %; shares 165 %, 83 % and 93 %; the guard raised
-    from 24 route-years and 0.85 to 28 and 0.80)."""
+    session's ways into Ukraine and Vietnamese origin, with the demand refitted on eight seeds at scale 5:
+    monthly ARD 0.43-1.21, mean 0.73; 39 of 48 route-years; the statement -91 %, Italy-Libya -53 %; shares
+    164 %, 84 % and 86 %; the guard raised from 24 route-years and 0.85 to 32 and 0.80)."""
     sim = replay_runs["replay"]
     rows = route_rows(compare(sim))
     years_ok = sum(r["years_ok"] for r in rows)
     mean_ard = sum(r["ard"] for r in rows) / len(rows)
-    assert years_ok >= 28, [(r["route"], r["years"]) for r in rows]
+    assert years_ok >= 32, [(r["route"], r["years"]) for r in rows]
     assert mean_ard <= 0.80, [(r["route"], round(r["ard"], 2)) for r in rows]
     episodes = {r["episode"].key: r for r in episode_rows(replay_runs)}
     crackdown, italy_libya = episodes["serbia_crackdown"], episodes["italy_libya"]
@@ -235,7 +235,8 @@ def test_a_planners_mirror_of_a_past_shock_responds_as_history_did(mirror, corri
 def test_the_replays_2023_keeps_the_2023_figures_it_matches():
     """The replay's last year against the 24 figures of 2023 (validate-data --year 2023, its seeds 1-4 at
     scale 10): 22 matched at the end of the sixth and of the seventh session (docs/validation.md; the
-    Eastern Med's detections and Cyprus's arrivals missed). Fails if a change loses more than one, or if the Central Med's interception share leaves its tolerance again: the Italy-Libya measures
+    Eastern Med's detections and Cyprus's arrivals missed); 23 at the twelfth (Cyprus's arrivals missed).
+    Fails if a change loses more than one of the sixth session's 22, or if the Central Med's interception share leaves its tolerance again: the Italy-Libya measures
     counted twice on the 2023 world gave 62 % against UNODC's 40 % until Libya's coastguard was taken off
     before the build-up (scenarios/history/europe_2016_2023.yaml)."""
     from sim.calibration import load_observed
