@@ -13,20 +13,39 @@ OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "
 
 
 def events_frame(events, days: int) -> pd.DataFrame:
-    rows = [{"event": event_label(e), "start": e.start, "end": min(e.end if e.end is not None else days, days)}
-            for e in events if e.start < days]
-    return pd.DataFrame(rows, columns=["event", "start", "end"])
+    """The days of the run each event is on: one already in force before day 0 (a standing condition, or a
+    measure dated before the start) from day 0, so that the chart keeps the run's days; `throughout` marks
+    those on from before day 0 to the end, which are the run's world rather than a change in it."""
+    rows = []
+    for e in events:
+        end = min(e.end if e.end is not None else days, days)
+        if e.start >= days or end <= 0:
+            continue
+        rows.append({"event": event_label(e), "start": max(e.start, 0), "end": end, "before": e.start < 0,
+                     "throughout": e.start < 0 and end >= days})
+    return pd.DataFrame(rows, columns=["event", "start", "end", "before", "throughout"])
+
+
+def events_throughout(events, days: int) -> list[str]:
+    """The labels of the events on for the whole run, from before day 0 (not shaded: named in a caption)."""
+    ev = events_frame(events, days)
+    return list(ev.loc[ev["throughout"], "event"])
 
 
 def event_marks(events, days: int):
-    """Shaded spans (and a rule at the start) for the days each event is on; None without events."""
+    """Shaded spans (and a rule where one starts inside the run) for the days each event is on, but for the
+    events on throughout (events_throughout); None when there is nothing to mark."""
     ev = events_frame(events, days)
+    ev = ev[~ev["throughout"]]
     if ev.empty:
         return None
     span = alt.Chart(ev).mark_rect(opacity=0.13, color="#555").encode(
         x="start:Q", x2="end:Q", tooltip=[alt.Tooltip("event:N"), alt.Tooltip("start:Q", title="from day"),
                                           alt.Tooltip("end:Q", title="until day")])
-    rule = alt.Chart(ev).mark_rule(color="#333", strokeDash=[4, 3]).encode(x="start:Q", tooltip=["event:N"])
+    starts = ev[~ev["before"]]
+    if starts.empty:
+        return span
+    rule = alt.Chart(starts).mark_rule(color="#333", strokeDash=[4, 3]).encode(x="start:Q", tooltip=["event:N"])
     return span + rule
 
 

@@ -23,7 +23,8 @@ def event_label(event) -> str:
 
 def event_days(event, days: int | None = None) -> str:
     end = event.end if event.end is not None else days
-    return f"day {event.start:,}" + (f" to {end - 1:,}" if end is not None and end - 1 > event.start else "")
+    begin = "from before day 0" if event.start < 0 else f"day {event.start:,}"
+    return begin + (f" to {end - 1:,}" if end is not None and end - 1 > event.start else "")
 
 
 def _where(network, targets) -> list[tuple[float, float]]:
