@@ -167,7 +167,7 @@ def replay_runs():
     scenario = parse_scenario(data, REPLAY)
     covered = prefixes(scenario.start_date, scenario.days)
     variants = {"replay": None, **{p: p for p in covered if measures_named(data, p)}}
-    return run_variants(REPLAY, variants, replicates=4, scale=10, workers=2)
+    return run_variants(REPLAY, variants, replicates=8, scale=10, workers=2)
 
 
 @pytest.mark.slow
@@ -183,13 +183,15 @@ def test_the_replay_keeps_what_its_fit_reached(replay_runs):
     adoption of pushbacks reported apart and the settle margin: monthly ARD 0.44-0.94, mean 0.73; 30 of
     48 route-years; the statement -91 %, Italy-Libya -53 %; shares 167 %, 86 % and 91 %. At the twelfth
     session's ways into Ukraine and Vietnamese origin, with the demand refitted on eight seeds at scale 5:
-    monthly ARD 0.43-1.21, mean 0.73; 39 of 48 route-years; the statement -91 %, Italy-Libya -53 %; shares
-    164 %, 84 % and 86 %; the guard raised from 24 route-years and 0.85 to 32 and 0.80)."""
+    on four seeds 39 of 48 route-years, but 31 on four others (2020-2023), so the page and this guard use
+    eight seeds (2016-2023) since: monthly ARD 0.43-1.20, mean 0.72; 34 of 48 route-years (the eleventh
+    session's fit 28); the statement -91 %, Italy-Libya -52 %; shares 165 %, 86 % and 91 %; the guard raised
+    from 24 route-years and 0.85 to 30 and 0.80)."""
     sim = replay_runs["replay"]
     rows = route_rows(compare(sim))
     years_ok = sum(r["years_ok"] for r in rows)
     mean_ard = sum(r["ard"] for r in rows) / len(rows)
-    assert years_ok >= 32, [(r["route"], r["years"]) for r in rows]
+    assert years_ok >= 30, [(r["route"], r["years"]) for r in rows]
     assert mean_ard <= 0.80, [(r["route"], round(r["ard"], 2)) for r in rows]
     episodes = {r["episode"].key: r for r in episode_rows(replay_runs)}
     crackdown, italy_libya = episodes["serbia_crackdown"], episodes["italy_libya"]
