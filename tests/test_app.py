@@ -861,14 +861,15 @@ def test_events_in_force_before_day_0_keep_the_charts_on_the_runs_days():
     """A standing condition (the baseline's closure of the ways into Ukraine, from day -3650) or a measure dated
     before a replay's start is charted from day 0, not from its own start, which would squash the run's days
     into a sliver of the x axis; one on for the whole run is named in a caption instead of shading it all."""
-    from ui.charts import event_marks, events_frame, events_throughout
+    from ui.charts import event_marks, events_frame, events_note
 
     base, _ = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml")
     standing = base.events
     assert standing and standing[0].start < 0 and standing[0].end is None
     ev = events_frame(standing, 365)
     assert list(ev["start"]) == [0] and list(ev["end"]) == [365] and bool(ev["throughout"].iloc[0])
-    assert events_throughout(standing, 365) and event_marks(standing, 365) is None
+    assert event_marks(standing, 365) is None
+    assert events_note(standing, 365) == f"On throughout the run, not shaded: {ev['event'].iloc[0]}."
     # one on from before day 0 that ends inside the run is shaded from day 0, without a start rule; one that
     # starts inside the run gets both
     from sim.scenario import Event
@@ -878,6 +879,7 @@ def test_events_in_force_before_day_0_keep_the_charts_on_the_runs_days():
     later = Event(kind="route_closure", name="from day 200", targets={"legs": ["istanbul-kyiv"]}, start=200)
     ev = events_frame([*standing, ending, later], 365)
     assert ev["start"].min() == 0 and ev["end"].max() == 365
+    assert events_note([*standing, ending, later], 365).startswith("Shaded: the days an event is on")
     spec = event_marks([*standing, ending, later], 365).to_dict()
     data = [row for d in spec["datasets"].values() for row in d]
     assert {r["event"] for r in data} == {ev["event"].iloc[1], ev["event"].iloc[2]}  # the standing one not shaded

@@ -26,15 +26,19 @@ def events_frame(events, days: int) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["event", "start", "end", "before", "throughout"])
 
 
-def events_throughout(events, days: int) -> list[str]:
-    """The labels of the events on for the whole run, from before day 0 (not shaded: named in a caption)."""
+def events_note(events, days: int, what: str = "run") -> str:
+    """A chart caption's words for its events: whether some are shaded (event_marks), and the names of those on
+    for the whole `what` from before day 0, which are not shaded; empty when there is nothing to say."""
     ev = events_frame(events, days)
-    return list(ev.loc[ev["throughout"], "event"])
+    throughout = list(ev.loc[ev["throughout"], "event"])
+    return " ".join(
+        (["Shaded: the days an event is on (hover for its name)."] if len(ev) > len(throughout) else [])
+        + ([f"On throughout the {what}, not shaded: " + "; ".join(throughout) + "."] if throughout else []))
 
 
 def event_marks(events, days: int):
     """Shaded spans (and a rule where one starts inside the run) for the days each event is on, but for the
-    events on throughout (events_throughout); None when there is nothing to mark."""
+    events on throughout (named by events_note); None when there is nothing to mark."""
     ev = events_frame(events, days)
     ev = ev[~ev["throughout"]]
     if ev.empty:

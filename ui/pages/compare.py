@@ -13,7 +13,7 @@ from sim.errors import InputError
 from sim.scenario import PILLARS, scenario_data
 from sim.stats import INTERVAL_NOTE
 from ui import maps, session_store, state
-from ui.charts import OKABE_ITO, event_marks, events_throughout, forest_height, forest_plot
+from ui.charts import OKABE_ITO, event_marks, events_note, forest_height, forest_plot
 from ui.labels import DAILY_MEASURES
 from ui.leaflet import standalone_html
 from ui.paths import public
@@ -238,10 +238,8 @@ events = list({(e.kind, e.name, e.start, e.end): e for s in cmp["scenarios"] for
 marks = event_marks(events, cmp["days"])
 chart = chart if marks is None else marks + chart
 st.altair_chart(chart, width="stretch")
-throughout = events_throughout(events, cmp["days"])
-st.caption(f"Lines: mean over the runs; bands: {INTERVAL_NOTE}."
-           + (" Shaded: the days an event is on." if marks is not None else "")
-           + (" On throughout the runs, not shaded: " + "; ".join(throughout) + "." if throughout else ""))
+note = events_note(events, cmp["days"], "runs")
+st.caption(f"Lines: mean over the runs; bands: {INTERVAL_NOTE}." + (f" {note}" if note else ""))
 
 st.subheader("Downloads")
 d1, d2 = st.columns(2)

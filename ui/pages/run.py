@@ -360,7 +360,7 @@ def over_time(daily: pd.DataFrame, run_id: str, days: int) -> None:
                       help="Flows (attempts, deaths…) are added up over the period; stocks (stranded…) are averaged.")
     if not measures:
         return
-    from ui.charts import event_marks, events_throughout, over_time_chart  # altair: imported once a chart is drawn
+    from ui.charts import events_note, over_time_chart  # altair: imported once a chart is drawn
 
     whole = len(daily) // period * period if len(daily) >= period else len(daily)  # whole periods only
     daily = daily.iloc[:whole]
@@ -372,11 +372,9 @@ def over_time(daily: pd.DataFrame, run_id: str, days: int) -> None:
     events = scenario_from_key(run_id).events
     st.altair_chart(over_time_chart(chart, "figure", "value", "as named in the legend", events, days),
                     width="stretch")
-    throughout = events_throughout(events, days)
-    if event_marks(events, days) is not None:
-        st.caption("Shaded: the days an event of the scenario is on (hover for its name).")
-    if throughout:
-        st.caption("On throughout the run, not shaded: " + "; ".join(throughout) + ".")
+    note = events_note(events, days)
+    if note:
+        st.caption(note)
 
 
 def by_corridor(run_id: str, seeds: list[int], ensemble: dict | None) -> None:
