@@ -131,8 +131,9 @@ def main() -> None:
     if args.refit > 0:
         fit = fit_demand(data, str(REPLAY), origin_countries(Path(data["network"])), seeds=seeds, scale=args.scale,
                          iterations=args.refit, workers=args.workers, damping=0.7, first=yearly_demand(),
-                         preferences=True)
-        data = {**data, "demand_by_year": fit.demand, "nationality_preferences_by_year": fit.preferences}
+                         preferences=True, appeals=True)
+        data = {**data, "demand_by_year": fit.demand, "nationality_preferences_by_year": fit.preferences,
+                "destinations_by_year": fit.appeals}
         print("demand refitted: by nationality and year off by "
               + ", ".join(f"{h['nationality_error']:.1%}" for h in fit.history))
     sim, sea = simulate_figures(data, str(REPLAY), seeds, scale=args.scale, days=None, workers=args.workers)

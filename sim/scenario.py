@@ -285,6 +285,12 @@ class Scenario(Strict):
     corridors: dict[str, CorridorOverride] = {}
     destinations: dict[str, DestinationOverride] = Field(
         {}, description="per destination place: how much people want to reach it, compared with the others")
+    destinations_by_year: dict[str, dict[Annotated[int, Field(ge=1900, le=2200)],
+                                         Annotated[SignedEuros, BeforeValidator(_not_bool)]]] = Field(
+        {}, description="per destination place and calendar year: its appeal_eur in that year ({nicosia: {2019: "
+                        "-9000, 2023: -3500}}), replacing destinations.<place>.appeal_eur; a year not listed takes "
+                        "the latest listed before it (the first before all); needs start_date. Changes only on 1 "
+                        "January; the replay's calibration sets it where a destination's arrivals are known by year")
     nationality_preferences: dict[str, dict[str, Annotated[SignedEuros, BeforeValidator(_not_bool)]]] = Field(
         {}, description="per nationality (ISO3) and corridor: EUR added to the perceived cost of the corridor's "
                         "border crossings for people of that nationality (negative = preferred); calibration sets it")
@@ -319,6 +325,11 @@ class Scenario(Strict):
                 raise ValueError(f"demand_by_year.{origin}: give at least one year")
         if self.nationality_preferences_by_year and self.start_date is None:
             raise ValueError("nationality_preferences_by_year is by calendar year: give the scenario a start_date")
+        if self.destinations_by_year and self.start_date is None:
+            raise ValueError("destinations_by_year is by calendar year: give the scenario a start_date")
+        for place, years in self.destinations_by_year.items():
+            if not years:
+                raise ValueError(f"destinations_by_year.{place}: give at least one year")
         return self
 
     # not part of the file: where it was read from, for messages
@@ -397,7 +408,7 @@ def _merge(base: dict, child: dict) -> dict:
         if key in ("interventions", "events") and isinstance(value, list):
             out[key] = list(base.get(key) or []) + value
         elif key in ("countries", "corridors", "behaviour", "nationality_preferences", "destinations",
-                     "demand_by_year", "nationality_preferences_by_year") and isinstance(value, dict):
+                     "demand_by_year", "nationality_preferences_by_year", "destinations_by_year") and isinstance(value, dict):
             merged = dict(base.get(key) or {})
             for k, v in value.items():
                 merged[k] = {**merged.get(k, {}), **v} if isinstance(v, dict) and isinstance(merged.get(k), dict) else v
@@ -485,6 +496,11 @@ def check_against_network(scenario: Scenario, network: RouteNetwork) -> list[str
             fail(f"destinations.{place}", f"unknown place {quote(place)}")
         if kinds[place] != "destination":
             fail(f"destinations.{place}", f"place {quote(place)} is not of kind 'destination'")
+    for place in scenario.destinations_by_year:
+        if place not in places:
+            fail(f"destinations_by_year.{place}", f"unknown place {quote(place)}")
+        if kinds[place] != "destination":
+            fail(f"destinations_by_year.{place}", f"place {quote(place)} is not of kind 'destination'")
     for iso3, prefs in scenario.nationality_preferences.items():
         if iso3 not in countries:
             fail(f"nationality_preferences.{iso3}", f"country {clip(iso3)} is not on the network")

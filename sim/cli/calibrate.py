@@ -37,6 +37,9 @@ def register(app: typer.Typer) -> None:
         preferences: bool = typer.Option(True, help="with --replay: fit each nationality's route preferences by year "
                                                     "too (to Frontex's detections by nationality, route and year); "
                                                     "--no-preferences keeps them as they are"),
+        appeals: bool = typer.Option(True, help="with --replay: fit Cyprus's appeal by year too "
+                                               "(destinations_by_year, to its sea arrivals by year: "
+                                               "sim/history/appeal_fit.py); --no-appeals keeps it as it is"),
         season_steps: int = typer.Option(0, min=0, help="with --replay: steps fitting the monthly multipliers of "
                                                         "behaviour.seasonality to the monthly detections, after the "
                                                         "demand (0: keep them)"),
@@ -50,7 +53,7 @@ def register(app: typer.Typer) -> None:
             start_workers_early(workers)
             try:
                 run_replay_fit(DEFAULT_REPLAY.resolve(), iterations, rounds, replicates, scale, workers, write, damping,
-                               refit_steps, preferences, only, season_steps)
+                               refit_steps, preferences, only, season_steps, appeals)
             except InputError as exc:
                 _fail(str(exc))
             return

@@ -77,7 +77,7 @@ def run_monthly(path: Path, replicates: int, scale: int, days: int | None, worke
 
 def run_replay_fit(path: Path, iterations: int, rounds: int, replicates: int, scale: int, workers: int, write: bool,
                    damping: float = 0.7, refit_steps: int = 2, preferences: bool = True, only: str = "",
-                   season_steps: int = 0) -> None:
+                   season_steps: int = 0, appeals: bool = True) -> None:
     """calibrate --replay: the replay's demand per origin and year (to Frontex's detections by nationality
     and year), then its response parameters (against the monthly series and the episodes); writes both
     to the replay's calibrated file (its base)."""
@@ -95,17 +95,20 @@ def run_replay_fit(path: Path, iterations: int, rounds: int, replicates: int, sc
     nationality = origin_countries(Path(data["network"]))
     first = yearly_demand()
     fit = fit_demand(data, str(path), nationality, seeds=fit_seeds, scale=scale, iterations=iterations,
-                     workers=workers, damping=damping, first=first, log=typer.echo, preferences=preferences)
+                     workers=workers, damping=damping, first=first, log=typer.echo, preferences=preferences,
+                     appeals=appeals)
     data = {**data, "demand_by_year": fit.demand}
     if preferences:
         data["nationality_preferences_by_year"] = fit.preferences
+    if appeals:
+        data["destinations_by_year"] = fit.appeals
     if write:
         errors = ", ".join(f"{h['nationality_error']:.1%}" for h in fit.history)
         split = ", ".join(f"{h['split_error']:.1%}" for h in fit.history if "split_error" in h)
         write_demand(OUT, fit.demand, f"{iterations} steps at scale {scale}, seeds {fit_seeds}; weighted error by "
                                       f"nationality and year before each step: {errors}"
                                       + (f"; by nationality, route and year: {split}" if split else ""),
-                     fit.preferences if preferences else None)
+                     fit.preferences if preferences else None, fit.appeals if appeals else None)
         typer.echo(f"wrote the fitted demand to {OUT}")
     if season_steps > 0:
         from ..history.season_fit import fit_seasons, write_seasonality
@@ -129,10 +132,12 @@ def run_replay_fit(path: Path, iterations: int, rounds: int, replicates: int, sc
 
     def refit(trial: dict) -> dict:
         again = fit_demand(trial, str(path), nationality, seeds=fit_seeds, scale=scale, iterations=refit_steps,
-                           workers=workers, damping=damping, first=first, preferences=preferences)
+                           workers=workers, damping=damping, first=first, preferences=preferences, appeals=appeals)
         out = {**trial, "demand_by_year": again.demand}
         if preferences:
             out["nationality_preferences_by_year"] = again.preferences
+        if appeals:
+            out["destinations_by_year"] = again.appeals
         return out
 
     from ..history.sea import sea_error
@@ -146,7 +151,8 @@ def run_replay_fit(path: Path, iterations: int, rounds: int, replicates: int, sc
         if best.data is not None:
             write_demand(OUT, best.data["demand_by_year"], f"refitted ({refit_steps} steps, scale {scale}) with the "
                                                            "best response parameters",
-                         best.data.get("nationality_preferences_by_year") if preferences else None)
+                         best.data.get("nationality_preferences_by_year") if preferences else None,
+                         best.data.get("destinations_by_year") if appeals else None)
         write_effects(OUT, best.values, f"fitted by `python -m sim calibrate --replay` (score {best.score:.3f}, "
                                         f"{len(best.trials)} evaluations, scale {scale})")
         typer.echo(f"wrote the fitted values to {OUT}")

@@ -73,16 +73,18 @@ def observed_by_nationality(nationalities: list[str], first: int = 2016, last: i
 
 def replay_figures(results) -> dict:
     """What a fitting job keeps (module level: workers receive it): detections by year and nationality on
-    the main routes' corridors, and detections per corridor and month."""
+    the main routes' corridors, detections per corridor and month, and sea arrivals by country and year."""
     route_of = {c: code for code in MAIN_ROUTES for c in route_corridors().get(code, [])}
     y = results.tables["origins_yearly"]
     y = y[y["corridor"].isin(route_of)].assign(route=lambda f: f["corridor"].map(route_of))
     y = y.groupby(["year", "nationality", "route"], as_index=False)["detections"].sum()
     m = results.tables["monthly"]
+    from .sea import sea_arrivals
+
     return {"year": y["year"].tolist(), "nationality": y["nationality"].tolist(), "route": y["route"].tolist(),
             "detections": y["detections"].astype(float).tolist(),
             "month": m["month"].dt.strftime("%Y-%m-01").tolist(), "corridor": m["corridor"].tolist(),
-            "monthly": m["detections"].astype(float).tolist()}
+            "monthly": m["detections"].astype(float).tolist(), **sea_arrivals(results)}
 
 
 @dataclass
@@ -91,6 +93,7 @@ class DemandFit:
     history: list[dict] = field(default_factory=list)  # per iteration: the errors before its update
     monthly: pd.DataFrame | None = None  # the last ensemble's mean detections per corridor and month
     preferences: dict[int, dict[str, dict[str, float]]] | None = None  # year -> nationality -> corridor -> EUR
+    appeals: dict[str, dict[int, float]] | None = None  # destination -> year -> appeal_eur (destinations_by_year)
 
 
 def simulate(data: dict, source: str, seeds: list[int], *, scale: int, workers: int = 1,
@@ -103,8 +106,18 @@ def simulate(data: dict, source: str, seeds: list[int], *, scale: int, workers: 
 def simulate_routes(data: dict, source: str, seeds: list[int], *, scale: int, workers: int = 1,
                     progress=None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """As simulate, and the mean detections per (nationality, main route) x year."""
+    yearly, monthly, by_route, _ = simulate_with_sea(data, source, seeds, scale=scale, workers=workers,
+                                                     progress=progress)
+    return yearly, monthly, by_route
+
+
+def simulate_with_sea(data: dict, source: str, seeds: list[int], *, scale: int, workers: int = 1, progress=None):
+    """As simulate_routes, and the mean sea arrivals by (landing ISO3, year)."""
+    from .sea import mean_sea
+
     jobs = [Job(scenario=data, seed=s, scale=scale, keep=replay_figures, source=source) for s in seeds]
     runs = run_jobs(jobs, workers=workers, progress=progress)
+    sea = {(r["iso3"], int(r["year"])): float(r["arrivals"]) for _, r in mean_sea(runs).iterrows()}
     cells = pd.concat([pd.DataFrame({k: r[k] for k in ("year", "nationality", "route", "detections")})
                        for r in runs])
     by_route = cells.pivot_table(index=["nationality", "route"], columns="year", values="detections",
@@ -114,7 +127,7 @@ def simulate_routes(data: dict, source: str, seeds: list[int], *, scale: int, wo
                          for r in runs])
     monthly = (monthly.assign(month=lambda f: pd.to_datetime(f["month"]))
                .groupby(["month", "corridor"], as_index=False)["detections"].mean())
-    return yearly, monthly, by_route
+    return yearly, monthly, by_route, sea
 
 
 def update(demand: dict[str, dict[int, float]], nationality_of: dict[str, str], observed: pd.DataFrame,
@@ -199,14 +212,16 @@ def nationality_error(observed: pd.DataFrame, simulated: pd.DataFrame) -> float:
 def fit_demand(data: dict, source: str, nationality_of: dict[str, str], *, seeds: list[int], scale: int,
                iterations: int, workers: int = 1, damping: float = 0.7, observed: pd.DataFrame | None = None,
                first: dict[str, dict[int, float]] | None = None, log=None, preferences: bool = False,
-               observed_routes: pd.DataFrame | None = None) -> DemandFit:
+               observed_routes: pd.DataFrame | None = None, appeals: bool = False) -> DemandFit:
     """Iterate the demand of `data["demand_by_year"]` (origins with a nationality) towards Frontex's
     detections by nationality and year (or `observed`: nationality rows x year columns), within
     TOTAL_BOUNDS of `first` (default: the demand it starts from; the replay's calibration passes the first
     demand, so that fits started from earlier fits cannot drift). With `preferences`, each step also moves
     `data["nationality_preferences_by_year"]` towards each nationality's split between the main routes
-    (Frontex's, or `observed_routes`: (nationality, route) rows x year columns). Returns the last demand
-    (and preferences) and each iteration's errors."""
+    (Frontex's, or `observed_routes`: (nationality, route) rows x year columns). With `appeals`, each step
+    also moves `data["destinations_by_year"]` of the destinations whose arrivals are known by year towards
+    them (sim/history/appeal_fit.py). Returns the last demand (and preferences, appeals) and each
+    iteration's errors."""
     nationalities = sorted(set(nationality_of.values()))
     if observed_routes is None and preferences:
         observed_routes = observed_by_route(nationalities)
@@ -217,26 +232,44 @@ def fit_demand(data: dict, source: str, nationality_of: dict[str, str], *, seeds
     demand = copy.deepcopy(data["demand_by_year"])
     prefs = copy.deepcopy(data.get("nationality_preferences_by_year") or {})
     fit = DemandFit(demand=demand, preferences=prefs if preferences else None)
+    if appeals:
+        from .appeal_fit import observed_arrivals, simulated_arrivals, update_appeals
+
+        arrivals = observed_arrivals()
+        own = {p: float(((data.get("destinations") or {}).get(p) or {}).get("appeal_eur", 0.0)) for p in arrivals}
+        appeal = {p: {int(y): float(v) for y, v in ys.items()}
+                  for p, ys in copy.deepcopy(data.get("destinations_by_year") or {}).items()}
+        before = None  # the last step's figures and arrivals: each year's slope
     for i in range(iterations):
         trial = {**data, "demand_by_year": demand}
         if preferences:
             trial["nationality_preferences_by_year"] = prefs
-        simulated, monthly, by_route = simulate_routes(trial, source, seeds, scale=scale, workers=workers)
+        if appeals:
+            trial["destinations_by_year"] = appeal
+        simulated, monthly, by_route, sea = simulate_with_sea(trial, source, seeds, scale=scale, workers=workers)
         err = nationality_error(observed, simulated)
         record = {"iteration": i, "nationality_error": err}
         if observed_routes is not None:
             record["split_error"] = nationality_error(observed_routes, by_route)
         fit.history.append(record)
         fit.monthly = monthly
+        if appeals:
+            got = {p: simulated_arrivals(sea, p) for p in arrivals}
+            record["arrivals"] = {p: {y: round(got[p].get(y, 0.0)) for y in sorted(ys)} for p, ys in arrivals.items()}
         if log:
             log(f"iteration {i}: detections by nationality and year off by {err:.1%} (weighted)"
-                + (f"; by nationality, route and year {record['split_error']:.1%}" if "split_error" in record else ""))
+                + (f"; by nationality, route and year {record['split_error']:.1%}" if "split_error" in record else "")
+                + ("".join(f"; {p} arrivals by year {v}" for p, v in record["arrivals"].items()) if appeals else ""))
         demand = update(demand, nationality_of, observed, simulated, damping, start=first or data["demand_by_year"])
         if preferences:
             prefs = update_preferences(prefs, observed_routes, by_route, spread, damping)
+        if appeals:
+            appeal, before = update_appeals(appeal, own, arrivals, got, spread, damping, before), (appeal, got)
     fit.demand = demand
     if preferences:
         fit.preferences = prefs
+    if appeals:
+        fit.appeals = appeal
     return fit
 
 
@@ -249,14 +282,15 @@ def yearly_route_errors(monthly: pd.DataFrame, observed_monthly: pd.DataFrame) -
 
 
 __all__ = ["DemandFit", "fit_demand", "nationality_error", "observed_by_nationality", "observed_by_route",
-           "replay_figures", "simulate", "simulate_routes", "update", "update_preferences",
+           "replay_figures", "simulate", "simulate_routes", "simulate_with_sea", "update", "update_preferences",
            "yearly_route_errors"]
 
 
 def write_demand(path: Path, demand: dict[str, dict[int, float]], note: str,
-                 preferences: dict[int, dict[str, dict[str, float]]] | None = None) -> Path:
-    """Put the fitted demand (and route preferences by year, when given) into the replay's calibrated file
-    (demand_by_year, nationality_preferences_by_year), keeping its seasonality and response parameters;
+                 preferences: dict[int, dict[str, dict[str, float]]] | None = None,
+                 appeals: dict[str, dict[int, float]] | None = None) -> Path:
+    """Put the fitted demand (and route preferences and destinations' appeal by year, when given) into the
+    replay's calibrated file (demand_by_year, nationality_preferences_by_year, destinations_by_year), keeping its seasonality and response parameters;
     written then renamed."""
     import yaml
 
@@ -268,6 +302,9 @@ def write_demand(path: Path, demand: dict[str, dict[int, float]], note: str,
         body["nationality_preferences_by_year"] = {
             int(y): {n: {c: float(v) for c, v in sorted(cs.items())} for n, cs in sorted(by_nat.items())}
             for y, by_nat in sorted(preferences.items(), key=lambda kv: int(kv[0]))}
+    if appeals is not None:
+        body["destinations_by_year"] = {p: {int(y): float(v) for y, v in sorted(ys.items())}
+                                        for p, ys in sorted(appeals.items())}
     lines = path.read_text().splitlines()
     keep = ([line for line in lines if line.startswith("# behaviour.effects:")][-1:]
             + [line for line in lines if line.startswith("# behaviour.seasonality:")][-1:])

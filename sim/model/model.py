@@ -28,7 +28,7 @@ from .people import STATES, STRANDED, Population
 from .perception import Perception
 from .recorder import Recorder
 from .seasons import origin_multipliers
-from .yearly import YearlyDemand, YearlyPreferences
+from .yearly import YearlyAppeal, YearlyDemand, YearlyPreferences
 
 
 class RouteModel(mesa.Model):
@@ -70,6 +70,10 @@ class RouteModel(mesa.Model):
         if scenario.nationality_preferences_by_year:
             self.yearly_preferences = YearlyPreferences(scenario, world)
             self.perception.prefer_this_year(self.yearly_preferences.for_day(-spin_up))
+        self.yearly_appeal = None
+        if scenario.destinations_by_year:
+            self.yearly_appeal = YearlyAppeal(scenario, world, routes.place_index)
+            self.perception.appeal_this_year(self.yearly_appeal.for_day(-spin_up))
         self.market = Market(world, behaviour, self.scale)
         self.journeys = Journeys(world, behaviour, self.people, self.recorder, self.rng, self.scale,
                                  self.perception, self.demand, self.budget)
@@ -175,6 +179,10 @@ class RouteModel(mesa.Model):
             extra = self.yearly_preferences.for_day(day)
             if extra is not None:
                 self.perception.prefer_this_year(extra)
+        if self.yearly_appeal is not None:
+            appeal = self.yearly_appeal.for_day(day)
+            if appeal is not None:
+                self.perception.appeal_this_year(appeal)
         if self.seasons is not None:
             today.demand_mult = today.demand_mult * self.seasons[month_of_day(self.spec.start_date, day)]
         for shift in today.shifts:

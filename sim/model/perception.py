@@ -46,6 +46,10 @@ class Perception:
         self.terminal = np.ascontiguousarray(-world.appeal[world.is_destination], dtype=float)
         self._trust_of = self._trust_base = None  # the levers' trust multipliers, and the trust per group of them
 
+    def appeal_this_year(self, appeal: np.ndarray) -> None:
+        """This calendar year's appeal of the destinations (per place, EUR)."""
+        self.terminal = np.ascontiguousarray(-appeal[self.world.is_destination], dtype=float)
+
     def prefer_this_year(self, extra: np.ndarray) -> None:
         """This calendar year's nationality preferences on top of the scenario's (countries x legs, EUR)."""
         world = self.world

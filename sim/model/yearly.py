@@ -1,5 +1,6 @@
-"""What changes by calendar year: demand per origin (`demand_by_year`) and the nationalities' route
-preferences (`nationality_preferences_by_year`). Both change only on the first of January, so a measure's
+"""What changes by calendar year: demand per origin (`demand_by_year`), the nationalities' route
+preferences (`nationality_preferences_by_year`) and the destinations' appeal (`destinations_by_year`). All
+change only on the first of January, so a measure's
 effect within a year is never absorbed by them (the replay's rule, docs/scenarios.md)."""
 
 from __future__ import annotations
@@ -64,3 +65,21 @@ class YearlyPreferences(_ByYear):
         arrays = [nationality_costs(by_year[y], world.iso3, world.corridors, world.corridor, world.controlled)
                   for y in years]
         super().__init__(scenario.start_date, years, arrays)
+
+
+class YearlyAppeal(_ByYear):
+    """Per year listed for any destination, the appeal of every place (EUR): a listed destination takes its
+    latest listed year not after this one (the first before all), the others their `destinations` figure."""
+
+    def __init__(self, scenario, world: World, place_index: dict[str, int]):
+        by_place = scenario.destinations_by_year
+        years = sorted({y for by_year in by_place.values() for y in by_year})
+        arrays = []
+        for year in years:
+            appeal = world.appeal.copy()
+            for place, by_year in by_place.items():
+                known = [y for y in sorted(by_year) if y <= year] or [min(by_year)]
+                appeal[place_index[place]] = by_year[known[-1]]
+            arrays.append(appeal)
+        super().__init__(scenario.start_date, years, arrays)
+
