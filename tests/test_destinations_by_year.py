@@ -92,3 +92,28 @@ def test_a_years_slope_is_read_from_its_last_two_steps():
     first = update_appeals(now, {"nicosia": -3500.0}, observed, {"nicosia": {2022: arrivals(-2500.0)}},
                            spread=800.0, damping=1.0)
     assert abs(first["nicosia"][2022] - out["nicosia"][2022]) > 100.0
+
+
+def test_the_replays_demand_fit_carries_and_moves_the_appeals(monkeypatch):
+    """fit_demand(appeals=True): each step's runs get the current appeals by year, and Cyprus's move
+    towards its arrivals (the runs stubbed: 9,600 in 2019 against UNHCR's 1,660, 800 in 2022 against 3,952)."""
+    import pandas as pd
+
+    from sim.history import demand_fit
+
+    seen = []
+
+    def fake_runs(trial, source, seeds, *, scale, workers=1, progress=None):
+        seen.append(trial.get("destinations_by_year"))
+        yearly = pd.DataFrame({2019: [1000.0]}, index=["SYR"])
+        return yearly, pd.DataFrame(), None, {("CYP", 2019): 9600.0, ("CYP", 2022): 800.0}
+
+    monkeypatch.setattr(demand_fit, "simulate_with_sea", fake_runs)
+    data = {"demand_by_year": {"damascus": {2019: 1000.0}}, "destinations": {"nicosia": {"appeal_eur": -3500.0}}}
+    observed = pd.DataFrame({2019: [1000.0]}, index=["SYR"])
+    fit = demand_fit.fit_demand(data, "replay.yaml", {"damascus": "SYR"}, seeds=[1], scale=10, iterations=2,
+                                observed=observed, appeals=True)
+    assert seen[0] == {}  # the first step runs the scenario's own figures
+    assert seen[1]["nicosia"][2019] < -3500.0 < seen[1]["nicosia"][2022]  # the second, the moved ones
+    assert fit.appeals["nicosia"][2019] < seen[1]["nicosia"][2019]
+    assert fit.history[0]["arrivals"]["nicosia"][2019] == 9600
