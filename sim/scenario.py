@@ -200,6 +200,10 @@ class CountryOverride(Strict):
     detection_share: Fraction | None = Field(None, description="share of land crossings into the bloc that this "
                                              "country's border authority detects (default: grows with its "
                                              "effectiveness, see behaviour.detection_scale)")
+    detention_days: Annotated[int, Field(ge=1, le=MAX_DAYS)] | None = Field(
+        None, description="days the people this country's border authority intercepts are held before they try "
+                          "again, go home or give up (default behaviour.detention_days): a long detention keeps "
+                          "people off the road, a short one only delays their next attempt")
 
 
 class DestinationOverride(Strict):

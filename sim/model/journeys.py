@@ -31,6 +31,9 @@ class Journeys:
         self._quotas = (None, None, (False, False))  # the last quotas looked at, and whether they offer places
         # the mean of the log of a new person's budget, per origin (the budgets do not change during a run)
         self._budget_mu = np.log(budget) - 0.5 * behaviour.budget_spread ** 2
+        # per leg: days its controlling country holds those it intercepts (countries.<ISO3>.detention_days)
+        self.held_days = np.where(np.isnan(world.detention), behaviour.detention_days,
+                                  world.detention).astype(np.int64)
 
     def road(self, active, risks, cheapest: np.ndarray):
         """Everybody on the road when nobody is readmitted anywhere: the day of the moving (move), the
@@ -39,7 +42,7 @@ class Journeys:
         world, behaviour, pop, rec = self.world, self.behaviour, self.people, self.recorder
         return kernels.road_day(
             kernels.bits(self.rng), active, pop.leg, pop.state, pop.days_left, pop.credit, pop.broke_days, pop.origin,
-            pop.place, pop.money, risks.p_death, risks.p_intercept, behaviour.detention_days, world.retry,
+            pop.place, pop.money, risks.p_death, risks.p_intercept, self.held_days, world.retry,
             world.pushback, world.pushback_counted, world.detects_interception, world.detects, risks.p_detect,
             world.dst, world.is_destination, world.corridor, world.place_nationality,
             float(behaviour.effects.pushback_gives_up),
@@ -58,7 +61,7 @@ class Journeys:
         # share is 0, so results stay as before)
         on = kernels.move_on(
             kernels.bits(rng), moving, pop.leg, pop.state, pop.days_left, pop.credit, pop.broke_days, pop.origin,
-            pop.place, risks.p_death, risks.p_intercept, self.behaviour.detention_days, world.retry, world.pushback,
+            pop.place, risks.p_death, risks.p_intercept, self.held_days, world.retry, world.pushback,
             world.pushback_counted, world.detects_interception, world.detects, risks.p_detect, world.dst,
             world.is_destination, world.corridor, world.place_nationality,
             float(self.behaviour.effects.pushback_gives_up), rec.leg_row("deaths"), rec.leg_row("pushbacks"),

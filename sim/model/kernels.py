@@ -855,7 +855,7 @@ def intercepted(held, v, leg, state, days_left, credit, broke_days, origin, dete
         i = held[j]
         lg = leg[i]
         state[i] = DETAINED
-        days_left[i] = detention_days
+        days_left[i] = detention_days[lg]
         # some bought a package with several attempts: the smuggler owes them the next one
         if v[j] < retry[lg]:
             credit[i] = lg

@@ -30,6 +30,7 @@ class World:
     retry: np.ndarray  # share of people intercepted on the leg who are owed another attempt
     pushback: np.ndarray  # share of people intercepted on the leg who are pushed straight back
     pushback_counted: np.ndarray  # ... and the share of those pushed back who count as detections
+    detention: np.ndarray  # days the leg's controlling country holds those it intercepts (NaN: the behaviour's)
     preference: np.ndarray  # corridor preference, EUR added to the perceived cost of its border crossings
     nationality_preference: np.ndarray  # countries x legs: the same, per nationality
     controlled: np.ndarray
@@ -74,6 +75,8 @@ class World:
         base = {f: countries[f].to_numpy(float).copy() for f in COUNTRY_FIELDS}
         # a country's detection share on land: measured where it is given, else from its effectiveness
         base["detection_share"] = np.full(len(iso3), np.nan)
+        # how long a country holds the people it intercepts: given where given, else behaviour.detention_days
+        base["detention_days"] = np.full(len(iso3), np.nan)
         for c, override in scenario.countries.items():
             for f, v in override.model_dump(exclude_none=True).items():
                 base[f][cidx[c]] = v
@@ -99,6 +102,7 @@ class World:
             retry=np.where(legs["smuggled"].to_numpy(bool), retry[corridor], 0.0),
             pushback=np.where(control >= 0, base["pushback"][np.maximum(control, 0)], 0.0),
             pushback_counted=np.where(control >= 0, base["pushback_counted"][np.maximum(control, 0)], 1.0),
+            detention=np.where(control >= 0, base["detention_days"][np.maximum(control, 0)], np.nan),
             preference=_on_crossings(pref[corridor], corridor, legs["controlled"].to_numpy(bool)),
             nationality_preference=_by_nationality(scenario, iso3, corridors, corridor,
                                                    legs["controlled"].to_numpy(bool)),
