@@ -672,7 +672,8 @@ def test_pushed_back_people_count_as_the_share_their_authority_reports():
     held = np.arange(5)
     leg = np.array([0, 0, 0, 0, 1])
     origin = np.array([0, 0, 1, 1, 0])
-    # draws: 5 for the retries (none owed), then 5 for the pushbacks: persons 1 and 3 and 4 pushed back
+    # draws: 5 for the retries (none owed), then 5 for the pushbacks: persons 1 and 3 pushed back (leg 1's
+    # authority pushes nobody back: person 4 is held)
     v = np.array([0.9] * 5 + [0.8, 0.1, 0.8, 0.1, 0.1])
 
     def counts(counted):
@@ -681,14 +682,17 @@ def test_pushed_back_people_count_as_the_share_their_authority_reports():
         broke_days, legs = np.zeros(5, np.int16), leg.copy()
         pushbacks, interceptions, detections = np.zeros(2), np.zeros(2), np.zeros(2)
         by_origin = np.zeros((1, 2))
-        kernels.intercepted(held, v, legs, state, days_left, credit, broke_days, origin, 10, np.zeros(2),
-                            np.array([0.5, 0.5]), np.array([counted, counted]), np.array([True, False]),
+        # held 10 days on leg 0, 30 on leg 1 (countries.<ISO3>.detention_days of the legs' authorities)
+        kernels.intercepted(held, v, legs, state, days_left, credit, broke_days, origin, np.array([10, 30]),
+                            np.zeros(2), np.array([0.5, 0.0]), np.array([counted, counted]), np.array([True, False]),
                             np.array([0, 0]), np.array([0, 1]), pushbacks, interceptions, detections, by_origin)
+        counts.days_left = list(days_left)
         return list(state), list(pushbacks), list(interceptions), list(detections), list(by_origin[0])
 
     state, pushbacks, interceptions, detections, by_origin = counts(1.0)
-    assert state == [DETAINED, WAITING, DETAINED, WAITING, WAITING]
-    assert pushbacks == [2.0, 1.0] and interceptions == [4.0, 1.0]
+    assert state == [DETAINED, WAITING, DETAINED, WAITING, DETAINED]
+    assert counts.days_left == [10, 0, 10, 0, 30]  # the held for their leg's detention, the pushed back at once
+    assert pushbacks == [2.0, 0.0] and interceptions == [4.0, 1.0]
     assert detections == [4.0, 0.0] and by_origin == [2.0, 2.0]  # every interception on leg 0
     assert counts(0.0) == (state, pushbacks, interceptions, [2.0, 0.0], [1.0, 1.0])  # the held only
     assert counts(0.25) == (state, pushbacks, interceptions, [2.5, 0.0], [1.25, 1.25])
