@@ -40,6 +40,12 @@ class Effects(BaseModel):
                                         "corridor's legs (0.6 = +60 %) when every controlling country takes part")
     cooperation_arrests: float = _f(2.0, 0, 20, "operational_cooperation: rise of arrests of network members "
                                     "(2 = x3) when every controlling country takes part")
+    shore_prevention: float = _f(0.0, 0, 1, "operational_cooperation: share of departures on the corridor's smuggled "
+                                 "sea legs stopped on the shore before the boat leaves (boats seized, departures "
+                                 "prevented), when every controlling country takes part; the people stopped are not "
+                                 "detected, get their fee back, and go home (return_after_refusal) or wait and "
+                                 "choose again. Corruption of the coast's authority lets boats through "
+                                 "(bribe_pass_through). 0: patrols only intercept at sea")
     cooperation_partial: float = _f(0.5, 0, 1, "operational_cooperation: share of its effect that depends on "
                                     "how many of the corridor's controlling countries take part (the rest "
                                     "acts whoever takes part)")

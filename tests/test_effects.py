@@ -3,6 +3,7 @@ direction, on common seeds; and an experiment can sweep it."""
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -52,6 +53,9 @@ CASES = {
     "operational_cooperation (arrests)": (
         [{"kind": "operational_cooperation", "targets": {"corridors": [CM]}, "intensity": 1.0}], {},
         "cooperation_arrests", 4.0, lambda r: _sum(r, "daily", "arrests"), +1),
+    "operational_cooperation (shore prevention)": (
+        [{"kind": "operational_cooperation", "targets": {"corridors": [CM]}, "intensity": 1.0}], {},
+        "shore_prevention", 0.5, lambda r: _sum(r, "corridors", "detections", corridor=CM), -1),
     "digital_platform_cooperation": (
         [{"kind": "digital_platform_cooperation", "intensity": 1.0}], {},
         "digital_takedowns", 8.0, lambda r: _mean(r, "networks", "online_reach"), -1),
@@ -181,3 +185,26 @@ def test_arrests_deter_nothing_without_a_measure(tiny):
     plain, deterred = (_cooperation_run(tiny, deter, [], 3) for deter in (0.0, 2.0))
     for name in ("daily", "networks", "legs"):
         assert plain.tables[name].equals(deterred.tables[name]), name
+
+
+def test_shore_prevention_stops_boats_not_people(tiny):
+    """Departures stopped on the shore: counted on the corridor's sea legs as refused boarding, never
+    detected, and the fee goes back to the person, not to the smuggler; nobody is stopped without the effect,
+    and nobody is stopped on a leg the measure does not target."""
+    interventions = CASES["operational_cooperation (shore prevention)"][0]
+    data, network = _scenario(tiny, interventions, {})
+
+    def legs(effect_value):
+        d = {**data, "behaviour": {**data["behaviour"], "effects": {"shore_prevention": effect_value}}}
+        res = run(parse_scenario(d, "test"), routes=network, seed=3)
+        return res.tables["legs"].groupby("leg")[["refused_boarding", "paid", "revenue_eur", "detections"]].sum()
+
+    off, on = legs(0.0), legs(0.5)
+    table = network.legs
+    sea = pd.Index(table.loc[(table["mode"] == "sea") & table["smuggled"] & (table["corridor"] == CM), "id"])
+    others = off.index.difference(sea)
+    assert len(sea) and off["refused_boarding"].sum() == 0
+    assert on.loc[sea, "refused_boarding"].sum() > 0
+    assert on.loc[others, "refused_boarding"].sum() == 0
+    for column in ("paid", "revenue_eur", "detections"):
+        assert on.loc[sea, column].sum() < off.loc[sea, column].sum(), column

@@ -1058,7 +1058,7 @@ def board(go, go_leg, go_owed, refused, w, price, smuggled, leg_days, return_aft
         fee = 0.0 if go_owed[j] else price[lg]
         money[i] -= np.float32(fee)
         credit[i] = -1
-        if smuggled[lg] and not go_owed[j]:
+        if smuggled[lg] and not go_owed[j] and not refused[j]:  # a refused fee goes back, not to the smuggler
             takings[lg] += fee  # summed per leg first, then added to the day's row, as bincount does
             paid[lg] += 1.0
         if refused[j]:

@@ -222,6 +222,10 @@ class Levers:
                 arrests = 1 + effects.cooperation_arrests * x * ((1 - partial) + partial * r.share)
                 today.arrest_mult[r.countries] *= arrests
                 today.deter_mult[r.legs] *= arrests  # entry is deterred where the measure acts, not country-wide
+                if effects.shore_prevention > 0:
+                    sel = r.legs[world.sea[r.legs] & world.smuggled[r.legs] & ~world.commercial[r.legs]]
+                    stop = min(effects.shore_prevention * x * ((1 - partial) + partial * r.share), 1.0)
+                    today.check[sel] = 1 - (1 - today.check[sel]) * (1 - stop)
             elif kind == "digital_platform_cooperation":
                 today.takedown_mult[r.countries] *= 1 + effects.digital_takedowns * x
             elif kind == "financial_investigations":
