@@ -112,4 +112,13 @@ def round_map(ex, line: int, rounds: list[dict], key: str) -> None:
     layer = maps.run_data_layer(ex.network, frames, day, scales=scales, **opts)
     st.caption(f"Day {day}: leg width = attempts over {maps.WINDOWS[window]}, colour = death risk; countries "
                "shaded by enforcement effectiveness. Hover for the figures.")
-    st_folium(base, feature_group_to_add=layer, key=key, height=480, use_container_width=True, returned_objects=[])
+    # a map the browser left out comes back as a new element, under a new key (docs/exercises.md)
+    again = st.session_state.get(f"{key}_again_count", 0)
+    st_folium(base, feature_group_to_add=layer, key=f"{key}_{again}" if again else key, height=480,
+              use_container_width=True, returned_objects=[])
+    st.button("Map not showing? Draw it again", key=f"{key}_again", on_click=_draw_again, args=(key,),
+              help="Now and then the browser leaves out a map the server sent; this draws it anew.")
+
+
+def _draw_again(key: str) -> None:
+    st.session_state[f"{key}_again_count"] = st.session_state.get(f"{key}_again_count", 0) + 1
