@@ -37,9 +37,8 @@ def leg_risks(world: World, behaviour, country_today: dict[str, np.ndarray], tod
     # fraudulent documents beat checks before boarding where officials can be bought; on the shore, bribed
     # officials let boats leave
     fraud = country_today["corruption"][world.leg_country]
-    shore = world.sea & world.smuggled & ~world.commercial
     p_refused = np.where(world.commercial, today.check * (1.0 - effects.fraud_beats_checks * fraud),
-                         np.where(shore, today.check * (1.0 - effects.bribe_pass_through * corrupt), 0.0))
+                         np.where(world.shore, today.check * (1.0 - effects.bribe_pass_through * corrupt), 0.0))
     share = world.base["detection_share"][controller]
     watch = np.where(np.isnan(share),
                      1.0 - np.exp(-behaviour.detection_scale * country_today["effectiveness"][controller]), share)

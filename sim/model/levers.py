@@ -223,7 +223,7 @@ class Levers:
                 today.arrest_mult[r.countries] *= arrests
                 today.deter_mult[r.legs] *= arrests  # entry is deterred where the measure acts, not country-wide
                 if effects.shore_prevention > 0:
-                    sel = r.legs[world.sea[r.legs] & world.smuggled[r.legs] & ~world.commercial[r.legs]]
+                    sel = r.legs[world.shore[r.legs]]
                     stop = min(effects.shore_prevention * x * ((1 - partial) + partial * r.share), 1.0)
                     today.check[sel] = 1 - (1 - today.check[sel]) * (1 - stop)
             elif kind == "digital_platform_cooperation":
