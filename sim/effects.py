@@ -45,7 +45,9 @@ class Effects(BaseModel):
                                  "prevented), when every controlling country takes part; the people stopped are not "
                                  "detected, get their fee back, and go home (return_after_refusal) or wait and "
                                  "choose again. Corruption of the coast's authority lets boats through "
-                                 "(bribe_pass_through). 0: patrols only intercept at sea")
+                                 "(bribe_pass_through). 0: patrols only intercept at sea. No measure, no effect. "
+                                 "The shipped baseline and the replay use 0.3 (docs/validation.md, fifteenth "
+                                 "session: the replay's July 2017 fall); intensity multiplies it, up to all")
     cooperation_partial: float = _f(0.5, 0, 1, "operational_cooperation: share of its effect that depends on "
                                     "how many of the corridor's controlling countries take part (the rest "
                                     "acts whoever takes part)")

@@ -190,7 +190,9 @@ def test_the_replay_keeps_what_its_fit_reached(replay_runs):
     refitted: monthly ARD 0.44-1.30, mean 0.77 (the small years moved with the refit); 34 of 48 route-years;
     the statement -91 %, Italy-Libya -53 %; shares 166 %, 83 % and 90 %; then the sea routes' seasons refitted:
     monthly ARD 0.46-1.07, mean 0.69; 38 of 48 route-years; the statement -89 %, Italy-Libya -53 %, the visas
-    -71 %; shares 186 %, 83 % and 79 %)."""
+    -71 %; shares 186 %, 83 % and 79 %. At the fifteenth session's shore_prevention 0.3, everything refitted:
+    monthly ARD 0.48-1.35, mean 0.73; 35 of 48 route-years; the statement -93 %, Italy-Libya -62 %, the visas
+    -74 %; shares 186 %, 122 % and 79 %)."""
     sim = replay_runs["replay"]
     rows = route_rows(compare(sim))
     years_ok = sum(r["years_ok"] for r in rows)
@@ -200,12 +202,13 @@ def test_the_replay_keeps_what_its_fit_reached(replay_runs):
     episodes = {r["episode"].key: r for r in episode_rows(replay_runs)}
     crackdown, italy_libya = episodes["serbia_crackdown"], episodes["italy_libya"]
     assert crackdown["within"], (crackdown["simulated"], crackdown["observed"])
-    # Italy-Libya sits on its band's edge (-53 %): -54 % on the ninth session's machine, -51 % on the
-    # tenth's with the same code and seeds (floats' last bits differ between CPUs and move the draws), so
-    # the guard holds its fall, not the band, which docs/validation.md reports as not robustly met
-    assert italy_libya["simulated"] <= -0.45, (italy_libya["simulated"], italy_libya["observed"])
+    # Italy-Libya sat on its band's edge (-53 %) until the fifteenth session: -54 % on the ninth session's
+    # machine, -51 % on the tenth's with the same code and seeds (floats' last bits differ between CPUs and
+    # move the draws by a few points). With shore_prevention it is -62 %, nine points inside its band, so the
+    # guard holds the band again
+    assert italy_libya["within"], (italy_libya["simulated"], italy_libya["observed"])
     assert episodes["wmr_displacement"]["within"]  # the Western Mediterranean rises after Italy-Libya
-    assert episodes["eu_turkey"]["simulated"] < -0.7  # the statement cuts the Eastern Mediterranean
+    assert episodes["eu_turkey"]["within"], episodes["eu_turkey"]["simulated"]  # -93 % against -94 %
 
 
 @pytest.mark.slow
@@ -226,7 +229,7 @@ def test_a_planners_mirror_of_a_past_shock_responds_as_history_did(mirror, corri
     """The issue's test as a planner runs it (`sim compare scenarios/baseline.yaml MIRROR --replicates 5
     --scale 10`): the shipped baseline's responses to a measure mirroring a past shock. History: -93 %,
     -94 %, -68 %; the model at the ninth session: -68 %, -71 %, -60 %, at the eleventh: -63 %, -79 %, -59 %,
-    at the twelfth: -62 %, -79 %, -60 %
+    at the twelfth: -62 %, -79 %, -60 %, at the fifteenth (shore_prevention 0.3): -62 %, -79 %, -62 %
     (the Balkan mirror was -2 % before deterrence, +42 % to +52 % when the issue was filed)."""
     from sim.compare import compare as compare_scenarios
 
@@ -242,7 +245,8 @@ def test_the_replays_2023_keeps_the_2023_figures_it_matches():
     """The replay's last year against the 24 figures of 2023 (validate-data --year 2023, its seeds 1-4 at
     scale 10): 22 matched at the end of the sixth and of the seventh session (docs/validation.md; the
     Eastern Med's detections and Cyprus's arrivals missed); 23 at the twelfth (Cyprus's arrivals missed); 24
-    at the thirteenth, with Cyprus's appeal fitted by year (sim/history/appeal_fit.py). Fails if a change
+    at the thirteenth, with Cyprus's appeal fitted by year (sim/history/appeal_fit.py); 23 at the fifteenth
+    (shore_prevention 0.3: the Eastern Borders' Afghans, about ten people at scale 10, out of its top five). Fails if a change
     loses more than one of the 24, or if the Central Med's interception share leaves its tolerance again: the Italy-Libya measures
     counted twice on the 2023 world gave 62 % against UNODC's 40 % until Libya's coastguard was taken off
     before the build-up (scenarios/history/europe_2016_2023.yaml)."""
