@@ -164,7 +164,10 @@ def by_nationality(data: dict, seeds: list[int], args) -> None:
     nationalities = sorted(set(origin_countries(Path(data["network"])).values()))
     _, _, sim = simulate_routes(data, str(REPLAY), seeds, scale=args.scale, workers=args.workers)
     obs = observed_by_route(nationalities)
+    routes = sorted(set(obs.index.get_level_values("route")))
     for route in args.by_nationality:
+        if route not in routes:
+            sys.exit(f"replay_trial: --by-nationality {route!r}: not a route; one of {', '.join(routes)}")
         s, o = sim.xs(route, level="route"), obs.xs(route, level="route")
         top = (s + o).sum(axis=1).sort_values(ascending=False).index[:10]
         print(f"{route} by nationality, simulated / observed (thousands):")
