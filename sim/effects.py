@@ -48,6 +48,14 @@ class Effects(BaseModel):
                                  "(bribe_pass_through). 0: patrols only intercept at sea. No measure, no effect. "
                                  "The shipped baseline and the replay use 0.3 (docs/validation.md, fifteenth "
                                  "session: the replay's July 2017 fall); intensity multiplies it, up to all")
+    staging_prevention: float = _f(0.0, 0, 1, "operational_cooperation: share of attempts on the corridor's "
+                                   "smuggled land legs stopped before the crossing (police raids on smugglers' "
+                                   "staging areas and safe houses near the border), when every controlling "
+                                   "country takes part; as on the shore, the people stopped are not detected, get "
+                                   "their fee back and go home (return_after_refusal) or wait and choose again, and "
+                                   "corruption lets them through (bribe_pass_through). 0: the police only "
+                                   "intercept at the border. No measure, no effect; intensity multiplies it, up "
+                                   "to all")
     cooperation_partial: float = _f(0.5, 0, 1, "operational_cooperation: share of its effect that depends on "
                                     "how many of the corridor's controlling countries take part (the rest "
                                     "acts whoever takes part)")

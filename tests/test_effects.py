@@ -56,6 +56,9 @@ CASES = {
     "operational_cooperation (shore prevention)": (
         [{"kind": "operational_cooperation", "targets": {"corridors": [CM]}, "intensity": 1.0}], {},
         "shore_prevention", 0.5, lambda r: _sum(r, "corridors", "detections", corridor=CM), -1),
+    "operational_cooperation (staging prevention)": (
+        [{"kind": "operational_cooperation", "targets": {"corridors": ["Sahara"]}, "intensity": 1.0}], {},
+        "staging_prevention", 0.5, lambda r: _sum(r, "corridors", "crossings", corridor="Sahara"), -1),
     "digital_platform_cooperation": (
         [{"kind": "digital_platform_cooperation", "intensity": 1.0}], {},
         "digital_takedowns", 8.0, lambda r: _mean(r, "networks", "online_reach"), -1),
@@ -208,3 +211,26 @@ def test_shore_prevention_stops_boats_not_people(tiny):
     assert on.loc[others, "refused_boarding"].sum() == 0
     for column in ("paid", "revenue_eur", "detections"):
         assert on.loc[sea, column].sum() < off.loc[sea, column].sum(), column
+
+
+def test_staging_prevention_stops_people_before_land_crossings_only(tiny):
+    """Raids before a smuggled land crossing: counted on the corridor's smuggled land legs as refused
+    boarding, and the fee goes back to the person; nobody is stopped without the effect, on the corridor's
+    commercial land legs, or on any leg the measure does not target (its sea legs included)."""
+    interventions = CASES["operational_cooperation (staging prevention)"][0]
+    data, network = _scenario(tiny, interventions, {})
+
+    def legs(effect_value):
+        d = {**data, "behaviour": {**data["behaviour"], "effects": {"staging_prevention": effect_value}}}
+        res = run(parse_scenario(d, "test"), routes=network, seed=3)
+        return res.tables["legs"].groupby("leg")[["refused_boarding", "paid", "revenue_eur", "crossings"]].sum()
+
+    off, on = legs(0.0), legs(0.5)
+    table = network.legs
+    land = pd.Index(table.loc[(table["mode"] == "land") & table["smuggled"] & (table["corridor"] == "Sahara"), "id"])
+    others = off.index.difference(land)
+    assert len(land) and len(others) and off["refused_boarding"].sum() == 0
+    assert on.loc[land, "refused_boarding"].sum() > 0
+    assert on.loc[others, "refused_boarding"].sum() == 0
+    for column in ("paid", "revenue_eur", "crossings"):
+        assert on.loc[land, column].sum() < off.loc[land, column].sum(), column

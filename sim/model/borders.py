@@ -16,7 +16,8 @@ class LegRisks:
 
     p_intercept: np.ndarray
     p_death: np.ndarray
-    p_refused: np.ndarray  # refused boarding at a check before commercial transport, or stopped on the shore
+    p_refused: np.ndarray  # refused boarding at a check before commercial transport, or stopped on the shore or
+    # in a raid before a smuggled land crossing
     p_detect: np.ndarray  # a crossing is seen (1 where every crossing is registered)
     corruption: np.ndarray  # corruption of the authority controlling the leg (0 if uncontrolled)
     open: np.ndarray  # not closed today
@@ -34,11 +35,11 @@ def leg_risks(world: World, behaviour, country_today: dict[str, np.ndarray], tod
     # under pressure smugglers use worse boats, night crossings and longer detours
     p_death = np.clip(world.risk * today.risk_mult * (1.0 + behaviour.danger_under_pressure * p_intercept), 0,
                       effects.max_death)
-    # fraudulent documents beat checks before boarding where officials can be bought; on the shore, bribed
-    # officials let boats leave
+    # fraudulent documents beat checks before boarding where officials can be bought; on the shore and at the
+    # staging areas before a land crossing, bribed officials let people through
     fraud = country_today["corruption"][world.leg_country]
     p_refused = np.where(world.commercial, today.check * (1.0 - effects.fraud_beats_checks * fraud),
-                         np.where(world.shore, today.check * (1.0 - effects.bribe_pass_through * corrupt), 0.0))
+                         np.where(world.shore | world.staging, today.check * (1.0 - effects.bribe_pass_through * corrupt), 0.0))
     share = world.base["detection_share"][controller]
     watch = np.where(np.isnan(share),
                      1.0 - np.exp(-behaviour.detection_scale * country_today["effectiveness"][controller]), share)

@@ -226,6 +226,10 @@ class Levers:
                     sel = r.legs[world.shore[r.legs]]
                     stop = min(effects.shore_prevention * x * ((1 - partial) + partial * r.share), 1.0)
                     today.check[sel] = 1 - (1 - today.check[sel]) * (1 - stop)
+                if effects.staging_prevention > 0:
+                    sel = r.legs[world.staging[r.legs]]
+                    stop = min(effects.staging_prevention * x * ((1 - partial) + partial * r.share), 1.0)
+                    today.check[sel] = 1 - (1 - today.check[sel]) * (1 - stop)
             elif kind == "digital_platform_cooperation":
                 today.takedown_mult[r.countries] *= 1 + effects.digital_takedowns * x
             elif kind == "financial_investigations":
