@@ -49,8 +49,9 @@ class Effects(BaseModel):
                                  "The shipped baseline and the replay use 0.3 (docs/validation.md, fifteenth "
                                  "session: the replay's July 2017 fall); intensity multiplies it, up to all")
     staging_prevention: float = _f(0.0, 0, 1, "operational_cooperation: share of attempts on the corridor's "
-                                   "smuggled land legs stopped before the crossing (police raids on smugglers' "
-                                   "staging areas and safe houses near the border), when every controlling "
+                                   "smuggled land crossings of a controlled border stopped before the crossing (police "
+                                   "raids on smugglers' staging areas and safe houses near the border; not the "
+                                   "uncontrolled legs on the way, inside a country), when every controlling "
                                    "country takes part; as on the shore, the people stopped are not detected, get "
                                    "their fee back and go home (return_after_refusal) or wait and choose again, and "
                                    "corruption lets them through (bribe_pass_through). 0: the police only "

@@ -214,7 +214,7 @@ def test_shore_prevention_stops_boats_not_people(tiny):
 
 
 def test_staging_prevention_stops_people_before_land_crossings_only(tiny):
-    """Raids before a smuggled land crossing: counted on the corridor's smuggled land legs as refused
+    """Raids before a smuggled land crossing: counted on the corridor's smuggled, controlled land legs as refused
     boarding, and the fee goes back to the person; nobody is stopped without the effect, on the corridor's
     commercial land legs, or on any leg the measure does not target (its sea legs included)."""
     interventions = CASES["operational_cooperation (staging prevention)"][0]
@@ -227,7 +227,8 @@ def test_staging_prevention_stops_people_before_land_crossings_only(tiny):
 
     off, on = legs(0.0), legs(0.5)
     table = network.legs
-    land = pd.Index(table.loc[(table["mode"] == "land") & table["smuggled"] & (table["corridor"] == "Sahara"), "id"])
+    land = pd.Index(table.loc[(table["mode"] == "land") & table["smuggled"] & table["controlled"]
+                              & (table["corridor"] == "Sahara"), "id"])
     others = off.index.difference(land)
     assert len(land) and len(others) and off["refused_boarding"].sum() == 0
     assert on.loc[land, "refused_boarding"].sum() > 0

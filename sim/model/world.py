@@ -39,7 +39,9 @@ class World:
     commercial: np.ndarray
     sea: np.ndarray
     shore: np.ndarray  # smuggled sea legs (not commercial): where boats can be stopped before they leave
-    staging: np.ndarray  # smuggled land legs (not commercial): where raids can stop people before the crossing
+    # smuggled land legs (not commercial) across a controlled border: where raids can stop people before the
+    # crossing (not the uncontrolled legs on the way to it, inside a country)
+    staging: np.ndarray
     detects: np.ndarray  # a crossing of this leg is a detection at the bloc's external border
     detects_interception: np.ndarray  # ... and so is an interception on it (by a bloc authority)
     leg_country: np.ndarray  # country the leg starts in
@@ -114,7 +116,8 @@ class World:
             commercial=legs["commercial"].to_numpy(bool),
             sea=(legs["mode"] == "sea").to_numpy(bool),
             shore=((legs["mode"] == "sea") & legs["smuggled"] & ~legs["commercial"]).to_numpy(bool),
-            staging=((legs["mode"] == "land") & legs["smuggled"] & ~legs["commercial"]).to_numpy(bool),
+            staging=((legs["mode"] == "land") & legs["smuggled"] & ~legs["commercial"]
+                     & legs["controlled"]).to_numpy(bool),
             detects=counts[place_country[dst]] & ~counts[place_country[src]],
             detects_interception=(counts[place_country[dst]] & ~counts[place_country[src]]
                                   & (control >= 0) & counts[np.maximum(control, 0)]),
