@@ -56,7 +56,8 @@ class Effects(BaseModel):
                                    "their fee back and go home (return_after_refusal) or wait and choose again, and "
                                    "corruption lets them through (bribe_pass_through). 0: the police only "
                                    "intercept at the border. No measure, no effect; intensity multiplies it, up "
-                                   "to all")
+                                   "to all. The shipped baseline and the replay use 0.3 (docs/validation.md, "
+                                   "fifteenth session: the planner's Balkan and Turkish mirrors)")
     cooperation_partial: float = _f(0.5, 0, 1, "operational_cooperation: share of its effect that depends on "
                                     "how many of the corridor's controlling countries take part (the rest "
                                     "acts whoever takes part)")
