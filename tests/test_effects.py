@@ -190,20 +190,26 @@ def test_arrests_deter_nothing_without_a_measure(tiny):
         assert plain.tables[name].equals(deterred.tables[name]), name
 
 
+def _legs_without_and_with(tiny, case, outcome):
+    """Per leg, with the case's effect at 0 and at its tested value (seed 3): refusals, paid places, revenue
+    and `outcome`."""
+    interventions, _, effect, value, _, _ = CASES[case]
+    data, network = _scenario(tiny, interventions, {})
+
+    def legs(effect_value):
+        d = {**data, "behaviour": {**data["behaviour"], "effects": {effect: effect_value}}}
+        res = run(parse_scenario(d, "test"), routes=network, seed=3)
+        return res.tables["legs"].groupby("leg")[["refused_boarding", "paid", "revenue_eur", outcome]].sum()
+
+    return legs(0.0), legs(value)
+
+
 def test_shore_prevention_stops_boats_not_people(tiny):
     """Departures stopped on the shore: counted on the corridor's sea legs as refused boarding, never
     detected, and the fee goes back to the person, not to the smuggler; nobody is stopped without the effect,
     and nobody is stopped on a leg the measure does not target."""
-    interventions = CASES["operational_cooperation (shore prevention)"][0]
-    data, network = _scenario(tiny, interventions, {})
-
-    def legs(effect_value):
-        d = {**data, "behaviour": {**data["behaviour"], "effects": {"shore_prevention": effect_value}}}
-        res = run(parse_scenario(d, "test"), routes=network, seed=3)
-        return res.tables["legs"].groupby("leg")[["refused_boarding", "paid", "revenue_eur", "detections"]].sum()
-
-    off, on = legs(0.0), legs(0.5)
-    table = network.legs
+    off, on = _legs_without_and_with(tiny, "operational_cooperation (shore prevention)", "detections")
+    table = tiny[1].legs
     sea = pd.Index(table.loc[(table["mode"] == "sea") & table["smuggled"] & (table["corridor"] == CM), "id"])
     others = off.index.difference(sea)
     assert len(sea) and off["refused_boarding"].sum() == 0
@@ -217,16 +223,8 @@ def test_staging_prevention_stops_people_before_land_crossings_only(tiny):
     """Raids before a smuggled land crossing: counted on the corridor's smuggled, controlled land legs as refused
     boarding, and the fee goes back to the person; nobody is stopped without the effect, on the corridor's
     commercial land legs, or on any leg the measure does not target (its sea legs included)."""
-    interventions = CASES["operational_cooperation (staging prevention)"][0]
-    data, network = _scenario(tiny, interventions, {})
-
-    def legs(effect_value):
-        d = {**data, "behaviour": {**data["behaviour"], "effects": {"staging_prevention": effect_value}}}
-        res = run(parse_scenario(d, "test"), routes=network, seed=3)
-        return res.tables["legs"].groupby("leg")[["refused_boarding", "paid", "revenue_eur", "crossings"]].sum()
-
-    off, on = legs(0.0), legs(0.5)
-    table = network.legs
+    off, on = _legs_without_and_with(tiny, "operational_cooperation (staging prevention)", "crossings")
+    table = tiny[1].legs
     land = pd.Index(table.loc[(table["mode"] == "land") & table["smuggled"] & table["controlled"]
                               & (table["corridor"] == "Sahara"), "id"])
     others = off.index.difference(land)

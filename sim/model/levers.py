@@ -218,18 +218,17 @@ class Levers:
                 sel = r.legs[world.commercial[r.legs]]
                 today.check[sel] = 1 - (1 - today.check[sel]) * (1 - min(effects.transport_refusal * x, effects.transport_refusal_cap))
             elif kind == "operational_cooperation":
-                today.enforce_mult[r.legs] *= 1 + effects.cooperation_enforcement * x * ((1 - partial) + partial * r.share)
-                arrests = 1 + effects.cooperation_arrests * x * ((1 - partial) + partial * r.share)
+                joined = (1 - partial) + partial * r.share  # the share of each effect the taking part brings
+                today.enforce_mult[r.legs] *= 1 + effects.cooperation_enforcement * x * joined
+                arrests = 1 + effects.cooperation_arrests * x * joined
                 today.arrest_mult[r.countries] *= arrests
                 today.deter_mult[r.legs] *= arrests  # entry is deterred where the measure acts, not country-wide
-                if effects.shore_prevention > 0:
-                    sel = r.legs[world.shore[r.legs]]
-                    stop = min(effects.shore_prevention * x * ((1 - partial) + partial * r.share), 1.0)
-                    today.check[sel] = 1 - (1 - today.check[sel]) * (1 - stop)
-                if effects.staging_prevention > 0:
-                    sel = r.legs[world.staging[r.legs]]
-                    stop = min(effects.staging_prevention * x * ((1 - partial) + partial * r.share), 1.0)
-                    today.check[sel] = 1 - (1 - today.check[sel]) * (1 - stop)
+                # people stopped before the crossing: boats on the shore, raids before a controlled land border
+                for effect, where in ((effects.shore_prevention, world.shore),
+                                      (effects.staging_prevention, world.staging)):
+                    if effect > 0:
+                        sel = r.legs[where[r.legs]]
+                        today.check[sel] = 1 - (1 - today.check[sel]) * (1 - min(effect * x * joined, 1.0))
             elif kind == "digital_platform_cooperation":
                 today.takedown_mult[r.countries] *= 1 + effects.digital_takedowns * x
             elif kind == "financial_investigations":
