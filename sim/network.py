@@ -353,14 +353,29 @@ def load_network(folder: str | Path) -> RouteNetwork:
     return network
 
 
-def land_crossing_km(network: RouteNetwork, land: shapely.Geometry, end_buffer_km: float = 15.0) -> pd.Series:
-    """Length (km, roughly) of each sea leg drawn over land, ignoring a buffer around both ends."""
+# the most a port's depth inside the basemap's land adds to its buffer: on the 1:110m basemap Necoclí lies
+# 24 km inside the filled-in Gulf of Urabá, Acandí 17 km (Turbo 62 km, whose leg ends at Acandí)
+INLAND_CAP_KM = 30.0
+
+
+def land_crossing_km(network: RouteNetwork, land: shapely.Geometry, end_buffer_km: float = 15.0,
+                     inland_cap_km: float = INLAND_CAP_KM) -> pd.Series:
+    """Length (km, roughly) of each sea leg drawn over land, ignoring a buffer around both ends.
+
+    A port the coarse basemap puts inland (a gulf or an estuary it does not resolve, such as Urabá's) gets
+    its depth inside the land added to its buffer, up to `inland_cap_km`: the boat leaves from the real
+    coast, which the basemap has filled in. The cap keeps a sea leg between two inland places (a typo for
+    a land leg) a warning."""
     out = {}
-    deg = end_buffer_km / 111.0
+    coast = land.boundary
     for row in network.legs[network.legs["mode"] == "sea"].itertuples():
         coords = np.asarray(row.geometry.coords)
-        ends = shapely.Point(coords[0]).buffer(deg).union(shapely.Point(coords[-1]).buffer(deg))
-        over = row.geometry.difference(ends).intersection(land)
+        ends = []
+        for xy in (coords[0], coords[-1]):
+            point = shapely.Point(xy)
+            inland_km = coast.distance(point) * 111.0 if land.contains(point) else 0.0
+            ends.append(point.buffer((end_buffer_km + min(inland_km, inland_cap_km)) / 111.0))
+        over = row.geometry.difference(shapely.union_all(ends)).intersection(land)
         out[row.id] = over.length * 111.0
     return pd.Series(out, dtype=float)
 

@@ -120,8 +120,8 @@ def check(scenario: Path = typer.Argument(..., help="scenario or exercise YAML f
         _fail(str(exc))
     for leg, km in sea_legs_over_land(network).items():
         warnings.append(f"{network.folder / 'legs.geojson'}: sea leg {leg!r} crosses {km} km of land on the "
-                        "1:110m basemap (20 km around its ends ignored): add points out at sea if it is not the "
-                        "basemap's coarseness")
+                        "1:110m basemap (20 km around its ends ignored, up to 30 km more for a port the basemap puts "
+                        "inland): add points out at sea if it is not the basemap's coarseness")
     for warning in warnings:
         if strict:
             _fail(f"{warning} (--strict)")
