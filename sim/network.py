@@ -356,6 +356,7 @@ def load_network(folder: str | Path) -> RouteNetwork:
 # the most a port's depth inside the basemap's land adds to its buffer: on the 1:110m basemap Necoclí lies
 # 24 km inside the filled-in Gulf of Urabá, Acandí 17 km (Turbo 62 km, whose leg ends at Acandí)
 INLAND_CAP_KM = 30.0
+SEA_END_BUFFER_KM = 20.0  # what `sim check` ignores around each end of a sea leg (the basemap's coast is that coarse)
 
 
 def land_crossing_km(network: RouteNetwork, land: shapely.Geometry, end_buffer_km: float = 15.0,
@@ -383,7 +384,7 @@ def land_crossing_km(network: RouteNetwork, land: shapely.Geometry, end_buffer_k
 BASEMAP = Path(__file__).resolve().parents[1] / "geodata" / "countries_110m.geojson"
 
 
-def sea_legs_over_land(network: RouteNetwork, end_buffer_km: float = 20.0, tolerance_km: float = 1.0) -> dict[str, float]:
+def sea_legs_over_land(network: RouteNetwork, end_buffer_km: float = SEA_END_BUFFER_KM, tolerance_km: float = 1.0) -> dict[str, float]:
     """Sea legs crossing more than `tolerance_km` of land on the shipped basemap (empty if it is missing)."""
     if not BASEMAP.exists():
         return {}

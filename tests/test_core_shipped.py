@@ -10,7 +10,7 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from sim.network import land_crossing_km, load_network
+from sim.network import SEA_END_BUFFER_KM, land_crossing_km, load_network
 from sim.scenario import Behaviour, Event, Intervention, Scenario, json_schema, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,7 +38,7 @@ def test_sea_legs_are_drawn_over_the_sea(land, name):
     n = load_network(ROOT / "geodata" / name)
     # the Darién boats cross the Gulf of Urabá, which is land on the 1:110m basemap: their ports' depth inside
     # it widens their buffers (checked on a 1 km land mask when the network was drawn, geodata/americas/SOURCES.md)
-    over = land_crossing_km(n, land, end_buffer_km=20)  # as `sim check`
+    over = land_crossing_km(n, land, end_buffer_km=SEA_END_BUFFER_KM)  # as `sim check`
     assert len(over) > 0
     assert (over < 1.0).all(), over[over >= 1.0].to_dict()
 
@@ -92,7 +92,7 @@ def test_a_sea_leg_between_inland_places_is_still_over_land(land):
     legs = gpd.GeoDataFrame({"id": ["niamey-agadez"], "mode": ["sea"]},
                             geometry=[LineString([(2.1098, 13.5116), (7.9911, 16.9742)])], crs="EPSG:4326")
     net = RouteNetwork(folder=ROOT, places=None, legs=legs, countries=None, name="typo")
-    assert land_crossing_km(net, land, end_buffer_km=20).loc["niamey-agadez"] > 500
+    assert land_crossing_km(net, land, end_buffer_km=SEA_END_BUFFER_KM).loc["niamey-agadez"] > 500
 
 
 def test_leg_lengths_are_geodesic():

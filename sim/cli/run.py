@@ -107,7 +107,7 @@ def check(scenario: Path = typer.Argument(..., help="scenario or exercise YAML f
           strict: bool = typer.Option(False, "--strict", help="treat warnings as errors (exit 2 on the first)")):
     """Validate a scenario and its network (or a trainers' exercise file and its base scenario) without running it."""
     from ..geocheck import place_warnings
-    from ..network import load_network, sea_legs_over_land
+    from ..network import INLAND_CAP_KM, SEA_END_BUFFER_KM, load_network, sea_legs_over_land
     from ..scenario import check_against_network, parse_scenario, scenario_data
 
     if _is_exercise(scenario):
@@ -120,8 +120,9 @@ def check(scenario: Path = typer.Argument(..., help="scenario or exercise YAML f
         _fail(str(exc))
     for leg, km in sea_legs_over_land(network).items():
         warnings.append(f"{network.folder / 'legs.geojson'}: sea leg {leg!r} crosses {km} km of land on the "
-                        "1:110m basemap (20 km around its ends ignored, up to 30 km more for a port the basemap puts "
-                        "inland): add points out at sea if it is not the basemap's coarseness")
+                        f"1:110m basemap ({SEA_END_BUFFER_KM:g} km around its ends ignored, up to {INLAND_CAP_KM:g} km "
+                        "more for a port the basemap puts inland): add points out at sea if it is not the basemap's "
+                        "coarseness")
     for warning in warnings:
         if strict:
             _fail(f"{warning} (--strict)")
