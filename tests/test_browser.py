@@ -156,6 +156,8 @@ def drive_planner_views(app_url):
             # the routes before any run
             frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
             frame.locator("path.leaflet-interactive").first.wait_for(timeout=90_000)
+            # the map can draw before the rest of the page under load (seen once in CI): wait for the button
+            page.get_by_role("button", name="Run the model").wait_for(timeout=30_000)
             assert page.get_by_role("button", name="Run the model").count() == 1
             assert page.get_by_text("No results yet").count() == 1, "a run already shown: not 'before a run'"
             assert frame.locator("path.leaflet-interactive").count() >= 10, "the network's legs are not drawn"
