@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -58,7 +60,32 @@ def table_hash(df: pd.DataFrame) -> str:
     return digest.hexdigest()[:16]
 
 
+# numpy chooses its SIMD code (exp, log, sums, ...) by the CPU at import, and its AVX-512 code gives some floats
+# other last bits than its AVX2 code: enough to flip a rare choice and send a run another way. The seventeenth
+# session's machine (AVX-512) gave the declaration other tables than the AVX2 machine that recorded them, and
+# the same tables with numpy's AVX-512 code turned off. So the hashes are computed in a child process with
+# numpy's dispatch capped at AVX2 (NPY_DISABLE_CPU_FEATURES): the same on both kinds of machine.
+CHILD = "ROUTE_SIM_TABLE_HASHES_CHILD"
+
+
+def above_avx2() -> list[str]:
+    """numpy's dispatched SIMD targets above AVX2 (x86-64-v3) that this CPU has, by numpy's own names (none on
+    an AVX2 machine or off x86: nothing to turn off)."""
+    try:
+        from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+    except ImportError:  # numpy 1.x
+        from numpy.core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+    return [t for t in __cpu_dispatch__ if ("AVX512" in t or t == "X86_V4") and __cpu_features__.get(t)]
+
+
 def hashes() -> dict:
+    if os.environ.get(CHILD) != "1":
+        env = {**os.environ, CHILD: "1", "NPY_DISABLE_CPU_FEATURES": " ".join(above_avx2())}
+        done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--json"], env=env,
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"table_hashes child failed:\n{done.stderr[-3000:]}")
+        return json.loads(done.stdout)
     from sim import run
 
     out = {}
@@ -69,6 +96,9 @@ def hashes() -> dict:
 
 
 def main(argv: list[str]) -> int:
+    if "--json" in argv:  # the child process of hashes()
+        print(json.dumps(hashes()))
+        return 0
     now = hashes()
     if "--write" in argv:
         RECORD.parent.mkdir(parents=True, exist_ok=True)
