@@ -63,8 +63,10 @@ def table_hash(df: pd.DataFrame) -> str:
 # numpy chooses its SIMD code (exp, log, sums, ...) by the CPU at import, and its AVX-512 code gives some floats
 # other last bits than its AVX2 code: enough to flip a rare choice and send a run another way. The seventeenth
 # session's machine (AVX-512) gave the declaration other tables than the AVX2 machine that recorded them, and
-# the same tables with numpy's AVX-512 code turned off. So the hashes are computed in a child process with
-# numpy's dispatch capped at AVX2 (NPY_DISABLE_CPU_FEATURES): the same on both kinds of machine.
+# the same tables with numpy's AVX-512 code turned off. The model now takes exp and log from the C library
+# (sim/model/kernels.py), which made both the same (tests/test_same_on_every_cpu.py); the hashes are still
+# computed in a child process with numpy's dispatch capped at AVX2 (NPY_DISABLE_CPU_FEATURES), so that a
+# record written on one machine holds on the other even if numpy's SIMD code enters the model again.
 CHILD = "ROUTE_SIM_TABLE_HASHES_CHILD"
 
 

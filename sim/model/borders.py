@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import kernels
 from .world import World
 
 
@@ -30,7 +31,7 @@ def leg_risks(world: World, behaviour, country_today: dict[str, np.ndarray], tod
     effort = country_today["effectiveness"][controller] * today.enforce_mult
     corrupt = np.where(world.controlled, country_today["corruption"][controller], 0.0)
     # bribed officials let a share of crossings through unchecked
-    p = (1.0 - np.exp(-behaviour.interception_scale * effort)) * (1.0 - effects.bribe_pass_through * corrupt)
+    p = (1.0 - kernels.exp(-behaviour.interception_scale * effort)) * (1.0 - effects.bribe_pass_through * corrupt)
     p_intercept = np.where(world.controlled, np.clip(p, 0, effects.max_interception), 0.0)
     # under pressure smugglers use worse boats, night crossings and longer detours
     p_death = np.clip(world.risk * today.risk_mult * (1.0 + behaviour.danger_under_pressure * p_intercept), 0,
@@ -42,7 +43,7 @@ def leg_risks(world: World, behaviour, country_today: dict[str, np.ndarray], tod
                          np.where(world.shore | world.staging, today.check * (1.0 - effects.bribe_pass_through * corrupt), 0.0))
     share = world.base["detection_share"][controller]
     watch = np.where(np.isnan(share),
-                     1.0 - np.exp(-behaviour.detection_scale * country_today["effectiveness"][controller]), share)
+                     1.0 - kernels.exp(-behaviour.detection_scale * country_today["effectiveness"][controller]), share)
     p_detect = np.where(world.detects & ~world.sea & world.controlled, watch, 1.0)
     return LegRisks(p_intercept=p_intercept, p_death=p_death, p_refused=p_refused, p_detect=p_detect,
                     corruption=corrupt, open=~today.closed)

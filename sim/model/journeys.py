@@ -30,7 +30,7 @@ class Journeys:
         self.pooled = False  # whether any place was ever offered (else both pools are empty)
         self._quotas = (None, None, (False, False))  # the last quotas looked at, and whether they offer places
         # the mean of the log of a new person's budget, per origin (the budgets do not change during a run)
-        self._budget_mu = np.log(budget) - 0.5 * behaviour.budget_spread ** 2
+        self._budget_mu = kernels.log(budget) - 0.5 * behaviour.budget_spread ** 2
         # per leg: days its controlling country holds those it intercepts (countries.<ISO3>.detention_days)
         self.held_days = np.where(np.isnan(world.detention), behaviour.detention_days,
                                   world.detention).astype(np.int64)
@@ -96,7 +96,7 @@ class Journeys:
         # exp in NumPy, between the kernels
         z, none = kernels.reconsider_exponents(waiting, pop.group, pop.place, values, float(behaviour.benefit_eur),
                                                float(behaviour.decision_spread_eur))
-        return kernels.reconsider_quit(kernels.bits(self.rng), waiting, np.exp(z), none, float(rate), pop.born, day,
+        return kernels.reconsider_quit(kernels.bits(self.rng), waiting, kernels.exp(z), none, float(rate), pop.born, day,
                                        pop.state, pop.place, self.recorder.place_row("returned"))
 
     def detention(self, held) -> np.ndarray:
@@ -155,7 +155,7 @@ class Journeys:
             taken += got
         online = 1.0 - behaviour.effects.online_share * (1.0 - online_reach)
         # the logistic function of (benefit - cost-to-go) / spread (perception.sigmoid), exp in NumPy
-        leave_p = kernels.leave_probs(np.exp(neg), finite, online)
+        leave_p = kernels.leave_probs(kernels.exp(neg), finite, online)
         trials = n - taken if self.pooled else n  # nobody took a place unless offered
         pop.reserve(total)
         people = (pop.state, pop.place, pop.leg, pop.origin, pop.group, pop.born, pop.broke_days, pop.days_left,
@@ -226,7 +226,7 @@ class Journeys:
         if len(waiting) == 0:
             return
         go, go_leg, go_owed = market.sell_to_choosers(
-            kernels.bits(rng), np.exp(z), rows, limits, row_of, len(leg_costs), world.out_order, world.out_start,
+            kernels.bits(rng), kernels.exp(z), rows, limits, row_of, len(leg_costs), world.out_order, world.out_start,
             world.out_count, waiting, owed, pop.place, pop.group, pop.money, pop.credit, pop.leg, closed, leg_costs,
             pop.broke_days, pop.state, rec.place_row("stranded_new"))
 

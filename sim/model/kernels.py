@@ -9,6 +9,11 @@ are NumPy's: made by the callers between kernels, or inside a kernel from the mo
 algorithms, so the same numbers come out in the same order. Vectorised exp stays NumPy's, between the
 kernels: NumPy's `np.exp` is not the C library's `exp` (Numba's) to the last bit.
 
+The model's own exponentials and logarithms go through `exp` and `log` below (the C library's exp on each value), not `np.exp`:
+NumPy chooses its exp code by the CPU (AVX-512 or AVX2), and the two give some values other last bits,
+enough to flip a rare choice, so the same seed gave other results on an AVX-512 machine (seventeenth
+session); the C library's exp is the same on both.
+
 `cache=True` keeps the machine code on disk (in `__pycache__`, or NUMBA_CACHE_DIR), so a process
 compiles a kernel once per machine and a worker only loads it. The kernels stay in this one file on
 purpose: Numba's cache checks only the file of the function it loads, so a kernel calling a kernel of
@@ -79,6 +84,40 @@ def _c_call(ret, ret_type):
 
 _next_double = _c_call(ir.DoubleType(), types.float64)
 _next_uint32 = _c_call(ir.IntType(32), types.uint32)
+
+
+@njit(cache=True)
+def _exp_into(x, out):
+    for i in range(x.size):
+        out[i] = math.exp(x[i])
+
+
+@njit(cache=True)
+def _log_into(x, out):
+    for i in range(x.size):
+        out[i] = math.log(x[i])
+
+
+def log(x):
+    """np.log(x) with the C library's log, for the same reason as exp."""
+    a = np.asarray(x, dtype=np.float64)
+    if a.ndim == 0:
+        return math.log(float(a))
+    a = np.ascontiguousarray(a)
+    out = np.empty(a.shape)
+    _log_into(a.reshape(-1), out.reshape(-1))
+    return out
+
+
+def exp(x):
+    """np.exp(x) with the C library's exp on each value: the same on every x86-64 CPU (module docstring)."""
+    a = np.asarray(x, dtype=np.float64)
+    if a.ndim == 0:
+        return math.exp(float(a))
+    a = np.ascontiguousarray(a)
+    out = np.empty(a.shape)
+    _exp_into(a.reshape(-1), out.reshape(-1))
+    return out
 
 
 @njit(cache=True)

@@ -155,7 +155,7 @@ class Market:
         if risks is not self._signal_risks:  # the parts that change only with the risks
             self._signal_risks = risks
             self._bribes_per_euro = behaviour.bribe_share * risks.corruption
-            self._drawn = np.exp(-behaviour.effects.capacity_avoids_interception * risks.p_intercept)
+            self._drawn = kernels.exp(-behaviour.effects.capacity_avoids_interception * risks.p_intercept)
         leg_signals = kernels.leg_signals(self.queue_people, self.served_people, self.price, self.capacity,
                                           self._bribes_per_euro, self._drawn, risks.open, risks.p_intercept)
         key = self._authority_key

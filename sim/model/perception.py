@@ -17,7 +17,7 @@ from .world import World
 
 
 def sigmoid(x):
-    return 1.0 / (1.0 + np.exp(-np.clip(x, -50, 50)))
+    return 1.0 / (1.0 + kernels.exp(-np.clip(x, -50, 50)))
 
 
 class Perception:
@@ -144,7 +144,7 @@ class Perception:
         mins = mins[seg].T
         usable = finite & np.isfinite(mins)
         rel = np.where(usable, costs - np.where(usable, mins, 0.0), 0.0)
-        weight = np.where(usable, np.exp(-rel / self.behaviour.route_spread_eur), 0.0)
+        weight = np.where(usable, kernels.exp(-rel / self.behaviour.route_spread_eur), 0.0)
         sums = np.zeros((world.n_places, leg_costs.shape[0]))
         sums[by_place.places] = by_place.sum(weight.T[by_place.legs])
         sums = sums[seg].T
@@ -164,7 +164,7 @@ class Perception:
         world = self.world
         z, rows, row_of, limits = kernels.choice_exponents(leg_costs, group, place, world.out_order, world.out_start,
                                                            world.out_count, float(self.behaviour.route_spread_eur))
-        return kernels.choose_legs(np.exp(z), rows, limits, row_of, len(leg_costs), world.out_order, world.out_start,
+        return kernels.choose_legs(kernels.exp(z), rows, limits, row_of, len(leg_costs), world.out_order, world.out_start,
                                    world.out_count, world.n_places, group, place, u)
 
     def expected_flows(self, values, leg_costs, demand) -> np.ndarray:
