@@ -98,26 +98,25 @@ def _log_into(x, out):
         out[i] = math.log(x[i])
 
 
-def log(x):
-    """np.log(x) with the C library's log, for the same reason as exp."""
+def _c_library(x, scalar, kernel):
+    """scalar(x) for a number, else kernel applied to each value of x (any shape, any strides)."""
     a = np.asarray(x, dtype=np.float64)
     if a.ndim == 0:
-        return math.log(float(a))
+        return scalar(float(a))
     a = np.ascontiguousarray(a)
     out = np.empty(a.shape)
-    _log_into(a.reshape(-1), out.reshape(-1))
+    kernel(a.reshape(-1), out.reshape(-1))
     return out
 
 
 def exp(x):
     """np.exp(x) with the C library's exp on each value: the same on every x86-64 CPU (module docstring)."""
-    a = np.asarray(x, dtype=np.float64)
-    if a.ndim == 0:
-        return math.exp(float(a))
-    a = np.ascontiguousarray(a)
-    out = np.empty(a.shape)
-    _exp_into(a.reshape(-1), out.reshape(-1))
-    return out
+    return _c_library(x, math.exp, _exp_into)
+
+
+def log(x):
+    """np.log(x) with the C library's log, for the same reason as exp."""
+    return _c_library(x, math.log, _log_into)
 
 
 @njit(cache=True)
