@@ -1,6 +1,6 @@
 """Benchmark: the model's fixed cost per day, in a warm process (issue 10, item 1).
 
-    .venv/bin/python bench/bench_fixed_cost.py [--runs 3] [--only year|eight] [--no-spin-up] [--profile]
+    .venv/bin/python bench/bench_fixed_cost.py [--runs 3] [--only year|eight] [--no-spin-up] [--profile] [--numpy-exp]
 
 Two figures, in CPU time of this process (`time.process_time`), each the minimum of `--runs` runs
 after one untimed run (network loaded, set-up caches filled, compiled code loaded):
@@ -11,6 +11,8 @@ after one untimed run (network loaded, set-up caches filled, compiled code loade
 A run is `RouteModel(spec, routes=net, seed=1, days=D, scale=S)` then `step()` to the end, so it
 includes the baseline's spin-up (spin_up_days: 365, run inside the constructor) unless --no-spin-up
 (which sets spin_up_days to 0). `--profile` prints a cProfile of one more run of each instead.
+`--numpy-exp` runs the model with NumPy's exp and log instead of the C library's (`sim/model/kernels.py`
+exp and log, since the seventeenth session), to measure what the same results on every CPU cost.
 """
 
 from __future__ import annotations
@@ -27,6 +29,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 CASES = {"year": (365, 1000), "eight": (2920, 100)}
+
+
+def use_numpy_exp():
+    """The model's exp and log as before the seventeenth session: NumPy's (results then depend on the CPU)."""
+    import numpy as np
+
+    from sim.model import kernels
+
+    kernels.exp, kernels.log = np.exp, np.log
 
 
 def run_once(spec, net, days: int, scale: int) -> float:
@@ -46,7 +57,10 @@ def main():
     ap.add_argument("--only", choices=sorted(CASES))
     ap.add_argument("--no-spin-up", action="store_true", help="set spin_up_days to 0")
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--numpy-exp", action="store_true", help="NumPy's exp and log, not the C library's")
     args = ap.parse_args()
+    if args.numpy_exp:
+        use_numpy_exp()
 
     from sim.scenario import load_scenario
 

@@ -1,12 +1,13 @@
 """Benchmark: the baseline year at full scale (one entry per person) against a bare NumPy movement loop.
 
-    .venv/bin/python bench/bench_model.py [SCENARIO] [--demand-factor F] [--days N]
+    .venv/bin/python bench/bench_model.py [SCENARIO] [--demand-factor F] [--days N] [--numpy-exp]
 
 Prints, for the model and for the floor (a loop that only creates people at the same origins and
 moves them leg by leg to a destination, with the same arrays and no decisions), the wall time,
 person-steps per second (one person-step = one person not yet in a final state, on one day), people
 created, and the peak memory of the process that ran it. Each is run in its own process so the peaks
 are separate. The ratio model/floor in person-steps per second is the figure the issue asks for.
+`--numpy-exp` runs the model with NumPy's exp and log instead of the C library's (bench_fixed_cost.py).
 """
 
 from __future__ import annotations
@@ -27,8 +28,13 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_model(scenario: str, factor: float, days: int | None) -> dict:
+def run_model(scenario: str, factor: float, days: int | None, numpy_exp: bool = False) -> dict:
     import numpy as np
+
+    if numpy_exp:
+        from bench_fixed_cost import use_numpy_exp
+
+        use_numpy_exp()
 
     from sim.model import RouteModel
     from sim.model import people as P
@@ -111,17 +117,22 @@ def main():
     ap.add_argument("--demand-factor", type=float, default=1.0,
                     help="multiply every origin's demand (to reach a million people created)")
     ap.add_argument("--days", type=int, default=None)
+    ap.add_argument("--numpy-exp", action="store_true", help="NumPy's exp and log, not the C library's")
     ap.add_argument("--one", choices=["model", "floor"], help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
-        fn = run_model if args.one == "model" else run_floor
-        print(json.dumps(fn(args.scenario, args.demand_factor, args.days)))
+        if args.one == "model":
+            print(json.dumps(run_model(args.scenario, args.demand_factor, args.days, args.numpy_exp)))
+        else:
+            print(json.dumps(run_floor(args.scenario, args.demand_factor, args.days)))
         return
     out = {}
     for what in ("model", "floor"):
         cmd = [sys.executable, __file__, args.scenario, "--demand-factor", str(args.demand_factor), "--one", what]
         if args.days:
             cmd += ["--days", str(args.days)]
+        if args.numpy_exp:
+            cmd += ["--numpy-exp"]
         out[what] = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
     m, f = out["model"], out["floor"]
     for r in (m, f):

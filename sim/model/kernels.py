@@ -6,13 +6,12 @@ the floating-point operations of the NumPy code it replaces in the same order, s
 to the last bit (tests/test_kernels.py checks them against the NumPy code they replaced). Random draws
 are NumPy's: made by the callers between kernels, or inside a kernel from the model's own generator
 (its bit generator's C functions, called on its state, see "NumPy's draws" below) by NumPy's own
-algorithms, so the same numbers come out in the same order. Vectorised exp stays NumPy's, between the
-kernels: NumPy's `np.exp` is not the C library's `exp` (Numba's) to the last bit.
+algorithms, so the same numbers come out in the same order.
 
 The model's own exponentials and logarithms go through `exp` and `log` below (the C library's exp on each value), not `np.exp`:
 NumPy chooses its exp code by the CPU (AVX-512 or AVX2), and the two give some values other last bits,
 enough to flip a rare choice, so the same seed gave other results on an AVX-512 machine (seventeenth
-session); the C library's exp is the same on both.
+session); the C library's exp is the same on both, and costs no measurable time (docs/performance.md).
 
 `cache=True` keeps the machine code on disk (in `__pycache__`, or NUMBA_CACHE_DIR), so a process
 compiles a kernel once per machine and a worker only loads it. The kernels stay in this one file on
