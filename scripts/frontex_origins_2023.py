@@ -8,7 +8,7 @@ most-detected nationalities this file held before): per main route, the ten most
 MIN_DETECTIONS detections. With the top ten only, a route's other nationalities were spread over the ten
 in proportion: the Central Mediterranean's Sudanese, Gambians, Eritreans, Nigerians (30,731 detections of
 nationalities on the network outside its top ten) were counted as Guineans, Tunisians and Ivorians, and the
-2016-2023 replay, which fits every nationality, disagreed with the baseline (docs/validation.md).
+2016-2023 replay, which fits every nationality, disagreed with the baseline (docs/replay_log.md).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The replay's sea arrivals by landing country and year against UNHCR's (data/history), and the Eastern
 Mediterranean's detections by way in: a check the replay's fit does not see (it fits Frontex's detections),
 used to choose what the detections alone cannot pin down (how many arrivals on the Greek islands the
-EU-Turkey statement returned, docs/validation.md).
+EU-Turkey statement returned, docs/replay_log.md).
 
     .venv/bin/python scripts/replay_sea_arrivals.py [--seeds 2016,2017] [--scale 100] [--workers 2]
 

@@ -46,7 +46,7 @@ class Effects(BaseModel):
                                  "detected, get their fee back, and go home (return_after_refusal) or wait and "
                                  "choose again. Corruption of the coast's authority lets boats through "
                                  "(bribe_pass_through). 0: patrols only intercept at sea. No measure, no effect. "
-                                 "The shipped baseline and the replay use 0.3 (docs/validation.md, fifteenth "
+                                 "The shipped baseline and the replay use 0.3 (docs/replay_log.md, fifteenth "
                                  "session: the replay's July 2017 fall); intensity multiplies it, up to all")
     staging_prevention: float = _f(0.0, 0, 1, "operational_cooperation: share of attempts on the corridor's "
                                    "smuggled land crossings of a controlled border stopped before the crossing (police "
@@ -56,7 +56,7 @@ class Effects(BaseModel):
                                    "their fee back and go home (return_after_refusal) or wait and choose again, and "
                                    "corruption lets them through (bribe_pass_through). 0: the police only "
                                    "intercept at the border. No measure, no effect; intensity multiplies it, up "
-                                   "to all. The shipped baseline and the replay use 0.3 (docs/validation.md, "
+                                   "to all. The shipped baseline and the replay use 0.3 (docs/replay_log.md, "
                                    "fifteenth session: the planner's Balkan and Turkish mirrors)")
     cooperation_partial: float = _f(0.5, 0, 1, "operational_cooperation: share of its effect that depends on "
                                     "how many of the corridor's controlling countries take part (the rest "

@@ -223,7 +223,7 @@ def test_a_country_that_holds_the_intercepted_longer_keeps_them_off_the_road(eur
     behaviour.detention_days, 5). Libya holding them 90 days (its detention centres) keeps a stock of them off
     the road: about 15,000 people detained in Libya at the end of 120 days against 600-1,100 (seeds 3-5,
     scale 100). Over 120 days the Central Med's arrivals moved -6 %, -9 % and +1 % on those seeds: those
-    held still cross later, so the lever delays more than it stops (docs/validation.md, thirteenth
+    held still cross later, so the lever delays more than it stops (docs/replay_log.md, thirteenth
     session). The default written out changes nothing."""
     base, network = europe
 

@@ -18,7 +18,7 @@ that year's figure, in which case it went too far down and comes back up.
 Each step moves a year's appeal by damping x log(observed / simulated) / slope, the log bounded to +-MAX_LOG,
 and keeps it within LIMIT_SPREADS route spreads of the destination's own `appeal_eur`. The slope (log arrivals
 per EUR of appeal) differs from year to year by a factor of five: around Cyprus's 2023 figure, 2,000 EUR moved
-the 2022 arrivals by a factor of ten and 6,500 EUR the 2019 ones by a factor of four (docs/validation.md,
+the 2022 arrivals by a factor of ten and 6,500 EUR the 2019 ones by a factor of four (docs/replay_log.md,
 thirteenth session). A fixed gain either crawled in 2019 or swung 2022 back and forth, so each year's slope is
 read from its last two steps (a secant), within SLOPE_BOUNDS, and is 1 / STEP_EUR_PER_LOG until then.
 """

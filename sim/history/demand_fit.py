@@ -29,7 +29,7 @@ from ..execute import Job, run_jobs
 from .data import MAIN_ROUTES, NATIONALITY_CSV, route_corridors
 
 STEP_BOUNDS = (1 / 3, 3.0)  # most a year's demand moves in one iteration
-# most it moves from the first demand (sim/history/demand.py), over every fit. 20 was tried (docs/validation.md,
+# most it moves from the first demand (sim/history/demand.py), over every fit. 20 was tried (docs/replay_log.md,
 # fifth session): demand ran away where the network did not carry a nationality where Frontex counted it
 TOTAL_BOUNDS = (1 / 20, 5.0)
 MIN_PER_YEAR = 10.0  # an origin's demand never falls below this many people a year (it could not come back)

@@ -180,7 +180,7 @@ REPLAY_GRID = {
     # EU-Turkey measure has intensity 2): the statement's threat against the few returns it made
     "readmission_share": [0.05, 0.1, 0.25, 0.5],
     # how fast capacity building takes effect (days before it starts, days to ramp up): the Libyan build-up
-    # of 2017 and the Italy-Libya ablation share (docs/validation.md, sixth session)
+    # of 2017 and the Italy-Libya ablation share (docs/replay_log.md, sixth session)
     "capacity_lag_days": [0.0, 30.0, 90.0],
     "capacity_ramp_days": [30.0, 60.0, 180.0],
 }

@@ -30,7 +30,7 @@ BOUNDS = (0.05, 5.0)
 # a step reads the model's season and not its noise at the fit's scale. The others keep the observed shares:
 # the Western African route's months of 2016-2019 hold a few dozen detections (under one model entry at
 # scale 100), and the land routes' months move with pushbacks and with the turn of the year's demand more
-# than with the weather (fitted, their multipliers came out jagged: docs/validation.md)
+# than with the weather (fitted, their multipliers came out jagged: docs/replay_log.md)
 FITTED_ROUTES = ("CMR", "EMR", "WMR")
 
 
