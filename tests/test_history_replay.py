@@ -127,6 +127,19 @@ def test_episodes_and_monthly_commands_run_on_a_short_window(tmp_path):
     assert doc.read_section(page, "episodes") and doc.read_section(page, "monthly") and text.startswith("# page")
 
 
+def test_episodes_by_default_runs_the_validation_pages_ensemble():
+    """A new user's `python -m sim episodes`, with no option, prints the table docs/validation.md shows (the
+    same seeds and scale), not a coarser one that misses episodes the page meets."""
+    import typer.main
+
+    from sim.cli import app
+
+    command = typer.main.get_command(app).commands["episodes"]
+    defaults = {p.name: p.default for p in command.params}
+    section = doc.read_section(ROOT / "docs" / "validation.md", "episodes")
+    assert f"{defaults['replicates']} seeds" in section and f"scale {defaults['scale']}," in section, defaults
+
+
 def test_validation_page_replay_tables_are_not_stale():
     """docs/validation.md's replay tables name the inputs they were computed from; regenerate them
     (docs/validation.md says how) when the replay or the observed series change."""
