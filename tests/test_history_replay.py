@@ -127,6 +127,46 @@ def test_episodes_and_monthly_commands_run_on_a_short_window(tmp_path):
     assert doc.read_section(page, "episodes") and doc.read_section(page, "monthly") and text.startswith("# page")
 
 
+def _table_rows(section: str) -> list[list[str]]:
+    """The body rows of the first Markdown table in `section`, as lists of cells."""
+    rows = [line.strip().strip("|").split("|") for line in section.splitlines() if line.startswith("| ")]
+    return [[c.strip() for c in r] for r in rows[1:]]  # the header row is the first; the rule has no "| "
+
+
+def test_the_pages_summary_agrees_with_its_generated_tables():
+    """docs/validation.md's "At a glance" is written by hand from measurements; the episodes and monthly
+    tables under it are generated. A regenerated table whose figures moved must not leave the summary
+    telling the old ones: the monthly ARDs, the route-years and each episode's change and share agree."""
+    path = ROOT / "docs" / "validation.md"
+    text = path.read_text()
+    glance = text[text.index("**At a glance**"):text.index("### How the replay is built")]
+    monthly = {r[0]: r for r in _table_rows(doc.read_section(path, "monthly"))}
+    ards = [float(monthly[route][2]) for route in ("CMR", "EMR", "WMR", "WAR", "WBR", "ELB")]
+    assert f"{min(ards):.2f}-{max(ards):.2f}, mean **{sum(ards) / len(ards):.2f}**" in glance
+    names = {"CMR": "Central Med", "ELB": "Eastern Borders", "EMR": "Eastern Med", "WAR": "Western African",
+             "WBR": "Western Balkans", "WMR": "Western Med"}
+    for route, name in names.items():
+        assert f"{name} {float(monthly[route][2]):.2f}" in glance, route
+    within = {route: int(monthly[route][-1].split(" of ")[0]) for route in names}
+    assert f"**{sum(within.values())} of 48** route-years" in glance
+    assert ", ".join(f"{r} {within[r]}" for r in ("CMR", "EMR", "WMR", "WAR", "WBR", "ELB")) in glance
+
+    def shown(cell: str) -> str:  # "-96%" in the generated table, "−96 %" in the prose
+        return cell.replace("-", "\u2212").replace("%", " %")
+
+    episodes = {r[0]: r for r in _table_rows(doc.read_section(path, "episodes"))}
+    for key, name in (("EU-Turkey", "EU–Turkey"), ("Italy-Libya", "Italy–Libya"), ("Serbia visas", "Serbia's visas"),
+                      ("Serbia crackdown", "Serbian crackdown")):
+        row = next(r for k, r in episodes.items() if k.startswith(key))
+        assert f"{name} {shown(row[5])} ({shown(row[4])})" in glance, (name, row[5], row[4])
+    for key, name in (("EU-Turkey", "EU–Turkey"), ("Italy-Libya", "Italy–Libya"), ("Serbia crackdown", "crackdown"),
+                      ("(displacement", "the Western Med's rise"), ("Serbia visas", "Serbia's visas")):
+        row = next(r for k, r in episodes.items() if k.startswith(key))
+        assert f"{name} {shown(row[8])}" in glance, (name, row[8])
+    rise = next(r for k, r in episodes.items() if k.startswith("(displacement"))
+    assert f"{rise[5]} ({rise[4]})".replace("%", " %") in glance
+
+
 def test_episodes_by_default_runs_the_validation_pages_ensemble():
     """A new user's `python -m sim episodes`, with no option, prints the table docs/validation.md shows (the
     same seeds and scale), not a coarser one that misses episodes the page meets."""
