@@ -40,6 +40,22 @@ def test_the_models_exp_and_log_are_the_c_librarys():
     assert [float(v) for v in kernels.exp(x[:, ::3]).ravel()] == [math.exp(v) for v in x[:, ::3].ravel()]
 
 
+def test_the_model_and_its_fits_call_no_numpy_exp_or_log():
+    """NumPy's exp and log, on an array or a scalar, run its CPU-chosen SIMD code; the model (runs) and the
+    calibrations' steps (fits, whose figures are rounded and written) take the C library's instead:
+    kernels.exp and kernels.log for arrays, math.exp and math.log for numbers."""
+    import re
+
+    found = []
+    for path in sorted((ROOT / "sim").rglob("*.py")):
+        if path.name == "kernels.py" and path.parent.name == "model":
+            continue
+        for n, line in enumerate(path.read_text().splitlines(), 1):
+            if re.search(r"\bnp\.(exp|log)\(", line.split("#")[0]):
+                found.append(f"{path.relative_to(ROOT)}:{n}")
+    assert not found, found
+
+
 @pytest.mark.slow
 def test_runs_are_the_same_with_numpys_avx512_code_on_and_off():
     off = _table_hashes_module().above_avx2()

@@ -75,7 +75,7 @@ def update(p: Parameters, sim: dict, observed: Observed, network: RouteNetwork, 
             # (else a route it cannot reach drifts to the bound and drags the others through the centring)
             if not listed and s <= target:
                 continue
-            err = float(np.log(target / s)) if s > 0 else 2.0
+            err = math.log(target / s) if s > 0 else 2.0
             key = f"{nat}|{code}"
             step = p.step.get(key, 0.25 * spread)
             prev = p.last.get(key)
@@ -131,7 +131,7 @@ def update(p: Parameters, sim: dict, observed: Observed, network: RouteNetwork, 
     # a destination's appeal: too few arrivals there, make it more wanted (in steps of the route spread)
     for place, (want_n, _) in observed.arrivals.items():
         got_n = sim["arrivals"][place]
-        err = float(np.log(want_n / got_n)) if got_n > 0 else 1.0
+        err = math.log(want_n / got_n) if got_n > 0 else 1.0
         p.appeal[place] = float(np.clip(p.appeal[place] + a * spread * np.clip(err, -1.0, 1.0),
                                         -8.0 * spread, 8.0 * spread))
     # detection at the first border: the nationalities listed on both routes are detected too often

@@ -25,6 +25,8 @@ read from its last two steps (a secant), within SLOPE_BOUNDS, and is 1 / STEP_EU
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 # destination place -> the landing country whose sea arrivals are all its own
@@ -81,11 +83,11 @@ def update_appeals(appeals: dict[str, dict[int, float]], base: dict[str, float],
                 figures[year] = round(now, 1)
                 continue
             # none simulated where the fit has moved the figure: it went too far down, come back up
-            log_err = np.log(want / sim) if sim > 0 else MAX_LOG
+            log_err = math.log(want / sim) if sim > 0 else MAX_LOG
             slope = 1.0 / STEP_EUR_PER_LOG
             was, was_sim = (before_appeal.get(place) or {}).get(year), (before_sim.get(place) or {}).get(year, 0.0)
             if was is not None and abs(now - was) >= MIN_SECANT_EUR and sim > 0 and was_sim > 0:
-                slope = float(np.clip(np.log(sim / was_sim) / (now - was), *SLOPE_BOUNDS))
+                slope = float(np.clip(math.log(sim / was_sim) / (now - was), *SLOPE_BOUNDS))
             step = damping * float(np.clip(log_err, -MAX_LOG, MAX_LOG)) / slope
             figures[year] = round(float(np.clip(now + step, own - limit, own + limit)), 1)
     return out

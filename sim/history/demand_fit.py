@@ -19,6 +19,7 @@ the Western Balkans' detections in 2016, when people were counted on the way thr
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -184,7 +185,7 @@ def update_preferences(preferences: dict[int, dict[str, dict[str, float]]], obse
             obs, sim = observed.loc[nat, year], simulated.loc[nat, year]
             if float(obs.sum()) < min_detections:
                 continue
-            err = {route: float(np.log((sim[route] + CELL_FLOOR) / (obs[route] + CELL_FLOOR)))
+            err = {route: math.log((sim[route] + CELL_FLOOR) / (obs[route] + CELL_FLOOR))
                    for route in obs.index if reached[(nat, route)]}
             if len(err) < 2:
                 continue
