@@ -17,6 +17,7 @@ pages = [
     st.Page("ui/pages/builder.py", title="Scenario builder"),
     st.Page("ui/pages/compare.py", title="Compare scenarios"),
     st.Page("ui/pages/experiments.py", title="Experiments"),
+    st.Page("ui/pages/validation.py", title="How well it fits"),  # docs/validation.md's tables
     st.Page("ui/pages/facilitator.py", title="Facilitator"),  # table-top exercises (docs/exercises.md)
     st.Page("ui/pages/team.py", title="Team"),
 ]

@@ -382,6 +382,23 @@ def test_experiments_page_loads(scenario_dir):
     assert at.title
 
 
+def test_validation_page_shows_the_pages_generated_tables_and_chart(scenario_dir):
+    """A planner sees in the app how close the model comes to 2023 and to the replay's shocks: the tables
+    docs/validation.md holds (written by the validate-data and episodes commands) and the monthly chart."""
+    from sim.history import doc
+
+    at = _app()
+    at.switch_page("ui/pages/validation.py").run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "How well it fits"
+    shown = "\n".join(m.value for m in at.markdown)
+    for which in ("validate-data", "episodes", "monthly"):
+        table = doc.read_section(ROOT / "docs" / "validation.md", which)
+        assert table and table.strip() in shown, which
+    assert "| EU-Turkey statement (20 Mar 2016) | EMR |" in shown and "figures matched" in shown
+    assert sum(1 for e in _walk(at._tree) if getattr(e, "type", "") == "image") == 1  # the monthly chart
+
+
 def test_no_scenarios_is_handled(tmp_path, monkeypatch):
     monkeypatch.setenv("SIM_APP_SCENARIOS", str(tmp_path / "empty"))
     at = _app()

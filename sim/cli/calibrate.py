@@ -9,11 +9,12 @@ import typer
 
 from ..errors import InputError
 from ..execute import start_workers_early
+from ..history.doc import MARKERS
 from .common import fail as _fail
 from .common import progress_bar as _bar
 
 DEFAULT_OBSERVED = Path("data/observed_europe_2023.yaml")
-DOC_START, DOC_END = "<!-- validate-data:start -->", "<!-- validate-data:end -->"
+DOC_START, DOC_END = MARKERS["validate-data"]
 
 
 def register(app: typer.Typer) -> None:

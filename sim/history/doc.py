@@ -1,4 +1,5 @@
-"""Generated sections of docs/validation.md for the replay, each between its own markers."""
+"""Generated sections of docs/validation.md, each between its own markers: the replay's (episodes, monthly),
+written here, and the 2023 baseline's (validate-data), written by `sim validate-data --markdown`."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import re
 from pathlib import Path
 
 MARKERS = {"episodes": ("<!-- replay-episodes:start -->", "<!-- replay-episodes:end -->"),
-           "monthly": ("<!-- replay-monthly:start -->", "<!-- replay-monthly:end -->")}
+           "monthly": ("<!-- replay-monthly:start -->", "<!-- replay-monthly:end -->"),
+           "validate-data": ("<!-- validate-data:start -->", "<!-- validate-data:end -->")}
 
 
 def write_section(path: Path, which: str, text: str) -> None:
