@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import typer
 
 from ..errors import InputError
 from ..execute import start_workers_early
-from ..history.doc import MARKERS
+from ..history.doc import MARKERS, write_section
 from .common import fail as _fail
 from .common import progress_bar as _bar
 
@@ -156,18 +155,7 @@ def register(app: typer.Typer) -> None:
         table = validation_markdown(v)
         typer.echo(table)
         if markdown:
-            write_section(markdown, table)
+            write_section(markdown, "validate-data", table)
             typer.echo(f"\nupdated {markdown}")
         if strict and not all(r["ok"] for r in v.rows):
             raise typer.Exit(1)
-
-
-def write_section(path: Path, table: str) -> None:
-    from ..files import atomic_write
-
-    text = path.read_text() if path.exists() else f"{DOC_START}\n{DOC_END}\n"
-    if DOC_START not in text:
-        text += f"\n{DOC_START}\n{DOC_END}\n"
-    new = re.sub(re.escape(DOC_START) + ".*?" + re.escape(DOC_END),
-                 lambda _m: f"{DOC_START}\n{table}\n{DOC_END}", text, flags=re.S)
-    atomic_write(path, lambda f: Path(f).write_text(new))
