@@ -86,9 +86,13 @@ def create(fac) -> dict:
     fac.get_by_role("button", name="Create the exercise").click(timeout=60_000)
     fac.get_by_text("The codes: write them down").wait_for(timeout=60_000)
     wait_for_idle(fac)
-    codes = fac.locator('[data-testid="stCode"] pre').all_inner_texts()
     teams = [t["name"] for t in small_script()["teams"]]
-    assert len(codes) == 1 + len(teams)
+    # the codes' boxes can arrive a moment after the sentence above them (a CI run sampled none once, with all
+    # four on the page when it failed): wait for the four rather than sample once
+    blocks = fac.locator('[data-testid="stCode"] pre')
+    sync_api.expect(blocks).to_have_count(1 + len(teams), timeout=30_000)
+    codes = blocks.all_inner_texts()
+    assert len(codes) == 1 + len(teams) and all(c.strip() for c in codes)
     return {"facilitator": codes[0].strip(), **{t: c.strip() for t, c in zip(teams, codes[1:])}}
 
 
