@@ -27,7 +27,7 @@ def test_split_intensity_effect_and_added_measure():
                 "start": "2020-03-01", "intensity": 1.0}
     out = trial.changed(data, [("arrests_deter_entry", "2")], [(f"{COAST}, from 2017", "0.5")],
                         [(f"{COAST}@2016-07-01", "2")], [pushback],
-                        [("Standing: no boats from eastern Libya to Crete before 2022", "2022-07-01")])
+                        [("Standing: few boats from eastern Libya to Crete before 2024", "2022-07-01")])
     names = [m["name"] for m in out["interventions"]]
     first = out["interventions"][names.index(COAST)]
     second = out["interventions"][names.index(f"{COAST}, from 2016")]
@@ -38,7 +38,7 @@ def test_split_intensity_effect_and_added_measure():
     assert out["interventions"][names.index(f"{COAST}, from 2017")]["intensity"] == 0.5
     assert out["interventions"][-1] == pushback
     assert out["behaviour"]["effects"]["arrests_deter_entry"] == 2.0
-    crete = [m for m in out["events"] if m["name"] == "Standing: no boats from eastern Libya to Crete before 2022"]
+    crete = [m for m in out["events"] if m["name"] == "Standing: few boats from eastern Libya to Crete before 2024"]
     assert [m["end"] for m in crete] == ["2022-07-01"]
     assert len(out["interventions"]) == len(before) + 2
     assert data["interventions"] == before  # the loaded scenario is left as it was
