@@ -381,7 +381,7 @@ def test_the_aegean_is_not_empty_in_the_year_after_the_statement(four_seeds):
 def test_greece_lands_no_flood_from_eastern_libya_in_2022_2023(four_seeds):
     """A guard for the twenty-first session's change: the boats from Tobruk to Crete closed to the end of 2023
     (UNHCR: 860 arrivals on Crete and Gavdos in all of 2023). Open from 2022 they landed 16,000 and 20,900
-    there, and the replay's Greek sea arrivals of 2022-2023 were 60 % above UNHCR's 54,300 (30,300 and 56,900 on
+    there, and the replay's Greek sea arrivals of 2022-2023 were 64 % above UNHCR's 54,300 (31,700 and 57,600 on
     the validation's eight seeds). Measured at the change on the tables' four seeds: 24,000 and 53,400, +42 %.
     At most +50 %."""
     got, want = _greek_sea_arrivals(four_seeds, [2022, 2023])
