@@ -18,6 +18,7 @@ def _script():
     spec.loader.exec_module(module)
     return module
 
+CRETE = "Standing: few boats from eastern Libya to Crete before 2024"  # a standing closure of the replay, by name
 
 def test_split_intensity_effect_and_added_measure():
     trial = _script()
@@ -27,7 +28,7 @@ def test_split_intensity_effect_and_added_measure():
                 "start": "2020-03-01", "intensity": 1.0}
     out = trial.changed(data, [("arrests_deter_entry", "2")], [(f"{COAST}, from 2017", "0.5")],
                         [(f"{COAST}@2016-07-01", "2")], [pushback],
-                        [("Standing: few boats from eastern Libya to Crete before 2024", "2022-07-01")])
+                        [(CRETE, "2022-07-01")])
     names = [m["name"] for m in out["interventions"]]
     first = out["interventions"][names.index(COAST)]
     second = out["interventions"][names.index(f"{COAST}, from 2016")]
@@ -38,7 +39,7 @@ def test_split_intensity_effect_and_added_measure():
     assert out["interventions"][names.index(f"{COAST}, from 2017")]["intensity"] == 0.5
     assert out["interventions"][-1] == pushback
     assert out["behaviour"]["effects"]["arrests_deter_entry"] == 2.0
-    crete = [m for m in out["events"] if m["name"] == "Standing: few boats from eastern Libya to Crete before 2024"]
+    crete = [m for m in out["events"] if m["name"] == CRETE]
     assert [m["end"] for m in crete] == ["2022-07-01"]
     assert len(out["interventions"]) == len(before) + 2
     assert data["interventions"] == before  # the loaded scenario is left as it was
