@@ -10,6 +10,7 @@ from sim.scenario import scenario_data
 ROOT = Path(__file__).resolve().parents[1]
 REPLAY = ROOT / "scenarios" / "history" / "europe_2016_2023.yaml"
 COAST = "EU-Turkey: Turkish coastguard and Greek interceptions"
+CRETE = "Standing: few boats from eastern Libya to Crete before 2024"  # a standing closure of the replay, by name
 
 
 def _script():
@@ -17,8 +18,6 @@ def _script():
     module = util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-CRETE = "Standing: few boats from eastern Libya to Crete before 2024"  # a standing closure of the replay, by name
 
 def test_split_intensity_effect_and_added_measure():
     trial = _script()
