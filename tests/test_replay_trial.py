@@ -19,6 +19,7 @@ def _script():
     spec.loader.exec_module(module)
     return module
 
+
 def test_split_intensity_effect_and_added_measure():
     trial = _script()
     data = scenario_data(REPLAY)
