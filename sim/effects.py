@@ -121,8 +121,12 @@ class Effects(BaseModel):
                                        "members_per_network")
     entry_min_queue: float = _f(50.0, 0, 1e6, "people left waiting in a local market in a day below which no "
                                 "new network enters")
-    entry_min_queue_entries: float = _f(3.0, 0, 100, "the same threshold in model entries (x scale): at a coarse "
-                                        "scale a few entries always wait")
+    # 3 until the twenty-second session: at scale 100 a network then entered only behind 300 waiting people,
+    # and the 2023 baseline lost 10-12 % of its Eastern Med, Western African and Western Balkan detections
+    # against scale 1 (5-7 % with 1; bench/bench_scale_accuracy.py, docs/performance.md). At scales up to 50
+    # the threshold in people (entry_min_queue) decides either way.
+    entry_min_queue_entries: float = _f(1.0, 0, 100, "the same threshold in model entries (x scale): at a coarse "
+                                        "scale one entry is many people")
     entry_min_queue_share: float = _f(0.25, 0, 10, "the same threshold as a share of the market's capacity")
     entry_unmet_share: float = _f(0.5, 0, 1, "a new network is sized for this share of the unmet demand it sees")
     entry_min_members: float = _f(5.0, 1, 1000, "members of the smallest new network")
