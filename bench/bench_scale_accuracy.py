@@ -45,7 +45,14 @@ def main() -> None:
     ap.add_argument("--replicates", type=int, default=8)
     ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args()
-    scales = [int(s) for s in args.scales.split(",")]
+    try:
+        scales = [int(s) for s in args.scales.split(",")]
+    except ValueError:
+        ap.error(f"--scales: whole numbers separated by commas, not {args.scales!r}")
+    if not scales or min(scales) < 1 or args.replicates < 2:
+        ap.error("--scales: each at least 1; --replicates: at least 2 (the interval needs two runs)")
+    if not args.scenario.is_file():
+        ap.error(f"--scenario: no such file: {args.scenario}")
     _, observed = load_observed(ROOT / "data" / "observed_europe_2023.yaml")
     table, seconds, networks = {}, {}, {}
     scenario, _ = load_scenario(args.scenario)
