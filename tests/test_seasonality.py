@@ -174,3 +174,70 @@ def test_a_season_step_moves_each_multiplier_towards_the_month_it_shows_in():
     expected = multipliers * observed[np.r_[1:12, 0]] / late[np.r_[1:12, 0]]
     assert new == pytest.approx(expected / expected.mean(), abs=0.002)
     assert new[6] > multipliers[6] and new[1] < multipliers[1]
+
+
+EM, WB = "Eastern Mediterranean", "Western Balkans"
+AUTUMN = [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 1.0, 1.5, 2.0, 2.0, 1.5, 1.0]  # the Aegean's kind of year
+WINTER = [2.0, 1.5, 1.0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 1.0, 1.5, 2.0]
+
+
+def _syrians_model(**fields):
+    from sim.model.model import RouteModel
+    from sim.scenario import scenario_data
+
+    data = scenario_data("scenarios/baseline.yaml")
+    data.update(start_date="2016-12-01", days=40, spin_up_days=0, scale=1000, **fields)
+    data["behaviour"] = {**data.get("behaviour", {}), "seasonality": {EM: AUTUMN, WB: WINTER}}
+    model = RouteModel(parse_scenario(data, "scenarios/baseline.yaml"))
+    return model, model.routes.place_index["syrians_in_turkey"]
+
+
+def _eastern_med_weight(months):
+    """The weight of the Eastern Med's months in a blend of the two (least squares)."""
+    import numpy as np
+
+    a, b = np.array(AUTUMN), np.array(WINTER)
+    return float(np.dot(months - b, a - b) / np.dot(a - b, a - b))
+
+
+def test_an_origins_months_follow_the_corridor_its_people_are_counted_on_this_year(root, monkeypatch):
+    """The Syrians living in Turkey are counted on the Western Balkans in the 2023 world (their crossing into
+    Bulgaria mostly unseen): their departures follow its months. Made to find the Western Balkans dear from
+    2017, they are counted on the Aegean, and from 1 January their departures follow the Eastern Med's."""
+    monkeypatch.chdir(root)
+    model, place = _syrians_model(nationality_preferences_by_year={2016: {}, 2017: {"SYR": {WB: 20000}}})
+    before = _eastern_med_weight(model.seasons[:, place])
+    for _ in range(40):  # day 31 is 1 January 2017
+        model.step()
+    after = _eastern_med_weight(model.seasons[:, place])
+    assert before < 0.4 and after > before + 0.3, (before, after)
+    # the same preferences in 2017: read again on 1 January, the blend is about the start's (the markets moved
+    # in a month); and a scenario with nothing by year keeps the months of the start
+    for fields in ({"nationality_preferences_by_year": {2016: {}, 2017: {}}}, {}):
+        same, place = _syrians_model(**fields)
+        start = same.seasons.copy()
+        for _ in range(40):
+            same.step()
+        assert abs(_eastern_med_weight(same.seasons[:, place]) - before) < 0.1
+        assert fields or (same.seasons == start).all()
+
+
+def test_a_crossing_nobody_counts_gives_no_weight_to_its_corridors_months(root, monkeypatch):
+    import numpy as np
+
+    from sim.model.seasons import origin_multipliers
+
+    monkeypatch.chdir(root)
+    model, place = _syrians_model()
+    world, t = model.world, model.today
+    values, leg_costs = model.perception.cost_to_go_today(model.market.price, model.risks, t.closed, t.trust_mult,
+                                                          model.online_reach, t.readmit, t.visa)
+    blind = model.risks.p_detect.copy()
+    blind[world.corridor == world.corridors.index(WB)] = 0.0
+    seasons = origin_multipliers(world, model.perception, model.behaviour.seasonality, values, leg_costs,
+                                 model.season_demand, blind)
+    assert _eastern_med_weight(model.seasons[:, place]) < 0.4
+    # counted only on the Aegean (and on corridors with flat months): the Eastern Med's months, or a blend
+    # of them with flat ones
+    assert _eastern_med_weight(seasons[:, place]) > 0.6
+    assert np.isclose(seasons[:, place].mean(), 1.0)

@@ -99,9 +99,9 @@ class RouteModel(mesa.Model):
         self.market.seed_networks(self, flows)
         # departures by calendar month (12 x places), None when flat
         # every origin with people in some year gets its months, not only those of the first year
-        season_demand = np.max(self.yearly.arrays, axis=0) if self.yearly else self.demand
+        self.season_demand = np.max(self.yearly.arrays, axis=0) if self.yearly else self.demand
         self.seasons = origin_multipliers(world, self.perception, behaviour.seasonality, values, leg_costs,
-                                          season_demand)
+                                          self.season_demand, self.risks.p_detect)
         self.networks_dismantled = 0
         self.networks_entered = 0
         self.running = True
@@ -175,16 +175,17 @@ class RouteModel(mesa.Model):
             yearly = self.yearly.for_day(day)
             if yearly is not None:
                 self.demand[:] = yearly  # shared with the journeys
+        new_routes = False  # the year's route preferences or destinations changed today
         if self.yearly_preferences is not None:
             extra = self.yearly_preferences.for_day(day)
             if extra is not None:
                 self.perception.prefer_this_year(extra)
+                new_routes = True
         if self.yearly_appeal is not None:
             appeal = self.yearly_appeal.for_day(day)
             if appeal is not None:
                 self.perception.appeal_this_year(appeal)
-        if self.seasons is not None:
-            today.demand_mult = today.demand_mult * self.seasons[month_of_day(self.spec.start_date, day)]
+                new_routes = True
         for shift in today.shifts:
             self.market.shift_networks(self, self.smugglers, *shift)
         # 2. authorities; today's risks on each leg
@@ -202,6 +203,13 @@ class RouteModel(mesa.Model):
                                                              today.trust_mult, self.online_reach, today.readmit,
                                                              today.visa)
         cheapest = self.market.cheapest_price(today.closed)
+        if self.seasons is not None:
+            if new_routes:
+                # an origin's months follow the corridors its people cross this year: the Syrians living in
+                # Turkey took the Aegean in 2016 and the land into Bulgaria by 2022 (sim/model/seasons.py)
+                self.seasons = origin_multipliers(self.world, self.perception, self.behaviour.seasonality, values,
+                                                  leg_costs, self.season_demand, self.risks.p_detect)
+            today.demand_mult = today.demand_mult * self.seasons[month_of_day(self.spec.start_date, day)]
         # 4-7. people: one look at everybody on the road; each phase hands on those ready to leave a place
         journeys, pop = self.journeys, self.people
         active = pop.active

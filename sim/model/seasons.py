@@ -2,9 +2,13 @@
 
 `behaviour.seasonality` gives each corridor 12 multipliers (January to December). People choose their
 corridor on the road, not at home, so the multipliers act on departures from each origin, weighted by
-where that origin's people are expected to cross into the bloc: an origin whose people all take the
-Central Mediterranean follows its months exactly; one split between two corridors follows a blend.
-The weights come from the expected flows at the start (the same that size the networks).
+where that origin's people are expected to be counted at the bloc's border: an origin whose people all take
+the Central Mediterranean follows its months exactly; one split between two corridors follows a blend.
+The weights are the expected detections (the flows that size the networks, times the share of crossings
+seen): the multipliers are month shares of detections, and a crossing nobody counts (most of those into
+Bulgaria) shows its season where the person is counted next. They are read at the start and again when a
+new year's route preferences or destinations take effect (sim/model/yearly.py): the Syrians living in
+Turkey crossed the Aegean in 2016 and were counted on the Western Balkans by 2022.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import numpy as np
 
 
 def origin_multipliers(world, perception, seasonality: dict[str, list[float]], values, leg_costs,
-                       demand: np.ndarray) -> np.ndarray | None:
+                       demand: np.ndarray, p_detect: np.ndarray) -> np.ndarray | None:
     """Per calendar month and place (12 x places): the multiplier of departures. None when flat."""
     if not seasonality or all(np.allclose(m, 1.0) for m in seasonality.values()):
         return None
@@ -24,9 +28,9 @@ def origin_multipliers(world, perception, seasonality: dict[str, list[float]], v
     for place in np.flatnonzero(demand > 0):
         alone = np.zeros_like(demand)
         alone[place] = 1.0
-        flows = perception.expected_flows(values, leg_costs, alone)
-        # where this origin's people cross into the bloc, by corridor
-        by_corridor = np.bincount(world.corridor[world.detects], weights=flows[world.detects],
+        seen = perception.expected_flows(values, leg_costs, alone) * p_detect
+        # where this origin's people are counted at the bloc's border, by corridor
+        by_corridor = np.bincount(world.corridor[world.detects], weights=seen[world.detects],
                                   minlength=len(world.corridors))
         if by_corridor.sum() > 0:
             out[:, place] = (by_corridor / by_corridor.sum()) @ months
