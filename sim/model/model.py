@@ -205,8 +205,7 @@ class RouteModel(mesa.Model):
         cheapest = self.market.cheapest_price(today.closed)
         if self.seasons is not None:
             if new_routes:
-                # an origin's months follow the corridors its people cross this year: the Syrians living in
-                # Turkey took the Aegean in 2016 and the land into Bulgaria by 2022 (sim/model/seasons.py)
+                # an origin's months follow the corridors its people are counted on this year (sim/model/seasons.py)
                 self.seasons = origin_multipliers(self.world, self.perception, self.behaviour.seasonality, values,
                                                   leg_costs, self.season_demand, self.risks.p_detect)
             today.demand_mult = today.demand_mult * self.seasons[month_of_day(self.spec.start_date, day)]
