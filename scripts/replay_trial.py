@@ -16,7 +16,7 @@ mean relative error of the sea arrivals). --country overrides a country's field 
 ends it at the date and adds the same measure from the date at the new intensity (named "..., from
 YEAR", so that the episode's ablation still removes it). --end moves a measure's end, --targets replaces its targets. --by-nationality ROUTE
 also prints that route's detections by nationality and year against Frontex's. --add appends a measure (a JSON mapping, as an entry
-of `interventions`). Writes nothing.
+of `interventions`, or of `events` for an event's kind). Writes nothing.
 """
 
 from __future__ import annotations
@@ -94,7 +94,10 @@ def changed(data: dict, effects: list[tuple[str, str]], intensities: list[tuple[
         _measure(data, name)[1]["end"] = date
     for name, text in targets:
         _measure(data, name)[1]["targets"] = _measure_json(text, "--targets")
-    data["interventions"].extend(dict(m) for m in added)
+    from sim.vocabulary import EVENT_KINDS
+
+    for m in added:  # an event kind (route_closure, surge...) goes among the events, as in a scenario file
+        data["events" if m.get("kind") in EVENT_KINDS else "interventions"].append(dict(m))
     return data
 
 

@@ -59,3 +59,18 @@ def test_targets_replaced():
     got = [m for m in out["events"] if m["name"] == cut]
     assert [m["targets"] for m in got] == [{"corridors": ["Central Mediterranean"], "countries": ["LBY"]}]
     assert [m["targets"] for m in data["events"] if m["name"] == cut] == [{"countries": ["LBY"]}]  # left as it was
+
+
+def test_an_added_event_goes_among_the_events():
+    """`--add` with an event's kind (a route closure) puts it among the scenario's events, where the schema
+    takes it; among the interventions the scenario would not parse (route_closure is not an intervention)."""
+    from sim.scenario import parse_scenario
+
+    trial = _script()
+    data = scenario_data(REPLAY)
+    closure = {"name": "Trial: Serbia closed", "kind": "route_closure", "targets": {"legs": ["belgrade-subotica"]},
+               "start": "2020-03-17", "end": "2020-05-07"}
+    out = trial.changed(data, [], [], [], [closure])
+    assert out["events"][-1] == closure and len(out["events"]) == len(data["events"]) + 1
+    assert len(out["interventions"]) == len(data["interventions"])
+    parse_scenario(out, REPLAY)
