@@ -263,9 +263,9 @@ def test_the_replay_keeps_what_its_fit_reached(replay_runs):
     the Western Med's rise 72 %. At the twenty-third session's origin months read again every 1 January and
     weighted by detections, everything refitted: monthly ARD 0.45-1.08, mean 0.64; 41 of 48 route-years; the
     statement -90 %, Italy-Libya -63 %, the visas -62 %; shares 201 %, 104 % and 86 %, the Western Med's rise
-    73 %. At the twenty-fourth session's lockdowns of spring 2020, everything refitted: monthly ARD 0.40-1.19,
-    mean 0.60; 41 of 48 route-years; the statement -92 %, Italy-Libya -64 %, the visas -62 %; shares 196 %,
-    104 % and 86 %, the Western Med's rise 72 %)."""
+    73 %. At the twenty-fourth session's lockdowns of spring 2020, everything refitted: monthly ARD 0.40-1.30,
+    mean 0.62; 42 of 48 route-years; the statement -92 %, Italy-Libya -64 %, the visas -62 %; shares 200 %,
+    106 % and 89 %, the Western Med's rise 72 %)."""
     sim = replay_runs["replay"]
     rows = route_rows(compare(sim))
     years_ok = sum(r["years_ok"] for r in rows)
@@ -307,7 +307,7 @@ def test_the_lockdowns_of_spring_2020_empty_the_balkans_and_the_aegean(replay_ru
     """April and May 2020 on the Western Balkans and the Eastern Med: Frontex counted 1,735 detections
     (90, 1,203, 139 and 303), the lowest since 2009, "mainly due to the effects of coronavirus". Without the
     replay's lockdowns (before the twenty-fourth session) the replay had 6,490 there (four seeds), 3.7 times
-    as many; with them 1,200 on the validation page's eight seeds. Within a factor of two."""
+    as many; with them 1,163 on the validation page's eight seeds. Within a factor of two."""
     from sim.history.data import route_corridors
 
     corridors = route_corridors()["WBR"] + route_corridors()["EMR"]
@@ -326,7 +326,7 @@ def test_no_episodes_ablation_removes_the_lockdowns():
     without any episode's measures, the replay keeps them (they are named "Standing:")."""
     data = scenario_data(REPLAY)
     lockdowns = [e["name"] for e in data["events"] if "COVID-19" in e["name"]]
-    assert len(lockdowns) == 3
+    assert len(lockdowns) == 4
     for prefix in prefixes():
         kept = [e["name"] for e in without(data, prefix)["events"]]
         assert all(name in kept for name in lockdowns), prefix
@@ -430,14 +430,13 @@ def test_the_aegean_is_not_empty_in_the_year_after_the_statement(four_seeds):
     coup attempt of 15 July 2016 (the press: fewer Turkish controls, crossings to the islands tripled), then 1.
     With 3 for all of 2016 the arrests left the Aegean with few networks in 2017: 8,000 Greek sea arrivals
     on the validation's eight seeds against UNHCR's 29,500. Measured at the change: 23,500 on the tables' four
-    seeds; 20,700 with the twenty-third session's fit. The twenty-fourth session's refit (the lockdowns of
-    2020, which cannot act in 2017) moved the demand of 2016 by a few per cent (Pakistanis +9 %, Iraqis +4 %)
-    and the year's Aegean to 16,400 (16,800 with the old months: the demand moved it): the year after the
-    statement hangs on how many networks come back, and moves by a fifth between fits of the same model up
-    to 2020. Within 50 % of UNHCR's (40 % until that session), which still fails at the 8,000 it guards
-    against."""
+    seeds; 20,700 with the twenty-third session's fit, 22,500 with the twenty-fourth's. That session's first
+    refit (the lockdowns of 2020, which cannot act in 2017) moved the demand of 2016 by a few per cent
+    (Pakistanis +9 %, Iraqis +4 %) and this year's Aegean to 16,400, outside the band: the year after the
+    statement hangs on how many networks come back, and moves by a fifth or more between fits of a model that
+    is the same up to 2020. Within 40 % of UNHCR's."""
     got, want = _greek_sea_arrivals(four_seeds, [2017])
-    assert abs(got / want - 1) <= 0.50, (got, want)
+    assert abs(got / want - 1) <= 0.40, (got, want)
 
 
 @pytest.mark.slow
