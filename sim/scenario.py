@@ -89,7 +89,7 @@ class _Lever(Strict):
     intensity: Annotated[float, Field(ge=0, le=MAX_INTENSITY)] = Field(
         1.0, description="strength: interventions 0 to 10 (1 is a strong programme); events: "
                               "surge and sea_weather 0 to 10, corruption_scandal, network_shift and budget_cut 0 to 1, "
-                              "route_closure 1 (a closure is complete)")
+                              "route_closure and confinement 1 (complete)")
 
     @model_validator(mode="after")
     def _end_after_start(self):

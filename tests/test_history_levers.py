@@ -108,6 +108,9 @@ def test_visa_refusal_happens_at_check_in(europe, surged):
     ({"kind": "visa_requirement", "targets": {"countries": ["LBY"], "corridors": ["Central Mediterranean"]},
       "nationalities": ["IND"]}, "corridors"),
     ({"kind": "readmission", "to_place": "izmir"}, "targets"),
+    ({"kind": "confinement"}, "targets"),
+    ({"kind": "confinement", "targets": {"legs": ["belgrade-subotica"]}}, "legs"),
+    ({"kind": "confinement", "targets": {"places": ["belgrade"]}, "intensity": 0.5}, "intensity"),
 ])
 def test_bad_history_levers_are_refused_with_the_field(europe, event, where):
     base, network = europe
@@ -256,3 +259,35 @@ def test_a_bad_detention_is_refused_with_the_field(europe, days):
     with pytest.raises(InputError) as err:
         check_against_network(parse_scenario(data, base.source), network)
     assert "countries.LBY.detention_days" in str(err.value)
+
+
+BELGRADE_OUT = ["belgrade-subotica", "belgrade-sid", "belgrade-sarajevo"]
+
+
+def _out_of_belgrade(res, first, last):
+    legs = res.tables["legs"]
+    window = legs[legs["leg"].isin(BELGRADE_OUT) & legs["day"].between(first, last)]
+    return float(window["departures"].sum())
+
+
+def _waiting(res, place, day):
+    places = res.tables["places"]
+    return float(places[(places["place"] == place) & (places["day"] == day)]["waiting"].sum())
+
+
+def test_a_confinement_holds_people_where_they_are_and_lets_them_go_when_it_ends(europe):
+    """Serbia's lockdown of spring 2020 kept the people in its centres, and more came: a confinement of
+    Belgrade from day 10 to day 50 stops every departure out of it, as closing its legs does, but people on
+    the way still head there and wait (a closure turns them away before they come), and they leave when it
+    ends."""
+    confined = _run(europe, [{"kind": "confinement", "targets": {"places": ["belgrade"]}, "start": 10, "end": 50}],
+                    days=80, scale=100)
+    closed = _run(europe, [{"kind": "route_closure", "targets": {"legs": BELGRADE_OUT}, "start": 10, "end": 50}],
+                  days=80, scale=100)
+    plain = _run(europe, [], days=80, scale=100)
+    assert _out_of_belgrade(confined, 10, 49) == 0 and _out_of_belgrade(closed, 10, 49) == 0
+    assert _out_of_belgrade(plain, 10, 49) > 0
+    held, turned_away = _waiting(confined, "belgrade", 49), _waiting(closed, "belgrade", 49)
+    assert held > 5 * max(turned_away, _waiting(plain, "belgrade", 49), 100)
+    # released: the days after it ends carry more people out of Belgrade than the same days without it
+    assert _out_of_belgrade(confined, 50, 64) > 1.5 * _out_of_belgrade(plain, 50, 64)

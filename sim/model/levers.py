@@ -17,7 +17,9 @@ shipped sizes (each is a field of behaviour.effects, sim/effects.py, named in br
   to 1, after a lag and a ramp (behaviour.capacity_lag_days, capacity_ramp_days); it stays after the end
 - legal_pathways / vocational_training: places_per_year offered to people at the target origins
   (vocational training also to people waiting or stranded in the target countries)
-- events: surge (departures x intensity), route_closure (legs closed), sea_weather (death risk on sea
+- events: surge (departures x intensity), route_closure (legs closed: nobody departs on them, and people
+  plan around them), confinement (nobody leaves the target places, but people on the way still head
+  there: they are held on arrival and set off when it ends), sea_weather (death risk on sea
   legs x (1 + intensity)), corruption_scandal (corruption up by intensity, capped at 1),
   network_shift (share = intensity of the networks' capacity moves to another corridor),
   budget_cut (enforcement x (1 - intensity): of the target countries, or, aimed at legs or corridors, on
@@ -111,6 +113,9 @@ def _resolve(lever, routes: RouteNetwork, world: World) -> Resolved:
         legs = np.flatnonzero(into & world.commercial).astype(np.int32)
         nationalities = np.array([cidx[c] for c in lever.nationalities], dtype=np.int32)
         return Resolved(lever, legs, countries, places, share, to, nationalities=nationalities)
+    if lever.kind == "confinement":
+        # the people at the target places stay there: every leg out of them is shut to them
+        return Resolved(lever, np.flatnonzero(np.isin(world.src, places)).astype(np.int32), countries, places)
     to_place = routes.place_index[lever.to_place] if getattr(lever, "to_place", None) else -1
     per_leg = lever.kind == "budget_cut" and bool(targets.legs or targets.corridors)
     return Resolved(lever, legs, countries, places, share, to, to_place, per_leg=per_leg)
@@ -140,6 +145,7 @@ class Today:
     shifts: list  # network shifts starting today: (from corridors, to corridor, share)
     readmit: list  # readmissions active today: (places reached, place returned to, probability)
     visa: list  # visa requirements active today: (nationalities' country numbers, legs, refusal probability)
+    held: np.ndarray  # per leg: nobody may set off on it today (a confinement at its start), though plans keep it
 
     def __copy__(self) -> Today:
         # copy.copy's generic path (__reduce_ex__) costs several microseconds a day: the same shallow copy
@@ -193,6 +199,7 @@ class Levers:
             budget_mult=np.ones(countries), corruption_add=np.zeros(countries), corruption_mult=np.ones(countries),
             capacity_gain=np.zeros(countries), takedown_mult=np.ones(countries), seizure_mult=np.ones(countries),
             arrest_mult=np.ones(countries), deter_mult=np.ones(legs), shifts=[], readmit=[], visa=[],
+            held=np.zeros(legs, bool),
         )
         behaviour = self.behaviour
         effects = behaviour.effects
@@ -243,6 +250,8 @@ class Levers:
                 today.demand_mult[r.places] *= x
             elif kind == "route_closure":
                 today.closed[r.legs] = True
+            elif kind == "confinement":
+                today.held[r.legs] = True
             elif kind == "sea_weather":
                 sel = r.legs[world.sea[r.legs]]
                 today.risk_mult[sel] *= 1 + x

@@ -202,7 +202,9 @@ class RouteModel(mesa.Model):
         values, leg_costs = self.perception.cost_to_go_today(self.market.price, self.risks, today.closed,
                                                              today.trust_mult, self.online_reach, today.readmit,
                                                              today.visa)
-        cheapest = self.market.cheapest_price(today.closed)
+        # a confinement shuts the legs out of its places to those there, not to the plans of those on the way
+        shut = today.closed | today.held if today.held.any() else today.closed
+        cheapest = self.market.cheapest_price(shut)
         if self.seasons is not None:
             if new_routes:
                 # an origin's months follow the corridors its people are counted on this year (sim/model/seasons.py)
@@ -223,7 +225,7 @@ class RouteModel(mesa.Model):
         waiting = journeys.vocational_in_transit(np.concatenate([ready, new]), stranded)
         waiting = journeys.reconsider(waiting, values, day)
         self.market.open()
-        journeys.depart(waiting, leg_costs, cheapest, self.market, self.risks, today.closed, today.visa)
+        journeys.depart(waiting, leg_costs, cheapest, self.market, self.risks, shut, today.visa)
         # 8. networks earn, pay, suffer arrests and seizures, adapt and grow; new networks enter
         leg_signals, authority_signals = self.market.signals(self.risks, self.country_today, today.seizure_mult,
                                                              self.authority_version)
