@@ -11,7 +11,7 @@ measure split at a date into two intensities; the demand (and route preferences)
 
 Prints the yearly detections per main route against Frontex's ((sim - obs) / obs), the route-years within
 ±15 %, the monthly ARD per route, each episode's change, the sea arrivals in Greece, Italy and Cyprus by
-year (thousands), and the score `calibrate --replay` searches on (mean monthly ARD + mean episode error +
+year (thousands), the Eastern Med's detections at sea and on land against Frontex's split, and the score `calibrate --replay` searches on (mean monthly ARD + mean episode error +
 mean relative error of the sea arrivals). --country overrides a country's field (as in `countries`, e.g. BGR.pushback_counted=0). A measure is named as in the replay's `interventions`; a split
 ends it at the date and adds the same measure from the date at the new intensity (named "..., from
 YEAR", so that the episode's ablation still removes it). --end moves a measure's end, --targets replaces its targets. --by-nationality ROUTE
@@ -139,7 +139,8 @@ def main() -> None:
                 "destinations_by_year": fit.appeals}
         print("demand refitted: by nationality and year off by "
               + ", ".join(f"{h['nationality_error']:.1%}" for h in fit.history))
-    sim, sea = simulate_figures(data, str(REPLAY), seeds, scale=args.scale, days=None, workers=args.workers)
+    sim, sea, border = simulate_figures(data, str(REPLAY), seeds, scale=args.scale, days=None, workers=args.workers,
+                                        border=True)
     observed = replay_observed()
 
     rel = yearly_route_errors(sim, observed)
@@ -152,11 +153,27 @@ def main() -> None:
     table = sea.pivot(index="iso3", columns="year", values="arrivals") / 1000
     print("sea arrivals (thousands):")
     print(table.reindex(["GRC", "ITA", "CYP"]).round(1).to_string())
+    print("Eastern Med detections by border, simulated / Frontex (thousands):")
+    print(border_table(border, "EMR").to_string())
     if args.by_nationality:
         by_nationality(data, seeds, args)
     score = monthly_ard(sim, observed) + episode_error(sim) + sea_error(sea)
     print(f"score {score:.3f} (mean monthly ARD {monthly_ard(sim, observed):.3f} + episodes {episode_error(sim):.3f} "
           f"+ sea arrivals {sea_error(sea):.3f})")
+
+
+def border_table(border: pd.DataFrame, route: str) -> pd.DataFrame:
+    """A route's detections by border (land, sea) and year: "simulated/observed" in thousands."""
+    from sim.history.data import route_corridors
+    from sim.history.sea import observed_border
+
+    sim = border[border["corridor"].isin(route_corridors()[route])].groupby(["border", "year"])["detections"].sum()
+    obs = observed_border().query("route == @route").set_index(["border", "year"])["detections"]
+    rows = {}
+    for b in ("land", "sea"):
+        rows[b] = {y: f"{sim.get((b, y), 0.0) / 1000:.1f}/{obs.get((b, y), 0.0) / 1000:.1f}"
+                   for y in sorted({y for _, y in obs.index})}
+    return pd.DataFrame(rows).T
 
 
 def by_nationality(data: dict, seeds: list[int], args) -> None:

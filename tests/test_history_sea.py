@@ -40,3 +40,32 @@ def test_a_runs_sea_arrivals_are_its_crossings_of_sea_legs_into_another_country(
     assert expected > 0
     assert got["arrivals"].sum() == pytest.approx(expected)
     assert set(got["year"]) <= {2016, 2017}
+
+
+def test_frontex_splits_the_eastern_med_into_land_and_sea():
+    from sim.history.sea import observed_border
+
+    obs = observed_border().set_index(["route", "border", "year"])["detections"]
+    assert obs[("EMR", "sea", 2021)] == 17101 and obs[("EMR", "land", 2021)] == 5692
+    assert obs[("EMR", "land", 2018)] == 22546  # the Evros year
+    assert obs.index.get_level_values("year").max() <= 2023
+
+
+def test_a_runs_detections_by_border_add_up_to_its_detections(root):
+    """On the 2023 world (30 days, coarse): every detection is on one border, and the sea's are those of
+    the sea legs."""
+    from sim.history.sea import border_detections, mean_border
+    from sim.scenario import load_scenario, parse_scenario
+
+    base, network = load_scenario(root / "scenarios" / "baseline.yaml")
+    data = base.model_dump()
+    data.update(start_date="2023-01-01", days=30)
+    res = run(parse_scenario(data, base.source), routes=network, seed=1, scale=500)
+    got = mean_border([border_detections(res)])
+    legs = res.tables["legs"]
+    assert got["detections"].sum() == pytest.approx(legs["detections"].sum())
+    sea = set(network.legs["id"][network.legs["mode"] == "sea"])
+    at_sea = legs[legs["leg"].isin(sea)]["detections"].sum()
+    assert 0 < at_sea < legs["detections"].sum()  # people are detected at sea and on land
+    assert got[got["border"] == "sea"]["detections"].sum() == pytest.approx(at_sea)
+    assert set(got["border"]) == {"land", "sea"} and set(got["year"]) == {2023}

@@ -65,12 +65,15 @@ def simulate(data: dict, source: str, seeds: list[int], *, scale: int, days: int
 
 
 def simulate_figures(data: dict, source: str, seeds: list[int], *, scale: int, days: int | None,
-                     workers: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Mean detections per corridor and month, and mean sea arrivals by country and year, over the seeds."""
-    from .sea import mean_sea, replay_figures
+                     workers: int = 1, border: bool = False):
+    """Mean detections per corridor and month, and mean sea arrivals by country and year, over the seeds
+    (and with `border`, the mean detections by corridor, border and year: sim/history/sea.py)."""
+    from .sea import mean_border, mean_sea, replay_figures
 
     jobs = [Job(scenario=data, seed=s, days=days, scale=scale, keep=replay_figures, source=source) for s in seeds]
     runs = run_jobs(jobs, workers=workers)
+    if border:
+        return _mean_monthly(runs), mean_sea(runs), mean_border(runs)
     return _mean_monthly(runs), mean_sea(runs)
 
 

@@ -20,6 +20,7 @@ SCORED = {"GRC": "Greece", "ITA": "Italy", "CYP": "Cyprus"}
 SERIES = [("UNHCR_ODP_via_vi-enne", "all"), ("UNHCR_published", "all"), ("IT_Viminale", "all"),
           ("ES_Interior", "all (sea only)")]
 _LEGS: dict = {}  # network folder -> (leg id -> landing ISO3 of a sea crossing into another country)
+_BORDER: dict = {}  # network folder -> (leg id -> "sea" or "land")
 
 
 def observed_sea(first_year: int = 2016, last_year: int = 2023) -> pd.DataFrame:
@@ -65,11 +66,51 @@ def sea_arrivals(results) -> dict:
             "sea_arrivals": got.astype(float).tolist()}
 
 
+def border_detections(results) -> dict:
+    """Detections per corridor, border (the detecting leg's mode: "sea", or "land" for land and air) and
+    calendar year: Frontex splits a route's monthly series the same way (`border_type`)."""
+    from ..calendar import dates
+
+    folder = results.meta["network"]
+    if folder not in _BORDER:
+        from ..network import load_network
+
+        net = load_network(folder)
+        _BORDER[folder] = dict(zip(net.legs["id"], np.where(net.legs["mode"].eq("sea"), "sea", "land")))
+    border = _BORDER[folder]
+    legs = results.tables["legs"]
+    legs = legs[legs["detections"] > 0]
+    year = pd.DatetimeIndex(dates(results.meta["start_date"], legs["day"].to_numpy())).year
+    got = (legs.assign(border=legs["leg"].map(border).to_numpy(), year=year)
+           .groupby(["corridor", "border", "year"])["detections"].sum())
+    return {"border_corridor": [k[0] for k in got.index], "border": [k[1] for k in got.index],
+            "border_year": [int(k[2]) for k in got.index], "border_detections": got.astype(float).tolist()}
+
+
 def replay_figures(results) -> dict:
-    """A replay job's monthly detections per corridor and its sea arrivals by country and year."""
+    """A replay job's monthly detections per corridor, its sea arrivals by country and year, and its
+    detections by corridor, border and year."""
     from .ensemble import monthly_detections
 
-    return {**monthly_detections(results), **sea_arrivals(results)}
+    return {**monthly_detections(results), **sea_arrivals(results), **border_detections(results)}
+
+
+def mean_border(runs: list[dict]) -> pd.DataFrame:
+    """corridor, border, year, detections: the mean over the runs."""
+    frames = [pd.DataFrame({"corridor": r["border_corridor"], "border": r["border"], "year": r["border_year"],
+                            "detections": r["border_detections"]}) for r in runs]
+    both = pd.concat(frames).groupby(["corridor", "border", "year"])["detections"].sum() / max(len(runs), 1)
+    return both.reset_index()
+
+
+def observed_border(first_year: int = 2016, last_year: int = 2023) -> pd.DataFrame:
+    """route (code), border ("land" or "sea"), year, detections: Frontex's monthly series summed by year."""
+    from .data import MAIN_ROUTES, MONTHLY_CSV
+
+    raw = pd.read_csv(MONTHLY_CSV)
+    raw = raw[raw["route_code"].isin(MAIN_ROUTES) & raw["year"].between(first_year, last_year)]
+    out = raw.groupby(["route_code", "border_type", "year"])["detections"].sum().reset_index()
+    return out.rename(columns={"route_code": "route", "border_type": "border"})
 
 
 def mean_sea(runs: list[dict]) -> pd.DataFrame:
@@ -92,4 +133,5 @@ def sea_error(simulated: pd.DataFrame, observed: pd.DataFrame | None = None) -> 
     return float(np.mean(errors)) if errors else 0.0
 
 
-__all__ = ["SCORED", "mean_sea", "observed_sea", "replay_figures", "sea_arrivals", "sea_error"]
+__all__ = ["SCORED", "border_detections", "mean_border", "mean_sea", "observed_border", "observed_sea",
+           "replay_figures", "sea_arrivals", "sea_error"]
