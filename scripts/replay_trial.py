@@ -5,7 +5,8 @@ measure split at a date into two intensities; the demand (and route preferences)
     .venv/bin/python scripts/replay_trial.py [--effect NAME=VALUE ...] [--intensity "MEASURE=VALUE" ...]
         [--country ISO3.FIELD=VALUE ...]
         [--split "MEASURE@YYYY-MM-DD=VALUE" ...] [--end "MEASURE=YYYY-MM-DD" ...]
-        [--add '{"name": ..., "kind": ...}' ...] [--targets 'MEASURE={"legs": [...]}' ...] [--refit 6]
+        [--add '{"name": ..., "kind": ...}' ...] [--drop "MEASURE" ...] [--targets 'MEASURE={"legs": [...]}' ...]
+        [--refit 6]
         [--by-nationality ROUTE ...]
         [--seeds 3016,3017] [--scale 10] [--workers 2]
 
@@ -14,7 +15,8 @@ Prints the yearly detections per main route against Frontex's ((sim - obs) / obs
 year (thousands), the Eastern Med's detections at sea and on land against Frontex's split, and the score `calibrate --replay` searches on (mean monthly ARD + mean episode error +
 mean relative error of the sea arrivals). --country overrides a country's field (as in `countries`, e.g. BGR.pushback_counted=0). A measure is named as in the replay's `interventions`; a split
 ends it at the date and adds the same measure from the date at the new intensity (named "..., from
-YEAR", so that the episode's ablation still removes it). --end moves a measure's end, --targets replaces its targets. --by-nationality ROUTE
+YEAR", so that the episode's ablation still removes it). --end moves a measure's end, --targets replaces its targets,
+--drop removes it (for example to replace it with an --add of another kind). --by-nationality ROUTE
 also prints that route's detections by nationality and year against Frontex's. --add appends a measure (a JSON mapping, as an entry
 of `interventions`, or of `events` for an event's kind). Writes nothing.
 """
@@ -66,7 +68,8 @@ def _measure_json(text: str, option: str = "--add") -> dict:
 
 def changed(data: dict, effects: list[tuple[str, str]], intensities: list[tuple[str, str]],
             splits: list[tuple[str, str]], added: list[dict] = (), ends: list[tuple[str, str]] = (),
-            targets: list[tuple[str, str]] = (), countries: list[tuple[str, str]] = ()) -> dict:
+            targets: list[tuple[str, str]] = (), countries: list[tuple[str, str]] = (),
+            dropped: list[str] = ()) -> dict:
     """The replay's scenario mapping with the trial's changes."""
     from sim.history.fit import with_effects
 
@@ -94,6 +97,9 @@ def changed(data: dict, effects: list[tuple[str, str]], intensities: list[tuple[
         _measure(data, name)[1]["end"] = date
     for name, text in targets:
         _measure(data, name)[1]["targets"] = _measure_json(text, "--targets")
+    for name in dropped:
+        where, measure = _measure(data, name)
+        where.remove(measure)
     from sim.vocabulary import EVENT_KINDS
 
     for m in added:  # an event kind (route_closure, surge...) goes among the events, as in a scenario file
@@ -110,6 +116,7 @@ def main() -> None:
     ap.add_argument("--end", action="append", default=[], help="MEASURE=YYYY-MM-DD: the measure's new end")
     ap.add_argument("--add", action="append", default=[], help="a measure to append, as JSON")
     ap.add_argument("--targets", action="append", default=[], help="MEASURE=JSON: the measure's new targets")
+    ap.add_argument("--drop", action="append", default=[], help="MEASURE: remove the measure")
     ap.add_argument("--refit", type=int, default=6, help="demand steps refitted for the trial (0: none)")
     ap.add_argument("--seeds", default="3016,3017", help="the fit's seeds (calibrate --replay's, by default)")
     ap.add_argument("--scale", type=int, default=10)
@@ -130,7 +137,8 @@ def main() -> None:
     seeds = [int(s) for s in args.seeds.split(",")]
     data = changed(scenario_data(REPLAY), _pairs(args.effect, "--effect"), _pairs(args.intensity, "--intensity"),
                    _pairs(args.split, "--split"), [_measure_json(text) for text in args.add],
-                   _pairs(args.end, "--end"), _pairs(args.targets, "--targets"), _pairs(args.country, "--country"))
+                   _pairs(args.end, "--end"), _pairs(args.targets, "--targets"), _pairs(args.country, "--country"),
+                   args.drop)
     if args.refit > 0:
         fit = fit_demand(data, str(REPLAY), origin_countries(Path(data["network"])), seeds=seeds, scale=args.scale,
                          iterations=args.refit, workers=args.workers, damping=0.7, first=yearly_demand(),

@@ -74,3 +74,19 @@ def test_an_added_event_goes_among_the_events():
     assert out["events"][-1] == closure and len(out["events"]) == len(data["events"]) + 1
     assert len(out["interventions"]) == len(data["interventions"])
     parse_scenario(out, REPLAY)
+
+
+def test_a_dropped_measure_is_gone_and_only_it():
+    """`--drop` removes the named measure (here a lockdown, replaced by a confinement of the same dates);
+    an unknown name is a clear exit."""
+    trial = _script()
+    data = scenario_data(REPLAY)
+    serbia = "Standing: COVID-19, Serbia confines the people in its centres"
+    held = {"name": "Trial: Serbia confined", "kind": "confinement", "targets": {"countries": ["SRB"]},
+            "start": "2020-03-17", "end": "2020-05-07"}
+    out = trial.changed(data, [], [], [], [held], dropped=[serbia])
+    names = [m["name"] for m in out["events"]]
+    assert serbia not in names and names[-1] == held["name"]
+    assert len(out["events"]) == len(data["events"]) and serbia in [m["name"] for m in data["events"]]
+    with pytest.raises(SystemExit, match="no measure named"):
+        trial.changed(data, [], [], [], dropped=["No such measure"])
