@@ -72,6 +72,7 @@ def changed(data: dict, effects: list[tuple[str, str]], intensities: list[tuple[
             dropped: list[str] = ()) -> dict:
     """The replay's scenario mapping with the trial's changes."""
     from sim.history.fit import with_effects
+    from sim.vocabulary import EVENT_KINDS
 
     data = with_effects(data, {name: float(value) for name, value in effects})
     data["countries"] = {k: dict(v or {}) for k, v in (data.get("countries") or {}).items()}
@@ -100,8 +101,6 @@ def changed(data: dict, effects: list[tuple[str, str]], intensities: list[tuple[
     for name in dropped:
         where, measure = _measure(data, name)
         where.remove(measure)
-    from sim.vocabulary import EVENT_KINDS
-
     for m in added:  # an event kind (route_closure, surge...) goes among the events, as in a scenario file
         data["events" if m.get("kind") in EVENT_KINDS else "interventions"].append(dict(m))
     return data

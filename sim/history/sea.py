@@ -19,8 +19,7 @@ SCORED = {"GRC": "Greece", "ITA": "Italy", "CYP": "Cyprus"}
 # UNHCR's portal sums first; where it has no figure (2023), the file's other series for the whole country
 SERIES = [("UNHCR_ODP_via_vi-enne", "all"), ("UNHCR_published", "all"), ("IT_Viminale", "all"),
           ("ES_Interior", "all (sea only)")]
-_LEGS: dict = {}  # network folder -> (leg id -> landing ISO3 of a sea crossing into another country)
-_BORDER: dict = {}  # network folder -> (leg id -> "sea" or "land")
+_LEGS: dict = {}  # network folder -> the legs' landing countries and borders (_legs)
 
 
 def observed_sea(first_year: int = 2016, last_year: int = 2023) -> pd.DataFrame:
@@ -39,16 +38,20 @@ def observed_sea(first_year: int = 2016, last_year: int = 2023) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["country", "year", "arrivals", "series"])
 
 
-def _crossings(network_folder: str) -> dict[str, str]:
+def _legs(network_folder: str) -> dict[str, dict[str, str]]:
+    """Per network folder, read once: "landing" (leg id -> landing ISO3 of a sea crossing into another
+    country) and "border" (leg id -> "sea" or "land")."""
     if network_folder not in _LEGS:
         from ..network import load_network
 
         net = load_network(network_folder)
         iso3 = net.places["iso3"].to_numpy()
         src, dst = iso3[net.legs["src"].to_numpy(int)], iso3[net.legs["dst"].to_numpy(int)]
+        sea = net.legs["mode"].eq("sea").to_numpy()
         # a crossing into a country by sea, not a ferry from an island to its own mainland
-        cross = net.legs["mode"].eq("sea").to_numpy() & (src != dst)
-        _LEGS[network_folder] = dict(zip(net.legs["id"][cross], dst[cross]))
+        cross = sea & (src != dst)
+        _LEGS[network_folder] = {"landing": dict(zip(net.legs["id"][cross], dst[cross])),
+                                 "border": dict(zip(net.legs["id"], np.where(sea, "sea", "land")))}
     return _LEGS[network_folder]
 
 
@@ -57,7 +60,7 @@ def sea_arrivals(results) -> dict:
     calendar year (module level: workers receive it)."""
     from ..calendar import dates
 
-    landing = _crossings(results.meta["network"])
+    landing = _legs(results.meta["network"])["landing"]
     legs = results.tables["legs"]
     legs = legs[legs["leg"].isin(list(landing))]
     year = pd.DatetimeIndex(dates(results.meta["start_date"], legs["day"].to_numpy())).year
@@ -71,13 +74,7 @@ def border_detections(results) -> dict:
     calendar year: Frontex splits a route's monthly series the same way (`border_type`)."""
     from ..calendar import dates
 
-    folder = results.meta["network"]
-    if folder not in _BORDER:
-        from ..network import load_network
-
-        net = load_network(folder)
-        _BORDER[folder] = dict(zip(net.legs["id"], np.where(net.legs["mode"].eq("sea"), "sea", "land")))
-    border = _BORDER[folder]
+    border = _legs(results.meta["network"])["border"]
     legs = results.tables["legs"]
     legs = legs[legs["detections"] > 0]
     year = pd.DatetimeIndex(dates(results.meta["start_date"], legs["day"].to_numpy())).year
