@@ -220,3 +220,28 @@ def test_joint_operation_offered_and_accepted_on_the_team_pages(room):
     ok(dest.run())
     ok(dest.button(key="team_submit").click().run())
     assert "Added: Legal pathways" in texts(dest)
+
+
+def test_a_write_while_the_team_page_reads_is_shown_by_the_watcher(room, monkeypatch):
+    """The round closes while a team's page is reading its view (seen in CI: the status line, redrawn on every
+    poll, said round 2 while the page kept round 1's inbox and measures, for good). The page notes the version
+    from before its reads, so its watcher sees the write and redraws the page with it."""
+    from sim.exercise import Exercise
+
+    fac, codes = create(room)
+    transit = join(codes["Transit countries"])
+    path = Exercise(next((room / "data").glob("*"))).path
+    original = Exercise.team_view
+    writes = []
+
+    def view_then_a_write_elsewhere(self, team):
+        out = original(self, team)
+        if not writes:  # the facilitator's write lands after the page's read, before the end of its run
+            writes.append(Exercise(path).send_inject("A storm closes Sfax."))
+        return out
+
+    monkeypatch.setattr(Exercise, "team_view", view_then_a_write_elsewhere)
+    ok(transit.run())
+    assert writes, "the page read its view"
+    assert "A storm closes Sfax" in texts(transit), "the page kept what it read before the write, and stays so"
+    assert transit.session_state["team_seen_version"] == Exercise(path).version()

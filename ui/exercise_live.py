@@ -78,12 +78,19 @@ def countdown(deadline: float | None) -> str | None:
     return f"{left // 60}:{left % 60:02d} left"
 
 
+def note_version(ex: Exercise, role: str) -> None:
+    """Note the exercise's version for `live`. Call it before the page reads anything it shows: a write that
+    lands while the page reads then leaves the noted version behind, and the watcher redraws the page.
+    Noted after the reads, such a write would be counted as seen, and the page would keep the older data
+    while its status line (redrawn on every poll) showed the new round."""
+    st.session_state[f"{role}_seen_version"] = ex.version()
+
+
 def live(ex: Exercise, role: str, render_status) -> None:
-    """Redraw the whole page when the exercise changes (polled every POLL_SECONDS), and redraw
-    `render_status(ex)` (round, countdown) on every poll. Widgets keep their values through a redraw:
-    they all have keys, so nobody's half-made choice is lost."""
+    """Redraw the whole page when the exercise changes from the version `note_version` noted (polled every
+    POLL_SECONDS), and redraw `render_status(ex)` (round, countdown) on every poll. Widgets keep their values
+    through a redraw: they all have keys, so nobody's half-made choice is lost."""
     key = f"{role}_seen_version"
-    st.session_state[key] = ex.version()  # read before the page reads the data it shows
 
     @st.fragment(run_every=POLL_SECONDS)
     def watch():

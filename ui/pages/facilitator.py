@@ -279,13 +279,14 @@ if ex is None:
     create_or_open()
     st.stop()
 
+live.note_version(ex, "fac")
 info = ex.info()
 st.title(live.plain(info["name"]))
 st.caption(f"Exercise {info['exercise_id']} · line {info['current_line']} · kept in {ex.path}")
 show_codes(ex)
 live.live(ex, "fac", live.show_status)
 live.show_flash()
-s = ex.status()  # read after the watcher noted the version: what is shown is at least that recent
+s = ex.status()  # read after the version was noted: what is shown is at least that recent
 
 st.subheader("Teams")
 st.dataframe(teams_table(s), width="stretch")

@@ -86,6 +86,7 @@ if ex is None or team is None:
     st.button("Join", type="primary", key="team_join", on_click=_join)
     st.stop()
 
+live.note_version(ex, "team")
 view = ex.team_view(team)
 st.title(live.plain(team))
 st.caption(f"{live.plain(view['exercise'])} · your countries: {', '.join(view['countries'])} · "
