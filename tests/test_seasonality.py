@@ -223,6 +223,8 @@ def test_an_origins_months_follow_the_corridor_its_people_are_counted_on_this_ye
 
 
 def test_a_crossing_nobody_counts_gives_no_weight_to_its_corridors_months(root, monkeypatch):
+    import dataclasses
+
     import numpy as np
 
     from sim.model.seasons import origin_multipliers
@@ -232,8 +234,10 @@ def test_a_crossing_nobody_counts_gives_no_weight_to_its_corridors_months(root, 
     world, t = model.world, model.today
     values, leg_costs = model.perception.cost_to_go_today(model.market.price, model.risks, t.closed, t.trust_mult,
                                                           model.online_reach, t.readmit, t.visa)
-    blind = model.risks.p_detect.copy()
-    blind[world.corridor == world.corridors.index(WB)] = 0.0
+    balkans = world.corridor == world.corridors.index(WB)
+    # nobody on the Western Balkans is seen crossing, and nobody is intercepted there
+    blind = dataclasses.replace(model.risks, p_detect=np.where(balkans, 0.0, model.risks.p_detect),
+                                p_intercept=np.where(balkans, 0.0, model.risks.p_intercept))
     seasons = origin_multipliers(world, model.perception, model.behaviour.seasonality, values, leg_costs,
                                  model.season_demand, blind)
     assert _eastern_med_weight(model.seasons[:, place]) < 0.4
@@ -241,3 +245,41 @@ def test_a_crossing_nobody_counts_gives_no_weight_to_its_corridors_months(root, 
     # of them with flat ones
     assert _eastern_med_weight(seasons[:, place]) > 0.6
     assert np.isclose(seasons[:, place].mean(), 1.0)
+
+
+def test_attempts_pushed_back_and_counted_weigh_their_corridor_by_how_often_they_are_counted(root, monkeypatch):
+    """An origin's months are a blend weighted by its expected detections per corridor. Each attempt that
+    Hungary pushes back at Röszke is counted and tried again: a leg intercepting a share p of attempts counts
+    p / (1 - p) failed attempts per person across. With the Western Balkans' interceptions at 0.8, its weight
+    in the Syrians' blend grows over the same model with no interceptions there (4 failed attempts per
+    crossing counted where none were); with the pushbacks not counted (an authority that reports them apart),
+    it does not."""
+    import dataclasses
+
+    import numpy as np
+
+    from sim.model.seasons import detections_per_crossing, origin_multipliers
+
+    monkeypatch.chdir(root)
+    model, place = _syrians_model()
+    world, t = model.world, model.today
+    values, leg_costs = model.perception.cost_to_go_today(model.market.price, model.risks, t.closed, t.trust_mult,
+                                                          model.online_reach, t.readmit, t.visa)
+    balkans = (world.corridor == world.corridors.index(WB)) & world.detects_interception
+    assert balkans.any()
+
+    def months(p, world=world):
+        risks = dataclasses.replace(model.risks, p_intercept=np.where(balkans, p, model.risks.p_intercept))
+        return origin_multipliers(world, model.perception, model.behaviour.seasonality, values, leg_costs,
+                                  model.season_demand, risks)[:, place]
+
+    none, many = _eastern_med_weight(months(0.0)), _eastern_med_weight(months(0.8))
+    assert many < none - 0.05, (none, many)
+    uncounted = dataclasses.replace(world, pushback=np.where(balkans, 1.0, world.pushback),
+                                    pushback_counted=np.where(balkans, 0.0, world.pushback_counted))
+    assert abs(_eastern_med_weight(months(0.8, uncounted)) - _eastern_med_weight(months(0.0, uncounted))) < 1e-9
+    per = detections_per_crossing(world, dataclasses.replace(
+        model.risks, p_intercept=np.where(balkans, 0.8, 0.0)))
+    counted = world.pushback * world.pushback_counted + (1 - world.pushback)
+    expected = np.where(world.detects, model.risks.p_detect, 0.0) + np.where(balkans, 4.0 * counted, 0.0)
+    assert np.allclose(per, expected)

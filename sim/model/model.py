@@ -101,7 +101,7 @@ class RouteModel(mesa.Model):
         # every origin with people in some year gets its months, not only those of the first year
         self.season_demand = np.max(self.yearly.arrays, axis=0) if self.yearly else self.demand
         self.seasons = origin_multipliers(world, self.perception, behaviour.seasonality, values, leg_costs,
-                                          self.season_demand, self.risks.p_detect)
+                                          self.season_demand, self.risks)
         self.networks_dismantled = 0
         self.networks_entered = 0
         self.running = True
@@ -209,7 +209,7 @@ class RouteModel(mesa.Model):
             if new_routes:
                 # an origin's months follow the corridors its people are counted on this year (sim/model/seasons.py)
                 self.seasons = origin_multipliers(self.world, self.perception, self.behaviour.seasonality, values,
-                                                  leg_costs, self.season_demand, self.risks.p_detect)
+                                                  leg_costs, self.season_demand, self.risks)
             today.demand_mult = today.demand_mult * self.seasons[month_of_day(self.spec.start_date, day)]
         # 4-7. people: one look at everybody on the road; each phase hands on those ready to leave a place
         journeys, pop = self.journeys, self.people
