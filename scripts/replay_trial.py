@@ -12,7 +12,8 @@ measure split at a date into two intensities; the demand (and route preferences)
 
 Prints the yearly detections per main route against Frontex's ((sim - obs) / obs), the route-years within
 ±15 %, the monthly ARD per route, each episode's change, the sea arrivals in Greece, Italy and Cyprus by
-year (thousands), the Eastern Med's detections at sea and on land against Frontex's split, and the score `calibrate --replay` searches on (mean monthly ARD + mean episode error +
+year (thousands), the Eastern Med's detections at sea and on land against Frontex's split, each main route's
+month shares against Frontex's (the season's shape), and the score `calibrate --replay` searches on (mean monthly ARD + mean episode error +
 mean relative error of the sea arrivals). --country overrides a country's field (as in `countries`, e.g. BGR.pushback_counted=0). A measure is named as in the replay's `interventions`; a split
 ends it at the date and adds the same measure from the date at the new intensity (named "..., from
 YEAR", so that the episode's ablation still removes it). --end moves a measure's end, --targets replaces its targets,
@@ -162,11 +163,29 @@ def main() -> None:
     print(table.reindex(["GRC", "ITA", "CYP"]).round(1).to_string())
     print("Eastern Med detections by border, simulated / Frontex (thousands):")
     print(border_table(border, "EMR").to_string())
+    print("month shares x 12 (January..December) over the route-years no shock distorts, simulated / Frontex,\n"
+          "and their mean distance (the Western Balkans' is guarded in tests/test_history_replay.py):")
+    print(season_table(sim).to_string())
     if args.by_nationality:
         by_nationality(data, seeds, args)
     score = monthly_ard(sim, observed) + episode_error(sim) + sea_error(sea)
     print(f"score {score:.3f} (mean monthly ARD {monthly_ard(sim, observed):.3f} + episodes {episode_error(sim):.3f} "
           f"+ sea arrivals {sea_error(sea):.3f})")
+
+
+def season_table(sim: pd.DataFrame) -> pd.DataFrame:
+    """Per main route: the simulated and Frontex's month shares x 12 ("sim/obs" per month, the shocked
+    route-years left out as in sim/seasonality.py) and the mean absolute distance between the two."""
+    from sim.history.data import route_corridors
+    from sim.history.season_fit import observed_shares, simulated_shares
+
+    simulated, observed = simulated_shares(sim, route_corridors()) * 12, observed_shares() * 12
+    rows = {}
+    for route in [r for r in observed.index if r in simulated.index]:
+        s, o = simulated.loc[route].to_numpy(float), observed.loc[route].to_numpy(float)
+        rows[route] = {**{m: f"{a:.2f}/{b:.2f}" for m, a, b in zip(range(1, 13), s, o)},
+                       "distance": f"{abs(s - o).mean():.3f}"}
+    return pd.DataFrame(rows).T
 
 
 def border_table(border: pd.DataFrame, route: str) -> pd.DataFrame:

@@ -90,3 +90,31 @@ def test_a_dropped_measure_is_gone_and_only_it():
     assert len(out["events"]) == len(data["events"]) and serbia in [m["name"] for m in data["events"]]
     with pytest.raises(SystemExit, match="no measure named"):
         trial.changed(data, [], [], [], dropped=["No such measure"])
+
+
+def test_the_season_table_reads_the_months_shape_against_frontex():
+    """Months that repeat Frontex's give a distance of 0 on every route; flat months give the distance of
+    Frontex's shares from 1 (the Western Balkans' guard in tests/test_history_replay.py reads the same)."""
+    import numpy as np
+    import pandas as pd
+
+    from sim.history.data import route_corridors
+    from sim.history.season_fit import observed_shares
+    from sim.seasonality import MONTHLY
+
+    rt = _script()
+    frontex = pd.read_csv(MONTHLY).query("2016 <= year <= 2023")
+    first = {code: cs[0] for code, cs in route_corridors().items()}
+    frontex = frontex[frontex["route_code"].isin(list(first))]
+    same = (frontex.assign(corridor=frontex["route_code"].map(first),
+                           month=pd.to_datetime(dict(year=frontex["year"], month=frontex["month"], day=1)))
+            .groupby(["month", "corridor"], as_index=False)["detections"].sum())
+    table = rt.season_table(same)
+    assert set(first) <= set(table.index)
+    assert (table["distance"].astype(float) == 0).all(), table["distance"]
+    flat = same.assign(detections=100.0)
+    table = rt.season_table(flat)
+    expected = (observed_shares() * 12 - 1).abs().mean(axis=1)
+    for route in first:
+        assert np.isclose(float(table.loc[route, "distance"]), expected[route], atol=6e-4), route
+        assert table.loc[route, 1].startswith("1.00/")
