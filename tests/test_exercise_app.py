@@ -245,3 +245,20 @@ def test_a_write_while_the_team_page_reads_is_shown_by_the_watcher(room, monkeyp
     assert writes, "the page read its view"
     assert "A storm closes Sfax" in texts(transit), "the page kept what it read before the write, and stays so"
     assert transit.session_state["team_seen_version"] == Exercise(path).version()
+
+
+def test_the_facilitator_page_shows_no_server_path(room, tmp_path):
+    """The folder the exercises are kept in (ROUTE_SIM_DATA, here outside the project) shows as its last part
+    only, before and after an exercise is created."""
+    fac = session("facilitator")
+    assert str(tmp_path) not in texts(fac) and "…/data" in texts(fac)
+    fac, _ = create(room)
+    assert "Round 1 of 3" in texts(fac)
+    assert str(tmp_path) not in texts(fac)
+
+
+def test_a_path_inside_the_project_shows_relative_to_it():
+    import ui.exercise_live as live
+
+    assert live.shown(live.ROOT / "out" / "exercises") == "out/exercises"
+    assert live.shown(Path("/srv/elsewhere/ex1.sqlite")) == "…/ex1.sqlite"

@@ -26,6 +26,16 @@ def data_folder() -> Path:
     return folder if folder.is_absolute() else ROOT / folder
 
 
+def shown(path: Path) -> str:
+    """A path as a page may show it: relative to the project when inside it, else only its last part (a page
+    never shows where on the server a configured folder lies)."""
+    path = Path(path)
+    try:
+        return path.resolve().relative_to(ROOT).as_posix()
+    except ValueError:
+        return f"…/{path.name}"
+
+
 def scripts_folder() -> Path:
     folder = Path(os.environ.get(SCRIPTS_ENV) or "scenarios/exercises")
     return folder if folder.is_absolute() else ROOT / folder

@@ -44,7 +44,7 @@ def _created(ex, codes: dict) -> None:
 
 def create_or_open() -> None:
     st.title("Facilitator")
-    st.caption(f"Exercises are kept in {live.data_folder()} on this server (one file each; set "
+    st.caption(f"Exercises are kept in {live.shown(live.data_folder())} on this server (one file each; set "
                f"{live.DATA_ENV} to change it). Nothing leaves this machine.")
     live.show_flash()
     left, right = st.columns(2, gap="large")
@@ -282,7 +282,7 @@ if ex is None:
 live.note_version(ex, "fac")
 info = ex.info()
 st.title(live.plain(info["name"]))
-st.caption(f"Exercise {info['exercise_id']} · line {info['current_line']} · kept in {ex.path}")
+st.caption(f"Exercise {info['exercise_id']} · line {info['current_line']} · kept in {live.shown(ex.path)}")
 show_codes(ex)
 live.live(ex, "fac", live.show_status)
 live.show_flash()
