@@ -17,7 +17,8 @@ month shares against Frontex's (the season's shape), and the score `calibrate --
 mean relative error of the sea arrivals). --country overrides a country's field (as in `countries`, e.g. BGR.pushback_counted=0). A measure is named as in the replay's `interventions`; a split
 ends it at the date and adds the same measure from the date at the new intensity (named "..., from
 YEAR", so that the episode's ablation still removes it). --end moves a measure's end, --targets replaces its targets,
---drop removes it (for example to replace it with an --add of another kind). --by-nationality ROUTE
+--drop removes it (for example to replace it with an --add of another kind). --behaviour sets a field of
+the replay's behaviour (seasonality=@months.json, seasonality_on_crossings='["Central Mediterranean"]'). --by-nationality ROUTE
 also prints that route's detections by nationality and year against Frontex's. --add appends a measure (a JSON mapping, as an entry
 of `interventions`, or of `events` for an event's kind). Writes nothing.
 """
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import json
 import sys
 from pathlib import Path
 
@@ -117,6 +119,8 @@ def main() -> None:
     ap.add_argument("--add", action="append", default=[], help="a measure to append, as JSON")
     ap.add_argument("--targets", action="append", default=[], help="MEASURE=JSON: the measure's new targets")
     ap.add_argument("--drop", action="append", default=[], help="MEASURE: remove the measure")
+    ap.add_argument("--behaviour", action="append", default=[],
+                    help="NAME=JSON: a field of behaviour (e.g. crossing_wait_days=15); @FILE reads the JSON")
     ap.add_argument("--refit", type=int, default=6, help="demand steps refitted for the trial (0: none)")
     ap.add_argument("--seeds", default="3016,3017", help="the fit's seeds (calibrate --replay's, by default)")
     ap.add_argument("--scale", type=int, default=10)
@@ -139,6 +143,10 @@ def main() -> None:
                    _pairs(args.split, "--split"), [_measure_json(text) for text in args.add],
                    _pairs(args.end, "--end"), _pairs(args.targets, "--targets"), _pairs(args.country, "--country"),
                    args.drop)
+    for name, text in _pairs(args.behaviour, "--behaviour"):
+        if text.startswith("@"):
+            text = Path(text[1:]).read_text()
+        data["behaviour"] = {**(data.get("behaviour") or {}), name: json.loads(text)}
     if args.refit > 0:
         fit = fit_demand(data, str(REPLAY), origin_countries(Path(data["network"])), seeds=seeds, scale=args.scale,
                          iterations=args.refit, workers=args.workers, damping=0.7, first=yearly_demand(),

@@ -263,6 +263,19 @@ class Behaviour(Strict):
     seasonality: dict[str, Annotated[list[NonNeg], Field(min_length=12, max_length=12)]] = Field(
         {}, description="per corridor: 12 multipliers (January to December) of departures from the origins "
                         "whose people take that corridor (weather, sea state); needs start_date; none = flat")
+    seasonality_on_crossings: list[str] = Field(
+        [], description="corridors of `seasonality` whose months act on the crossings themselves (people wait "
+                        "where the corridor's counted legs leave from) rather than on departures from the origins")
+    crossing_wait_days: Annotated[float, Field(gt=0, le=MAX_DAYS)] = Field(
+        30.0, description="for the corridors of seasonality_on_crossings, the mean days people wait to cross in a "
+                          "month whose multiplier is 1 (each day a share multiplier / wait days goes, at most all)")
+
+    @model_validator(mode="after")
+    def _crossings_have_months(self):
+        for i, name in enumerate(self.seasonality_on_crossings):
+            if name not in self.seasonality:
+                raise ValueError(f"seasonality_on_crossings[{i}]: corridor {name!r} has no months in seasonality")
+        return self
 
 
 class Scenario(Strict):

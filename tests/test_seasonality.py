@@ -1,6 +1,7 @@
 """Calendar time and seasonality: dates for levers, dated results by month, and monthly multipliers
 of departures estimated from Frontex's monthly series."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -283,3 +284,84 @@ def test_attempts_pushed_back_and_counted_weigh_their_corridor_by_how_often_they
     counted = world.pushback * world.pushback_counted + (1 - world.pushback)
     expected = np.where(world.detects, model.risks.p_detect, 0.0) + np.where(balkans, 4.0 * counted, 0.0)
     assert np.allclose(per, expected)
+
+
+def _crossing(tiny, season, wait=20.0, **fields):
+    behaviour = {**tiny[0].behaviour.model_dump(), "seasonality": {CM: season}, "seasonality_on_crossings": [CM],
+                 "crossing_wait_days": wait}
+    return dated(tiny, behaviour=behaviour, **fields)
+
+
+def test_seasonality_on_the_crossings_holds_people_where_the_sea_is_crossed(tiny):
+    """With the months on the crossings, people wait at the place the counted sea legs leave from while the
+    sea is bad: fewer crossings in winter, more people waiting there then, and everybody still in one state."""
+    from sim.model import RouteModel
+
+    s, n = _crossing(tiny, SUMMER, spin_up_days=365)
+    model = RouteModel(s, routes=n)
+    world = model.world
+    crossing_points = sorted({int(world.src[leg]) for leg in np.flatnonzero(world.detects & (world.corridor
+                                                                                            == world.corridors.index(CM)))})
+    assert crossing_points
+    waiting = {}
+    while model.running:
+        model.step()
+        if model.steps % 61 == 0:  # spun up: the recorder starts at day 0, the people before it
+            counts = model.people.counts()
+            assert counts.sum() == model.people.n and (model.recorder.states[model.steps - 1] == counts).all()
+        day = model.steps - 1
+        if day in (45, 200):  # mid-February, mid-July
+            waiting[day] = model.recorder.place["waiting"][day][crossing_points].sum()
+    res = model.results()
+    m = res.tables["monthly"]
+    m = m[m["corridor"] == CM].set_index("month")["crossings"]
+    assert m[pd.Timestamp("2016-07-01")] > 1.5 * m[pd.Timestamp("2016-02-01")]
+    assert waiting[45] > 2 * waiting[200]
+    # the same months on the departures: nobody waits at the coast for the weather
+    on_departures, _ = dated(tiny, spin_up_days=365,
+                             behaviour={**tiny[0].behaviour.model_dump(), "seasonality": {CM: SUMMER}})
+    other = RouteModel(on_departures, routes=n)
+    while other.running:
+        other.step()
+    assert other.recorder.place["waiting"][45][crossing_points].sum() < waiting[45] / 2
+
+
+def test_the_wait_at_the_crossing_is_a_parameter(tiny):
+    """crossing_wait_days: the longer people wait in a mean month, the fewer cross in the run's first months;
+    every person is in one state each day while they wait."""
+    from sim.model import RouteModel
+    from tests.test_core_model import check_conservation
+
+    crossed = []
+    for wait in (2.0, 60.0):
+        s, n = _crossing(tiny, [1.0] * 12, wait=wait, days=90)
+        model = RouteModel(s, routes=n, seed=5)
+        while model.running:
+            model.step()
+            check_conservation(model)
+        m = model.results().tables["monthly"]
+        crossed.append(m[m["corridor"] == CM]["crossings"].sum())
+    assert crossed[1] < 0.8 * crossed[0]
+
+
+def test_the_counted_legs_go_with_their_corridors_months_and_other_legs_go_at_once(tiny):
+    from sim.model import RouteModel
+    from sim.model.seasons import crossing_go
+
+    s, n = _crossing(tiny, SUMMER, wait=4.0)
+    world = RouteModel(s, routes=n).world
+    go = crossing_go(world, {CM: SUMMER}, 4.0)
+    held = (world.detects | world.detects_interception) & (world.corridor == world.corridors.index(CM))
+    assert held.any() and not held.all()
+    assert np.allclose(go[:, ~held], 1.0)
+    assert np.allclose(go[:, held], np.minimum(1.0, np.array(SUMMER) / 4.0)[:, None])
+    assert crossing_go(world, {}, 4.0) is None
+
+
+def test_a_corridor_on_the_crossings_needs_its_months(tiny):
+    data = tiny[0].model_dump()
+    data["start_date"] = "2016-01-01"
+    data["behaviour"]["seasonality"] = {CM: SUMMER}
+    data["behaviour"]["seasonality_on_crossings"] = ["Western Mediterranean"]
+    with pytest.raises(InputError, match=r"seasonality_on_crossings\[0\].*no months"):
+        parse_scenario(data, "x.yaml")

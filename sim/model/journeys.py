@@ -204,8 +204,11 @@ class Journeys:
         pop.state[took] = ALTERNATIVE
         return waiting[pop.state[waiting] == WAITING]
 
-    def depart(self, waiting, leg_costs, cheapest: np.ndarray, market, risks, closed: np.ndarray, visa=()) -> None:
-        """Waiting people choose a leg; networks sell places up to capacity; people depart.
+    def depart(self, waiting, leg_costs, cheapest: np.ndarray, market, risks, closed: np.ndarray, visa=(),
+               hold: np.ndarray | None = None) -> None:
+        """Waiting people choose a leg; networks sell places up to capacity; people depart. `hold`, per leg:
+        the share of those with a place who go today (the month's sea state, sim/model/seasons.py); the
+        others keep their money and wait where they are, their place unused.
 
         `cheapest` is the cheapest open leg's price from each place at the start of the day; the
         market has opened at today's prices."""
@@ -229,6 +232,9 @@ class Journeys:
             kernels.bits(rng), kernels.exp(z), rows, limits, row_of, len(leg_costs), world.out_order, world.out_start,
             world.out_count, waiting, owed, pop.place, pop.group, pop.money, pop.credit, pop.leg, closed, leg_costs,
             pop.broke_days, pop.state, rec.place_row("stranded_new"))
+        if hold is not None and len(go):
+            goes = rng.random(len(go)) < hold[go_leg]
+            go, go_leg, go_owed = go[goes], go_leg[goes], go_owed[goes]
 
         # checks before boarding commercial transport: refused travellers get their money back; some
         # are sent home, the others look for another way

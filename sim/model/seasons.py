@@ -15,6 +15,13 @@ were counted there, took the sea's winter, and the Western Balkans' simulated Ja
 half of Frontex's month shares. The weights are read at the start and again when a new year's route
 preferences or destinations take effect (sim/model/yearly.py): the Syrians living in
 Turkey crossed the Aegean in 2016 and were counted on the Western Balkans by 2022.
+
+For the corridors of `behaviour.seasonality_on_crossings` the months act where the corridor is crossed
+instead (crossing_go): of those who bought a place on one of its counted legs, a share multiplier / wait days goes
+each day, the others wait there for a better day. A single multiplier of departures cannot serve people
+counted on two corridors one after the other (the Aegean in September, Hungary's border weeks later): the
+departures that fitted the Aegean's months put the Western Balkans' peak in October, a month and a half
+after the Aegean's, where Frontex has it in November and December (docs/replay_log.md, twenty-sixth session).
 """
 
 from __future__ import annotations
@@ -53,3 +60,19 @@ def origin_multipliers(world, perception, seasonality: dict[str, list[float]], v
         if by_corridor.sum() > 0:
             out[:, place] = (by_corridor / by_corridor.sum()) @ months
     return out
+
+
+
+def crossing_go(world, seasonality: dict[str, list[float]], wait_days: float) -> np.ndarray | None:
+    """Per calendar month and leg (12 x legs): the share of those who bought a place on the leg today who
+    go (the others wait where they are for a better day): multiplier / wait days, at most 1, on the counted
+    legs of a corridor with months; 1 on every other leg. None without seasonality (flat months still
+    hold people a mean wait)."""
+    if not seasonality:
+        return None
+    go = np.ones((12, world.n_legs))
+    counted = world.detects | world.detects_interception
+    for name, m in seasonality.items():
+        legs = counted & (world.corridor == world.corridors.index(name))
+        go[:, legs] = np.minimum(1.0, np.asarray(m, float) / wait_days)[:, None]
+    return go
