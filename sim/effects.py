@@ -85,6 +85,9 @@ class Effects(BaseModel):
     transit_gives_up: float = _f(0.0, 0, 1, "daily rate at which people waiting on the road reconsider: a share "
                                  "rate x (1 - the leave probability their origin's decision would give at today's "
                                  "cost-to-go from where they are) give up (counted as returned); 0: nobody does")
+    weather_wait_reconsiders: float = _f(1.0, 0, 1, "seasonality on the crossings: the share of transit_gives_up at "
+                                         "which people waiting out the weather with a place bought reconsider (1: "
+                                         "as everybody waiting; 0: they wait for the sea, not for a better plan)")
 
     # ---------------------------------------------------------------- people
     online_share: float = _f(0.5, 0, 1, "share of would-be migrants who first hear of smugglers online (the "

@@ -365,3 +365,17 @@ def test_a_corridor_on_the_crossings_needs_its_months(tiny):
     data["behaviour"]["seasonality_on_crossings"] = ["Western Mediterranean"]
     with pytest.raises(InputError, match=r"seasonality_on_crossings\[0\].*no months"):
         parse_scenario(data, "x.yaml")
+
+
+def test_people_waiting_out_the_weather_reconsider_at_their_own_rate(tiny):
+    """effects.weather_wait_reconsiders: at 0 the people held at a crossing by the weather do not weigh giving
+    up while they wait, so fewer give up on the road than at 1 (as everybody waiting)."""
+    returned = []
+    for share in (1.0, 0.0):
+        behaviour = {**tiny[0].behaviour.model_dump(), "seasonality": {CM: [0.3] * 12},
+                     "seasonality_on_crossings": [CM], "crossing_wait_days": 30.0}
+        behaviour["effects"] = {**behaviour["effects"], "transit_gives_up": 0.3, "weather_wait_reconsiders": share}
+        s, n = dated(tiny, days=120, behaviour=behaviour)
+        daily = run(s, routes=n, seed=6).tables["daily"]
+        returned.append(int(daily["returned"].sum()))  # 5,100 and 3,550 when written
+    assert returned[1] < 0.8 * returned[0], returned

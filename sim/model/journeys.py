@@ -28,6 +28,7 @@ class Journeys:
         self.vocational_pool = np.zeros(world.n_places)  # free vocational places per place
         self.readmitted = 0  # model entries returned by readmission over the run (spin-up included)
         self.pooled = False  # whether any place was ever offered (else both pools are empty)
+        self.weather_holds = False  # whether the weather holds people at crossings (set by the model)
         self._quotas = (None, None, (False, False))  # the last quotas looked at, and whether they offer places
         # the mean of the log of a new person's budget, per origin (the budgets do not change during a run)
         self._budget_mu = kernels.log(budget) - 0.5 * behaviour.budget_spread ** 2
@@ -87,8 +88,21 @@ class Journeys:
         """People waiting on the road weigh going on against giving up, as they weighed leaving at home:
         where the cost-to-go from here has risen past what reaching a destination is worth to them (a
         border sealed ahead, returns from the islands), some give up. Returns those who go on. People who
-        set off today decided already; nothing is drawn when the rate is 0 (the default)."""
+        set off today decided already; nothing is drawn when the rate is 0 (the default). Those waiting out
+        the weather with a place bought (seasonality on the crossings) reconsider at the rate times
+        effects.weather_wait_reconsiders."""
         rate = self.behaviour.effects.transit_gives_up
+        if rate <= 0 or len(waiting) == 0:
+            return waiting
+        factor = self.behaviour.effects.weather_wait_reconsiders
+        if self.weather_holds and factor != 1:
+            held = self.people.held[waiting] == 1
+            if held.any():
+                return np.concatenate([self._reconsider(waiting[held], values, day, rate * factor),
+                                       self._reconsider(waiting[~held], values, day, rate)])
+        return self._reconsider(waiting, values, day, rate)
+
+    def _reconsider(self, waiting, values, day: int, rate: float) -> np.ndarray:
         if rate <= 0 or len(waiting) == 0:
             return waiting
         pop, behaviour = self.people, self.behaviour
@@ -234,6 +248,8 @@ class Journeys:
             pop.broke_days, pop.state, rec.place_row("stranded_new"))
         if hold is not None and len(go):
             goes = rng.random(len(go)) < hold[go_leg]
+            pop.held[waiting] = 0  # held today only if they bought a place and the weather kept them
+            pop.held[go] = ~goes
             go, go_leg, go_owed = go[goes], go_leg[goes], go_owed[goes]
 
         # checks before boarding commercial transport: refused travellers get their money back; some

@@ -106,6 +106,7 @@ class RouteModel(mesa.Model):
                                     behaviour.crossing_wait_days)
         self.seasons = origin_multipliers(world, self.perception, self._departure_months(), values, leg_costs,
                                           self.season_demand, self.risks)
+        self.journeys.weather_holds = self.crossing is not None
         self.networks_dismantled = 0
         self.networks_entered = 0
         self.running = True

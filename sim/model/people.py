@@ -33,6 +33,7 @@ class Population:
         "group": np.int16,  # perception group (origin country)
         "born": np.int16,  # day created
         "credit": np.int16,  # leg a smuggler owes them a free retry on (a 'package' with attempts), -1 if none
+        "held": np.int8,  # 1 while waiting out the weather at a crossing (seasonality on the crossings)
     }
 
     def __init__(self, capacity: int = 1024):
