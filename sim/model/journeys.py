@@ -28,7 +28,6 @@ class Journeys:
         self.vocational_pool = np.zeros(world.n_places)  # free vocational places per place
         self.readmitted = 0  # model entries returned by readmission over the run (spin-up included)
         self.pooled = False  # whether any place was ever offered (else both pools are empty)
-        self.weather_holds = False  # whether the weather holds people at crossings (set by the model)
         self._quotas = (None, None, (False, False))  # the last quotas looked at, and whether they offer places
         # the mean of the log of a new person's budget, per origin (the budgets do not change during a run)
         self._budget_mu = kernels.log(budget) - 0.5 * behaviour.budget_spread ** 2
@@ -95,7 +94,7 @@ class Journeys:
         if rate <= 0 or len(waiting) == 0:
             return waiting
         factor = self.behaviour.effects.weather_wait_reconsiders
-        if self.weather_holds and factor != 1:
+        if factor != 1 and self.behaviour.seasonality_on_crossings:
             held = self.people.held[waiting] == 1
             if held.any():
                 return np.concatenate([self._reconsider(waiting[held], values, day, rate * factor),
@@ -229,6 +228,8 @@ class Journeys:
         world, behaviour, pop, rng, rec = self.world, self.behaviour, self.people, self.rng, self.recorder
         if len(waiting) == 0:
             return
+        if hold is not None:
+            pop.held[waiting] = 0  # held today only if they buy a place and the weather keeps them
 
         # too poor for any open leg from here (and owed no retry here): count the days, strand after a while;
         # choose a leg: logit over the place's outgoing legs by perceived cost (incl. cost-to-go), exp in
@@ -248,7 +249,6 @@ class Journeys:
             pop.broke_days, pop.state, rec.place_row("stranded_new"))
         if hold is not None and len(go):
             goes = rng.random(len(go)) < hold[go_leg]
-            pop.held[waiting] = 0  # held today only if they bought a place and the weather kept them
             pop.held[go] = ~goes
             go, go_leg, go_owed = go[goes], go_leg[goes], go_owed[goes]
 

@@ -27,7 +27,7 @@ from .market import Market
 from .people import STATES, STRANDED, Population
 from .perception import Perception
 from .recorder import Recorder
-from .seasons import crossing_go, origin_multipliers
+from .seasons import crossing_go, origin_multipliers, split_months
 from .yearly import YearlyAppeal, YearlyDemand, YearlyPreferences
 
 
@@ -101,12 +101,10 @@ class RouteModel(mesa.Model):
         # every origin with people in some year gets its months, not only those of the first year
         self.season_demand = np.max(self.yearly.arrays, axis=0) if self.yearly else self.demand
         # the months of some corridors act on the crossings: people wait where they are crossed (seasons.py)
-        on_crossings = set(behaviour.seasonality_on_crossings)
-        self.crossing = crossing_go(world, {c: m for c, m in behaviour.seasonality.items() if c in on_crossings},
-                                    behaviour.crossing_wait_days)
-        self.seasons = origin_multipliers(world, self.perception, self._departure_months(), values, leg_costs,
+        self.departure_months, crossing_months = split_months(behaviour)
+        self.crossing = crossing_go(world, crossing_months, behaviour.crossing_wait_days)
+        self.seasons = origin_multipliers(world, self.perception, self.departure_months, values, leg_costs,
                                           self.season_demand, self.risks)
-        self.journeys.weather_holds = self.crossing is not None
         self.networks_dismantled = 0
         self.networks_entered = 0
         self.running = True
@@ -213,7 +211,7 @@ class RouteModel(mesa.Model):
         if self.seasons is not None:
             if new_routes:
                 # an origin's months follow the corridors its people are counted on this year (sim/model/seasons.py)
-                self.seasons = origin_multipliers(self.world, self.perception, self._departure_months(), values,
+                self.seasons = origin_multipliers(self.world, self.perception, self.departure_months, values,
                                                   leg_costs, self.season_demand, self.risks)
             today.demand_mult = today.demand_mult * self.seasons[month_of_day(self.spec.start_date, day)]
         # 4-7. people: one look at everybody on the road; each phase hands on those ready to leave a place
@@ -254,11 +252,6 @@ class RouteModel(mesa.Model):
                 self.recorder.network_gone(net)
                 net.remove()
                 self.networks_dismantled += 1
-
-    def _departure_months(self) -> dict[str, list[float]]:
-        """The corridors whose months act on departures (all but behaviour.seasonality_on_crossings)."""
-        on_crossings = set(self.behaviour.seasonality_on_crossings)
-        return {c: m for c, m in self.behaviour.seasonality.items() if c not in on_crossings}
 
     def _levers_on_authorities(self) -> tuple:
         today = self.today

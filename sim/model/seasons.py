@@ -18,8 +18,8 @@ are read at the start and again when a new year's route preferences or destinati
 Western Balkans by 2022.
 
 For the corridors of `behaviour.seasonality_on_crossings` the months act where the corridor is crossed
-instead (crossing_go): of those who bought a place on one of its counted legs, a share multiplier / wait days goes
-each day, the others wait there for a better day. A single multiplier of departures cannot serve people
+instead (crossing_go): of those who bought a place on one of its counted legs, a share multiplier / wait
+days goes each day, the others wait there for a better day. A single multiplier of departures cannot serve people
 counted on two corridors one after the other (the Aegean in September, Hungary's border weeks later): the
 departures that fitted the Aegean's months put the Western Balkans' peak in October, a month and a half
 after the Aegean's, where Frontex has it in November and December (docs/replay_log.md, twenty-sixth session).
@@ -62,6 +62,14 @@ def origin_multipliers(world, perception, seasonality: dict[str, list[float]], v
             out[:, place] = (by_corridor / by_corridor.sum()) @ months
     return out
 
+
+def split_months(behaviour) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """behaviour.seasonality split into the corridors whose months act on departures and those whose months
+    act on the crossings (behaviour.seasonality_on_crossings)."""
+    on_crossings = set(behaviour.seasonality_on_crossings)
+    departures = {c: m for c, m in behaviour.seasonality.items() if c not in on_crossings}
+    crossings = {c: m for c, m in behaviour.seasonality.items() if c in on_crossings}
+    return departures, crossings
 
 
 def crossing_go(world, seasonality: dict[str, list[float]], wait_days: float) -> np.ndarray | None:
