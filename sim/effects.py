@@ -85,9 +85,17 @@ class Effects(BaseModel):
     transit_gives_up: float = _f(0.0, 0, 1, "daily rate at which people waiting on the road reconsider: a share "
                                  "rate x (1 - the leave probability their origin's decision would give at today's "
                                  "cost-to-go from where they are) give up (counted as returned); 0: nobody does")
+    transit_weighs_change: float = _f(0.0, 0, 1, "share of transit_gives_up's reconsidering that weighs the change "
+                                      "since they last looked, not the level: of those who look (a share "
+                                      "transit_gives_up a day), a share 1 - (chance of going on now) / (the chance "
+                                      "when they last looked, or arrived, at this place) gives up; a wait with no "
+                                      "news gives nobody up. 0: the level alone (as before)")
     weather_wait_reconsiders: float = _f(1.0, 0, 1, "seasonality on the crossings: the share of transit_gives_up at "
                                          "which people waiting out the weather with a place bought reconsider (1: "
                                          "as everybody waiting; 0: they wait for the sea, not for a better plan)")
+    weather_wait_weighs_change: float = _f(0.0, 0, 1, "seasonality on the crossings: transit_weighs_change for the "
+                                           "people waiting out the weather with a place bought (1: they give up on "
+                                           "news that the way ahead got worse, not on the days the sea keeps them)")
 
     # ---------------------------------------------------------------- people
     online_share: float = _f(0.5, 0, 1, "share of would-be migrants who first hear of smugglers online (the "

@@ -172,6 +172,22 @@ def test_people_on_the_road_reconsider_when_the_way_ahead_costs_more_than_it_is_
     assert _corridor(reconsider, em, "detections") < 0.9 * _corridor(keep_on, em, "detections")
 
 
+def test_people_on_the_road_who_weigh_the_change_give_up_on_news_not_on_waiting(europe):
+    """transit_weighs_change: at 1 people give up when the way ahead gets dearer than when they last looked,
+    not because the cost-to-go stays high: without a measure, far fewer give up on the road than when the
+    level decides (0), and the returns from the islands (Izmir's cost-to-go rises) still make people give up
+    there."""
+    event = [{"kind": "readmission", "targets": {"places": ISLANDS}, "to_place": "izmir", "intensity": 5}]
+    izmir = lambda r: r.tables["places"].query("place == 'izmir'")["returned"].sum()  # noqa: E731
+    # scale 20, seed 3, when written: 71,540 returned with the level, 48,120 with the change (0 at Izmir), and
+    # 720 at Izmir with the returns from the islands
+    level = _with_effects(europe, {"transit_gives_up": 0.1, "transit_weighs_change": 0.0}, scale=20)
+    change = _with_effects(europe, {"transit_gives_up": 0.1, "transit_weighs_change": 1.0}, scale=20)
+    assert change.tables["places"]["returned"].sum() < 0.8 * level.tables["places"]["returned"].sum()
+    news = _with_effects(europe, {"transit_gives_up": 0.1, "transit_weighs_change": 1.0}, event, scale=20)
+    assert izmir(news) > izmir(change) + 400
+
+
 def test_pushbacks_reported_apart_are_not_detections(europe):
     """countries.<ISO3>.pushback_counted: the share of the people a country pushes back that it reports as
     detections. The same seed gives the same journeys; only the Eastern Mediterranean's detections at

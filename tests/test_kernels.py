@@ -696,3 +696,39 @@ def test_pushed_back_people_count_as_the_share_their_authority_reports():
     assert detections == [4.0, 0.0] and by_origin == [2.0, 2.0]  # every interception on leg 0
     assert counts(0.0) == (state, pushbacks, interceptions, [2.0, 0.0], [1.0, 1.0])  # the held only
     assert counts(0.25) == (state, pushbacks, interceptions, [2.5, 0.0], [1.25, 1.25])
+
+
+def test_reconsidering_on_the_change_gives_up_the_share_of_the_chance_lost():
+    """effects.transit_weighs_change at 1: the first look at a place gives nobody up; after it, of those who
+    look again (a share `rate`), a share 1 - (chance now / chance last seen) gives up; an unchanged chance
+    gives nobody up, a chance of 0 (no way on) everybody who looks. At 0.5, half of each rule."""
+    n, rate = 20000, 0.4
+    waiting = np.arange(n)
+    born, place = np.zeros(n, np.int16), np.full(n, 3, np.int16)
+    seen_place, seen_go = np.zeros(n, np.int16), np.zeros(n)
+    rng = np.random.default_rng(9)
+
+    def look(go_on, change=1.0, people=waiting):
+        state = np.zeros(n, np.int8)
+        returned = np.zeros(5)
+        e = np.full(len(people), 1.0 / go_on - 1.0 if go_on > 0 else 0.0)
+        none = np.full(len(people), go_on == 0)
+        on = kernels.reconsider_quit(kernels.bits(rng), people, e, none, rate, born, 1, state, place, returned,
+                                     change, seen_place, seen_go)
+        assert returned[3] == len(people) - len(on) == (state == 6).sum()
+        return on
+
+    assert len(look(0.8)) == n  # first look here: nothing has changed
+    assert (seen_place == 4).all() and np.allclose(seen_go, 0.8)
+    assert len(look(0.8)) == n  # no news: nobody gives up
+    on = look(0.2)  # three quarters of the chance lost: 0.4 x 0.75 = 30 % give up
+    assert abs((n - len(on)) / n - 0.3) < 0.015
+    looked = np.isclose(seen_go[on], 0.2)  # those who looked and went on remember the lower chance
+    assert abs(looked.mean() - 0.1 / 0.7) < 0.015 and np.isclose(seen_go[on][~looked], 0.8).all()
+    again = look(0.2, people=on)  # the ones who had not looked yet still lose their three quarters
+    assert abs((len(on) - len(again)) / len(on) - rate * 0.75 * (1 - looked.mean())) < 0.015
+    # at 0.5: half the level's 1 - 0.1 and half the change's 1 - 0.1 / the chance last seen (0.2 or 0.8)
+    share = 0.5 * 0.9 + 0.5 * (1.0 - 0.1 / seen_go[again])
+    half = look(0.1, change=0.5, people=again)
+    assert abs((len(again) - len(half)) / len(again) - rate * share.mean()) < 0.015
+    assert abs(len(look(0.0, people=half)) / len(half) - (1 - rate)) < 0.015  # no way on: gone when they look

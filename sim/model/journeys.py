@@ -87,21 +87,24 @@ class Journeys:
         """People waiting on the road weigh going on against giving up, as they weighed leaving at home:
         where the cost-to-go from here has risen past what reaching a destination is worth to them (a
         border sealed ahead, returns from the islands), some give up. Returns those who go on. People who
-        set off today decided already; nothing is drawn when the rate is 0 (the default). Those waiting out
-        the weather with a place bought (seasonality on the crossings) reconsider at the rate times
-        effects.weather_wait_reconsiders."""
-        rate = self.behaviour.effects.transit_gives_up
+        set off today decided already; nothing is drawn when the rate is 0 (the default). What they weigh,
+        the level of the cost-to-go or its change since they last looked, is effects.transit_weighs_change.
+        Those waiting out the weather with a place bought (seasonality on the crossings) reconsider at the
+        rate times effects.weather_wait_reconsiders, weighing the change as effects.weather_wait_weighs_change
+        says."""
+        effects = self.behaviour.effects
+        rate, change = effects.transit_gives_up, effects.transit_weighs_change
         if rate <= 0 or len(waiting) == 0:
             return waiting
-        factor = self.behaviour.effects.weather_wait_reconsiders
-        if factor != 1 and self.behaviour.seasonality_on_crossings:
+        held_rate, held_change = rate * effects.weather_wait_reconsiders, effects.weather_wait_weighs_change
+        if (held_rate, held_change) != (rate, change) and self.behaviour.seasonality_on_crossings:
             held = self.people.held[waiting] == 1
             if held.any():
-                return np.concatenate([self._reconsider(waiting[held], values, day, rate * factor),
-                                       self._reconsider(waiting[~held], values, day, rate)])
-        return self._reconsider(waiting, values, day, rate)
+                return np.concatenate([self._reconsider(waiting[held], values, day, held_rate, held_change),
+                                       self._reconsider(waiting[~held], values, day, rate, change)])
+        return self._reconsider(waiting, values, day, rate, change)
 
-    def _reconsider(self, waiting, values, day: int, rate: float) -> np.ndarray:
+    def _reconsider(self, waiting, values, day: int, rate: float, change: float) -> np.ndarray:
         if rate <= 0 or len(waiting) == 0:
             return waiting
         pop, behaviour = self.people, self.behaviour
@@ -110,7 +113,8 @@ class Journeys:
         z, none = kernels.reconsider_exponents(waiting, pop.group, pop.place, values, float(behaviour.benefit_eur),
                                                float(behaviour.decision_spread_eur))
         return kernels.reconsider_quit(kernels.bits(self.rng), waiting, kernels.exp(z), none, float(rate), pop.born, day,
-                                       pop.state, pop.place, self.recorder.place_row("returned"))
+                                       pop.state, pop.place, self.recorder.place_row("returned"), float(change),
+                                       pop.seen_place, pop.seen_go)
 
     def detention(self, held) -> np.ndarray:
         """Detained people are, after some days, returned home or released where they were caught."""

@@ -1540,10 +1540,12 @@ def reconsider_exponents(waiting, group, place, values, benefit, spread):
 
 
 @njit(cache=True)
-def reconsider_quit(src, waiting, e, none, rate, born, day, state, place, returned_row):
+def reconsider_quit(src, waiting, e, none, rate, born, day, state, place, returned_row, change, seen_place, seen_go):
     """For Journeys.reconsider, given e = exp(z) of reconsider_exponents and a draw from `src` per
-    person: people who did not set off today give up with probability rate x (1 - chance of going on);
-    they go home. Returns those who go on."""
+    person: a share `rate` of the people who did not set off today look again, and give up (go home)
+    with probability (1 - change) x (1 - chance of going on) + change x (the share of that chance lost
+    since they last looked at this place); those who go on remember the chance they saw. One draw per
+    person: u < rate looks, and u / rate, uniform again, decides. Returns those who go on."""
     n = len(waiting)
     u = uniforms(src, n)
     quit_ = np.zeros(n, np.bool_)
@@ -1551,12 +1553,25 @@ def reconsider_quit(src, waiting, e, none, rate, born, day, state, place, return
     for j in range(n):
         go_on = 0.0 if none[j] else 1.0 / (1.0 + e[j])
         i = waiting[j]
-        if born[i] != day and u[j] < rate * (1.0 - go_on):
+        p = 1.0 - go_on
+        if seen_place[i] != place[i] + 1:  # first look here: nothing has changed yet
+            seen_place[i] = place[i] + 1
+            seen_go[i] = go_on
+        if change > 0.0:
+            lost = 0.0
+            if go_on == 0.0:  # no way on from here: nothing to wait for
+                lost = 1.0
+            elif go_on < seen_go[i]:
+                lost = 1.0 - go_on / seen_go[i]
+            p = (1.0 - change) * p + change * lost
+        if born[i] != day and u[j] < rate * p:
             quit_[j] = True
             state[i] = RETURNED
             returned_row[place[i]] += 1.0
         else:
             n_on += 1
+            if born[i] == day or u[j] < rate:
+                seen_go[i] = go_on
     on = np.empty(n_on, np.int64)
     k = 0
     for j in range(n):

@@ -34,6 +34,10 @@ class Population:
         "born": np.int16,  # day created
         "credit": np.int16,  # leg a smuggler owes them a free retry on (a 'package' with attempts), -1 if none
         "held": np.int8,  # 1 while waiting out the weather at a crossing (seasonality on the crossings)
+        # where and how they last weighed going on (effects.transit_weighs_change): place + 1 (0: not yet, so
+        # new entries need no setting) and the chance of going on they saw there
+        "seen_place": np.int16,
+        "seen_go": np.float64,
     }
 
     def __init__(self, capacity: int = 1024):
