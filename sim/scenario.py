@@ -269,12 +269,18 @@ class Behaviour(Strict):
     crossing_wait_days: Annotated[float, Field(gt=0, le=MAX_DAYS)] = Field(
         30.0, description="for the corridors of seasonality_on_crossings, the mean days people wait to cross in a "
                           "month whose multiplier is 1 (each day a share multiplier / wait days goes, at most all)")
+    crossing_wait_days_by_corridor: dict[str, Annotated[float, Field(gt=0, le=MAX_DAYS)]] = Field(
+        {}, description="crossing_wait_days for some corridors of seasonality_on_crossings (a crossing of hours, "
+                        "such as the Aegean's, waits for fewer bad days than one of days)")
 
     @model_validator(mode="after")
     def _crossings_have_months(self):
         for i, name in enumerate(self.seasonality_on_crossings):
             if name not in self.seasonality:
                 raise ValueError(f"seasonality_on_crossings[{i}]: corridor {name!r} has no months in seasonality")
+        for name in self.crossing_wait_days_by_corridor:
+            if name not in self.seasonality_on_crossings:
+                raise ValueError(f"crossing_wait_days_by_corridor.{name}: not a corridor of seasonality_on_crossings")
         return self
 
 

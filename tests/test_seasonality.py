@@ -356,6 +356,9 @@ def test_the_counted_legs_go_with_their_corridors_months_and_other_legs_go_at_on
     assert np.allclose(go[:, ~held], 1.0)
     assert np.allclose(go[:, held], np.minimum(1.0, np.array(SUMMER) / 4.0)[:, None])
     assert crossing_go(world, {}, 4.0) is None
+    own = crossing_go(world, {CM: SUMMER}, 4.0, {CM: 2.0})  # the corridor's own wait
+    assert np.allclose(own[:, held], np.minimum(1.0, np.array(SUMMER) / 2.0)[:, None])
+    assert np.allclose(crossing_go(world, {CM: SUMMER}, 4.0, {"Other": 2.0}), go)  # only the corridors named
 
 
 def test_a_corridor_on_the_crossings_needs_its_months(tiny):
@@ -364,6 +367,10 @@ def test_a_corridor_on_the_crossings_needs_its_months(tiny):
     data["behaviour"]["seasonality"] = {CM: SUMMER}
     data["behaviour"]["seasonality_on_crossings"] = ["Western Mediterranean"]
     with pytest.raises(InputError, match=r"seasonality_on_crossings\[0\].*no months"):
+        parse_scenario(data, "x.yaml")
+    data["behaviour"]["seasonality_on_crossings"] = [CM]
+    data["behaviour"]["crossing_wait_days_by_corridor"] = {"Western Mediterranean": 5.0}
+    with pytest.raises(InputError, match=r"crossing_wait_days_by_corridor.*Western Mediterranean"):
         parse_scenario(data, "x.yaml")
 
 

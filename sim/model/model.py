@@ -102,7 +102,8 @@ class RouteModel(mesa.Model):
         self.season_demand = np.max(self.yearly.arrays, axis=0) if self.yearly else self.demand
         # the months of some corridors act on the crossings: people wait where they are crossed (seasons.py)
         self.departure_months, crossing_months = split_months(behaviour)
-        self.crossing = crossing_go(world, crossing_months, behaviour.crossing_wait_days)
+        self.crossing = crossing_go(world, crossing_months, behaviour.crossing_wait_days,
+                                    behaviour.crossing_wait_days_by_corridor)
         self.seasons = origin_multipliers(world, self.perception, self.departure_months, values, leg_costs,
                                           self.season_demand, self.risks)
         self.networks_dismantled = 0
