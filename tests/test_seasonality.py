@@ -374,30 +374,26 @@ def test_a_corridor_on_the_crossings_needs_its_months(tiny):
         parse_scenario(data, "x.yaml")
 
 
+def _returned_in_a_long_winter(tiny, **effects) -> int:
+    """People returned over 120 days of a winter-long Central Med (multiplier 0.3 on the crossings, a 30-day
+    wait), people on the road reconsidering at 0.3 a day, with `effects`."""
+    behaviour = {**tiny[0].behaviour.model_dump(), "seasonality": {CM: [0.3] * 12},
+                 "seasonality_on_crossings": [CM], "crossing_wait_days": 30.0}
+    behaviour["effects"] = {**behaviour["effects"], "transit_gives_up": 0.3, **effects}
+    s, n = dated(tiny, days=120, behaviour=behaviour)
+    return int(run(s, routes=n, seed=6).tables["daily"]["returned"].sum())
+
+
 def test_people_waiting_out_the_weather_reconsider_at_their_own_rate(tiny):
     """effects.weather_wait_reconsiders: at 0 the people held at a crossing by the weather do not weigh giving
     up while they wait, so fewer give up on the road than at 1 (as everybody waiting)."""
-    returned = []
-    for share in (1.0, 0.0):
-        behaviour = {**tiny[0].behaviour.model_dump(), "seasonality": {CM: [0.3] * 12},
-                     "seasonality_on_crossings": [CM], "crossing_wait_days": 30.0}
-        behaviour["effects"] = {**behaviour["effects"], "transit_gives_up": 0.3, "weather_wait_reconsiders": share}
-        s, n = dated(tiny, days=120, behaviour=behaviour)
-        daily = run(s, routes=n, seed=6).tables["daily"]
-        returned.append(int(daily["returned"].sum()))  # 5,100 and 3,550 when written
-    assert returned[1] < 0.8 * returned[0], returned
+    returned = [_returned_in_a_long_winter(tiny, weather_wait_reconsiders=share) for share in (1.0, 0.0)]
+    assert returned[1] < 0.8 * returned[0], returned  # 5,100 and 3,550 when written
 
 
 def test_people_waiting_out_the_weather_who_weigh_the_change_stay_for_the_sea(tiny):
     """effects.weather_wait_weighs_change: at 1 the people held at a crossing by the weather give up only when
     the way ahead gets worse than when they last looked, so a long winter gives fewer of them up than when the
     level of their cost-to-go decides (0), at the same rate."""
-    returned = []
-    for change in (0.0, 1.0):
-        behaviour = {**tiny[0].behaviour.model_dump(), "seasonality": {CM: [0.3] * 12},
-                     "seasonality_on_crossings": [CM], "crossing_wait_days": 30.0}
-        behaviour["effects"] = {**behaviour["effects"], "transit_gives_up": 0.3, "weather_wait_weighs_change": change}
-        s, n = dated(tiny, days=120, behaviour=behaviour)
-        daily = run(s, routes=n, seed=6).tables["daily"]
-        returned.append(int(daily["returned"].sum()))  # 5,100 and 3,500 when written
-    assert returned[1] < 0.8 * returned[0], returned
+    returned = [_returned_in_a_long_winter(tiny, weather_wait_weighs_change=change) for change in (0.0, 1.0)]
+    assert returned[1] < 0.8 * returned[0], returned  # 5,100 and 3,500 when written
