@@ -119,6 +119,8 @@ def register(app: typer.Typer) -> None:
         year: int | None = typer.Option(None, help="compare only this calendar year of the runs (a scenario with "
                                                    "a start date covering it, e.g. --scenario "
                                                    "scenarios/history/europe_2016_2023.yaml --year 2023)"),
+        seed: int | None = typer.Option(None, min=0, help="first seed (default: 1; with --monthly the "
+                                                          "scenario's, as docs/validation.md)"),
     ):
         """Simulated vs real figures per route, with the ensemble's 95 % interval."""
         if monthly and year is not None:
@@ -131,7 +133,7 @@ def register(app: typer.Typer) -> None:
                 _fail(f"{path}: file not found")
             start_workers_early(workers)
             try:
-                rows = run_monthly(path.resolve(), replicates, scale or 10, days, workers, markdown, chart)
+                rows = run_monthly(path.resolve(), replicates, scale or 10, days, workers, markdown, chart, seed)
             except InputError as exc:
                 _fail(str(exc))
             if strict and not all(r["ard_ok"] and r["years_ok"] == r["years_n"] for r in rows):
@@ -148,7 +150,7 @@ def register(app: typer.Typer) -> None:
             bar, update = _bar(replicates, "run")
             with bar:
                 v = validate(Path(path), obs, replicates=replicates, scale=scale or 1, workers=workers, progress=update,
-                             year=year)
+                             year=year, first_seed=1 if seed is None else seed)
         except InputError as exc:
             _fail(str(exc))
         v.settings["scenario"] = str(Path(path).relative_to(Path.cwd())) if Path(path).is_relative_to(Path.cwd()) else str(path)

@@ -14,19 +14,21 @@ from .common import fail, progress_bar
 DEFAULT_REPLAY = Path("scenarios/history/europe_2016_2023.yaml")
 
 
-def _settings(path: Path, replicates: int, scale: int, days: int | None, fingerprint: str) -> dict:
+def _settings(path: Path, replicates: int, scale: int, days: int | None, fingerprint: str,
+              first_seed: int | None = None) -> dict:
     from ..history.ensemble import seeds
     from ..scenario import parse_scenario, scenario_data
 
     scenario = parse_scenario(scenario_data(path), path)
     shown = path.relative_to(Path.cwd()) if path.is_absolute() and path.is_relative_to(Path.cwd()) else path
-    seed_list = seeds(path, replicates)
+    seed_list = seeds(path, replicates, first_seed)
     return {"scenario": str(shown), "replicates": replicates, "scale": scale, "days": days or scenario.days,
             "seeds": f"{seed_list[0]}-{seed_list[-1]}" if len(seed_list) > 1 else str(seed_list[0]),
             "fingerprint": fingerprint}
 
 
-def run_episodes(path: Path, replicates: int, scale: int, days: int | None, workers: int, markdown: Path | None):
+def run_episodes(path: Path, replicates: int, scale: int, days: int | None, workers: int, markdown: Path | None,
+                 first_seed: int | None = None):
     from ..history import doc
     from ..history.data import MONTHLY_CSV
     from ..history.ensemble import fingerprint, measures_named, run_variants
@@ -40,9 +42,10 @@ def run_episodes(path: Path, replicates: int, scale: int, days: int | None, work
     bar, update = progress_bar(replicates * len(variants), "run")
     with bar:
         sims = run_variants(path, variants, replicates=replicates, scale=scale, days=days, workers=workers,
-                            progress=update)
+                            progress=update, first_seed=first_seed)
     rows = episode_rows(sims)
-    table = episodes_markdown(rows, _settings(path, replicates, scale, days, fingerprint(path, MONTHLY_CSV)))
+    table = episodes_markdown(rows, _settings(path, replicates, scale, days, fingerprint(path, MONTHLY_CSV),
+                                              first_seed))
     typer.echo(table)
     if markdown:
         doc.write_section(markdown, "episodes", table)
@@ -51,7 +54,7 @@ def run_episodes(path: Path, replicates: int, scale: int, days: int | None, work
 
 
 def run_monthly(path: Path, replicates: int, scale: int, days: int | None, workers: int, markdown: Path | None,
-                chart: Path | None = None):
+                chart: Path | None = None, first_seed: int | None = None):
     from ..history import doc
     from ..history.data import MONTHLY_CSV
     from ..history.ensemble import fingerprint, run_variants
@@ -60,14 +63,15 @@ def run_monthly(path: Path, replicates: int, scale: int, days: int | None, worke
     bar, update = progress_bar(replicates, "run")
     with bar:
         sims = run_variants(path, {"replay": None}, replicates=replicates, scale=scale, days=days,
-                            workers=workers, progress=update)
+                            workers=workers, progress=update, first_seed=first_seed)
     table = compare(sims["replay"])
     rows = route_rows(table)
     if chart:
         from ..history.chart import monthly_chart
 
         typer.echo(f"wrote {monthly_chart(table, chart)}")
-    text = monthly_markdown(rows, _settings(path, replicates, scale, days, fingerprint(path, MONTHLY_CSV)))
+    text = monthly_markdown(rows, _settings(path, replicates, scale, days, fingerprint(path, MONTHLY_CSV),
+                                            first_seed))
     typer.echo(text)
     if markdown:
         doc.write_section(markdown, "monthly", text)
@@ -173,13 +177,16 @@ def register(app: typer.Typer) -> None:
         markdown: Path | None = typer.Option(None, help="also write the table into this Markdown file, between "
                                                            "its replay-episodes markers"),
         strict: bool = typer.Option(False, help="exit 1 when an episode misses its target or its ablation share"),
+        seed: int | None = typer.Option(None, min=0, help="first seed (default: the scenario's, as "
+                                                          "docs/validation.md); other seeds tell a result from "
+                                                          "its draws"),
     ):
         """Per episode of EPISODES.md: observed vs simulated change, and the share the measures explain."""
         if not scenario.exists():
             fail(f"{scenario}: file not found")
         start_workers_early(workers)
         try:
-            rows = run_episodes(scenario.resolve(), replicates, scale, days, workers, markdown)
+            rows = run_episodes(scenario.resolve(), replicates, scale, days, workers, markdown, seed)
         except InputError as exc:
             fail(str(exc))
         if strict and not all(r["within"] is not False and r["share_ok"] is not False for r in rows):

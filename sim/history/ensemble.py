@@ -37,17 +37,21 @@ def measures_named(data: dict, prefix: str) -> int:
                for lv in data.get(g) or [])
 
 
-def seeds(path: Path, replicates: int) -> list[int]:
-    base = parse_scenario(scenario_data(path), path).seed
+def seeds(path: Path, replicates: int, first: int | None = None) -> list[int]:
+    """The ensemble's seeds: `replicates` in a row from `first` (default: the scenario's seed, as the
+    validation page's tables use)."""
+    base = parse_scenario(scenario_data(path), path).seed if first is None else first
     return [base + i for i in range(replicates)]
 
 
 def run_variants(path: Path, variants: dict[str, str | None], *, replicates: int, scale: int,
-                 days: int | None = None, workers: int = 1, progress=None) -> dict[str, pd.DataFrame]:
-    """variant name -> mean detections per (month, corridor) over the same seeds; a variant removes the
-    measures named with its prefix (None: the replay as it is)."""
+                 days: int | None = None, workers: int = 1, progress=None,
+                 first_seed: int | None = None) -> dict[str, pd.DataFrame]:
+    """variant name -> mean detections per (month, corridor) over the same seeds (from `first_seed`,
+    default the scenario's); a variant removes the measures named with its prefix (None: the replay as
+    it is)."""
     data = scenario_data(path)
-    seed_list = seeds(path, replicates)
+    seed_list = seeds(path, replicates, first_seed)
     jobs, keys = [], []
     for name, prefix in variants.items():
         for seed in seed_list:
