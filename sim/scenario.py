@@ -323,6 +323,13 @@ class Scenario(Strict):
                         "in that year ({2016: {SYR: {Eastern Mediterranean: -800}}}); a year not listed takes the "
                         "latest listed before it (the first before all); needs start_date. Changes only on 1 "
                         "January; the replay's calibration sets it")
+    leg_preferences_by_year: dict[Annotated[int, Field(ge=1900, le=2200)],
+                                  dict[str, Annotated[SignedEuros, BeforeValidator(_not_bool)]]] = Field(
+        {}, description="per calendar year and leg (its id): EUR added to the perceived cost of taking the leg "
+                        "for everybody in that year (negative = preferred; {2018: {edirne-evros: -1500}}), for "
+                        "what sets two ways across one corridor apart, such as the Eastern Mediterranean's land "
+                        "border and its sea; a year not listed takes the latest listed before it (the first "
+                        "before all); needs start_date. Changes only on 1 January")
     behaviour: Behaviour = Behaviour()
     interventions: list[Intervention] = []
     events: list[Event] = []
@@ -348,6 +355,8 @@ class Scenario(Strict):
                 raise ValueError(f"demand_by_year.{origin}: give at least one year")
         if self.nationality_preferences_by_year and self.start_date is None:
             raise ValueError("nationality_preferences_by_year is by calendar year: give the scenario a start_date")
+        if self.leg_preferences_by_year and self.start_date is None:
+            raise ValueError("leg_preferences_by_year is by calendar year: give the scenario a start_date")
         if self.destinations_by_year and self.start_date is None:
             raise ValueError("destinations_by_year is by calendar year: give the scenario a start_date")
         for place, years in self.destinations_by_year.items():
@@ -431,7 +440,8 @@ def _merge(base: dict, child: dict) -> dict:
         if key in ("interventions", "events") and isinstance(value, list):
             out[key] = list(base.get(key) or []) + value
         elif key in ("countries", "corridors", "behaviour", "nationality_preferences", "destinations",
-                     "demand_by_year", "nationality_preferences_by_year", "destinations_by_year") and isinstance(value, dict):
+                     "demand_by_year", "nationality_preferences_by_year", "destinations_by_year",
+                     "leg_preferences_by_year") and isinstance(value, dict):
             merged = dict(base.get(key) or {})
             for k, v in value.items():
                 merged[k] = {**merged.get(k, {}), **v} if isinstance(v, dict) and isinstance(merged.get(k), dict) else v
@@ -537,6 +547,10 @@ def check_against_network(scenario: Scenario, network: RouteNetwork) -> list[str
             for name in prefs:
                 if name not in corridors:
                     fail(f"nationality_preferences_by_year.{year}.{iso3}.{name}", f"unknown corridor {quote(name)}")
+    for year, by_leg in scenario.leg_preferences_by_year.items():
+        for leg in by_leg:
+            if leg not in legs:
+                fail(f"leg_preferences_by_year.{year}.{leg}", f"unknown leg {quote(leg)}")
     for name in scenario.behaviour.seasonality:
         if name not in corridors:
             fail(f"behaviour.seasonality.{name}", f"unknown corridor {quote(name)}")

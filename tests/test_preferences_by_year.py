@@ -86,3 +86,44 @@ def test_one_step_moves_a_split_towards_the_observed_one():
     for _ in range(200):
         many = update_preferences(many, observed, simulated, spread=800.0, damping=1.0)
     assert max(abs(v) for v in many[2016]["SYR"].values()) <= PREFERENCE_LIMIT * 800.0
+
+
+def _leg_departures(res, leg, first_day):
+    t = res.tables["legs"]
+    return t[(t["leg"] == leg) & (t["day"] >= first_day)]["departures"].sum()
+
+
+def test_a_legs_preference_by_year_moves_people_to_the_other_way_from_1_january(dated_tiny):
+    # the boats from Tripoli much dearer for everybody from 2017: until 31 December nothing differs; from 1
+    # January fewer take them and more leave from Sfax (two ways across one corridor, which a corridor's
+    # preference cannot set apart)
+    s, n = dated_tiny(leg_preferences_by_year={2016: {}, 2017: {"tripoli-lampedusa": 8000}})
+    flat, _ = dated_tiny()
+    by_leg, without = run(s, routes=n), run(flat, routes=n)
+    for name in ("places", "legs"):
+        a, b = by_leg.tables[name], without.tables[name]
+        assert a[a["day"] <= 60].equals(b[b["day"] <= 60]), name
+    assert _leg_departures(by_leg, "tripoli-lampedusa", 70) < 0.5 * _leg_departures(without, "tripoli-lampedusa", 70)
+    assert _leg_departures(by_leg, "sfax-lampedusa", 70) > _leg_departures(without, "sfax-lampedusa", 70)
+
+
+def test_leg_and_nationality_preferences_by_year_each_keep_their_latest_year(dated_tiny):
+    # the nationality's 2016 mapping still holds in 2017, when only the legs' mapping lists the year
+    both, n = dated_tiny(nationality_preferences_by_year={2016: {"MLI": {"Central Mediterranean": 8000}}},
+                         leg_preferences_by_year={2017: {"tripoli-lampedusa": 0}})
+    nationality_only, _ = dated_tiny(nationality_preferences_by_year={2016: {"MLI": {"Central Mediterranean": 8000}}})
+    assert run(both, routes=n).tables["legs"].equals(run(nationality_only, routes=n).tables["legs"])
+
+
+@pytest.mark.parametrize("extra, where", [
+    ({"leg_preferences_by_year": {2016: {"tripoli-lampedusa": 10}}, "start_date": None}, "start_date"),
+    ({"leg_preferences_by_year": {2016: {"tripoli-nowhere": 10}}}, "leg_preferences_by_year.2016.tripoli-nowhere"),
+    ({"leg_preferences_by_year": {2016: {"tripoli-lampedusa": True}}}, "leg_preferences_by_year"),
+])
+def test_bad_leg_preferences_name_the_field(tiny, extra, where):
+    base, network = tiny
+    data = base.model_dump()
+    data.update({"start_date": "2016-01-01", **extra})
+    with pytest.raises(InputError) as err:
+        check_against_network(parse_scenario(data, base.source), network)
+    assert where in str(err.value)

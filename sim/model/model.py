@@ -67,8 +67,8 @@ class RouteModel(mesa.Model):
         self.recorder = _recorder(world, scenario)
         self.perception = Perception(world, behaviour)
         self.yearly_preferences = None
-        if scenario.nationality_preferences_by_year:
-            self.yearly_preferences = YearlyPreferences(scenario, world)
+        if scenario.nationality_preferences_by_year or scenario.leg_preferences_by_year:
+            self.yearly_preferences = YearlyPreferences(scenario, world, routes.leg_index)
             self.perception.prefer_this_year(self.yearly_preferences.for_day(-spin_up))
         self.yearly_appeal = None
         if scenario.destinations_by_year:

@@ -1,5 +1,6 @@
 """What changes by calendar year: demand per origin (`demand_by_year`), the nationalities' route
-preferences (`nationality_preferences_by_year`) and the destinations' appeal (`destinations_by_year`). All
+preferences (`nationality_preferences_by_year`), everybody's preference for a leg (`leg_preferences_by_year`)
+and the destinations' appeal (`destinations_by_year`). All
 change only on the first of January, so a measure's
 effect within a year is never absorbed by them (the replay's rule, docs/scenarios.md)."""
 
@@ -56,15 +57,31 @@ class YearlyDemand(_ByYear):
 
 
 class YearlyPreferences(_ByYear):
-    """Per listed year, countries x legs: EUR added to `nationality_preferences` in that year (a year's
-    mapping replaces the previous year's, it does not add to it)."""
+    """Per year listed in either mapping, countries x legs: EUR added to `nationality_preferences` in that
+    year, the nationality's (`nationality_preferences_by_year`) plus every row's per leg
+    (`leg_preferences_by_year`). Each mapping takes its latest listed year not after this one (the first
+    before all): a year's mapping replaces the previous year's, it does not add to it."""
 
-    def __init__(self, scenario, world: World):
-        by_year = scenario.nationality_preferences_by_year
-        years = sorted(by_year)
-        arrays = [nationality_costs(by_year[y], world.iso3, world.corridors, world.corridor, world.controlled)
-                  for y in years]
+    def __init__(self, scenario, world: World, leg_index: dict[str, int]):
+        by_year, by_leg = scenario.nationality_preferences_by_year, scenario.leg_preferences_by_year
+        years = sorted(set(by_year) | set(by_leg))
+        arrays = []
+        for year in years:
+            costs = np.zeros((len(world.iso3), len(world.corridor)))
+            if by_year:
+                costs += nationality_costs(by_year[_latest(by_year, year)], world.iso3, world.corridors,
+                                           world.corridor, world.controlled)
+            if by_leg:
+                for leg, eur in by_leg[_latest(by_leg, year)].items():
+                    costs[:, leg_index[leg]] += eur
+            arrays.append(costs)
         super().__init__(scenario.start_date, years, arrays)
+
+
+def _latest(by_year: dict, year: int) -> int:
+    """The latest listed year not after `year` (the first listed before all)."""
+    known = [y for y in sorted(by_year) if y <= year]
+    return known[-1] if known else min(by_year)
 
 
 class YearlyAppeal(_ByYear):
