@@ -74,18 +74,20 @@ def observed_by_nationality(nationalities: list[str], first: int = 2016, last: i
 
 def replay_figures(results) -> dict:
     """What a fitting job keeps (module level: workers receive it): detections by year and nationality on
-    the main routes' corridors, detections per corridor and month, and sea arrivals by country and year."""
+    the main routes' corridors, detections per corridor and month, sea arrivals by country and year, and
+    detections by corridor, border and year."""
     route_of = {c: code for code in MAIN_ROUTES for c in route_corridors().get(code, [])}
     y = results.tables["origins_yearly"]
     y = y[y["corridor"].isin(route_of)].assign(route=lambda f: f["corridor"].map(route_of))
     y = y.groupby(["year", "nationality", "route"], as_index=False)["detections"].sum()
     m = results.tables["monthly"]
-    from .sea import sea_arrivals
+    from .sea import border_detections, sea_arrivals
 
     return {"year": y["year"].tolist(), "nationality": y["nationality"].tolist(), "route": y["route"].tolist(),
             "detections": y["detections"].astype(float).tolist(),
             "month": m["month"].dt.strftime("%Y-%m-01").tolist(), "corridor": m["corridor"].tolist(),
-            "monthly": m["detections"].astype(float).tolist(), **sea_arrivals(results)}
+            "monthly": m["detections"].astype(float).tolist(), **sea_arrivals(results),
+            **border_detections(results)}
 
 
 @dataclass
@@ -95,6 +97,7 @@ class DemandFit:
     monthly: pd.DataFrame | None = None  # the last ensemble's mean detections per corridor and month
     preferences: dict[int, dict[str, dict[str, float]]] | None = None  # year -> nationality -> corridor -> EUR
     appeals: dict[str, dict[int, float]] | None = None  # destination -> year -> appeal_eur (destinations_by_year)
+    land: dict[int, dict[str, float]] | None = None  # year -> leg -> EUR (leg_preferences_by_year, border_fit.py)
 
 
 def simulate(data: dict, source: str, seeds: list[int], *, scale: int, workers: int = 1,
@@ -114,7 +117,12 @@ def simulate_routes(data: dict, source: str, seeds: list[int], *, scale: int, wo
 
 def simulate_with_sea(data: dict, source: str, seeds: list[int], *, scale: int, workers: int = 1, progress=None):
     """As simulate_routes, and the mean sea arrivals by (landing ISO3, year)."""
-    from .sea import mean_sea
+    return simulate_all(data, source, seeds, scale=scale, workers=workers, progress=progress)[:4]
+
+
+def simulate_all(data: dict, source: str, seeds: list[int], *, scale: int, workers: int = 1, progress=None):
+    """As simulate_with_sea, and the mean detections by corridor, border and year (sea.mean_border)."""
+    from .sea import mean_border, mean_sea
 
     jobs = [Job(scenario=data, seed=s, scale=scale, keep=replay_figures, source=source) for s in seeds]
     runs = run_jobs(jobs, workers=workers, progress=progress)
@@ -128,7 +136,7 @@ def simulate_with_sea(data: dict, source: str, seeds: list[int], *, scale: int, 
                          for r in runs])
     monthly = (monthly.assign(month=lambda f: pd.to_datetime(f["month"]))
                .groupby(["month", "corridor"], as_index=False)["detections"].mean())
-    return yearly, monthly, by_route, sea
+    return yearly, monthly, by_route, sea, mean_border(runs)
 
 
 def update(demand: dict[str, dict[int, float]], nationality_of: dict[str, str], observed: pd.DataFrame,
@@ -213,7 +221,7 @@ def nationality_error(observed: pd.DataFrame, simulated: pd.DataFrame) -> float:
 def fit_demand(data: dict, source: str, nationality_of: dict[str, str], *, seeds: list[int], scale: int,
                iterations: int, workers: int = 1, damping: float = 0.7, observed: pd.DataFrame | None = None,
                first: dict[str, dict[int, float]] | None = None, log=None, preferences: bool = False,
-               observed_routes: pd.DataFrame | None = None, appeals: bool = False) -> DemandFit:
+               observed_routes: pd.DataFrame | None = None, appeals: bool = False, land: bool = False) -> DemandFit:
     """Iterate the demand of `data["demand_by_year"]` (origins with a nationality) towards Frontex's
     detections by nationality and year (or `observed`: nationality rows x year columns), within
     TOTAL_BOUNDS of `first` (default: the demand it starts from; the replay's calibration passes the first
@@ -221,8 +229,9 @@ def fit_demand(data: dict, source: str, nationality_of: dict[str, str], *, seeds
     `data["nationality_preferences_by_year"]` towards each nationality's split between the main routes
     (Frontex's, or `observed_routes`: (nationality, route) rows x year columns). With `appeals`, each step
     also moves `data["destinations_by_year"]` of the destinations whose arrivals are known by year towards
-    them (sim/history/appeal_fit.py). Returns the last demand (and preferences, appeals) and each
-    iteration's errors."""
+    them (sim/history/appeal_fit.py). With `land`, each step also moves `data["leg_preferences_by_year"]` of
+    the land crossings of the corridors of sim/history/border_fit.py towards Frontex's land/sea split by year.
+    Returns the last demand (and preferences, appeals, land) and each iteration's errors."""
     nationalities = sorted(set(nationality_of.values()))
     if observed_routes is None and preferences:
         observed_routes = observed_by_route(nationalities)
@@ -241,13 +250,20 @@ def fit_demand(data: dict, source: str, nationality_of: dict[str, str], *, seeds
         appeal = {p: {int(y): float(v) for y, v in ys.items()}
                   for p, ys in copy.deepcopy(data.get("destinations_by_year") or {}).items()}
         before = None  # the last step's figures and arrivals: each year's slope
+    if land:
+        from .border_fit import observed_split, simulated_split, update_land
+
+        split = observed_split()
+        land_prefs = {int(y): dict(v) for y, v in copy.deepcopy(data.get("leg_preferences_by_year") or {}).items()}
     for i in range(iterations):
         trial = {**data, "demand_by_year": demand}
         if preferences:
             trial["nationality_preferences_by_year"] = prefs
         if appeals:
             trial["destinations_by_year"] = appeal
-        simulated, monthly, by_route, sea = simulate_with_sea(trial, source, seeds, scale=scale, workers=workers)
+        if land:
+            trial["leg_preferences_by_year"] = land_prefs
+        simulated, monthly, by_route, sea, border = simulate_all(trial, source, seeds, scale=scale, workers=workers)
         err = nationality_error(observed, simulated)
         record = {"iteration": i, "nationality_error": err}
         if observed_routes is not None:
@@ -257,20 +273,29 @@ def fit_demand(data: dict, source: str, nationality_of: dict[str, str], *, seeds
         if appeals:
             got = {p: simulated_arrivals(sea, p) for p in arrivals}
             record["arrivals"] = {p: {y: round(got[p].get(y, 0.0)) for y in sorted(ys)} for p, ys in arrivals.items()}
+        if land:
+            land_got = simulated_split(border)
+            record["land_share"] = {c: {y: round(v[0] / max(v[0] + v[1], 1e-9), 2) for y, v in sorted(ys.items())}
+                                    for c, ys in land_got.items()}
         if log:
             log(f"iteration {i}: detections by nationality and year off by {err:.1%} (weighted)"
                 + (f"; by nationality, route and year {record['split_error']:.1%}" if "split_error" in record else "")
-                + ("".join(f"; {p} arrivals by year {v}" for p, v in record["arrivals"].items()) if appeals else ""))
+                + ("".join(f"; {p} arrivals by year {v}" for p, v in record["arrivals"].items()) if appeals else "")
+                + ("".join(f"; {c} land share by year {v}" for c, v in record["land_share"].items()) if land else ""))
         demand = update(demand, nationality_of, observed, simulated, damping, start=first or data["demand_by_year"])
         if preferences:
             prefs = update_preferences(prefs, observed_routes, by_route, spread, damping)
         if appeals:
             appeal, before = update_appeals(appeal, own, arrivals, got, spread, damping, before), (appeal, got)
+        if land:
+            land_prefs = update_land(land_prefs, split, land_got, spread, damping)
     fit.demand = demand
     if preferences:
         fit.preferences = prefs
     if appeals:
         fit.appeals = appeal
+    if land:
+        fit.land = land_prefs
     return fit
 
 
@@ -283,13 +308,15 @@ def yearly_route_errors(monthly: pd.DataFrame, observed_monthly: pd.DataFrame) -
 
 
 __all__ = ["DemandFit", "fit_demand", "nationality_error", "observed_by_nationality", "observed_by_route",
-           "replay_figures", "simulate", "simulate_routes", "simulate_with_sea", "update", "update_preferences",
+           "replay_figures", "simulate", "simulate_all", "simulate_routes", "simulate_with_sea", "update",
+           "update_preferences",
            "yearly_route_errors"]
 
 
 def write_demand(path: Path, demand: dict[str, dict[int, float]], note: str,
                  preferences: dict[int, dict[str, dict[str, float]]] | None = None,
-                 appeals: dict[str, dict[int, float]] | None = None) -> Path:
+                 appeals: dict[str, dict[int, float]] | None = None,
+                 land: dict[int, dict[str, float]] | None = None) -> Path:
     """Put the fitted demand (and route preferences and destinations' appeal by year, when given) into the
     replay's calibrated file (demand_by_year, nationality_preferences_by_year, destinations_by_year), keeping its seasonality and response parameters;
     written then renamed."""
@@ -306,6 +333,9 @@ def write_demand(path: Path, demand: dict[str, dict[int, float]], note: str,
     if appeals is not None:
         body["destinations_by_year"] = {p: {int(y): float(v) for y, v in sorted(ys.items())}
                                         for p, ys in sorted(appeals.items())}
+    if land is not None:
+        body["leg_preferences_by_year"] = {int(y): {leg: float(v) for leg, v in sorted(legs.items())}
+                                           for y, legs in sorted(land.items())}
     lines = path.read_text().splitlines()
     keep = ([line for line in lines if line.startswith("# behaviour.effects:")][-1:]
             + [line for line in lines if line.startswith("# behaviour.seasonality:")][-1:])

@@ -1,0 +1,76 @@
+"""Fitting how a corridor's detections split between its land border and its sea, by year
+(`leg_preferences_by_year` on the corridor's land crossings).
+
+The replay's route preferences are fitted per nationality and *corridor*, and the Eastern Mediterranean is one
+corridor with two ways across: the Aegean to the Greek islands and the land border with Greece and Bulgaria.
+The fit set its detections per year but not their split: in 2018-2019, when the crossings of the Evros rose
+(Turks among them), the replay counted a seventh of Frontex's land detections and too many at sea (and so too
+many sea arrivals in Greece against UNHCR's). Frontex's monthly series gives the split (`border_type`), so
+each year gets a preference for the land crossings, for everybody, fitted to it.
+
+Each step moves a year's figure by damping x route spread x log(simulated land/sea odds / observed odds), the
+log bounded to +-MAX_LOG, the figure to +-LIMIT_SPREADS route spreads: the route choice is a logit over the
+perceived costs with that spread, so a full step would set the odds right if the land and the sea were
+chosen at one place. A year with no simulated or observed detection on either side keeps its figure.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+# corridor -> (Frontex's route, the corridor's land crossings where the bloc's authorities count detections)
+FITTED = {"Eastern Mediterranean": ("EMR", ("edirne-evros", "kirklareli-malko_tarnovo"))}
+MAX_LOG = 1.5
+LIMIT_SPREADS = 8.0
+MIN_DETECTIONS = 200.0  # fewer on a side in a year, in the data or the model's mean: the split is noise
+
+
+def observed_split(first_year: int = 2016, last_year: int = 2023) -> dict[str, dict[int, tuple[float, float]]]:
+    """corridor -> year -> (land, sea) detections, Frontex's."""
+    from .sea import observed_border
+
+    obs = observed_border(first_year, last_year)
+    out = {}
+    for corridor, (route, _) in FITTED.items():
+        rows = obs[obs["route"] == route].pivot_table(index="year", columns="border", values="detections",
+                                                       aggfunc="sum", fill_value=0.0)
+        out[corridor] = {int(y): (float(r.get("land", 0.0)), float(r.get("sea", 0.0))) for y, r in rows.iterrows()}
+    return out
+
+
+def simulated_split(border: pd.DataFrame) -> dict[str, dict[int, tuple[float, float]]]:
+    """corridor -> year -> (land, sea) from the mean detections by corridor, border and year (sea.mean_border)."""
+    out = {}
+    for corridor in FITTED:
+        rows = border[border["corridor"] == corridor].pivot_table(index="year", columns="border",
+                                                                  values="detections", aggfunc="sum", fill_value=0.0)
+        out[corridor] = {int(y): (float(r.get("land", 0.0)), float(r.get("sea", 0.0))) for y, r in rows.iterrows()}
+    return out
+
+
+def update_land(prefs: dict[int, dict[str, float]], observed: dict[str, dict[int, tuple[float, float]]],
+                simulated: dict[str, dict[int, tuple[float, float]]], spread: float,
+                damping: float = 0.7) -> dict[int, dict[str, float]]:
+    """One damped step of the land crossings' preference by year (`leg_preferences_by_year`: year -> leg ->
+    EUR); legs and years not fitted keep their figures. Every year observed is listed, so that no year takes
+    another's figure."""
+    out = {int(y): dict(legs) for y, legs in prefs.items()}
+    limit = LIMIT_SPREADS * spread
+    for corridor, (_, legs) in FITTED.items():
+        got = simulated.get(corridor, {})
+        for year, (land, sea) in sorted(observed.get(corridor, {}).items()):
+            figures = out.setdefault(year, {})
+            now = float(np.mean([figures.get(leg, 0.0) for leg in legs]))
+            sim_land, sim_sea = got.get(year, (0.0, 0.0))
+            if min(land, sea, sim_land, sim_sea) >= MIN_DETECTIONS:
+                log_err = math.log((sim_land / sim_sea) / (land / sea))
+                now = float(np.clip(now + damping * spread * float(np.clip(log_err, -MAX_LOG, MAX_LOG)), -limit, limit))
+            for leg in legs:
+                figures[leg] = round(now, 1)
+    return out
+
+
+__all__ = ["FITTED", "observed_split", "simulated_split", "update_land"]
