@@ -39,6 +39,9 @@ def test_an_empty_year_is_the_scenario_itself(dated_tiny):
     ({"nationality_preferences_by_year": {2016: {"MLI": {"Nowhere": 10}}}},
      "nationality_preferences_by_year.2016.MLI.Nowhere"),
     ({"nationality_preferences_by_year": {2016: {"MLI": {"Sahara": True}}}}, "nationality_preferences_by_year"),
+    ({"leg_preferences_by_year": {2016: {"tripoli-lampedusa": 10}}, "start_date": None}, "start_date"),
+    ({"leg_preferences_by_year": {2016: {"tripoli-nowhere": 10}}}, "leg_preferences_by_year.2016.tripoli-nowhere"),
+    ({"leg_preferences_by_year": {2016: {"tripoli-lampedusa": True}}}, "leg_preferences_by_year"),
 ])
 def test_bad_yearly_preferences_name_the_field(tiny, extra, where):
     base, network = tiny
@@ -113,17 +116,3 @@ def test_leg_and_nationality_preferences_by_year_each_keep_their_latest_year(dat
                          leg_preferences_by_year={2017: {"tripoli-lampedusa": 0}})
     nationality_only, _ = dated_tiny(nationality_preferences_by_year={2016: {"MLI": {"Central Mediterranean": 8000}}})
     assert run(both, routes=n).tables["legs"].equals(run(nationality_only, routes=n).tables["legs"])
-
-
-@pytest.mark.parametrize("extra, where", [
-    ({"leg_preferences_by_year": {2016: {"tripoli-lampedusa": 10}}, "start_date": None}, "start_date"),
-    ({"leg_preferences_by_year": {2016: {"tripoli-nowhere": 10}}}, "leg_preferences_by_year.2016.tripoli-nowhere"),
-    ({"leg_preferences_by_year": {2016: {"tripoli-lampedusa": True}}}, "leg_preferences_by_year"),
-])
-def test_bad_leg_preferences_name_the_field(tiny, extra, where):
-    base, network = tiny
-    data = base.model_dump()
-    data.update({"start_date": "2016-01-01", **extra})
-    with pytest.raises(InputError) as err:
-        check_against_network(parse_scenario(data, base.source), network)
-    assert where in str(err.value)
