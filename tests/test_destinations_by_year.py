@@ -106,9 +106,9 @@ def test_the_replays_demand_fit_carries_and_moves_the_appeals(monkeypatch):
     def fake_runs(trial, source, seeds, *, scale, workers=1, progress=None):
         seen.append(trial.get("destinations_by_year"))
         yearly = pd.DataFrame({2019: [1000.0]}, index=["SYR"])
-        return yearly, pd.DataFrame(), None, {("CYP", 2019): 9600.0, ("CYP", 2022): 800.0}
+        return yearly, pd.DataFrame(), None, {("CYP", 2019): 9600.0, ("CYP", 2022): 800.0}, None
 
-    monkeypatch.setattr(demand_fit, "simulate_with_sea", fake_runs)
+    monkeypatch.setattr(demand_fit, "simulate_all", fake_runs)
     data = {"demand_by_year": {"damascus": {2019: 1000.0}}, "destinations": {"nicosia": {"appeal_eur": -3500.0}}}
     observed = pd.DataFrame({2019: [1000.0]}, index=["SYR"])
     fit = demand_fit.fit_demand(data, "replay.yaml", {"damascus": "SYR"}, seeds=[1], scale=10, iterations=2,
