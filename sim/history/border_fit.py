@@ -33,22 +33,18 @@ def observed_split(first_year: int = 2016, last_year: int = 2023) -> dict[str, d
     from .sea import observed_border
 
     obs = observed_border(first_year, last_year)
-    out = {}
-    for corridor, (route, _) in FITTED.items():
-        rows = obs[obs["route"] == route].pivot_table(index="year", columns="border", values="detections",
-                                                       aggfunc="sum", fill_value=0.0)
-        out[corridor] = {int(y): (float(r.get("land", 0.0)), float(r.get("sea", 0.0))) for y, r in rows.iterrows()}
-    return out
+    return {corridor: _by_year(obs[obs["route"] == route]) for corridor, (route, _) in FITTED.items()}
 
 
 def simulated_split(border: pd.DataFrame) -> dict[str, dict[int, tuple[float, float]]]:
     """corridor -> year -> (land, sea) from the mean detections by corridor, border and year (sea.mean_border)."""
-    out = {}
-    for corridor in FITTED:
-        rows = border[border["corridor"] == corridor].pivot_table(index="year", columns="border",
-                                                                  values="detections", aggfunc="sum", fill_value=0.0)
-        out[corridor] = {int(y): (float(r.get("land", 0.0)), float(r.get("sea", 0.0))) for y, r in rows.iterrows()}
-    return out
+    return {corridor: _by_year(border[border["corridor"] == corridor]) for corridor in FITTED}
+
+
+def _by_year(rows: pd.DataFrame) -> dict[int, tuple[float, float]]:
+    """year -> (land, sea) detections of rows with columns year, border, detections."""
+    table = rows.pivot_table(index="year", columns="border", values="detections", aggfunc="sum", fill_value=0.0)
+    return {int(y): (float(r.get("land", 0.0)), float(r.get("sea", 0.0))) for y, r in table.iterrows()}
 
 
 def update_land(prefs: dict[int, dict[str, float]], observed: dict[str, dict[int, tuple[float, float]]],

@@ -47,8 +47,7 @@ class YearlyDemand(_ByYear):
         for year in years:
             demand = flat.copy()
             for origin, by_year in scenario.demand_by_year.items():
-                known = [y for y in sorted(by_year) if y <= year] or [min(by_year)]
-                demand[place_index[origin]] = by_year[known[-1]] / 365.0
+                demand[place_index[origin]] = by_year[_latest(by_year, year)] / 365.0
             arrays.append(demand)
         super().__init__(scenario.start_date, years, arrays)
 
@@ -95,8 +94,7 @@ class YearlyAppeal(_ByYear):
         for year in years:
             appeal = world.appeal.copy()
             for place, by_year in by_place.items():
-                known = [y for y in sorted(by_year) if y <= year] or [min(by_year)]
-                appeal[place_index[place]] = by_year[known[-1]]
+                appeal[place_index[place]] = by_year[_latest(by_year, year)]
             arrays.append(appeal)
         super().__init__(scenario.start_date, years, arrays)
 
