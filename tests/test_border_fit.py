@@ -1,6 +1,6 @@
 """The Eastern Med's split between its land border and its sea, fitted by year (sim/history/border_fit.py):
-each step moves the land crossings' preference towards Frontex's split, bounded, and the legs it moves are
-the corridor's only land crossings counted at the bloc's border."""
+each step moves the Evros crossing's preference towards Frontex's split, bounded; the leg it moves is a land
+crossing of the corridor counted at the bloc's border, and Bulgaria's, counted too, is left alone."""
 
 import numpy as np
 import pandas as pd
@@ -11,7 +11,7 @@ from sim.history.border_fit import FITTED, LIMIT_SPREADS, observed_split, simula
 LEGS = FITTED["Eastern Mediterranean"][1]
 
 
-def test_the_fitted_legs_are_the_corridors_counted_land_crossings():
+def test_the_fitted_leg_is_the_evros_a_counted_land_crossing():
     from sim.history.data import REPLAY
     from sim.model import setup_cache
     from sim.scenario import load_scenario
@@ -21,7 +21,8 @@ def test_the_fitted_legs_are_the_corridors_counted_land_crossings():
     legs = network.legs
     counted = ((legs["corridor"] == "Eastern Mediterranean").to_numpy() & (legs["mode"] != "sea").to_numpy()
                & np.asarray(world.detects, bool))
-    assert sorted(legs["id"][counted]) == sorted(LEGS)
+    assert sorted(legs["id"][counted]) == ["edirne-evros", "kirklareli-malko_tarnovo"]
+    assert LEGS == ("edirne-evros",)  # Bulgaria's people are counted on the Balkans: left to the route fit
 
 
 def test_observed_split_is_frontexs_border_type():
@@ -42,7 +43,9 @@ def test_one_step_moves_the_land_crossings_towards_the_observed_split():
     odds_2018 = (3000 / 50000) / (20000 / 30000)
     assert out[2018][LEGS[0]] == pytest.approx(0.5 * 800 * max(np.log(odds_2018), -1.5), abs=0.1)
     assert out[2018][LEGS[0]] < 0 < out[2019][LEGS[0]]
-    assert out[2018][LEGS[0]] == out[2018][LEGS[1]]  # one figure for the corridor's land border
+    assert set(out[2018]) == set(LEGS)  # the Evros only; Bulgaria's crossing keeps the figure it has
+    kept = update_land({2018: {"kirklareli-malko_tarnovo": 50.0}}, observed, simulated, spread=800.0, damping=0.5)
+    assert kept[2018] == {"kirklareli-malko_tarnovo": 50.0, LEGS[0]: out[2018][LEGS[0]]}
     assert out[2020][LEGS[0]] == 0.0  # fewer than 200 observed on land: left alone, but listed
     # bounded, however many steps; other legs and years kept
     many = {2015: {"somewhere-else": 123.0}}

@@ -40,11 +40,9 @@ def register(app: typer.Typer) -> None:
         appeals: bool = typer.Option(True, help="with --replay: fit Cyprus's appeal by year too "
                                                "(destinations_by_year, to its sea arrivals by year: "
                                                "sim/history/appeal_fit.py); --no-appeals keeps it as it is"),
-        land: bool = typer.Option(False, help="with --replay: fit the Eastern Med's land crossings' preference "
-                                              "by year too (leg_preferences_by_year, to Frontex's land/sea split: "
-                                              "sim/history/border_fit.py). Off by default: on the replay as "
-                                              "shipped it reached its bound in 2018-2019 without moving the split "
-                                              "(docs/replay_log.md, twenty-eighth session)"),
+        land: bool = typer.Option(True, help="with --replay: fit the Evros crossing's preference by year too "
+                                             "(leg_preferences_by_year, to Frontex's land/sea split of the Eastern "
+                                             "Med: sim/history/border_fit.py); --no-land keeps it as it is"),
         season_steps: int = typer.Option(0, min=0, help="with --replay: steps fitting the monthly multipliers of "
                                                         "behaviour.seasonality to the monthly detections, after the "
                                                         "demand (0: keep them)"),
