@@ -381,6 +381,16 @@ def land_crossing_km(network: RouteNetwork, land: shapely.Geometry, end_buffer_k
     return pd.Series(out, dtype=float)
 
 
+def leg_cycles(network: RouteNetwork, limit: int = 3) -> list[list[str]]:
+    """Up to `limit` cycles of places the legs go round (each a list of place ids, the first not repeated).
+    People choose their next leg place by place, so on a cycle of cheap legs some go round and round: a road
+    back from Thessaloniki to Athens made 45,000 trips a year in the 2023 baseline (geodata/europe/SOURCES.md)."""
+    import itertools
+
+    graph = nx.DiGraph(list(zip(network.legs["from"], network.legs["to"])))
+    return [list(c) for c in itertools.islice(nx.simple_cycles(graph), limit)]
+
+
 BASEMAP = Path(__file__).resolve().parents[1] / "geodata" / "countries_110m.geojson"
 
 

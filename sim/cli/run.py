@@ -107,7 +107,7 @@ def check(scenario: Path = typer.Argument(..., help="scenario or exercise YAML f
           strict: bool = typer.Option(False, "--strict", help="treat warnings as errors (exit 2 on the first)")):
     """Validate a scenario and its network (or a trainers' exercise file and its base scenario) without running it."""
     from ..geocheck import place_warnings
-    from ..network import INLAND_CAP_KM, SEA_END_BUFFER_KM, load_network, sea_legs_over_land
+    from ..network import INLAND_CAP_KM, SEA_END_BUFFER_KM, leg_cycles, load_network, sea_legs_over_land
     from ..scenario import check_against_network, parse_scenario, scenario_data
 
     if _is_exercise(scenario):
@@ -123,6 +123,10 @@ def check(scenario: Path = typer.Argument(..., help="scenario or exercise YAML f
                         f"1:110m basemap ({SEA_END_BUFFER_KM:g} km around its ends ignored, up to {INLAND_CAP_KM:g} km "
                         "more for a port the basemap puts inland): add points out at sea if it is not the basemap's "
                         "coarseness")
+    for cycle in leg_cycles(network):
+        warnings.append(f"{network.folder / 'legs.geojson'}: the legs {' -> '.join(cycle + cycle[:1])} go round in a "
+                        "cycle: people choose their next leg place by place, so some go round it again and again "
+                        "(the shipped networks have none)")
     for warning in warnings:
         if strict:
             _fail(f"{warning} (--strict)")
