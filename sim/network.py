@@ -387,8 +387,7 @@ def leg_cycles(network: RouteNetwork, limit: int = 3) -> list[list[str]]:
     back from Thessaloniki to Athens made 45,000 trips a year in the 2023 baseline (geodata/europe/SOURCES.md)."""
     import itertools
 
-    graph = nx.DiGraph(list(zip(network.legs["from"], network.legs["to"])))
-    return [list(c) for c in itertools.islice(nx.simple_cycles(graph), limit)]
+    return [list(c) for c in itertools.islice(nx.simple_cycles(network.graph()), limit)]
 
 
 BASEMAP = Path(__file__).resolve().parents[1] / "geodata" / "countries_110m.geojson"
