@@ -132,10 +132,11 @@ def main() -> None:
 
 
     from sim.history.demand import origin_countries, yearly_demand
-    from sim.history.demand_fit import fit_demand, yearly_route_errors
+    from sim.history.demand_fit import fit_demand, reached_routes, yearly_route_errors
     from sim.history.episodes import episode_rows
     from sim.history.fit import episode_error, monthly_ard, replay_observed, route_ards, simulate_figures
     from sim.history.sea import sea_error
+    from sim.network import load_network
     from sim.scenario import scenario_data
 
     seeds = [int(s) for s in args.seeds.split(",")]
@@ -150,7 +151,7 @@ def main() -> None:
     if args.refit > 0:
         fit = fit_demand(data, str(REPLAY), origin_countries(Path(data["network"])), seeds=seeds, scale=args.scale,
                          iterations=args.refit, workers=args.workers, damping=0.7, first=yearly_demand(),
-                         preferences=True, appeals=True)
+                         preferences=True, appeals=True, reach=reached_routes(load_network(Path(data["network"]))))
         data = {**data, "demand_by_year": fit.demand, "nationality_preferences_by_year": fit.preferences,
                 "destinations_by_year": fit.appeals}
         print("demand refitted: by nationality and year off by "
@@ -213,11 +214,12 @@ def border_table(border: pd.DataFrame, route: str) -> pd.DataFrame:
 def by_nationality(data: dict, seeds: list[int], args) -> None:
     """Per route asked for: the nationalities with the most detections, simulated / observed by year."""
     from sim.history.demand import origin_countries
-    from sim.history.demand_fit import observed_by_route, simulate_routes
+    from sim.history.demand_fit import observed_by_route, reached_routes, simulate_routes
+    from sim.network import load_network
 
     nationalities = sorted(set(origin_countries(Path(data["network"])).values()))
     _, _, sim = simulate_routes(data, str(REPLAY), seeds, scale=args.scale, workers=args.workers)
-    obs = observed_by_route(nationalities)
+    obs = observed_by_route(nationalities, reach=reached_routes(load_network(Path(data["network"]))))  # the fit's targets
     routes = sorted(set(obs.index.get_level_values("route")))
     for route in args.by_nationality:
         if route not in routes:

@@ -73,6 +73,23 @@ class RouteNetwork:
         g.add_edges_from(zip(self.legs["from"], self.legs["to"]))
         return g
 
+    def entry_corridors(self) -> dict[str, set[str]]:
+        """Nationality -> the corridors of the legs into a country that counts detections (from one that does
+        not) that its origins can reach: where the model can count its people at all. A figure observed
+        elsewhere cannot be fitted, and a fit that counts it pushes its people onto the routes they can reach."""
+        counts = self.countries["counts_detections"].astype(bool)
+        country = dict(zip(self.places["id"], self.places["iso3"]))
+        counted = [bool(counts.get(country[b], False)) and not bool(counts.get(country[a], False))
+                   for a, b in zip(self.legs["from"], self.legs["to"])]
+        entries = self.legs[counted]
+        g = self.graph()
+        out: dict[str, set[str]] = {}
+        for origin, nationality in self.places.loc[self.places["kind"] == "origin", ["id", "nationality"]].itertuples(
+                index=False):
+            reached = nx.descendants(g, origin) | {origin}
+            out.setdefault(nationality, set()).update(entries.loc[entries["from"].isin(reached), "corridor"])
+        return out
+
 
 def _no_duplicate_keys(path: Path):
     def hook(pairs):

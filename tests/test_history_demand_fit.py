@@ -12,9 +12,13 @@ from sim.history.demand_fit import (
     fit_demand,
     nationality_error,
     observed_by_nationality,
+    observed_by_route,
+    reached_routes,
     simulate,
+    unreached,
     update,
 )
+from sim.network import load_network
 from sim.scenario import scenario_data
 
 
@@ -42,6 +46,31 @@ def test_observed_spreads_unknown_nationalities_and_keeps_route_totals():
     raw = raw[raw["route_code"].isin(MAIN_ROUTES) & raw["year"].between(2016, 2023)]
     assert table.sum().to_dict() == pytest.approx(raw.groupby("year")["detections"].sum().to_dict())
     assert table.loc["SYR", 2016] > raw[(raw["nationality_iso3"] == "SYR") & (raw["year"] == 2016)]["detections"].sum()
+
+
+def test_cells_the_network_cannot_reach_are_spread_not_fitted():
+    """Algerians counted on the Eastern Med (1,653 in 2016) had no way there until the flight from Algiers to
+    Istanbul (thirtieth session): the fit pushed their demand up to Frontex's total, and the extra people went
+    to the Western Med (+23 % in 2016). A cell the network cannot reach is now spread over the route's other
+    nationalities, as an unknown nationality's are, and listed."""
+    root = OUT.parent.parent.parent
+    nats = sorted(set(origin_countries(root / "geodata" / "europe").values()))
+    reach = reached_routes(load_network(root / "geodata" / "europe"))
+    assert {"EMR", "WMR", "CMR"} <= reach["DZA"]  # the flight to Istanbul
+    assert "EMR" not in reach["NGA"]  # no way from Lagos to the Eastern Med (yet)
+    plain, fitted = observed_by_route(nats), observed_by_route(nats, reach=reach)
+    assert fitted.loc[("NGA", "EMR")].sum() == 0 and plain.loc[("NGA", "EMR"), 2022] > 2000
+    # each route-year keeps its total: the cell goes to the others, as the unknown nationalities' do
+    assert fitted.groupby(level="route").sum().to_numpy() == pytest.approx(plain.groupby(level="route").sum().to_numpy())
+    assert fitted.loc[("SYR", "EMR"), 2022] > plain.loc[("SYR", "EMR"), 2022]
+    cells = unreached(nats, reach)
+    top = cells.iloc[0]
+    assert (top["nationality"], top["route"], top["year"], top["detections"]) == ("NGA", "EMR", 2022, 2626)
+    assert (cells["detections"] >= 200).all() and not ((cells["nationality"] == "DZA") & (cells["route"] == "EMR")).any()
+    # a network that reaches every cell it is asked about leaves the table as it was
+    everywhere = {n: set(MAIN_ROUTES) for n in nats}
+    assert observed_by_route(nats, reach=everywhere).to_numpy() == pytest.approx(plain.to_numpy())
+    assert unreached(nats, everywhere).empty
 
 
 def test_the_replay_reads_a_fitted_demand_for_every_origin_and_year():
@@ -73,3 +102,14 @@ def test_a_known_demand_is_recovered(tiny):
     for origin, years in truth.items():
         for y, v in years.items():
             assert fit.demand[origin][y] == pytest.approx(v, rel=0.25), (origin, y)
+
+
+def test_calibrate_replay_names_the_cells_it_cannot_fit(capsys):
+    from sim.cli.history import _reach
+
+    root = OUT.parent.parent.parent
+    nats = sorted(set(origin_countries(root / "geodata" / "europe").values()))
+    reach = _reach(root / "geodata" / "europe", nats)
+    out = capsys.readouterr().out
+    assert "NGA EMR 2022 (2,626)" in out and "not fitted" in out
+    assert reach == reached_routes(load_network(root / "geodata" / "europe"))

@@ -84,6 +84,18 @@ def test_one_step_moves_a_split_towards_the_observed_one():
     two = update_preferences({}, observed, simulated, spread=800.0, damping=1.0)
     assert two[2016]["IRQ"]["Central Mediterranean"] < 0 < two[2016]["IRQ"]["Eastern Mediterranean"]
     assert two[2016]["SYR"] == syr  # the others as before
+    # a way the network has but the run never took (the preferences made it too dear) moves too when the
+    # network's reach is given and the data count people on it; a way it does not have stays alone
+    opened = update_preferences({}, observed.drop(columns=2017), simulated.drop(columns=2017), spread=800.0,
+                                damping=1.0, reach={"IRQ": {"EMR", "CMR"}, "SYR": {"EMR", "WBR"}})
+    assert opened[2016]["IRQ"]["Central Mediterranean"] < 0 < opened[2016]["IRQ"]["Eastern Mediterranean"]
+    assert opened[2016]["SYR"] == syr  # reached in the run: the network's reach only adds ways
+    quiet = observed.drop(columns=2017).copy()
+    quiet.loc[("IRQ", "CMR"), 2016] = 0.0
+    quiet.loc[("IRQ", "EMR"), 2016] = 8000.0
+    alone = update_preferences({}, quiet, simulated.drop(columns=2017), spread=800.0, damping=1.0,
+                               reach={"IRQ": {"EMR", "CMR"}})
+    assert "IRQ" not in alone[2016]  # nobody counted on the way it never takes: nothing to move towards
     # bounded, however many steps
     many = {}
     for _ in range(200):

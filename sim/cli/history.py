@@ -79,6 +79,23 @@ def run_monthly(path: Path, replicates: int, scale: int, days: int | None, worke
     return rows
 
 
+def _reach(network: Path, nationalities: list[str]) -> dict[str, set[str]]:
+    """The main routes each nationality can reach on the replay's network, with the observed cells it cannot
+    reach said out loud: the fit spreads them over the others (sim/history/demand_fit.py)."""
+    from ..history.demand_fit import reached_routes, unreached
+    from ..network import load_network
+
+    reach = reached_routes(load_network(network))
+    cells = unreached(nationalities, reach)
+    if len(cells):
+        typer.echo(f"{len(cells)} observed cells of at least 200 detections that the network gives the nationality no "
+                   "way to (not fitted; spread over the route's other nationalities): "
+                   + ", ".join(f"{r.nationality} {r.route} {r.year} ({r.detections:,.0f})"
+                               for r in cells.head(12).itertuples())
+                   + (", ..." if len(cells) > 12 else ""))
+    return reach
+
+
 def run_replay_fit(path: Path, iterations: int, rounds: int, replicates: int, scale: int, workers: int, write: bool,
                    damping: float = 0.7, refit_steps: int = 2, preferences: bool = True, only: str = "",
                    season_steps: int = 0, appeals: bool = True, land: bool = False) -> None:
@@ -97,10 +114,11 @@ def run_replay_fit(path: Path, iterations: int, rounds: int, replicates: int, sc
     fit_seeds = [s + 1000 for s in seeds(path, replicates)]
     typer.echo(f"fitting demand by origin and year: {iterations} steps on seeds {fit_seeds} at scale {scale}")
     nationality = origin_countries(Path(data["network"]))
+    reach = _reach(Path(data["network"]), sorted(set(nationality.values())))
     first = yearly_demand()
     fit = fit_demand(data, str(path), nationality, seeds=fit_seeds, scale=scale, iterations=iterations,
                      workers=workers, damping=damping, first=first, log=typer.echo, preferences=preferences,
-                     appeals=appeals, land=land)
+                     appeals=appeals, land=land, reach=reach)
     data = {**data, "demand_by_year": fit.demand}
     if preferences:
         data["nationality_preferences_by_year"] = fit.preferences
@@ -139,7 +157,8 @@ def run_replay_fit(path: Path, iterations: int, rounds: int, replicates: int, sc
 
     def refit(trial: dict) -> dict:
         again = fit_demand(trial, str(path), nationality, seeds=fit_seeds, scale=scale, iterations=refit_steps,
-                           workers=workers, damping=damping, first=first, preferences=preferences, appeals=appeals)
+                           workers=workers, damping=damping, first=first, preferences=preferences, appeals=appeals,
+                           reach=reach)
         out = {**trial, "demand_by_year": again.demand}
         if preferences:
             out["nationality_preferences_by_year"] = again.preferences

@@ -46,13 +46,18 @@ CONTINUING = ("WBR",)
 
 
 def observed_by_route(nationalities: list[str], first: int = 2016, last: int = 2023,
-                      path: Path = NATIONALITY_CSV) -> pd.DataFrame:
+                      path: Path = NATIONALITY_CSV, reach: dict[str, set[str]] | None = None) -> pd.DataFrame:
     """Detections per (nationality, main route) (rows, the network's nationalities) and year (columns), with
-    the detections of unknown or unmodelled nationalities spread over the known ones of each route and year."""
+    the detections of unknown or unmodelled nationalities spread over the known ones of each route and year.
+    With `reach` (nationality -> the route codes its people can reach, `reached_routes`), a nationality's
+    detections on a route it cannot reach are spread the same way: the fit cannot give them, and counted in
+    the nationality's total they would push its people onto the routes it can reach (`unreached` lists them)."""
     frame = pd.read_csv(path)
     frame = frame[frame["route_code"].isin(MAIN_ROUTES) & frame["year"].between(first, last)]
     total = frame.groupby(["route_code", "year"])["detections"].sum()
     known = frame[frame["nationality_iso3"].isin(nationalities)]
+    if reach is not None:
+        known = known[[code in reach.get(n, ()) for n, code in zip(known["nationality_iso3"], known["route_code"])]]
     covered = known.groupby(["route_code", "year"])["detections"].sum()
     factor = (total / covered).rename("factor")
     known = known.join(factor, on=["route_code", "year"])
@@ -65,11 +70,33 @@ def observed_by_route(nationalities: list[str], first: int = 2016, last: int = 2
 
 
 def observed_by_nationality(nationalities: list[str], first: int = 2016, last: int = 2023,
-                            path: Path = NATIONALITY_CSV) -> pd.DataFrame:
+                            path: Path = NATIONALITY_CSV, reach: dict[str, set[str]] | None = None) -> pd.DataFrame:
     """Detections per nationality (rows, the network's) and year (columns) over the main routes (see
     observed_by_route)."""
-    table = observed_by_route(nationalities, first, last, path).groupby(level="nationality").sum()
+    table = observed_by_route(nationalities, first, last, path, reach).groupby(level="nationality").sum()
     return table.reindex(index=nationalities, columns=range(first, last + 1), fill_value=0.0)
+
+
+def reached_routes(network) -> dict[str, set[str]]:
+    """Nationality -> the main routes (codes) whose corridors its people can reach on `network` (a
+    RouteNetwork): where the replay can count them (RouteNetwork.entry_corridors)."""
+    corridors = network.entry_corridors()
+    codes = route_corridors()
+    return {n: {code for code in MAIN_ROUTES if set(codes.get(code, ())) & reached} for n, reached in corridors.items()}
+
+
+def unreached(nationalities: list[str], reach: dict[str, set[str]], first: int = 2016, last: int = 2023,
+              path: Path = NATIONALITY_CSV, min_detections: float = CELL_FLOOR) -> pd.DataFrame:
+    """The observed (nationality, main route, year) cells of at least `min_detections` that the network
+    gives the nationality no way to: columns nationality, route, year, detections (largest first)."""
+    frame = pd.read_csv(path)
+    frame = frame[frame["route_code"].isin(MAIN_ROUTES) & frame["year"].between(first, last)
+                  & frame["nationality_iso3"].isin(nationalities) & (frame["detections"] >= min_detections)]
+    out = frame[[code not in reach.get(n, ()) for n, code in zip(frame["nationality_iso3"], frame["route_code"])]]
+    out = out[["nationality_iso3", "route_code", "year", "detections"]].rename(
+        columns={"nationality_iso3": "nationality", "route_code": "route"})
+    return (out.groupby(["nationality", "route", "year"], as_index=False)["detections"].sum()
+            .sort_values("detections", ascending=False, kind="stable").reset_index(drop=True))
 
 
 def replay_figures(results) -> dict:
@@ -168,14 +195,17 @@ def update(demand: dict[str, dict[int, float]], nationality_of: dict[str, str], 
 
 def update_preferences(preferences: dict[int, dict[str, dict[str, float]]], observed: pd.DataFrame,
                        simulated: pd.DataFrame, spread: float, damping: float = 0.7,
-                       min_detections: float = MIN_NATIONALITY_YEAR) -> dict[int, dict[str, dict[str, float]]]:
+                       min_detections: float = MIN_NATIONALITY_YEAR,
+                       reach: dict[str, set[str]] | None = None) -> dict[int, dict[str, dict[str, float]]]:
     """One damped step of each nationality's route preferences in each year (EUR added to the scenario's
     `nationality_preferences`, per corridor) towards its split between the main routes that year.
 
-    A route the nationality reaches in the model (some simulated detections in some year of the run) moves by
-    `spread` (the route choice's spread) times the log ratio of simulated to observed detections, damped and
-    bounded, also in a year it got none there; a route it never reaches is left alone (more preference cannot
-    open a closed way). The ways in are centred per
+    A route the nationality reaches in the model (some simulated detections in some year of the run, or a way
+    there on the network, `reach`: nationality -> route codes, where the data count at least CELL_FLOOR of
+    them over the years) moves by `spread` (the route choice's spread) times the log ratio of simulated to
+    observed detections, damped and bounded, also in a year it got none there; any other route is left alone
+    (more preference cannot open a way that is not there, and a route nobody takes in the data or the run
+    has nothing to move towards). The ways in are centred per
     nationality and year (a common shift only trades off against demand); a route in CONTINUING is not, as
     it is taken after another (the Western Balkans after the Eastern Mediterranean: its preference decides
     how many go on, not which way in, and centring it against the way in would leave the cost of the whole
@@ -187,6 +217,10 @@ def update_preferences(preferences: dict[int, dict[str, dict[str, float]]], obse
     # the routes a nationality reaches in some year of the run: a way it takes in one year is open in the
     # others (the dated openings aside), so a year with none on it is a preference to move, not a closed way
     reached = simulated.sum(axis=1) > 0
+    if reach is not None:  # a way on the network that the data count people on, too dear for the run to take
+        counted = observed.sum(axis=1) >= CELL_FLOOR
+        reached = reached | (counted & pd.Series([route in reach.get(nat, ()) for nat, route in reached.index],
+                                                 index=reached.index))
     out = {int(y): {n: dict(c) for n, c in by_nat.items()} for y, by_nat in preferences.items()}
     for year in observed.columns:
         for nat in observed.index.get_level_values("nationality").unique():
@@ -221,7 +255,8 @@ def nationality_error(observed: pd.DataFrame, simulated: pd.DataFrame) -> float:
 def fit_demand(data: dict, source: str, nationality_of: dict[str, str], *, seeds: list[int], scale: int,
                iterations: int, workers: int = 1, damping: float = 0.7, observed: pd.DataFrame | None = None,
                first: dict[str, dict[int, float]] | None = None, log=None, preferences: bool = False,
-               observed_routes: pd.DataFrame | None = None, appeals: bool = False, land: bool = False) -> DemandFit:
+               observed_routes: pd.DataFrame | None = None, appeals: bool = False, land: bool = False,
+               reach: dict[str, set[str]] | None = None) -> DemandFit:
     """Iterate the demand of `data["demand_by_year"]` (origins with a nationality) towards Frontex's
     detections by nationality and year (or `observed`: nationality rows x year columns), within
     TOTAL_BOUNDS of `first` (default: the demand it starts from; the replay's calibration passes the first
@@ -231,13 +266,15 @@ def fit_demand(data: dict, source: str, nationality_of: dict[str, str], *, seeds
     also moves `data["destinations_by_year"]` of the destinations whose arrivals are known by year towards
     them (sim/history/appeal_fit.py). With `land`, each step also moves `data["leg_preferences_by_year"]` of
     the land crossings of the corridors of sim/history/border_fit.py towards Frontex's land/sea split by year.
+    With `reach` (`reached_routes`), the detections Frontex counts on routes the network gives a nationality no
+    way to are not its targets (observed_by_route).
     Returns the last demand (and preferences, appeals, land) and each iteration's errors."""
     nationalities = sorted(set(nationality_of.values()))
     if observed_routes is None and preferences:
-        observed_routes = observed_by_route(nationalities)
+        observed_routes = observed_by_route(nationalities, reach=reach)
     if observed is None:
         observed = (observed_routes.groupby(level="nationality").sum() if observed_routes is not None
-                    else observed_by_nationality(nationalities))
+                    else observed_by_nationality(nationalities, reach=reach))
     spread = float((data.get("behaviour") or {}).get("route_spread_eur", 800.0))
     demand = copy.deepcopy(data["demand_by_year"])
     prefs = copy.deepcopy(data.get("nationality_preferences_by_year") or {})
@@ -284,7 +321,7 @@ def fit_demand(data: dict, source: str, nationality_of: dict[str, str], *, seeds
                 + ("".join(f"; {c} land share by year {v}" for c, v in record["land_share"].items()) if land else ""))
         demand = update(demand, nationality_of, observed, simulated, damping, start=first or data["demand_by_year"])
         if preferences:
-            prefs = update_preferences(prefs, observed_routes, by_route, spread, damping)
+            prefs = update_preferences(prefs, observed_routes, by_route, spread, damping, reach=reach)
         if appeals:
             appeal, before = update_appeals(appeal, own, arrivals, got, spread, damping, before), (appeal, got)
         if land:
@@ -308,7 +345,7 @@ def yearly_route_errors(monthly: pd.DataFrame, observed_monthly: pd.DataFrame) -
 
 
 __all__ = ["DemandFit", "fit_demand", "nationality_error", "observed_by_nationality", "observed_by_route",
-           "replay_figures", "simulate", "simulate_all", "simulate_routes", "simulate_with_sea", "update",
+           "reached_routes", "replay_figures", "unreached", "simulate", "simulate_all", "simulate_routes", "simulate_with_sea", "update",
            "update_preferences",
            "yearly_route_errors"]
 
