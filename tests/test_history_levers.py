@@ -163,10 +163,13 @@ def test_people_on_the_road_reconsider_when_the_way_ahead_costs_more_than_it_is_
     going on at today's cost-to-go; returns from the islands make going on from Izmir dear, so more give up
     and fewer try the Eastern Mediterranean again. Intensity 5: half the arrivals returned at the
     baseline's fitted share (0.1), as in the readmission test above; at intensity 2 (a fifth returned) the
-    baseline refitted to every nationality gives -9.4 % instead of more than -10 %."""
+    baseline refitted to every nationality gives -9.4 % instead of more than -10 %. Scale 20: at 100 the
+    Eastern Med holds about a hundred model entries in these 120 days, and with the thirtieth session's network
+    (the flight from Algiers to Istanbul) seed 3 gave +5 % (9,300 -> 9,800 detections) where seeds 1, 2 and 4
+    gave -25 %, -26 % and -37 %; at 20, seed 3 gives -18 % (11,120 -> 9,100), at 50 -15 %."""
     event = [{"kind": "readmission", "targets": {"places": ISLANDS}, "to_place": "izmir", "intensity": 5}]
-    keep_on = _with_effects(europe, {"transit_gives_up": 0.0}, event, scale=100)
-    reconsider = _with_effects(europe, {"transit_gives_up": 0.1}, event, scale=100)
+    keep_on = _with_effects(europe, {"transit_gives_up": 0.0}, event, scale=20)
+    reconsider = _with_effects(europe, {"transit_gives_up": 0.1}, event, scale=20)
     assert reconsider.tables["places"]["returned"].sum() > keep_on.tables["places"]["returned"].sum() + 5000
     em = "Eastern Mediterranean"
     assert _corridor(reconsider, em, "detections") < 0.9 * _corridor(keep_on, em, "detections")
