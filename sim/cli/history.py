@@ -82,13 +82,14 @@ def run_monthly(path: Path, replicates: int, scale: int, days: int | None, worke
 def _reach(network: Path, nationalities: list[str]) -> dict[str, set[str]]:
     """The main routes each nationality can reach on the replay's network, with the observed cells it cannot
     reach said out loud: the fit spreads them over the others (sim/history/demand_fit.py)."""
-    from ..history.demand_fit import reached_routes, unreached
+    from ..history.demand_fit import CELL_FLOOR, reached_routes, unreached
     from ..network import load_network
 
     reach = reached_routes(load_network(network))
     cells = unreached(nationalities, reach)
     if len(cells):
-        typer.echo(f"{len(cells)} observed cells of at least 200 detections that the network gives the nationality no "
+        typer.echo(f"{len(cells)} observed cells of at least {CELL_FLOOR:,.0f} detections that the network gives the "
+                   "nationality no "
                    "way to (not fitted; spread over the route's other nationalities): "
                    + ", ".join(f"{r.nationality} {r.route} {r.year} ({r.detections:,.0f})"
                                for r in cells.head(12).itertuples())

@@ -57,7 +57,7 @@ def observed_by_route(nationalities: list[str], first: int = 2016, last: int = 2
     total = frame.groupby(["route_code", "year"])["detections"].sum()
     known = frame[frame["nationality_iso3"].isin(nationalities)]
     if reach is not None:
-        known = known[[code in reach.get(n, ()) for n, code in zip(known["nationality_iso3"], known["route_code"])]]
+        known = known[_within(reach, known["nationality_iso3"], known["route_code"])]
     covered = known.groupby(["route_code", "year"])["detections"].sum()
     factor = (total / covered).rename("factor")
     known = known.join(factor, on=["route_code", "year"])
@@ -77,6 +77,11 @@ def observed_by_nationality(nationalities: list[str], first: int = 2016, last: i
     return table.reindex(index=nationalities, columns=range(first, last + 1), fill_value=0.0)
 
 
+def _within(reach: dict[str, set[str]], nationalities, routes) -> list[bool]:
+    """For each (nationality, route code) pair: does the network give the nationality a way to the route."""
+    return [route in reach.get(n, ()) for n, route in zip(nationalities, routes)]
+
+
 def reached_routes(network) -> dict[str, set[str]]:
     """Nationality -> the main routes (codes) whose corridors its people can reach on `network` (a
     RouteNetwork): where the replay can count them (RouteNetwork.entry_corridors)."""
@@ -92,7 +97,7 @@ def unreached(nationalities: list[str], reach: dict[str, set[str]], first: int =
     frame = pd.read_csv(path)
     frame = frame[frame["route_code"].isin(MAIN_ROUTES) & frame["year"].between(first, last)
                   & frame["nationality_iso3"].isin(nationalities) & (frame["detections"] >= min_detections)]
-    out = frame[[code not in reach.get(n, ()) for n, code in zip(frame["nationality_iso3"], frame["route_code"])]]
+    out = frame[[not ok for ok in _within(reach, frame["nationality_iso3"], frame["route_code"])]]
     out = out[["nationality_iso3", "route_code", "year", "detections"]].rename(
         columns={"nationality_iso3": "nationality", "route_code": "route"})
     return (out.groupby(["nationality", "route", "year"], as_index=False)["detections"].sum()
@@ -219,8 +224,8 @@ def update_preferences(preferences: dict[int, dict[str, dict[str, float]]], obse
     reached = simulated.sum(axis=1) > 0
     if reach is not None:  # a way on the network that the data count people on, too dear for the run to take
         counted = observed.sum(axis=1) >= CELL_FLOOR
-        reached = reached | (counted & pd.Series([route in reach.get(nat, ()) for nat, route in reached.index],
-                                                 index=reached.index))
+        nats, routes = zip(*reached.index)
+        reached = reached | (counted & pd.Series(_within(reach, nats, routes), index=reached.index))
     out = {int(y): {n: dict(c) for n, c in by_nat.items()} for y, by_nat in preferences.items()}
     for year in observed.columns:
         for nat in observed.index.get_level_values("nationality").unique():
