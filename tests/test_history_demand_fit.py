@@ -38,6 +38,21 @@ def test_one_step_moves_each_origin_towards_its_nationality_and_keeps_unreachabl
     assert far["a"][2016] == pytest.approx(100.0 * TOTAL_BOUNDS[1])
 
 
+def test_the_spin_up_year_moves_with_the_first_observed_year():
+    """2015 (the replay's spin-up, never reported) has no target of its own: it keeps its first ratio to 2016,
+    so that the tail of the 2015 wave on the road at the start grows as 2016's fitted demand grows."""
+    start = {"a": {2015: 3000.0, 2016: 1000.0}, "b": {2015: 200.0, 2016: 400.0}}
+    nat = {"a": "AAA", "b": "BBB"}
+    observed = pd.DataFrame({2016: [2000.0, 100.0]}, index=["AAA", "BBB"])
+    simulated = pd.DataFrame({2016: [1000.0, 200.0]}, index=["AAA", "BBB"])
+    out = update(start, nat, observed, simulated, damping=1.0, start=start)
+    assert out["a"][2016] == pytest.approx(1000 * 2001 / 1001, rel=1e-3)
+    assert out["a"][2015] == pytest.approx(3 * out["a"][2016], rel=1e-3)  # Frontex's 2015/2016 ratio kept
+    assert out["b"][2015] == pytest.approx(0.5 * out["b"][2016], rel=1e-3)
+    # without a first demand to take the ratio from, the year is left as it is
+    assert update(start, nat, observed, simulated, damping=1.0)["a"][2015] == 3000.0
+
+
 def test_observed_spreads_unknown_nationalities_and_keeps_route_totals():
     nats = sorted(set(origin_countries(OUT.parent.parent.parent / "geodata" / "europe").values()))
     table = observed_by_nationality(nats)

@@ -33,8 +33,8 @@ SEASONALITY = ROOT / "data" / "history" / "seasonality.yaml"  # python -m sim.se
 OUT = ROOT / "scenarios" / "calibrated" / "europe_2016_2023_demand.yaml"
 # 2015 is the replay's spin-up year (365 days before 1 January 2016, not reported): with its own demand the
 # replay starts with the tail of the 2015 wave still on the road (51,000 Eastern Mediterranean detections a
-# month in January-March 2016), which a spin-up on 2016's demand cannot give. The fit leaves 2015 as this
-# rule gives it: no reported month is in 2015.
+# month in January-March 2016), which a spin-up on 2016's demand cannot give. No reported month is in 2015,
+# so the fit does not fit it: it moves it with 2016's, keeping this rule's ratio (demand_fit.update).
 YEARS = tuple(range(2015, 2024))
 RATIO_BOUNDS = (0.05, 20.0)
 

@@ -177,8 +177,16 @@ def update(demand: dict[str, dict[int, float]], nationality_of: dict[str, str], 
     """One damped step: each origin's demand in each year times (observed / simulated) ** damping for its
     nationality, bounded to STEP_BOUNDS and to TOTAL_BOUNDS around `start`. A nationality-year with no
     simulated detection keeps its demand: its people cannot reach the routes that year (all their ways
-    closed), and more of them would change nothing."""
+    closed), and more of them would change nothing.
+
+    A year before the first observed one (2015, the replay's spin-up: nothing in it is reported) moves with
+    the first observed year, keeping its ratio to it in `start` (the first demand's: Frontex's 2015/2016
+    ratio for the nationality). Left where the first demand put it, it stayed behind as 2016's demand was
+    fitted up (Kabul 1.12 million people a year in 2015 against 1.29 in 2016, where Frontex counts more
+    than twice as many Afghans in 2015), so the replay started with too short a tail of the 2015 wave on the
+    road (docs/replay_log.md, thirty-first session)."""
     lo, hi = STEP_BOUNDS
+    first_year = min(int(y) for y in observed.columns)
     out = {}
     for origin, years in demand.items():
         n = nationality_of[origin]
@@ -195,6 +203,10 @@ def update(demand: dict[str, dict[int, float]], nationality_of: dict[str, str], 
                 first = start[origin][year]
                 new = min(first * TOTAL_BOUNDS[1], max(first * TOTAL_BOUNDS[0], new))
             out[origin][year] = round(max(MIN_PER_YEAR, new), 1)
+        if start is not None and first_year in out[origin] and start[origin].get(first_year, 0) > 0:
+            for year in [y for y in out[origin] if y < first_year and y in start[origin]]:
+                share = start[origin][year] / start[origin][first_year]
+                out[origin][year] = round(max(MIN_PER_YEAR, out[origin][first_year] * share), 1)
     return out
 
 
