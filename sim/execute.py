@@ -353,9 +353,19 @@ class ProcessEngine:
             self._up.set_exception(exc)
             return
         with self._lock:
-            for fut, item in self._held:
-                if not fut.cancelled():
-                    fut.hand_to(self.pool.submit(call_local, item))
+            try:
+                for fut, item in self._held:
+                    if not fut.cancelled():
+                        fut.hand_to(self.pool.submit(call_local, item))
+            except cf.process.BrokenProcessPool as exc:
+                # a worker died while the held jobs were handed over: the jobs not handed fail as the pool's own
+                # would (their caller reruns them) and the workers are started again (_starting)
+                for fut, _ in self._held:
+                    if fut._inner is None and fut.set_running_or_notify_cancel():
+                        fut.set_exception(exc)
+                self._held.clear()
+                self._up.set_exception(exc)
+                return
             self._held.clear()
             self._up.set_result(info)
 

@@ -173,6 +173,52 @@ def test_results_are_the_same_whoever_ran_them(tiny_path):
     assert out.stdout.split("\n")[-2] == "[true, true, true]"
 
 
+def test_a_worker_that_dies_while_the_held_jobs_are_handed_over(capsys):
+    # a worker killed just as the first one came up breaks the pool while the held jobs go to it: the jobs not
+    # handed over fail as the pool's own do (BrokenProcessPool: the sweep reruns them) and the workers are
+    # started again. Before, the starter thread died with the exception, the jobs stayed held, and the
+    # driver ran every later job itself with no word of the death (a CI run of the thirty-second session)
+    import concurrent.futures as cf
+    import threading
+
+    from sim.execute import ProcessEngine, call_local
+
+    class BreaksHandOff(ProcessEngine):
+        go = threading.Event()
+
+        def _start_workers(self):
+            self.go.wait(120)
+            if self._starts == 1:
+                real = self.pool
+
+                class Broken:
+                    def submit(self, fn, *args):
+                        if fn is call_local:
+                            raise cf.process.BrokenProcessPool("a worker was killed")
+                        return real.submit(fn, *args)
+
+                    def __getattr__(self, name):
+                        return getattr(real, name)
+
+                self.pool = Broken()
+            super()._start_workers()
+
+    engine = BreaksHandOff(_pid, "ctx", 2)
+    try:
+        held = [engine.submit(i) for i in range(3)]
+        BreaksHandOff.go.set()
+        for f in held:
+            with pytest.raises(cf.process.BrokenProcessPool):
+                f.result(timeout=120)
+        got = engine.submit(9)
+        while not got.done():
+            engine.wait([got], timeout=0.1)
+        assert got.result()["item"] == 9 and engine._starts == 2
+        assert "a worker process died while the workers started" in capsys.readouterr().err
+    finally:
+        engine.close(cancel=True)
+
+
 def test_workers_that_die_while_starting_are_started_again(capsys):
     # a worker killed while the workers start breaks the pool before any job reached it: start them again,
     # up to START_ATTEMPTS times, then stop with the engine's message
