@@ -35,6 +35,13 @@ _WGS84_NAMES = {"urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:EPSG::4326", "
 _GEOD = Geod(ellps="WGS84")
 
 
+def entering(counts_from, counts_to):
+    """Per leg: it enters a country that counts detections from one that does not. A crossing of such a leg
+    is a detection at the bloc's external border; the model counts its people there (sim/model/world.py) and
+    the fits can reach a figure only through such legs (RouteNetwork.entry_corridors)."""
+    return counts_to & ~counts_from
+
+
 @dataclass(frozen=True)
 class RouteNetwork:
     """A route network: places and directed legs as tables, and the country defaults."""
@@ -79,9 +86,10 @@ class RouteNetwork:
         elsewhere cannot be fitted, and a fit that counts it pushes its people onto the routes they can reach."""
         counts = self.countries["counts_detections"].astype(bool)
         country = dict(zip(self.places["id"], self.places["iso3"]))
-        counted = [bool(counts.get(country[b], False)) and not bool(counts.get(country[a], False))
-                   for a, b in zip(self.legs["from"], self.legs["to"])]
-        entries = self.legs[counted]
+        def counts_at(ends):
+            return ends.map(country).map(counts).fillna(False).to_numpy(bool)
+
+        entries = self.legs[entering(counts_at(self.legs["from"]), counts_at(self.legs["to"]))]
         g = self.graph()
         out: dict[str, set[str]] = {}
         for origin, nationality in self.places.loc[self.places["kind"] == "origin", ["id", "nationality"]].itertuples(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..network import COUNTRY_FIELDS, RouteNetwork
+from ..network import COUNTRY_FIELDS, RouteNetwork, entering
 from ..scenario import Scenario
 
 KIND_CODES = {"origin": 0, "hub": 1, "departure": 2, "landing": 3, "destination": 4}
@@ -118,8 +118,8 @@ class World:
             shore=((legs["mode"] == "sea") & legs["smuggled"] & ~legs["commercial"]).to_numpy(bool),
             staging=((legs["mode"] == "land") & legs["smuggled"] & ~legs["commercial"]
                      & legs["controlled"]).to_numpy(bool),
-            detects=counts[place_country[dst]] & ~counts[place_country[src]],
-            detects_interception=(counts[place_country[dst]] & ~counts[place_country[src]]
+            detects=entering(counts[place_country[src]], counts[place_country[dst]]),
+            detects_interception=(entering(counts[place_country[src]], counts[place_country[dst]])
                                   & (control >= 0) & counts[np.maximum(control, 0)]),
             leg_country=place_country[src],
             place_kind=places["kind"].map(KIND_CODES).to_numpy(np.int8),
