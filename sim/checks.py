@@ -20,7 +20,7 @@ from .files import quote
 ORIGIN_KINDS = {"awareness_campaign", "surge", "legal_pathways"}  # origins
 PLACE_KINDS = {"vocational_training", "readmission", "confinement"}  # places of any kind (origins, and transit places)
 LEG_KINDS = {"transport_operator_cooperation", "operational_cooperation", "route_closure", "sea_weather",
-             "network_shift"}
+             "network_shift", "pushbacks"}
 VISA_KINDS = {"visa_requirement"}  # commercial legs into the target countries (or the target legs)
 COUNTRY_KINDS = {"digital_platform_cooperation", "financial_investigations", "anti_corruption", "capacity_building",
                  "corruption_scandal", "budget_cut"}
@@ -42,9 +42,11 @@ INTENSITY_RANGE = {
     "surge": (0.0, 10.0), "sea_weather": (0.0, 10.0), "corruption_scandal": (0.0, 1.0),
     "network_shift": (0.0, 1.0), "budget_cut": (0.0, 1.0), "route_closure": (1.0, 1.0),
     "readmission": (0.0, 10.0), "visa_requirement": (0.0, 10.0), "confinement": (1.0, 1.0),
+    "pushbacks": (0.0, 1.0),
 }
 INTERVENTION_INTENSITY = (0.0, 10.0)
-LEG_FILTER = {"transport_operator_cooperation": ("commercial", "commercial legs"), "sea_weather": ("sea", "sea legs")}
+LEG_FILTER = {"transport_operator_cooperation": ("commercial", "commercial legs"), "sea_weather": ("sea", "sea legs"),
+              "pushbacks": ("controlled", "controlled legs (borders a country guards)")}
 
 
 @dataclass(frozen=True)
@@ -57,8 +59,9 @@ class Problem:
 def _legs_of(network, targets, kind) -> np.ndarray:
     """Boolean mask of the legs a leg kind acts on (as sim.model.levers._resolve), before its kind's filter."""
     legs = network.legs
-    by_country = (legs["control_iso3"].isin(targets.countries)
-                  | legs["from"].map(network.places.set_index("id")["iso3"]).isin(targets.countries)).to_numpy()
+    by_country = legs["control_iso3"].isin(targets.countries).to_numpy(bool, copy=True)
+    if kind != "pushbacks":  # a country pushes back only at the borders it guards
+        by_country |= legs["from"].map(network.places.set_index("id")["iso3"]).isin(targets.countries).to_numpy()
     mask = np.array(legs["id"].isin(targets.legs), dtype=bool)
     if targets.corridors:
         in_corr = np.array(legs["corridor"].isin(targets.corridors), dtype=bool)
@@ -78,6 +81,8 @@ def _filter(network, kind) -> np.ndarray:
         return legs["commercial"].to_numpy(bool)
     if kind == "sea_weather":
         return (legs["mode"] == "sea").to_numpy()
+    if kind == "pushbacks":
+        return legs["controlled"].to_numpy(bool)
     return np.ones(len(legs), bool)
 
 

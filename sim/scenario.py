@@ -88,8 +88,9 @@ class _Lever(Strict):
     end: LeverDay | None = Field(None, description="first day it no longer applies; empty = until the end of the run")
     intensity: Annotated[float, Field(ge=0, le=MAX_INTENSITY)] = Field(
         1.0, description="strength: interventions 0 to 10 (1 is a strong programme); events: "
-                              "surge and sea_weather 0 to 10, corruption_scandal, network_shift and budget_cut 0 to 1, "
-                              "route_closure and confinement 1 (complete)")
+                              "surge and sea_weather 0 to 10, corruption_scandal, network_shift, budget_cut and "
+                              "pushbacks 0 to 1, readmission and visa_requirement 0 to 10, route_closure and "
+                              "confinement 1 (complete)")
 
     @model_validator(mode="after")
     def _end_after_start(self):

@@ -111,6 +111,9 @@ def test_visa_refusal_happens_at_check_in(europe, surged):
     ({"kind": "confinement"}, "targets"),
     ({"kind": "confinement", "targets": {"legs": ["belgrade-subotica"]}}, "legs"),
     ({"kind": "confinement", "targets": {"places": ["belgrade"]}, "intensity": 0.5}, "intensity"),
+    ({"kind": "pushbacks", "targets": {"places": ["belgrade"]}, "intensity": 0}, "places"),
+    ({"kind": "pushbacks", "targets": {"countries": ["HUN"]}, "intensity": 2}, "intensity"),
+    ({"kind": "pushbacks", "targets": {"legs": ["moscow-minsk"]}, "intensity": 0}, "targets"),
 ])
 def test_bad_history_levers_are_refused_with_the_field(europe, event, where):
     base, network = europe
@@ -213,6 +216,37 @@ def test_pushbacks_reported_apart_are_not_detections(europe):
     em = "Eastern Mediterranean"
     assert _corridor(none, em, "arrivals") == _corridor(every, em, "arrivals")
     assert _corridor(none, em, "detections") < _corridor(every, em, "detections")
+
+
+ROSZKE = "subotica-roszke"  # Hungary's border with Serbia: everyone intercepted there is pushed back (pushback 1)
+
+
+def test_a_pushbacks_event_sets_the_share_pushed_back_at_the_borders_it_targets(europe, plain):
+    """Lithuania and Poland held and counted the people they intercepted at the Belarusian border until
+    August 2021, and pushed them back after: the `pushbacks` event sets the share of those intercepted who
+    are sent straight back (the country's own share, countries.<ISO3>.pushback, when none is active). Same
+    seed: Hungary at 0 holds everyone it intercepts at Roszke, at 0.5 pushes back about half of them."""
+    assert _leg(plain, ROSZKE, "pushbacks") > 0
+    held = _run(europe, [{"kind": "pushbacks", "targets": {"countries": ["HUN"]}, "intensity": 0}])
+    assert _leg(held, ROSZKE, "interceptions") > 0
+    assert _leg(held, ROSZKE, "pushbacks") == 0
+    # at scale 50: a few hundred interceptions (at 500 a dozen, the same people intercepted again and again)
+    half = _run(europe, [{"kind": "pushbacks", "targets": {"legs": [ROSZKE]}, "intensity": 0.5}], scale=50)
+    share = _leg(half, ROSZKE, "pushbacks") / _leg(half, ROSZKE, "interceptions")
+    assert 0.3 < share < 0.7
+    # people held are off the road for the detention days, where those pushed back try again at once: the
+    # Western Balkans' attempts fall when Hungary stops pushing back
+    wb = "Western Balkans"
+    assert _corridor(held, wb, "interceptions") < _corridor(plain, wb, "interceptions")
+
+
+def test_a_pushbacks_event_acts_only_on_its_days(europe, plain):
+    """Ended on day 30 of 90, Hungary's holding of those it intercepts gives way to its own pushbacks: the
+    run has pushbacks at Roszke (after day 30), the run where it lasts has none."""
+    early = _run(europe, [{"kind": "pushbacks", "targets": {"countries": ["HUN"]}, "intensity": 0, "end": 30}])
+    held = _run(europe, [{"kind": "pushbacks", "targets": {"countries": ["HUN"]}, "intensity": 0}])
+    assert _leg(held, ROSZKE, "pushbacks") == 0
+    assert _leg(early, ROSZKE, "pushbacks") > 0
 
 
 def test_the_ways_into_ukraine_are_closed_in_the_2023_world_and_carry_people_before_the_war(europe, plain):

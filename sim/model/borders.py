@@ -22,6 +22,7 @@ class LegRisks:
     p_detect: np.ndarray  # a crossing is seen (1 where every crossing is registered)
     corruption: np.ndarray  # corruption of the authority controlling the leg (0 if uncontrolled)
     open: np.ndarray  # not closed today
+    pushback: np.ndarray  # share of those intercepted pushed straight back (the country's, or a pushbacks event's)
 
 
 def leg_risks(world: World, behaviour, country_today: dict[str, np.ndarray], today) -> LegRisks:
@@ -46,4 +47,5 @@ def leg_risks(world: World, behaviour, country_today: dict[str, np.ndarray], tod
                      1.0 - kernels.exp(-behaviour.detection_scale * country_today["effectiveness"][controller]), share)
     p_detect = np.where(world.detects & ~world.sea & world.controlled, watch, 1.0)
     return LegRisks(p_intercept=p_intercept, p_death=p_death, p_refused=p_refused, p_detect=p_detect,
-                    corruption=corrupt, open=~today.closed)
+                    corruption=corrupt, open=~today.closed,
+                    pushback=np.where(np.isnan(today.pushback), world.pushback, today.pushback))

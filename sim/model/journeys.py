@@ -43,7 +43,7 @@ class Journeys:
         return kernels.road_day(
             kernels.bits(self.rng), active, pop.leg, pop.state, pop.days_left, pop.credit, pop.broke_days, pop.origin,
             pop.place, pop.money, risks.p_death, risks.p_intercept, self.held_days, world.retry,
-            world.pushback, world.pushback_counted, world.detects_interception, world.detects, risks.p_detect,
+            risks.pushback, world.pushback_counted, world.detects_interception, world.detects, risks.p_detect,
             world.dst, world.is_destination, world.corridor, world.place_nationality,
             float(behaviour.effects.pushback_gives_up),
             behaviour.return_after_interception, behaviour.work_income_eur_per_day, behaviour.give_up_per_day,
@@ -61,7 +61,7 @@ class Journeys:
         # share is 0, so results stay as before)
         on = kernels.move_on(
             kernels.bits(rng), moving, pop.leg, pop.state, pop.days_left, pop.credit, pop.broke_days, pop.origin,
-            pop.place, risks.p_death, risks.p_intercept, self.held_days, world.retry, world.pushback,
+            pop.place, risks.p_death, risks.p_intercept, self.held_days, world.retry, risks.pushback,
             world.pushback_counted, world.detects_interception, world.detects, risks.p_detect, world.dst,
             world.is_destination, world.corridor, world.place_nationality,
             float(self.behaviour.effects.pushback_gives_up), rec.leg_row("deaths"), rec.leg_row("pushbacks"),

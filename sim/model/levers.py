@@ -26,7 +26,10 @@ shipped sizes (each is a field of behaviour.effects, sim/effects.py, named in br
   those legs only, with the countries' arrests of networks untouched), readmission (a share readmission_share x intensity, at most
   0.95, of the people reaching the target places is returned to to_place), visa_requirement (the listed
   nationalities refused boarding on commercial legs into the target countries with probability
-  visa_refusal x intensity, at most 1)
+  visa_refusal x intensity, at most 1), pushbacks (on the target controlled legs, a share intensity of the
+  people intercepted is sent straight back instead of the controlling country's own share,
+  countries.<ISO3>.pushback; counted as that country counts its pushbacks: 0 means everyone intercepted is
+  held and counted)
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ from ..network import RouteNetwork
 from ..scenario import Event, Intervention, Scenario
 from .world import World
 
-LEG_KINDS = {"operational_cooperation", "transport_operator_cooperation", "route_closure", "sea_weather"}
+LEG_KINDS = {"operational_cooperation", "transport_operator_cooperation", "route_closure", "sea_weather", "pushbacks"}
 ORIGIN_KINDS = {"awareness_campaign", "surge", "legal_pathways", "vocational_training"}
 
 
@@ -68,12 +71,14 @@ def _resolve(lever, routes: RouteNetwork, world: World) -> Resolved:
     if corridor_ids:
         in_corr = np.isin(world.corridor, corridor_ids)
         if targets.countries and (lever.kind in LEG_KINDS or lever.kind == "budget_cut"):
-            in_corr &= np.isin(world.control, countries) | np.isin(world.leg_country, countries)
+            in_corr &= _of_countries(lever.kind, world, countries)
         leg_mask |= in_corr
     elif targets.countries and not targets.legs:
-        leg_mask |= np.isin(world.control, countries) | np.isin(world.leg_country, countries)
+        leg_mask |= _of_countries(lever.kind, world, countries)
     if targets.is_empty():
         leg_mask[:] = True
+    if lever.kind == "pushbacks":  # only a border someone guards has pushbacks
+        leg_mask &= world.controlled
     legs = np.flatnonzero(leg_mask).astype(np.int32)
 
     if len(countries) == 0:
@@ -121,6 +126,13 @@ def _resolve(lever, routes: RouteNetwork, world: World) -> Resolved:
     return Resolved(lever, legs, countries, places, share, to, to_place, per_leg=per_leg)
 
 
+def _of_countries(kind: str, world: World, countries: np.ndarray) -> np.ndarray:
+    """Per leg: the legs a lever aimed at countries acts on: those they control or start in (for pushbacks
+    only those they control: a country pushes back at the borders it guards)."""
+    guarded = np.isin(world.control, countries)
+    return guarded if kind == "pushbacks" else guarded | np.isin(world.leg_country, countries)
+
+
 @dataclass
 class Today:
     """The levers' combined effect on one day."""
@@ -146,6 +158,7 @@ class Today:
     readmit: list  # readmissions active today: (places reached, place returned to, probability)
     visa: list  # visa requirements active today: (nationalities' country numbers, legs, refusal probability)
     held: np.ndarray  # per leg: nobody may set off on it today (a confinement at its start), though plans keep it
+    pushback: np.ndarray  # per leg: share of those intercepted pushed back (pushbacks), NaN: the country's own
 
     def __copy__(self) -> Today:
         # copy.copy's generic path (__reduce_ex__) costs several microseconds a day: the same shallow copy
@@ -199,7 +212,7 @@ class Levers:
             budget_mult=np.ones(countries), corruption_add=np.zeros(countries), corruption_mult=np.ones(countries),
             capacity_gain=np.zeros(countries), takedown_mult=np.ones(countries), seizure_mult=np.ones(countries),
             arrest_mult=np.ones(countries), deter_mult=np.ones(legs), shifts=[], readmit=[], visa=[],
-            held=np.zeros(legs, bool),
+            held=np.zeros(legs, bool), pushback=np.full(legs, np.nan),
         )
         behaviour = self.behaviour
         effects = behaviour.effects
@@ -265,6 +278,8 @@ class Levers:
                 today.readmit.append((r.places, r.to_place, min(effects.readmission_share * x, 0.95)))
             elif kind == "visa_requirement" and effects.visa_refusal * x > 0:
                 today.visa.append((r.nationalities, r.legs, min(effects.visa_refusal * x, 1.0)))
+            elif kind == "pushbacks":  # the last listed that is active decides
+                today.pushback[r.legs] = min(x, 1.0)
         return today
 
     def cost_eur(self) -> float:

@@ -196,7 +196,7 @@ class RouteModel(mesa.Model):
         acted = not unchanged and self._authorities_step()
         # the risks depend only on the authorities' figures and these levers: most days they are as yesterday
         if acted or not (unchanged and self._risk_levers is not None):
-            risk_levers = (today.enforce_mult, today.risk_mult, today.check, today.closed)
+            risk_levers = (today.enforce_mult, today.risk_mult, today.check, today.closed, today.pushback)
             if acted or not _same(risk_levers, self._risk_levers):
                 self.risks = leg_risks(self.world, self.behaviour, self.country_today, today)
                 self._risk_levers = risk_levers
@@ -343,7 +343,8 @@ def _recorder(world, scenario: Scenario) -> Recorder:
 
 def _same(arrays: tuple, before: tuple | None) -> bool:
     """Whether the levers' arrays are as before (the same arrays, most days: Levers.today reuses them)."""
-    return before is not None and all(a is b or np.array_equal(a, b) for a, b in zip(arrays, before))
+    return before is not None and all(a is b or np.array_equal(a, b, equal_nan=a.dtype.kind == "f")
+                                      for a, b in zip(arrays, before))
 
 
 def prepare(scenario: Scenario, routes: RouteNetwork) -> None:

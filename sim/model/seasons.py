@@ -36,7 +36,7 @@ def detections_per_crossing(world, risks) -> np.ndarray:
     counts it). Failed attempts are p / (1 - p) per success (p below 0.99: a leg that stops everybody carries
     nobody whose counts could weigh)."""
     p = np.minimum(risks.p_intercept, 0.99)
-    counted = world.pushback * world.pushback_counted + (1.0 - world.pushback)
+    counted = risks.pushback * world.pushback_counted + (1.0 - risks.pushback)
     failed = np.where(world.detects_interception, p / (1.0 - p) * counted, 0.0)
     return np.where(world.detects, risks.p_detect, 0.0) + failed
 
