@@ -305,7 +305,10 @@ def test_the_replay_keeps_what_its_fit_reached(replay_runs):
     Western Med's rise 71 %. At the thirty-second session's flights from West Africa to Casablanca and from
     Lagos to Istanbul, the 2023 baseline and everything refitted: monthly ARD 0.39-0.93, mean 0.55; 43 of 48
     route-years; the statement -88 %, Italy-Libya -64 %, the visas -67 %; shares 121 %, 71 % and 76 %, the
-    Western Med's rise 64 %)."""
+    Western Med's rise 64 %. At the thirty-third session's airline bans on the flights to Minsk (November 2021)
+    and Lithuania's and Poland's holding of those they intercepted from Belarus until August 2021, everything
+    refitted: monthly ARD 0.37-0.87, mean 0.53; 43 of 48 route-years; the statement -88 %, Italy-Libya -63 %,
+    the visas -69 %; shares 122 %, 72 % and 77 %, the Western Med's rise 63 %)."""
     sim = replay_runs["replay"]
     rows = route_rows(compare(sim))
     years_ok = sum(r["years_ok"] for r in rows)
@@ -336,7 +339,8 @@ def test_the_western_balkans_months_are_the_balkans_own(replay_runs):
     session), refitted: 0.15; with Idomeni policed instead of closed (twenty-ninth session), refitted: 0.21;
     with the Algerians' flight to Istanbul (thirtieth session), refitted: 0.15; with the spin-up's 2015 demand
     moving with the fit (thirty-first session), refitted: 0.21; with the flights from West Africa to Casablanca
-    and from Lagos to Istanbul (thirty-second session), refitted: 0.12."""
+    and from Lagos to Istanbul (thirty-second session), refitted: 0.12; with the airline bans on the flights
+    to Minsk and Lithuania's and Poland's holding before August 2021 (thirty-third session), refitted: 0.18."""
     from sim.history.data import route_corridors
     from sim.history.season_fit import observed_shares, simulated_shares
 
@@ -356,7 +360,8 @@ def test_the_lockdowns_of_spring_2020_empty_the_balkans_and_the_aegean(replay_ru
     crossings (twenty-eighth session), 2,281 with Idomeni policed instead of closed (twenty-ninth), 2,319 with
     the Algerians' flight to Istanbul (thirtieth), 2,334 with the spin-up's 2015 demand moving with the fit
     (thirty-first), 2,310 with the flights from West Africa to Casablanca and from Lagos to Istanbul
-    (thirty-second). Within a factor of two."""
+    (thirty-second), 2,255 with the airline bans on the flights to Minsk and Lithuania's and Poland's holding
+    before August 2021 (thirty-third). Within a factor of two."""
     from sim.history.data import route_corridors
 
     corridors = route_corridors()["WBR"] + route_corridors()["EMR"]
@@ -368,6 +373,24 @@ def test_the_lockdowns_of_spring_2020_empty_the_balkans_and_the_aegean(replay_ru
                           & pd.to_datetime(observed["month"]).between("2020-04-01", "2020-05-01")]["detections"].sum())
     assert want == pytest.approx(1735)
     assert 0.5 <= got / want <= 2.0, (got, want)
+
+
+@pytest.mark.slow
+def test_the_eastern_borders_fall_after_the_airlines_stop_flying_people_to_minsk(replay_runs):
+    """Turkey's airports stopped flying Iraqis, Syrians and Yemenis to Minsk on 12 November 2021, Dubai's
+    Afghans, Iraqis, Yemenis and Syrians on the 14th: Frontex counted 156 and 105 detections on the Eastern
+    Borders in December 2021 and January 2022, 5 % of July and August 2021's monthly level (3,236 and 1,953).
+    With the flights open to the end the replay kept 70 % (1,265 and 509 against 1,247 and 1,280, thirty-second
+    session's fit); with the bans, refitted (thirty-third session), 16 % (269 and 308 against 1,779 and 1,845)."""
+    from sim.history.data import route_corridors
+
+    sim = replay_runs["replay"]
+    sim = sim[sim["corridor"].isin(route_corridors()["ELB"])].assign(month=lambda f: pd.to_datetime(f["month"]))
+    by_month = sim.groupby("month")["detections"].sum()
+    summer = by_month[pd.Timestamp("2021-07-01"):pd.Timestamp("2021-08-01")].sum()
+    winter = by_month[pd.Timestamp("2021-12-01"):pd.Timestamp("2022-01-01")].sum()
+    assert summer > 0
+    assert winter / summer <= 0.30, (round(winter), round(summer))
 
 
 def test_no_episodes_ablation_removes_the_lockdowns():
