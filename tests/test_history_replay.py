@@ -308,7 +308,10 @@ def test_the_replay_keeps_what_its_fit_reached(replay_runs):
     Western Med's rise 64 %. At the thirty-third session's airline bans on the flights to Minsk (November 2021)
     and Lithuania's and Poland's holding of those they intercepted from Belarus until August 2021, everything
     refitted: monthly ARD 0.37-0.87, mean 0.53; 43 of 48 route-years; the statement -88 %, Italy-Libya -63 %,
-    the visas -69 %; shares 122 %, 72 % and 77 %, the Western Med's rise 63 %)."""
+    the visas -69 %; shares 122 %, 72 % and 77 %, the Western Med's rise 63 %; and with Tripoli's coordination
+    and Italy's closed ports (June 2018 to September 2019), refitted: monthly ARD 0.39-0.91, mean 0.52; 41 of
+    48 route-years; the statement -89 %, Italy-Libya -64 %, the visas -67 %; shares 118 %, 72 % and 75 %, the
+    Western Med's rise 71 %)."""
     sim = replay_runs["replay"]
     rows = route_rows(compare(sim))
     years_ok = sum(r["years_ok"] for r in rows)
@@ -340,7 +343,8 @@ def test_the_western_balkans_months_are_the_balkans_own(replay_runs):
     with the Algerians' flight to Istanbul (thirtieth session), refitted: 0.15; with the spin-up's 2015 demand
     moving with the fit (thirty-first session), refitted: 0.21; with the flights from West Africa to Casablanca
     and from Lagos to Istanbul (thirty-second session), refitted: 0.12; with the airline bans on the flights
-    to Minsk and Lithuania's and Poland's holding before August 2021 (thirty-third session), refitted: 0.18."""
+    to Minsk and Lithuania's and Poland's holding before August 2021 (thirty-third session), refitted: 0.18,
+    and with Tripoli's coordination and Italy's closed ports of 2018-2019, refitted: 0.22."""
     from sim.history.data import route_corridors
     from sim.history.season_fit import observed_shares, simulated_shares
 
@@ -361,7 +365,7 @@ def test_the_lockdowns_of_spring_2020_empty_the_balkans_and_the_aegean(replay_ru
     the Algerians' flight to Istanbul (thirtieth), 2,334 with the spin-up's 2015 demand moving with the fit
     (thirty-first), 2,310 with the flights from West Africa to Casablanca and from Lagos to Istanbul
     (thirty-second), 2,255 with the airline bans on the flights to Minsk and Lithuania's and Poland's holding
-    before August 2021 (thirty-third). Within a factor of two."""
+    before August 2021 and 2,221 with Italy's closed ports of 2018-2019 too (thirty-third). Within a factor of two."""
     from sim.history.data import route_corridors
 
     corridors = route_corridors()["WBR"] + route_corridors()["EMR"]
@@ -381,7 +385,8 @@ def test_the_eastern_borders_fall_after_the_airlines_stop_flying_people_to_minsk
     Afghans, Iraqis, Yemenis and Syrians on the 14th: Frontex counted 156 and 105 detections on the Eastern
     Borders in December 2021 and January 2022, 5 % of July and August 2021's monthly level (3,236 and 1,953).
     With the flights open to the end the replay kept 70 % (1,265 and 509 against 1,247 and 1,280, thirty-second
-    session's fit); with the bans, refitted (thirty-third session), 16 % (269 and 308 against 1,779 and 1,845)."""
+    session's fit); with the bans, refitted (thirty-third session), 16 % (269 and 308 against 1,779 and 1,845;
+    274 and 346 against 2,232 and 1,645 on the session's last fit)."""
     from sim.history.data import route_corridors
 
     sim = replay_runs["replay"]
@@ -408,9 +413,12 @@ def test_no_episodes_ablation_removes_the_lockdowns():
 def test_the_measures_carry_the_shocks(replay_runs):
     """Item 6 of the issue: rerun without an episode's measures (same seeds), the replay loses at least two
     thirds of the simulated drop; met for the statement, Italy-Libya and the crackdown since the ninth
-    session (the Serbian visas' change is mostly the season's and the demand's: docs/validation.md)."""
+    session (the Serbian visas' change is mostly the season's and the demand's: docs/validation.md), and
+    for the Western Med's rise after Italy-Libya since the thirty-third session's Tripoli coordination and
+    closed ports of June 2018 to September 2019 (71 %; 63-64 % from the thirty-second session's flights to
+    Casablanca until then)."""
     rows = {r["episode"].key: r for r in episode_rows(replay_runs)}
-    for key in ("eu_turkey", "italy_libya", "serbia_crackdown"):
+    for key in ("eu_turkey", "italy_libya", "wmr_displacement", "serbia_crackdown"):
         assert rows[key]["share_ok"], (key, rows[key]["share"])
 
 
