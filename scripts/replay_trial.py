@@ -225,10 +225,12 @@ def by_nationality(data: dict, seeds: list[int], args) -> None:
         if route not in routes:
             sys.exit(f"replay_trial: --by-nationality {route!r}: not a route; one of {', '.join(routes)}")
         s, o = sim.xs(route, level="route"), obs.xs(route, level="route")
-        top = (s + o).sum(axis=1).sort_values(ascending=False).index[:10]
-        print(f"{route} by nationality, simulated / observed (thousands):")
-        rows = {n: {y: f"{s.loc[n, y] / 1000:.1f}/{o.loc[n, y] / 1000:.1f}" if n in s.index else f"-/{o.loc[n, y] / 1000:.1f}"
+        top = (s + o).sum(axis=1).sort_values(ascending=False).index[:20]
+        # in people, not thousands: a small route's shortfall is a few dozen of each of many nationalities
+        print(f"{route} by nationality, simulated / observed (people; the 20 largest, then all):")
+        rows = {n: {y: f"{s.loc[n, y]:.0f}/{o.loc[n, y]:.0f}" if n in s.index else f"-/{o.loc[n, y]:.0f}"
                     for y in o.columns} for n in top}
+        rows["all"] = {y: f"{s[y].sum():.0f}/{o[y].sum():.0f}" for y in o.columns}
         print(pd.DataFrame(rows).T.to_string())
 
 

@@ -97,6 +97,7 @@ class World:
         for place, override in scenario.destinations.items():
             appeal[network.place_index[place]] = override.appeal_eur
         control = np.array([cidx[c] if c else -1 for c in legs["control_iso3"]], dtype=np.int32)
+        detects = entering(counts[place_country[src]], counts[place_country[dst]])
         return cls(
             n_legs=len(legs), n_places=n_places, n_countries=len(iso3),
             src=src, dst=dst, corridor=corridor, corridors=corridors,
@@ -118,9 +119,8 @@ class World:
             shore=((legs["mode"] == "sea") & legs["smuggled"] & ~legs["commercial"]).to_numpy(bool),
             staging=((legs["mode"] == "land") & legs["smuggled"] & ~legs["commercial"]
                      & legs["controlled"]).to_numpy(bool),
-            detects=entering(counts[place_country[src]], counts[place_country[dst]]),
-            detects_interception=(entering(counts[place_country[src]], counts[place_country[dst]])
-                                  & (control >= 0) & counts[np.maximum(control, 0)]),
+            detects=detects,
+            detects_interception=detects & (control >= 0) & counts[np.maximum(control, 0)],
             leg_country=place_country[src],
             place_kind=places["kind"].map(KIND_CODES).to_numpy(np.int8),
             place_country=place_country,
