@@ -311,7 +311,9 @@ def test_the_replay_keeps_what_its_fit_reached(replay_runs):
     the visas -69 %; shares 122 %, 72 % and 77 %, the Western Med's rise 63 %; and with Tripoli's coordination
     and Italy's closed ports (June 2018 to September 2019), refitted: monthly ARD 0.39-0.91, mean 0.52; 41 of
     48 route-years; the statement -89 %, Italy-Libya -64 %, the visas -67 %; shares 118 %, 72 % and 75 %, the
-    Western Med's rise 71 %)."""
+    Western Med's rise 71 %. With Ukraine's visas before the war at 0.6 (thirty-fourth session), refitted:
+    monthly ARD 0.40-1.06, mean 0.55; 44 of 48 route-years; the statement -88 %, Italy-Libya -63 %, the visas
+    -70 %; shares 119 %, 72 % and 72 %, the Western Med's rise 72 %)."""
     sim = replay_runs["replay"]
     rows = route_rows(compare(sim))
     years_ok = sum(r["years_ok"] for r in rows)
@@ -344,7 +346,8 @@ def test_the_western_balkans_months_are_the_balkans_own(replay_runs):
     moving with the fit (thirty-first session), refitted: 0.21; with the flights from West Africa to Casablanca
     and from Lagos to Istanbul (thirty-second session), refitted: 0.12; with the airline bans on the flights
     to Minsk and Lithuania's and Poland's holding before August 2021 (thirty-third session), refitted: 0.18,
-    and with Tripoli's coordination and Italy's closed ports of 2018-2019, refitted: 0.22."""
+    and with Tripoli's coordination and Italy's closed ports of 2018-2019, refitted: 0.22; with Ukraine's visas
+    before the war at 0.6 (thirty-fourth session), refitted: 0.17."""
     from sim.history.data import route_corridors
     from sim.history.season_fit import observed_shares, simulated_shares
 
@@ -365,7 +368,8 @@ def test_the_lockdowns_of_spring_2020_empty_the_balkans_and_the_aegean(replay_ru
     the Algerians' flight to Istanbul (thirtieth), 2,334 with the spin-up's 2015 demand moving with the fit
     (thirty-first), 2,310 with the flights from West Africa to Casablanca and from Lagos to Istanbul
     (thirty-second), 2,255 with the airline bans on the flights to Minsk and Lithuania's and Poland's holding
-    before August 2021 and 2,221 with Italy's closed ports of 2018-2019 too (thirty-third). Within a factor of two."""
+    before August 2021 and 2,221 with Italy's closed ports of 2018-2019 too (thirty-third), 2,215 with Ukraine's
+    visas before the war at 0.6 (thirty-fourth). Within a factor of two."""
     from sim.history.data import route_corridors
 
     corridors = route_corridors()["WBR"] + route_corridors()["EMR"]
@@ -386,7 +390,8 @@ def test_the_eastern_borders_fall_after_the_airlines_stop_flying_people_to_minsk
     Borders in December 2021 and January 2022, 5 % of July and August 2021's monthly level (3,236 and 1,953).
     With the flights open to the end the replay kept 70 % (1,265 and 509 against 1,247 and 1,280, thirty-second
     session's fit); with the bans, refitted (thirty-third session), 16 % (269 and 308 against 1,779 and 1,845;
-    274 and 346 against 2,232 and 1,645 on the session's last fit)."""
+    274 and 346 against 2,232 and 1,645 on the session's last fit; 275 and 304 against 2,111 and 1,635, 15 %,
+    with Ukraine's visas at 0.6, thirty-fourth session)."""
     from sim.history.data import route_corridors
 
     sim = replay_runs["replay"]
