@@ -362,6 +362,19 @@ def test_the_western_balkans_months_are_the_balkans_own(replay_runs):
     assert distance <= 0.28, (distance, np.round(simulated * 12, 2))
 
 
+def _simulated_and_observed_2020(replay_runs, routes: list[str], first: str, last: str) -> tuple[float, float]:
+    """Detections on the main routes `routes` over the months first..last of 2020: the replay's ensemble mean
+    and Frontex's."""
+    from sim.history.data import route_corridors
+
+    corridors = [c for r in routes for c in route_corridors()[r]]
+    sim = replay_runs["replay"]
+    got = sim[sim["corridor"].isin(corridors) & pd.to_datetime(sim["month"]).between(first, last)]
+    observed = monthly_observed(2020, 2020, MONTHLY_CSV)
+    want = observed[observed["route"].isin(routes) & pd.to_datetime(observed["month"]).between(first, last)]
+    return float(got["detections"].sum()), float(want["detections"].sum())
+
+
 @pytest.mark.slow
 def test_the_lockdowns_of_spring_2020_empty_the_balkans_and_the_aegean(replay_runs):
     """April and May 2020 on the Western Balkans and the Eastern Med: Frontex counted 1,735 detections
@@ -377,15 +390,7 @@ def test_the_lockdowns_of_spring_2020_empty_the_balkans_and_the_aegean(replay_ru
     Algeria and Tunisia closed too (thirty-fifth: the Eastern Med's April and May 281 and 254 against Frontex's
     139 and 303; the Western Balkans' May, 273 against 1,203, is most of what is missing). Within a factor of
     two."""
-    from sim.history.data import route_corridors
-
-    corridors = route_corridors()["WBR"] + route_corridors()["EMR"]
-    sim = replay_runs["replay"]
-    got = float(sim[sim["corridor"].isin(corridors)
-                    & pd.to_datetime(sim["month"]).between("2020-04-01", "2020-05-01")]["detections"].sum())
-    observed = monthly_observed(2020, 2020, MONTHLY_CSV)
-    want = float(observed[observed["route"].isin(["WBR", "EMR"])
-                          & pd.to_datetime(observed["month"]).between("2020-04-01", "2020-05-01")]["detections"].sum())
+    got, want = _simulated_and_observed_2020(replay_runs, ["WBR", "EMR"], "2020-04-01", "2020-05-01")
     assert want == pytest.approx(1735)
     assert 0.5 <= got / want <= 2.0, (got, want)
 
@@ -403,14 +408,7 @@ def test_april_2020_empties_the_mediterranean_crossings_the_lockdowns_closed(rep
     took the people at the border to quarantine, and Algeria's and Tunisia's boats under their curfews and
     confinement (sources in the replay's file), refitted: 281, 281 and 830 (2.0, 1.7 and 1.1 times). At most
     2.5, 2.5 and 1.6 times Frontex's: each bound fails with the roads closed alone."""
-    from sim.history.data import route_corridors
-
-    sim = replay_runs["replay"]
-    got = float(sim[sim["corridor"].isin(route_corridors()[route])
-                    & (pd.to_datetime(sim["month"]) == pd.Timestamp("2020-04-01"))]["detections"].sum())
-    observed = monthly_observed(2020, 2020, MONTHLY_CSV)
-    want = float(observed[(observed["route"] == route)
-                          & (pd.to_datetime(observed["month"]) == pd.Timestamp("2020-04-01"))]["detections"].sum())
+    got, want = _simulated_and_observed_2020(replay_runs, [route], "2020-04-01", "2020-04-01")
     assert want == pytest.approx(frontex)
     assert got / want <= at_most, (route, round(got), want, before)
 
