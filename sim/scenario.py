@@ -260,6 +260,10 @@ class Behaviour(Strict):
     entry_rate: NonNeg = Field(0.05, description="daily chance a new network appears where demand is unmet")
     capacity_lag_days: Annotated[int, Field(ge=0, le=MAX_DAYS)] = 90
     capacity_ramp_days: Annotated[int, Field(ge=1, le=MAX_DAYS)] = 180
+    demand_lag_days: Annotated[float, Field(ge=0, le=MAX_DAYS)] = Field(
+        0.0, description="with demand_by_year: how many days departures take to follow a new year's figure (the "
+                         "rate closes 63 % of its gap to the year's figure in this many days, from where the "
+                         "year before left it); 0 = the new figure from 1 January")
     effects: Effects = Field(Effects(), description="lever effect sizes and behaviour constants (sim/effects.py, docs/scenarios.md)")
     seasonality: dict[str, Annotated[list[NonNeg], Field(min_length=12, max_length=12)]] = Field(
         {}, description="per corridor: 12 multipliers (January to December) of departures from the origins "
@@ -304,7 +308,8 @@ class Scenario(Strict):
                                    Annotated[float, Field(ge=0, le=MAX_PEOPLE_PER_YEAR)]]] = Field(
         {}, description="per origin listed in demand: people per year by calendar year ({2016: 50000, 2017: "
                         "42000}); a year not listed takes the latest listed before it (the first before all); "
-                        "needs start_date. Demand changes only on 1 January")
+                        "needs start_date. The figures change only on 1 January (departures follow them "
+                        "after behaviour.demand_lag_days)")
     countries: dict[str, CountryOverride] = {}
     corridors: dict[str, CorridorOverride] = {}
     destinations: dict[str, DestinationOverride] = Field(

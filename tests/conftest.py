@@ -34,7 +34,7 @@ def dated_tiny(tiny):
     def make(**extra):
         base, network = tiny
         data = base.model_dump()
-        data.update(start_date="2016-11-01", days=120, **extra)
+        data.update({"start_date": "2016-11-01", "days": 120, **extra})
         return parse_scenario(data, base.source), network
     return make
 

@@ -54,3 +54,34 @@ def test_bad_yearly_demand_names_the_field(tiny, extra, where):
     with pytest.raises(InputError) as err:
         check_against_network(parse_scenario(data, base.source), network)
     assert where in str(err.value)
+
+
+
+def test_lagged_demand_follows_the_new_year_without_a_cliff_and_never_ahead_of_it(dated_tiny):
+    import math
+
+    lag = 40.0
+    years = {2016: 20000, 2017: 60000}
+    s, n = dated_tiny(demand_by_year={"niamey": years}, behaviour={"demand_lag_days": lag}, days=300)
+    created = _created(run(s, routes=n), "niamey")
+    steps, _ = dated_tiny(demand_by_year={"niamey": years}, days=300)
+    stepped = _created(run(steps, routes=n), "niamey")
+    # before New Year (day 61 = 1 January 2017) both run on 2016's figure: the lag does not look ahead
+    assert created.loc[:60].mean() == pytest.approx(stepped.loc[:60].mean(), rel=0.15)
+    # the first 30 days of 2017 close 1 - 40/30 x (1 - exp(-30/40)) of the gap: about 40 %, not all of it
+    closed = 1 - lag / 30 * (1 - math.exp(-30 / lag))
+    expected = (20000 + (60000 - 20000) * closed) / 365
+    assert created.loc[61:90].mean() == pytest.approx(expected, rel=0.2)
+    assert stepped.loc[61:90].mean() > 1.5 * created.loc[61:90].mean()
+    # after a few lags it runs on 2017's figure
+    assert created.loc[240:].mean() == pytest.approx(stepped.loc[240:].mean(), rel=0.15)
+
+
+def test_demand_lag_cannot_be_negative(tiny):
+    base, network = tiny
+    data = base.model_dump()
+    data.update({"start_date": "2016-01-01", "demand_by_year": {"niamey": {2016: 1}},
+                 "behaviour": {"demand_lag_days": -3}})
+    with pytest.raises(InputError) as err:
+        check_against_network(parse_scenario(data, base.source), network)
+    assert "demand_lag_days" in str(err.value)

@@ -28,7 +28,7 @@ from .people import STATES, STRANDED, Population
 from .perception import Perception
 from .recorder import Recorder
 from .seasons import crossing_go, origin_multipliers, split_months
-from .yearly import YearlyAppeal, YearlyDemand, YearlyPreferences
+from .yearly import LaggedDemand, YearlyAppeal, YearlyDemand, YearlyPreferences
 
 
 class RouteModel(mesa.Model):
@@ -61,8 +61,11 @@ class RouteModel(mesa.Model):
         spin_up = scenario.spin_up_days
         self.yearly = None
         if scenario.demand_by_year:
-            self.yearly = YearlyDemand(scenario, routes.place_index, self.demand)
-            self.demand = self.yearly.arrays[self.yearly.index_for(-spin_up)].copy()
+            lag = behaviour.demand_lag_days
+            self.yearly = (LaggedDemand(scenario, routes.place_index, self.demand, lag) if lag > 0
+                           else YearlyDemand(scenario, routes.place_index, self.demand))
+            self.demand = (self.yearly.rate_on(-spin_up) if lag > 0
+                           else self.yearly.arrays[self.yearly.index_for(-spin_up)]).copy()
         self.people = Population(self._people_expected())
         self.recorder = _recorder(world, scenario)
         self.perception = Perception(world, behaviour)

@@ -2,7 +2,9 @@
 preferences (`nationality_preferences_by_year`), everybody's preference for a leg (`leg_preferences_by_year`)
 and the destinations' appeal (`destinations_by_year`). All
 change only on the first of January, so a measure's
-effect within a year is never absorbed by them (the replay's rule, docs/scenarios.md)."""
+effect within a year is never absorbed by them (the replay's rule, docs/scenarios.md). With
+`behaviour.demand_lag_days` departures follow a new year's demand figure with that lag (`LaggedDemand`):
+still one figure per origin and year, and no cliff on New Year, which no origin's people have."""
 
 from __future__ import annotations
 
@@ -53,6 +55,41 @@ class YearlyDemand(_ByYear):
 
     def peak_per_day(self) -> float:
         return max(float(a.sum()) for a in self.arrays)
+
+
+class LaggedDemand(YearlyDemand):
+    """`behaviour.demand_lag_days` > 0: departures follow each year's figure with a lag. From 1 January the
+    rate closes its gap to the year's figure exponentially, starting from where the year before left it
+    (rate = figure + (rate on 1 January - figure) x exp(-days / lag)), so nobody's departures change
+    overnight and no year's rate depends on a later year's figure: a measure's drop is never anticipated
+    by demand. Before the first listed year the rate is that year's figure."""
+
+    def __init__(self, scenario, place_index: dict[str, int], flat: np.ndarray, lag_days: float):
+        super().__init__(scenario, place_index, flat)
+        self.lag = float(lag_days)
+        self.first_year, self.last_year = int(self.years[0]), int(self.years[-1])
+        # each calendar year's figure from the first listed to the last (a year not listed takes the latest
+        # listed before it) and the rate on its 1 January
+        self.figures = [self.arrays[max(0, int(np.searchsorted(self.years, y, side="right")) - 1)]
+                        for y in range(self.first_year, self.last_year + 1)]
+        self.on_jan1 = [self.figures[0]]
+        for y, figure in zip(range(self.first_year, self.last_year), self.figures):
+            length = int((np.datetime64(f"{y + 1}-01-01") - np.datetime64(f"{y}-01-01")).astype(np.int64))
+            self.on_jan1.append(figure + (self.on_jan1[-1] - figure) * np.exp(-length / self.lag))
+
+    def rate_on(self, day: int) -> np.ndarray:
+        date = dates(self.start_date, day)
+        year = int(date.astype("datetime64[Y]").astype(np.int64)) + 1970
+        if year < self.first_year:
+            return self.figures[0]
+        year = min(year, self.last_year)  # after the last listed year its figure goes on
+        i = year - self.first_year
+        days = int((date - np.datetime64(f"{year}-01-01")).astype(np.int64))
+        return self.figures[i] + (self.on_jan1[i] - self.figures[i]) * np.exp(-days / self.lag)
+
+    def for_day(self, day: int) -> np.ndarray:
+        """Today's rate: it changes every day."""
+        return self.rate_on(day)
 
 
 class YearlyPreferences(_ByYear):
