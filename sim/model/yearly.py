@@ -8,6 +8,8 @@ still one figure per origin and year, and no cliff on New Year, which no origin'
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..calendar import dates
@@ -69,13 +71,13 @@ class LaggedDemand(YearlyDemand):
         self.lag = float(lag_days)
         self.first_year, self.last_year = int(self.years[0]), int(self.years[-1])
         # each calendar year's figure from the first listed to the last (a year not listed takes the latest
-        # listed before it) and the rate on its 1 January
+        # listed before it) and the rate on its 1 January (math.exp: the C library's, the same on every CPU)
         self.figures = [self.arrays[max(0, int(np.searchsorted(self.years, y, side="right")) - 1)]
                         for y in range(self.first_year, self.last_year + 1)]
         self.on_jan1 = [self.figures[0]]
         for y, figure in zip(range(self.first_year, self.last_year), self.figures):
             length = int((np.datetime64(f"{y + 1}-01-01") - np.datetime64(f"{y}-01-01")).astype(np.int64))
-            self.on_jan1.append(figure + (self.on_jan1[-1] - figure) * np.exp(-length / self.lag))
+            self.on_jan1.append(figure + (self.on_jan1[-1] - figure) * math.exp(-length / self.lag))
 
     def rate_on(self, day: int) -> np.ndarray:
         date = dates(self.start_date, day)
@@ -85,7 +87,7 @@ class LaggedDemand(YearlyDemand):
         year = min(year, self.last_year)  # after the last listed year its figure goes on
         i = year - self.first_year
         days = int((date - np.datetime64(f"{year}-01-01")).astype(np.int64))
-        return self.figures[i] + (self.on_jan1[i] - self.figures[i]) * np.exp(-days / self.lag)
+        return self.figures[i] + (self.on_jan1[i] - self.figures[i]) * math.exp(-days / self.lag)
 
     def for_day(self, day: int) -> np.ndarray:
         """Today's rate: it changes every day."""
