@@ -30,7 +30,11 @@ class _ByYear:
         return int(dates(self.start_date, day).astype("datetime64[Y]").astype(np.int64)) + 1970
 
     def index_for(self, day: int) -> int:
-        return max(0, int(np.searchsorted(self.years, self.year_of(day), side="right")) - 1)
+        return self.index_of_year(self.year_of(day))
+
+    def index_of_year(self, year: int) -> int:
+        """The latest listed year not after `year` (the first before all), as an index into the arrays."""
+        return max(0, int(np.searchsorted(self.years, year, side="right")) - 1)
 
     def for_day(self, day: int) -> np.ndarray | None:
         """The array if it changes today, else None."""
@@ -72,21 +76,19 @@ class LaggedDemand(YearlyDemand):
         self.first_year, self.last_year = int(self.years[0]), int(self.years[-1])
         # each calendar year's figure from the first listed to the last (a year not listed takes the latest
         # listed before it) and the rate on its 1 January (math.exp: the C library's, the same on every CPU)
-        self.figures = [self.arrays[max(0, int(np.searchsorted(self.years, y, side="right")) - 1)]
-                        for y in range(self.first_year, self.last_year + 1)]
+        self.figures = [self.arrays[self.index_of_year(y)] for y in range(self.first_year, self.last_year + 1)]
         self.on_jan1 = [self.figures[0]]
         for y, figure in zip(range(self.first_year, self.last_year), self.figures):
             length = int((np.datetime64(f"{y + 1}-01-01") - np.datetime64(f"{y}-01-01")).astype(np.int64))
             self.on_jan1.append(figure + (self.on_jan1[-1] - figure) * math.exp(-length / self.lag))
 
     def rate_on(self, day: int) -> np.ndarray:
-        date = dates(self.start_date, day)
-        year = int(date.astype("datetime64[Y]").astype(np.int64)) + 1970
+        year = self.year_of(day)
         if year < self.first_year:
             return self.figures[0]
         year = min(year, self.last_year)  # after the last listed year its figure goes on
         i = year - self.first_year
-        days = int((date - np.datetime64(f"{year}-01-01")).astype(np.int64))
+        days = int((dates(self.start_date, day) - np.datetime64(f"{year}-01-01")).astype(np.int64))
         return self.figures[i] + (self.on_jan1[i] - self.figures[i]) * math.exp(-days / self.lag)
 
     def for_day(self, day: int) -> np.ndarray:
