@@ -139,6 +139,14 @@ class Effects(BaseModel):
     entry_min_queue_entries: float = _f(1.0, 0, 100, "the same threshold in model entries (x scale): at a coarse "
                                         "scale one entry is many people")
     entry_min_queue_share: float = _f(0.25, 0, 10, "the same threshold as a share of the market's capacity")
+    # 0 in every shipped scenario: under the closure of the Balkan route the deterrence left no smuggler from
+    # Sofia to Belgrade for more than two years while up to 22,000 people queued in Sofia (docs/replay_log.md,
+    # thirty-seventh session); a researcher can ask what a market that answers its queue changes
+    entry_queue_pull: float = _f(0.0, 0, 2, "how much a long queue draws new networks despite seizures and "
+                                 "deterrence: the daily chance of entry (entry_rate / drag) is multiplied by "
+                                 "(people left waiting in the market / its entry threshold, the larger of "
+                                 "entry_min_queue and entry_min_queue_entries x scale) ** pull, at most 1; "
+                                 "0 = the same chance whatever the queue")
     entry_unmet_share: float = _f(0.5, 0, 1, "a new network is sized for this share of the unmet demand it sees")
     entry_min_members: float = _f(5.0, 1, 1000, "members of the smallest new network")
     capacity_avoids_interception: float = _f(4.0, 0, 50, "how strongly networks move capacity away from legs "

@@ -182,6 +182,29 @@ def test_arrests_deter_new_networks_under_cooperation(tiny):
     assert nets_1 < nets_0 and cross_1 < 0.95 * cross_0, (nets_0, nets_1, cross_0, cross_1)
 
 
+def test_a_long_queue_draws_networks_despite_deterrence(tiny):
+    """entry_queue_pull: where cooperation's arrests deter new networks, a long queue draws them back: more
+    networks on the corridor and more crossings, on common seeds."""
+    base, network = tiny
+    coop = [{"kind": "operational_cooperation", "targets": {"corridors": [CM]}, "intensity": 3.0}]
+
+    def totals(pull):
+        networks = crossings = 0.0
+        for seed in SEEDS:
+            data = base.model_dump()
+            data.update(days=150, scale=10, interventions=coop)
+            data["behaviour"] = {**data["behaviour"], "effects": {
+                "arrests_deter_entry": 1.0, "cooperation_arrests": 10.0, "entry_queue_pull": pull}}
+            res = run(parse_scenario(data, "test"), routes=network, seed=seed)
+            nets = res.tables["networks"]
+            networks += nets.loc[nets["corridor"] == CM, "network"].nunique()
+            crossings += _sum(res, "corridors", "crossings", corridor=CM)
+        return networks, crossings
+
+    (nets_0, cross_0), (nets_1, cross_1) = totals(0.0), totals(1.0)
+    assert nets_1 > nets_0 and cross_1 > cross_0, (nets_0, nets_1, cross_0, cross_1)
+
+
 def test_arrests_deter_nothing_without_a_measure(tiny):
     """With no measure arrests are at their base rate, so the effect leaves a run bit for bit as it was: the
     baseline's calibration does not move with it."""

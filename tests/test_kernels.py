@@ -390,11 +390,21 @@ def test_entry_candidates_are_the_loop_over_clusters():
         ours, numpys = np.random.default_rng(trial), np.random.default_rng(trial)
         got_unmet, enters = kernels.entering(
             kernels.bits(ours), queue, capacity, price, np.concatenate(clusters),
-            np.concatenate([[0], np.cumsum(sizes)[:-1]]), sizes, least, share, margin, seizure_mult, authority, 0.3)
+            np.concatenate([[0], np.cumsum(sizes)[:-1]]), sizes, least, share, margin, seizure_mult, authority, 0.3,
+            0.0)
         assert np.array_equal(got_unmet, unmet)
         assert np.array_equal(enters, candidates[numpys.random(len(candidates)) < 0.3 / drag])
         assert ours.random() == numpys.random()
         assert trial == 0 or len(want) > 0
+        # a long queue pulls (effects.entry_queue_pull): the chance times (unmet / least) ** pull, at most 1
+        ours, numpys = np.random.default_rng(trial), np.random.default_rng(trial)
+        _, pulled = kernels.entering(
+            kernels.bits(ours), queue, capacity, price, np.concatenate(clusters),
+            np.concatenate([[0], np.cumsum(sizes)[:-1]]), sizes, least, share, margin, seizure_mult, authority, 0.3,
+            0.5)
+        chance = np.minimum(1.0, 0.3 / drag * (unmet[candidates] / max(least, 1.0)) ** 0.5)
+        assert np.array_equal(pulled, candidates[numpys.random(len(candidates)) < chance])
+        assert set(enters) <= set(pulled)  # the same draws: every market entered without the pull is with it
 
 
 def sell_reference(rng, buyers, legs, owed, capacity, scale, smuggled):

@@ -754,20 +754,27 @@ def entry_candidates(queue, capacity, price, legs, starts, sizes, least, min_sha
 
 @njit(cache=True)
 def entering(rng_bits, queue, capacity, price, legs, starts, sizes, least, min_share, min_margin, seizure_mult,
-             leg_authority, entry_rate):
+             leg_authority, entry_rate, pull):
     """entry_candidates, then a draw from `rng_bits` per candidate: a network enters where it is below
-    entry_rate / drag. Returns (unmet queue per cluster, the clusters entered)."""
+    entry_rate / drag, times (unmet queue / max(least, 1)) ** pull when pull > 0 (a long queue draws
+    smugglers despite the deterrence; at most 1). Returns (unmet queue per cluster, the clusters entered)."""
     unmet, candidates, drag = entry_candidates(queue, capacity, price, legs, starts, sizes, least, min_share,
                                                min_margin, seizure_mult, leg_authority)
     u = uniforms(rng_bits, len(candidates))
+    chance = np.empty(len(candidates))
+    for i in range(len(candidates)):
+        chance[i] = entry_rate / drag[i]
+        if pull > 0:
+            # the C library's exp and log, as everywhere in the model (the same on every CPU)
+            chance[i] = min(1.0, chance[i] * math.exp(pull * math.log(unmet[candidates[i]] / max(least, 1.0))))
     n = 0
     for i in range(len(candidates)):
-        if u[i] < entry_rate / drag[i]:
+        if u[i] < chance[i]:
             n += 1
     enters = np.empty(n, np.int64)
     k = 0
     for i in range(len(candidates)):
-        if u[i] < entry_rate / drag[i]:
+        if u[i] < chance[i]:
             enters[k] = candidates[i]
             k += 1
     return unmet, enters

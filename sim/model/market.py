@@ -100,7 +100,7 @@ class Market:
             kernels.bits(rng), self.queue_people, self.capacity, self.price, self._cluster_legs, self._cluster_starts,
             self._cluster_sizes, float(least), float(effects.entry_min_queue_share),
             behaviour.member_cost_eur_per_day / behaviour.capacity_per_member, drag, self._leg_ids,
-            float(behaviour.entry_rate))
+            float(behaviour.entry_rate), float(effects.entry_queue_pull))
         if len(enters) == 0:
             return 0
         keys, cluster_legs = self._cluster_keys, self._cluster_leg_lists
