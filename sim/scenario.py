@@ -310,6 +310,12 @@ class Scenario(Strict):
                         "42000}); a year not listed takes the latest listed before it (the first before all); "
                         "needs start_date. The figures change only on 1 January (departures follow them "
                         "after behaviour.demand_lag_days)")
+    spin_up_demand_months: dict[str, Annotated[list[Annotated[float, Field(ge=0, le=12)]],
+                                               Field(min_length=12, max_length=12)]] = Field(
+        {}, description="per origin listed in demand: 12 multipliers (January..December) of its departures in "
+                        "the spin-up's months only, on top of the seasonality, so that the run starts with the "
+                        "road as the months before it left it (a wave that grew through the year before: the "
+                        "replay's 2015); needs start_date and spin_up_days. Never acts on a reported day")
     countries: dict[str, CountryOverride] = {}
     corridors: dict[str, CorridorOverride] = {}
     destinations: dict[str, DestinationOverride] = Field(
@@ -363,6 +369,9 @@ class Scenario(Strict):
             raise ValueError("nationality_preferences_by_year is by calendar year: give the scenario a start_date")
         if self.leg_preferences_by_year and self.start_date is None:
             raise ValueError("leg_preferences_by_year is by calendar year: give the scenario a start_date")
+        if self.spin_up_demand_months and (self.start_date is None or not self.spin_up_days):
+            raise ValueError("spin_up_demand_months acts on the spin-up's calendar months: give the scenario a "
+                             "start_date and spin_up_days")
         if self.destinations_by_year and self.start_date is None:
             raise ValueError("destinations_by_year is by calendar year: give the scenario a start_date")
         for place, years in self.destinations_by_year.items():
@@ -446,7 +455,7 @@ def _merge(base: dict, child: dict) -> dict:
         if key in ("interventions", "events") and isinstance(value, list):
             out[key] = list(base.get(key) or []) + value
         elif key in ("countries", "corridors", "behaviour", "nationality_preferences", "destinations",
-                     "demand_by_year", "nationality_preferences_by_year", "destinations_by_year",
+                     "demand_by_year", "spin_up_demand_months", "nationality_preferences_by_year", "destinations_by_year",
                      "leg_preferences_by_year") and isinstance(value, dict):
             merged = dict(base.get(key) or {})
             for k, v in value.items():
@@ -523,6 +532,10 @@ def check_against_network(scenario: Scenario, network: RouteNetwork) -> list[str
         if origin not in listed:
             fail(f"demand_by_year.{origin}", f"origin {quote(origin)} is not in demand: list it there (with its "
                  "budget_eur) first")
+    for origin in scenario.spin_up_demand_months:
+        if origin not in listed:
+            fail(f"spin_up_demand_months.{origin}", f"origin {quote(origin)} is not in demand: list it there "
+                 "(with its budget_eur) first")
     for iso3 in scenario.countries:
         if iso3 not in countries:
             fail(f"countries.{iso3}", f"country {clip(iso3)} is not on the network")

@@ -85,3 +85,57 @@ def test_demand_lag_cannot_be_negative(tiny):
     with pytest.raises(InputError) as err:
         check_against_network(parse_scenario(data, base.source), network)
     assert "demand_lag_days" in str(err.value)
+
+
+# ------------------------------------------------------------------ the spin-up's months
+def _on_road_at_start(res):
+    first = res.tables["daily"].iloc[0]
+    return float(first[["state_moving", "state_waiting", "state_detained"]].sum())
+
+
+def test_spin_up_months_shape_the_road_at_day_0_and_nothing_after_it(dated_tiny):
+    """A wave that grew through the year before (the replay's 2015) leaves more people on the road on day 0
+    than a flat year of the same total; months of 1 are the flat spin-up, draw for draw."""
+    spin = {"spin_up_days": 365}
+    flat, n = dated_tiny(**spin)
+    ones, _ = dated_tiny(**spin, spin_up_demand_months={"niamey": [1.0] * 12, "bamako": [1.0] * 12})
+    # the spin-up runs 1 November 2015 to 31 October 2016: a wave in its last months, September-October
+    wave = [0.2] * 8 + [4.0, 4.0] + [0.2, 0.2]
+    late, _ = dated_tiny(**spin, spin_up_demand_months={"niamey": wave, "bamako": wave})
+    base = run(flat, routes=n, seed=5)
+    assert run(ones, routes=n, seed=5).tables["daily"].equals(base.tables["daily"])
+    waved = run(late, routes=n, seed=5)
+    assert _on_road_at_start(waved) > 2 * _on_road_at_start(base)
+    # the reported days draw from the year's own demand: the new arrivals of the last month alike
+    created = _created(waved, "niamey").loc[90:].mean(), _created(base, "niamey").loc[90:].mean()
+    assert created[0] == pytest.approx(created[1], rel=0.15)
+
+
+@pytest.mark.parametrize("extra, where", [
+    ({"spin_up_demand_months": {"niamey": [1.0] * 12}}, "spin_up_days"),
+    ({"spin_up_days": 30, "spin_up_demand_months": {"timbuktu": [1.0] * 12}}, "spin_up_demand_months.timbuktu"),
+    ({"spin_up_days": 30, "spin_up_demand_months": {"niamey": [1.0] * 11}}, "spin_up_demand_months"),
+    ({"spin_up_days": 30, "spin_up_demand_months": {"niamey": [-1.0] + [1.0] * 11}}, "spin_up_demand_months"),
+])
+def test_bad_spin_up_months_name_the_field(tiny, extra, where):
+    base, network = tiny
+    data = base.model_dump()
+    data.update({"start_date": "2016-01-01", **extra})
+    with pytest.raises(InputError) as err:
+        check_against_network(parse_scenario(data, base.source), network)
+    assert where in str(err.value)
+
+
+def test_the_replays_spin_up_months_follow_2015s_wave(root):
+    """From Frontex's 2015 months: the Afghans' (Eastern Med and Balkans) autumn far above their winter,
+    every origin's months averaging 1 (2015's total stays its figure)."""
+    import numpy as np
+
+    from sim.history.demand import spin_up_months
+
+    months = spin_up_months(root / "geodata" / "europe")
+    assert len(months) >= 30
+    for origin, m in months.items():
+        assert len(m) == 12 and np.mean(m) == pytest.approx(1.0, abs=0.01), origin
+    kabul = months["kabul"]
+    assert min(kabul[9], kabul[10]) > 5 * max(kabul[0], kabul[1])

@@ -23,10 +23,12 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import yaml
 
 from ..files import atomic_write, read_yaml_mapping
-from .data import NATIONALITY_CSV, ROOT, nationality_by_year
+from .data import MONTHLY_CSV, NATIONALITY_CSV, ROOT, monthly_observed, nationality_by_year, route_corridors
 
 FIT_2023 = ROOT / "scenarios" / "calibrated" / "europe_2023.yaml"
 SEASONALITY = ROOT / "data" / "history" / "seasonality.yaml"  # python -m sim.seasonality
@@ -66,6 +68,59 @@ def yearly_demand(fit_2023: Path = FIT_2023, nationality_csv: Path = NATIONALITY
     return out
 
 
+def spin_up_months(network_folder: Path, year: int = 2015, monthly_csv: Path = MONTHLY_CSV,
+                   nationality_csv: Path = NATIONALITY_CSV, seasonality: Path = SEASONALITY) -> dict[str, list[float]]:
+    """origin -> 12 multipliers of its departures in the spin-up's months (`spin_up_demand_months`).
+
+    Frontex's months of `year` on each main route, as shares of the year's mean month, divided by the
+    route's mean season (data/history/seasonality.yaml, which the model applies anyway), then averaged over
+    the routes the origin's nationality was detected on in `year`, weighted by those detections, and scaled
+    to a mean of 1 (the year's total stays its figure). The 2015 wave grew from 2,200 Eastern Mediterranean
+    detections in January to 216,000 in October: a flat 2015 left the road of 1 January 2016 as an average
+    month leaves it. Departures are shaped like the detections of the same month: the weeks on the road
+    between the two are not modelled here. An origin whose nationality was not detected that year stays flat."""
+    monthly = monthly_observed(year, year, monthly_csv)
+    monthly["m"] = monthly["month"].dt.month - 1
+    seasons = read_yaml_mapping(seasonality, "seasonality")["seasonality"]
+    corridors = route_corridors()
+    profiles = {}
+    for route, rows in monthly.groupby("route"):
+        counts = np.zeros(12)
+        counts[rows["m"].to_numpy()] = rows["detections"].to_numpy()
+        season = np.array(seasons[corridors[route][0]], dtype=float)
+        if counts.sum() > 0:
+            profiles[route] = counts / counts.mean() / season
+    by_route = pd.read_csv(nationality_csv)
+    by_route = by_route[(by_route["year"] == year) & by_route["route_code"].isin(list(profiles))]
+    weights = by_route.pivot_table(index="nationality_iso3", columns="route_code", values="detections",
+                                   aggfunc="sum", fill_value=0)
+    out = {}
+    for origin, iso3 in origin_countries(network_folder).items():
+        if iso3 not in weights.index or weights.loc[iso3].sum() <= 0:
+            continue
+        w = weights.loc[iso3]
+        months = sum(float(w[r]) * profiles[r] for r in w.index) / float(w.sum())
+        months = months / months.mean()
+        out[origin] = [round(float(min(12.0, x)), 3) for x in months]
+    return out
+
+
+def write_spin_up_months(path: Path = OUT, year: int = 2015) -> Path:
+    """Put `spin_up_demand_months` (spin_up_months) into the replay's calibrated file, keeping the rest."""
+    body = read_yaml_mapping(path, "the replay's calibrated file")
+    fit = read_yaml_mapping(path.parent / body.get("base", FIT_2023.name), "a calibrated scenario")
+    network = (path.parent / fit.get("network", "../../geodata/europe")).resolve()
+    body["spin_up_demand_months"] = spin_up_months(network, year)
+    lines = path.read_text().splitlines()
+    header = [line for line in lines if line.startswith("#")]
+    note = (f"# spin_up_demand_months: Frontex's months of {year} per route over their mean season, weighted by "
+            f"each nationality's routes (`python -m sim.history.demand --spin-up-months`, sim/history/demand.py)")
+    header = [line for line in header if not line.startswith("# spin_up_demand_months:")] + [note]
+    text = "\n".join(header) + "\n" + yaml.safe_dump(body, sort_keys=False)
+    atomic_write(path, lambda p: Path(p).write_text(text))
+    return path
+
+
 def write(path: Path = OUT, fit_2023: Path = FIT_2023, keep_preferences: bool = True) -> Path:
     demand = yearly_demand(fit_2023)
     header = (f"# Written by `python -m sim.history.demand` on {dt.date.today().isoformat()}: demand per origin by\n"
@@ -92,5 +147,8 @@ def write(path: Path = OUT, fit_2023: Path = FIT_2023, keep_preferences: bool = 
 
 
 if __name__ == "__main__":  # pragma: no cover - a thin entry point
+    if "--spin-up-months" in sys.argv:
+        print(f"wrote {write_spin_up_months()}")
+        sys.exit(0)
     args = [a for a in sys.argv[1:] if a != "--drop-preferences"]
     print(f"wrote {write(Path(args[0]) if args else OUT, keep_preferences='--drop-preferences' not in sys.argv)}")

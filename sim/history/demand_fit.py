@@ -392,7 +392,8 @@ def write_demand(path: Path, demand: dict[str, dict[int, float]], note: str,
                                            for y, legs in sorted(land.items())}
     lines = path.read_text().splitlines()
     keep = ([line for line in lines if line.startswith("# behaviour.effects:")][-1:]
-            + [line for line in lines if line.startswith("# behaviour.seasonality:")][-1:])
+            + [line for line in lines if line.startswith("# behaviour.seasonality:")][-1:]
+            + [line for line in lines if line.startswith("# spin_up_demand_months:")][-1:])
     header = ("# Demand per origin by year (and, when fitted, each nationality's route preferences by year) fitted\n"
               "# by `python -m sim calibrate --replay` to Frontex's detections by nationality, route and year\n"
               f"# (sim/history/demand_fit.py): {note}.\n"

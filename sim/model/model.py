@@ -66,6 +66,12 @@ class RouteModel(mesa.Model):
                            else YearlyDemand(scenario, routes.place_index, self.demand))
             self.demand = (self.yearly.rate_on(-spin_up) if lag > 0
                            else self.yearly.arrays[self.yearly.index_for(-spin_up)]).copy()
+        # the spin-up's months (12 x places), None when flat: they shape only the unreported days before day 0
+        self.spin_up_months = None
+        if scenario.spin_up_demand_months and spin_up:
+            self.spin_up_months = np.ones((12, world.n_places))
+            for origin, months in scenario.spin_up_demand_months.items():
+                self.spin_up_months[:, routes.place_index[origin]] = months
         self.people = Population(self._people_expected())
         self.recorder = _recorder(world, scenario)
         self.perception = Perception(world, behaviour)
@@ -218,6 +224,8 @@ class RouteModel(mesa.Model):
                 self.seasons = origin_multipliers(self.world, self.perception, self.departure_months, values,
                                                   leg_costs, self.season_demand, self.risks)
             today.demand_mult = today.demand_mult * self.seasons[month_of_day(self.spec.start_date, day)]
+        if day < 0 and self.spin_up_months is not None:
+            today.demand_mult = today.demand_mult * self.spin_up_months[month_of_day(self.spec.start_date, day)]
         # 4-7. people: one look at everybody on the road; each phase hands on those ready to leave a place
         journeys, pop = self.journeys, self.people
         active = pop.active
