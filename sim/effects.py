@@ -145,7 +145,8 @@ class Effects(BaseModel):
     entry_queue_pull: float = _f(0.0, 0, 2, "how much a long queue draws new networks despite seizures and "
                                  "deterrence: the daily chance of entry (entry_rate / drag) is multiplied by "
                                  "(people left waiting in the market / its entry threshold, the larger of "
-                                 "entry_min_queue and entry_min_queue_entries x scale) ** pull, at most 1; "
+                                 "entry_min_queue and entry_min_queue_entries x scale, and at least one "
+                                 "person) ** pull, at most 1; "
                                  "0 = the same chance whatever the queue")
     entry_unmet_share: float = _f(0.5, 0, 1, "a new network is sized for this share of the unmet demand it sees")
     entry_min_members: float = _f(5.0, 1, 1000, "members of the smallest new network")

@@ -46,8 +46,12 @@ def test_the_peak_year_sizes_the_memory_estimate(dated_tiny):
     ({"demand_by_year": {"timbuktu": {2016: 1}}}, "demand_by_year.timbuktu"),
     ({"demand_by_year": {"niamey": {2016: -5}}}, "demand_by_year"),
     ({"demand_by_year": {"niamey": {}}}, "demand_by_year"),
+    ({"spin_up_demand_months": {"niamey": [1.0] * 12}}, "spin_up_days"),
+    ({"spin_up_days": 30, "spin_up_demand_months": {"timbuktu": [1.0] * 12}}, "spin_up_demand_months.timbuktu"),
+    ({"spin_up_days": 30, "spin_up_demand_months": {"niamey": [1.0] * 11}}, "spin_up_demand_months"),
+    ({"spin_up_days": 30, "spin_up_demand_months": {"niamey": [-1.0] + [1.0] * 11}}, "spin_up_demand_months"),
 ])
-def test_bad_yearly_demand_names_the_field(tiny, extra, where):
+def test_bad_yearly_demand_or_spin_up_months_name_the_field(tiny, extra, where):
     base, network = tiny
     data = base.model_dump()
     data.update({"start_date": "2016-01-01", **extra})
@@ -109,21 +113,6 @@ def test_spin_up_months_shape_the_road_at_day_0_and_nothing_after_it(dated_tiny)
     # the reported days draw from the year's own demand: the new arrivals of the last month alike
     created = _created(waved, "niamey").loc[90:].mean(), _created(base, "niamey").loc[90:].mean()
     assert created[0] == pytest.approx(created[1], rel=0.15)
-
-
-@pytest.mark.parametrize("extra, where", [
-    ({"spin_up_demand_months": {"niamey": [1.0] * 12}}, "spin_up_days"),
-    ({"spin_up_days": 30, "spin_up_demand_months": {"timbuktu": [1.0] * 12}}, "spin_up_demand_months.timbuktu"),
-    ({"spin_up_days": 30, "spin_up_demand_months": {"niamey": [1.0] * 11}}, "spin_up_demand_months"),
-    ({"spin_up_days": 30, "spin_up_demand_months": {"niamey": [-1.0] + [1.0] * 11}}, "spin_up_demand_months"),
-])
-def test_bad_spin_up_months_name_the_field(tiny, extra, where):
-    base, network = tiny
-    data = base.model_dump()
-    data.update({"start_date": "2016-01-01", **extra})
-    with pytest.raises(InputError) as err:
-        check_against_network(parse_scenario(data, base.source), network)
-    assert where in str(err.value)
 
 
 def test_the_replays_spin_up_months_follow_2015s_wave(root):

@@ -62,10 +62,11 @@ def run_variants(path: Path, variants: dict[str, str | None], *, replicates: int
     for key, res in zip(keys, run_jobs(jobs, workers=workers, progress=progress)):
         frame = pd.DataFrame({k: res[k] for k in ("month", "corridor", "detections")})
         out.setdefault(key, []).append(frame)
-    # the mean over seeds, and the lowest and highest seed (the chart's band)
+    # the mean over seeds, the lowest and highest seed (the chart's band), and the seeds' standard deviation
+    # (how far the mean may move with other seeds: the guards allow for it)
     return {k: (pd.concat(v).assign(month=lambda f: pd.to_datetime(f["month"]))
                 .groupby(["month", "corridor"], as_index=False)["detections"]
-                .agg(detections="mean", low="min", high="max")) for k, v in out.items()}
+                .agg(detections="mean", low="min", high="max", sd="std")) for k, v in out.items()}
 
 
 def fingerprint(path: Path, *files: Path) -> str:
