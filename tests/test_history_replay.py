@@ -362,14 +362,20 @@ def test_the_western_balkans_months_are_the_balkans_own(replay_runs):
     assert distance <= 0.28, (distance, np.round(simulated * 12, 2))
 
 
-def _simulated_and_observed(replay_runs, routes: list[str], first: str, last: str) -> tuple[float, float]:
-    """Detections on the main routes `routes` over the months first..last (within one year): the replay's
-    ensemble mean and Frontex's."""
+def _simulated_rows(replay_runs, routes: list[str], first: str, last: str) -> pd.DataFrame:
+    """The replay ensemble's rows (month, corridor) of the main routes `routes` over the months first..last."""
     from sim.history.data import route_corridors
 
     corridors = [c for r in routes for c in route_corridors()[r]]
     sim = replay_runs["replay"]
-    got = sim[sim["corridor"].isin(corridors) & pd.to_datetime(sim["month"]).between(first, last)]
+    return sim[sim["corridor"].isin(corridors) & pd.to_datetime(sim["month"]).between(first, last)]
+
+
+def _simulated_and_observed(replay_runs, routes: list[str], first: str, last: str) -> tuple[float, float]:
+    """Detections on the main routes `routes` over the months first..last (within one year): the replay's
+    ensemble mean and Frontex's."""
+
+    got = _simulated_rows(replay_runs, routes, first, last)
     year = pd.Timestamp(first).year
     observed = monthly_observed(year, year, MONTHLY_CSV)
     want = observed[observed["route"].isin(routes) & pd.to_datetime(observed["month"]).between(first, last)]
@@ -379,11 +385,8 @@ def _simulated_and_observed(replay_runs, routes: list[str], first: str, last: st
 def _standard_error(replay_runs, routes: list[str], first: str, last: str) -> float:
     """The standard error of `_simulated_and_observed`'s ensemble mean, from the seeds' standard
     deviation per month and corridor (taken as independent)."""
-    from sim.history.data import route_corridors
 
-    corridors = [c for r in routes for c in route_corridors()[r]]
-    sim = replay_runs["replay"]
-    got = sim[sim["corridor"].isin(corridors) & pd.to_datetime(sim["month"]).between(first, last)]
+    got = _simulated_rows(replay_runs, routes, first, last)
     return float(np.sqrt((got["sd"] ** 2).sum() / 8))
 
 

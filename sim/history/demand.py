@@ -41,6 +41,12 @@ YEARS = tuple(range(2015, 2024))
 RATIO_BOUNDS = (0.05, 20.0)
 
 
+def network_of(calibrated: Path) -> Path:
+    """The network folder a calibrated scenario names, resolved from its own folder."""
+    fit = read_yaml_mapping(calibrated, "a calibrated scenario")
+    return (Path(calibrated).parent / fit.get("network", "../../geodata/europe")).resolve()
+
+
 def origin_countries(network_folder: Path) -> dict[str, str]:
     from ..network import load_network
 
@@ -53,8 +59,7 @@ def yearly_demand(fit_2023: Path = FIT_2023, nationality_csv: Path = NATIONALITY
                   years=YEARS) -> dict[str, dict[int, float]]:
     """origin -> year -> people per year."""
     fit = read_yaml_mapping(fit_2023, "a calibrated scenario")
-    network = (fit_2023.parent / fit.get("network", "../../geodata/europe")).resolve()
-    country = origin_countries(network)
+    country = origin_countries(network_of(fit_2023))
     table = nationality_by_year(nationality_csv)
     total = table.sum(axis=0)
     lo, hi = RATIO_BOUNDS
@@ -108,9 +113,7 @@ def spin_up_months(network_folder: Path, year: int = 2015, monthly_csv: Path = M
 def write_spin_up_months(path: Path = OUT, year: int = 2015) -> Path:
     """Put `spin_up_demand_months` (spin_up_months) into the replay's calibrated file, keeping the rest."""
     body = read_yaml_mapping(path, "the replay's calibrated file")
-    fit = read_yaml_mapping(path.parent / body.get("base", FIT_2023.name), "a calibrated scenario")
-    network = (path.parent / fit.get("network", "../../geodata/europe")).resolve()
-    body["spin_up_demand_months"] = spin_up_months(network, year)
+    body["spin_up_demand_months"] = spin_up_months(network_of(path.parent / body.get("base", FIT_2023.name)), year)
     lines = path.read_text().splitlines()
     header = [line for line in lines if line.startswith("#")]
     note = (f"# spin_up_demand_months: Frontex's months of {year} per route over their mean season, weighted by "
