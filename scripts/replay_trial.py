@@ -128,6 +128,7 @@ def main() -> None:
     ap.add_argument("--by-nationality", action="append", default=[], metavar="ROUTE",
                     help="also print this main route's detections by nationality and year, simulated against "
                          "Frontex's (e.g. WBR; one more run of the seeds)")
+    ap.add_argument("--save", default=None, metavar="CSV", help="write the simulated months (mean of the seeds) there")
     args = ap.parse_args()
 
 
@@ -159,6 +160,8 @@ def main() -> None:
     sim, sea, border = simulate_figures(data, str(REPLAY), seeds, scale=args.scale, days=None, workers=args.workers,
                                         border=True)
     observed = replay_observed()
+    if args.save:
+        sim.to_csv(args.save, index=False)
 
     rel = yearly_route_errors(sim, observed)
     print(rel.round(2).to_string())

@@ -18,7 +18,7 @@ from .files import quote
 
 # what each kind acts on, and the target lists that lead there
 ORIGIN_KINDS = {"awareness_campaign", "surge", "legal_pathways"}  # origins
-PLACE_KINDS = {"vocational_training", "readmission", "confinement"}  # places of any kind (origins, and transit places)
+PLACE_KINDS = {"vocational_training", "readmission", "confinement", "holding"}  # places of any kind (origins, and transit places)
 LEG_KINDS = {"transport_operator_cooperation", "operational_cooperation", "route_closure", "sea_weather",
              "network_shift", "pushbacks"}
 VISA_KINDS = {"visa_requirement"}  # commercial legs into the target countries (or the target legs)
@@ -42,7 +42,7 @@ INTENSITY_RANGE = {
     "surge": (0.0, 10.0), "sea_weather": (0.0, 10.0), "corruption_scandal": (0.0, 1.0),
     "network_shift": (0.0, 1.0), "budget_cut": (0.0, 1.0), "route_closure": (1.0, 1.0),
     "readmission": (0.0, 10.0), "visa_requirement": (0.0, 10.0), "confinement": (1.0, 1.0),
-    "pushbacks": (0.0, 1.0),
+    "holding": (0.0, 10.0), "pushbacks": (0.0, 1.0),
 }
 INTERVENTION_INTENSITY = (0.0, 10.0)
 LEG_FILTER = {"transport_operator_cooperation": ("commercial", "commercial legs"), "sea_weather": ("sea", "sea legs"),
@@ -131,7 +131,7 @@ def _target_problems(lever, at: str, network) -> list[Problem]:
     if kind == "route_closure" and t.is_empty():
         return out + [Problem(f"{at}.targets", "route_closure needs targets (legs, corridors or countries): "
                               "without them it would close every leg")]
-    if kind in VISA_KINDS | {"readmission", "confinement"} and t.is_empty():
+    if kind in VISA_KINDS | {"readmission", "confinement", "holding"} and t.is_empty():
         return out + [Problem(f"{at}.targets", f"{kind} needs targets: without them it would act everywhere")]
     if t.is_empty():
         return out  # documented: no targets = everywhere

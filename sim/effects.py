@@ -75,6 +75,12 @@ class Effects(BaseModel):
                                       "whatever the intensity")
     readmission_share: float = _f(0.5, 0, 1, "readmission (event): share of the people reaching the target "
                                   "places who are returned to its to_place, at intensity 1 (capped at 0.95)")
+    holding_days: float = _f(60.0, 0, 3650, "holding (event): mean days the people who reach the target places are "
+                             "kept there (a procedure, a geographical restriction), at intensity 1: each day a share "
+                             "1 / (holding_days x intensity) of them may go on; people expect the wait (holding_foreseen)")
+    holding_foreseen: float = _f(1.0, 0, 1, "holding (event): share of its mean days people count when they plan "
+                                 "(the legs out of the held places cost them that many days x value_of_day_eur "
+                                 "more; 0: they do not plan around it, as around a confinement)")
     visa_refusal: float = _f(0.9, 0, 1, "visa_requirement (event): share of the listed nationalities refused "
                              "boarding on commercial legs into the target countries, at intensity 1")
     readmission_gives_up: float = _f(0.0, 0, 1, "readmission (event): share of the people returned who give up the "
@@ -90,10 +96,10 @@ class Effects(BaseModel):
                                       "transit_gives_up a day), a share 1 - (chance of going on now) / (the chance "
                                       "when they last looked, or arrived, at this place) gives up; a wait with no "
                                       "news gives nobody up. 0: the level alone (as before)")
-    weather_wait_reconsiders: float = _f(1.0, 0, 1, "seasonality on the crossings: the share of transit_gives_up at "
+    weather_wait_reconsiders: float = _f(1.0, 0, 1, "seasonality on the crossings (and the holding event): the share of transit_gives_up at "
                                          "which people waiting out the weather with a place bought reconsider (1: "
                                          "as everybody waiting; 0: they wait for the sea, not for a better plan)")
-    weather_wait_weighs_change: float = _f(0.0, 0, 1, "seasonality on the crossings: transit_weighs_change for the "
+    weather_wait_weighs_change: float = _f(0.0, 0, 1, "seasonality on the crossings (and the holding event): transit_weighs_change for the "
                                            "people waiting out the weather with a place bought (1: they give up on "
                                            "news that the way ahead got worse, not on the days the sea keeps them)")
 

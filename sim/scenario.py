@@ -89,7 +89,7 @@ class _Lever(Strict):
     intensity: Annotated[float, Field(ge=0, le=MAX_INTENSITY)] = Field(
         1.0, description="strength: interventions 0 to 10 (1 is a strong programme); events: "
                               "surge and sea_weather 0 to 10, corruption_scandal, network_shift, budget_cut and "
-                              "pushbacks 0 to 1, readmission and visa_requirement 0 to 10, route_closure and "
+                              "pushbacks 0 to 1, readmission, visa_requirement and holding 0 to 10, route_closure and "
                               "confinement 1 (complete)")
 
     @model_validator(mode="after")

@@ -53,12 +53,13 @@ KIND_HELP = {
 
 # things that happen to the system (exercises, stress tests)
 EVENT_KINDS = ("surge", "route_closure", "sea_weather", "corruption_scandal", "network_shift", "budget_cut",
-               "readmission", "visa_requirement", "confinement", "pushbacks")
+               "readmission", "visa_requirement", "confinement", "holding", "pushbacks")
 EVENT_LABELS = {
     "surge": "Surge of departures", "route_closure": "Route closure", "sea_weather": "Bad weather at sea",
     "corruption_scandal": "Corruption scandal", "network_shift": "Smuggling networks move",
     "budget_cut": "Budget cut", "readmission": "Readmission of arrivals", "visa_requirement": "Visa requirement",
     "confinement": "Confinement (people held where they are)",
+    "holding": "Holding on arrival (people kept at a place for a procedure)",
     "pushbacks": "Pushbacks at a border (share of those intercepted sent straight back)",
 }
 

@@ -111,6 +111,8 @@ def test_visa_refusal_happens_at_check_in(europe, surged):
     ({"kind": "confinement"}, "targets"),
     ({"kind": "confinement", "targets": {"legs": ["belgrade-subotica"]}}, "legs"),
     ({"kind": "confinement", "targets": {"places": ["belgrade"]}, "intensity": 0.5}, "intensity"),
+    ({"kind": "holding"}, "targets"),
+    ({"kind": "holding", "targets": {"corridors": ["Eastern Mediterranean"]}}, "corridors"),
     ({"kind": "pushbacks", "targets": {"places": ["belgrade"]}, "intensity": 0}, "places"),
     ({"kind": "pushbacks", "targets": {"countries": ["HUN"]}, "intensity": 2}, "intensity"),
     ({"kind": "pushbacks", "targets": {"legs": ["moscow-minsk"]}, "intensity": 0}, "targets"),
@@ -344,3 +346,81 @@ def test_a_confinement_holds_people_where_they_are_and_lets_them_go_when_it_ends
     assert held > 5 * max(turned_away, _waiting(plain, "belgrade", 49), 100)
     # released: the days after it ends carry more people out of Belgrade than the same days without it
     assert _out_of_belgrade(confined, 50, 64) > 1.5 * _out_of_belgrade(plain, 50, 64)
+
+
+def _islands(res, first, last):
+    """(departures from the Greek islands to Athens, crossings into the islands, departures into the Evros)
+    over days first..last, and the people waiting on the islands on day `last`."""
+    legs = res.tables["legs"]
+    window = legs[legs["day"].between(first, last)]
+    out = window[window["leg"].isin([f"{p}-athens" for p in ISLANDS])]["departures"].sum()
+    into = window[window["leg"].str.endswith(tuple(f"-{p}" for p in ISLANDS))]["departures"].sum()
+    evros = window[window["leg"].str.endswith("-evros")]["departures"].sum()
+    places = res.tables["places"]
+    waiting = places[places["place"].isin(ISLANDS) & (places["day"] == last)]["waiting"].sum()
+    return float(out), float(into), float(evros), float(waiting)
+
+
+HOLDING = {"kind": "holding", "targets": {"places": ISLANDS}, "start": 10}
+
+
+def test_holding_keeps_people_on_the_islands_and_they_go_another_way(europe):
+    """The islands' geographical restriction after the EU–Turkey statement: a holding of the Greek islands
+    from day 10 (60 days on average, the default) lets few of those who land there go on to Athens in the
+    next months and keeps many waiting there; people expecting the wait take the Evros more, and land on
+    the islands less. Twice the intensity holds them longer: fewer still go on."""
+    plain = _islands(_run(europe, [], days=120, scale=100), 10, 100)
+    held = _islands(_run(europe, [HOLDING], days=120, scale=100), 10, 100)
+    longer = _islands(_run(europe, [{**HOLDING, "intensity": 2}], days=120, scale=100), 10, 100)
+    # measured (seed 3, scale 100, days 10-100): out to Athens 12,700 / 3,200 / 800; waiting on day 100
+    # 0 / 2,300; into the Evros 11,200 / 15,900; onto the islands 20,100 / 12,900
+    assert held[0] < 0.5 * plain[0] and longer[0] < 0.5 * held[0]
+    assert held[3] > plain[3] + 1000
+    assert held[2] > 1.2 * plain[2] and held[1] < 0.8 * plain[1]
+
+
+def test_holding_of_no_days_changes_nothing(europe):
+    """behaviour.effects.holding_days 0 (or intensity 0): the holding keeps nobody, and the run is the
+    run without it, figure for figure (no draw is made)."""
+    base, network = europe
+    plain = _run(europe, [], days=40, scale=500)
+    for effects, intensity in (({"holding_days": 0.0}, 1.0), ({}, 0.0)):
+        res = _with_effects(europe, effects, [{**HOLDING, "intensity": intensity}], days=40, scale=500)
+        assert res.tables["legs"].equals(plain.tables["legs"])
+
+
+def test_the_holding_days_move_the_wait(europe):
+    """behaviour.effects.holding_days is the mean wait: 20 days lets more go on to Athens than 120."""
+    short = _islands(_with_effects(europe, {"holding_days": 20.0}, [HOLDING], days=120, scale=100), 10, 100)
+    long = _islands(_with_effects(europe, {"holding_days": 120.0}, [HOLDING], days=120, scale=100), 10, 100)
+    assert short[0] > 1.5 * long[0]
+
+
+def test_people_a_holding_keeps_reconsider_as_those_waiting_out_the_weather(europe):
+    """They knew of the wait: the people kept on the islands reconsider as those the weather holds at a
+    coast (effects.weather_wait_reconsiders, weather_wait_weighs_change), not as everyone on the road. The
+    baseline's weighs news (1): few give up on the islands; weighing the level of the cost-to-go (0), the
+    days kept wear many down; not reconsidering at all (reconsiders 0), few again."""
+    def gave_up(effects):
+        res = _with_effects(europe, {"holding_days": 120.0, **effects}, [HOLDING], days=120, scale=100)
+        places = res.tables["places"]
+        return float(places[places["place"].isin(ISLANDS)]["returned"].sum())
+
+    # measured (seed 3, scale 100): 100, 2,400 and 200 people gave up on the islands
+    news, level = gave_up({}), gave_up({"weather_wait_weighs_change": 0.0})
+    still = gave_up({"weather_wait_reconsiders": 0.0, "weather_wait_weighs_change": 0.0})
+    assert level > 5 * max(news, still, 100)
+
+
+def test_a_holding_nobody_foresees_is_not_planned_around(europe):
+    """effects.holding_foreseen 0: people do not count the wait when they plan, so nearly as many land on
+    the islands as without the holding, fewer take the Evros than when they foresee it, and they are kept
+    there all the same."""
+    plain = _islands(_run(europe, [], days=120, scale=100), 10, 100)
+    unforeseen = _islands(_with_effects(europe, {"holding_foreseen": 0.0}, [HOLDING], days=120, scale=100), 10, 100)
+    foreseen = _islands(_with_effects(europe, {}, [HOLDING], days=120, scale=100), 10, 100)
+    # measured (seed 3, scale 100, days 10-100): onto the islands 17,000 without the holding, 15,500
+    # unforeseen; into the Evros 8,500 and 9,700
+    assert abs(unforeseen[1] - plain[1]) < 0.15 * plain[1]
+    assert foreseen[1] < 0.8 * unforeseen[1] and foreseen[2] > 1.1 * unforeseen[2]
+    assert unforeseen[0] < 0.5 * plain[0] and unforeseen[3] > plain[3] + 1000

@@ -28,6 +28,7 @@ class Journeys:
         self.vocational_pool = np.zeros(world.n_places)  # free vocational places per place
         self.readmitted = 0  # model entries returned by readmission over the run (spin-up included)
         self.pooled = False  # whether any place was ever offered (else both pools are empty)
+        self.holding_seen = False  # whether a holding ever kept anyone (people.held then marks those it keeps)
         self._quotas = (None, None, (False, False))  # the last quotas looked at, and whether they offer places
         # the mean of the log of a new person's budget, per origin (the budgets do not change during a run)
         self._budget_mu = kernels.log(budget) - 0.5 * behaviour.budget_spread ** 2
@@ -91,13 +92,13 @@ class Journeys:
         the level of the cost-to-go or its change since they last looked, is effects.transit_weighs_change.
         Those waiting out the weather with a place bought (seasonality on the crossings) reconsider at the
         rate times effects.weather_wait_reconsiders, weighing the change as effects.weather_wait_weighs_change
-        says."""
+        says; so do those a holding keeps (Journeys.holding)."""
         effects = self.behaviour.effects
         rate, change = effects.transit_gives_up, effects.transit_weighs_change
         if rate <= 0 or len(waiting) == 0:
             return waiting
         held_rate, held_change = rate * effects.weather_wait_reconsiders, effects.weather_wait_weighs_change
-        if (held_rate, held_change) != (rate, change) and self.behaviour.seasonality_on_crossings:
+        if (held_rate, held_change) != (rate, change) and (self.behaviour.seasonality_on_crossings or self.holding_seen):
             held = self.people.held[waiting] == 1
             if held.any():
                 return np.concatenate([self._reconsider(waiting[held], values, day, held_rate, held_change),
@@ -115,6 +116,23 @@ class Journeys:
         return kernels.reconsider_quit(kernels.bits(self.rng), waiting, kernels.exp(z), none, float(rate), pop.born, day,
                                        pop.state, pop.place, self.recorder.place_row("returned"), float(change),
                                        pop.seen_place, pop.seen_go)
+
+    def holding(self, waiting, hold_days: np.ndarray) -> np.ndarray:
+        """People kept where they are (the holding event: a procedure, a geographical restriction): at a
+        place held a mean of d days, a share 1 / d of those ready to go on may go today, so the wait is
+        geometric with mean d; the others wait there. Returns those who may go on."""
+        if len(waiting) == 0:
+            return waiting
+        pop = self.people
+        share = 1.0 / np.maximum(hold_days[pop.place[waiting]], 1.0)
+        held = share < 1.0
+        if not held.any():
+            return waiting
+        kept = held & (self.rng.random(len(waiting)) >= share)
+        # they knew of the wait: tomorrow they reconsider as those waiting out the weather do
+        pop.held[waiting] = kept
+        self.holding_seen = True
+        return waiting[~kept]
 
     def detention(self, held) -> np.ndarray:
         """Detained people are, after some days, returned home or released where they were caught."""

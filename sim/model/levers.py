@@ -19,7 +19,9 @@ shipped sizes (each is a field of behaviour.effects, sim/effects.py, named in br
   (vocational training also to people waiting or stranded in the target countries)
 - events: surge (departures x intensity), route_closure (legs closed: nobody departs on them, and people
   plan around them), confinement (nobody leaves the target places, but people on the way still head
-  there: they are held on arrival and set off when it ends), sea_weather (death risk on sea
+  there: they are held on arrival and set off when it ends), holding (people who reach the target places
+  are kept there a mean holding_days x intensity days, a share of them going on each day; people expect
+  the wait), sea_weather (death risk on sea
   legs x (1 + intensity)), corruption_scandal (corruption up by intensity, capped at 1),
   network_shift (share = intensity of the networks' capacity moves to another corridor),
   budget_cut (enforcement x (1 - intensity): of the target countries, or, aimed at legs or corridors, on
@@ -158,6 +160,7 @@ class Today:
     readmit: list  # readmissions active today: (places reached, place returned to, probability)
     visa: list  # visa requirements active today: (nationalities' country numbers, legs, refusal probability)
     held: np.ndarray  # per leg: nobody may set off on it today (a confinement at its start), though plans keep it
+    hold_days: np.ndarray | None  # per place: mean days people are kept there (holding); None: no holding today
     pushback: np.ndarray  # per leg: share of those intercepted pushed back (pushbacks), NaN: the country's own
 
     def __copy__(self) -> Today:
@@ -212,7 +215,7 @@ class Levers:
             budget_mult=np.ones(countries), corruption_add=np.zeros(countries), corruption_mult=np.ones(countries),
             capacity_gain=np.zeros(countries), takedown_mult=np.ones(countries), seizure_mult=np.ones(countries),
             arrest_mult=np.ones(countries), deter_mult=np.ones(legs), shifts=[], readmit=[], visa=[],
-            held=np.zeros(legs, bool), pushback=np.full(legs, np.nan),
+            held=np.zeros(legs, bool), hold_days=None, pushback=np.full(legs, np.nan),
         )
         behaviour = self.behaviour
         effects = behaviour.effects
@@ -265,6 +268,10 @@ class Levers:
                 today.closed[r.legs] = True
             elif kind == "confinement":
                 today.held[r.legs] = True
+            elif kind == "holding" and effects.holding_days * x > 0:
+                if today.hold_days is None:
+                    today.hold_days = np.zeros(places)
+                today.hold_days[r.places] += effects.holding_days * x  # two procedures in a row: their waits add
             elif kind == "sea_weather":
                 sel = r.legs[world.sea[r.legs]]
                 today.risk_mult[sel] *= 1 + x

@@ -102,7 +102,8 @@ class RouteModel(mesa.Model):
         self.online_reach = 1.0  # networks' average online reach, relative to an unhindered start
         trust = self.perception.trust(self.today.trust_mult, self.online_reach)
         values, leg_costs = self.perception.cost_to_go(self.market.price, self.risks, self.today.closed, trust,
-                                                       self.today.readmit, self.today.visa)
+                                                       self.today.readmit, self.today.visa,
+                                                       self.perception.days_cost_today(self.today.hold_days))
         flows = setup_cache.expected_flows_for(
             routes, scenario, lambda: self.perception.expected_flows(values, leg_costs, self.demand))
         self.market.seed_networks(self, flows)
@@ -214,7 +215,7 @@ class RouteModel(mesa.Model):
         self.online_reach = networks.online_reach()
         values, leg_costs = self.perception.cost_to_go_today(self.market.price, self.risks, today.closed,
                                                              today.trust_mult, self.online_reach, today.readmit,
-                                                             today.visa)
+                                                             today.visa, today.hold_days)
         # a confinement shuts the legs out of its places to those there, not to the plans of those on the way
         shut = today.closed | today.held if today.held.any() else today.closed
         cheapest = self.market.cheapest_price(shut)
@@ -239,6 +240,8 @@ class RouteModel(mesa.Model):
         new = journeys.create(day, values, today, self.online_reach)
         waiting = journeys.vocational_in_transit(np.concatenate([ready, new]), stranded)
         waiting = journeys.reconsider(waiting, values, day)
+        if today.hold_days is not None:
+            waiting = journeys.holding(waiting, today.hold_days)
         self.market.open()
         hold = None if self.crossing is None else self.crossing[month_of_day(self.spec.start_date, day)]
         journeys.depart(waiting, leg_costs, cheapest, self.market, self.risks, shut, today.visa, hold)

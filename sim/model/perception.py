@@ -41,6 +41,7 @@ class Perception:
         self.destinations = np.flatnonzero(world.is_destination)
         # the parts of a leg's perceived cost that do not change during a run
         self.days_cost = world.days * behaviour.value_of_day_eur
+        self._held_days_cost = (None, self.days_cost)  # holding's days, and the days' cost with them
         # each (group, leg)'s preference, legs in rows as kernels.perceived_costs reads them
         self.pref = np.ascontiguousarray((world.preference[None, :] + world.nationality_preference[self.group_country]).T)
         self.terminal = np.ascontiguousarray(-world.appeal[world.is_destination], dtype=float)
@@ -72,16 +73,29 @@ class Perception:
         online = self.behaviour.effects.online_trust_share
         return self._trust_base, (1.0 - online) + online * online_reach
 
-    def cost_to_go_today(self, price, risks, closed, trust_mult, online_reach, readmit=(), visa=()):
+    def days_cost_today(self, hold_days: np.ndarray | None) -> np.ndarray:
+        """Each leg's days at value_of_day_eur, with the share effects.holding_foreseen of the mean days people
+        are kept at its start (the holding event) before they may set off on it."""
+        if hold_days is None:
+            return self.days_cost
+        if hold_days is not self._held_days_cost[0]:  # the levers' array is the same object while unchanged
+            behaviour = self.behaviour
+            extra = hold_days[self.world.src] * (behaviour.effects.holding_foreseen * behaviour.value_of_day_eur)
+            self._held_days_cost = (hold_days, self.days_cost + extra)
+        return self._held_days_cost[1]
+
+    def cost_to_go_today(self, price, risks, closed, trust_mult, online_reach, readmit=(), visa=(), hold_days=None):
         """cost_to_go at the trust of trust(trust_mult, online_reach), in one kernel when no readmission
         or visa costs apply."""
+        days_cost = self.days_cost_today(hold_days)
         if readmit or visa:
-            return self.cost_to_go(price, risks, closed, self.trust(trust_mult, online_reach), readmit, visa)
+            return self.cost_to_go(price, risks, closed, self.trust(trust_mult, online_reach), readmit, visa,
+                                   days_cost)
         world, behaviour, sweep = self.world, self.behaviour, self.sweep
         effects = behaviour.effects
         base, factor = self._trust_parts(trust_mult, online_reach)
         values, leg_costs = kernels.perceived_cost_to_go(
-            price, self.days_cost, risks.p_intercept, risks.p_refused, risks.p_death, base, factor,
+            price, days_cost, risks.p_intercept, risks.p_refused, risks.p_death, base, factor,
             float(behaviour.risk_underestimate), self.pref, float(behaviour.interception_cost_eur),
             float(behaviour.value_of_life_eur), float(effects.min_leg_cost_share), float(effects.min_leg_cost_eur),
             closed, sweep.places, sweep.blocks, sweep.starts, sweep.legs, sweep.ends, self.destinations, self.terminal,
@@ -89,7 +103,7 @@ class Perception:
         self.values = values
         return values, leg_costs
 
-    def cost_to_go(self, price, risks, closed, trust, readmit=(), visa=()):
+    def cost_to_go(self, price, risks, closed, trust, readmit=(), visa=(), days_cost=None):
         """Perceived cost per leg (groups x legs) and cheapest cost to a destination (groups x places).
 
         Returns (values, leg_costs): the cost-to-go from each place, and each leg's perceived cost
@@ -98,7 +112,8 @@ class Perception:
         effects = behaviour.effects
         # a group perceives a share 1 - trust x (1 - underestimate) of the real risk; a preferred corridor
         # can make a crossing feel cheaper, not free: no negative legs, so the cost-to-go stays well defined
-        cost = kernels.perceived_costs(price, self.days_cost, risks.p_intercept, risks.p_refused, risks.p_death,
+        days_cost = self.days_cost if days_cost is None else days_cost
+        cost = kernels.perceived_costs(price, days_cost, risks.p_intercept, risks.p_refused, risks.p_death,
                                        trust, float(behaviour.risk_underestimate), self.pref,
                                        float(behaviour.interception_cost_eur),
                                        float(behaviour.value_of_life_eur), float(effects.min_leg_cost_share),
