@@ -43,6 +43,11 @@ def register(app: typer.Typer) -> None:
         land: bool = typer.Option(True, help="with --replay: fit the Evros crossing's preference by year too "
                                              "(leg_preferences_by_year, to Frontex's land/sea split of the Eastern "
                                              "Med: sim/history/border_fit.py); --no-land keeps it as it is"),
+        route_totals: bool = typer.Option(False, help="with --replay: fit one preference by year for everybody on the "
+                                                      "Eastern Borders' crossings too (leg_preferences_by_year, to the "
+                                                      "route's detections by year, which its nationalities, a few dozen "
+                                                      "each, are too few to set: sim/history/border_fit.py ROUTES); off "
+                                                      "by default: the shipped replay is fitted without it"),
         season_steps: int = typer.Option(0, min=0, help="with --replay: steps fitting the monthly multipliers of "
                                                         "behaviour.seasonality to the monthly detections, after the "
                                                         "demand (0: keep them)"),
@@ -56,7 +61,7 @@ def register(app: typer.Typer) -> None:
             start_workers_early(workers)
             try:
                 run_replay_fit(DEFAULT_REPLAY.resolve(), iterations, rounds, replicates, scale, workers, write, damping,
-                               refit_steps, preferences, only, season_steps, appeals, land)
+                               refit_steps, preferences, only, season_steps, appeals, land, route_totals)
             except InputError as exc:
                 _fail(str(exc))
             return

@@ -99,7 +99,7 @@ def _reach(network: Path, nationalities: list[str]) -> dict[str, set[str]]:
 
 def run_replay_fit(path: Path, iterations: int, rounds: int, replicates: int, scale: int, workers: int, write: bool,
                    damping: float = 0.7, refit_steps: int = 2, preferences: bool = True, only: str = "",
-                   season_steps: int = 0, appeals: bool = True, land: bool = False) -> None:
+                   season_steps: int = 0, appeals: bool = True, land: bool = False, routes: bool = False) -> None:
     """calibrate --replay: the replay's demand per origin and year (to Frontex's detections by nationality
     and year), then its response parameters (against the monthly series and the episodes); writes both
     to the replay's calibrated file (its base)."""
@@ -119,13 +119,13 @@ def run_replay_fit(path: Path, iterations: int, rounds: int, replicates: int, sc
     first = yearly_demand()
     fit = fit_demand(data, str(path), nationality, seeds=fit_seeds, scale=scale, iterations=iterations,
                      workers=workers, damping=damping, first=first, log=typer.echo, preferences=preferences,
-                     appeals=appeals, land=land, reach=reach)
+                     appeals=appeals, land=land, routes=routes, reach=reach)
     data = {**data, "demand_by_year": fit.demand}
     if preferences:
         data["nationality_preferences_by_year"] = fit.preferences
     if appeals:
         data["destinations_by_year"] = fit.appeals
-    if land:
+    if land or routes:
         data["leg_preferences_by_year"] = fit.land
     if write:
         errors = ", ".join(f"{h['nationality_error']:.1%}" for h in fit.history)
@@ -134,7 +134,7 @@ def run_replay_fit(path: Path, iterations: int, rounds: int, replicates: int, sc
                                       f"nationality and year before each step: {errors}"
                                       + (f"; by nationality, route and year: {split}" if split else ""),
                      fit.preferences if preferences else None, fit.appeals if appeals else None,
-                     fit.land if land else None)
+                     fit.land if land or routes else None)
         typer.echo(f"wrote the fitted demand to {OUT}")
     if season_steps > 0:
         from ..history.season_fit import fit_seasons, write_seasonality

@@ -1,5 +1,6 @@
 """Fitting how a corridor's detections split between its land border and its sea, by year
-(`leg_preferences_by_year` on the corridor's land crossings).
+(`leg_preferences_by_year` on the corridor's land crossings), and a small route's detections by year
+(`leg_preferences_by_year` on its crossings: ROUTES, below).
 
 The replay's route preferences are fitted per nationality and *corridor*, and the Eastern Mediterranean is one
 corridor with two ways across: the Aegean to the Greek islands and the land border with Greece and Bulgaria.
@@ -31,6 +32,15 @@ FITTED = {"Eastern Mediterranean": ("EMR", ("edirne-evros",))}
 MAX_LOG = 1.5
 LIMIT_SPREADS = 8.0
 MIN_DETECTIONS = 200.0  # fewer on a side in a year, in the data or the model's mean: the split is noise
+
+
+# small routes whose detections by year the nationality preferences cannot set (sim/history/demand_fit.py:
+# each nationality there a few dozen a year, below the fit's floors): one preference by year for everybody on
+# their crossings into the EU. The Eastern Borders before Belarus opened its route in 2021: Vietnamese,
+# Ukrainians, Russians, Turks, Indians, Bangladeshis, 615 to 1,349 detections a year
+ROUTES = {"ELB": ("grodno-podlasie", "brest-podlasie", "grodno-druskininkai", "saint_petersburg-vaalimaa",
+                  "lviv-przemysl", "uzhhorod-sobrance", "uzhhorod-zahony", "solotvyno-sighetu")}
+MIN_ROUTE_DETECTIONS = 100.0  # fewer in a year, in the data or the model's mean: the year keeps its figure
 
 
 def observed_split(first_year: int = 2016, last_year: int = 2023) -> dict[str, dict[int, tuple[float, float]]]:
@@ -74,4 +84,44 @@ def update_land(prefs: dict[int, dict[str, float]], observed: dict[str, dict[int
     return out
 
 
-__all__ = ["FITTED", "observed_split", "simulated_split", "update_land"]
+def observed_totals(first_year: int = 2016, last_year: int = 2023) -> dict[str, dict[int, float]]:
+    """route -> year -> Frontex's detections, for the routes of ROUTES."""
+    from .data import monthly_observed
+
+    obs = monthly_observed(first_year, last_year)
+    obs = obs[obs["route"].isin(ROUTES)]
+    totals = obs.groupby(["route", obs["month"].dt.year])["detections"].sum()
+    return {route: {int(y): float(v) for y, v in totals[route].items()} for route in ROUTES
+            if route in totals.index.get_level_values(0)}
+
+
+def simulated_totals(by_route: pd.DataFrame) -> dict[str, dict[int, float]]:
+    """route -> year -> the mean detections, from (nationality, route) rows x year columns."""
+    routes = by_route.groupby(level="route").sum()
+    return {route: {int(y): float(v) for y, v in routes.loc[route].items()} for route in ROUTES if route in routes.index}
+
+
+def update_routes(prefs: dict[int, dict[str, float]], observed: dict[str, dict[int, float]],
+                  simulated: dict[str, dict[int, float]], spread: float,
+                  damping: float = 0.7) -> dict[int, dict[str, float]]:
+    """One damped step of the crossings' preference by year of each route of ROUTES towards its detections
+    that year (`leg_preferences_by_year`): damping x route spread x log(simulated / observed), bounded as the
+    land/sea split's. Legs and years not fitted keep their figures; every year observed is listed."""
+    out = {int(y): dict(legs) for y, legs in prefs.items()}
+    limit = LIMIT_SPREADS * spread
+    for route, legs in ROUTES.items():
+        got = simulated.get(route, {})
+        for year, obs in sorted(observed.get(route, {}).items()):
+            figures = out.setdefault(year, {})
+            now = float(np.mean([figures.get(leg, 0.0) for leg in legs]))
+            sim = got.get(year, 0.0)
+            if min(obs, sim) >= MIN_ROUTE_DETECTIONS:
+                log_err = math.log(sim / obs)
+                now = float(np.clip(now + damping * spread * float(np.clip(log_err, -MAX_LOG, MAX_LOG)), -limit, limit))
+            for leg in legs:
+                figures[leg] = round(now, 1)
+    return out
+
+
+__all__ = ["FITTED", "ROUTES", "observed_split", "observed_totals", "simulated_split", "simulated_totals",
+           "update_land", "update_routes"]

@@ -273,6 +273,7 @@ def fit_demand(data: dict, source: str, nationality_of: dict[str, str], *, seeds
                iterations: int, workers: int = 1, damping: float = 0.7, observed: pd.DataFrame | None = None,
                first: dict[str, dict[int, float]] | None = None, log=None, preferences: bool = False,
                observed_routes: pd.DataFrame | None = None, appeals: bool = False, land: bool = False,
+               routes: bool = False,
                reach: dict[str, set[str]] | None = None) -> DemandFit:
     """Iterate the demand of `data["demand_by_year"]` (origins with a nationality) towards Frontex's
     detections by nationality and year (or `observed`: nationality rows x year columns), within
@@ -282,7 +283,8 @@ def fit_demand(data: dict, source: str, nationality_of: dict[str, str], *, seeds
     (Frontex's, or `observed_routes`: (nationality, route) rows x year columns). With `appeals`, each step
     also moves `data["destinations_by_year"]` of the destinations whose arrivals are known by year towards
     them (sim/history/appeal_fit.py). With `land`, each step also moves `data["leg_preferences_by_year"]` of
-    the land crossings of the corridors of sim/history/border_fit.py towards Frontex's land/sea split by year.
+    the land crossings of the corridors of sim/history/border_fit.py towards Frontex's land/sea split by year;
+    with `routes`, those of the crossings of its small ROUTES towards their detections by year.
     With `reach` (`reached_routes`), the detections Frontex counts on routes the network gives a nationality no
     way to are not its targets (observed_by_route).
     Returns the last demand (and preferences, appeals, land) and each iteration's errors."""
@@ -304,10 +306,18 @@ def fit_demand(data: dict, source: str, nationality_of: dict[str, str], *, seeds
         appeal = {p: {int(y): float(v) for y, v in ys.items()}
                   for p, ys in copy.deepcopy(data.get("destinations_by_year") or {}).items()}
         before = None  # the last step's figures and arrivals: each year's slope
-    if land:
-        from .border_fit import observed_split, simulated_split, update_land
+    legs = land or routes  # leg_preferences_by_year fitted
+    if legs:
+        from .border_fit import (
+            observed_split,
+            observed_totals,
+            simulated_split,
+            simulated_totals,
+            update_land,
+            update_routes,
+        )
 
-        split = observed_split()
+        split, totals = observed_split(), observed_totals()
         land_prefs = {int(y): dict(v) for y, v in copy.deepcopy(data.get("leg_preferences_by_year") or {}).items()}
     for i in range(iterations):
         trial = {**data, "demand_by_year": demand}
@@ -315,7 +325,7 @@ def fit_demand(data: dict, source: str, nationality_of: dict[str, str], *, seeds
             trial["nationality_preferences_by_year"] = prefs
         if appeals:
             trial["destinations_by_year"] = appeal
-        if land:
+        if legs:
             trial["leg_preferences_by_year"] = land_prefs
         simulated, monthly, by_route, sea, border = simulate_all(trial, source, seeds, scale=scale, workers=workers)
         err = nationality_error(observed, simulated)
@@ -331,11 +341,15 @@ def fit_demand(data: dict, source: str, nationality_of: dict[str, str], *, seeds
             land_got = simulated_split(border)
             record["land_share"] = {c: {y: round(v[0] / max(v[0] + v[1], 1e-9), 2) for y, v in sorted(ys.items())}
                                     for c, ys in land_got.items()}
+        if routes:
+            routes_got = simulated_totals(by_route)
+            record["route_totals"] = {r: {y: round(v) for y, v in sorted(ys.items())} for r, ys in routes_got.items()}
         if log:
             log(f"iteration {i}: detections by nationality and year off by {err:.1%} (weighted)"
                 + (f"; by nationality, route and year {record['split_error']:.1%}" if "split_error" in record else "")
                 + ("".join(f"; {p} arrivals by year {v}" for p, v in record["arrivals"].items()) if appeals else "")
-                + ("".join(f"; {c} land share by year {v}" for c, v in record["land_share"].items()) if land else ""))
+                + ("".join(f"; {c} land share by year {v}" for c, v in record["land_share"].items()) if land else "")
+                + ("".join(f"; {r} detections by year {v}" for r, v in record["route_totals"].items()) if routes else ""))
         demand = update(demand, nationality_of, observed, simulated, damping, start=first or data["demand_by_year"])
         if preferences:
             prefs = update_preferences(prefs, observed_routes, by_route, spread, damping, reach=reach)
@@ -343,12 +357,14 @@ def fit_demand(data: dict, source: str, nationality_of: dict[str, str], *, seeds
             appeal, before = update_appeals(appeal, own, arrivals, got, spread, damping, before), (appeal, got)
         if land:
             land_prefs = update_land(land_prefs, split, land_got, spread, damping)
+        if routes:
+            land_prefs = update_routes(land_prefs, totals, routes_got, spread, damping)
     fit.demand = demand
     if preferences:
         fit.preferences = prefs
     if appeals:
         fit.appeals = appeal
-    if land:
+    if legs:
         fit.land = land_prefs
     return fit
 
