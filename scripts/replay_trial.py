@@ -7,7 +7,7 @@ measure split at a date into two intensities; the demand (and route preferences)
         [--split "MEASURE@YYYY-MM-DD=VALUE" ...] [--end "MEASURE=YYYY-MM-DD" ...]
         [--add '{"name": ..., "kind": ...}' ...] [--drop "MEASURE" ...] [--targets 'MEASURE={"legs": [...]}' ...]
         [--refit 6]
-        [--by-nationality ROUTE ...]
+        [--by-nationality ROUTE ...] [--shares "PREFIX,..." | --shares all] [--save CSV]
         [--seeds 3016,3017] [--scale 10] [--workers 2]
 
 Prints the yearly detections per main route against Frontex's ((sim - obs) / obs), the route-years within
@@ -20,7 +20,9 @@ YEAR", so that the episode's ablation still removes it). --end moves a measure's
 --drop removes it (for example to replace it with an --add of another kind). --behaviour sets a field of
 the replay's behaviour (seasonality=@months.json, seasonality_on_crossings='["Central Mediterranean"]'). --by-nationality ROUTE
 also prints that route's detections by nationality and year against Frontex's. --add appends a measure (a JSON mapping, as an entry
-of `interventions`, or of `events` for an event's kind). Writes nothing.
+of `interventions`, or of `events` for an event's kind). --shares reruns the seeds without each named episode's
+measures and prints the share of its change they explain (the ablation of `sim episodes`, on the trial's
+replay). Writes nothing but --save's CSV (the simulated months, the seeds' mean).
 """
 
 from __future__ import annotations
@@ -129,6 +131,10 @@ def main() -> None:
                     help="also print this main route's detections by nationality and year, simulated against "
                          "Frontex's (e.g. WBR; one more run of the seeds)")
     ap.add_argument("--save", default=None, metavar="CSV", help="write the simulated months (mean of the seeds) there")
+    ap.add_argument("--shares", default="", metavar="PREFIXES",
+                    help="the episodes' shares: rerun the seeds without the measures named with each prefix "
+                         "(comma-separated, e.g. 'Serbia visas'; 'all': every episode's) and print the share of "
+                         "each episode's change they explain, as `sim episodes` does")
     args = ap.parse_args()
 
 
@@ -167,9 +173,11 @@ def main() -> None:
     print(rel.round(2).to_string())
     print(f"route-years within ±15 %: {int((rel.abs() <= 0.15).sum().sum())} of {rel.size}")
     print("monthly ARD: " + ", ".join(f"{c} {v:.2f}" for c, v in route_ards(sim, observed).items()))
-    for row in episode_rows({"replay": sim}):
+    for row in episode_rows({"replay": sim, **ablations(data, seeds, args)}):
         if row["simulated"] is not None:
-            print(f"episode {row['episode'].key}: observed {row['observed']:+.0%}, simulated {row['simulated']:+.0%}")
+            share = "" if row["share"] is None else f", without its measures {row['without']:+.0%}, share {row['share']:.0%}"
+            print(f"episode {row['episode'].key}: observed {row['observed']:+.0%}, simulated {row['simulated']:+.0%}"
+                  + share)
     table = sea.pivot(index="iso3", columns="year", values="arrivals") / 1000
     print("sea arrivals (thousands):")
     print(table.reindex(["GRC", "ITA", "CYP"]).round(1).to_string())
@@ -183,6 +191,31 @@ def main() -> None:
     score = monthly_ard(sim, observed) + episode_error(sim) + sea_error(sea)
     print(f"score {score:.3f} (mean monthly ARD {monthly_ard(sim, observed):.3f} + episodes {episode_error(sim):.3f} "
           f"+ sea arrivals {sea_error(sea):.3f})")
+
+
+def share_prefixes(text: str) -> list[str]:
+    """The measure prefixes --shares names ('all': every episode's, in EPISODES.md's order)."""
+    from sim.history.episodes import EPISODES
+
+    if text.strip() == "all":
+        return list(dict.fromkeys(ep.prefix for ep in EPISODES))
+    known = {ep.prefix for ep in EPISODES}
+    wanted = [p.strip() for p in text.split(",") if p.strip()]
+    unknown = [p for p in wanted if p not in known]
+    if unknown:
+        sys.exit(f"replay_trial: --shares {', '.join(unknown)!r}: not an episode's prefix (one of: "
+                 f"{', '.join(sorted(known))}, or all)")
+    return list(dict.fromkeys(wanted))
+
+
+def ablations(data: dict, seeds: list[int], args) -> dict[str, pd.DataFrame]:
+    """prefix -> the trial's simulated months without the measures so named, on the same seeds (--shares)."""
+    from sim.history.ensemble import without
+    from sim.history.fit import simulate_figures
+
+    return {prefix: simulate_figures(without(data, prefix), str(REPLAY), seeds, scale=args.scale, days=None,
+                                     workers=args.workers)[0]
+            for prefix in share_prefixes(args.shares)} if args.shares else {}
 
 
 def season_table(sim: pd.DataFrame) -> pd.DataFrame:

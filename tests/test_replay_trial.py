@@ -118,3 +118,21 @@ def test_the_season_table_reads_the_months_shape_against_frontex():
     for route in first:
         assert np.isclose(float(table.loc[route, "distance"]), expected[route], atol=6e-4), route
         assert table.loc[route, 1].startswith("1.00/")
+
+
+def test_shares_name_the_episodes_prefixes():
+    """--shares: 'all' is every episode's prefix once (Italy-Libya's two rows share one); a name that is no
+    episode's prefix is a clear exit naming it; without it nothing is rerun."""
+    from sim.history.episodes import EPISODES
+
+    trial = _script()
+    assert trial.share_prefixes("all") == list(dict.fromkeys(ep.prefix for ep in EPISODES))
+    assert trial.share_prefixes("Serbia visas, EU-Turkey") == ["Serbia visas", "EU-Turkey"]
+    with pytest.raises(SystemExit) as exit_:
+        trial.share_prefixes("Serbia visa")
+    assert "'Serbia visa'" in str(exit_.value) and "Serbia visas" in str(exit_.value)
+
+    class Args:
+        shares, scale, workers = "", 10, 1
+
+    assert trial.ablations({}, [1], Args()) == {}
