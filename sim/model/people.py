@@ -33,7 +33,7 @@ class Population:
         "group": np.int16,  # perception group (origin country)
         "born": np.int16,  # day created
         "credit": np.int16,  # leg a smuggler owes them a free retry on (a 'package' with attempts), -1 if none
-        "held": np.int8,  # 1 while waiting out the weather at a crossing (seasonality on the crossings)
+        "held": np.int8,  # 1 while waiting out the weather at a crossing, or kept at a place by a holding
         # where and how they last weighed going on (effects.transit_weighs_change): place + 1 (0: not yet, so
         # new entries need no setting) and the chance of going on they saw there
         "seen_place": np.int16,
