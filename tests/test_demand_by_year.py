@@ -25,6 +25,21 @@ def test_demand_changes_on_new_year_only(dated_tiny):
     assert with_years.loc[61:].mean() == pytest.approx(without.loc[61:].mean(), rel=0.15)
 
 
+def test_a_rerun_holding_the_new_year_keeps_the_year_befores_departures(dated_tiny):
+    """`sim episodes` splits a change across New Year with a rerun whose new years hold the year before's
+    figures (sim/history/ensemble.held): in it the step of 1 January is gone, and only it."""
+    from sim.history.ensemble import held
+
+    s, n = dated_tiny(demand_by_year={"niamey": {2016: 20000, 2017: 60000}})
+    same = parse_scenario(held(s.model_dump(), 2016, 2017), s.source)
+    assert same.demand_by_year["niamey"] == {2016: 20000, 2017: 20000, 2018: 60000}
+    created = _created(run(same, routes=n), "niamey")
+    nov_dec, jan_feb = created.loc[:60].mean(), created.loc[61:].mean()
+    assert jan_feb == pytest.approx(nov_dec, rel=0.2)
+    stepped = _created(run(s, routes=n), "niamey")
+    assert stepped.loc[:60].equals(created.loc[:60])  # the same draws until the new year
+
+
 def test_years_before_the_first_take_the_first_and_later_ones_the_latest(dated_tiny):
     s, n = dated_tiny(demand_by_year={"niamey": {2015: 40000, 2018: 1000}})
     created = _created(run(s, routes=n), "niamey")

@@ -11,10 +11,10 @@ import pytest
 from sim.history import doc
 from sim.history.data import MONTHLY_CSV, REPLAY, ROOT, monthly_observed
 from sim.history.demand import OUT, yearly_demand
-from sim.history.ensemble import fingerprint, measures_named, without
-from sim.history.episodes import EPISODES, change, episode_rows, prefixes
+from sim.history.ensemble import Variant, fingerprint, measures_named, without
+from sim.history.episodes import EPISODES, change, episode_rows, episodes_markdown, held_key, holds, prefixes
 from sim.history.monthly import ard_floor, compare, route_rows
-from sim.scenario import load_scenario, scenario_data
+from sim.scenario import load_scenario, parse_scenario, scenario_data
 
 
 def test_replay_scenario_checks():
@@ -75,6 +75,56 @@ def test_ablation_share_is_the_part_the_measures_carry():
     assert wrong["share"] > 1 and not wrong["share_ok"]  # the measures "explain" a rise that did not happen
     half = next(r for r in episode_rows({"replay": sim(50.0)}) if r["episode"].key == "eu_turkey")
     assert half["within"] is False and half["share"] is None  # no ablation run: no share
+
+
+def test_the_new_years_share_splits_what_the_measures_leave():
+    """Windows in different years: the rest of the change (without the measures) splits into the new year's
+    part (the rerun that also holds the pre window's year's figures) and the season's."""
+    months = pd.date_range("2022-01-01", "2023-12-01", freq="MS")
+
+    def sim(oct_2022, feb_2023):
+        level = pd.Series(100.0, index=months)
+        level[pd.Timestamp("2022-10-01")], level[pd.Timestamp("2023-02-01")] = oct_2022, feb_2023
+        return pd.DataFrame({"month": months, "corridor": "Western Balkans", "detections": level.to_numpy()})
+    sims = {"replay": sim(100.0, 30.0), "Serbia visas": sim(100.0, 50.0), held_key("Serbia visas"): sim(100.0, 80.0)}
+    visas = next(r for r in episode_rows(sims) if r["episode"].key == "serbia_visas")
+    assert visas["simulated"] == pytest.approx(-0.7) and visas["without"] == pytest.approx(-0.5)
+    assert visas["held"] == pytest.approx(-0.2)
+    # -70 %: the measures carry 20 points (29 %), the new year's figures 30 (43 %), the season 20 (29 %)
+    assert visas["share"] == pytest.approx(0.2 / 0.7) and visas["year_share"] == pytest.approx(0.3 / 0.7)
+    table = episodes_markdown(episode_rows(sims), {"scenario": "x", "replicates": 1, "seeds": "1", "scale": 1,
+                                                   "days": 730, "fingerprint": "f"})
+    assert "| -20% | 43% |" in table  # held, the new year's share
+    # an episode inside one year has no held rerun: nothing to split
+    assert next(r for r in episode_rows(sims) if r["episode"].key == "serbia_crackdown")["year_share"] is None
+
+
+def test_held_years_take_the_pre_windows_figures_and_later_years_their_own():
+    assert [ep.key for ep in EPISODES if ep.hold] == ["italy_libya", "wmr_displacement", "serbia_visas"]
+    assert holds("Italy-Libya") == (2016, 2018) and holds("Serbia visas") == (2022, 2023)
+    assert holds("EU-Turkey") is None and holds("Serbia crackdown") is None
+    data = {"demand_by_year": {"kabul": {2016: 5.0, 2018: 7.0, 2020: 9.0}, "hanoi": {2015: 1.0}},
+            "destinations_by_year": {"nicosia": {2016: -100.0, 2017: -200.0}},
+            "nationality_preferences_by_year": {2016: {"AFG": {"Western Balkans": 10.0}},
+                                                2017: {"AFG": {"Western Balkans": 20.0}}},
+            "leg_preferences_by_year": {2015: {"edirne-evros": 1.0}, 2018: {"edirne-evros": 2.0}},
+            "interventions": [{"name": "Italy-Libya MoU"}, {"name": "EU-Turkey statement"}]}
+    out = Variant("Italy-Libya", (2016, 2018)).apply(data)
+    assert out["interventions"] == [{"name": "EU-Turkey statement"}]
+    kabul = out["demand_by_year"]["kabul"]
+    assert [kabul[y] for y in (2016, 2017, 2018, 2019, 2020)] == [5.0, 5.0, 5.0, 7.0, 9.0]
+    assert out["demand_by_year"]["hanoi"] == {2015: 1.0, 2017: 1.0, 2018: 1.0, 2019: 1.0}
+    assert out["destinations_by_year"]["nicosia"] == {2016: -100.0, 2017: -100.0, 2018: -100.0, 2019: -200.0}
+    assert out["nationality_preferences_by_year"][2017] == {"AFG": {"Western Balkans": 10.0}}
+    assert out["nationality_preferences_by_year"][2019] == {"AFG": {"Western Balkans": 20.0}}
+    assert out["leg_preferences_by_year"][2018] == {"edirne-evros": 1.0}
+    assert out["leg_preferences_by_year"][2019] == {"edirne-evros": 2.0}
+    assert data["demand_by_year"]["kabul"] == {2016: 5.0, 2018: 7.0, 2020: 9.0}  # the mapping given is untouched
+    # the replay's own file: a held rerun still validates (a year after the last listed is allowed)
+    replay = Variant("Serbia visas", holds("Serbia visas")).apply(scenario_data(REPLAY))
+    assert replay["demand_by_year"]["kabul"][2023] == scenario_data(REPLAY)["demand_by_year"]["kabul"][2022]
+    assert parse_scenario(replay, REPLAY).demand_by_year["kabul"][2024] == (
+        scenario_data(REPLAY)["demand_by_year"]["kabul"][2023])
 
 
 def test_monthly_comparison_scores_routes():
@@ -187,6 +237,11 @@ def test_the_pages_summary_agrees_with_its_generated_tables():
         assert f"{name} {shown(row[8])}" in glance, (name, row[8])
     rise = next(r for k, r in episodes.items() if k.startswith("(displacement"))
     assert f"{rise[5]} ({rise[4]})".replace("%", " %") in glance
+    # the visas' rerun without the measures and with the new year held, and the share the new year carries
+    visas = next(r for k, r in episodes.items() if k.startswith("Serbia visas"))
+    assert f"the window falls {shown(visas[10])}" in glance and f"2023's figures carry {shown(visas[11])}" in glance
+    libya = next(r for k, r in episodes.items() if k.startswith("Italy-Libya"))
+    assert f"new year's figures carry {shown(libya[11])} and {shown(rise[11])}" in glance
 
 
 def test_episodes_by_default_runs_the_validation_pages_ensemble():

@@ -31,14 +31,16 @@ def run_episodes(path: Path, replicates: int, scale: int, days: int | None, work
                  first_seed: int | None = None):
     from ..history import doc
     from ..history.data import MONTHLY_CSV
-    from ..history.ensemble import fingerprint, measures_named, run_variants
-    from ..history.episodes import episode_rows, episodes_markdown, prefixes
+    from ..history.ensemble import Variant, fingerprint, measures_named, run_variants
+    from ..history.episodes import episode_rows, episodes_markdown, held_key, holds, prefixes
     from ..scenario import parse_scenario, scenario_data
 
     data = scenario_data(path)
     scenario = parse_scenario(data, path)
     covered = prefixes(scenario.start_date, days or scenario.days)
     variants = {"replay": None, **{p: p for p in covered if measures_named(data, p)}}
+    # the episodes whose windows lie in different years: also without the measures and the new years' figures
+    variants.update({held_key(p): Variant(p, holds(p)) for p in covered if measures_named(data, p) and holds(p)})
     bar, update = progress_bar(replicates * len(variants), "run")
     with bar:
         sims = run_variants(path, variants, replicates=replicates, scale=scale, days=days, workers=workers,

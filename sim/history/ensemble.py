@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -32,6 +33,58 @@ def without(data: dict, prefix: str | None) -> dict:
     return out
 
 
+# the fields that change only on 1 January (sim/model/yearly.py): per key, whether the year is the outer key
+# ({year: {...}}) or each entry's ({origin: {year: ...}})
+YEARLY_FIELDS = {"demand_by_year": False, "destinations_by_year": False,
+                 "nationality_preferences_by_year": True, "leg_preferences_by_year": True}
+
+
+def _figure_of(by_year: dict, year: int):
+    """The figure a year takes: the latest listed year not after it, the first before all (as the model reads it)."""
+    listed = sorted(int(y) for y in by_year)
+    before = [y for y in listed if y <= year]
+    return by_year[before[-1] if before else listed[0]]
+
+
+def held(data: dict, first: int, last: int) -> dict:
+    """The scenario mapping with every year from `first` + 1 to `last` taking `first`'s demand, route and leg
+    preferences and destinations' appeal, and every later year its own as before: what the episode's windows
+    would see if the new years brought nothing new (the other part of a change that the ablation leaves)."""
+    out = dict(data)
+    for key, year_outside in YEARLY_FIELDS.items():
+        value = data.get(key) or {}
+        if not value:
+            continue
+        if year_outside:
+            out[key] = _held_years(value, first, last)
+        else:
+            out[key] = {name: _held_years(by_year, first, last) for name, by_year in value.items()}
+    return out
+
+
+def _held_years(by_year: dict, first: int, last: int) -> dict:
+    keep = {int(y): v for y, v in by_year.items()}
+    out = dict(keep)
+    for year in range(first + 1, last + 1):
+        out[year] = _figure_of(keep, first)
+    # the year after keeps the figure it had (a year not listed took the latest before it, now a held one)
+    if last + 1 not in keep:
+        out[last + 1] = _figure_of(keep, last + 1)
+    return dict(sorted(out.items()))
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A rerun of the replay: without the measures named with `prefix` (None: all kept) and, with `hold`
+    (first, last), with the years after `first` up to `last` holding `first`'s yearly figures."""
+    prefix: str | None = None
+    hold: tuple[int, int] | None = None
+
+    def apply(self, data: dict) -> dict:
+        data = without(data, self.prefix)
+        return held(data, *self.hold) if self.hold else data
+
+
 def measures_named(data: dict, prefix: str) -> int:
     return sum(str(lv.get("name") or "").startswith(prefix) for g in ("interventions", "events")
                for lv in data.get(g) or [])
@@ -44,18 +97,20 @@ def seeds(path: Path, replicates: int, first: int | None = None) -> list[int]:
     return [base + i for i in range(replicates)]
 
 
-def run_variants(path: Path, variants: dict[str, str | None], *, replicates: int, scale: int,
+def run_variants(path: Path, variants: dict[str, str | Variant | None], *, replicates: int, scale: int,
                  days: int | None = None, workers: int = 1, progress=None,
                  first_seed: int | None = None) -> dict[str, pd.DataFrame]:
     """variant name -> mean detections per (month, corridor) over the same seeds (from `first_seed`,
     default the scenario's); a variant removes the measures named with its prefix (None: the replay as
-    it is)."""
+    it is), or is a Variant."""
     data = scenario_data(path)
     seed_list = seeds(path, replicates, first_seed)
     jobs, keys = [], []
-    for name, prefix in variants.items():
+    for name, variant in variants.items():
+        variant = variant if isinstance(variant, Variant) else Variant(variant)
+        scenario = variant.apply(data)
         for seed in seed_list:
-            jobs.append(Job(scenario=without(data, prefix), seed=seed, days=days, scale=scale,
+            jobs.append(Job(scenario=scenario, seed=seed, days=days, scale=scale,
                             keep=monthly_detections, source=str(path)))
             keys.append(name)
     out: dict[str, list] = {}

@@ -4,7 +4,12 @@ target route, and the share of the simulated change the episode's measures expla
 Change = (mean detections per month in the post window) / (per month in the pre window) - 1. Ablation
 share = (change with the measures - change without them) / change with them, on the same seeds: 1 when
 the measures carry the whole change, 0 when demand and the rest of the model do. The issue's target is
-a share of at least 2/3 and a change within 15 percentage points of the observed one."""
+a share of at least 2/3 and a change within 15 percentage points of the observed one.
+
+Where an episode's windows lie in different calendar years, the rest of the change (without the measures)
+is split once more: rerun also with the new years holding the pre window's year's demand, route and leg
+preferences and appeals (ensemble.held), what is left is the season and the road's own dynamics; the
+difference is the new year's share (what the yearly figures, fitted to the detections of those years, carry)."""
 
 from __future__ import annotations
 
@@ -28,6 +33,12 @@ class Episode:
     post: tuple[str, str]
     note: str = ""
     displacement: bool = False  # a rise the episode's measures should cause elsewhere: direction only
+
+    @property
+    def hold(self) -> tuple[int, int] | None:
+        """(the pre window's last year, the post window's last year) when they differ: the years a rerun holds."""
+        first, last = int(self.pre[1][:4]), int(self.post[1][:4])
+        return (first, last) if last > first else None
 
     def window_text(self, which) -> str:
         a, b = getattr(self, which)
@@ -79,15 +90,28 @@ def by_route(sim: pd.DataFrame) -> pd.DataFrame:
     return out.groupby(["route", "month"], as_index=False)[columns].sum()
 
 
+def held_key(prefix: str) -> str:
+    """The key of the rerun without a prefix's measures and with the new years held."""
+    return f"{prefix}, new years held"
+
+
+def holds(prefix: str) -> tuple[int, int] | None:
+    """The years the held rerun of a prefix's measures holds: from the earliest pre window's year to the
+    latest post window's, over its episodes whose windows lie in different years (None: none does)."""
+    spans = [ep.hold for ep in EPISODES if ep.prefix == prefix and ep.hold]
+    return (min(a for a, _ in spans), max(b for _, b in spans)) if spans else None
+
+
 def episode_rows(sims: dict[str, pd.DataFrame], observed: pd.DataFrame | None = None) -> list[dict]:
-    """One row per episode from the replay ("replay") and its ablations (keyed by the episode's prefix)."""
+    """One row per episode from the replay ("replay") and its ablations (keyed by the episode's prefix, and
+    by held_key(prefix) for the rerun that also holds the new years)."""
     observed = observed if observed is not None else monthly_observed(2015, 2023, MONTHLY_CSV)
     full = by_route(sims["replay"])
     rows = []
     for ep in EPISODES:
         obs, sim = change(observed, ep), change(full, ep)
         row = {"episode": ep, "observed": obs, "simulated": sim, "without": None, "share": None,
-               "within": None, "share_ok": None}
+               "within": None, "share_ok": None, "held": None, "year_share": None}
         if sim is not None and ep.prefix in sims:
             rest = change(by_route(sims[ep.prefix]), ep)
             row["without"] = rest
@@ -96,6 +120,10 @@ def episode_rows(sims: dict[str, pd.DataFrame], observed: pd.DataFrame | None = 
                 # a share of a change in the wrong direction explains nothing that happened
                 right_way = obs is None or (sim > 0) == (obs > 0)
                 row["share_ok"] = row["share"] >= SHARE_TARGET and right_way
+            if rest is not None and sim != 0 and ep.hold and held_key(ep.prefix) in sims:
+                row["held"] = change(by_route(sims[held_key(ep.prefix)]), ep)
+                if row["held"] is not None:
+                    row["year_share"] = (rest - row["held"]) / sim
         if sim is not None and obs is not None:
             row["within"] = (sim > 0) == (obs > 0) if ep.displacement else abs(sim - obs) <= POINTS_TARGET
         rows.append(row)
@@ -116,15 +144,21 @@ def episodes_markdown(rows: list[dict], settings: dict) -> str:
              "Change = detections per month in the post window against the pre window. Without = the same "
              "seeds with the episode's measures removed; share = the part of the simulated change the "
              f"measures explain (target >= {SHARE_TARGET:.0%}); within = the change within "
-             f"{POINTS_TARGET * 100:.0f} points of the observed (a displacement: in the observed direction).", "",
-             "| episode | route | pre | post | observed | simulated | within | without the measures | share | share ok |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             f"{POINTS_TARGET * 100:.0f} points of the observed (a displacement: in the observed direction). "
+             "Where the windows lie in different years: also held = the same seeds without the measures and with "
+             "the post window's years taking the pre window's year's demand, route and leg preferences and appeals; "
+             "the new year's share = (without - held) / simulated, the part the yearly figures carry; what held "
+             "leaves is the season's and the road's own.", "",
+             "| episode | route | pre | post | observed | simulated | within | without the measures | share | share ok "
+             "| held | the new year's share |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         ep = r["episode"]
         share = "—" if r["share"] is None else f"{r['share']:.0%}"
         lines.append(f"| {ep.label} | {ep.route} | {ep.window_text('pre')} | {ep.window_text('post')} | "
                      f"{_pct(r['observed'])} | {_pct(r['simulated'])} | {_ok(r['within'])} | {_pct(r['without'])} | "
-                     f"{share} | {_ok(r['share_ok'])} |")
+                     f"{share} | {_ok(r['share_ok'])} | {_pct(r['held'])} | "
+                     f"{'—' if r['year_share'] is None else format(r['year_share'], '.0%')} |")
     notes = [f"- {r['episode'].label}: {r['episode'].note}" for r in rows if r["episode"].note]
     return "\n".join(lines + ([""] + notes if notes else []))
 
