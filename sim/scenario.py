@@ -271,6 +271,10 @@ class Behaviour(Strict):
     seasonality_on_crossings: list[str] = Field(
         [], description="corridors of `seasonality` whose months act on the crossings themselves (people wait "
                         "where the corridor's counted legs leave from) rather than on departures from the origins")
+    crossing_months_modes: Annotated[list[Literal["land", "sea", "air"]], Field(min_length=1)] = Field(
+        ["land", "sea", "air"], description="the modes of the counted legs on which the months of "
+                                            "seasonality_on_crossings act (['sea']: only where the sea is crossed; "
+                                            "the others are crossed whatever the month)")
     crossing_wait_days: Annotated[float, Field(gt=0, le=MAX_DAYS)] = Field(
         30.0, description="for the corridors of seasonality_on_crossings, the mean days people wait to cross in a "
                           "month whose multiplier is 1 (each day a share multiplier / wait days goes, at most all)")

@@ -361,6 +361,36 @@ def test_the_counted_legs_go_with_their_corridors_months_and_other_legs_go_at_on
     assert np.allclose(crossing_go(world, {CM: SUMMER}, 4.0, {"Other": 2.0}), go)  # only the corridors named
 
 
+def test_the_months_on_the_crossings_act_on_the_modes_named(tiny):
+    """crossing_months_modes: with ["sea"] a counted land crossing of a corridor on the crossings goes
+    whatever the month (the replay's Bulgarian and Greek land borders, which the Aegean's months held in
+    winter), and its sea legs keep their months; the field reaches the model from the scenario."""
+    import dataclasses
+
+    from sim.model import RouteModel
+    from sim.model.seasons import crossing_go
+
+    s, n = _crossing(tiny, SUMMER, wait=4.0)
+    world = RouteModel(s, routes=n).world
+    held = np.flatnonzero((world.detects | world.detects_interception) & (world.corridor == world.corridors.index(CM)))
+    assert len(held) >= 2 and set(world.mode[held]) == {"sea"}
+    land = held[0]
+    mixed = dataclasses.replace(world, mode=np.where(np.arange(world.n_legs) == land, "land", world.mode))
+    months = np.minimum(1.0, np.array(SUMMER) / 4.0)
+    every = crossing_go(mixed, {CM: SUMMER}, 4.0)
+    sea_only = crossing_go(mixed, {CM: SUMMER}, 4.0, modes=("sea",))
+    assert np.allclose(every[:, land], months) and np.allclose(sea_only[:, land], 1.0)
+    assert np.allclose(sea_only[:, held[1:]], months[:, None])
+    behaviour = {**s.behaviour.model_dump(), "crossing_months_modes": ["land", "air"]}
+    no_sea, _ = dated(tiny, behaviour=behaviour)
+    assert np.allclose(RouteModel(no_sea, routes=n).crossing, 1.0)  # tiny's counted crossings are all by sea
+    assert not np.allclose(RouteModel(s, routes=n).crossing, 1.0)
+    with pytest.raises(InputError, match="crossing_months_modes"):
+        dated(tiny, behaviour={**behaviour, "crossing_months_modes": ["boat"]})
+    with pytest.raises(InputError, match="crossing_months_modes"):
+        dated(tiny, behaviour={**behaviour, "crossing_months_modes": []})
+
+
 def test_a_corridor_on_the_crossings_needs_its_months(tiny):
     data = tiny[0].model_dump()
     data["start_date"] = "2016-01-01"

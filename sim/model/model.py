@@ -113,7 +113,7 @@ class RouteModel(mesa.Model):
         # the months of some corridors act on the crossings: people wait where they are crossed (seasons.py)
         self.departure_months, crossing_months = split_months(behaviour)
         self.crossing = crossing_go(world, crossing_months, behaviour.crossing_wait_days,
-                                    behaviour.crossing_wait_days_by_corridor)
+                                    behaviour.crossing_wait_days_by_corridor, tuple(behaviour.crossing_months_modes))
         self.seasons = origin_multipliers(world, self.perception, self.departure_months, values, leg_costs,
                                           self.season_demand, self.risks)
         self.networks_dismantled = 0

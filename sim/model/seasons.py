@@ -73,7 +73,8 @@ def split_months(behaviour) -> tuple[dict[str, list[float]], dict[str, list[floa
 
 
 def crossing_go(world, seasonality: dict[str, list[float]], wait_days: float,
-                by_corridor: dict[str, float] | None = None) -> np.ndarray | None:
+                by_corridor: dict[str, float] | None = None,
+                modes: tuple[str, ...] = ("land", "sea", "air")) -> np.ndarray | None:
     """Per calendar month and leg (12 x legs): the share of those who bought a place on the leg today who
     go (the others wait where they are for a better day): multiplier / wait days (the corridor's in
     `by_corridor`, else `wait_days`), at most 1, on the counted legs of a corridor with months; 1 on every
@@ -82,7 +83,7 @@ def crossing_go(world, seasonality: dict[str, list[float]], wait_days: float,
     if not seasonality:
         return None
     go = np.ones((12, world.n_legs))
-    counted = world.detects | world.detects_interception
+    counted = (world.detects | world.detects_interception) & np.isin(world.mode, list(modes))
     for name, m in seasonality.items():
         legs = counted & (world.corridor == world.corridors.index(name))
         go[:, legs] = np.minimum(1.0, np.asarray(m, float) / by_corridor.get(name, wait_days))[:, None]

@@ -38,6 +38,7 @@ class World:
     smuggled: np.ndarray
     commercial: np.ndarray
     sea: np.ndarray
+    mode: np.ndarray  # "land", "sea" or "air" per leg
     shore: np.ndarray  # smuggled sea legs (not commercial): where boats can be stopped before they leave
     # smuggled land legs (not commercial) across a controlled border: where raids can stop people before the
     # crossing (not the uncontrolled legs on the way to it, inside a country)
@@ -116,6 +117,7 @@ class World:
             smuggled=legs["smuggled"].to_numpy(bool),
             commercial=legs["commercial"].to_numpy(bool),
             sea=(legs["mode"] == "sea").to_numpy(bool),
+            mode=legs["mode"].to_numpy(str),
             shore=((legs["mode"] == "sea") & legs["smuggled"] & ~legs["commercial"]).to_numpy(bool),
             staging=((legs["mode"] == "land") & legs["smuggled"] & ~legs["commercial"]
                      & legs["controlled"]).to_numpy(bool),
