@@ -7,7 +7,7 @@ measure split at a date into two intensities; the demand (and route preferences)
         [--split "MEASURE@YYYY-MM-DD=VALUE" ...] [--end "MEASURE=YYYY-MM-DD" ...]
         [--add '{"name": ..., "kind": ...}' ...] [--drop "MEASURE" ...] [--targets 'MEASURE={"legs": [...]}' ...]
         [--refit 6]
-        [--by-nationality ROUTE ...] [--shares "PREFIX,..." | --shares all] [--save CSV]
+        [--by-nationality ROUTE ...] [--shares "PREFIX,..." | --shares all [--held]] [--save CSV]
         [--seeds 3016,3017] [--scale 10] [--workers 2]
 
 Prints the yearly detections per main route against Frontex's ((sim - obs) / obs), the route-years within
@@ -22,7 +22,7 @@ the replay's behaviour (seasonality=@months.json, seasonality_on_crossings='["Ce
 also prints that route's detections by nationality and year against Frontex's. --add appends a measure (a JSON mapping, as an entry
 of `interventions`, or of `events` for an event's kind). --shares reruns the seeds without each named episode's
 measures and prints the share of its change they explain (the ablation of `sim episodes`, on the trial's
-replay). Writes nothing but --save's CSV (the simulated months, the seeds' mean).
+replay); --held adds the rerun that also holds the new years, and the new year's share. Writes nothing but --save's CSV (the simulated months, the seeds' mean).
 """
 
 from __future__ import annotations
@@ -135,6 +135,9 @@ def main() -> None:
                     help="the episodes' shares: rerun the seeds without the measures named with each prefix "
                          "(comma-separated, e.g. 'Serbia visas'; 'all': every episode's) and print the share of "
                          "each episode's change they explain, as `sim episodes` does")
+    ap.add_argument("--held", action="store_true",
+                    help="with --shares: also rerun without the measures and with the new years holding the year "
+                         "before's figures, and print the new year's share (as `sim episodes`)")
     args = ap.parse_args()
 
 
@@ -176,6 +179,8 @@ def main() -> None:
     for row in episode_rows({"replay": sim, **ablations(data, seeds, args)}):
         if row["simulated"] is not None:
             share = "" if row["share"] is None else f", without its measures {row['without']:+.0%}, share {row['share']:.0%}"
+            if row["year_share"] is not None:
+                share += f", held {row['held']:+.0%}, the new year's share {row['year_share']:.0%}"
             print(f"episode {row['episode'].key}: observed {row['observed']:+.0%}, simulated {row['simulated']:+.0%}"
                   + share)
     table = sea.pivot(index="iso3", columns="year", values="arrivals") / 1000
@@ -208,14 +213,30 @@ def share_prefixes(text: str) -> list[str]:
     return list(dict.fromkeys(wanted))
 
 
+def ablation_variants(text: str, held: bool = False) -> dict:
+    """variant key -> Variant for --shares (and, with --held, each year-spanning prefix's held rerun, keyed as
+    `sim episodes` keys it)."""
+    from sim.history.ensemble import Variant
+    from sim.history.episodes import held_key, holds
+
+    out = {}
+    for prefix in share_prefixes(text):
+        out[prefix] = Variant(prefix)
+        if held and holds(prefix):
+            out[held_key(prefix)] = Variant(prefix, holds(prefix))
+    return out
+
+
 def ablations(data: dict, seeds: list[int], args) -> dict[str, pd.DataFrame]:
-    """prefix -> the trial's simulated months without the measures so named, on the same seeds (--shares)."""
-    from sim.history.ensemble import without
+    """key -> the trial's simulated months without the measures so named (and, with --held, with the new years
+    held too), on the same seeds (--shares)."""
     from sim.history.fit import simulate_figures
 
-    return {prefix: simulate_figures(without(data, prefix), str(REPLAY), seeds, scale=args.scale, days=None,
-                                     workers=args.workers)[0]
-            for prefix in share_prefixes(args.shares)} if args.shares else {}
+    if not args.shares:
+        return {}
+    return {key: simulate_figures(variant.apply(data), str(REPLAY), seeds, scale=args.scale, days=None,
+                                  workers=args.workers)[0]
+            for key, variant in ablation_variants(args.shares, getattr(args, "held", False)).items()}
 
 
 def season_table(sim: pd.DataFrame) -> pd.DataFrame:

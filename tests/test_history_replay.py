@@ -99,6 +99,27 @@ def test_the_new_years_share_splits_what_the_measures_leave():
     assert next(r for r in episode_rows(sims) if r["episode"].key == "serbia_crackdown")["year_share"] is None
 
 
+def test_the_seeds_range_pairs_each_seed_with_its_own_ablation():
+    months = pd.date_range("2022-01-01", "2023-12-01", freq="MS")
+
+    def sim(feb_2023):
+        level = pd.Series(100.0, index=months)
+        level[pd.Timestamp("2023-02-01")] = feb_2023
+        return pd.DataFrame({"month": months, "corridor": "Western Balkans", "detections": level.to_numpy()})
+    seeds = {"replay": [sim(30.0), sim(20.0)], "Serbia visas": [sim(50.0), sim(80.0)]}
+    means = {k: pd.concat(v).groupby(["month", "corridor"], as_index=False)["detections"].mean()
+             for k, v in seeds.items()}
+    visas = next(r for r in episode_rows(means, seeds=seeds) if r["episode"].key == "serbia_visas")
+    assert visas["simulated"] == pytest.approx(-0.75) and visas["share"] == pytest.approx((0.75 - 0.35) / 0.75)
+    assert visas["simulated_range"] == pytest.approx((-0.8, -0.7))
+    # seed 1: -70 % against -50 % without (29 %); seed 2: -80 % against -20 % (75 %); not seed 1 against seed 2
+    assert visas["share_range"] == pytest.approx((0.2 / 0.7, 0.6 / 0.8))
+    table = episodes_markdown(episode_rows(means, seeds=seeds), {"scenario": "x", "replicates": 2, "seeds": "1-2",
+                                                                "scale": 1, "days": 730, "fingerprint": "f"})
+    assert "| -80% to -70% | 29% to 75% |" in table
+    assert next(r for r in episode_rows(means) if r["episode"].key == "serbia_visas")["share_range"] is None
+
+
 def test_held_years_take_the_pre_windows_figures_and_later_years_their_own():
     assert [ep.key for ep in EPISODES if ep.hold] == ["italy_libya", "wmr_displacement", "serbia_visas"]
     assert holds("Italy-Libya") == (2016, 2018) and holds("Serbia visas") == (2022, 2023)
@@ -242,6 +263,16 @@ def test_the_pages_summary_agrees_with_its_generated_tables():
     assert f"the window falls {shown(visas[10])}" in glance and f"2023's figures carry {shown(visas[11])}" in glance
     libya = next(r for k, r in episodes.items() if k.startswith("Italy-Libya"))
     assert f"new year's figures carry {shown(libya[11])} and {shown(rise[11])}" in glance
+    # each seed against its own ablation: the shares' and the visas' change's ranges over the seeds
+
+    def span(cell: str) -> str:  # "83% to 86%" -> "83-86 %"
+        low, high = cell.replace("%", "").split(" to ")
+        return f"{low}-{high} %"
+    order = ("EU-Turkey", "Italy-Libya", "Serbia crackdown", "(displacement", "Serbia visas")
+    ranges = [span(next(r for k, r in episodes.items() if k.startswith(key))[13]) for key in order]
+    assert f"the shares run {', '.join(ranges[:-1])} and {ranges[-1]}" in glance
+    low, high = visas[12].split(" to ")
+    assert f"over the eight seeds one by one between {shown(low)} and {shown(high)}" in glance
 
 
 def test_episodes_by_default_runs_the_validation_pages_ensemble():

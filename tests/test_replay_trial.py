@@ -136,3 +136,12 @@ def test_shares_name_the_episodes_prefixes():
         shares, scale, workers = "", 10, 1
 
     assert trial.ablations({}, [1], Args()) == {}
+    from sim.history.ensemble import Variant
+    from sim.history.episodes import held_key
+
+    assert trial.ablation_variants("Serbia visas, EU-Turkey") == {"Serbia visas": Variant("Serbia visas"),
+                                                                  "EU-Turkey": Variant("EU-Turkey")}
+    # --held: only the episodes whose windows lie in different years get the rerun holding the new years
+    assert trial.ablation_variants("Serbia visas, EU-Turkey", held=True) == {
+        "Serbia visas": Variant("Serbia visas"), held_key("Serbia visas"): Variant("Serbia visas", (2022, 2023)),
+        "EU-Turkey": Variant("EU-Turkey")}

@@ -31,7 +31,7 @@ def run_episodes(path: Path, replicates: int, scale: int, days: int | None, work
                  first_seed: int | None = None):
     from ..history import doc
     from ..history.data import MONTHLY_CSV
-    from ..history.ensemble import Variant, fingerprint, measures_named, run_variants
+    from ..history.ensemble import Variant, ensemble_mean, fingerprint, measures_named, run_seeds
     from ..history.episodes import episode_rows, episodes_markdown, held_key, holds, prefixes
     from ..scenario import parse_scenario, scenario_data
 
@@ -43,9 +43,9 @@ def run_episodes(path: Path, replicates: int, scale: int, days: int | None, work
     variants.update({held_key(p): Variant(p, holds(p)) for p in covered if measures_named(data, p) and holds(p)})
     bar, update = progress_bar(replicates * len(variants), "run")
     with bar:
-        sims = run_variants(path, variants, replicates=replicates, scale=scale, days=days, workers=workers,
-                            progress=update, first_seed=first_seed)
-    rows = episode_rows(sims)
+        runs = run_seeds(path, variants, replicates=replicates, scale=scale, days=days, workers=workers,
+                         progress=update, first_seed=first_seed)
+    rows = episode_rows({k: ensemble_mean(v) for k, v in runs.items()}, seeds=runs)
     table = episodes_markdown(rows, _settings(path, replicates, scale, days, fingerprint(path, MONTHLY_CSV),
                                               first_seed))
     typer.echo(table)

@@ -97,12 +97,12 @@ def seeds(path: Path, replicates: int, first: int | None = None) -> list[int]:
     return [base + i for i in range(replicates)]
 
 
-def run_variants(path: Path, variants: dict[str, str | Variant | None], *, replicates: int, scale: int,
-                 days: int | None = None, workers: int = 1, progress=None,
-                 first_seed: int | None = None) -> dict[str, pd.DataFrame]:
-    """variant name -> mean detections per (month, corridor) over the same seeds (from `first_seed`,
-    default the scenario's); a variant removes the measures named with its prefix (None: the replay as
-    it is), or is a Variant."""
+def run_seeds(path: Path, variants: dict[str, str | Variant | None], *, replicates: int, scale: int,
+              days: int | None = None, workers: int = 1, progress=None,
+              first_seed: int | None = None) -> dict[str, list[pd.DataFrame]]:
+    """variant name -> one frame of detections per (month, corridor) for each seed, in the seeds' order (from
+    `first_seed`, default the scenario's; the same seeds for every variant, so that seeds pair up); a variant
+    removes the measures named with its prefix (None: the replay as it is), or is a Variant."""
     data = scenario_data(path)
     seed_list = seeds(path, replicates, first_seed)
     jobs, keys = [], []
@@ -116,12 +116,24 @@ def run_variants(path: Path, variants: dict[str, str | Variant | None], *, repli
     out: dict[str, list] = {}
     for key, res in zip(keys, run_jobs(jobs, workers=workers, progress=progress)):
         frame = pd.DataFrame({k: res[k] for k in ("month", "corridor", "detections")})
-        out.setdefault(key, []).append(frame)
-    # the mean over seeds, the lowest and highest seed (the chart's band), and the seeds' standard deviation
-    # (how far the mean may move with other seeds: the guards allow for it)
-    return {k: (pd.concat(v).assign(month=lambda f: pd.to_datetime(f["month"]))
-                .groupby(["month", "corridor"], as_index=False)["detections"]
-                .agg(detections="mean", low="min", high="max", sd="std")) for k, v in out.items()}
+        out.setdefault(key, []).append(frame.assign(month=lambda f: pd.to_datetime(f["month"])))
+    return out
+
+
+def ensemble_mean(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The mean over seeds, the lowest and highest seed (the chart's band), and the seeds' standard deviation
+    (how far the mean may move with other seeds: the guards allow for it)."""
+    return (pd.concat(frames).groupby(["month", "corridor"], as_index=False)["detections"]
+            .agg(detections="mean", low="min", high="max", sd="std"))
+
+
+def run_variants(path: Path, variants: dict[str, str | Variant | None], *, replicates: int, scale: int,
+                 days: int | None = None, workers: int = 1, progress=None,
+                 first_seed: int | None = None) -> dict[str, pd.DataFrame]:
+    """variant name -> mean detections per (month, corridor) over the same seeds (run_seeds, ensemble_mean)."""
+    runs = run_seeds(path, variants, replicates=replicates, scale=scale, days=days, workers=workers,
+                     progress=progress, first_seed=first_seed)
+    return {k: ensemble_mean(v) for k, v in runs.items()}
 
 
 def fingerprint(path: Path, *files: Path) -> str:

@@ -102,16 +102,37 @@ def holds(prefix: str) -> tuple[int, int] | None:
     return (min(a for a, _ in spans), max(b for _, b in spans)) if spans else None
 
 
-def episode_rows(sims: dict[str, pd.DataFrame], observed: pd.DataFrame | None = None) -> list[dict]:
+def _range(values) -> tuple[float, float] | None:
+    values = [v for v in values if v is not None]
+    return (min(values), max(values)) if values else None
+
+
+def seed_ranges(seeds: dict[str, list[pd.DataFrame]], ep: Episode) -> tuple[tuple | None, tuple | None]:
+    """The lowest and highest seed's change, and share (each seed's replay against its own ablation: the runs
+    pair up by seed), over the seeds of `seeds` (variant name -> a frame per seed, in the same seed order)."""
+    changes = [change(by_route(f), ep) for f in seeds.get("replay", [])]
+    shares = []
+    for c, f in zip(changes, seeds.get(ep.prefix, [])):
+        rest = change(by_route(f), ep)
+        shares.append(None if c is None or rest is None or c == 0 else (c - rest) / c)
+    return _range(changes), _range(shares)
+
+
+def episode_rows(sims: dict[str, pd.DataFrame], observed: pd.DataFrame | None = None,
+                 seeds: dict[str, list[pd.DataFrame]] | None = None) -> list[dict]:
     """One row per episode from the replay ("replay") and its ablations (keyed by the episode's prefix, and
-    by held_key(prefix) for the rerun that also holds the new years)."""
+    by held_key(prefix) for the rerun that also holds the new years): ensemble means; with `seeds` (the same
+    variants, a frame per seed) also each figure's range over the seeds."""
     observed = observed if observed is not None else monthly_observed(2015, 2023, MONTHLY_CSV)
     full = by_route(sims["replay"])
     rows = []
     for ep in EPISODES:
         obs, sim = change(observed, ep), change(full, ep)
         row = {"episode": ep, "observed": obs, "simulated": sim, "without": None, "share": None,
-               "within": None, "share_ok": None, "held": None, "year_share": None}
+               "within": None, "share_ok": None, "held": None, "year_share": None,
+               "simulated_range": None, "share_range": None}
+        if seeds:
+            row["simulated_range"], row["share_range"] = seed_ranges(seeds, ep)
         if sim is not None and ep.prefix in sims:
             rest = change(by_route(sims[ep.prefix]), ep)
             row["without"] = rest
@@ -138,6 +159,10 @@ def _ok(x) -> str:
     return "—" if x is None else ("yes" if x else "**no**")
 
 
+def _span(pair, fmt) -> str:
+    return "—" if pair is None else f"{fmt(pair[0])} to {fmt(pair[1])}"
+
+
 def episodes_markdown(rows: list[dict], settings: dict) -> str:
     lines = [f"Replay `{settings['scenario']}`, {settings['replicates']} seeds ({settings['seeds']}), "
              f"scale {settings['scale']}, {settings['days']} days; inputs {settings['fingerprint']}. "
@@ -148,17 +173,19 @@ def episodes_markdown(rows: list[dict], settings: dict) -> str:
              "Where the windows lie in different years: also held = the same seeds without the measures and with "
              "the post window's years taking the pre window's year's demand, route and leg preferences and appeals; "
              "the new year's share = (without - held) / simulated, the part the yearly figures carry; what held "
-             "leaves is the season's and the road's own.", "",
+             "leaves is the season's and the road's own. Seeds = the lowest and the highest seed's simulated change "
+             "and share (each seed against its own ablation): how far one run may stray from the mean.", "",
              "| episode | route | pre | post | observed | simulated | within | without the measures | share | share ok "
-             "| held | the new year's share |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| held | the new year's share | seeds: simulated | seeds: share |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         ep = r["episode"]
         share = "—" if r["share"] is None else f"{r['share']:.0%}"
         lines.append(f"| {ep.label} | {ep.route} | {ep.window_text('pre')} | {ep.window_text('post')} | "
                      f"{_pct(r['observed'])} | {_pct(r['simulated'])} | {_ok(r['within'])} | {_pct(r['without'])} | "
                      f"{share} | {_ok(r['share_ok'])} | {_pct(r['held'])} | "
-                     f"{'—' if r['year_share'] is None else format(r['year_share'], '.0%')} |")
+                     f"{'—' if r['year_share'] is None else format(r['year_share'], '.0%')} | "
+                     f"{_span(r.get('simulated_range'), _pct)} | {_span(r.get('share_range'), lambda x: format(x, '.0%'))} |")
     notes = [f"- {r['episode'].label}: {r['episode'].note}" for r in rows if r["episode"].note]
     return "\n".join(lines + ([""] + notes if notes else []))
 
