@@ -206,7 +206,8 @@ def register(app: typer.Typer) -> None:
                                                           "docs/validation.md); other seeds tell a result from "
                                                           "its draws"),
     ):
-        """Per episode of EPISODES.md: observed vs simulated change, and the share the measures explain."""
+        """Per episode of EPISODES.md: observed vs simulated change, and the share the measures explain; where the
+        windows lie in different years, the share the new year's figures carry; each figure's range over the seeds."""
         if not scenario.exists():
             fail(f"{scenario}: file not found")
         start_workers_early(workers)
