@@ -13,6 +13,7 @@ import pandas as pd
 
 from ..execute import Job, run_jobs
 from ..files import ROOT
+from ..model.yearly import latest_year
 from ..scenario import parse_scenario, scenario_data
 
 
@@ -39,13 +40,6 @@ YEARLY_FIELDS = {"demand_by_year": False, "destinations_by_year": False,
                  "nationality_preferences_by_year": True, "leg_preferences_by_year": True}
 
 
-def _figure_of(by_year: dict, year: int):
-    """The figure a year takes: the latest listed year not after it, the first before all (as the model reads it)."""
-    listed = sorted(int(y) for y in by_year)
-    before = [y for y in listed if y <= year]
-    return by_year[before[-1] if before else listed[0]]
-
-
 def held(data: dict, first: int, last: int) -> dict:
     """The scenario mapping with every year from `first` + 1 to `last` taking `first`'s demand, route and leg
     preferences and destinations' appeal, and every later year its own as before: what the episode's windows
@@ -63,13 +57,14 @@ def held(data: dict, first: int, last: int) -> dict:
 
 
 def _held_years(by_year: dict, first: int, last: int) -> dict:
+    # each year takes the figure the model would read for it (sim/model/yearly.py)
     keep = {int(y): v for y, v in by_year.items()}
     out = dict(keep)
     for year in range(first + 1, last + 1):
-        out[year] = _figure_of(keep, first)
+        out[year] = keep[latest_year(keep, first)]
     # the year after keeps the figure it had (a year not listed took the latest before it, now a held one)
     if last + 1 not in keep:
-        out[last + 1] = _figure_of(keep, last + 1)
+        out[last + 1] = keep[latest_year(keep, last + 1)]
     return dict(sorted(out.items()))
 
 

@@ -185,7 +185,7 @@ def episodes_markdown(rows: list[dict], settings: dict) -> str:
                      f"{_pct(r['observed'])} | {_pct(r['simulated'])} | {_ok(r['within'])} | {_pct(r['without'])} | "
                      f"{share} | {_ok(r['share_ok'])} | {_pct(r['held'])} | "
                      f"{'—' if r['year_share'] is None else format(r['year_share'], '.0%')} | "
-                     f"{_span(r.get('simulated_range'), _pct)} | {_span(r.get('share_range'), lambda x: format(x, '.0%'))} |")
+                     f"{_span(r['simulated_range'], _pct)} | {_span(r['share_range'], lambda x: format(x, '.0%'))} |")
     notes = [f"- {r['episode'].label}: {r['episode'].note}" for r in rows if r["episode"].note]
     return "\n".join(lines + ([""] + notes if notes else []))
 

@@ -55,7 +55,7 @@ class YearlyDemand(_ByYear):
         for year in years:
             demand = flat.copy()
             for origin, by_year in scenario.demand_by_year.items():
-                demand[place_index[origin]] = by_year[_latest(by_year, year)] / 365.0
+                demand[place_index[origin]] = by_year[latest_year(by_year, year)] / 365.0
             arrays.append(demand)
         super().__init__(scenario.start_date, years, arrays)
 
@@ -109,16 +109,16 @@ class YearlyPreferences(_ByYear):
         for year in years:
             costs = np.zeros((len(world.iso3), len(world.corridor)))
             if by_year:
-                costs += nationality_costs(by_year[_latest(by_year, year)], world.iso3, world.corridors,
+                costs += nationality_costs(by_year[latest_year(by_year, year)], world.iso3, world.corridors,
                                            world.corridor, world.controlled)
             if by_leg:
-                for leg, eur in by_leg[_latest(by_leg, year)].items():
+                for leg, eur in by_leg[latest_year(by_leg, year)].items():
                     costs[:, leg_index[leg]] += eur
             arrays.append(costs)
         super().__init__(scenario.start_date, years, arrays)
 
 
-def _latest(by_year: dict, year: int) -> int:
+def latest_year(by_year: dict, year: int) -> int:
     """The latest listed year not after `year` (the first listed before all)."""
     known = [y for y in sorted(by_year) if y <= year]
     return known[-1] if known else min(by_year)
@@ -135,7 +135,7 @@ class YearlyAppeal(_ByYear):
         for year in years:
             appeal = world.appeal.copy()
             for place, by_year in by_place.items():
-                appeal[place_index[place]] = by_year[_latest(by_year, year)]
+                appeal[place_index[place]] = by_year[latest_year(by_year, year)]
             arrays.append(appeal)
         super().__init__(scenario.start_date, years, arrays)
 
