@@ -11,7 +11,7 @@ measure split at a date into two intensities; the demand (and route preferences)
         [--seeds 3016,3017] [--scale 10] [--workers 2]
 
 Prints the yearly detections per main route against Frontex's ((sim - obs) / obs), the route-years within
-±15 %, the monthly ARD per route, each episode's change, the sea arrivals in Greece, Italy and Cyprus by
+±15 %, the monthly ARD per route (with its range, and the route-years', over the seeds resampled), each episode's change, the sea arrivals in Greece, Italy and Cyprus by
 year (thousands), the Eastern Med's detections at sea and on land against Frontex's split, each main route's
 month shares against Frontex's (the season's shape), and the score `calibrate --replay` searches on (mean monthly ARD + mean episode error +
 mean relative error of the sea arrivals). --country overrides a country's field (as in `countries`, e.g. BGR.pushback_counted=0). A measure is named as in the replay's `interventions`; a split
@@ -166,8 +166,8 @@ def main() -> None:
                 "destinations_by_year": fit.appeals}
         print("demand refitted: by nationality and year off by "
               + ", ".join(f"{h['nationality_error']:.1%}" for h in fit.history))
-    sim, sea, border = simulate_figures(data, str(REPLAY), seeds, scale=args.scale, days=None, workers=args.workers,
-                                        border=True)
+    sim, sea, border, frames = simulate_figures(data, str(REPLAY), seeds, scale=args.scale, days=None,
+                                                workers=args.workers, border=True, per_seed=True)
     observed = replay_observed()
     if args.save:
         sim.to_csv(args.save, index=False)
@@ -176,6 +176,7 @@ def main() -> None:
     print(rel.round(2).to_string())
     print(f"route-years within ±15 %: {int((rel.abs() <= 0.15).sum().sum())} of {rel.size}")
     print("monthly ARD: " + ", ".join(f"{c} {v:.2f}" for c, v in route_ards(sim, observed).items()))
+    print_ranges(frames)
     for row in episode_rows({"replay": sim, **ablations(data, seeds, args)}):
         if row["simulated"] is not None:
             share = "" if row["share"] is None else f", without its measures {row['without']:+.0%}, share {row['share']:.0%}"
@@ -196,6 +197,21 @@ def main() -> None:
     score = monthly_ard(sim, observed) + episode_error(sim) + sea_error(sea)
     print(f"score {score:.3f} (mean monthly ARD {monthly_ard(sim, observed):.3f} + episodes {episode_error(sim):.3f} "
           f"+ sea arrivals {sea_error(sea):.3f})")
+
+
+def print_ranges(frames: list) -> None:
+    """The monthly ARDs' and the route-years' central 90 % over the seeds resampled (sim.history.monthly.seed_ranges):
+    a trial that moves a figure by less than its range is not told apart from the seeds."""
+    from sim.history.monthly import YEAR_TARGET, seed_ranges
+
+    ranges = seed_ranges(frames)
+    if not ranges:
+        return
+    print("over the seeds resampled (central 90 %), monthly ARD: "
+          + ", ".join(f"{r} {v['ard'][0]:.2f}-{v['ard'][1]:.2f}" for r, v in ranges.items() if "ard" in v))
+    near = [f"{r} {y} {lo:+.0%} to {hi:+.0%}" for r, v in ranges.items() for y, (lo, hi) in v["years"].items()
+            if lo < -YEAR_TARGET or hi > YEAR_TARGET]
+    print("route-years whose range reaches past ±15 %: " + ("; ".join(near) if near else "none"))
 
 
 def share_prefixes(text: str) -> list[str]:

@@ -13,7 +13,7 @@ from sim.history.data import MONTHLY_CSV, REPLAY, ROOT, monthly_observed
 from sim.history.demand import OUT, yearly_demand
 from sim.history.ensemble import Variant, fingerprint, measures_named, without
 from sim.history.episodes import EPISODES, change, episode_rows, episodes_markdown, held_key, holds, prefixes
-from sim.history.monthly import ard_floor, compare, route_rows
+from sim.history.monthly import ard_floor, compare, monthly_markdown, route_rows, seed_ranges
 from sim.scenario import load_scenario, parse_scenario, scenario_data
 
 
@@ -159,6 +159,36 @@ def test_monthly_comparison_scores_routes():
     assert rows["WMR"]["ard"] == pytest.approx(1.0)  # nothing simulated
 
 
+def test_seed_ranges_resample_the_seeds():
+    """The ranges beside the monthly table: the ensemble mean recomputed on the seeds drawn with replacement.
+    Identical seeds leave nothing to move; seeds 20 % apart give a year's range around the mean's difference,
+    inside the seeds' own spread; the same call gives the same ranges (the page must not change on a rerun)."""
+    observed = monthly_observed(2016, 2017, MONTHLY_CSV)
+    cmr = observed[observed["route"] == "CMR"].assign(corridor="Central Mediterranean")[["month", "corridor",
+                                                                                          "detections"]]
+    same = seed_ranges([cmr, cmr.copy(), cmr.copy()], observed)
+    assert same["CMR"]["ard"] == pytest.approx((0.0, 0.0))
+    assert same["CMR"]["years"] == {2016: pytest.approx((0.0, 0.0)), 2017: pytest.approx((0.0, 0.0))}
+    assert same["EMR"]["ard"] == pytest.approx((1.0, 1.0))  # nothing simulated on a route: every draw misses it all
+    frames = [cmr.assign(detections=cmr["detections"] * f) for f in (0.8, 1.2, 0.9, 1.1, 1.0, 1.3)]
+    spread = seed_ranges(frames, observed)
+    low, high = spread["CMR"]["years"][2016]
+    mean = np.mean((0.8, 1.2, 0.9, 1.1, 1.0, 1.3)) - 1
+    assert -0.2 <= low < mean < high <= 0.3
+    assert 0 <= spread["CMR"]["ard"][0] < spread["CMR"]["ard"][1] <= 0.3
+    assert seed_ranges(frames, observed) == spread
+    assert seed_ranges(frames[:1], observed) == {}
+    # the table quotes them, and lists the route-years out, and those in whose range crosses the target
+    table = compare(pd.concat(frames).groupby(["month", "corridor"], as_index=False)["detections"].mean(), observed)
+    rows = route_rows(table, spread)
+    text = monthly_markdown(rows, {"scenario": "s", "replicates": 6, "seeds": "1-6", "scale": 10, "days": 731,
+                                   "fingerprint": "x"})
+    cmr_row = next(r for r in rows if r["route"] == "CMR")
+    assert f"{cmr_row['ard']:.2f} ({spread['CMR']['ard'][0]:.2f} to {spread['CMR']['ard'][1]:.2f})" in text
+    assert "EMR 2016 -100% (-100% to -100%)" in text.split("outside ±15 %:")[1]
+    assert "CMR 2016 +5% (" in text.split("crosses ±15 %:")[1]  # +5 % with a range past +15 %
+
+
 def test_ard_floor_spreads_exact_years_by_the_other_years_season():
     months = pd.date_range("2016-01-01", periods=36, freq="MS")
     shape = np.arange(1, 13, dtype=float)
@@ -236,7 +266,10 @@ def test_the_pages_summary_agrees_with_its_generated_tables():
     path = ROOT / "docs" / "validation.md"
     text = path.read_text()
     glance = text[text.index("**At a glance**"):text.index("### How the replay is built")]
-    monthly = {r[0]: r for r in _table_rows(doc.read_section(path, "monthly"))}
+    section = doc.read_section(path, "monthly")
+    monthly = {r[0]: r for r in _table_rows(section)}
+    for r in monthly.values():  # "0.46 (0.45 to 0.46)": the ARD, then its range over the seeds resampled
+        r[2] = r[2].split(" (")[0]
     ards = [float(monthly[route][2]) for route in ("CMR", "EMR", "WMR", "WAR", "WBR", "ELB")]
     assert f"{min(ards):.2f}-{max(ards):.2f}, mean **{sum(ards) / len(ards):.2f}**" in glance
     names = {"CMR": "Central Med", "ELB": "Eastern Borders", "EMR": "Eastern Med", "WAR": "Western African",
@@ -246,6 +279,11 @@ def test_the_pages_summary_agrees_with_its_generated_tables():
     within = {route: int(monthly[route][-1].split(" of ")[0]) for route in names}
     assert f"**{sum(within.values())} of 48** route-years" in glance
     assert ", ".join(f"{r} {within[r]}" for r in ("CMR", "EMR", "WMR", "WAR", "WBR", "ELB")) in glance
+    # each route-year outside +-15 % with its range over the seeds resampled, as the list under the table gives it
+    listed = section.split("Route-years outside ±15 %: ")[1].split(".\n")[0]
+    for item in ([] if listed == "none" else listed.split("; ")):
+        low, high = item.split(" (")[1].rstrip(")").split(" to ")
+        assert f"{low} to {high}".replace("-", "\u2212").replace("%", " %") in glance, item
 
     def shown(cell: str) -> str:  # "-96%" in the generated table, "−96 %" in the prose
         return cell.replace("-", "\u2212").replace("%", " %")

@@ -59,15 +59,15 @@ def run_monthly(path: Path, replicates: int, scale: int, days: int | None, worke
                 chart: Path | None = None, first_seed: int | None = None):
     from ..history import doc
     from ..history.data import MONTHLY_CSV
-    from ..history.ensemble import fingerprint, run_variants
-    from ..history.monthly import compare, monthly_markdown, route_rows
+    from ..history.ensemble import ensemble_mean, fingerprint, run_seeds
+    from ..history.monthly import compare, monthly_markdown, route_rows, seed_ranges
 
     bar, update = progress_bar(replicates, "run")
     with bar:
-        sims = run_variants(path, {"replay": None}, replicates=replicates, scale=scale, days=days,
-                            workers=workers, progress=update, first_seed=first_seed)
-    table = compare(sims["replay"])
-    rows = route_rows(table)
+        runs = run_seeds(path, {"replay": None}, replicates=replicates, scale=scale, days=days,
+                         workers=workers, progress=update, first_seed=first_seed)["replay"]
+    table = compare(ensemble_mean(runs))
+    rows = route_rows(table, seed_ranges(runs))
     if chart:
         from ..history.chart import monthly_chart
 

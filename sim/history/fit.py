@@ -65,22 +65,27 @@ def simulate(data: dict, source: str, seeds: list[int], *, scale: int, days: int
 
 
 def simulate_figures(data: dict, source: str, seeds: list[int], *, scale: int, days: int | None,
-                     workers: int = 1, border: bool = False):
+                     workers: int = 1, border: bool = False, per_seed: bool = False):
     """Mean detections per corridor and month, and mean sea arrivals by country and year, over the seeds
-    (and with `border`, the mean detections by corridor, border and year: sim/history/sea.py)."""
+    (and with `border`, the mean detections by corridor, border and year: sim/history/sea.py; with
+    `per_seed`, last, each seed's detections per corridor and month: what sim.history.monthly.seed_ranges
+    resamples)."""
     from .sea import mean_border, mean_sea, replay_figures
 
     jobs = [Job(scenario=data, seed=s, days=days, scale=scale, keep=replay_figures, source=source) for s in seeds]
     runs = run_jobs(jobs, workers=workers)
-    if border:
-        return _mean_monthly(runs), mean_sea(runs), mean_border(runs)
-    return _mean_monthly(runs), mean_sea(runs)
+    out = (_mean_monthly(runs), mean_sea(runs)) + ((mean_border(runs),) if border else ())
+    return out + ((seed_frames(runs),) if per_seed else ())
+
+
+def seed_frames(runs: list[dict]) -> list[pd.DataFrame]:
+    """Each run's detections per month and corridor (columns month, corridor, detections)."""
+    return [pd.DataFrame({k: r[k] for k in ("month", "corridor", "detections")})
+            .assign(month=lambda f: pd.to_datetime(f["month"])) for r in runs]
 
 
 def _mean_monthly(runs: list[dict]) -> pd.DataFrame:
-    frames = [pd.DataFrame({k: r[k] for k in ("month", "corridor", "detections")}) for r in runs]
-    out = pd.concat(frames).assign(month=lambda f: pd.to_datetime(f["month"]))
-    return out.groupby(["month", "corridor"], as_index=False)["detections"].mean()
+    return pd.concat(seed_frames(runs)).groupby(["month", "corridor"], as_index=False)["detections"].mean()
 
 
 def route_ards(sim: pd.DataFrame, observed: pd.DataFrame) -> pd.Series:

@@ -6,10 +6,15 @@ ARD <= 0.30 per main route; every year within +-15 %.
 The floor beside each route's ARD is a reference for what yearly levels can give: the ARD of every
 year's total exactly right, spread over the months by the route's mean season of the other years (month
 shares averaged over them). A replay gets below it only by carrying changes within a year (the
-episodes' measures) or by fitting the season to the same months."""
+episodes' measures) or by fitting the season to the same months.
+
+Each figure also gets its range over the seeds resampled (`seed_ranges`): the ensemble mean is recomputed on
+the seeds drawn with replacement, and the 5th and 95th percentiles of the ARD and of each year's difference
+tell how far the same number of other seeds might move them (the model's sampling, not the data's)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .data import MAIN_ROUTES, monthly_observed
@@ -17,6 +22,8 @@ from .episodes import by_route
 
 ARD_TARGET = 0.30
 YEAR_TARGET = 0.15
+RESAMPLES = 1000  # ensembles drawn for seed_ranges
+RANGE_LEVEL = 0.90  # the share of them a range holds
 
 
 def compare(sim: pd.DataFrame, observed: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -52,7 +59,48 @@ def ard_floor(observed: pd.DataFrame) -> float | None:
     return _ard(pd.concat(spread), t["detections_observed"])
 
 
-def route_rows(table: pd.DataFrame) -> list[dict]:
+def seed_ranges(frames: list[pd.DataFrame], observed: pd.DataFrame | None = None, *, draws: int = RESAMPLES,
+                level: float = RANGE_LEVEL, rng_seed: int = 0) -> dict[str, dict]:
+    """Per route: {"ard": (low, high), "years": {year: (low, high)}}, the central `level` range of the ARD and
+    of each year's (simulated - observed) / observed over `draws` ensemble means of the seeds' runs (`frames`,
+    one per seed: month, corridor, detections) drawn with replacement (a bootstrap; a fixed generator, so the
+    page is the same on every run). With one seed there is nothing to resample: {}."""
+    if len(frames) < 2:
+        return {}
+    tables = [compare(f[["month", "corridor", "detections"]], observed).sort_values(["route", "month"],
+                                                                                    ignore_index=True)
+              for f in frames]
+    cells = tables[0][["route", "month", "detections_observed"]]
+    runs = np.stack([t["detections_simulated"].to_numpy(float) for t in tables])  # seeds x cells
+    rng = np.random.default_rng(rng_seed)
+    weights = rng.multinomial(len(frames), np.full(len(frames), 1 / len(frames)), size=draws) / len(frames)
+    means = weights @ runs  # draws x cells
+    obs = cells["detections_observed"].to_numpy(float)
+    tail = (1 - level) / 2
+    out = {}
+    for route in MAIN_ROUTES:
+        here = (cells["route"] == route).to_numpy()
+        if not here.any():
+            continue
+        seen = here & (obs > 0)
+        entry = {"years": {}}
+        if seen.any():
+            ards = (np.abs(means[:, seen] - obs[seen]) / obs[seen]).mean(axis=1)
+            entry["ard"] = tuple(float(x) for x in np.quantile(ards, [tail, 1 - tail]))
+        for year in sorted(cells.loc[here, "month"].dt.year.unique()):
+            cols = here & (cells["month"].dt.year == year).to_numpy()
+            total = obs[cols].sum()
+            if total > 0:
+                rel = means[:, cols].sum(axis=1) / total - 1
+                entry["years"][int(year)] = tuple(float(x) for x in np.quantile(rel, [tail, 1 - tail]))
+        out[route] = entry
+    return out
+
+
+def route_rows(table: pd.DataFrame, ranges: dict[str, dict] | None = None) -> list[dict]:
+    """Per main route: the ARD, whether it meets its target, the floor, each year's relative difference and
+    how many years are within +-15 %; with `ranges` (seed_ranges), also the ARD's and the years' ranges."""
+    ranges = ranges or {}
     rows = []
     for route in MAIN_ROUTES:
         t = table[table["route"] == route]
@@ -63,25 +111,49 @@ def route_rows(table: pd.DataFrame) -> list[dict]:
         rows.append({"route": route, "months": len(t), "ard": ard, "ard_ok": ard is not None and ard <= ARD_TARGET,
                      "floor": ard_floor(t),
                      "years": {int(y): (None if pd.isna(v) else float(v)) for y, v in rel.items()},
-                     "years_ok": int((rel.abs() <= YEAR_TARGET).sum()), "years_n": int(rel.notna().sum())})
+                     "years_ok": int((rel.abs() <= YEAR_TARGET).sum()), "years_n": int(rel.notna().sum()),
+                     "ard_range": ranges.get(route, {}).get("ard"),
+                     "year_ranges": ranges.get(route, {}).get("years", {})})
     return rows
+
+
+def _span(pair: tuple[float, float] | None, fmt: str) -> str:
+    return "" if pair is None else f" ({format(pair[0], fmt)} to {format(pair[1], fmt)})"
 
 
 def monthly_markdown(rows: list[dict], settings: dict) -> str:
     years = sorted({y for r in rows for y in r["years"]})
-    head = ("| route | months | ARD | ARD <= 0.30 | floor | " + " | ".join(str(y) for y in years)
-            + " | years within ±15 % |")
+    ranged = any(r.get("ard_range") for r in rows)
+    head = ("| route | months | ARD" + (" (seeds resampled)" if ranged else "") + " | ARD <= 0.30 | floor | "
+            + " | ".join(str(y) for y in years) + " | years within ±15 % |")
     lines = [f"Replay `{settings['scenario']}`, {settings['replicates']} seeds ({settings['seeds']}), scale "
              f"{settings['scale']}, {settings['days']} days; inputs {settings['fingerprint']}. ARD = mean over "
              "months of |simulated - observed| / observed (Frontex monthly detections); the year columns are "
              "(simulated - observed) / observed for the year. Floor = the ARD if every year's total were exact and its "
              "months followed the route's mean season of the other years: what yearly demand and a fixed season give "
-             "when the levels are perfect and no measure acts within a year (a reference, not a bound).", "", head,
+             "when the levels are perfect and no measure acts within a year (a reference, not a bound)."
+             + (f" In brackets, and in the list below the table: the central {RANGE_LEVEL:.0%} of the figure over "
+                f"{RESAMPLES:,} ensembles of the same seeds drawn with replacement, how far as many other seeds "
+                "might move it." if ranged else ""), "", head,
              "|" + "---|" * (5 + len(years) + 1)]
     for r in rows:
-        ard = "—" if r["ard"] is None else f"{r['ard']:.2f}"
+        ard = "—" if r["ard"] is None else f"{r['ard']:.2f}" + _span(r.get("ard_range"), ".2f")
         floor = "—" if r.get("floor") is None else f"{r['floor']:.2f}"
         cells = ["—" if r["years"].get(y) is None else f"{r['years'][y]:+.0%}" for y in years]
         lines.append(f"| {r['route']} | {r['months']} | {ard} | {'yes' if r['ard_ok'] else '**no**'} | {floor} | "
                      + " | ".join(cells) + f" | {r['years_ok']} of {r['years_n']} |")
+    if ranged:
+        out, edge = [], []
+        for r in rows:
+            for y in years:
+                v, span = r["years"].get(y), (r.get("year_ranges") or {}).get(y)
+                if v is None or span is None:
+                    continue
+                text = f"{r['route']} {y} {v:+.0%}" + _span(span, "+.0%")
+                if abs(v) > YEAR_TARGET:
+                    out.append(text)
+                elif min(span) < -YEAR_TARGET or max(span) > YEAR_TARGET:
+                    edge.append(text)
+        lines += ["", "- Route-years outside ±15 %: " + ("; ".join(out) if out else "none") + ".",
+                  "- Inside, with a range that crosses ±15 %: " + ("; ".join(edge) if edge else "none") + "."]
     return "\n".join(lines)
