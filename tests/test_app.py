@@ -23,7 +23,14 @@ from sim.errors import InputError  # noqa: E402
 from sim.scenario import load_scenario  # noqa: E402
 from ui import maps  # noqa: E402
 from ui.leaflet import external_links, standalone_html  # noqa: E402
-from ui.scenario_files import MAX_UPLOAD_BYTES, SCENARIO_DIR, read_upload, scenario_yaml  # noqa: E402
+from ui.scenario_files import (  # noqa: E402
+    MAX_UPLOAD_BYTES,
+    SCENARIO_DIR,
+    SHIPPED_DIRS,
+    list_scenarios,
+    read_upload,
+    scenario_yaml,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -470,7 +477,33 @@ def test_comparison_report_is_one_offline_page():
     assert external_links(html) == [] and "http" not in html.replace("http-equiv", "")
 
 
-@pytest.mark.parametrize("path", sorted(SCENARIO_DIR.glob("*.yaml")), ids=lambda p: p.name)
+def test_the_app_offers_the_replay_and_the_planners_mirrors(monkeypatch):
+    """Without SIM_APP_SCENARIOS the sidebar lists the shipped scenarios, the 2016-2023 replay and the
+    planner's mirrors of its shocks (to compare with the baseline), the baseline first; each loads."""
+    monkeypatch.delenv("SIM_APP_SCENARIOS", raising=False)
+    shipped = list_scenarios()
+    files = {p.relative_to(SCENARIO_DIR).as_posix() for p in shipped.values()}
+    assert {"baseline.yaml", "history/europe_2016_2023.yaml", "history/mirrors/libya_coastguard.yaml",
+            "history/mirrors/turkey_statement.yaml", "history/mirrors/balkan_crackdown.yaml"} <= files
+    assert next(iter(shipped.values())).name == "baseline.yaml"
+    assert any("Mirror of the EU-Turkey statement" in label for label in shipped)
+    for path in shipped.values():
+        load_scenario(path)  # raises with the file and the field if one does not load
+
+
+def test_choosing_the_replay_in_the_sidebar_takes_its_dates_and_horizon(monkeypatch):
+    """The replay, chosen like any scenario, sets the sidebar's horizon to its eight years (nothing runs
+    until the user presses Run)."""
+    monkeypatch.delenv("SIM_APP_SCENARIOS", raising=False)
+    label = next(k for k, p in list_scenarios().items() if p.name == "europe_2016_2023.yaml")
+    at = _app()
+    at.selectbox(key="scn_choice").set_value(label).run()
+    assert not at.exception, at.exception
+    assert any(n.label == "Horizon (days)" and n.value == 2922 for n in at.sidebar.number_input)
+
+
+@pytest.mark.parametrize("path", sorted(p for d in SHIPPED_DIRS for p in d.glob("*.yaml")),
+                         ids=lambda p: p.relative_to(SCENARIO_DIR).as_posix())
 def test_yaml_round_trip_of_shipped_scenarios(path):
     """Every shipped scenario, written back by the builder, reads as the same scenario from scenarios/."""
     try:

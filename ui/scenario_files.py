@@ -24,12 +24,17 @@ SCENARIO_DIR = ROOT / "scenarios"
 MAX_UPLOAD_BYTES = 1_000_000  # 1 MB: a scenario is a few kB
 
 
+# the shipped folders the app offers: the scenarios, the 2016-2023 replay, and a planner's mirrors of its
+# shocks on the 2023 world (to compare with the baseline on the Compare page)
+SHIPPED_DIRS = (SCENARIO_DIR, SCENARIO_DIR / "history", SCENARIO_DIR / "history" / "mirrors")
+
+
 def scenario_dirs() -> list[Path]:
     """Folders whose *.yaml files the app offers; SIM_APP_SCENARIOS (paths joined by os.pathsep) overrides."""
     env = os.environ.get("SIM_APP_SCENARIOS")
     if env:
         return [Path(p).resolve() for p in env.split(os.pathsep) if p]
-    return [SCENARIO_DIR]
+    return list(SHIPPED_DIRS)
 
 
 def list_scenarios() -> dict[str, Path]:
