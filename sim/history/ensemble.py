@@ -109,10 +109,15 @@ def run_seeds(path: Path, variants: dict[str, str | Variant | None], *, replicat
                             keep=monthly_detections, source=str(path)))
             keys.append(name)
     out: dict[str, list] = {}
-    for key, res in zip(keys, run_jobs(jobs, workers=workers, progress=progress)):
-        frame = pd.DataFrame({k: res[k] for k in ("month", "corridor", "detections")})
-        out.setdefault(key, []).append(frame.assign(month=lambda f: pd.to_datetime(f["month"])))
+    for key, frame in zip(keys, seed_frames(run_jobs(jobs, workers=workers, progress=progress))):
+        out.setdefault(key, []).append(frame)
     return out
+
+
+def seed_frames(runs: list[dict]) -> list[pd.DataFrame]:
+    """Each run's detections per month and corridor (columns month, corridor, detections)."""
+    return [pd.DataFrame({k: r[k] for k in ("month", "corridor", "detections")})
+            .assign(month=lambda f: pd.to_datetime(f["month"])) for r in runs]
 
 
 def ensemble_mean(frames: list[pd.DataFrame]) -> pd.DataFrame:

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..execute import Job, run_jobs
-from .ensemble import monthly_detections
+from .ensemble import monthly_detections, seed_frames
 
 
 @dataclass
@@ -76,12 +76,6 @@ def simulate_figures(data: dict, source: str, seeds: list[int], *, scale: int, d
     runs = run_jobs(jobs, workers=workers)
     out = (_mean_monthly(runs), mean_sea(runs)) + ((mean_border(runs),) if border else ())
     return out + ((seed_frames(runs),) if per_seed else ())
-
-
-def seed_frames(runs: list[dict]) -> list[pd.DataFrame]:
-    """Each run's detections per month and corridor (columns month, corridor, detections)."""
-    return [pd.DataFrame({k: r[k] for k in ("month", "corridor", "detections")})
-            .assign(month=lambda f: pd.to_datetime(f["month"])) for r in runs]
 
 
 def _mean_monthly(runs: list[dict]) -> pd.DataFrame:

@@ -67,6 +67,9 @@ def seed_ranges(frames: list[pd.DataFrame], observed: pd.DataFrame | None = None
     page is the same on every run). With one seed there is nothing to resample: {}."""
     if len(frames) < 2:
         return {}
+    if observed is None:  # read once, not once per seed (compare would read it for each)
+        months = frames[0]["month"]
+        observed = monthly_observed(months.min().year, months.max().year)
     tables = [compare(f[["month", "corridor", "detections"]], observed).sort_values(["route", "month"],
                                                                                     ignore_index=True)
               for f in frames]
