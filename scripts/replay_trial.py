@@ -124,6 +124,9 @@ def main() -> None:
     ap.add_argument("--behaviour", action="append", default=[],
                     help="NAME=JSON: a field of behaviour (e.g. crossing_wait_days=15); @FILE reads the JSON")
     ap.add_argument("--refit", type=int, default=6, help="demand steps refitted for the trial (0: none)")
+    ap.add_argument("--demand-bound", type=float, default=None,
+                    help="with --refit: the most an origin's demand in a year may reach, as a multiple of its first "
+                         "demand (calibrate --replay --demand-bound; default 5)")
     ap.add_argument("--seeds", default="3016,3017", help="the fit's seeds (calibrate --replay's, by default)")
     ap.add_argument("--scale", type=int, default=10)
     ap.add_argument("--workers", type=int, default=2)
@@ -142,7 +145,7 @@ def main() -> None:
 
 
     from sim.history.demand import origin_countries, yearly_demand
-    from sim.history.demand_fit import fit_demand, reached_routes, yearly_route_errors
+    from sim.history.demand_fit import TOTAL_BOUNDS, fit_demand, reached_routes, yearly_route_errors
     from sim.history.episodes import episode_rows
     from sim.history.fit import episode_error, monthly_ard, replay_observed, route_ards, simulate_figures
     from sim.history.sea import sea_error
@@ -161,7 +164,8 @@ def main() -> None:
     if args.refit > 0:
         fit = fit_demand(data, str(REPLAY), origin_countries(Path(data["network"])), seeds=seeds, scale=args.scale,
                          iterations=args.refit, workers=args.workers, damping=0.7, first=yearly_demand(),
-                         preferences=True, appeals=True, reach=reached_routes(load_network(Path(data["network"]))))
+                         preferences=True, appeals=True, reach=reached_routes(load_network(Path(data["network"]))),
+                         bounds=(TOTAL_BOUNDS[0], args.demand_bound or TOTAL_BOUNDS[1]))
         data = {**data, "demand_by_year": fit.demand, "nationality_preferences_by_year": fit.preferences,
                 "destinations_by_year": fit.appeals}
         print("demand refitted: by nationality and year off by "

@@ -9,6 +9,7 @@ from sim.history.demand import OUT, origin_countries, yearly_demand
 from sim.history.demand_fit import (
     STEP_BOUNDS,
     TOTAL_BOUNDS,
+    at_bound,
     fit_demand,
     nationality_error,
     observed_by_nationality,
@@ -36,6 +37,23 @@ def test_one_step_moves_each_origin_towards_its_nationality_and_keeps_unreachabl
     far = update({"a": {2016: 1000.0}}, {"a": "AAA"}, pd.DataFrame({2016: [1e9]}, index=["AAA"]),
                  pd.DataFrame({2016: [1.0]}, index=["AAA"]), damping=1.0, start={"a": {2016: 100.0}})
     assert far["a"][2016] == pytest.approx(100.0 * TOTAL_BOUNDS[1])
+    # a wider bound (calibrate --replay --demand-bound) lets it go further, by the step's bound at most
+    args = ({"a": {2016: 400.0}}, {"a": "AAA"}, pd.DataFrame({2016: [1e9]}, index=["AAA"]),
+            pd.DataFrame({2016: [1.0]}, index=["AAA"]))
+    assert update(*args, damping=1.0, start={"a": {2016: 100.0}})["a"][2016] == pytest.approx(100.0 * TOTAL_BOUNDS[1])
+    wide = update(*args, damping=1.0, start={"a": {2016: 100.0}}, bounds=(TOTAL_BOUNDS[0], 20.0))
+    assert wide["a"][2016] == pytest.approx(400.0 * STEP_BOUNDS[1])
+
+
+def test_the_origin_years_at_a_bound_are_named():
+    """The fit says which origin-years it could not move further: their nationality's detections are out of
+    its reach, the first thing a researcher reading the fit wants to know."""
+    start = {"a": {2015: 100.0, 2016: 100.0, 2017: 100.0}, "b": {2016: 200.0, 2017: 0.0}}
+    demand = {"a": {2015: 500.0, 2016: 500.0, 2017: 300.0}, "b": {2016: 10.0, 2017: 10.0}}
+    cells = at_bound(demand, start, bounds=(1 / 20, 5.0))
+    # 2015 is the spin-up (never reported), b 2017 has no first demand to compare with
+    assert cells == [("a", 2016, 5.0), ("b", 2016, 0.05)]
+    assert at_bound(demand, start, bounds=(1 / 40, 10.0)) == []
 
 
 def test_the_spin_up_year_moves_with_the_first_observed_year():
@@ -132,3 +150,22 @@ def test_calibrate_replay_names_the_cells_it_cannot_fit(capsys):
     out = capsys.readouterr().out
     assert "MRT WMR 2018 (1,165)" in out and "not fitted" in out
     assert reach == reached_routes(load_network(root / "geodata" / "europe"))
+
+
+def test_calibrate_replay_names_the_origin_years_at_a_bound(capsys):
+    """What `calibrate --replay` prints after the demand fit: the origin-years it left at a bound (the shipped
+    fit's, measured against the first demand), or that there are none."""
+    import yaml
+
+    from sim.cli.history import _say_at_bound
+
+    fitted = yaml.safe_load(OUT.read_text())["demand_by_year"]
+    first = yearly_demand()
+    _say_at_bound(fitted, first, TOTAL_BOUNDS)
+    out = capsys.readouterr().out
+    cells = at_bound(fitted, first, TOTAL_BOUNDS)
+    assert cells, "the shipped fit has origin-years at the bound (docs/replay_log.md, forty-second session)"
+    origin, year, ratio = cells[0]
+    assert f"{len(cells)} origin-years' demand at its bounds" in out and f"{origin} {year} (x{ratio:g})" in out
+    _say_at_bound(fitted, first, (TOTAL_BOUNDS[0] / 100, TOTAL_BOUNDS[1] * 100))
+    assert "no origin-year's demand is at its bounds" in capsys.readouterr().out

@@ -53,6 +53,12 @@ def register(app: typer.Typer) -> None:
                                                         "demand (0: keep them)"),
         only: str = typer.Option("", help="with --replay: search only these response parameters (names of the "
                                           "search grid, comma-separated; default: all)"),
+        demand_bound: float | None = typer.Option(None, min=1.0, max=100.0,
+                                                  help="with --replay: the most an origin's demand in a year may "
+                                                       "reach, as a multiple of its first demand "
+                                                       "(sim/history/demand.py); the origin-years that end at a "
+                                                       "bound are printed. Default 5 (TOTAL_BOUNDS in "
+                                                       "sim/history/demand_fit.py), as the shipped replay is fitted"),
     ):
         """Fit the baseline's free parameters to the 2023 figures; resumable; writes a report."""
         if replay:
@@ -61,7 +67,8 @@ def register(app: typer.Typer) -> None:
             start_workers_early(workers)
             try:
                 run_replay_fit(DEFAULT_REPLAY.resolve(), iterations, rounds, replicates, scale, workers, write, damping,
-                               refit_steps, preferences, only, season_steps, appeals, land, route_totals)
+                               refit_steps, preferences, only, season_steps, appeals, land, route_totals,
+                               demand_bound)
             except InputError as exc:
                 _fail(str(exc))
             return

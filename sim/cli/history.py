@@ -99,14 +99,31 @@ def _reach(network: Path, nationalities: list[str]) -> dict[str, set[str]]:
     return reach
 
 
+def _say_at_bound(demand: dict, first: dict, bounds: tuple[float, float]) -> None:
+    """Print the origin-years whose fitted demand ends at a bound: their nationality's detections that year
+    are out of the fit's reach (sim/history/demand_fit.py, at_bound)."""
+    from ..history.demand_fit import at_bound
+
+    cells = at_bound(demand, first, bounds)
+    if not cells:
+        typer.echo(f"no origin-year's demand is at its bounds ({bounds[0]:g} to {bounds[1]:g} times its first demand)")
+        return
+    typer.echo(f"{len(cells)} origin-years' demand at its bounds ({bounds[0]:g} to {bounds[1]:g} times the first "
+               "demand; their nationality's detections that year out of the fit's reach): "
+               + ", ".join(f"{o} {y} (x{r:g})" for o, y, r in cells[:20]) + (", ..." if len(cells) > 20 else ""))
+
+
 def run_replay_fit(path: Path, iterations: int, rounds: int, replicates: int, scale: int, workers: int, write: bool,
                    damping: float = 0.7, refit_steps: int = 2, preferences: bool = True, only: str = "",
-                   season_steps: int = 0, appeals: bool = True, land: bool = False, routes: bool = False) -> None:
+                   season_steps: int = 0, appeals: bool = True, land: bool = False, routes: bool = False,
+                   demand_bound: float | None = None) -> None:
     """calibrate --replay: the replay's demand per origin and year (to Frontex's detections by nationality
     and year), then its response parameters (against the monthly series and the episodes); writes both
-    to the replay's calibrated file (its base)."""
+    to the replay's calibrated file (its base). `demand_bound`: the most an origin's demand in a year may
+    reach, as a multiple of its first demand (TOTAL_BOUNDS's, 5, by default); the origin-years that end at a
+    bound are printed."""
     from ..history.demand import OUT, origin_countries, yearly_demand
-    from ..history.demand_fit import fit_demand, write_demand
+    from ..history.demand_fit import TOTAL_BOUNDS, fit_demand, write_demand
     from ..history.ensemble import seeds
     from ..history.fit import REPLAY_GRID, episode_error, fit_effects, replay_observed, search_grid, write_effects
     from ..scenario import scenario_data
@@ -119,9 +136,11 @@ def run_replay_fit(path: Path, iterations: int, rounds: int, replicates: int, sc
     nationality = origin_countries(Path(data["network"]))
     reach = _reach(Path(data["network"]), sorted(set(nationality.values())))
     first = yearly_demand()
+    bounds = (TOTAL_BOUNDS[0], TOTAL_BOUNDS[1] if demand_bound is None else demand_bound)
     fit = fit_demand(data, str(path), nationality, seeds=fit_seeds, scale=scale, iterations=iterations,
                      workers=workers, damping=damping, first=first, log=typer.echo, preferences=preferences,
-                     appeals=appeals, land=land, routes=routes, reach=reach)
+                     appeals=appeals, land=land, routes=routes, reach=reach, bounds=bounds)
+    _say_at_bound(fit.demand, first, bounds)
     data = {**data, "demand_by_year": fit.demand}
     if preferences:
         data["nationality_preferences_by_year"] = fit.preferences
@@ -161,7 +180,7 @@ def run_replay_fit(path: Path, iterations: int, rounds: int, replicates: int, sc
     def refit(trial: dict) -> dict:
         again = fit_demand(trial, str(path), nationality, seeds=fit_seeds, scale=scale, iterations=refit_steps,
                            workers=workers, damping=damping, first=first, preferences=preferences, appeals=appeals,
-                           reach=reach)
+                           reach=reach, bounds=bounds)
         out = {**trial, "demand_by_year": again.demand}
         if preferences:
             out["nationality_preferences_by_year"] = again.preferences

@@ -173,9 +173,10 @@ def simulate_all(data: dict, source: str, seeds: list[int], *, scale: int, worke
 
 def update(demand: dict[str, dict[int, float]], nationality_of: dict[str, str], observed: pd.DataFrame,
            simulated: pd.DataFrame, damping: float = 0.7,
-           start: dict[str, dict[int, float]] | None = None) -> dict[str, dict[int, float]]:
+           start: dict[str, dict[int, float]] | None = None,
+           bounds: tuple[float, float] = TOTAL_BOUNDS) -> dict[str, dict[int, float]]:
     """One damped step: each origin's demand in each year times (observed / simulated) ** damping for its
-    nationality, bounded to STEP_BOUNDS and to TOTAL_BOUNDS around `start`. A nationality-year with no
+    nationality, bounded to STEP_BOUNDS and to `bounds` (TOTAL_BOUNDS) around `start`. A nationality-year with no
     simulated detection keeps its demand: its people cannot reach the routes that year (all their ways
     closed), and more of them would change nothing.
 
@@ -201,13 +202,33 @@ def update(demand: dict[str, dict[int, float]], nationality_of: dict[str, str], 
             new = value * ratio ** damping
             if start is not None:
                 first = start[origin][year]
-                new = min(first * TOTAL_BOUNDS[1], max(first * TOTAL_BOUNDS[0], new))
+                new = min(first * bounds[1], max(first * bounds[0], new))
             out[origin][year] = round(max(MIN_PER_YEAR, new), 1)
         if start is not None and first_year in out[origin] and start[origin].get(first_year, 0) > 0:
             for year in [y for y in out[origin] if y < first_year and y in start[origin]]:
                 share = start[origin][year] / start[origin][first_year]
                 out[origin][year] = round(max(MIN_PER_YEAR, out[origin][first_year] * share), 1)
     return out
+
+
+def at_bound(demand: dict[str, dict[int, float]], start: dict[str, dict[int, float]],
+             bounds: tuple[float, float] = TOTAL_BOUNDS, first_year: int = 2016) -> list[tuple[str, int, float]]:
+    """The origin-years from `first_year` on whose demand sits at either of `bounds` around `start` (within
+    1 %), as (origin, year, demand / start), the highest ratio first: the nationality-years whose detections
+    the fit could not reach because it may not move their demand further. Where the model's people of that
+    nationality are seen less often than Frontex's (a land border crossed unseen, a route the network
+    does not give them), the demand asked for runs past any bound (docs/replay_log.md, forty-second
+    session)."""
+    out = []
+    for origin, years in demand.items():
+        for year, value in years.items():
+            first = (start.get(origin) or {}).get(year, 0.0)
+            if int(year) < first_year or first <= 0:
+                continue
+            ratio = value / first
+            if ratio >= bounds[1] * 0.99 or ratio <= bounds[0] * 1.01:
+                out.append((origin, int(year), round(ratio, 2)))
+    return sorted(out, key=lambda item: (-item[2], item[0], item[1]))
 
 
 def update_preferences(preferences: dict[int, dict[str, dict[str, float]]], observed: pd.DataFrame,
@@ -274,10 +295,11 @@ def fit_demand(data: dict, source: str, nationality_of: dict[str, str], *, seeds
                first: dict[str, dict[int, float]] | None = None, log=None, preferences: bool = False,
                observed_routes: pd.DataFrame | None = None, appeals: bool = False, land: bool = False,
                routes: bool = False,
-               reach: dict[str, set[str]] | None = None) -> DemandFit:
+               reach: dict[str, set[str]] | None = None,
+               bounds: tuple[float, float] = TOTAL_BOUNDS) -> DemandFit:
     """Iterate the demand of `data["demand_by_year"]` (origins with a nationality) towards Frontex's
     detections by nationality and year (or `observed`: nationality rows x year columns), within
-    TOTAL_BOUNDS of `first` (default: the demand it starts from; the replay's calibration passes the first
+    `bounds` (TOTAL_BOUNDS) of `first` (default: the demand it starts from; the replay's calibration passes the first
     demand, so that fits started from earlier fits cannot drift). With `preferences`, each step also moves
     `data["nationality_preferences_by_year"]` towards each nationality's split between the main routes
     (Frontex's, or `observed_routes`: (nationality, route) rows x year columns). With `appeals`, each step
@@ -350,7 +372,8 @@ def fit_demand(data: dict, source: str, nationality_of: dict[str, str], *, seeds
                 + ("".join(f"; {p} arrivals by year {v}" for p, v in record["arrivals"].items()) if appeals else "")
                 + ("".join(f"; {c} land share by year {v}" for c, v in record["land_share"].items()) if land else "")
                 + ("".join(f"; {r} detections by year {v}" for r, v in record["route_totals"].items()) if routes else ""))
-        demand = update(demand, nationality_of, observed, simulated, damping, start=first or data["demand_by_year"])
+        demand = update(demand, nationality_of, observed, simulated, damping, start=first or data["demand_by_year"],
+                        bounds=bounds)
         if preferences:
             prefs = update_preferences(prefs, observed_routes, by_route, spread, damping, reach=reach)
         if appeals:
@@ -377,7 +400,7 @@ def yearly_route_errors(monthly: pd.DataFrame, observed_monthly: pd.DataFrame) -
     return ((both["sim"] - both["obs"]) / both["obs"]).unstack("year")
 
 
-__all__ = ["DemandFit", "fit_demand", "nationality_error", "observed_by_nationality", "observed_by_route",
+__all__ = ["DemandFit", "at_bound", "fit_demand", "nationality_error", "observed_by_nationality", "observed_by_route",
            "reached_routes", "replay_figures", "unreached", "simulate", "simulate_all", "simulate_routes", "simulate_with_sea", "update",
            "update_preferences",
            "yearly_route_errors"]
