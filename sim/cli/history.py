@@ -151,7 +151,9 @@ def run_replay_fit(path: Path, iterations: int, rounds: int, replicates: int, sc
     if write:
         errors = ", ".join(f"{h['nationality_error']:.1%}" for h in fit.history)
         split = ", ".join(f"{h['split_error']:.1%}" for h in fit.history if "split_error" in h)
-        write_demand(OUT, fit.demand, f"{iterations} steps at scale {scale}, seeds {fit_seeds}; weighted error by "
+        write_demand(OUT, fit.demand, f"{iterations} steps at scale {scale}, seeds {fit_seeds}"
+                                      + ("" if demand_bound is None else f", demand at most {demand_bound:g} times the first")
+                                      + "; weighted error by "
                                       f"nationality and year before each step: {errors}"
                                       + (f"; by nationality, route and year: {split}" if split else ""),
                      fit.preferences if preferences else None, fit.appeals if appeals else None,
