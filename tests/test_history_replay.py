@@ -13,7 +13,7 @@ from sim.history.data import MONTHLY_CSV, REPLAY, ROOT, monthly_observed
 from sim.history.demand import OUT, yearly_demand
 from sim.history.ensemble import Variant, fingerprint, measures_named, without
 from sim.history.episodes import EPISODES, change, episode_rows, episodes_markdown, held_key, holds, prefixes
-from sim.history.monthly import ard_floor, compare, monthly_markdown, route_rows, seed_ranges
+from sim.history.monthly import ard_bound, ard_floor, best_season, compare, monthly_markdown, route_rows, seed_ranges
 from sim.scenario import load_scenario, parse_scenario, scenario_data
 
 
@@ -204,6 +204,33 @@ def test_ard_floor_spreads_exact_years_by_the_other_years_season():
     # full years only: the third, cut at June, is left out; the second is spread by the flat year's season
     assert ard_floor(flat.iloc[:30]) == pytest.approx(np.mean(np.concatenate(
         [np.abs(120 * season - 10) / 10, np.abs(78 / 12 - shape) / shape])))
+
+
+def test_ard_bound_is_below_every_yearly_level_with_one_season():
+    months = pd.date_range("2016-01-01", periods=36, freq="MS")
+    shape = np.arange(1, 13, dtype=float)
+    same = pd.DataFrame({"month": months, "detections_observed": np.tile(shape, 3) * np.repeat([1, 2, 5], 12)})
+    assert ard_bound(same) == pytest.approx(0.0, abs=1e-9)  # one season and exact totals: nothing left
+    assert ard_bound(same.iloc[:11]) is None  # no full year
+    rng = np.random.default_rng(5)
+    bursty = same.assign(detections_observed=rng.gamma(0.7, 300.0, 36).round() + (rng.random(36) > 0.2))
+    exact, band = ard_bound(bursty, band=0.0), ard_bound(bursty)
+    assert 0 < band < exact  # the band lets the levels go below the totals, which the ARD rewards
+    # no yearly level within the band times one season, whatever their shapes, scores below it
+    obs = bursty["detections_observed"].to_numpy().reshape(3, 12)
+    totals = obs.sum(axis=1)
+    seen = obs > 0
+    def ard(levels, season):
+        return (np.abs(np.outer(levels, season) - obs)[seen] / obs[seen]).mean()
+
+    # the bound is reached with exact totals: the season the program found scores it
+    near = best_season(bursty, band=0.0)[1]
+    assert near.sum() == pytest.approx(1.0) and ard(totals, near) == pytest.approx(exact)
+    for i in range(600):
+        season = rng.dirichlet(np.ones(12)) if i % 2 else near * np.exp(rng.normal(0, 0.1, 12))
+        season /= season.sum()
+        for b, bound in ((0.0, exact), (0.15, band)):
+            assert ard(totals * rng.uniform(1 - b, 1 + b, 3), season) >= bound - 1e-9
 
 
 @pytest.mark.slow

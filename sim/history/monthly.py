@@ -8,6 +8,11 @@ year's total exactly right, spread over the months by the route's mean season of
 shares averaged over them). A replay gets below it only by carrying changes within a year (the
 episodes' measures) or by fitting the season to the same months.
 
+The bounds beside it are true lower bounds (`ard_bound`): no months of the form (a year's total, exact or
+within +-15 % of Frontex's, the yearly target) x (one season for the route, of any shape, chosen on these same
+months) score an ARD below them. They are linear programs; what gets a replay below them is only what changes
+within a year.
+
 Each figure also gets its range over the seeds resampled (`seed_ranges`): the ensemble mean is recomputed on
 the seeds drawn with replacement, and the 5th and 95th percentiles of the ARD and of each year's difference
 tell how far the same number of other seeds might move them (the model's sampling, not the data's)."""
@@ -59,6 +64,52 @@ def ard_floor(observed: pd.DataFrame) -> float | None:
     return _ard(pd.concat(spread), t["detections_observed"])
 
 
+def ard_bound(observed: pd.DataFrame, band: float = YEAR_TARGET) -> float | None:
+    """See best_season: its ARD alone."""
+    found = best_season(observed, band)
+    return None if found is None else found[0]
+
+
+def best_season(observed: pd.DataFrame, band: float = YEAR_TARGET) -> tuple[float, np.ndarray] | None:
+    """The least ARD that months of the form L_y * s_m can score on `observed` (columns month,
+    detections_observed; full calendar years only): s one season (12 shares, summing to 1, any shape) and
+    L_y the year's total, within `band` of the observed total. None without a full year.
+
+    Solved as a linear program (scipy's HiGHS) over a relaxation: each month may take its own level within
+    the band, where the model has one per year, so the optimum is at or below the best such model's ARD: a
+    bound no yearly level and fixed season can beat, however both are chosen. With band 0 nothing is relaxed
+    and it is that best model's ARD exactly, scored by the season returned with it (12 shares)."""
+    from scipy.optimize import linprog
+    from scipy.sparse import coo_matrix
+
+    t = observed.assign(year=observed["month"].dt.year, m=observed["month"].dt.month - 1)
+    full = t.groupby("year")["m"].nunique()
+    t = t[t["year"].isin(full[full == 12].index)]
+    if t.empty:
+        return None
+    totals = t.groupby("year")["detections_observed"].transform("sum").to_numpy(float)
+    seen = (t["detections_observed"] > 0).to_numpy()
+    obs, total, month = t["detections_observed"].to_numpy(float)[seen], totals[seen], t["m"].to_numpy()[seen]
+    n = len(obs)
+    if n == 0:
+        return None
+    # variables: the season s (12), each seen month's simulated P (n) and its error e (n), e >= |P - o| / o
+    i = np.arange(n)
+    p, e = 12 + i, 12 + n + i
+    rows = np.concatenate([4 * i, 4 * i, 4 * i + 1, 4 * i + 1, 4 * i + 2, 4 * i + 2, 4 * i + 3, 4 * i + 3])
+    cols = np.concatenate([p, e, p, e, p, month, p, month])
+    vals = np.concatenate([np.ones(n), -obs, -np.ones(n), -obs,  # P - o e <= o ; -P - o e <= -o
+                           np.ones(n), -(1 + band) * total,  # P <= (1 + band) T s_m
+                           -np.ones(n), (1 - band) * total])  # P >= (1 - band) T s_m
+    a_ub = coo_matrix((vals, (rows, cols)), shape=(4 * n, 12 + 2 * n)).tocsr()
+    b_ub = np.zeros(4 * n)
+    b_ub[0::4], b_ub[1::4] = obs, -obs
+    cost = np.concatenate([np.zeros(12 + n), np.full(n, 1.0 / n)])
+    a_eq = np.concatenate([np.ones(12), np.zeros(2 * n)])[None, :]
+    res = linprog(cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=[1.0], bounds=(0, None), method="highs")
+    return (float(res.fun), res.x[:12]) if res.status == 0 else None
+
+
 def seed_ranges(frames: list[pd.DataFrame], observed: pd.DataFrame | None = None, *, draws: int = RESAMPLES,
                 level: float = RANGE_LEVEL, rng_seed: int = 0) -> dict[str, dict]:
     """Per route: {"ard": (low, high), "years": {year: (low, high)}}, the central `level` range of the ARD and
@@ -101,7 +152,7 @@ def seed_ranges(frames: list[pd.DataFrame], observed: pd.DataFrame | None = None
 
 
 def route_rows(table: pd.DataFrame, ranges: dict[str, dict] | None = None) -> list[dict]:
-    """Per main route: the ARD, whether it meets its target, the floor, each year's relative difference and
+    """Per main route: the ARD, whether it meets its target, the floor and the bound, each year's relative difference and
     how many years are within +-15 %; with `ranges` (seed_ranges), also the ARD's and the years' ranges."""
     ranges = ranges or {}
     rows = []
@@ -112,7 +163,7 @@ def route_rows(table: pd.DataFrame, ranges: dict[str, dict] | None = None) -> li
         rel = ((years["detections_simulated"] - years["detections_observed"])
                / years["detections_observed"].where(years["detections_observed"] > 0))
         rows.append({"route": route, "months": len(t), "ard": ard, "ard_ok": ard is not None and ard <= ARD_TARGET,
-                     "floor": ard_floor(t),
+                     "floor": ard_floor(t), "bound_exact": ard_bound(t, band=0.0), "bound": ard_bound(t),
                      "years": {int(y): (None if pd.isna(v) else float(v)) for y, v in rel.items()},
                      "years_ok": int((rel.abs() <= YEAR_TARGET).sum()), "years_n": int(rel.notna().sum()),
                      "ard_range": ranges.get(route, {}).get("ard"),
@@ -127,23 +178,29 @@ def _span(pair: tuple[float, float] | None, fmt: str) -> str:
 def monthly_markdown(rows: list[dict], settings: dict) -> str:
     years = sorted({y for r in rows for y in r["years"]})
     ranged = any(r.get("ard_range") for r in rows)
-    head = ("| route | months | ARD" + (" (seeds resampled)" if ranged else "") + " | ARD <= 0.30 | floor | "
+    head = ("| route | months | ARD" + (" (seeds resampled)" if ranged else "") + " | ARD <= 0.30 | floor | bound, years exact | bound, years ±15 % | "
             + " | ".join(str(y) for y in years) + " | years within ±15 % |")
     lines = [f"Replay `{settings['scenario']}`, {settings['replicates']} seeds ({settings['seeds']}), scale "
              f"{settings['scale']}, {settings['days']} days; inputs {settings['fingerprint']}. ARD = mean over "
              "months of |simulated - observed| / observed (Frontex monthly detections); the year columns are "
              "(simulated - observed) / observed for the year. Floor = the ARD if every year's total were exact and its "
              "months followed the route's mean season of the other years: what yearly demand and a fixed season give "
-             "when the levels are perfect and no measure acts within a year (a reference, not a bound)."
+             "when the levels are perfect and no measure acts within a year (a reference, not a bound). "
+             f"Bound = the least ARD any months of the form (the year's total) x (one season for the route, of any shape, "
+             "chosen on these same months) can score, with every year's total exact, then with each within "
+             f"±{YEAR_TARGET * 100:.0f} % of Frontex's (linear programs; the second relaxed to a level per month "
+             "within the band, so below the best such model): a yearly demand and a fixed season, however both are "
+             "fitted, do not get below it; only changes within a year do."
              + (f" In brackets, and in the list below the table: the central {RANGE_LEVEL:.0%} of the figure over "
                 f"{RESAMPLES:,} ensembles of the same seeds drawn with replacement, how far as many other seeds "
                 "might move it." if ranged else ""), "", head,
-             "|" + "---|" * (5 + len(years) + 1)]
+             "|" + "---|" * (7 + len(years) + 1)]
     for r in rows:
         ard = "—" if r["ard"] is None else f"{r['ard']:.2f}" + _span(r.get("ard_range"), ".2f")
         floor = "—" if r.get("floor") is None else f"{r['floor']:.2f}"
+        bounds = " | ".join("—" if r.get(k) is None else f"{r[k]:.2f}" for k in ("bound_exact", "bound"))
         cells = ["—" if r["years"].get(y) is None else f"{r['years'][y]:+.0%}" for y in years]
-        lines.append(f"| {r['route']} | {r['months']} | {ard} | {'yes' if r['ard_ok'] else '**no**'} | {floor} | "
+        lines.append(f"| {r['route']} | {r['months']} | {ard} | {'yes' if r['ard_ok'] else '**no**'} | {floor} | {bounds} | "
                      + " | ".join(cells) + f" | {r['years_ok']} of {r['years_n']} |")
     if ranged:
         out, edge = [], []
