@@ -177,6 +177,36 @@ def test_a_season_step_moves_each_multiplier_towards_the_month_it_shows_in():
     assert new[6] > multipliers[6] and new[1] < multipliers[1]
 
 
+def test_an_ard_step_moves_each_month_by_the_factor_that_gives_its_least_ard():
+    """The ARD weighs a quiet month missed as much as a busy one: each month's factor is the median of observed
+    over simulated, weighted by simulated over observed, and month k's multiplier moves by month k + lag's."""
+    import numpy as np
+
+    from sim.history.season_fit import month_factors, update_seasons_ard
+
+    months = pd.date_range("2016-01-01", periods=36, freq="MS")
+    observed = pd.DataFrame({"corridor": CM, "month": months,
+                             "detections": np.tile(np.array(SUMMER) * 100.0, 3)})
+    over = np.ones(36)
+    over[months.month == 2] = 3.0  # every February three times too many
+    over[(months.month == 8) & (months.year == 2017)] = 0.2  # one August far too few, the other two right
+    sim = observed.assign(detections=observed["detections"] * over)
+    factors = month_factors(sim, observed, CM)
+    assert factors[1] == pytest.approx(1 / 3) and factors[7] == pytest.approx(1.0)  # the median, not the mean
+    assert np.delete(factors, 1) == pytest.approx(np.ones(11))
+    # each |f s - o| / o over the years is least at the factor found
+    feb = (sim["month"].dt.month == 2).to_numpy()
+    for f in (0.3, 0.36, 0.5):
+        assert (np.abs(f * sim["detections"][feb] - observed["detections"][feb]) / observed["detections"][feb]).sum() \
+            >= (np.abs(factors[1] * sim["detections"][feb] - observed["detections"][feb])
+                / observed["detections"][feb]).sum()
+    flat = [1.0] * 12
+    new = np.array(update_seasons_ard({CM: flat}, observed, sim, {"CMR": [CM]}, {"CMR": 1}, damping=1.0)[CM])
+    assert np.mean(new) == pytest.approx(1.0, abs=0.01)
+    assert new[0] == pytest.approx(new[1] / 3, rel=0.01)  # January's departures show in February
+    assert new[1:] == pytest.approx(np.full(11, new[1]), rel=0.01)
+
+
 EM, WB = "Eastern Mediterranean", "Western Balkans"
 AUTUMN = [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 1.0, 1.5, 2.0, 2.0, 1.5, 1.0]  # the Aegean's kind of year
 WINTER = [2.0, 1.5, 1.0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 1.0, 1.5, 2.0]

@@ -90,13 +90,54 @@ def update_seasons(seasons: dict[str, list[float]], observed: pd.DataFrame, simu
     return out, lags
 
 
+def month_factors(sim: pd.DataFrame, monthly: pd.DataFrame, corridor: str) -> np.ndarray:
+    """Per calendar month, the factor on the simulated detections of that month that gives the least ARD
+    over the years (months with detections observed and simulated): the median of observed / simulated, each
+    year weighted by simulated / observed, which is what the ARD's terms |f s - o| / o weigh. 1 where no
+    year has both."""
+    both = monthly[monthly["corridor"] == corridor].merge(sim[sim["corridor"] == corridor], on=["corridor", "month"],
+                                                          suffixes=("_obs", "_sim"))
+    both = both[(both["detections_obs"] > 0) & (both["detections_sim"] > 0)]
+    out = np.ones(12)
+    for m, rows in both.groupby(both["month"].dt.month):
+        ratio = (rows["detections_obs"] / rows["detections_sim"]).to_numpy(float)
+        weight = (rows["detections_sim"] / rows["detections_obs"]).to_numpy(float)
+        order = np.argsort(ratio)
+        cum = np.cumsum(weight[order])
+        out[m - 1] = ratio[order][np.searchsorted(cum, cum[-1] / 2)]
+    return out
+
+
+def update_seasons_ard(seasons: dict[str, list[float]], monthly: pd.DataFrame, sim: pd.DataFrame,
+                       routes: dict[str, list[str]], lags: dict[str, int], damping: float = 0.7) -> dict:
+    """One damped step of each route's multipliers towards the least ARD: month k's multiplier moves by the
+    factor (month_factors) of the month its departures show in (`lags[code]` months later), then all are
+    scaled to average 1 (the year's total is the demand's) and kept within BOUNDS."""
+    out = {c: list(m) for c, m in seasons.items()}
+    for code, corridors in routes.items():
+        for corridor in corridors:
+            if corridor not in seasons:
+                continue
+            m = np.asarray(seasons[corridor], float)
+            later = (np.arange(12) + lags.get(code, 0)) % 12
+            new = np.clip(m * month_factors(sim, monthly, corridor)[later] ** damping, *BOUNDS)
+            new = np.clip(new / new.mean(), *BOUNDS)
+            out[corridor] = [round(float(x), 3) for x in new]
+    return out
+
+
 def fit_seasons(data: dict, source: str, *, seeds: list[int], scale: int, steps: int, workers: int = 1,
-                damping: float = 0.7, log=None) -> SeasonFit:
+                damping: float = 0.7, log=None, target: str = "shares",
+                fitted_routes: tuple[str, ...] = FITTED_ROUTES) -> SeasonFit:
     """`steps` damped steps of `data["behaviour"]["seasonality"]` on the replay (the same seeds each step);
-    each corridor keeps the multipliers of its best step."""
+    each corridor keeps the multipliers of its best step. `target` "shares" moves the simulated mean month
+    shares towards Frontex's (update_seasons); "ard" moves each month towards the factor that gives the least
+    ARD (update_seasons_ard, the lags read as for "shares" at the first step)."""
     from .fit import simulate
 
-    routes = {code: cs for code, cs in route_corridors().items() if code in FITTED_ROUTES}
+    if target not in ("shares", "ard"):
+        raise ValueError(f"season target {target!r}: 'shares' or 'ard'")
+    routes = {code: cs for code, cs in route_corridors().items() if code in fitted_routes}
     observed = observed_shares()
     monthly = replay_observed()
     seasons = {c: list(m) for c, m in ((data.get("behaviour") or {}).get("seasonality") or {}).items()}
@@ -117,7 +158,12 @@ def fit_seasons(data: dict, source: str, *, seeds: list[int], scale: int, steps:
                 + ", ".join(f"{c} {a:.2f}" for c, a in ards.items()) + ")")
         if i == steps:
             break
-        seasons, lags = update_seasons(seasons, observed, simulated_shares(sim, routes), routes, damping, lags)
+        if target == "ard":
+            if lags is None:  # the lags as the shares' step reads them, its multipliers left aside
+                _, lags = update_seasons(seasons, observed, simulated_shares(sim, routes), routes, damping)
+            seasons = update_seasons_ard(seasons, monthly, sim, routes, lags, damping)
+        else:
+            seasons, lags = update_seasons(seasons, observed, simulated_shares(sim, routes), routes, damping, lags)
         if i == 0 and log:
             log("lags (months), kept: " + ", ".join(f"{k} {v}" for k, v in lags.items()))
     fit.seasonality = {**seasons, **{c: m for c, (_, m, _) in best.items()}}
@@ -146,5 +192,5 @@ def write_seasonality(path, seasons: dict[str, list[float]], note: str) -> None:
     atomic_write(path, lambda p: Path(p).write_text(out))
 
 
-__all__ = ["SeasonFit", "fit_seasons", "lag_months", "observed_shares", "simulated_shares", "update_seasons",
-           "write_seasonality"]
+__all__ = ["SeasonFit", "fit_seasons", "lag_months", "month_factors", "observed_shares", "simulated_shares",
+           "update_seasons", "update_seasons_ard", "write_seasonality"]
