@@ -303,6 +303,16 @@ def test_the_pages_summary_agrees_with_its_generated_tables():
              "WBR": "Western Balkans", "WMR": "Western Med"}
     for route, name in names.items():
         assert f"{name} {float(monthly[route][2]):.2f}" in glance, route
+    # the bounds on what a yearly level with one season can score, as the monthly table gives them
+    exact = [float(monthly[route][5]) for route in names]
+    band = {route: float(monthly[route][6]) for route in names}
+    above = [v for v in band.values() if v > 0.30]
+    assert f"is {min(exact):.2f}-{max(exact):.2f} with every year's total exact" in glance
+    assert (f"still {min(above):.2f}-{max(above):.2f} on {['no', 'one', 'two', 'three', 'four', 'five', 'six'][len(above)]} "
+            "routes") in glance
+    for route, v in band.items():
+        if v <= 0.30:
+            assert f"(the {names[route]} {v:.2f} only with its years below Frontex's" in glance, route
     within = {route: int(monthly[route][-1].split(" of ")[0]) for route in names}
     assert f"**{sum(within.values())} of 48** route-years" in glance
     assert ", ".join(f"{r} {within[r]}" for r in ("CMR", "EMR", "WMR", "WAR", "WBR", "ELB")) in glance
