@@ -46,12 +46,17 @@ def _ard(simulated: pd.Series, observed: pd.Series) -> float | None:
     return float(((simulated[seen] - observed[seen]).abs() / observed[seen]).mean()) if seen.any() else None
 
 
+def _full_years(observed: pd.DataFrame) -> pd.DataFrame:
+    """The rows of calendar years with all twelve months, with columns year and m (the month, 1-12)."""
+    t = observed.assign(year=observed["month"].dt.year, m=observed["month"].dt.month)
+    full = t.groupby("year")["m"].nunique()
+    return t[t["year"].isin(full[full == 12].index)]
+
+
 def ard_floor(observed: pd.DataFrame) -> float | None:
     """The ARD of the yearly totals spread by the mean season of the other years (columns month,
     detections_observed; full calendar years only). None with fewer than two full years."""
-    t = observed.assign(year=observed["month"].dt.year, m=observed["month"].dt.month)
-    full = t.groupby("year")["m"].nunique()
-    t = t[t["year"].isin(full[full == 12].index)]
+    t = _full_years(observed)
     totals = t.groupby("year")["detections_observed"].transform("sum")
     t = t.assign(share=(t["detections_observed"] / totals.where(totals > 0)).fillna(0.0), total=totals)
     if t["year"].nunique() < 2:
@@ -82,14 +87,12 @@ def best_season(observed: pd.DataFrame, band: float = YEAR_TARGET) -> tuple[floa
     from scipy.optimize import linprog
     from scipy.sparse import coo_matrix
 
-    t = observed.assign(year=observed["month"].dt.year, m=observed["month"].dt.month - 1)
-    full = t.groupby("year")["m"].nunique()
-    t = t[t["year"].isin(full[full == 12].index)]
+    t = _full_years(observed)
     if t.empty:
         return None
     totals = t.groupby("year")["detections_observed"].transform("sum").to_numpy(float)
     seen = (t["detections_observed"] > 0).to_numpy()
-    obs, total, month = t["detections_observed"].to_numpy(float)[seen], totals[seen], t["m"].to_numpy()[seen]
+    obs, total, month = t["detections_observed"].to_numpy(float)[seen], totals[seen], t["m"].to_numpy()[seen] - 1
     n = len(obs)
     if n == 0:
         return None
